@@ -1,0 +1,9 @@
+/**
+ * CLI commands beyond running an action. Each takes its arguments and the repository root and returns an
+ * exit code. Imported lazily so `deploy-actions <action>` starts fast.
+ */
+export type CliCommand = (args: string[], root: string) => Promise<number>;
+
+export const extraCommands: Record<string, CliCommand> = {
+  environments: async (args) => (await import('./environments.js')).environmentsCommand(args)
+};

@@ -1,0 +1,38 @@
+import type { ActionMetadata } from '../../runner/src/index.js';
+
+export function actionsHelp(actions: ActionMetadata[]): string {
+  const width = Math.max(...actions.map((a) => a.id.length), 10);
+  return [
+    "deploy-actions: run the suite's actions outside GitHub (runbooks, other CI systems).",
+    '',
+    'Usage:',
+    '  deploy-actions <action> --<input> <value> …   run an action with its inputs',
+    "  deploy-actions <action> --help               list an action's inputs and outputs",
+    '  deploy-actions check-workflows [dir]          check workflows that use these actions',
+    '',
+    'Options for any action: --json (print outputs as JSON), --summary-file <path> (write the job summary).',
+    'Secrets can come from the environment: --password-env NAME reads the input "password" from $NAME.',
+    '',
+    'Actions:',
+    ...actions.map((a) => `  ${a.id.padEnd(width)}  ${a.description}`),
+    ''
+  ].join('\n');
+}
+
+export function actionHelp(action: ActionMetadata): string {
+  const lines = [`deploy-actions ${action.id}: ${action.description}`, '', 'Inputs:'];
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    const tags = [
+      spec.required ? 'required' : '',
+      spec.default !== undefined && spec.default !== '' ? `default: ${JSON.stringify(spec.default)}` : ''
+    ]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  --${name}${tags ? `  (${tags})` : ''}`);
+    lines.push(`      ${spec.description.replace(/\s*\n\s*/g, ' ')}`);
+  }
+  lines.push('', 'Outputs:');
+  for (const [name, spec] of Object.entries(action.outputs))
+    lines.push(`  ${name}: ${spec.description.replace(/\s*\n\s*/g, ' ')}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,13 @@
+/**
+ * POSIX quoting for the one place a command line must become a string: the remote side of ssh, which
+ * hands its arguments to the login shell. Every argument is single-quoted, so no input is ever parsed by
+ * that shell as code.
+ */
+export function shellQuote(arg: string): string {
+  if (arg !== '' && /^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}

@@ -1,0 +1,3 @@
+export * from './metadata.js';
+export * from './commands.js';
+export * from './run.js';

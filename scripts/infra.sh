@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Local infrastructure for tests, benchmarks and the demo: every real component on 127.0.0.1.
+#
+#   scripts/infra.sh up       install what is missing (Debian packages) and start everything; idempotent
+#   scripts/infra.sh status   say what runs where (exit 1 when something is down)
+#   scripts/infra.sh down     stop everything this script started
+#   scripts/infra.sh env      print the endpoints as shell variables
+#
+# State lives in $DEPLOY_ACTIONS_INFRA (default /tmp/deploy-actions-infra); the endpoints, credentials and
+# key paths are written to $DEPLOY_ACTIONS_INFRA/infra.json, which test/support/infra.ts reads.
+# Nothing listens anywhere but 127.0.0.1, and dockerd runs without a bridge: containers use host networking.
+set -euo pipefail
+
+DIR=${DEPLOY_ACTIONS_INFRA:-/tmp/deploy-actions-infra}
+REG1_PORT=${DA_REGISTRY_PORT:-5055}
+REG2_PORT=${DA_REGISTRY2_PORT:-5056}
+SSH_PORT=${DA_SSH_PORT:-2222}
+PG_PORT=${DA_PG_PORT:-55432}
+PROM_PORT=${DA_PROMETHEUS_PORT:-9099}
+BASE_IMAGE=deploy-actions/busybox:latest
+PG_BIN=${DA_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}
+PG_USER_OS=da-postgres
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
+
+# --- install ---------------------------------------------------------------------------------------
+PACKAGES=(docker.io docker-registry openssh-server openssh-client prometheus skopeo docker-compose
+  busybox-static nginx-light apache2-utils curl jq postgresql-client)
+need_cmds() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh >/dev/null || missing+=(openssh-client)
+  command -v prometheus >/dev/null || missing+=(prometheus)
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
+  [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || missing+=(busybox-static)
+  command -v nginx >/dev/null || missing+=(nginx-light)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v jq >/dev/null || missing+=(jq)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
+  printf '%s\n' "${missing[@]}"
+}
+install() {
+  local missing
+  missing=$(need_cmds | sort -u | tr '\n' ' ')
+  if [ -n "${missing// /}" ]; then
+    [ "$(id -u)" = 0 ] || die "missing packages ($missing) and not root: install them with apt-get"
+    log "installing: $missing"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    # Debian's packages start their services through init where there is one: we run our own, on loopback.
+    for svc in docker-registry prometheus nginx ssh; do
+      if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+    done
+    pkill -x nginx 2>/dev/null || true
+  fi
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"
+}
+
+# --- helpers ---------------------------------------------------------------------------------------
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+wait_for() { # wait_for <what> <seconds> <command...>
+  local what=$1 secs=$2; shift 2
+  local i
+  for ((i = 0; i < secs * 10; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "$what did not become ready in ${secs}s (logs: $DIR/logs)"
+}
+rand() { head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20; }
+secret_file() { # secret_file <path>: a generated secret kept across runs, 0600
+  [ -s "$1" ] || { umask 077; rand >"$1"; }
+  cat "$1"
+}
+
+# --- dockerd ---------------------------------------------------------------------------------------
+start_docker() {
+  if docker version >/dev/null 2>&1; then return 0; fi
+  log "starting dockerd"
+  nohup dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+    --pidfile "$DIR/run/dockerd.pid" >"$DIR/logs/dockerd.log" 2>&1 &
+  wait_for dockerd 60 docker version
+}
+make_base_image() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then return 0; fi
+  log "making $BASE_IMAGE from busybox-static (no hub pulls here)"
+  local root
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/var/www" "$root/root"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - "$BASE_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
+# --- registries ------------------------------------------------------------------------------------
+start_registry() { # start_registry <n> <port> <user>
+  local n=$1 port=$2 user=$3 d="$DIR/registry$1"
+  mkdir -p "$d/data"
+  local pass
+  pass=$(secret_file "$d/password")
+  htpasswd -Bbn "$user" "$pass" >"$d/htpasswd" 2>/dev/null
+  cat >"$d/config.yml" <<EOF
+version: 0.1
+log: { level: warn }
+storage:
+  filesystem: { rootdirectory: $d/data }
+  delete: { enabled: true }
+http:
+  addr: 127.0.0.1:$port
+  secret: $(secret_file "$d/http-secret")
+auth:
+  htpasswd: { realm: deploy-actions-registry-$n, path: $d/htpasswd }
+EOF
+  if pid_alive "$DIR/run/registry$n.pid"; then return 0; fi
+  log "starting docker-registry $n on 127.0.0.1:$port"
+  nohup docker-registry serve "$d/config.yml" >"$DIR/logs/registry$n.log" 2>&1 &
+  echo $! >"$DIR/run/registry$n.pid"
+  wait_for "registry $n" 20 curl -fsS -o /dev/null -w '' -u "$user:$pass" "http://127.0.0.1:$port/v2/"
+}
+
+# --- sshd ------------------------------------------------------------------------------------------
+start_sshd() {
+  local d="$DIR/ssh"
+  mkdir -p "$d" /run/sshd
+  chmod 700 "$d"
+  for t in ed25519 ecdsa rsa; do
+    [ -f "$d/host_$t" ] || ssh-keygen -q -t "$t" -N '' -C "deploy-actions-test-host" -f "$d/host_$t"
+  done
+  [ -f "$d/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "deploy-actions-test-client" -f "$d/id_ed25519"
+  cp "$d/id_ed25519.pub" "$d/authorized_keys"
+  chmod 600 "$d/authorized_keys"
+  : >"$d/known_hosts"
+  for t in ed25519 ecdsa rsa; do
+    printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$d/host_$t.pub")" >>"$d/known_hosts"
+  done
+  cat >"$d/sshd_config" <<EOF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $d/host_ed25519
+HostKey $d/host_ecdsa
+HostKey $d/host_rsa
+PidFile $DIR/run/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+MaxSessions 64
+MaxStartups 64:30:128
+ClientAliveInterval 15
+Subsystem sftp internal-sftp
+EOF
+  if pid_alive "$DIR/run/sshd.pid"; then kill -HUP "$(cat "$DIR/run/sshd.pid")"; return 0; fi
+  log "starting sshd on 127.0.0.1:$SSH_PORT"
+  /usr/sbin/sshd -f "$d/sshd_config" -E "$DIR/logs/sshd.log"
+  wait_for sshd 20 ssh -F /dev/null -i "$d/id_ed25519" -p "$SSH_PORT" -o BatchMode=yes \
+    -o UserKnownHostsFile="$d/known_hosts" -o StrictHostKeyChecking=yes root@127.0.0.1 true
+}
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+start_postgres() {
+  local d="$DIR/pg"
+  id "$PG_USER_OS" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER_OS"
+  mkdir -p "$d/run"
+  local pass
+  pass=$(secret_file "$d/password")
+  if [ ! -f "$d/data/PG_VERSION" ]; then
+    log "initdb in $d/data"
+    (umask 077; printf '%s\n' "$pass" >"$d/pwfile")
+    chown -R "$PG_USER_OS" "$d"
+    runuser -u "$PG_USER_OS" -- "$PG_BIN/initdb" -D "$d/data" -U postgres --auth=scram-sha-256 \
+      --pwfile="$d/pwfile" -E UTF8 --locale=C.UTF-8 >"$DIR/logs/initdb.log" 2>&1
+    rm -f "$d/pwfile"
+  fi
+  chown -R "$PG_USER_OS" "$d/data" "$d/run"
+  if runuser -u "$PG_USER_OS" -- "$PG_BIN/pg_ctl" -D "$d/data" status >/dev/null 2>&1; then return 0; fi
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  runuser -u "$PG_USER_OS" -- "$PG_BIN/pg_ctl" -D "$d/data" -w -t 60 -l "$d/postgres.log" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$d/run -c max_connections=200 -c fsync=off" \
+    start >/dev/null
+}
+
+# --- Prometheus ------------------------------------------------------------------------------------
+start_prometheus() {
+  local d="$DIR/prometheus"
+  mkdir -p "$d/data" "$d/targets"
+  cat >"$d/prometheus.yml" <<EOF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: deploy-actions-tests
+    file_sd_configs:
+      - files: ['$d/targets/*.json']
+        refresh_interval: 1s
+EOF
+  if pid_alive "$DIR/run/prometheus.pid"; then return 0; fi
+  log "starting Prometheus on 127.0.0.1:$PROM_PORT"
+  nohup prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-lifecycle --storage.tsdb.retention.time=2h \
+    >"$DIR/logs/prometheus.log" 2>&1 &
+  echo $! >"$DIR/run/prometheus.pid"
+  wait_for prometheus 30 curl -fsS "http://127.0.0.1:$PROM_PORT/-/ready"
+}
+
+# --- the description tests read --------------------------------------------------------------------
+write_env() {
+  local r1 r2 pg
+  r1=$(cat "$DIR/registry1/password"); r2=$(cat "$DIR/registry2/password"); pg=$(cat "$DIR/pg/password")
+  jq -n --arg dir "$DIR" --arg base "$BASE_IMAGE" \
+    --arg r1 "127.0.0.1:$REG1_PORT" --arg r1p "$r1" --arg r2 "127.0.0.1:$REG2_PORT" --arg r2p "$r2" \
+    --argjson sshPort "$SSH_PORT" --arg ssh "$DIR/ssh" \
+    --argjson pgPort "$PG_PORT" --arg pgp "$pg" --arg pgBin "$PG_BIN" --arg pgRun "$DIR/pg/run" \
+    --arg prom "http://127.0.0.1:$PROM_PORT" --arg promTargets "$DIR/prometheus/targets" \
+    '{dir: $dir,
+      docker: {socket: "/var/run/docker.sock", baseImage: $base},
+      registries: [{host: $r1, username: "deploy", password: $r1p}, {host: $r2, username: "deploy2", password: $r2p}],
+      ssh: {host: "127.0.0.1", port: $sshPort, user: "root", keyPath: ($ssh + "/id_ed25519"),
+            knownHostsPath: ($ssh + "/known_hosts"),
+            hostKeys: {ed25519: ($ssh + "/host_ed25519.pub"), ecdsa: ($ssh + "/host_ecdsa.pub"), rsa: ($ssh + "/host_rsa.pub")}},
+      postgres: {host: "127.0.0.1", port: $pgPort, user: "postgres", password: $pgp, bin: $pgBin, socketDir: $pgRun,
+                 url: ("postgres://postgres:" + $pgp + "@127.0.0.1:" + ($pgPort|tostring) + "/postgres")},
+      prometheus: {url: $prom, targetsDir: $promTargets}}' >"$DIR/infra.json.tmp"
+  chmod 600 "$DIR/infra.json.tmp"
+  mv "$DIR/infra.json.tmp" "$DIR/infra.json"
+}
+
+status() {
+  local ok=0
+  check() { if "${@:2}" >/dev/null 2>&1; then printf '  %-12s up\n' "$1"; else printf '  %-12s DOWN\n' "$1"; ok=1; fi; }
+  echo "infra in $DIR:"
+  check dockerd docker version
+  check base-image docker image inspect "$BASE_IMAGE"
+  check registry1 pid_alive "$DIR/run/registry1.pid"
+  check registry2 pid_alive "$DIR/run/registry2.pid"
+  check sshd pid_alive "$DIR/run/sshd.pid"
+  check postgres "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
+  check prometheus pid_alive "$DIR/run/prometheus.pid"
+  return $ok
+}
+
+down() {
+  for p in prometheus registry1 registry2 sshd; do
+    if pid_alive "$DIR/run/$p.pid"; then kill "$(cat "$DIR/run/$p.pid")" 2>/dev/null || true; fi
+    rm -f "$DIR/run/$p.pid"
+  done
+  if [ -f "$DIR/pg/data/PG_VERSION" ]; then
+    runuser -u "$PG_USER_OS" -- "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m fast stop >/dev/null 2>&1 || true
+  fi
+  if pid_alive "$DIR/run/dockerd.pid"; then
+    docker ps -q | xargs -r docker rm -f >/dev/null 2>&1 || true
+    kill "$(cat "$DIR/run/dockerd.pid")" 2>/dev/null || true
+  fi
+  log "stopped"
+}
+
+case "${1:-}" in
+  up)
+    install
+    mkdir -p "$DIR/run" "$DIR/logs"
+    chmod 755 "$DIR"
+    start_docker
+    make_base_image
+    start_registry 1 "$REG1_PORT" deploy
+    start_registry 2 "$REG2_PORT" deploy2
+    start_sshd
+    start_postgres
+    start_prometheus
+    write_env
+    status
+    ;;
+  status) status ;;
+  down) down ;;
+  env) jq -r '"DA_INFRA_JSON=\(.dir)/infra.json"' "$DIR/infra.json" ;;
+  install) install ;;
+  *) echo "usage: $0 up|status|down|env|install" >&2; exit 2 ;;
+esac
