@@ -1,0 +1,294 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureLogger } from '../../packages/core/src/index.js';
+import { defaultGateSpec, gateSummary, runGate, type GateSpec } from '../../packages/health/src/index.js';
+import { hang, reply, resetConnection, startServer, type TestServer } from './servers.js';
+
+/** Short intervals keep the suite fast; the verdict logic is the same at any scale. */
+function spec(url: string, over: Partial<GateSpec> = {}): GateSpec {
+  return {
+    ...defaultGateSpec(),
+    urls: [{ url }],
+    intervalMs: 40,
+    probeTimeoutMs: 1000,
+    timeoutMs: 10_000,
+    successThreshold: 2,
+    failureThreshold: 2,
+    ...over
+  };
+}
+
+const servers: TestServer[] = [];
+async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {
+  const s = await startServer(...args);
+  servers.push(s);
+  return s;
+}
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+describe('HTTP gate against real local servers', () => {
+  it('passes a healthy target after consecutive passing rounds', async () => {
+    const s = await serve(reply(200, { status: 'ok', version: '1.4.2' }));
+    const logger = captureLogger();
+    const r = await runGate(spec(`${s.url}/up`, { expectJson: [] }), { logger });
+    expect(r.verdict).toBe('healthy');
+    expect(r.probes).toBe(2);
+    expect(r.failures).toBe(0);
+    expect(r.evidence.every((e) => e.ok && e.status === 200)).toBe(true);
+    expect(r.p95Ms).toBeGreaterThan(0);
+    expect(logger.text()).toMatch(/round 2: pass \(2\/2\)/);
+  });
+
+  it('fails a 404 naming the URL, the expectation, the status and the body', async () => {
+    const s = await serve(reply(404, 'not found'));
+    const r = await runGate(spec(`${s.url}/up`), { logger: captureLogger() });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toBe(
+      `GET ${s.url}/up: expected status 200-399, got 404; body: "not found" [2 of 2 allowed failing rounds]`
+    );
+    expect(r.evidence[0]).toMatchObject({
+      kind: 'http',
+      ok: false,
+      status: 404,
+      round: 1,
+      expectation: 'status 200-399'
+    });
+  });
+
+  it('catches a target that turns unhealthy during the window', async () => {
+    const s = await serve((req, res, n) =>
+      reply(n <= 2 ? 200 : 503, n <= 2 ? 'ok' : 'overloaded')(req, res, n)
+    );
+    const r = await runGate(spec(`${s.url}/`, { successThreshold: 5 }), { logger: captureLogger() });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.evidence.map((e) => e.status)).toEqual([200, 200, 503, 503]);
+    expect(r.reason).toContain('got 503; body: "overloaded"');
+  });
+
+  it('counts failures of a flapping target in total, not only consecutively', async () => {
+    const s = await serve((req, res, n) => reply(n % 2 ? 200 : 500, 'x')(req, res, n));
+    const r = await runGate(spec(`${s.url}/`, { successThreshold: 2, failureThreshold: 3 }), {
+      logger: captureLogger()
+    });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.failures).toBe(3);
+    expect(r.evidence.map((e) => e.ok)).toEqual([true, false, true, false, true, false]);
+  });
+
+  it('ends with timeout when neither threshold is reached in time', async () => {
+    const s = await serve((req, res, n) => reply(n % 2 ? 200 : 500, 'x')(req, res, n));
+    const r = await runGate(
+      spec(`${s.url}/`, { successThreshold: 3, failureThreshold: 100, timeoutMs: 500 }),
+      { logger: captureLogger() }
+    );
+    expect(r.verdict).toBe('timeout');
+    expect(r.reason).toMatch(
+      /^no verdict within 500ms: [01] of 3 consecutive passes, \d+ of 100 failing rounds; last failure: GET .* got 500/
+    );
+  });
+
+  it('fails a slow target on max latency', async () => {
+    const s = await serve(reply(200, 'ok', 250));
+    const r = await runGate(spec(`${s.url}/`, { maxLatencyMs: 100, probeTimeoutMs: 1000 }), {
+      logger: captureLogger()
+    });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(
+      new RegExp(`^GET ${s.url}/: expected latency <= 100ms, got (2[5-9]\\d|[3-9]\\d\\d)ms`)
+    );
+  });
+
+  it('fails wrong JSON naming the expectation and the observed value', async () => {
+    const s = await serve(reply(200, { status: 'degraded', version: '1.4.2' }));
+    const s2 = await serve(reply(200, '<html>oops</html>'));
+    const expectJson = [
+      { text: '$.version == 1.4.2', path: ['version'], op: '==' as const, value: '1.4.2' },
+      { text: '$.status == ok', path: ['status'], op: '==' as const, value: 'ok' }
+    ];
+    const r = await runGate(spec(`${s.url}/health`, { expectJson }), { logger: captureLogger() });
+    expect(r.reason).toBe(
+      `GET ${s.url}/health: expected \`$.status == ok\`, got "degraded" [2 of 2 allowed failing rounds]`
+    );
+    const r2 = await runGate(spec(`${s2.url}/health`, { expectJson }), { logger: captureLogger() });
+    expect(r2.reason).toContain(
+      'expected a JSON body for $.version == 1.4.2, got non-JSON body "<html>oops</html>"'
+    );
+  });
+
+  it('checks the body against a substring or a regex', async () => {
+    const s = await serve(reply(200, 'status: maintenance'));
+    const r = await runGate(spec(`${s.url}/`, { expectBody: /status: (ok|fine)/ }), {
+      logger: captureLogger()
+    });
+    expect(r.reason).toContain('expected body to match /status: (ok|fine)/, got body "status: maintenance"');
+  });
+
+  it('reports a connection reset as such', async () => {
+    const s = await serve(resetConnection);
+    const r = await runGate(spec(`${s.url}/`), { logger: captureLogger() });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(new RegExp(`^GET ${s.url}/: connection reset by peer`));
+  });
+
+  it('reports a refused connection', async () => {
+    const s = await serve(reply(200, 'ok'));
+    const url = `${s.url}/`;
+    await s.close();
+    const r = await runGate(spec(url), { logger: captureLogger() });
+    expect(r.reason).toMatch(/: connection refused \[/);
+  });
+
+  it('fires the probe timeout on a hanging server', async () => {
+    const s = await serve(hang);
+    const r = await runGate(spec(`${s.url}/`, { probeTimeoutMs: 200, failureThreshold: 1 }), {
+      logger: captureLogger()
+    });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toBe(
+      `GET ${s.url}/: no response within 200ms (probe timeout) [1 of 1 allowed failing rounds]`
+    );
+    expect(r.evidence[0]!.latencyMs).toBeGreaterThanOrEqual(195);
+  });
+
+  it('sends the configured headers', async () => {
+    const s = await serve((req, res, n) =>
+      reply(req.headers.authorization === 'Bearer t0ken' ? 200 : 401, 'x')(req, res, n)
+    );
+    expect((await runGate(spec(`${s.url}/`), { logger: captureLogger() })).verdict).toBe('unhealthy');
+    expect(
+      (
+        await runGate(spec(`${s.url}/`, { headers: { Authorization: 'Bearer t0ken' } }), {
+          logger: captureLogger()
+        })
+      ).verdict
+    ).toBe('healthy');
+  });
+
+  it('requires every URL of a round to pass', async () => {
+    const good = await serve(reply(200, 'ok'));
+    const bad = await serve(reply(500, 'boom'));
+    const r = await runGate(
+      { ...spec(`${good.url}/`), urls: [{ url: `${good.url}/` }, { url: `${bad.url}/` }] },
+      { logger: captureLogger() }
+    );
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toContain(`GET ${bad.url}/: expected status 200-399, got 500`);
+    expect(r.probes).toBe(4);
+  });
+
+  it('stops when cancelled', async () => {
+    const s = await serve(hang);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const r = await runGate(spec(`${s.url}/`, { probeTimeoutMs: 5000 }), {
+      logger: captureLogger(),
+      signal: ac.signal
+    });
+    expect(r.verdict).toBe('timeout');
+    expect(r.reason).toMatch(/^cancelled/);
+  });
+
+  it('writes a summary with the verdict, a table per target and a latency chart', async () => {
+    const s = await serve((req, res, n) => reply(n === 1 ? 502 : 200, 'x')(req, res, n));
+    const sp = spec(`${s.url}/`, { failureThreshold: 3 });
+    const r = await runGate(sp, { logger: captureLogger() });
+    const md = gateSummary(r, sp);
+    expect(md).toContain('### ✅ Health gate: healthy');
+    expect(md).toContain(`#### ${s.url}/`);
+    expect(md).toMatch(/```mermaid\nxychart-beta\n.*\n {2}x-axis "round" \["1", "2", "3"\]/);
+    expect(md).toContain('got 502');
+  });
+});
+
+describe('soak mode', () => {
+  it('fails on a success rate below the rule, with the numbers', async () => {
+    const s = await serve((req, res, n) => reply(n % 5 === 0 ? 500 : 200, 'x')(req, res, n));
+    const r = await runGate(
+      spec(`${s.url}/`, { mode: 'soak', windowMs: 400, soak: { minSuccessRate: 0.99, maxErrorRate: 0.5 } }),
+      { logger: captureLogger() }
+    );
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(
+      /^soak rule broken: success rate \d+(\.\d)?% \(\d+\/10\) < 99%; first failure: GET .* got 500/
+    );
+    expect(r.probes).toBe(10);
+  });
+
+  it('passes when every rule holds over the window', async () => {
+    const s = await serve(reply(200, 'ok'));
+    const r = await runGate(
+      spec(`${s.url}/`, {
+        mode: 'soak',
+        windowMs: 200,
+        soak: { minSuccessRate: 0.99, maxErrorRate: 0.01, maxP95LatencyMs: 500 }
+      }),
+      { logger: captureLogger() }
+    );
+    expect(r.verdict).toBe('healthy');
+    expect(r.reason).toMatch(
+      /^soak rules met over 5 samples: success rate 100% \(5\/5\) >= 99%; error rate 0% .*; p95 latency \d+ms <= 500ms$/
+    );
+  });
+
+  it('judges p95 latency over all samples', async () => {
+    const s = await serve((req, res, n) => reply(200, 'ok', n % 2 ? 0 : 150)(req, res, n));
+    const r = await runGate(
+      spec(`${s.url}/`, { mode: 'soak', intervalMs: 20, windowMs: 200, soak: { maxP95LatencyMs: 100 } }),
+      { logger: captureLogger() }
+    );
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(/p95 latency 1[5-9]\dms > 100ms/);
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  let key: string;
+  let cert: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'health-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem')
+      ],
+      { stdio: 'ignore' }
+    );
+    key = readFileSync(join(dir, 'key.pem'), 'utf8');
+    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses an unknown CA, trusts a given one, and skips verification only on opt-in', async () => {
+    const s = await serve(reply(200, 'ok'), { key, cert });
+    const r = await runGate(spec(`${s.url}/`), { logger: captureLogger() });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(/TLS: self-signed certificate/);
+    expect(
+      (await runGate(spec(`${s.url}/`, { tls: { ca: cert } }), { logger: captureLogger() })).verdict
+    ).toBe('healthy');
+    expect(
+      (await runGate(spec(`${s.url}/`, { tls: { insecure: true } }), { logger: captureLogger() })).verdict
+    ).toBe('healthy');
+  });
+});
