@@ -35,6 +35,18 @@ describe('deploy-actions CLI', () => {
     expect(r.stderr).toContain('--url');
   });
 
+  it('check-workflows fails on a workflow that passes an undeclared input, and passes a correct one', () => {
+    const fixtures = join(REPO_ROOT, 'test', 'fixtures', 'workflows');
+    const bad = cli(['check-workflows', join(fixtures, 'undeclared-input.yml')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(
+      "passes input 'urls' that health-gate does not declare; did you mean 'url'?"
+    );
+    const good = cli(['check-workflows', join(fixtures, 'good.yml')]);
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+  });
+
   it('refuses an unknown action', () => {
     const r = cli(['deploy-everything']);
     expect(r.status).toBe(2);

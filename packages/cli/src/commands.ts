@@ -5,5 +5,7 @@
 export type CliCommand = (args: string[], root: string) => Promise<number>;
 
 export const extraCommands: Record<string, CliCommand> = {
-  environments: async (args) => (await import('./environments.js')).environmentsCommand(args)
+  environments: async (args) => (await import('./environments.js')).environmentsCommand(args),
+  'check-workflows': async (args, root) =>
+    (await import('./check-workflows.js')).checkWorkflowsCommand(args, root)
 };

