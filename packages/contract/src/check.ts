@@ -92,7 +92,11 @@ function ownWorkflow(uses: string, contracts: Contracts): [string, ReusableWorkf
 function strings(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const v of value) strings(v, out);
-  else if (isObj(value)) for (const [k, v] of Object.entries(value)) (strings(k, out), strings(v, out));
+  else if (isObj(value))
+    for (const [k, v] of Object.entries(value)) {
+      strings(k, out);
+      strings(v, out);
+    }
   return out;
 }
 
