@@ -1,0 +1,2 @@
+export * from './expr.js';
+export * from './run.js';
