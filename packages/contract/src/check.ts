@@ -224,3 +224,45 @@ function distance(a: string, b: string): number {
 export function relativeTo(root: string, file: string): string {
   return relative(root, file) || file;
 }
+
+/**
+ * The YAML examples in markdown (README, docs/, action-catalog.md) that use our actions or reusable
+ * workflows, checked like workflow files so the docs cannot drift from the action.yml files. A snippet may be
+ * a whole workflow, a `jobs:` map, a list of steps or one step; it is wrapped into a workflow first.
+ */
+export function checkMarkdownSnippets(
+  file: string,
+  markdown: string,
+  contracts: Contracts
+): ContractProblem[] {
+  const problems: ContractProblem[] = [];
+  const blocks = [...markdown.matchAll(/^```ya?ml[^\n]*\n([\s\S]*?)^```/gm)];
+  for (const block of blocks) {
+    const text = block[1]!;
+    if (!/deploy-actions\//.test(text)) continue;
+    const line = markdown.slice(0, block.index).split('\n').length + 1;
+    let doc: unknown;
+    try {
+      doc = parse(text);
+    } catch (err) {
+      problems.push({
+        file,
+        where: `line ${line}`,
+        message: `example is not valid YAML: ${(err as Error).message}`
+      });
+      continue;
+    }
+    let jobs: unknown;
+    if (isObj(doc) && isObj(doc.jobs)) jobs = doc.jobs;
+    else if (Array.isArray(doc)) jobs = { example: { 'runs-on': 'ubuntu-latest', steps: doc } };
+    else if (isObj(doc) && typeof doc.uses === 'string' && !('runs-on' in doc) && !('needs' in doc))
+      jobs = /\.github\/workflows\//.test(doc.uses) ? { example: doc } : { example: { steps: [doc] } };
+    else if (isObj(doc) && Object.values(doc).some((j) => isObj(j) && ('steps' in j || 'uses' in j)))
+      jobs = doc;
+    else continue;
+    const wrapped = JSON.stringify({ on: 'push', jobs });
+    for (const p of checkWorkflowContracts(file, wrapped, contracts))
+      problems.push({ ...p, where: `example at line ${line}: ${p.where.replace(/^jobs\.example\.?/, '')}` });
+  }
+  return problems;
+}
