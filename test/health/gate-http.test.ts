@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureLogger } from '../../packages/core/src/index.js';
-import { defaultGateSpec, gateSummary, runGate, type GateSpec } from '../../packages/health/src/index.js';
+import {
+  MAX_ROUNDS_IN_FLIGHT,
+  defaultGateSpec,
+  gateSummary,
+  runGate,
+  type GateSpec
+} from '../../packages/health/src/index.js';
 import { hang, reply, resetConnection, startServer, type TestServer } from './servers.js';
 
 /** Short intervals keep the suite fast; the verdict logic is the same at any scale. */
@@ -154,6 +160,75 @@ describe('HTTP gate against real local servers', () => {
     expect(r.evidence[0]!.latencyMs).toBeGreaterThanOrEqual(195);
   });
 
+  it('keeps rounds on schedule while a hanging round waits for its probe timeout', async () => {
+    let open = 0;
+    let most = 0;
+    const s = await serve((req) => {
+      most = Math.max(most, ++open);
+      req.socket.on('close', () => open--);
+    });
+    const r = await runGate(spec(`${s.url}/`, { intervalMs: 50, probeTimeoutMs: 400, failureThreshold: 3 }), {
+      logger: captureLogger()
+    });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.evidence.map((e) => e.round)).toEqual([1, 2, 3]);
+    expect(r.reason).toBe(
+      `GET ${s.url}/: no response within 400ms (probe timeout) [3 of 3 allowed failing rounds]`
+    );
+    // Round 3 started while rounds 1 and 2 still hung: detection does not wait for timeouts in a row.
+    expect(most).toBeGreaterThanOrEqual(3);
+  });
+
+  it('ends with timeout, not unhealthy, when the overall timeout cuts a hanging probe short', async () => {
+    const s = await serve(hang);
+    const r = await runGate(spec(`${s.url}/`, { probeTimeoutMs: 5000, timeoutMs: 300, intervalMs: 50 }), {
+      logger: captureLogger()
+    });
+    expect(r.verdict).toBe('timeout');
+    expect(r.failures).toBe(0);
+    expect(r.reason).toMatch(
+      /^no verdict within 300ms: 0 of 2 consecutive passes, 0 of 2 failing rounds \(the last round was cut short by the timeout\)$/
+    );
+    expect(r.evidence[0]!.reason).toMatch(/\(cut short by the overall timeout; not counted\)$/);
+  });
+
+  it('catches a target that slows down', async () => {
+    const s = await serve((req, res, n) => reply(200, 'ok', n <= 2 ? 0 : 250)(req, res, n));
+    const r = await runGate(
+      spec(`${s.url}/`, { maxLatencyMs: 100, successThreshold: 5, failureThreshold: 2 }),
+      {
+        logger: captureLogger()
+      }
+    );
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.evidence.map((e) => e.ok)).toEqual([true, true, false, false]);
+    expect(r.reason).toMatch(/expected latency <= 100ms, got (2[5-9]\d|[3-9]\d\d)ms \[2 of 2/);
+  });
+
+  it('reports a connection reset in the middle of the body', async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('{"status":');
+      setTimeout(() => (req.socket as typeof req.socket & { resetAndDestroy(): void }).resetAndDestroy(), 20);
+    });
+    const r = await runGate(spec(`${s.url}/`, { failureThreshold: 1 }), { logger: captureLogger() });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(new RegExp(`^GET ${s.url}/: .*(reset|closed|aborted).*while reading the body`));
+  });
+
+  it('never shows a header value, even when the server echoes it back', async () => {
+    const token = 'Bearer echo-7c1d2e9f';
+    const s = await serve((req, res, n) =>
+      reply(500, `denied for ${String(req.headers.authorization)}`)(req, res, n)
+    );
+    const logger = captureLogger();
+    const r = await runGate(spec(`${s.url}/`, { headers: { Authorization: token } }), { logger });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toContain('body: "denied for ***"');
+    expect(JSON.stringify(r)).not.toContain('echo-7c1d2e9f');
+    expect(logger.text()).not.toContain('echo-7c1d2e9f');
+  });
+
   it('sends the configured headers', async () => {
     const s = await serve((req, res, n) =>
       reply(req.headers.authorization === 'Bearer t0ken' ? 200 : 401, 'x')(req, res, n)
@@ -208,14 +283,65 @@ describe('soak mode', () => {
   it('fails on a success rate below the rule, with the numbers', async () => {
     const s = await serve((req, res, n) => reply(n % 5 === 0 ? 500 : 200, 'x')(req, res, n));
     const r = await runGate(
-      spec(`${s.url}/`, { mode: 'soak', windowMs: 400, soak: { minSuccessRate: 0.99, maxErrorRate: 0.5 } }),
+      spec(`${s.url}/`, { mode: 'soak', windowMs: 400, soak: { minSuccessRate: 0.8, maxErrorRate: 0.5 } }),
       { logger: captureLogger() }
     );
-    expect(r.verdict).toBe('unhealthy');
-    expect(r.reason).toMatch(
-      /^soak rule broken: success rate \d+(\.\d)?% \(\d+\/10\) < 99%; first failure: GET .* got 500/
+    // 2 of 10 fail: exactly 80% would pass, so the window runs to its end and the rule holds at the edge.
+    expect(r.probes).toBe(10);
+    expect(r.verdict).toBe('healthy');
+    const r2 = await runGate(
+      spec(`${s.url}/`, { mode: 'soak', windowMs: 400, soak: { minSuccessRate: 0.85, maxErrorRate: 0.5 } }),
+      { logger: captureLogger() }
+    );
+    expect(r2.verdict).toBe('unhealthy');
+    expect(r2.reason).toMatch(
+      /^soak rule broken: success rate 80% \(8\/10\) < 85%; first failure: GET .* got 500/
+    );
+  });
+
+  it('judges the whole window when the rules can still be met, and names the broken rule at the end', async () => {
+    // One failure in the last round of 10: only the final judgement can see the error rate is too high.
+    const s = await serve((req, res, n) => reply(n === 10 ? 503 : 200, 'x')(req, res, n));
+    const r = await runGate(
+      spec(`${s.url}/`, { mode: 'soak', windowMs: 400, soak: { minSuccessRate: 0.5, maxErrorRate: 0.05 } }),
+      { logger: captureLogger() }
     );
     expect(r.probes).toBe(10);
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(
+      /^soak rule broken: error rate 10% \(1\/10 5xx or no response\) > 5%; first failure: GET .* got 503/
+    );
+  });
+
+  it('stops a long soak as soon as a rule can no longer be met', async () => {
+    const s = await serve(reply(500, 'release broken'));
+    const r = await runGate(
+      spec(`${s.url}/`, { mode: 'soak', intervalMs: 50, windowMs: 60_000, soak: { minSuccessRate: 0.99 } }),
+      { logger: captureLogger() }
+    );
+    // 1200 rounds fit in the window and 1% of them may fail: the 13th failure settles it.
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.probes).toBe(13);
+    expect(r.reason).toMatch(
+      /^soak rule can no longer be met after 13 of 1200 round\(s\): success rate at most 98\.9% \(13 of 1200 possible samples failed\) < 99%/
+    );
+    expect(s.hits()).toBeLessThan(13 + MAX_ROUNDS_IN_FLIGHT);
+  });
+
+  it('applies the canary rule set when soak mode has no rules', async () => {
+    const s = await serve((req, res, n) => reply(200, 'ok', n === 3 ? 600 : 0)(req, res, n));
+    const r = await runGate(spec(`${s.url}/`, { mode: 'soak', windowMs: 200, soak: {} }), {
+      logger: captureLogger()
+    });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(/p99 latency above 500ms: 1 of 5 possible HTTP samples were slower/);
+    const good = await serve(reply(200, 'ok'));
+    const r2 = await runGate(spec(`${good.url}/`, { mode: 'soak', windowMs: 200, soak: {} }), {
+      logger: captureLogger()
+    });
+    expect(r2.reason).toMatch(
+      /^soak rules met over 5 samples: success rate 100% \(5\/5\) >= 99%; error rate 0% \(0\/5 5xx or no response\) <= 1%; p99 latency \d+ms <= 500ms$/
+    );
   });
 
   it('passes when every rule holds over the window', async () => {
@@ -234,14 +360,19 @@ describe('soak mode', () => {
     );
   });
 
-  it('judges p95 latency over all samples', async () => {
-    const s = await serve((req, res, n) => reply(200, 'ok', n % 2 ? 0 : 150)(req, res, n));
-    const r = await runGate(
-      spec(`${s.url}/`, { mode: 'soak', intervalMs: 20, windowMs: 200, soak: { maxP95LatencyMs: 100 } }),
-      { logger: captureLogger() }
+  it('judges p95 latency over all samples: one slow sample in 20 is within p95, two are not', async () => {
+    const soak = { mode: 'soak' as const, intervalMs: 20, windowMs: 400, soak: { maxP95LatencyMs: 100 } };
+    const once = await serve((req, res, n) => reply(200, 'ok', n === 3 ? 130 : 0)(req, res, n));
+    const r = await runGate(spec(`${once.url}/`, soak), { logger: captureLogger() });
+    expect(r.probes).toBe(20);
+    expect(r.verdict).toBe('healthy');
+    expect(r.reason).toMatch(/p95 latency \d{1,2}ms <= 100ms$/);
+    const twice = await serve((req, res, n) => reply(200, 'ok', n === 3 || n === 12 ? 130 : 0)(req, res, n));
+    const r2 = await runGate(spec(`${twice.url}/`, soak), { logger: captureLogger() });
+    expect(r2.verdict).toBe('unhealthy');
+    expect(r2.reason).toBe(
+      'soak rule can no longer be met after 12 of 20 round(s): p95 latency above 100ms: 2 of 20 possible HTTP samples were slower'
     );
-    expect(r.verdict).toBe('unhealthy');
-    expect(r.reason).toMatch(/p95 latency 1[5-9]\dms > 100ms/);
   });
 });
 

@@ -32,6 +32,8 @@ integration('metric gate against a real Prometheus', () => {
           'health_gate_error_ratio 0.002',
           '# TYPE health_gate_ratio_nan gauge',
           'health_gate_ratio_nan NaN',
+          '# TYPE health_gate_latency_inf gauge',
+          'health_gate_latency_inf +Inf',
           ''
         ].join('\n')
       );
@@ -100,11 +102,58 @@ integration('metric gate against a real Prometheus', () => {
     ).toBe('healthy');
   });
 
+  it('judges +Inf as a value, not as missing data', async () => {
+    const r = await runGate(spec([`health_gate_latency_inf{suite="${suite}"} < 1`], { noData: 'pass' }), {
+      logger: captureLogger()
+    });
+    expect(r.verdict).toBe('unhealthy');
+    expect(r.reason).toMatch(/expected < 1, got \+Inf\{/);
+    expect(r.evidence[0]!.value).toBe('+Inf');
+  });
+
   it('reports a bad query with Prometheus’s own error', async () => {
     const r = await runGate(spec(['sum(rate(x[1m]) < 1'], { failureThreshold: 1 }), {
       logger: captureLogger()
     });
     expect(r.verdict).toBe('unhealthy');
     expect(r.reason).toMatch(/Prometheus answered HTTP 400: bad_data: .*parse error/);
+  });
+});
+
+describe('metric gate against a Prometheus behind authentication', () => {
+  it('sends prometheus-headers and never shows their values', async () => {
+    const token = 'Bearer prom-3f9a1c';
+    const prom: TestServer = await startServer((req, res) => {
+      const ok = req.headers.authorization === token;
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(
+        ok
+          ? '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"0.5"]}]}}'
+          : `{"status":"error","errorType":"unauthorized","error":"bad token ${String(req.headers.authorization)}"}`
+      );
+    });
+    try {
+      const base: GateSpec = {
+        ...defaultGateSpec(),
+        prometheusUrl: prom.url,
+        metrics: [parseMetricCheck('up > 0')],
+        intervalMs: 50,
+        successThreshold: 1,
+        failureThreshold: 1
+      };
+      const logger = captureLogger();
+      const denied = await runGate(
+        { ...base, prometheusHeaders: { Authorization: 'Bearer wrong-0000' } },
+        { logger }
+      );
+      expect(denied.reason).toBe(
+        'query `up`: Prometheus answered HTTP 401: unauthorized: bad token *** [1 of 1 allowed failing rounds]'
+      );
+      const r = await runGate({ ...base, prometheusHeaders: { Authorization: token } }, { logger });
+      expect(r.verdict).toBe('healthy');
+      expect(r.evidence[0]).toMatchObject({ ok: true, value: 0.5 });
+    } finally {
+      await prom.close();
+    }
   });
 });

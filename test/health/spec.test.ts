@@ -6,6 +6,8 @@ import {
   parseStatusRanges,
   readGateInputs,
   dockerInspectHealthArgv,
+  evidenceForOutput,
+  headerValues,
   percentile
 } from '../../packages/health/src/index.js';
 import { judgeContainerState } from '../../packages/health/src/container.js';
@@ -84,7 +86,29 @@ describe('readGateInputs', () => {
       { url: 'http://a/', headers: 'Authorization Bearer secret-token' },
       /Input 'headers': a line is not `Name: value`/
     ],
-    [{ url: 'http://a/', 'ca-cert': '/nonexistent/ca.pem' }, /Input 'ca-cert'/]
+    [{ url: 'http://a/', 'ca-cert': '/nonexistent/ca.pem' }, /Input 'ca-cert'/],
+    [{ 'prometheus-url': 'http://p:9090', 'prometheus-query': 'up = 1' }, /unknown comparator "="/],
+    [{ 'prometheus-url': 'http://p:9090', 'prometheus-query': 'up <> 1' }, /unknown comparator "<>"/],
+    [{ 'prometheus-url': 'http://p:9090', 'prometheus-query': '< 1' }, /Input 'prometheus-query'/],
+    [{ 'prometheus-url': 'not a url', 'prometheus-query': 'up < 1' }, /Input 'prometheus-url'/],
+    [
+      { url: 'http://a/', 'prometheus-headers': 'Authorization: Bearer secret-token' },
+      /Input 'prometheus-headers': is given but no prometheus-query/
+    ],
+    [
+      { url: 'http://a/', 'expect-body': '/unclosed(/' },
+      /Input 'expect-body': .* is not a valid regular expression/
+    ],
+    [{ url: 'http://a/', interval: '0ms' }, /Input 'interval': "0ms" is zero/],
+    [{ url: 'http://a/', 'probe-timeout': '0s' }, /Input 'probe-timeout'/],
+    [
+      { url: 'http://a/', mode: 'soak', window: '1s', interval: '2s' },
+      /Input 'window': .* shorter than the interval/
+    ],
+    [
+      { url: 'http://a/', 'initial-delay': '2m', timeout: '1m' },
+      /Input 'success-threshold': .* cannot fit in the 60000ms timeout/
+    ]
   ])('refuses %j', (values, message) => {
     let err: unknown;
     try {
@@ -98,14 +122,61 @@ describe('readGateInputs', () => {
     expect((err as Error).message).not.toContain('secret-token');
   });
 
-  it('soak mode gets the canary default rule and reads percentages', () => {
+  it('soak mode gets the canary rule set by default and reads percentages', () => {
     expect(readGateInputs(reader({ url: 'http://a/', mode: 'soak', window: '10s' }))!.soak).toEqual({
-      minSuccessRate: 0.99
+      minSuccessRate: 0.99,
+      maxErrorRate: 0.01,
+      maxP99LatencyMs: 500
     });
+    expect(
+      readGateInputs(
+        reader({ 'prometheus-url': 'http://p:9090', 'prometheus-query': 'up == 1', mode: 'soak' })
+      )!.soak
+    ).toEqual({ minSuccessRate: 0.99 });
     const s = readGateInputs(
       reader({ url: 'http://a/', mode: 'soak', 'max-error-rate': '1%', 'max-p95-latency': '500ms' })
     )!;
     expect(s.soak).toEqual({ maxErrorRate: 0.01, maxP95LatencyMs: 500 });
+  });
+});
+
+describe('header values', () => {
+  it('are found for masking before any validation, a malformed line whole', () => {
+    expect(
+      headerValues('Authorization: Bearer abc\n# comment\nX-Env=prod\nbroken line with-token\n')
+    ).toEqual(['Bearer abc', 'prod', 'broken line with-token']);
+  });
+
+  it('are read for Prometheus too', () => {
+    const s = readGateInputs(
+      reader({
+        'prometheus-url': 'https://prom.example/',
+        'prometheus-query': 'up >= 1',
+        'prometheus-headers': 'Authorization: Bearer p'
+      })
+    )!;
+    expect(s.prometheusHeaders).toEqual({ Authorization: 'Bearer p' });
+  });
+});
+
+describe('evidence output', () => {
+  const rec = (round: number) => ({
+    round,
+    target: 'http://a/',
+    kind: 'http' as const,
+    ok: true,
+    status: 200,
+    time: '2026-11-23T09:00:00.000Z'
+  });
+  it('holds every probe when they fit, else the most recent that fit', () => {
+    const all = Array.from({ length: 50 }, (_, i) => rec(i + 1));
+    expect(JSON.parse(evidenceForOutput(all).json)).toEqual(all);
+    const one = JSON.stringify(rec(50)).length;
+    const out = evidenceForOutput(all, 10 * (one + 1) + 2);
+    expect(out).toMatchObject({ kept: 10, dropped: 40 });
+    expect((JSON.parse(out.json) as { round: number }[]).map((r) => r.round)).toEqual([
+      41, 42, 43, 44, 45, 46, 47, 48, 49, 50
+    ]);
   });
 });
 
@@ -217,6 +288,15 @@ describe('commands are data', () => {
     expect(
       parseQueryResponse(200, '{"status":"success","data":{"resultType":"scalar","result":[1,"NaN"]}}')
     ).toMatchObject({ ok: true, samples: [{ value: NaN }] });
+    expect(
+      parseQueryResponse(
+        200,
+        '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"+Inf"]}]}}'
+      )
+    ).toEqual({ ok: true, samples: [{ labels: {}, value: Infinity }] });
+    expect(
+      parseQueryResponse(200, '{"status":"success","data":{"resultType":"matrix","result":[]}}')
+    ).toMatchObject({ ok: false, error: expect.stringContaining('not an instant vector') });
     expect(
       parseQueryResponse(400, '{"status":"error","errorType":"bad_data","error":"parse error"}')
     ).toEqual({ ok: false, error: 'Prometheus answered HTTP 400: bad_data: parse error' });

@@ -1,9 +1,11 @@
-import { formatMs, type Executor, type Logger } from '../../core/src/index.js';
+import { setMaxListeners } from 'node:events';
+import { Redactor, formatMs, type Executor, type Logger } from '../../core/src/index.js';
 import { probeContainer } from './container.js';
 import { probeHttp } from './http.js';
 import { probeMetric } from './prometheus.js';
 import { percentile, round1 } from './stats.js';
-import type { GateResult, GateSpec, ProbeRecord } from './types.js';
+import { canaryRules, MAX_ROUNDS_IN_FLIGHT } from './defaults.js';
+import type { GateResult, GateSpec, ProbeRecord, SoakRules } from './types.js';
 
 export interface GateDeps {
   logger: Logger;
@@ -26,16 +28,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** One round: every URL, metric and container probed in parallel. */
-async function probeRound(
+/** One round: every URL, metric and container probed in parallel. Never rejects. */
+function probeRound(
   spec: GateSpec,
   deps: GateDeps,
   round: number,
-  timeoutMs: number
+  timeoutMs: number,
+  signal: AbortSignal
 ): Promise<ProbeRecord[]> {
   const jobs: Promise<ProbeRecord>[] = [];
-  for (const target of spec.urls)
-    jobs.push(probeHttp(target, spec, round, { timeoutMs, signal: deps.signal }));
+  for (const target of spec.urls) jobs.push(probeHttp(target, spec, round, { timeoutMs, signal }));
   for (const check of spec.metrics) {
     jobs.push(
       probeMetric(check, {
@@ -45,14 +47,12 @@ async function probeRound(
         round,
         headers: spec.prometheusHeaders,
         tls: spec.tls,
-        signal: deps.signal
+        signal
       })
     );
   }
-  for (const c of spec.containers) {
-    if (!deps.executor) throw new Error('runGate: container probes need deps.executor');
-    jobs.push(probeContainer(c, { executor: deps.executor, round, timeoutMs }));
-  }
+  for (const c of spec.containers)
+    jobs.push(probeContainer(c, { executor: deps.executor!, round, timeoutMs }));
   return Promise.all(jobs);
 }
 
@@ -92,64 +92,136 @@ function describeRound(records: readonly ProbeRecord[]): string {
 }
 
 /**
- * Run the gate. Threshold mode: rounds every `intervalMs` after `initialDelayMs` (fixed rate: a slow round
- * does not push the schedule back); healthy after `successThreshold` consecutive passing rounds, unhealthy
- * once `failureThreshold` rounds failed, `timeout` when `timeoutMs` runs out first. Soak mode: rounds for
- * `windowMs`, then the soak rules are judged over every sample. Never throws for an unhealthy target.
+ * Header values are credentials as often as not: no log line may show them, whoever calls the engine, and a
+ * server that echoes a request header into its error page must not carry it into a reason or the evidence.
+ */
+function secretsOf(spec: GateSpec, logger: Logger): (r: ProbeRecord) => ProbeRecord {
+  const redactor = new Redactor();
+  for (const v of [...Object.values(spec.headers), ...Object.values(spec.prometheusHeaders ?? {})]) {
+    if (!v) continue;
+    logger.secret(v);
+    redactor.add(v);
+  }
+  return (r) => {
+    if (r.reason) r.reason = redactor.redact(r.reason);
+    if (typeof r.value === 'string') r.value = redactor.redact(r.value);
+    return r;
+  };
+}
+
+/**
+ * Run the gate. Threshold mode: a round every `intervalMs` after `initialDelayMs`; healthy after
+ * `successThreshold` consecutive passing rounds, unhealthy once `failureThreshold` rounds failed, `timeout`
+ * when `timeoutMs` runs out first. Soak mode: rounds for `windowMs`, then the soak rules are judged over every
+ * sample (or earlier, as soon as the samples so far break a rule whatever the rest show). Rounds are judged in
+ * order; a slow round does not delay the schedule (see MAX_ROUNDS_IN_FLIGHT). Never throws for an unhealthy
+ * target.
  */
 export async function runGate(spec: GateSpec, deps: GateDeps): Promise<GateResult> {
   const { logger } = deps;
   if (spec.containers.length > 0 && !deps.executor)
     throw new Error('runGate: container probes need deps.executor');
+  const redact = secretsOf(spec, logger);
   const started = performance.now();
   const evidence: ProbeRecord[] = [];
   const soak = spec.mode === 'soak';
-  const deadline =
-    started + (soak ? spec.initialDelayMs + spec.windowMs + spec.probeTimeoutMs : spec.timeoutMs);
+  const rules: SoakRules = Object.keys(spec.soak).length ? spec.soak : canaryRules(spec.urls.length > 0);
+  const deadline = started + spec.timeoutMs;
   const targets = [...spec.urls.map((u) => u.url), ...spec.metrics.map((m) => m.query), ...spec.containers];
   logger.info(
     soak
-      ? `Health gate (soak): ${targets.length} target(s) every ${formatMs(spec.intervalMs)} for ${formatMs(spec.windowMs)}`
+      ? `Health gate (soak): ${targets.length} target(s) every ${formatMs(spec.intervalMs)} for ${formatMs(spec.windowMs)}; rules: ${describeRules(rules)}`
       : `Health gate: ${targets.length} target(s) every ${formatMs(spec.intervalMs)}; healthy after ${spec.successThreshold} consecutive passing round(s), unhealthy after ${spec.failureThreshold} failing round(s), timeout ${formatMs(spec.timeoutMs)}`
   );
 
-  await sleep(Math.min(spec.initialDelayMs, deadline - performance.now()), deps.signal);
+  // Probes still open when the verdict is reached (or the caller cancels) are stopped through this.
+  const stop = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+  // Every open probe listens on it; up to MAX_ROUNDS_IN_FLIGHT rounds of many targets is not a leak.
+  setMaxListeners(0, signal);
+  const inflight = new Map<number, { records: Promise<ProbeRecord[]>; cut: boolean }>();
+  const end = async (result: GateResult): Promise<GateResult> => {
+    stop.abort();
+    await Promise.allSettled([...inflight.values()].map((r) => r.records));
+    return result;
+  };
+
+  await sleep(soak ? spec.initialDelayMs : Math.min(spec.initialDelayMs, deadline - started), deps.signal);
   const firstRound = performance.now();
-  const windowEnd = firstRound + spec.windowMs;
+  const launchAt = (round: number) => firstRound + (round - 1) * spec.intervalMs;
+  // No round starts after this: the end of the soak window, or the overall timeout.
+  const lastStart = soak ? firstRound + spec.windowMs : deadline;
+  const maxRounds = soak ? Math.ceil(spec.windowMs / spec.intervalMs) : Infinity;
+  const probesPerRound = targets.length;
+
+  let nextLaunch = 1;
+  let nextJudge = 1;
   let consecutive = 0;
   let failedRounds = 0;
   let lastFailure = '';
-  for (let round = 1; ; round++) {
+  let cutShort = false;
+  const canLaunch = () =>
+    nextLaunch <= maxRounds &&
+    launchAt(nextLaunch) < lastStart &&
+    nextLaunch - nextJudge < MAX_ROUNDS_IN_FLIGHT;
+
+  for (;;) {
     if (deps.signal?.aborted)
-      return finish(
-        'timeout',
-        `cancelled after ${round - 1} round(s)${lastFailure ? `; last failure: ${lastFailure}` : ''}`,
-        evidence,
-        failedRounds,
-        started
+      return end(
+        finish(
+          'timeout',
+          `cancelled after ${nextJudge - 1} round(s)${lastFailure ? `; last failure: ${lastFailure}` : ''}`,
+          evidence,
+          failedRounds,
+          started
+        )
       );
-    const remaining = deadline - performance.now();
-    if (!soak && remaining <= 0) break;
-    const records = await probeRound(
-      spec,
-      deps,
-      round,
-      Math.max(1, Math.min(spec.probeTimeoutMs, soak ? spec.probeTimeoutMs : remaining))
-    );
-    evidence.push(...records);
+    const now = performance.now();
+    while (canLaunch() && launchAt(nextLaunch) <= now) {
+      // In threshold mode no probe may outlive the overall timeout; such a probe is cut, not failed.
+      const room = soak ? Infinity : deadline - now;
+      const timeoutMs = Math.max(1, Math.min(spec.probeTimeoutMs, room));
+      inflight.set(nextLaunch, {
+        records: probeRound(spec, deps, nextLaunch, timeoutMs, signal),
+        cut: timeoutMs < spec.probeTimeoutMs
+      });
+      nextLaunch++;
+    }
+    const wakeAt = canLaunch() ? launchAt(nextLaunch) : Infinity;
+    const pending = inflight.get(nextJudge);
+    if (!pending) {
+      if (wakeAt === Infinity) break;
+      await sleep(wakeAt - now, deps.signal);
+      continue;
+    }
+    const records = await raceTimer(pending.records, wakeAt - now, deps.signal);
+    if (records === undefined) continue;
+    inflight.delete(nextJudge);
+    records.forEach(redact);
+    const round = nextJudge++;
     const failed = records.filter((r) => !r.ok);
+    if (pending.cut && failed.length > 0 && performance.now() >= deadline - 1) {
+      // The overall timeout ended this round before its own probe timeout: it says nothing about health.
+      for (const f of failed) f.reason = `${f.reason ?? ''} (cut short by the overall timeout; not counted)`;
+      evidence.push(...records);
+      cutShort = true;
+      break;
+    }
+    evidence.push(...records);
     if (failed.length === 0) {
       consecutive++;
       logger.info(
         `round ${round}: pass${soak ? '' : ` (${consecutive}/${spec.successThreshold})`}: ${describeRound(records)}`
       );
       if (!soak && consecutive >= spec.successThreshold) {
-        return finish(
-          'healthy',
-          `${consecutive} consecutive passing round(s) of ${records.length} probe(s); ${failedRounds} failing round(s) before`,
-          evidence,
-          failedRounds,
-          started
+        return end(
+          finish(
+            'healthy',
+            `${consecutive} consecutive passing round(s) of ${records.length} probe(s); ${failedRounds} failing round(s) before`,
+            evidence,
+            failedRounds,
+            started
+          )
         );
       }
     } else {
@@ -161,34 +233,123 @@ export async function runGate(spec: GateSpec, deps: GateDeps): Promise<GateResul
         `round ${round}: fail${soak ? '' : ` (${failedRounds}/${spec.failureThreshold})`}: ${failed.map((f) => f.reason).join(' | ')}`
       );
       if (!soak && failedRounds >= spec.failureThreshold) {
-        return finish(
-          'unhealthy',
-          `${lastFailure}${more} [${failedRounds} of ${spec.failureThreshold} allowed failing rounds]`,
-          evidence,
-          failedRounds,
-          started
+        return end(
+          finish(
+            'unhealthy',
+            `${lastFailure}${more} [${failedRounds} of ${spec.failureThreshold} allowed failing rounds]`,
+            evidence,
+            failedRounds,
+            started
+          )
         );
       }
     }
-    const next = firstRound + round * spec.intervalMs;
-    if (soak && next >= windowEnd) break;
-    if (!soak && next >= deadline) {
-      await sleep(deadline - performance.now(), deps.signal);
-      break;
+    // After the last round the final judgement gives the exact figures instead.
+    if (soak && round < maxRounds) {
+      const broken = soakAlreadyBroken(
+        rules,
+        evidence,
+        maxRounds * probesPerRound,
+        maxRounds * spec.urls.length
+      );
+      if (broken) {
+        const first = evidence.find((e) => !e.ok)?.reason;
+        return end(
+          finish(
+            'unhealthy',
+            `soak rule can no longer be met after ${round} of ${maxRounds} round(s): ${broken}${first ? `; first failure: ${first}` : ''}`,
+            evidence,
+            failedRounds,
+            started
+          )
+        );
+      }
     }
-    await sleep(next - performance.now(), deps.signal);
   }
-  if (soak) return judgeSoak(spec, evidence, failedRounds, started);
-  return finish(
-    'timeout',
-    `no verdict within ${formatMs(spec.timeoutMs)}: ${consecutive} of ${spec.successThreshold} consecutive passes, ${failedRounds} of ${spec.failureThreshold} failing rounds${lastFailure ? `; last failure: ${lastFailure}` : ''}`,
-    evidence,
-    failedRounds,
-    started
+  if (soak) return end(judgeSoak({ ...spec, soak: rules }, evidence, failedRounds, started));
+  return end(
+    finish(
+      'timeout',
+      `no verdict within ${formatMs(spec.timeoutMs)}: ${consecutive} of ${spec.successThreshold} consecutive passes, ${failedRounds} of ${spec.failureThreshold} failing rounds${cutShort ? ' (the last round was cut short by the timeout)' : ''}${lastFailure ? `; last failure: ${lastFailure}` : ''}`,
+      evidence,
+      failedRounds,
+      started
+    )
   );
 }
 
+/** The promise's value, or undefined when `ms` passes (or the signal fires) first. */
+async function raceTimer<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promise<T | undefined> {
+  if (ms === Infinity && !signal) return p;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const tick = new Promise<undefined>((resolve) => {
+    if (ms !== Infinity) timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    if (signal) {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  try {
+    return await Promise.race([p, tick]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 const pct = (x: number) => `${round1(x * 100)}%`;
+
+export function describeRules(rules: SoakRules): string {
+  const parts: string[] = [];
+  if (rules.minSuccessRate !== undefined) parts.push(`success rate >= ${pct(rules.minSuccessRate)}`);
+  if (rules.maxErrorRate !== undefined) parts.push(`error rate <= ${pct(rules.maxErrorRate)}`);
+  if (rules.maxP95LatencyMs !== undefined) parts.push(`p95 <= ${formatMs(rules.maxP95LatencyMs)}`);
+  if (rules.maxP99LatencyMs !== undefined) parts.push(`p99 <= ${formatMs(rules.maxP99LatencyMs)}`);
+  return parts.join(', ');
+}
+
+const isError = (e: ProbeRecord) => e.status === undefined || e.status >= 500;
+
+/** How many of n samples must exceed a bound for the nearest-rank percentile p to exceed it. */
+function overToBreak(n: number, p: number): number {
+  return n - Math.ceil((p / 100) * n) + 1;
+}
+
+/**
+ * Whether the samples so far break a rule however the remaining ones turn out, given at most `maxSamples`
+ * probes (`maxHttp` HTTP probes) in the window. Sound: each test only gets harder with fewer samples.
+ */
+export function soakAlreadyBroken(
+  rules: SoakRules,
+  evidence: readonly ProbeRecord[],
+  maxSamples: number,
+  maxHttp: number
+): string | undefined {
+  const failed = evidence.filter((e) => !e.ok).length;
+  const http = evidence.filter((e) => e.kind === 'http');
+  if (rules.minSuccessRate !== undefined && maxSamples > 0) {
+    const best = (maxSamples - failed) / maxSamples;
+    if (best < rules.minSuccessRate)
+      return `success rate at most ${pct(best)} (${failed} of ${maxSamples} possible samples failed) < ${pct(rules.minSuccessRate)}`;
+  }
+  if (rules.maxErrorRate !== undefined && maxHttp > 0) {
+    const errors = http.filter(isError).length;
+    const least = errors / maxHttp;
+    if (least > rules.maxErrorRate)
+      return `error rate at least ${pct(least)} (${errors} of ${maxHttp} possible HTTP samples were 5xx or unanswered) > ${pct(rules.maxErrorRate)}`;
+  }
+  for (const [p, bound] of [
+    [95, rules.maxP95LatencyMs],
+    [99, rules.maxP99LatencyMs]
+  ] as const) {
+    if (bound === undefined || maxHttp === 0) continue;
+    const over = http.filter((e) => (e.latencyMs ?? 0) > bound).length;
+    if (over >= overToBreak(maxHttp, p))
+      return `p${p} latency above ${formatMs(bound)}: ${over} of ${maxHttp} possible HTTP samples were slower`;
+  }
+  return undefined;
+}
 
 /** Judge soak rules over every sample: success rate (all probes), error rate and latency percentiles (HTTP). */
 export function judgeSoak(
@@ -201,7 +362,7 @@ export function judgeSoak(
   const total = evidence.length;
   const ok = evidence.filter((e) => e.ok).length;
   const http = evidence.filter((e) => e.kind === 'http');
-  const errors = http.filter((e) => e.status === undefined || e.status >= 500).length;
+  const errors = http.filter(isError).length;
   const lat = http.map((e) => e.latencyMs ?? 0);
   const broken: string[] = [];
   const met: string[] = [];

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { formatMs } from '../../core/src/index.js';
 import { evaluateJson } from './json.js';
 import { formatStatusRanges } from './spec.js';
@@ -35,6 +36,14 @@ const ERROR_TEXT: Record<string, string> = {
   CERT_HAS_EXPIRED: 'TLS: certificate has expired'
 };
 
+/**
+ * Node's `ca` option replaces the trusted roots; `ca-cert` adds to them, so a gate can probe an internal
+ * service and a public one in the same step.
+ */
+function trustedCas(extra: string | undefined): string[] | undefined {
+  return extra ? [...tls.rootCertificates, extra] : undefined;
+}
+
 /** One HTTP request with a hard deadline covering connect, headers and body. Never throws. */
 export function httpRequest(
   target: HttpTarget,
@@ -57,6 +66,9 @@ export function httpRequest(
       options.signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
+    // Set once the status line arrived: a failure after it is a broken body, not a refused request.
+    let responded: number | undefined;
+    const midBody = () => `after status ${responded}, while reading the body`;
     const u = new URL(target.url);
     const mod = u.protocol === 'https:' ? https : http;
     const req = mod.request(
@@ -66,9 +78,12 @@ export function httpRequest(
         headers: { 'user-agent': 'deploy-actions-health-gate', accept: '*/*', ...options.headers },
         // A fresh connection per probe: a health check must see what a new client sees.
         agent: false,
-        ...(u.protocol === 'https:' ? { ca: options.ca, rejectUnauthorized: !options.insecure } : {})
+        ...(u.protocol === 'https:'
+          ? { ca: trustedCas(options.ca), rejectUnauthorized: !options.insecure }
+          : {})
       },
       (res) => {
+        responded = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
         let len = 0;
         res.on('data', (b: Buffer) => {
@@ -91,16 +106,19 @@ export function httpRequest(
           })
         );
         res.on('error', (e: NodeJS.ErrnoException) =>
-          finish({ error: describeNetError(e, 'while reading the body'), latencyMs: elapsed() })
+          finish({ error: describeNetError(e, midBody()), latencyMs: elapsed() })
         );
         res.on('aborted', () =>
-          finish({ error: 'connection reset by peer while reading the body', latencyMs: elapsed() })
+          finish({ error: `connection reset by peer ${midBody()}`, latencyMs: elapsed() })
         );
       }
     );
     const timer = setTimeout(() => {
       finish({
-        error: `no response within ${formatMs(options.timeoutMs)} (probe timeout)`,
+        error:
+          responded === undefined
+            ? `no response within ${formatMs(options.timeoutMs)} (probe timeout)`
+            : `body not complete within ${formatMs(options.timeoutMs)} after status ${responded} (probe timeout)`,
         latencyMs: elapsed()
       });
       req.destroy();
@@ -111,7 +129,7 @@ export function httpRequest(
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (e: NodeJS.ErrnoException) =>
-      finish({ error: describeNetError(e), latencyMs: elapsed() })
+      finish({ error: describeNetError(e, responded === undefined ? '' : midBody()), latencyMs: elapsed() })
     );
     req.end();
   });

@@ -4,9 +4,12 @@ export {
   parseStatusRanges,
   parseJsonExpectation,
   parseMetricCheck,
-  defaultGateSpec
+  defaultGateSpec,
+  headerValues
 } from './spec.js';
-export { runGate } from './gate.js';
+export { runGate, judgeSoak, soakAlreadyBroken, describeRules } from './gate.js';
+export { canaryRules, MAX_ROUNDS_IN_FLIGHT } from './defaults.js';
+export { evidenceForOutput, MAX_EVIDENCE_OUTPUT_BYTES } from './evidence.js';
 export type { GateDeps } from './gate.js';
 export { gateSummary } from './summary.js';
 export { probeHttp } from './http.js';

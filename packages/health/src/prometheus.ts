@@ -16,6 +16,13 @@ export function prometheusQueryUrl(baseUrl: string, query: string): string {
   return u.toString();
 }
 
+/** Prometheus writes sample values as strings: `"0.25"`, `"NaN"`, `"+Inf"`, `"-Inf"`. */
+export function sampleValue(text: unknown): number {
+  if (text === '+Inf' || text === 'Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  return typeof text === 'string' && text.trim() !== '' ? Number(text) : NaN;
+}
+
 /** Parse an `/api/v1/query` answer into samples (vector or scalar); NaN values are kept as NaN. */
 export function parseQueryResponse(status: number, body: string): QueryResult {
   let doc: {
@@ -35,13 +42,13 @@ export function parseQueryResponse(status: number, body: string): QueryResult {
       error: `Prometheus answered HTTP ${status}: ${doc.errorType ?? 'error'}: ${doc.error ?? snippet(body)}`
     };
   const data = doc.data ?? {};
-  if (data.resultType === 'scalar') {
+  if (data.resultType === 'scalar' && Array.isArray(data.result)) {
     const r = data.result as [number, string];
-    return { ok: true, samples: [{ labels: {}, value: Number(r[1]) }] };
+    return { ok: true, samples: [{ labels: {}, value: sampleValue(r[1]) }] };
   }
-  if (data.resultType === 'vector') {
+  if (data.resultType === 'vector' && Array.isArray(data.result)) {
     const r = data.result as { metric: Record<string, string>; value: [number, string] }[];
-    return { ok: true, samples: r.map((s) => ({ labels: s.metric, value: Number(s.value[1]) })) };
+    return { ok: true, samples: r.map((s) => ({ labels: s.metric, value: sampleValue(s.value[1]) })) };
   }
   return {
     ok: false,
@@ -67,6 +74,11 @@ export async function queryPrometheus(
   if ('error' in r)
     return { ok: false, error: `Prometheus at ${baseUrl}: ${r.error}`, latencyMs: r.latencyMs };
   return { ...parseQueryResponse(r.status, r.body), latencyMs: r.latencyMs };
+}
+
+/** Evidence is JSON, where Infinity would become null: infinities are kept as Prometheus writes them. */
+function shown(v: number): number | string {
+  return Number.isFinite(v) ? v : v > 0 ? '+Inf' : '-Inf';
 }
 
 function labelText(labels: Record<string, string>): string {
@@ -111,14 +123,14 @@ export async function probeMetric(
       ...base,
       ok: false,
       latencyMs: r.latencyMs,
-      value: bad.value,
-      reason: `query \`${check.query}\`: expected ${expectation}, got ${bad.value}${labelText(bad.labels)}`
+      value: shown(bad.value),
+      reason: `query \`${check.query}\`: expected ${expectation}, got ${shown(bad.value)}${labelText(bad.labels)}`
     };
   }
   return {
     ...base,
     ok: true,
     latencyMs: r.latencyMs,
-    value: values.length === 1 ? values[0]!.value : values.map((v) => v.value).join(', ')
+    value: values.length === 1 ? shown(values[0]!.value) : values.map((v) => shown(v.value)).join(', ')
   };
 }

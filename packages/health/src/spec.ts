@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { InputError, type InputReader } from '../../core/src/index.js';
+import { canaryRules } from './defaults.js';
 import type {
   Comparator,
   GateSpec,
@@ -171,6 +172,14 @@ export function parseJsonExpectation(line: string, input = 'expect-json'): JsonE
 export function parseMetricCheck(line: string, input = 'prometheus-query'): MetricCheck {
   const text = line.trim();
   const m = /^(.*\S)\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)$/is.exec(text);
+  // `= 1`, `=< 1`, `<> 1`, `=~ 1`: a comparator we do not know, named as such rather than "no comparison".
+  const odd = /\s(=|===|=<|=>|<>|=~|!~|~=|≤|≥)\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i.exec(text);
+  if (odd && (!m || /[<>=!~]$/.test(m[1]!.trim())))
+    throw new InputError(
+      input,
+      `"${text}": unknown comparator "${odd[1]}"`,
+      `use one of ${METRIC_OPS.join(', ')}`
+    );
   if (!m) {
     throw new InputError(
       input,
@@ -181,6 +190,8 @@ export function parseMetricCheck(line: string, input = 'prometheus-query'): Metr
   const query = m[1]!.trim();
   if (/[<>=!~]$/.test(query))
     throw new InputError(input, `"${text}": unknown comparator`, `use one of ${METRIC_OPS.join(', ')}`);
+  if (query === '')
+    throw new InputError(input, `"${text}" has no query before the comparison`, 'write `<PromQL> < 0.01`');
   return { text, query, op: m[2] as MetricCheck['op'], threshold: Number(m[3]) };
 }
 
@@ -241,6 +252,21 @@ function readCa(inputs: InputReader, name: string): string | undefined {
   return pem;
 }
 
+/**
+ * The values to mask in a `headers` text, without validating it: the entry registers them before any parsing,
+ * so even an input error cannot show one. A line that is not `Name: value` is masked whole.
+ */
+export function headerValues(text: string): string[] {
+  const values: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const m = /^[!#$%&'*+.^_`|~\w-]+\s*[:=]\s*(.*)$/.exec(t);
+    values.push(m ? m[1]! : t);
+  }
+  return values.filter((v) => v !== '');
+}
+
 function readHeaders(inputs: InputReader, name: string): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of inputs.raw(name).split(/\r?\n/)) {
@@ -280,6 +306,13 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
       'set it to your Prometheus, e.g. http://127.0.0.1:9090'
     );
   if (prometheusUrl) parseUrl(prometheusUrl, n('prometheus-url'));
+  const prometheusHeaders = readHeaders(inputs, n('prometheus-headers'));
+  if (Object.keys(prometheusHeaders).length > 0 && metrics.length === 0)
+    throw new InputError(
+      n('prometheus-headers'),
+      'is given but no prometheus-query',
+      `add \`${n('prometheus-query')}\` or remove \`${n('prometheus-headers')}\``
+    );
 
   const bodyText = inputs.optional(n('expect-body'));
   const expectBody =
@@ -319,6 +352,7 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
     successThreshold: inputs.integer(n('success-threshold'), { fallback: d.successThreshold, min: 1 }),
     failureThreshold: inputs.integer(n('failure-threshold'), { fallback: d.failureThreshold, min: 1 }),
     prometheusUrl,
+    ...(Object.keys(prometheusHeaders).length ? { prometheusHeaders } : {}),
     metrics,
     noData: inputs.choice(n('no-data'), ['fail', 'pass'] as const, 'fail'),
     containers,
@@ -340,7 +374,7 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
   );
   if (spec.mode === 'soak') {
     // The canary rule set deploy teams start from, when none is given.
-    spec.soak = Object.keys(soak).length ? soak : { minSuccessRate: 0.99 };
+    spec.soak = Object.keys(soak).length ? soak : canaryRules(urls.length > 0);
     if (spec.windowMs < spec.intervalMs)
       throw new InputError(
         n('window'),

@@ -1,4 +1,6 @@
 import { details, escapeCell, formatMs, table } from '../../core/src/index.js';
+import { canaryRules } from './defaults.js';
+import { describeRules } from './gate.js';
 import { percentile, round1 } from './stats.js';
 import type { GateResult, GateSpec, ProbeRecord } from './types.js';
 
@@ -19,8 +21,11 @@ function observed(r: ProbeRecord): string {
   return String(r.value ?? '');
 }
 
-/** A mermaid xychart-beta of per-round latency (worst HTTP probe per round, or all probes when no HTTP). */
-export function latencyChart(evidence: readonly ProbeRecord[]): string {
+/**
+ * A mermaid xychart-beta of per-round latency (worst HTTP probe per round, or all probes when no HTTP), with
+ * the latency bound as a second, flat line when the gate has one.
+ */
+export function latencyChart(evidence: readonly ProbeRecord[], boundMs?: number): string {
   const http = evidence.filter((e) => e.kind === 'http');
   const source = http.length ? http : evidence;
   const perRound = new Map<number, number>();
@@ -36,14 +41,16 @@ export function latencyChart(evidence: readonly ProbeRecord[]): string {
     xs.push(chunk.length > 1 ? `"${chunk[0]}-${chunk.at(-1)}"` : `"${chunk[0]}"`);
     ys.push(Math.round(Math.max(...chunk.map((r) => perRound.get(r)!))));
   }
-  const top = Math.max(10, Math.ceil((Math.max(...ys) * 1.1) / 10) * 10);
+  const bound = boundMs !== undefined && http.length ? Math.round(boundMs) : undefined;
+  const top = Math.max(10, Math.ceil((Math.max(...ys, bound ?? 0) * 1.1) / 10) * 10);
   return [
     '```mermaid',
     'xychart-beta',
-    `  title "${http.length ? 'HTTP' : 'Probe'} latency per round (worst probe, ms)"`,
+    `  title "${http.length ? 'HTTP' : 'Probe'} latency per round (worst probe, ms${bound !== undefined ? `; flat line: bound ${bound}ms` : ''})"`,
     `  x-axis "round" [${xs.join(', ')}]`,
     `  y-axis "ms" 0 --> ${top}`,
     `  line [${ys.join(', ')}]`,
+    ...(bound !== undefined ? [`  line [${ys.map(() => bound).join(', ')}]`] : []),
     '```',
     ''
   ].join('\n');
@@ -56,7 +63,7 @@ export function gateSummary(result: GateResult, spec: GateSpec): string {
   out.push(`${escapeCell(result.reason)}\n`);
   const rule =
     spec.mode === 'soak'
-      ? `soak for ${formatMs(spec.windowMs)} every ${formatMs(spec.intervalMs)}`
+      ? `soak for ${formatMs(spec.windowMs)} every ${formatMs(spec.intervalMs)}; ${describeRules(Object.keys(spec.soak).length ? spec.soak : canaryRules(spec.urls.length > 0))}`
       : `${spec.successThreshold} consecutive passes to pass, ${spec.failureThreshold} failing rounds to fail, every ${formatMs(spec.intervalMs)}, timeout ${formatMs(spec.timeoutMs)}`;
   out.push(
     table(
@@ -102,7 +109,10 @@ export function gateSummary(result: GateResult, spec: GateSpec): string {
       )
     );
   }
-  const chart = latencyChart(result.evidence);
+  const chart = latencyChart(
+    result.evidence,
+    spec.mode === 'soak' ? (spec.soak.maxP99LatencyMs ?? spec.soak.maxP95LatencyMs) : spec.maxLatencyMs
+  );
   if (chart) out.push(chart);
   const rows = result.evidence
     .slice(-50)
