@@ -1,0 +1,67 @@
+import { runEntry } from '../common/entry.js';
+import { InputError, LocalExecutor } from '../../packages/core/src/index.js';
+import { octokitRequest, splitRepository } from '../../packages/github/src/client.js';
+import {
+  planRelease,
+  publishRelease,
+  releaseSummary,
+  type FloatingMode
+} from '../../packages/release/src/index.js';
+
+await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
+  const token = inputs.raw('token');
+  secret(token);
+  const dryRun = inputs.boolean('dry-run');
+  const createRelease = inputs.boolean('create-release', true);
+  const draft = inputs.boolean('draft');
+  const floatingTags = inputs.choice<FloatingMode>('floating-tags', ['major', 'major-minor', 'none'], 'none');
+  const repo = splitRepository(context.repository);
+  if (!dryRun && !token)
+    throw new InputError(
+      'token',
+      'is empty',
+      'pass `token: ${{ github.token }}` (or an App token / PAT), or set `dry-run: true`'
+    );
+  if (!dryRun && !repo)
+    throw new InputError(
+      'token',
+      `GITHUB_REPOSITORY "${context.repository}" is not owner/name`,
+      'run on GitHub, or set GITHUB_REPOSITORY'
+    );
+
+  const plan = await planRelease(
+    {
+      cwd: inputs.string('working-directory', { fallback: '.' }),
+      target: inputs.string('target', { fallback: 'HEAD' }),
+      tagPrefix: inputs.raw('tag-prefix'),
+      initialVersion: inputs.string('initial-version', { fallback: '1.0.0' }),
+      releaseAs: inputs.optional('release-as'),
+      prerelease: inputs.optional('prerelease'),
+      floatingTags,
+      repoUrl: repo ? `${context.serverUrl}/${context.repository}` : ''
+    },
+    { executor: new LocalExecutor(), logger }
+  );
+
+  logger.info(
+    plan.released ? `next version ${plan.version} (${plan.reason})` : `nothing to release: ${plan.reason}`
+  );
+  let releaseUrl = '';
+  if (plan.released && !dryRun) {
+    const request = octokitRequest({ token, baseUrl: context.apiUrl });
+    releaseUrl = (await publishRelease(plan, request, { repo: repo!, createRelease, draft }, logger))
+      .releaseUrl;
+  } else if (plan.released)
+    logger.info(
+      `dry run: would create ${plan.tag}${plan.floatingTags.length ? ` and move ${plan.floatingTags.join(', ')}` : ''}\n${plan.changelog}`
+    );
+
+  output('version', plan.version);
+  output('previous-version', plan.previousVersion);
+  output('tag', plan.tag);
+  output('bump', plan.bump);
+  output('released', String(plan.released));
+  output('changelog', plan.changelog);
+  output('release-url', releaseUrl);
+  await summary(releaseSummary(plan, { dryRun, releaseUrl }));
+});

@@ -1,0 +1,76 @@
+import { GitHubError } from '../../core/src/errors.js';
+
+/**
+ * GitHub's refusals, turned into errors that name the fix. The two that catch release automation most
+ * often are repository rulesets (GH013) on tags such as `v1`, and the `workflows` permission that a
+ * token needs before it may create a ref to commits that change `.github/workflows/`.
+ */
+export interface ApiFailure {
+  status: number | undefined;
+  message: string;
+}
+
+export function apiFailure(err: unknown): ApiFailure {
+  const e = err as { status?: number; message?: string; response?: { data?: { message?: string } } };
+  const message = e.response?.data?.message ?? e.message ?? String(err);
+  return { status: typeof e.status === 'number' ? e.status : undefined, message };
+}
+
+export function isRulesetRejection(f: ApiFailure): boolean {
+  return /GH013|Repository rule violations found/i.test(f.message);
+}
+
+export function isWorkflowsPermission(f: ApiFailure): boolean {
+  return /without `?workflows?`? (permission|scope)|workflows? (permission|scope)/i.test(f.message);
+}
+
+/**
+ * @param action what we tried, e.g. "move tag v1 to 3f2a…"
+ * @param state what is already done, e.g. "tag v1.4.0 and its release exist"
+ */
+export function githubError(err: unknown, action: string, state?: string): GitHubError {
+  const f = apiFailure(err);
+  const details = (hint: string) => ({
+    hint,
+    cause: err,
+    ...(f.status === undefined ? {} : { status: f.status }),
+    ...(state ? { state } : {})
+  });
+  const said = f.message.split('\n')[0]!.trim();
+  if (isRulesetRejection(f))
+    return new GitHubError(
+      `GitHub refused to ${action}: a repository ruleset blocks it (GH013: ${said.replace(/^GH013:\s*/, '')})`,
+      details(
+        "add the actor that owns the token to the ruleset's bypass list (a GitHub App, or a role or team for a PAT; " +
+          'the workflow GITHUB_TOKEN cannot be a bypass actor, so use an App token), or change the ruleset ' +
+          '(Settings → Rules → Rulesets) so that it does not restrict creating/updating this tag, e.g. exclude the ' +
+          'floating tags such as `v1` from its target pattern'
+      )
+    );
+  if (isWorkflowsPermission(f))
+    return new GitHubError(
+      `GitHub refused to ${action}: the token lacks the workflows permission (${said})`,
+      details(
+        'use a token that may change workflow files: a GitHub App installation token with "Workflows: write", a ' +
+          'fine-grained PAT with "Workflows: read and write", or a classic PAT with the `workflow` scope; the ' +
+          'workflow GITHUB_TOKEN can never have it'
+      )
+    );
+  if (f.status === 401)
+    return new GitHubError(
+      `GitHub refused to ${action}: the token is invalid or expired (${said})`,
+      details('pass a valid token in `token` (default: the workflow GITHUB_TOKEN)')
+    );
+  if (f.status === 403 || f.status === 404)
+    return new GitHubError(
+      `GitHub refused to ${action} (${f.status}: ${said})`,
+      details(
+        'give the job `permissions: contents: write` (tags and releases need it), and check that the token ' +
+          'belongs to this repository; a token from another repository or an App not installed on it sees 404'
+      )
+    );
+  return new GitHubError(
+    `GitHub refused to ${action} (${f.status ?? 'no answer'}: ${said})`,
+    details('read the message above; re-running is safe once the cause is fixed')
+  );
+}

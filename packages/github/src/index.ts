@@ -1,0 +1,4 @@
+export * from './client.js';
+export * from './errors.js';
+export * from './refs.js';
+export * from './releases.js';
