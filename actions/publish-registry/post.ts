@@ -1,0 +1,7 @@
+import { runEntry } from '../common/entry.js';
+import { LocalExecutor } from '../../packages/core/src/executor.js';
+import { logoutAll } from '../../packages/registry/src/index.js';
+
+await runEntry(async ({ logger, getState }) => {
+  await logoutAll(getState('logout-registries'), { executor: new LocalExecutor(), logger });
+});

@@ -1,0 +1,194 @@
+import { InputError } from '../../core/src/errors.js';
+
+/**
+ * Pure argv builders for the docker CLI. Nothing here runs anything: the engine hands these arrays to an
+ * Executor, and the unit tests compare them. No value ever becomes part of a shell string, and no secret
+ * value ever appears in an argv (secrets are files or environment variable names; passwords go on stdin).
+ */
+
+export type Builder = 'buildx' | 'classic';
+
+/** A build secret as buildx takes it: the value stays in a file or an environment variable. */
+export type BuildSecret = { id: string; src: string } | { id: string; env: string };
+
+export interface BuildOptions {
+  context: string;
+  file?: string;
+  tags: string[];
+  labels: Record<string, string>;
+  buildArgs: Record<string, string>;
+  target?: string;
+  /** (buildx) linux/amd64, linux/arm64, … */
+  platforms?: string[];
+  /** type=gha, type=registry,ref=…; on the classic builder only plain image names. */
+  cacheFrom?: string[];
+  /** (buildx) type=gha,mode=max, type=registry,ref=…,mode=max, … */
+  cacheTo?: string[];
+  /** (buildx) secrets by file or environment variable. */
+  secrets?: BuildSecret[];
+  /** (buildx) false | true | mode=min | mode=max[,…]; undefined leaves the builder's default. */
+  provenance?: string;
+  /** (buildx) false | true | generator=…; undefined leaves the builder's default. */
+  sbom?: string;
+  push?: boolean;
+  /** (buildx) load the result into the local image store (default: when not pushing and one platform). */
+  load?: boolean;
+  noCache?: boolean;
+  pull?: boolean;
+  /** Where the builder writes the image id (buildx: the manifest or config digest). */
+  iidFile?: string;
+  /** (buildx) Where buildx writes containerimage.digest and friends. */
+  metadataFile?: string;
+}
+
+/** `docker buildx version`: exit 0 means the buildx plugin is installed. */
+export function buildxVersionArgv(): string[] {
+  return ['docker', 'buildx', 'version'];
+}
+
+/** The platform the local daemon builds for, e.g. linux/amd64. */
+export function daemonPlatformArgv(): string[] {
+  return ['docker', 'version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'];
+}
+
+function pairs(flag: string, map: Record<string, string>): string[] {
+  return Object.entries(map).flatMap(([k, v]) => [flag, `${k}=${v}`]);
+}
+
+/** A classic --cache-from takes an image reference; anything with type= or attributes is buildx's syntax. */
+function isPlainImage(cache: string): boolean {
+  return !cache.includes('=') && !cache.includes(',');
+}
+
+export interface UnsupportedInput {
+  input: string;
+  why: string;
+}
+
+/**
+ * Inputs the classic builder cannot honour. They are refused, never silently dropped: an image built
+ * without its cache export, attestation or secret is not the image the workflow asked for.
+ * `daemonPlatform` is the platform the classic builder builds for (one platform, the daemon's own).
+ */
+export function classicUnsupported(o: BuildOptions, daemonPlatform?: string): UnsupportedInput[] {
+  const out: UnsupportedInput[] = [];
+  const platforms = o.platforms ?? [];
+  if (platforms.length > 1)
+    out.push({ input: 'platforms', why: `${platforms.length} platforms need buildx (one manifest list)` });
+  else if (platforms.length === 1 && daemonPlatform && normalizePlatform(platforms[0]!) !== daemonPlatform)
+    out.push({
+      input: 'platforms',
+      why: `${platforms[0]} is not the daemon's platform ${daemonPlatform}; cross-building needs buildx`
+    });
+  const typed = (o.cacheFrom ?? []).filter((c) => !isPlainImage(c));
+  if (typed.length > 0)
+    out.push({ input: 'cache-from', why: `${typed.join(' ')} is a buildx cache source (type=…)` });
+  if ((o.cacheTo ?? []).length > 0) out.push({ input: 'cache-to', why: 'cache export needs buildx' });
+  if ((o.secrets ?? []).length > 0)
+    out.push({
+      input: 'secrets',
+      why: 'build secrets need BuildKit, and the classic builder here has none (buildx is not installed)'
+    });
+  if (o.provenance !== undefined && o.provenance !== 'false')
+    out.push({ input: 'provenance', why: 'provenance attestations need buildx' });
+  if (o.sbom !== undefined && o.sbom !== 'false')
+    out.push({ input: 'sbom', why: 'SBOM attestations need buildx' });
+  return out;
+}
+
+export function normalizePlatform(p: string): string {
+  const [os = '', arch = '', variant] = p.trim().toLowerCase().split('/');
+  const a = arch === 'x86_64' ? 'amd64' : arch === 'aarch64' ? 'arm64' : arch;
+  // linux/arm64/v8 is linux/arm64; other variants stay.
+  return [os, a, a === 'arm64' && variant === 'v8' ? undefined : variant].filter(Boolean).join('/');
+}
+
+export function secretArg(s: BuildSecret): string {
+  return 'src' in s ? `id=${s.id},src=${s.src}` : `id=${s.id},env=${s.env}`;
+}
+
+/** `docker build …` (the classic builder). Throws InputError for what only buildx can honour. */
+export function classicBuildArgv(o: BuildOptions, daemonPlatform?: string): string[] {
+  const unsupported = classicUnsupported(o, daemonPlatform);
+  if (unsupported.length > 0) {
+    const first = unsupported[0]!;
+    throw new InputError(
+      first.input,
+      `${unsupported.map((u) => `${u.input}: ${u.why}`).join('; ')}. Only the classic builder is available`,
+      'install buildx (docker/setup-buildx-action) before this step, or remove these inputs'
+    );
+  }
+  const argv = ['docker', 'build'];
+  if (o.file) argv.push('--file', o.file);
+  for (const t of o.tags) argv.push('--tag', t);
+  argv.push(...pairs('--label', o.labels), ...pairs('--build-arg', o.buildArgs));
+  if (o.target) argv.push('--target', o.target);
+  if (o.platforms?.length === 1) argv.push('--platform', o.platforms[0]!);
+  for (const c of o.cacheFrom ?? []) argv.push('--cache-from', c);
+  if (o.noCache) argv.push('--no-cache');
+  if (o.pull) argv.push('--pull');
+  if (o.iidFile) argv.push('--iidfile', o.iidFile);
+  argv.push(o.context);
+  return argv;
+}
+
+/** `docker buildx build …`. */
+export function buildxBuildArgv(o: BuildOptions): string[] {
+  const argv = ['docker', 'buildx', 'build'];
+  if (o.file) argv.push('--file', o.file);
+  for (const t of o.tags) argv.push('--tag', t);
+  argv.push(...pairs('--label', o.labels), ...pairs('--build-arg', o.buildArgs));
+  if (o.target) argv.push('--target', o.target);
+  if (o.platforms && o.platforms.length > 0) argv.push('--platform', o.platforms.join(','));
+  for (const c of o.cacheFrom ?? []) argv.push('--cache-from', c);
+  for (const c of o.cacheTo ?? []) argv.push('--cache-to', c);
+  for (const s of o.secrets ?? []) argv.push('--secret', secretArg(s));
+  if (o.provenance !== undefined) argv.push(`--provenance=${o.provenance}`);
+  if (o.sbom !== undefined) argv.push(`--sbom=${o.sbom}`);
+  if (o.noCache) argv.push('--no-cache');
+  if (o.pull) argv.push('--pull');
+  if (o.iidFile) argv.push('--iidfile', o.iidFile);
+  if (o.metadataFile) argv.push('--metadata-file', o.metadataFile);
+  if (o.push) argv.push('--push');
+  // The docker image store takes one platform; a multi-platform build without push stays in the cache.
+  const load = o.load ?? (!o.push && (o.platforms?.length ?? 0) <= 1);
+  if (load) argv.push('--load');
+  argv.push(o.context);
+  return argv;
+}
+
+export function buildArgv(builder: Builder, o: BuildOptions, daemonPlatform?: string): string[] {
+  return builder === 'classic' ? classicBuildArgv(o, daemonPlatform) : buildxBuildArgv(o);
+}
+
+/** `docker login` with the password on stdin, never in argv. */
+export function loginArgv(registry: string, username: string): string[] {
+  return ['docker', 'login', '--username', username, '--password-stdin', registry];
+}
+export function logoutArgv(registry: string): string[] {
+  return ['docker', 'logout', registry];
+}
+export function tagArgv(source: string, target: string): string[] {
+  return ['docker', 'tag', source, target];
+}
+export function pushArgv(ref: string): string[] {
+  return ['docker', 'push', ref];
+}
+export function pullArgv(ref: string): string[] {
+  return ['docker', 'pull', ref];
+}
+/** `docker image inspect` with an optional Go template, e.g. '{{json .RepoDigests}}'. */
+export function inspectArgv(ref: string, format?: string): string[] {
+  return format
+    ? ['docker', 'image', 'inspect', '--format', format, ref]
+    : ['docker', 'image', 'inspect', ref];
+}
+export function imageRmArgv(refs: string[], force = false): string[] {
+  return ['docker', 'image', 'rm', ...(force ? ['--force'] : []), ...refs];
+}
+
+/** The manifest digest `docker push` prints on its last line: `<tag>: digest: sha256:… size: N`. */
+export function parsePushDigest(output: string): string | undefined {
+  const all = [...output.matchAll(/digest: (sha256:[0-9a-f]{64})/g)];
+  return all.at(-1)?.[1];
+}

@@ -1,0 +1,207 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandError, InputError } from '../../core/src/errors.js';
+import type { Executor } from '../../core/src/executor.js';
+import type { Logger } from '../../core/src/logger.js';
+import {
+  buildArgv,
+  buildxVersionArgv,
+  classicUnsupported,
+  daemonPlatformArgv,
+  inspectArgv,
+  parsePushDigest,
+  pushArgv,
+  type BuildOptions,
+  type BuildSecret,
+  type Builder
+} from './argv.js';
+
+export interface BuildRequest extends Omit<BuildOptions, 'secrets' | 'iidFile' | 'metadataFile'> {
+  /** auto: buildx when `docker buildx version` works, else the classic builder. */
+  builder?: Builder | 'auto';
+  /** Secret values by id: written to 0600 files in a private temp dir, passed as id=…,src=…. */
+  secretValues?: Record<string, string>;
+  /** Secrets already in files (id → path) or environment variables (id → VAR). */
+  secretFiles?: Record<string, string>;
+  secretEnvs?: Record<string, string>;
+}
+
+export interface BuildResult {
+  builder: Builder;
+  /** Why this builder was chosen, as logged. */
+  builderReason: string;
+  /** Image id (config digest; for buildx whatever --iidfile held). */
+  imageId: string;
+  /** Manifest digest when pushed (or reported by buildx), else ''. */
+  digest: string;
+  tags: string[];
+  pushed: string[];
+  argv: string[];
+}
+
+export interface BuildDeps {
+  executor: Executor;
+  logger: Logger;
+  /** Extra environment for docker (DOCKER_CONFIG, and for type=gha the runner's ACTIONS_* variables). */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Which builder runs, and why, said in one line. */
+export async function detectBuilder(
+  executor: Executor,
+  wanted: Builder | 'auto' = 'auto'
+): Promise<{ builder: Builder; reason: string }> {
+  if (wanted === 'classic') return { builder: 'classic', reason: 'builder: classic was asked for' };
+  const r = await executor
+    .run({ argv: buildxVersionArgv(), check: false, step: 'detect buildx', timeoutMs: 30_000 })
+    .catch((err: unknown) => {
+      if (err instanceof CommandError && err.exitCode === 127)
+        throw new CommandError(err.argv, 127, '', 'docker: command not found', {
+          hint: 'install docker on the runner (GitHub-hosted Ubuntu runners have it)'
+        });
+      throw err;
+    });
+  if (r.exitCode === 0) {
+    const version = r.stdout.trim().split('\n')[0] ?? '';
+    return { builder: 'buildx', reason: `docker buildx is installed (${version})` };
+  }
+  if (wanted === 'buildx')
+    throw new InputError(
+      'builder',
+      'buildx was asked for but `docker buildx version` failed',
+      'install buildx (docker/setup-buildx-action) or use builder: auto'
+    );
+  return { builder: 'classic', reason: 'docker buildx is not installed, so the classic builder runs' };
+}
+
+function secretsOf(req: BuildRequest, dir: string): { secrets: BuildSecret[]; files: [string, string][] } {
+  const secrets: BuildSecret[] = [];
+  const files: [string, string][] = [];
+  const ids = new Set<string>();
+  const add = (id: string, input: string) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id))
+      throw new InputError(
+        input,
+        `secret id "${id}" may only hold letters, digits, '.', '_' and '-'`,
+        'rename the secret'
+      );
+    if (ids.has(id))
+      throw new InputError(input, `secret id "${id}" is given twice`, 'give each secret id once');
+    ids.add(id);
+  };
+  for (const [id, value] of Object.entries(req.secretValues ?? {})) {
+    add(id, 'secrets');
+    const path = join(dir, `secret-${id}`);
+    files.push([path, value]);
+    secrets.push({ id, src: path });
+  }
+  for (const [id, src] of Object.entries(req.secretFiles ?? {})) {
+    add(id, 'secret-files');
+    secrets.push({ id, src });
+  }
+  for (const [id, env] of Object.entries(req.secretEnvs ?? {})) {
+    add(id, 'secret-envs');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+      throw new InputError(
+        'secret-envs',
+        `"${env}" is not an environment variable name`,
+        'write id=VARIABLE'
+      );
+    secrets.push({ id, env });
+  }
+  return { secrets, files };
+}
+
+/**
+ * Build one image with buildx or the classic builder and, when asked, push it. Everything the chosen
+ * builder cannot honour is refused (InputError) before the build starts.
+ */
+export async function buildImage(req: BuildRequest, deps: BuildDeps): Promise<BuildResult> {
+  const { executor, logger } = deps;
+  if (req.push && req.tags.length === 0)
+    throw new InputError(
+      'push',
+      'is true but no tag was produced',
+      'give `images` and tag rules that apply to this event'
+    );
+  const dir = await mkdtemp(join(tmpdir(), 'build-image-'));
+  try {
+    const { secrets, files } = secretsOf(req, dir);
+    for (const [, value] of files) logger.secret(value);
+    const { builder, reason } = await detectBuilder(executor, req.builder);
+    logger.info(`builder: ${builder} (${reason})`);
+    const options: BuildOptions = { ...req, secrets, iidFile: join(dir, 'iid') };
+    let daemonPlatform: string | undefined;
+    if (builder === 'classic') {
+      if ((req.platforms?.length ?? 0) === 1) {
+        const v = await executor.run({
+          argv: daemonPlatformArgv(),
+          step: 'docker version',
+          timeoutMs: 30_000
+        });
+        daemonPlatform = v.stdout.trim();
+      }
+      // Refuse before writing any secret to disk or starting the build.
+      if (classicUnsupported(options, daemonPlatform).length > 0)
+        buildArgv('classic', options, daemonPlatform);
+    } else options.metadataFile = join(dir, 'metadata.json');
+    for (const [path, value] of files) {
+      await writeFile(path, value, { mode: 0o600 });
+      await chmod(path, 0o600);
+    }
+    const argv = buildArgv(builder, options, daemonPlatform);
+    await executor.run({
+      argv,
+      // The classic builder stays classic even where DOCKER_BUILDKIT=1 is set and no buildx exists.
+      env: { ...deps.env, ...(builder === 'classic' ? { DOCKER_BUILDKIT: '0' } : {}) },
+      step: `${builder === 'classic' ? 'docker build' : 'docker buildx build'}`,
+      timeoutMs: deps.timeoutMs ?? 60 * 60_000,
+      onOutput: (chunk) => {
+        for (const line of chunk.split('\n')) if (line.trim()) logger.info(line.trimEnd());
+      }
+    });
+    let imageId = (await readFile(options.iidFile!, 'utf8').catch(() => '')).trim();
+    let digest = '';
+    const pushed: string[] = [];
+    if (builder === 'buildx') {
+      const meta = JSON.parse(
+        (await readFile(options.metadataFile!, 'utf8').catch(() => '')) || '{}'
+      ) as Record<string, unknown>;
+      digest = typeof meta['containerimage.digest'] === 'string' ? meta['containerimage.digest'] : '';
+      if (!imageId && typeof meta['containerimage.config.digest'] === 'string')
+        imageId = meta['containerimage.config.digest'];
+      if (req.push) pushed.push(...req.tags);
+    } else {
+      if (!imageId && req.tags[0]) {
+        const r = await executor.run({
+          argv: inspectArgv(req.tags[0], '{{.Id}}'),
+          step: 'docker image inspect'
+        });
+        imageId = r.stdout.trim();
+      }
+      if (req.push) {
+        for (const tag of req.tags) {
+          const r = await executor.run({
+            argv: pushArgv(tag),
+            env: deps.env,
+            step: `docker push ${tag}`,
+            timeoutMs: deps.timeoutMs ?? 60 * 60_000
+          });
+          const d = parsePushDigest(r.stdout);
+          if (d && digest && d !== digest)
+            logger.warning(
+              `${tag} was pushed as ${d}, another tag as ${digest}: the registries differ in format`
+            );
+          digest ||= d ?? '';
+          pushed.push(tag);
+          logger.info(`pushed ${tag}${d ? ` (${d})` : ''}`);
+        }
+      }
+    }
+    return { builder, builderReason: reason, imageId, digest, tags: req.tags, pushed, argv };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,4 @@
+export * from './reference.js';
+export * from './client.js';
+export * from './copy.js';
+export * from './publish.js';

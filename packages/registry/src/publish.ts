@@ -1,0 +1,331 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CommandError, InputError, RegistryError } from '../../core/src/errors.js';
+import { table } from '../../core/src/markdown.js';
+import type { Executor } from '../../core/src/executor.js';
+import type { Logger } from '../../core/src/logger.js';
+import {
+  inspectArgv,
+  loginArgv,
+  logoutArgv,
+  parsePushDigest,
+  pushArgv,
+  tagArgv
+} from '../../docker/src/argv.js';
+import { RegistryClient, type Credentials } from './client.js';
+import { copyImage, type CopyResult } from './copy.js';
+import { TAG, formatReference, parseReference, type Reference } from './reference.js';
+
+export interface PublishOptions {
+  /** host[:port] the username/password belong to; targets without a host go here. */
+  registry: string;
+  username?: string;
+  password?: string;
+  /** Used for ghcr.io when no password is given (the workflow's GITHUB_TOKEN). */
+  githubToken?: string;
+  /** Credentials for the source's registry when it is not `registry`. */
+  sourceUsername?: string;
+  sourcePassword?: string;
+  /** A remote reference (host/repo:tag or @digest) or a local image (no registry host). */
+  source: string;
+  targets: string[];
+  tags: string[];
+  /** Also `docker login` (for later steps, and needed to push a local source). */
+  dockerLogin: boolean;
+  retries?: number;
+  backoffMs?: number;
+  /** Where docker's config.json is read for registries without explicit credentials (default $DOCKER_CONFIG or ~/.docker). */
+  dockerConfigDir?: string;
+  /** Environment for docker commands (DOCKER_CONFIG). */
+  env?: Record<string, string>;
+}
+
+export interface PublishPlan {
+  source: Reference;
+  /** The source is an image in the local docker daemon, pushed with docker to the first target. */
+  local: boolean;
+  targets: { ref: Reference; tags: string[] }[];
+  credentials: Map<string, Credentials>;
+  /** Where each registry's credentials come from, for the log (never the secret). */
+  credentialSource: Map<string, string>;
+}
+
+export interface PublishResult extends CopyResult {
+  /** Registries `docker login` succeeded for (logged out in the post step). */
+  loggedIn: string[];
+  /** Bytes sent by `docker push` for a local source (unknown: 0). */
+  local: boolean;
+}
+
+const GHCR = 'ghcr.io';
+
+/** Validate every input and decide what goes where; throws InputError before anything changes. */
+export function planPublish(o: PublishOptions): PublishPlan {
+  const registry = o.registry.trim();
+  if (!registry) throw new InputError('registry', 'is empty', 'give the registry host, e.g. ghcr.io');
+  const regRef = parseReference(`${registry}/x`, { input: 'registry' });
+  if (!regRef.explicitRegistry || regRef.repository !== 'x')
+    throw new InputError(
+      'registry',
+      `"${registry}" is not a registry host[:port]`,
+      'e.g. ghcr.io or 127.0.0.1:5000'
+    );
+
+  const source = parseReference(o.source, { input: 'source' });
+  const local = !source.explicitRegistry;
+  if (local && source.digest)
+    throw new InputError(
+      'source',
+      `"${o.source}" has a digest but no registry host`,
+      'a local image is named by name[:tag]; a remote one by host/repo@sha256:…'
+    );
+
+  if (o.targets.length === 0)
+    throw new InputError('targets', 'is empty', 'give one or more references, e.g. ghcr.io/acme/shop');
+  for (const tag of o.tags)
+    if (!TAG.test(tag))
+      throw new InputError(
+        'tags',
+        `"${tag}" is not a valid tag`,
+        'a tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'
+      );
+  const targets = o.targets.map((t) => {
+    const withHost = parseReference(t, { input: 'targets' }).explicitRegistry ? t : `${registry}/${t}`;
+    const ref = parseReference(withHost, { input: 'targets' });
+    if (ref.digest)
+      throw new InputError('targets', `"${t}" has a digest`, 'a target is a repository with an optional tag');
+    const tags = o.tags.length > 0 ? o.tags : ref.tag ? [ref.tag] : source.tag ? [source.tag] : [];
+    return { ref: { ...ref, tag: undefined }, tags };
+  });
+  const seen = new Set<string>();
+  for (const t of targets) {
+    const key = `${t.ref.registry}/${t.ref.repository}`;
+    if (seen.has(key) && o.tags.length > 0)
+      throw new InputError('targets', `${key} is listed twice`, 'list each target repository once');
+    seen.add(key);
+  }
+
+  const credentials = new Map<string, Credentials>();
+  const credentialSource = new Map<string, string>();
+  if (o.username && !o.password && !(registry === GHCR && o.githubToken))
+    throw new InputError(
+      'password',
+      `is empty but username '${o.username}' is set`,
+      'give the password or token'
+    );
+  if (o.password && !o.username)
+    throw new InputError(
+      'username',
+      'is empty but a password is given',
+      'give the user the password belongs to'
+    );
+  if (o.password && o.username) {
+    credentials.set(registry, { username: o.username, password: o.password });
+    credentialSource.set(registry, `inputs username/password (user ${o.username})`);
+  } else if (registry === GHCR && o.githubToken) {
+    credentials.set(registry, { username: o.username || 'github-actions', password: o.githubToken });
+    credentialSource.set(registry, 'the workflow token');
+  }
+  if (o.sourceUsername && !o.sourcePassword)
+    throw new InputError(
+      'source-password',
+      'is empty but source-username is set',
+      'give the source password'
+    );
+  if (o.sourcePassword && !o.sourceUsername)
+    throw new InputError('source-username', 'is empty but source-password is set', 'give the source user');
+  if (o.sourcePassword && o.sourceUsername) {
+    if (local)
+      throw new InputError(
+        'source-username',
+        'is set but the source is a local image',
+        'drop source-username/password'
+      );
+    credentials.set(source.registry, { username: o.sourceUsername, password: o.sourcePassword });
+    credentialSource.set(
+      source.registry,
+      `inputs source-username/source-password (user ${o.sourceUsername})`
+    );
+  }
+  const config = readDockerConfig(o.dockerConfigDir);
+  for (const host of new Set([...(local ? [] : [source.registry]), ...targets.map((t) => t.ref.registry)])) {
+    if (credentials.has(host)) continue;
+    const fromConfig = config(host);
+    if (fromConfig) {
+      credentials.set(host, fromConfig);
+      credentialSource.set(host, `docker config.json (user ${fromConfig.username})`);
+    } else credentialSource.set(host, 'anonymous');
+  }
+  return { source, local, targets, credentials, credentialSource };
+}
+
+/** Credentials from docker's config.json `auths` (base64 user:password); credential helpers are not run. */
+export function readDockerConfig(dir?: string): (host: string) => Credentials | undefined {
+  const path = join(dir ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
+  let auths: Record<string, { auth?: string; username?: string; password?: string }> = {};
+  try {
+    auths = (JSON.parse(readFileSync(path, 'utf8')) as { auths?: typeof auths }).auths ?? {};
+  } catch {
+    return () => undefined;
+  }
+  return (host) => {
+    const keys =
+      host === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [host];
+    for (const k of [...keys, `https://${host}`, `http://${host}`]) {
+      const e = auths[k];
+      if (!e) continue;
+      if (e.auth) {
+        const text = Buffer.from(e.auth, 'base64').toString('utf8');
+        const i = text.indexOf(':');
+        if (i > 0) return { username: text.slice(0, i), password: text.slice(i + 1) };
+      }
+      if (e.username && e.password) return { username: e.username, password: e.password };
+    }
+    return undefined;
+  };
+}
+
+/**
+ * publish-registry's engine: log in, then promote `source` to every target by digest through the
+ * Registry API (a local source is first pushed with docker to the first target), and verify.
+ */
+export async function publish(
+  o: PublishOptions,
+  deps: { executor: Executor; logger: Logger; onLogin?: (registry: string) => void }
+): Promise<PublishResult> {
+  const { logger, executor } = deps;
+  const plan = planPublish(o);
+  for (const c of plan.credentials.values()) logger.secret(c.password);
+  for (const [host, from] of plan.credentialSource) logger.info(`${host}: credentials from ${from}`);
+
+  const clients = new Map<string, RegistryClient>();
+  const clientFor = (host: string): RegistryClient => {
+    let c = clients.get(host);
+    if (!c) {
+      c = new RegistryClient({
+        registry: host,
+        credentials: plan.credentials.get(host),
+        retries: o.retries,
+        backoffMs: o.backoffMs,
+        logger
+      });
+      clients.set(host, c);
+    }
+    return c;
+  };
+  // Every registry answers and takes the credentials before anything is pushed.
+  const hosts = new Set([
+    ...(plan.local ? [] : [plan.source.registry]),
+    ...plan.targets.map((t) => t.ref.registry)
+  ]);
+  for (const host of hosts) await clientFor(host).ping();
+
+  const loggedIn: string[] = [];
+  const creds = plan.credentials.get(o.registry);
+  if (o.dockerLogin && creds) {
+    const r = await executor
+      .run({
+        argv: loginArgv(o.registry, creds.username),
+        stdin: creds.password,
+        env: o.env,
+        check: false,
+        step: 'docker login',
+        timeoutMs: 60_000
+      })
+      .catch((err: unknown) => {
+        if (err instanceof CommandError && err.exitCode === 127) return undefined;
+        throw err;
+      });
+    if (!r) logger.warning('docker is not installed: skipped docker login (the API copy needs no daemon)');
+    else if (r.exitCode !== 0)
+      throw new RegistryError(`docker login ${o.registry} failed: ${r.stderr.trim().split('\n').at(-1)}`, {
+        state: 'nothing was pushed',
+        hint: 'check username and password'
+      });
+    else {
+      loggedIn.push(o.registry);
+      deps.onLogin?.(o.registry);
+      logger.info(`docker login ${o.registry}: ok`);
+    }
+  }
+
+  let source = plan.source;
+  if (plan.local) source = await pushLocal(plan, o, deps);
+
+  const result = await copyImage(
+    { ref: source, client: clientFor(source.registry) },
+    plan.targets.map((t) => ({ ref: t.ref, client: clientFor(t.ref.registry), tags: t.tags })),
+    { logger, retries: o.retries, backoffMs: o.backoffMs }
+  );
+  return { ...result, loggedIn, local: plan.local };
+}
+
+/** A local image: `docker tag` + `docker push` to the first target; returns the pushed reference by digest. */
+async function pushLocal(
+  plan: PublishPlan,
+  o: PublishOptions,
+  deps: { executor: Executor; logger: Logger }
+): Promise<Reference> {
+  const { executor, logger } = deps;
+  const name = o.source.trim();
+  const inspect = await executor.run({
+    argv: inspectArgv(name, '{{.Id}}'),
+    check: false,
+    step: 'docker image inspect'
+  });
+  if (inspect.exitCode !== 0) {
+    throw new InputError(
+      'source',
+      `"${name}" names no registry host, so it is a local image, and docker has no image by that name`,
+      'build it first, or give a remote reference with its registry host (docker.io/… for Docker Hub)'
+    );
+  }
+  const t = plan.targets[0]!;
+  const tag = t.tags[0] ?? plan.source.tag ?? 'latest';
+  const dest = formatReference({ ...t.ref, tag });
+  await executor.run({ argv: tagArgv(name, dest), env: o.env, step: 'docker tag', timeoutMs: 60_000 });
+  logger.info(`pushing local image ${name} (${inspect.stdout.trim()}) as ${dest}`);
+  const push = await executor.run({
+    argv: pushArgv(dest),
+    env: o.env,
+    step: 'docker push',
+    timeoutMs: 30 * 60_000
+  });
+  const digest = parsePushDigest(push.stdout + push.stderr);
+  if (!digest)
+    throw new RegistryError(`docker push ${dest} printed no digest`, {
+      state: `${dest} may have been pushed`,
+      hint: 'look at the docker push output above'
+    });
+  return { ...t.ref, tag: undefined, digest };
+}
+
+/** The post step: `docker logout` of what the main step logged in to; a failure is a warning only. */
+export async function logoutAll(state: string, deps: { executor: Executor; logger: Logger }): Promise<void> {
+  for (const registry of state.split('\n').filter(Boolean)) {
+    const r = await deps.executor
+      .run({ argv: logoutArgv(registry), check: false, step: 'docker logout', timeoutMs: 30_000 })
+      .catch((err: unknown) => ({ exitCode: -1, stderr: String(err) }));
+    if (r.exitCode === 0) deps.logger.info(`logged out of ${registry}`);
+    else deps.logger.warning(`docker logout ${registry} failed: ${r.stderr.trim()}`);
+  }
+}
+
+export function publishSummary(r: PublishResult): string {
+  return [
+    `### publish-registry: \`${r.digest}\``,
+    '',
+    `${r.mediaType}${r.platforms.length ? ` with ${r.platforms.length} platforms: ${r.platforms.join(', ')}` : ''}`,
+    '',
+    table(
+      ['blobs copied', 'mounted', 'already there', 'bytes streamed', 'manifests written'],
+      [[r.blobsCopied, r.blobsMounted, r.blobsSkipped, r.bytesCopied, r.manifestsPut]]
+    ),
+    table(
+      ['Reference written and verified'],
+      r.refs.map((ref) => [`\`${ref}\``])
+    ),
+    ''
+  ].join('\n');
+}

@@ -1,0 +1,252 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { InputError } from '../../packages/core/src/errors.js';
+import type { Command, Executor, RunResult } from '../../packages/core/src/executor.js';
+import { captureLogger } from '../../packages/core/src/logger.js';
+import {
+  buildxBuildArgv,
+  classicBuildArgv,
+  loginArgv,
+  logoutArgv,
+  normalizePlatform,
+  parsePushDigest,
+  pushArgv,
+  inspectArgv,
+  type BuildOptions
+} from '../../packages/docker/src/argv.js';
+import { buildImage } from '../../packages/docker/src/build.js';
+
+const base: BuildOptions = {
+  context: 'app',
+  tags: ['ghcr.io/acme/shop:1.2.3', 'ghcr.io/acme/shop:latest'],
+  labels: { 'org.opencontainers.image.version': '1.2.3' },
+  buildArgs: { NODE_ENV: 'production' }
+};
+
+describe('docker buildx build argv', () => {
+  it('carries platforms, caches incl. type=gha, secrets by reference, attestations, push and metadata file', () => {
+    expect(
+      buildxBuildArgv({
+        ...base,
+        file: 'app/Dockerfile.prod',
+        target: 'runtime',
+        platforms: ['linux/amd64', 'linux/arm64'],
+        cacheFrom: ['type=gha', 'type=registry,ref=ghcr.io/acme/shop:cache'],
+        cacheTo: ['type=gha,mode=max'],
+        secrets: [
+          { id: 'npmrc', src: '/tmp/x/secret-npmrc' },
+          { id: 'token', env: 'NPM_TOKEN' }
+        ],
+        provenance: 'mode=max',
+        sbom: 'true',
+        push: true,
+        iidFile: '/tmp/x/iid',
+        metadataFile: '/tmp/x/meta.json'
+      })
+    ).toEqual([
+      'docker',
+      'buildx',
+      'build',
+      '--file',
+      'app/Dockerfile.prod',
+      '--tag',
+      'ghcr.io/acme/shop:1.2.3',
+      '--tag',
+      'ghcr.io/acme/shop:latest',
+      '--label',
+      'org.opencontainers.image.version=1.2.3',
+      '--build-arg',
+      'NODE_ENV=production',
+      '--target',
+      'runtime',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--cache-from',
+      'type=gha',
+      '--cache-from',
+      'type=registry,ref=ghcr.io/acme/shop:cache',
+      '--cache-to',
+      'type=gha,mode=max',
+      '--secret',
+      'id=npmrc,src=/tmp/x/secret-npmrc',
+      '--secret',
+      'id=token,env=NPM_TOKEN',
+      '--provenance=mode=max',
+      '--sbom=true',
+      '--iidfile',
+      '/tmp/x/iid',
+      '--metadata-file',
+      '/tmp/x/meta.json',
+      '--push',
+      'app'
+    ]);
+  });
+
+  it('loads a single-platform build that is not pushed; keeps a multi-platform one in the cache', () => {
+    expect(buildxBuildArgv(base).slice(-2)).toEqual(['--load', 'app']);
+    expect(buildxBuildArgv({ ...base, platforms: ['linux/amd64', 'linux/arm64'] })).not.toContain('--load');
+    expect(buildxBuildArgv({ ...base, push: true })).not.toContain('--load');
+    expect(buildxBuildArgv({ ...base, provenance: 'false' })).toContain('--provenance=false');
+  });
+});
+
+describe('classic docker build argv', () => {
+  it('builds with tags, labels, args, target, an image cache and iidfile', () => {
+    expect(
+      classicBuildArgv({
+        ...base,
+        target: 'runtime',
+        cacheFrom: ['ghcr.io/acme/shop:cache'],
+        iidFile: '/tmp/iid',
+        noCache: true
+      })
+    ).toEqual([
+      'docker',
+      'build',
+      '--tag',
+      'ghcr.io/acme/shop:1.2.3',
+      '--tag',
+      'ghcr.io/acme/shop:latest',
+      '--label',
+      'org.opencontainers.image.version=1.2.3',
+      '--build-arg',
+      'NODE_ENV=production',
+      '--target',
+      'runtime',
+      '--cache-from',
+      'ghcr.io/acme/shop:cache',
+      '--no-cache',
+      '--iidfile',
+      '/tmp/iid',
+      'app'
+    ]);
+  });
+
+  it('accepts the daemon platform and refuses a foreign one', () => {
+    expect(classicBuildArgv({ ...base, platforms: ['linux/x86_64'] }, 'linux/amd64')).toContain('--platform');
+    expect(() => classicBuildArgv({ ...base, platforms: ['linux/arm64'] }, 'linux/amd64')).toThrow(
+      /Input 'platforms': platforms: linux\/arm64 is not the daemon's platform linux\/amd64/
+    );
+    expect(normalizePlatform('linux/aarch64/v8')).toBe('linux/arm64');
+  });
+
+  it.each<[string, Partial<BuildOptions>, RegExp]>([
+    ['platforms', { platforms: ['linux/amd64', 'linux/arm64'] }, /2 platforms need buildx/],
+    ['cache-from', { cacheFrom: ['type=gha'] }, /type=gha is a buildx cache source/],
+    ['cache-to', { cacheTo: ['type=gha,mode=max'] }, /cache export needs buildx/],
+    ['secrets', { secrets: [{ id: 'a', src: '/x' }] }, /build secrets need BuildKit/],
+    ['provenance', { provenance: 'mode=max' }, /provenance attestations need buildx/],
+    ['sbom', { sbom: 'true' }, /SBOM attestations need buildx/]
+  ])('refuses %s, which only buildx can honour', (input, extra, why) => {
+    let err: unknown;
+    try {
+      classicBuildArgv({ ...base, ...extra });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).input).toBe(input);
+    expect((err as Error).message).toMatch(why);
+    expect((err as Error).message).toContain('install buildx');
+  });
+
+  it('lets provenance=false and sbom=false through (nothing to drop)', () => {
+    expect(() => classicBuildArgv({ ...base, provenance: 'false', sbom: 'false' })).not.toThrow();
+  });
+});
+
+describe('login, push and inspect argv', () => {
+  it('keeps the password out of argv', () => {
+    expect(loginArgv('ghcr.io', 'octocat')).toEqual([
+      'docker',
+      'login',
+      '--username',
+      'octocat',
+      '--password-stdin',
+      'ghcr.io'
+    ]);
+    expect(logoutArgv('ghcr.io')).toEqual(['docker', 'logout', 'ghcr.io']);
+    expect(pushArgv('a/b:1')).toEqual(['docker', 'push', 'a/b:1']);
+    expect(inspectArgv('a:1', '{{.Id}}')).toEqual([
+      'docker',
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      'a:1'
+    ]);
+  });
+  it('reads the digest docker push prints', () => {
+    const d = `sha256:${'a'.repeat(64)}`;
+    expect(parsePushDigest(`abc: Pushed\n1.2.3: digest: ${d} size: 527\n`)).toBe(d);
+    expect(parsePushDigest('nothing')).toBeUndefined();
+  });
+});
+
+/** An executor that records what the engine runs and answers like a docker with buildx would. */
+class BuildxDocker implements Executor {
+  readonly target = 'local';
+  readonly runs: Command[] = [];
+  secretSeen: { mode: number; content: string } | undefined;
+  async run(cmd: Command): Promise<RunResult> {
+    this.runs.push(cmd);
+    const argv = cmd.argv;
+    const ok = (stdout = ''): RunResult => ({ argv, exitCode: 0, stdout, stderr: '', durationMs: 1 });
+    if (argv[1] === 'buildx' && argv[2] === 'version')
+      return ok('github.com/docker/buildx v0.19.3 48d6a39\n');
+    if (argv[1] === 'buildx' && argv[2] === 'build') {
+      const secret = argv[argv.indexOf('--secret') + 1]!.split('src=')[1]!;
+      this.secretSeen = { mode: statSync(secret).mode & 0o777, content: readFileSync(secret, 'utf8') };
+      writeFileSync(argv[argv.indexOf('--iidfile') + 1]!, `sha256:${'1'.repeat(64)}`);
+      writeFileSync(
+        argv[argv.indexOf('--metadata-file') + 1]!,
+        JSON.stringify({ 'containerimage.digest': `sha256:${'2'.repeat(64)}` })
+      );
+      return ok();
+    }
+    throw new Error(`unexpected ${argv.join(' ')}`);
+  }
+  async close(): Promise<void> {}
+}
+
+describe('buildImage with buildx', () => {
+  it('passes a secret value through a 0600 file, never argv, and reads digest and id back', async () => {
+    const docker = new BuildxDocker();
+    const logger = captureLogger();
+    const r = await buildImage(
+      {
+        ...base,
+        push: true,
+        secretValues: { npmrc: 'tok-8d1f-very-secret' },
+        secretEnvs: { gh: 'GH_TOKEN' }
+      },
+      { executor: docker, logger }
+    );
+    expect(r.builder).toBe('buildx');
+    expect(r.digest).toBe(`sha256:${'2'.repeat(64)}`);
+    expect(r.imageId).toBe(`sha256:${'1'.repeat(64)}`);
+    expect(r.pushed).toEqual(base.tags);
+    expect(docker.secretSeen).toEqual({ mode: 0o600, content: 'tok-8d1f-very-secret' });
+    const build = docker.runs.find((c) => c.argv[2] === 'build')!;
+    expect(build.argv.join(' ')).not.toContain('tok-8d1f-very-secret');
+    expect(build.argv).toContain('id=gh,env=GH_TOKEN');
+    expect(logger.text()).toContain(
+      'builder: buildx (docker buildx is installed (github.com/docker/buildx v0.19.3'
+    );
+    // the secret file is gone after the build
+    const src = build.argv[build.argv.indexOf('--secret') + 1]!.split('src=')[1]!;
+    expect(() => statSync(src)).toThrow();
+  });
+
+  it('refuses a bad secret id or environment name before running anything', async () => {
+    const docker = new BuildxDocker();
+    await expect(
+      buildImage({ ...base, secretValues: { 'a b': 'x' } }, { executor: docker, logger: captureLogger() })
+    ).rejects.toThrow("Input 'secrets'");
+    await expect(
+      buildImage({ ...base, secretEnvs: { a: '1X' } }, { executor: docker, logger: captureLogger() })
+    ).rejects.toThrow("Input 'secret-envs'");
+    await expect(
+      buildImage({ ...base, tags: [], push: true }, { executor: docker, logger: captureLogger() })
+    ).rejects.toThrow("Input 'push'");
+  });
+});
