@@ -24,7 +24,7 @@ import {
 } from '../packages/health/src/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 
-type Mode = 'ok' | '500' | 'reset' | 'hang' | 'flap';
+type Mode = 'ok' | '500' | 'reset' | 'hang' | 'flap' | 'slow';
 
 async function server(mode: () => Mode): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -34,6 +34,7 @@ async function server(mode: () => Mode): Promise<{ url: string; close: () => Pro
     n++;
     if (m === 'hang') return;
     if (m === 'reset') return (req.socket as Socket & { resetAndDestroy(): void }).resetAndDestroy();
+    if (m === 'slow') return void setTimeout(() => res.writeHead(200).end('ok'), SLOW_MS);
     const fail = m === '500' || (m === 'flap' && n % 2 === 0);
     res.writeHead(fail ? 500 : 200).end(fail ? 'boom' : 'ok');
   });
@@ -60,11 +61,33 @@ const INTERVAL = 1000;
 const FAILS = 3;
 const PROBE_TIMEOUT = 2000;
 const DELAY = 0;
+const MAX_LATENCY = 500;
+const SLOW_MS = 800;
+/** The documented bound for a release that is broken from the first round on. */
 const BOUND = DELAY + FAILS * INTERVAL + PROBE_TIMEOUT;
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').slice(0, 100);
+
+/** What users script, and what jtalk/url-health-check-action does: pass as soon as one attempt succeeds. */
+function curlRetry(url: string): Promise<{ code: number; ms: number }> {
+  return sh([
+    ...['curl', '-fsS', '-o', '/dev/null', '--retry', String(FAILS - 1)],
+    ...['--retry-delay', String(INTERVAL / 1000), '--retry-all-errors'],
+    ...['--max-time', String(PROBE_TIMEOUT / 1000), url]
+  ]);
+}
 
 async function timeToUnhealthy(): Promise<string[]> {
   const rows: string[] = [];
-  for (const mode of ['500', 'reset', 'hang', 'flap'] as Mode[]) {
+  // [break, rounds the gate needs to see FAILS failures]: a flapping release fails every other round.
+  const cases: [Mode, number][] = [
+    ['500', FAILS],
+    ['reset', FAILS],
+    ['hang', FAILS],
+    ['slow', FAILS],
+    ['flap', 2 * FAILS]
+  ];
+  for (const [mode, rounds] of cases) {
     const s = await server(() => mode);
     const spec: GateSpec = {
       ...defaultGateSpec(),
@@ -74,31 +97,45 @@ async function timeToUnhealthy(): Promise<string[]> {
       probeTimeoutMs: PROBE_TIMEOUT,
       failureThreshold: FAILS,
       successThreshold: 3,
-      timeoutMs: 60_000
+      timeoutMs: 60_000,
+      ...(mode === 'slow' ? { maxLatencyMs: MAX_LATENCY } : {})
     };
     // The release is broken from the moment the gate starts.
     const g = await runGate(spec, { logger: silentLogger });
-    // What users script: retry until one request succeeds, FAILS attempts, INTERVAL apart, same timeout.
-    const c = await sh([
-      'curl',
-      '-fsS',
-      '-o',
-      '/dev/null',
-      '--retry',
-      String(FAILS - 1),
-      '--retry-delay',
-      String(INTERVAL / 1000),
-      '--retry-all-errors',
-      '--max-time',
-      String(PROBE_TIMEOUT / 1000),
-      s.url
-    ]);
+    const c = await curlRetry(s.url);
     await s.close();
+    const bound = DELAY + rounds * INTERVAL + PROBE_TIMEOUT;
     const curlVerdict = c.code === 0 ? '**healthy** (missed)' : `unhealthy (exit ${c.code})`;
+    const what = mode === 'slow' ? `slow (${SLOW_MS}ms, max-latency ${MAX_LATENCY}ms)` : mode;
     rows.push(
-      `| ${mode} | ${g.verdict} | ${Math.round(g.durationMs)} | ${BOUND} | ${g.durationMs <= BOUND ? 'yes' : '**no**'} | ${curlVerdict} | ${Math.round(c.ms)} | ${g.reason.replace(/\|/g, '\\|').slice(0, 90)} |`
+      `| ${what} | ${g.verdict} | ${Math.round(g.durationMs)} | ${bound} | ${g.durationMs <= bound ? 'yes' : '**no**'} | ${curlVerdict} | ${Math.round(c.ms)} | ${cell(g.reason)} |`
     );
   }
+
+  // A release that passes its first checks and breaks 3 s into a 60 s soak window.
+  const BREAK_AFTER = 3000;
+  const SOAK_INTERVAL = 500;
+  const t0 = performance.now();
+  const s = await server(() => (performance.now() - t0 < BREAK_AFTER ? 'ok' : '500'));
+  const soak: GateSpec = {
+    ...defaultGateSpec(),
+    mode: 'soak',
+    urls: [{ url: s.url }],
+    intervalMs: SOAK_INTERVAL,
+    probeTimeoutMs: PROBE_TIMEOUT,
+    windowMs: 60_000,
+    soak: { minSuccessRate: 0.95 }
+  };
+  const c = await curlRetry(s.url);
+  const g = await runGate(soak, { logger: silentLogger });
+  const sinceBreak = performance.now() - (t0 + BREAK_AFTER);
+  await s.close();
+  // 120 samples, 5% may fail: the 7th failure settles it, one interval of phase and a probe late at most.
+  const allowed = Math.floor(0.05 * (soak.windowMs / SOAK_INTERVAL));
+  const bound = (allowed + 1) * SOAK_INTERVAL + PROBE_TIMEOUT;
+  rows.push(
+    `| 500 after ${BREAK_AFTER / 1000}s of a 60s soak (interval ${SOAK_INTERVAL}ms, success >= 95%), ms after the break | ${g.verdict} | ${Math.round(sinceBreak)} | ${bound} | ${sinceBreak <= bound ? 'yes' : '**no**'} | ${c.code === 0 ? '**healthy** (missed: checked once, before the break)' : `unhealthy (exit ${c.code})`} | ${Math.round(c.ms)} | ${cell(g.reason)} |`
+  );
   return rows;
 }
 
@@ -152,7 +189,19 @@ async function roundCost(): Promise<string[]> {
   const name = `health-bench-${process.pid}`;
   const started = await exec
     .run({
-      argv: ['docker', 'run', '-d', '--rm', '--name', name, 'deploy-actions/busybox:latest', 'sleep', '60'],
+      argv: [
+        'docker',
+        'run',
+        '-d',
+        '--rm',
+        '--network',
+        'host',
+        '--name',
+        name,
+        'deploy-actions/busybox:latest',
+        'sleep',
+        '60'
+      ],
       check: false,
       timeoutMs: 30_000
     })
@@ -169,7 +218,7 @@ async function roundCost(): Promise<string[]> {
 const detect = await timeToUnhealthy();
 console.log(`### Time from a broken release to a verdict\n`);
 console.log(
-  `interval ${INTERVAL}ms, failure-threshold ${FAILS}, probe-timeout ${PROBE_TIMEOUT}ms, initial-delay ${DELAY}ms; bound = initial-delay + failure-threshold × interval + probe-timeout = ${BOUND}ms. curl: \`curl -fsS --retry ${FAILS - 1} --retry-delay ${INTERVAL / 1000} --retry-all-errors --max-time ${PROBE_TIMEOUT / 1000}\`.\n`
+  `interval ${INTERVAL}ms, failure-threshold ${FAILS}, probe-timeout ${PROBE_TIMEOUT}ms, initial-delay ${DELAY}ms; bound = initial-delay + failure-threshold × interval + probe-timeout = ${BOUND}ms for a steady break (a flapping release needs twice the rounds to fail ${FAILS} times). curl: \`curl -fsS --retry ${FAILS - 1} --retry-delay ${INTERVAL / 1000} --retry-all-errors --max-time ${PROBE_TIMEOUT / 1000}\`: pass on the first successful attempt of max-attempts, retry-delay apart, as jtalk/url-health-check-action does.\n`
 );
 console.log(
   '| Break | health-gate verdict | health-gate ms | bound ms | within bound | curl --retry verdict | curl ms | health-gate reason |'
