@@ -48,7 +48,7 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   );
   let releaseUrl = '';
   if (plan.released && !dryRun) {
-    const request = octokitRequest({ token, baseUrl: context.apiUrl });
+    const request = octokitRequest({ token, baseUrl: context.apiUrl, debug: (m) => logger.debug(m) });
     releaseUrl = (await publishRelease(plan, request, { repo: repo!, createRelease, draft }, logger))
       .releaseUrl;
   } else if (plan.released)

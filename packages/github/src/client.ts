@@ -14,16 +14,20 @@ export interface ClientOptions {
   /** Default: https://api.github.com */
   baseUrl?: string;
   userAgent?: string;
+  /** Octokit's own request log (e.g. `GET … - 404 in 5ms`, expected when probing for a tag): debug only. */
+  debug?: (message: string) => void;
 }
 
 export function octokitRequest(options: ClientOptions): GitHubRequest {
   let client: Promise<GitHubRequest> | undefined;
+  const quiet = (message: string) => options.debug?.(message);
   const load = async (): Promise<GitHubRequest> => {
     const { Octokit } = await import('@octokit/rest');
     const octokit = new Octokit({
       auth: options.token,
       baseUrl: (options.baseUrl || 'https://api.github.com').replace(/\/+$/, ''),
-      userAgent: options.userAgent ?? 'deploy-actions'
+      userAgent: options.userAgent ?? 'deploy-actions',
+      log: { debug: quiet, info: quiet, warn: quiet, error: quiet }
     });
     return async (route, params) => {
       const res = await octokit.request(route, params ?? {});

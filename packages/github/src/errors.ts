@@ -56,6 +56,11 @@ export function githubError(err: unknown, action: string, state?: string): GitHu
           'workflow GITHUB_TOKEN can never have it'
       )
     );
+  if (f.status === undefined)
+    return new GitHubError(
+      `Could not ${action}: no answer from the GitHub API (${said})`,
+      details('check GITHUB_API_URL and the network from the runner to GitHub; re-running is safe')
+    );
   if (f.status === 401)
     return new GitHubError(
       `GitHub refused to ${action}: the token is invalid or expired (${said})`,
@@ -70,7 +75,7 @@ export function githubError(err: unknown, action: string, state?: string): GitHu
       )
     );
   return new GitHubError(
-    `GitHub refused to ${action} (${f.status ?? 'no answer'}: ${said})`,
+    `GitHub refused to ${action} (${f.status}: ${said})`,
     details('read the message above; re-running is safe once the cause is fixed')
   );
 }
