@@ -1,0 +1,33 @@
+export * from './types.js';
+export { runMigrations, applicationName, describeSqlError, type MigrateDeps } from './engine.js';
+export { readMigrateInputs, MODES } from './inputs.js';
+export {
+  loadMigrations,
+  parseMigrationName,
+  canonicalVersion,
+  compareVersions,
+  checksum,
+  normaliseSql,
+  noTransactionDirective,
+  type MigrationFile,
+  type Layout
+} from './files.js';
+export { splitStatements, positionToLine, lineAt, type Statement } from './sql.js';
+export { parseDatabaseUrl, libpqEnv, redact, type DatabaseTarget } from './url.js';
+export { pgDumpArgv, pgRestoreArgv, psqlFileArgv, parseCommandInput } from './argv.js';
+export {
+  connect,
+  connectionError,
+  lockKey,
+  lockHolder,
+  acquireLock,
+  releaseLock,
+  parseTableName,
+  createHistoryTableSql,
+  readHistory,
+  type HistoryRow,
+  type LockHolder,
+  type TableName
+} from './db.js';
+export { computeState, preflight, type MigrationState, type VersionState } from './state.js';
+export { migrationSummary, evidenceJson } from './summary.js';

@@ -1,0 +1,111 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { InputError } from '../../core/src/errors.js';
+import type { InputReader } from '../../core/src/inputs.js';
+import { parseCommandInput } from './argv.js';
+import { canonicalVersion, loadMigrations } from './files.js';
+import type { MigrateOptions, Mode } from './types.js';
+import { parseDatabaseUrl } from './url.js';
+
+export const MODES: readonly Mode[] = ['apply', 'plan', 'down', 'status', 'repair'];
+
+/**
+ * Every input of run-migrations, read and validated into one options object. Bad input throws
+ * InputError naming the input, before any connection is made. The files are read here too, so a
+ * misnamed file is refused before anything changes.
+ */
+export function readMigrateInputs(
+  inputs: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+  now: Date = new Date()
+): MigrateOptions {
+  const mode = inputs.choice('mode', MODES, 'apply');
+  const urlText = inputs.raw('database-url') || (env.DATABASE_URL ?? '').trim();
+  const urlInput = inputs.raw('database-url') ? 'database-url' : 'database-url (from env DATABASE_URL)';
+  const command = parseCommandInput(inputs.raw('command'));
+  if (!urlText && !command.length) {
+    throw new InputError(
+      'database-url',
+      'is required (and env DATABASE_URL is not set)',
+      'pass it from a secret: database-url: ${{ secrets.DATABASE_URL }}'
+    );
+  }
+  const database = urlText ? parseDatabaseUrl(urlText, urlInput) : undefined;
+  if (command.length && mode !== 'apply') {
+    throw new InputError(
+      'command',
+      `runs the app's own tool, which only fits mode apply (mode is ${mode})`,
+      'remove mode or command'
+    );
+  }
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const dirText = inputs.string('dir', { fallback: 'migrations' });
+  const dir = isAbsolute(dirText) ? dirText : resolve(workspace, dirText);
+  const migrations = command.length ? [] : loadMigrations(dir, 'dir');
+
+  const targetText = inputs.optional('target');
+  let target: string | undefined;
+  if (targetText !== undefined) {
+    try {
+      target = canonicalVersion(targetText.replace(/^[Vv]/, ''));
+    } catch {
+      throw new InputError(
+        'target',
+        `"${targetText}" is not a version`,
+        'give a version like 3, 1.2 or 20240101120000'
+      );
+    }
+  }
+  if (mode === 'down' && target === undefined) {
+    throw new InputError(
+      'target',
+      'is required with mode down',
+      'give the version to walk back to (it stays applied), or 0 to revert everything'
+    );
+  }
+
+  const backupText = inputs.raw('backup');
+  let backup: MigrateOptions['backup'];
+  if (backupText && !/^(false|no|off|0)$/i.test(backupText)) {
+    if (!database) throw new InputError('backup', 'needs database-url', 'give database-url or remove backup');
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+    const path = /^(true|yes|on|1)$/i.test(backupText)
+      ? join(env.RUNNER_TEMP || join(workspace, '.run-migrations'), `${database.database}-${stamp}.dump`)
+      : isAbsolute(backupText)
+        ? backupText
+        : resolve(workspace, backupText);
+    const pgDump = inputs.optional('pg-dump');
+    backup = { path, ...(pgDump ? { binDir: pgDump.replace(/\/pg_dump$/, '') } : {}) };
+  }
+
+  const webhookUrl = inputs.optional('webhook-url');
+  if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) {
+    throw new InputError('webhook-url', 'is not an http(s) URL', 'give https://… or leave it empty');
+  }
+  const webhookSecret = inputs.optional('webhook-secret');
+  const repository = env.GITHUB_REPOSITORY ?? '';
+
+  return {
+    mode,
+    ...(database ? { database } : {}),
+    migrations,
+    dir,
+    ...(target !== undefined ? { target } : {}),
+    ...(command.length
+      ? {
+          command,
+          commandTimeoutMs: inputs.duration('command-timeout', { fallback: '30m', positive: true }),
+          commandCwd: workspace
+        }
+      : {}),
+    ...(backup ? { backup } : {}),
+    lockTimeoutMs: inputs.duration('lock-timeout', { fallback: '5m' }),
+    statementTimeoutMs: inputs.duration('statement-timeout', { fallback: '0s' }),
+    allowOutOfOrder: inputs.boolean('allow-out-of-order', false),
+    historyTable: inputs.string('history-table', { fallback: 'deploy_actions_migrations' }),
+    app: inputs.string('app', { fallback: repository.split('/').pop() || 'app' }),
+    environment: inputs.string('environment', { fallback: '' }),
+    ...(webhookUrl
+      ? { webhook: { url: webhookUrl, ...(webhookSecret ? { secret: webhookSecret } : {}) } }
+      : {})
+  };
+}

@@ -1,0 +1,155 @@
+import { MigrationError } from '../../core/src/errors.js';
+import type { HistoryRow } from './db.js';
+import { compareVersions, type MigrationFile } from './files.js';
+
+/**
+ * Files on disk + rows in the history table → the state of every version. Pure, so every rule of the
+ * pre-flight is unit-tested without a database.
+ */
+export type VersionStateKind = 'applied' | 'pending' | 'failed';
+
+export interface VersionState {
+  version: string;
+  name: string;
+  /** The up file; undefined when the version is in the history but not on disk. */
+  file?: MigrationFile;
+  state: VersionStateKind;
+  /** The latest history row of this version. */
+  row?: HistoryRow;
+  /** The checksum recorded when the version was applied. */
+  recordedChecksum?: string;
+  /** Applied, but the file on disk differs from what ran. */
+  drifted: boolean;
+  /** Pending, but older than the current version. */
+  outOfOrder: boolean;
+}
+
+export interface MigrationState {
+  versions: VersionState[];
+  applied: VersionState[];
+  pending: VersionState[];
+  failed: VersionState[];
+  drifted: VersionState[];
+  outOfOrder: VersionState[];
+  /** Applied versions whose file is no longer in dir. */
+  missingFiles: VersionState[];
+  /** The highest applied version, '' when none. */
+  currentVersion: string;
+}
+
+export function computeState(
+  files: readonly MigrationFile[],
+  history: readonly HistoryRow[]
+): MigrationState {
+  const latest = new Map<string, HistoryRow>();
+  /** The checksum that is live for a version: from its latest `applied` row. */
+  const liveChecksum = new Map<string, string | null>();
+  for (const row of [...history].sort((a, b) => a.id - b.id)) {
+    if (row.kind === 'command') continue;
+    latest.set(row.version, row);
+    if (row.status === 'applied') liveChecksum.set(row.version, row.checksum);
+  }
+  const versions: VersionState[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    seen.add(file.version);
+    const row = latest.get(file.version);
+    const state: VersionStateKind =
+      row?.status === 'applied' ? 'applied' : row?.status === 'failed' ? 'failed' : 'pending';
+    const recorded = liveChecksum.get(file.version) ?? undefined;
+    versions.push({
+      version: file.version,
+      name: file.name,
+      file,
+      state,
+      ...(row ? { row } : {}),
+      ...(state === 'applied' && recorded ? { recordedChecksum: recorded } : {}),
+      drifted: state === 'applied' && !!recorded && recorded !== file.checksum,
+      outOfOrder: false
+    });
+  }
+  for (const [version, row] of latest) {
+    if (seen.has(version) || row.status === 'reverted' || row.status === 'repaired') continue;
+    versions.push({
+      version,
+      name: row.name,
+      state: row.status === 'failed' ? 'failed' : 'applied',
+      row,
+      ...(row.checksum ? { recordedChecksum: row.checksum } : {}),
+      drifted: false,
+      outOfOrder: false
+    });
+  }
+  versions.sort((a, b) => compareVersions(a.version, b.version));
+  const applied = versions.filter((v) => v.state === 'applied');
+  const currentVersion = applied.length ? applied[applied.length - 1]!.version : '';
+  for (const v of versions) {
+    if (v.state === 'pending' && currentVersion && compareVersions(v.version, currentVersion) < 0) {
+      v.outOfOrder = true;
+    }
+  }
+  return {
+    versions,
+    applied,
+    pending: versions.filter((v) => v.state === 'pending'),
+    failed: versions.filter((v) => v.state === 'failed'),
+    drifted: versions.filter((v) => v.drifted),
+    outOfOrder: versions.filter((v) => v.outOfOrder),
+    missingFiles: applied.filter((v) => !v.file),
+    currentVersion
+  };
+}
+
+const label = (v: VersionState) => (v.file ? v.file.file : v.row ? v.row.script : `version ${v.version}`);
+
+/**
+ * The refusals of the pre-flight, first problem class first. `apply`/`plan` check everything; `down`
+ * skips out-of-order (it does not run up files).
+ */
+export function preflight(
+  state: MigrationState,
+  options: { mode: 'apply' | 'plan' | 'down'; allowOutOfOrder: boolean; table: string }
+): void {
+  if (state.failed.length) {
+    const lines = state.failed.map((v) => {
+      const r = v.row!;
+      const where = r.errorLine ? ` at line ${r.errorLine}` : '';
+      return `${label(v)} (${r.kind}) failed${where} on ${r.appliedAt} by ${r.appliedBy}${
+        r.runUrl ? ` in ${r.runUrl}` : ''
+      }: ${firstLine(r.error ?? '')}`;
+    });
+    throw new MigrationError(
+      `An earlier run failed and is recorded in ${options.table}:\n${lines.join('\n')}`,
+      {
+        state: 'nothing was changed by this run',
+        hint: `look at what the failed file left behind (a transactional file left nothing; a no-transaction file may have run some statements), fix the database and the file, then run this action with mode: repair, which marks the failure repaired (the record stays) so the next apply runs the file again`
+      }
+    );
+  }
+  if (state.drifted.length) {
+    const lines = state.drifted.map(
+      (v) => `${label(v)}: applied with sha256 ${v.recordedChecksum}, the file now has ${v.file!.checksum}`
+    );
+    throw new MigrationError(
+      `Applied migration files were changed after they ran (checksum drift):\n${lines.join('\n')}`,
+      {
+        state: 'nothing was changed by this run',
+        hint: 'restore the files to what ran (git log -p on them) and put the change in a new migration; if the edit is harmless (a comment, whitespace), accept it with mode: repair'
+      }
+    );
+  }
+  if (options.mode !== 'down' && state.outOfOrder.length && !options.allowOutOfOrder) {
+    const lines = state.outOfOrder.map((v) => `${label(v)} (version ${v.version})`);
+    throw new MigrationError(
+      `Pending migrations are older than the current version ${state.currentVersion}:\n${lines.join('\n')}`,
+      {
+        state: 'nothing was changed by this run',
+        hint: 'give the files versions above the current one (e.g. a timestamp), or set allow-out-of-order: true if they are independent of the newer ones (typical after merging two branches)'
+      }
+    );
+  }
+}
+
+export function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}

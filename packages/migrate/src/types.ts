@@ -1,0 +1,122 @@
+import type { DeployActionsError } from '../../core/src/errors.js';
+import type { DeployEvent } from '../../core/src/events.js';
+import type { LockHolder, ServerInfo } from './db.js';
+import type { MigrationFile } from './files.js';
+import type { DatabaseTarget } from './url.js';
+
+export type Mode = 'apply' | 'plan' | 'down' | 'status' | 'repair';
+
+export interface MigrateOptions {
+  mode: Mode;
+  /** Required for every mode except a `command` run without a database. */
+  database?: DatabaseTarget;
+  /** The loaded migration files (loadMigrations); empty in command mode. */
+  migrations: MigrationFile[];
+  /** Folder the files came from, for the evidence. */
+  dir?: string;
+  /** apply: up to and including this version; down: back to this version (kept), '0' for all. */
+  target?: string;
+  /** Run the app's own migration tool instead of SQL files (argv, no shell). */
+  command?: string[];
+  commandTimeoutMs?: number;
+  /** Working directory for a local command. */
+  commandCwd?: string;
+  /** pg_dump before changing anything. */
+  backup?: { path: string; binDir?: string };
+  lockTimeoutMs: number;
+  /** 0: no statement timeout. */
+  statementTimeoutMs: number;
+  allowOutOfOrder: boolean;
+  /** `table` or `schema.table`; default deploy_actions_migrations in the connection's current schema. */
+  historyTable: string;
+  app: string;
+  environment: string;
+  webhook?: { url: string; secret?: string };
+  /** Poll interval while waiting for the lock (default 250 ms). */
+  lockPollMs?: number;
+}
+
+export interface AppliedMigration {
+  version: string;
+  name: string;
+  file: string;
+  checksum: string;
+  execution: 'transaction' | 'no-transaction';
+  durationMs: number;
+  statements?: number;
+  directive?: string;
+}
+
+export interface PlannedMigration {
+  version: string;
+  name: string;
+  file: string;
+  execution: 'transaction' | 'no-transaction';
+  sql: string;
+}
+
+export interface StatusEntry {
+  version: string;
+  name: string;
+  file: string;
+  state: 'applied' | 'pending' | 'failed';
+  drifted: boolean;
+  outOfOrder: boolean;
+  fileMissing: boolean;
+  appliedAt?: string;
+  appliedBy?: string;
+  runUrl?: string;
+  error?: string;
+  errorLine?: number;
+}
+
+export interface MigrationFailure {
+  version: string;
+  file: string;
+  line?: number;
+  column?: number;
+  lineText?: string;
+  sqlState?: string;
+  message: string;
+  /** Statements of a no-transaction file that had taken effect before the failure. */
+  statementsDone?: number;
+  rolledBack: boolean;
+}
+
+export interface CommandRun {
+  argv: string[];
+  target: string;
+  exitCode: number;
+  durationMs: number;
+  stdoutTail: string;
+  stderrTail: string;
+}
+
+export interface MigrateResult {
+  mode: Mode;
+  outcome: 'success' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  database?: { display: string; host: string; port: number; database: string; user: string };
+  server?: ServerInfo;
+  historyTable?: string;
+  lock?: { key: string; attempts: number; waitedMs: number; waitedFor?: LockHolder };
+  /** plan/status: who held the lock when we looked (we do not take it for reading). */
+  lockHeldBy?: LockHolder;
+  /** apply: applied by this run. */
+  applied: AppliedMigration[];
+  /** down: reverted by this run, newest first. */
+  reverted: AppliedMigration[];
+  /** Pending after the run. */
+  pending: string[];
+  currentVersion: string;
+  plan: PlannedMigration[];
+  status: StatusEntry[];
+  repaired: { version: string; file: string; action: 'failure-cleared' | 'checksum-realigned' }[];
+  failure?: MigrationFailure;
+  backup?: { path: string; bytes: number; durationMs: number };
+  command?: CommandRun;
+  events: DeployEvent[];
+  warnings: string[];
+  error?: DeployActionsError;
+}

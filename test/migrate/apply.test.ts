@@ -1,0 +1,190 @@
+import { integration } from '../support/infra.js';
+import {
+  createDb,
+  historyRows,
+  migrate,
+  migrationsDir,
+  removeDir,
+  sql,
+  tables,
+  writeFiles,
+  type TestDb
+} from './pg.js';
+
+const FIVE = {
+  'V1__create_users.sql': 'CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\n',
+  'V2__add_name.sql': 'ALTER TABLE users ADD COLUMN name text;\n',
+  'V3__orders.sql': 'CREATE TABLE orders (id serial PRIMARY KEY, user_id int REFERENCES users(id));\n',
+  'U3__orders.sql': 'DROP TABLE orders;\n',
+  'U2__add_name.sql': 'ALTER TABLE users DROP COLUMN name;\n'
+};
+
+integration('run-migrations engine: apply, plan, status, down, repair', () => {
+  let db: TestDb;
+  let dir: string;
+  beforeEach(async () => {
+    db = await createDb(`apply_${Math.floor(Math.random() * 1e6)}`);
+    dir = migrationsDir(FIVE);
+  });
+  afterEach(async () => {
+    await db.drop();
+    removeDir(dir);
+  });
+
+  it('plan lists the pending files with their SQL and changes nothing, not even the history table', async () => {
+    const r = await migrate(db.url, dir, { mode: 'plan' });
+    expect(r.error).toBeUndefined();
+    expect(r.plan.map((p) => [p.version, p.file, p.execution])).toEqual([
+      ['1', 'V1__create_users.sql', 'transaction'],
+      ['2', 'V2__add_name.sql', 'transaction'],
+      ['3', 'V3__orders.sql', 'transaction']
+    ]);
+    expect(r.plan[0]!.sql).toContain('CREATE TABLE users');
+    expect(r.pending).toEqual(['1', '2', '3']);
+    expect(r.server?.version).toMatch(/^\d+\.\d+/);
+    const all = await sql<{ t: string }>(
+      db.name,
+      "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public'"
+    );
+    expect(all).toEqual([]);
+  });
+
+  it('applies every pending file in order, records each, and a second run has nothing to do', async () => {
+    const r = await migrate(db.url, dir);
+    expect(r.error).toBeUndefined();
+    expect(r.applied.map((a) => a.version)).toEqual(['1', '2', '3']);
+    expect(r.currentVersion).toBe('3');
+    expect(r.pending).toEqual([]);
+    expect(await tables(db.name)).toEqual(['orders', 'users']);
+    const rows = await historyRows(db.name);
+    expect(rows.map((x) => [x.version, x.status, x.kind, x.execution, x.applied_by, x.run_url])).toEqual([
+      [
+        '1',
+        'applied',
+        'up',
+        'transaction',
+        'octocat',
+        'https://github.com/acme/shop/actions/runs/42/attempts/1'
+      ],
+      [
+        '2',
+        'applied',
+        'up',
+        'transaction',
+        'octocat',
+        'https://github.com/acme/shop/actions/runs/42/attempts/1'
+      ],
+      [
+        '3',
+        'applied',
+        'up',
+        'transaction',
+        'octocat',
+        'https://github.com/acme/shop/actions/runs/42/attempts/1'
+      ]
+    ]);
+    expect(rows[0]!.checksum).toBe(r.applied[0]!.checksum);
+    expect(r.applied[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.events.map((e) => [e.type, e.version, e.app, e.environment])).toEqual([
+      ['migration.applied', '1', 'shop', 'test'],
+      ['migration.applied', '2', 'shop', 'test'],
+      ['migration.applied', '3', 'shop', 'test']
+    ]);
+    const again = await migrate(db.url, dir);
+    expect(again.error).toBeUndefined();
+    expect(again.applied).toEqual([]);
+    expect(again.currentVersion).toBe('3');
+    expect((await historyRows(db.name)).length).toBe(3);
+  });
+
+  it('stops at target, then status reports applied and pending', async () => {
+    const r = await migrate(db.url, dir, { target: '2' });
+    expect(r.applied.map((a) => a.version)).toEqual(['1', '2']);
+    expect(r.pending).toEqual(['3']);
+    const s = await migrate(db.url, dir, { mode: 'status' });
+    expect(s.error).toBeUndefined();
+    expect(s.status.map((x) => [x.version, x.state])).toEqual([
+      ['1', 'applied'],
+      ['2', 'applied'],
+      ['3', 'pending']
+    ]);
+    expect(s.status[0]!.appliedBy).toBe('octocat');
+    expect(s.currentVersion).toBe('2');
+  });
+
+  it('down walks back to target with the down files, newest first, and apply brings them back', async () => {
+    await migrate(db.url, dir);
+    const d = await migrate(db.url, dir, { mode: 'down', target: '1' });
+    expect(d.error).toBeUndefined();
+    expect(d.reverted.map((a) => [a.version, a.file])).toEqual([
+      ['3', 'U3__orders.sql'],
+      ['2', 'U2__add_name.sql']
+    ]);
+    expect(d.currentVersion).toBe('1');
+    expect(d.pending).toEqual(['2', '3']);
+    expect(await tables(db.name)).toEqual(['users']);
+    const cols = await sql<{ c: string }>(
+      db.name,
+      "SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1"
+    );
+    expect(cols.map((c) => c.c)).toEqual(['email', 'id']);
+    const up = await migrate(db.url, dir);
+    expect(up.applied.map((a) => a.version)).toEqual(['2', '3']);
+  });
+
+  it('down refuses before any change when a down file is missing', async () => {
+    await migrate(db.url, dir);
+    const d = await migrate(db.url, dir, { mode: 'down', target: '0' });
+    expect(d.error?.message).toMatch(
+      /Cannot walk back to 0: no down file for version 1 \(V1__create_users.sql\)/
+    );
+    expect(d.error?.state).toBe('nothing was changed by this run');
+    expect(await tables(db.name)).toEqual(['orders', 'users']);
+  });
+
+  it('applies a golang-migrate folder (<version>_<name>.up.sql / .down.sql) and walks it back', async () => {
+    const go = migrationsDir({
+      '000001_create_items.up.sql': 'CREATE TABLE items (id bigserial PRIMARY KEY);',
+      '000001_create_items.down.sql': 'DROP TABLE items;',
+      '000002_add_price.up.sql': 'ALTER TABLE items ADD COLUMN price_cents int NOT NULL DEFAULT 0;',
+      '000002_add_price.down.sql': 'ALTER TABLE items DROP COLUMN price_cents;',
+      '000010_idx.up.sql': 'CREATE INDEX items_price ON items (price_cents);',
+      '000010_idx.down.sql': 'DROP INDEX items_price;'
+    });
+    try {
+      const r = await migrate(db.url, go);
+      expect(r.error).toBeUndefined();
+      expect(r.applied.map((a) => a.file)).toEqual([
+        '000001_create_items.up.sql',
+        '000002_add_price.up.sql',
+        '000010_idx.up.sql'
+      ]);
+      expect(r.currentVersion).toBe('10');
+      const d = await migrate(db.url, go, { mode: 'down', target: '0' });
+      expect(d.error).toBeUndefined();
+      expect(d.reverted.map((a) => a.version)).toEqual(['10', '2', '1']);
+      expect(await tables(db.name)).toEqual([]);
+    } finally {
+      removeDir(go);
+    }
+  });
+
+  it('every file starts from the same session: a SET in one file does not leak into the next', async () => {
+    writeFiles(dir, {
+      'V4__search_path.sql': 'CREATE SCHEMA other; SET search_path = other;',
+      'V5__table.sql': 'CREATE TABLE after_reset (id int);'
+    });
+    const r = await migrate(db.url, dir);
+    expect(r.error).toBeUndefined();
+    expect(await tables(db.name)).toContain('after_reset');
+  });
+
+  it('statement-timeout cancels a slow statement and names the file and line', async () => {
+    writeFiles(dir, { 'V4__slow.sql': '-- takes a while\nSELECT pg_sleep(5);\n' });
+    const r = await migrate(db.url, dir, { statementTimeoutMs: 300 });
+    expect(r.applied.map((a) => a.version)).toEqual(['1', '2', '3']);
+    expect(r.error?.message).toContain('V4__slow.sql');
+    expect(r.error?.message).toContain('canceling statement due to statement timeout');
+    expect(r.failure?.sqlState).toBe('57014');
+  });
+});
