@@ -364,7 +364,7 @@ export class RegistryClient {
       });
     }
     const mediaType = json.mediaType ?? res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
-    if (json.schemaVersion === 1 || mediaType.includes('manifest.v1+') || mediaType.includes('prettyjws')) {
+    if (json.schemaVersion === 1 || mediaType.startsWith('application/vnd.docker.distribution.manifest.v1')) {
       throw new RegistryError(
         `${this.registry}/${repo}:${reference} is a Docker schema 1 manifest, which cannot be copied by digest`,
         { state: 'nothing was pushed', hint: 'rebuild and push the image with a current docker or buildx' }

@@ -74,6 +74,8 @@ export async function copyImage(
 ): Promise<CopyResult> {
   const { logger } = options;
   const sref = source.ref;
+  // Every registry answers and takes its credentials before anything is read or pushed.
+  for (const c of new Set([source.client, ...targets.map((t) => t.client)])) await c.ping();
   const root = await source.client.getManifest(sref.repository, sref.digest ?? sref.tag ?? 'latest');
   if (sref.digest && root.digest !== sref.digest) {
     throw new RegistryError(`${formatReference(sref)}: the registry served ${root.digest}`, {
