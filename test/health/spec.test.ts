@@ -107,7 +107,7 @@ describe('readGateInputs', () => {
     ],
     [
       { url: 'http://a/', 'initial-delay': '2m', timeout: '1m' },
-      /Input 'success-threshold': .* cannot fit in the 60000ms timeout/
+      /Input 'success-threshold': 3 consecutive passes 2s apart after an initial delay of 2m cannot fit in the 1m timeout: the gate could never be healthy. Fix: raise `timeout` to at least 129s/
     ]
   ])('refuses %j', (values, message) => {
     let err: unknown;

@@ -160,6 +160,7 @@ export async function runGate(spec: GateSpec, deps: GateDeps): Promise<GateResul
   let failedRounds = 0;
   let lastFailure = '';
   let cutShort = false;
+  const tally: SoakTally = { failed: 0, httpErrors: 0, overP95: 0, overP99: 0 };
   const canLaunch = () =>
     nextLaunch <= maxRounds &&
     launchAt(nextLaunch) < lastStart &&
@@ -208,6 +209,7 @@ export async function runGate(spec: GateSpec, deps: GateDeps): Promise<GateResul
       break;
     }
     evidence.push(...records);
+    tallyRound(tally, rules, records);
     if (failed.length === 0) {
       consecutive++;
       logger.info(
@@ -248,7 +250,7 @@ export async function runGate(spec: GateSpec, deps: GateDeps): Promise<GateResul
     if (soak && round < maxRounds) {
       const broken = soakAlreadyBroken(
         rules,
-        evidence,
+        tally,
         maxRounds * probesPerRound,
         maxRounds * spec.urls.length
       );
@@ -316,35 +318,51 @@ function overToBreak(n: number, p: number): number {
   return n - Math.ceil((p / 100) * n) + 1;
 }
 
+/** Running counts over a soak window, kept per round so a long window stays linear. */
+export interface SoakTally {
+  failed: number;
+  httpErrors: number;
+  overP95: number;
+  overP99: number;
+}
+
+export function tallyRound(tally: SoakTally, rules: SoakRules, records: readonly ProbeRecord[]): void {
+  for (const e of records) {
+    if (!e.ok) tally.failed++;
+    if (e.kind !== 'http') continue;
+    if (isError(e)) tally.httpErrors++;
+    const ms = e.latencyMs ?? 0;
+    if (rules.maxP95LatencyMs !== undefined && ms > rules.maxP95LatencyMs) tally.overP95++;
+    if (rules.maxP99LatencyMs !== undefined && ms > rules.maxP99LatencyMs) tally.overP99++;
+  }
+}
+
 /**
  * Whether the samples so far break a rule however the remaining ones turn out, given at most `maxSamples`
- * probes (`maxHttp` HTTP probes) in the window. Sound: each test only gets harder with fewer samples.
+ * probes (`maxHttp` HTTP probes) in the window. Sound: with fewer samples than the maximum, each rule is
+ * only harder to meet, so a window that ends short cannot turn this verdict.
  */
 export function soakAlreadyBroken(
   rules: SoakRules,
-  evidence: readonly ProbeRecord[],
+  tally: SoakTally,
   maxSamples: number,
   maxHttp: number
 ): string | undefined {
-  const failed = evidence.filter((e) => !e.ok).length;
-  const http = evidence.filter((e) => e.kind === 'http');
   if (rules.minSuccessRate !== undefined && maxSamples > 0) {
-    const best = (maxSamples - failed) / maxSamples;
+    const best = (maxSamples - tally.failed) / maxSamples;
     if (best < rules.minSuccessRate)
-      return `success rate at most ${pct(best)} (${failed} of ${maxSamples} possible samples failed) < ${pct(rules.minSuccessRate)}`;
+      return `success rate at most ${pct(best)} (${tally.failed} of ${maxSamples} possible samples failed) < ${pct(rules.minSuccessRate)}`;
   }
   if (rules.maxErrorRate !== undefined && maxHttp > 0) {
-    const errors = http.filter(isError).length;
-    const least = errors / maxHttp;
+    const least = tally.httpErrors / maxHttp;
     if (least > rules.maxErrorRate)
-      return `error rate at least ${pct(least)} (${errors} of ${maxHttp} possible HTTP samples were 5xx or unanswered) > ${pct(rules.maxErrorRate)}`;
+      return `error rate at least ${pct(least)} (${tally.httpErrors} of ${maxHttp} possible HTTP samples were 5xx or unanswered) > ${pct(rules.maxErrorRate)}`;
   }
-  for (const [p, bound] of [
-    [95, rules.maxP95LatencyMs],
-    [99, rules.maxP99LatencyMs]
+  for (const [p, bound, over] of [
+    [95, rules.maxP95LatencyMs, tally.overP95],
+    [99, rules.maxP99LatencyMs, tally.overP99]
   ] as const) {
     if (bound === undefined || maxHttp === 0) continue;
-    const over = http.filter((e) => (e.latencyMs ?? 0) > bound).length;
     if (over >= overToBreak(maxHttp, p))
       return `p${p} latency above ${formatMs(bound)}: ${over} of ${maxHttp} possible HTTP samples were slower`;
   }

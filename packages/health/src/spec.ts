@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { InputError, type InputReader } from '../../core/src/index.js';
+import { InputError, formatMs, type InputReader } from '../../core/src/index.js';
 import { canaryRules } from './defaults.js';
 import type {
   Comparator,
@@ -406,8 +406,8 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
     if (needed >= spec.timeoutMs) {
       throw new InputError(
         n('success-threshold'),
-        `${spec.successThreshold} consecutive passes ${spec.intervalMs}ms apart after an initial delay of ${spec.initialDelayMs}ms cannot fit in the ${spec.timeoutMs}ms timeout`,
-        `raise \`${n('timeout')}\` above ${needed + spec.probeTimeoutMs}ms, or lower \`${n('success-threshold')}\`, \`${n('interval')}\` or \`${n('initial-delay')}\``
+        `${spec.successThreshold} consecutive passes ${formatMs(spec.intervalMs)} apart after an initial delay of ${formatMs(spec.initialDelayMs)} cannot fit in the ${formatMs(spec.timeoutMs)} timeout: the gate could never be healthy`,
+        `raise \`${n('timeout')}\` to at least ${Math.ceil((needed + spec.probeTimeoutMs) / 1000)}s, or lower \`${n('success-threshold')}\`, \`${n('interval')}\` or \`${n('initial-delay')}\``
       );
     }
   }
