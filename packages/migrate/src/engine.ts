@@ -199,7 +199,8 @@ async function resetSession(work: Client, options: MigrateOptions): Promise<void
 }
 
 function finalState(result: MigrateResult, state: MigrationState, options: MigrateOptions): void {
-  result.pending = state.pending.map((v) => v.version);
+  // A failed version is not applied: it is pending, behind the repair.
+  result.pending = state.versions.filter((v) => v.file && v.state !== 'applied').map((v) => v.version);
   result.currentVersion = state.currentVersion;
   if (options.mode === 'status') result.status = state.versions.map(statusEntry);
 }
@@ -443,6 +444,9 @@ export function describeSqlError(
     e.detail ? `  detail: ${e.detail}` : '',
     e.hint ? `  hint: ${e.hint}` : '',
     e.code === '57014' ? '  (statement-timeout reached: raise it if the statement is slow but right)' : '',
+    e.code === '25001'
+      ? '  (this statement cannot run in a transaction: put the line -- deploy-actions:no-transaction in the file)'
+      : '',
     !failure.line && e.where ? `  where: ${e.where}` : ''
   ].filter(Boolean);
   return {
