@@ -229,6 +229,20 @@ describe('HTTP gate against real local servers', () => {
     expect(logger.text()).not.toContain('echo-7c1d2e9f');
   });
 
+  it('sends a password in the URL as basic auth and never shows it', async () => {
+    const s = await serve((req, res, n) =>
+      reply(req.headers.authorization === `Basic ${btoa('deploy:pw-5e6f7a')}` ? 503 : 401, 'x')(req, res, n)
+    );
+    const url = s.url.replace('http://', 'http://deploy:pw-5e6f7a@') + '/up';
+    const logger = captureLogger();
+    const r = await runGate(spec(url), { logger });
+    expect(r.reason).toMatch(
+      /^GET http:\/\/deploy:\*\*\*@127\.0\.0\.1:\d+\/up: expected status 200-399, got 503/
+    );
+    expect(JSON.stringify(r)).not.toContain('pw-5e6f7a');
+    expect(logger.text()).not.toContain('pw-5e6f7a');
+  });
+
   it('sends the configured headers', async () => {
     const s = await serve((req, res, n) =>
       reply(req.headers.authorization === 'Bearer t0ken' ? 200 : 401, 'x')(req, res, n)

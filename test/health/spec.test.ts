@@ -8,6 +8,7 @@ import {
   dockerInspectHealthArgv,
   evidenceForOutput,
   headerValues,
+  urlPasswords,
   percentile
 } from '../../packages/health/src/index.js';
 import { judgeContainerState } from '../../packages/health/src/container.js';
@@ -145,6 +146,15 @@ describe('header values', () => {
     expect(
       headerValues('Authorization: Bearer abc\n# comment\nX-Env=prod\nbroken line with-token\n')
     ).toEqual(['Bearer abc', 'prod', 'broken line with-token']);
+  });
+
+  it('include passwords written into URLs', () => {
+    expect(urlPasswords('https://deploy:p%40ss@a.example/up\nhttp://b.example/\nhttp://u:x@c/')).toEqual([
+      'p%40ss',
+      'p@ss',
+      'x',
+      'x'
+    ]);
   });
 
   it('are read for Prometheus too', () => {

@@ -97,12 +97,19 @@ function describeRound(records: readonly ProbeRecord[]): string {
  */
 function secretsOf(spec: GateSpec, logger: Logger): (r: ProbeRecord) => ProbeRecord {
   const redactor = new Redactor();
-  for (const v of [...Object.values(spec.headers), ...Object.values(spec.prometheusHeaders ?? {})]) {
+  const secrets = [...Object.values(spec.headers), ...Object.values(spec.prometheusHeaders ?? {})];
+  // A password in a URL (https://user:pass@host/) is sent as basic auth and must not be shown either.
+  for (const url of [...spec.urls.map((u) => u.url), spec.prometheusUrl ?? '']) {
+    const password = url ? new URL(url).password : '';
+    if (password) secrets.push(password, decodeURIComponent(password));
+  }
+  for (const v of secrets) {
     if (!v) continue;
     logger.secret(v);
     redactor.add(v);
   }
   return (r) => {
+    r.target = redactor.redact(r.target);
     if (r.reason) r.reason = redactor.redact(r.reason);
     if (typeof r.value === 'string') r.value = redactor.redact(r.value);
     return r;

@@ -5,7 +5,8 @@ export {
   parseJsonExpectation,
   parseMetricCheck,
   defaultGateSpec,
-  headerValues
+  headerValues,
+  urlPasswords
 } from './spec.js';
 export { runGate, judgeSoak, soakAlreadyBroken, describeRules } from './gate.js';
 export { canaryRules, MAX_ROUNDS_IN_FLIGHT } from './defaults.js';

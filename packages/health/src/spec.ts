@@ -252,6 +252,20 @@ function readCa(inputs: InputReader, name: string): string | undefined {
   return pem;
 }
 
+/** Passwords written into URLs (`https://user:pass@host/`), found without parsing, for masking first. */
+export function urlPasswords(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/\/\/[^/\s:@]*:([^@/\s]+)@/g)) {
+    out.push(m[1]!);
+    try {
+      out.push(decodeURIComponent(m[1]!));
+    } catch {
+      /* not percent-encoded */
+    }
+  }
+  return out;
+}
+
 /**
  * The values to mask in a `headers` text, without validating it: the entry registers them before any parsing,
  * so even an input error cannot show one. A line that is not `Name: value` is masked whole.
