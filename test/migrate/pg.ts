@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { captureLogger } from '../../packages/core/src/index.js';
+import { captureLogger, type Executor } from '../../packages/core/src/index.js';
 import {
   loadMigrations,
   parseDatabaseUrl,
@@ -77,7 +77,8 @@ export const context = {
 export async function migrate(
   url: string,
   dir: string,
-  overrides: Partial<MigrateOptions> = {}
+  overrides: Partial<MigrateOptions> = {},
+  executor?: Executor
 ): Promise<MigrateResult & { log: string }> {
   const logger = captureLogger();
   const database = parseDatabaseUrl(url);
@@ -96,7 +97,7 @@ export async function migrate(
     environment: 'test',
     ...overrides
   };
-  const result = await runMigrations(options, { logger, context });
+  const result = await runMigrations(options, { logger, context, ...(executor ? { executor } : {}) });
   return Object.assign(result, { log: logger.text() });
 }
 

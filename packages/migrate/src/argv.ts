@@ -14,17 +14,22 @@ export function pgDumpArgv(file: string, options: { binDir?: string } = {}): str
   return [bin(options.binDir, 'pg_dump'), '--format=custom', '--no-password', '--file', file];
 }
 
-/** Restore a custom-format dump into the database named in PGDATABASE (used by the runbook and tests). */
+/**
+ * Restore a custom-format dump into `database` (a name, not a URL: host, user and password come from the
+ * libpq environment). Used by the runbook and the tests.
+ */
 export function pgRestoreArgv(
   file: string,
-  options: { binDir?: string; clean?: boolean; database?: string } = {}
+  database: string,
+  options: { binDir?: string; clean?: boolean } = {}
 ): string[] {
   return [
     bin(options.binDir, 'pg_restore'),
     '--no-password',
     '--exit-on-error',
     ...(options.clean ? ['--clean', '--if-exists'] : []),
-    ...(options.database ? ['--dbname', options.database] : []),
+    '--dbname',
+    database,
     file
   ];
 }

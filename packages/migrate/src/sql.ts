@@ -26,8 +26,8 @@ export function splitStatements(sql: string): Statement[] {
   const push = (end: number) => {
     const raw = sql.slice(start, end);
     if (stripComments(raw).trim() !== '') {
-      const lead = raw.length - raw.trimStart().length;
-      out.push({ text: raw.trim(), offset: start + lead, line: lineAt(sql, start + lead) });
+      const lead = leadingNoise(raw);
+      out.push({ text: raw.slice(lead).trimEnd(), offset: start + lead, line: lineAt(sql, start + lead) });
     }
     start = end + 1;
     words = [];
@@ -93,6 +93,30 @@ export function splitStatements(sql: string): Statement[] {
   }
   push(n);
   return out;
+}
+
+/** Length of the whitespace and comments before a statement's first token. */
+function leadingNoise(text: string): number {
+  let i = 0;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (text.startsWith('--', i)) {
+      const eol = text.indexOf('\n', i);
+      i = eol === -1 ? text.length : eol + 1;
+    } else if (text.startsWith('/*', i)) {
+      let level = 1;
+      i += 2;
+      while (i < text.length && level > 0) {
+        if (text.startsWith('/*', i)) {
+          level++;
+          i += 2;
+        } else if (text.startsWith('*/', i)) {
+          level--;
+          i += 2;
+        } else i++;
+      }
+    } else return i;
+  }
 }
 
 function stripComments(text: string): string {

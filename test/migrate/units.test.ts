@@ -1,0 +1,389 @@
+import { InputError, InputReader } from '../../packages/core/src/index.js';
+import {
+  canonicalVersion,
+  compareVersions,
+  computeState,
+  loadMigrations,
+  parseCommandInput,
+  parseDatabaseUrl,
+  parseMigrationName,
+  pgDumpArgv,
+  pgRestoreArgv,
+  positionToLine,
+  preflight,
+  psqlFileArgv,
+  readMigrateInputs,
+  redact,
+  splitStatements,
+  libpqEnv,
+  migrationSummary,
+  evidenceJson,
+  type HistoryRow,
+  type MigrateResult
+} from '../../packages/migrate/src/index.js';
+import { createHistoryTableSql, parseTableName } from '../../packages/migrate/src/db.js';
+import { migrationsDir, removeDir } from './pg.js';
+
+describe('file names and versions', () => {
+  it.each([
+    ['V1__create_users.sql', { version: '1', name: 'create_users', direction: 'up', layout: 'flyway' }],
+    ['V1_2__x.sql', { version: '1.2', name: 'x', direction: 'up', layout: 'flyway' }],
+    ['V1.2.0__x.sql', { version: '1.2', name: 'x', direction: 'up', layout: 'flyway' }],
+    ['U003__x.sql', { version: '3', name: 'x', direction: 'down', layout: 'flyway' }],
+    ['000001_init.up.sql', { version: '1', name: 'init', direction: 'up', layout: 'golang-migrate' }],
+    [
+      '20240101120000_add.down.sql',
+      { version: '20240101120000', name: 'add', direction: 'down', layout: 'golang-migrate' }
+    ],
+    ['3_users.down.sql', { version: '3', name: 'users', direction: 'down', layout: 'golang-migrate' }]
+  ])('%s', (file, expected) => {
+    expect(parseMigrationName(file)).toEqual(expected);
+  });
+
+  it.each(['R__view.sql', 'V1_create.sql', 'init.sql', '1_x.sql', 'Vx__y.sql'])(
+    '%s is not a migration name',
+    (f) => {
+      expect(parseMigrationName(f)).toBeUndefined();
+    }
+  );
+
+  it('compares versions as numbers, part by part', () => {
+    const sorted = ['10', '9', '1.10', '1.9', '20240101120000', '2', '1'].sort(compareVersions);
+    expect(sorted).toEqual(['1', '1.9', '1.10', '2', '9', '10', '20240101120000']);
+    expect(canonicalVersion('0001_0')).toBe('1');
+    expect(compareVersions('1', '1.0')).toBe(0);
+  });
+
+  it('loads, pairs down files, reads directives and refuses ambiguity', () => {
+    const dir = migrationsDir({
+      'V1__a.sql': 'CREATE TABLE a (id int);\r\n',
+      'U1__a.sql': 'DROP TABLE a;',
+      '2_b.up.sql': '-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY b ON a (id);',
+      '2_b.down.sql': 'DROP INDEX b;',
+      'V3__c.sql': 'SELECT 1;',
+      'V3__c.sql.conf': 'executeInTransaction=false\n',
+      'README.md': 'not sql'
+    });
+    try {
+      const files = loadMigrations(dir);
+      expect(
+        files.map((f) => [f.version, f.file, f.transactional, f.down?.file ?? null, f.directive ?? null])
+      ).toEqual([
+        ['1', 'V1__a.sql', true, 'U1__a.sql', null],
+        ['2', '2_b.up.sql', false, '2_b.down.sql', 'goose: +goose NO TRANSACTION'],
+        ['3', 'V3__c.sql', false, null, 'flyway: executeInTransaction=false']
+      ]);
+      // CRLF is normalised before hashing: a Windows checkout does not look like drift.
+      expect(files[0]!.sql).toBe('CREATE TABLE a (id int);\n');
+    } finally {
+      removeDir(dir);
+    }
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'V1__a.sql': '', '1_a.up.sql': '' }, /Input 'dir': .* both have version 1/],
+      [
+        { 'seed.sql': '' },
+        /Input 'dir': seed.sql is not a migration file name. Fix: name it V<version>__<name>.sql/
+      ],
+      [{ 'U4__x.sql': '' }, /down file U4__x.sql has no up file of version 4/]
+    ];
+    for (const [files, message] of cases) {
+      const d = migrationsDir(files);
+      try {
+        expect(() => loadMigrations(d)).toThrow(message);
+      } finally {
+        removeDir(d);
+      }
+    }
+    expect(() => loadMigrations('/nonexistent/migrations')).toThrow(
+      /Input 'dir': "\/nonexistent\/migrations" is not a directory/
+    );
+  });
+});
+
+describe('SQL lexing', () => {
+  it('splits statements, keeping quotes, dollar quotes, comments and BEGIN ATOMIC bodies whole', () => {
+    const sql = [
+      '-- header; not a statement',
+      'CREATE TABLE t (s text DEFAULT \'a;b\', "we;ird" int);',
+      "INSERT INTO t (s) VALUES (E'it\\'s;'), ('x'';y');",
+      '/* block; /* nested; */ still */ CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;',
+      'CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;',
+      'DO $$ BEGIN PERFORM 1; END $$;',
+      'SELECT $1::int',
+      ''
+    ].join('\n');
+    const s = splitStatements(sql);
+    expect(s.map((x) => x.line)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(s[0]!.text).toBe('CREATE TABLE t (s text DEFAULT \'a;b\', "we;ird" int)');
+    expect(s[2]!.text).toMatch(/^CREATE FUNCTION f\(\).*LANGUAGE sql$/);
+    expect(s[3]!.text).toBe(
+      'CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END'
+    );
+    expect(s[4]!.text).toBe('DO $$ BEGIN PERFORM 1; END $$');
+    expect(sql.slice(s[1]!.offset).startsWith('INSERT')).toBe(true);
+    expect(splitStatements('-- only a comment\n;\n')).toEqual([]);
+  });
+
+  it('turns a server position (characters) into line and column', () => {
+    const text = 'SELECT 1;\n-- 𝄞é\nSELEC 2;';
+    // position of "SELEC": characters before it = 9 + 1 + 5 + 1 = 16 → position 17
+    expect(positionToLine(text, 17)).toEqual({ line: 3, column: 1, lineText: 'SELEC 2;' });
+    expect(positionToLine(text, 1)).toEqual({ line: 1, column: 1, lineText: 'SELECT 1;' });
+  });
+});
+
+describe('database URL, argv and the command input', () => {
+  const url = 'postgres://app%40prod:p%40ss%3Aw0rd@db.internal:6432/shop?sslmode=require';
+
+  it('parses a URL and never shows the password', () => {
+    const t = parseDatabaseUrl(url);
+    expect(t).toMatchObject({
+      host: 'db.internal',
+      port: 6432,
+      user: 'app@prod',
+      password: 'p@ss:w0rd',
+      database: 'shop',
+      sslmode: 'require'
+    });
+    expect(t.display).toBe('postgres://app%40prod:***@db.internal:6432/shop');
+    expect(libpqEnv(t)).toEqual({
+      PGHOST: 'db.internal',
+      PGPORT: '6432',
+      PGUSER: 'app@prod',
+      PGDATABASE: 'shop',
+      PGPASSWORD: 'p@ss:w0rd',
+      PGSSLMODE: 'require'
+    });
+    expect(redact(`failed for ${url} with p@ss:w0rd and p%40ss%3Aw0rd`, t)).toBe(
+      'failed for *** with *** and ***'
+    );
+  });
+
+  it.each([
+    ['not a url p@ss', /Input 'database-url': is not a URL/],
+    ['mysql://u:secretpw@h/db', /Input 'database-url': has scheme "mysql:"/]
+  ])('refuses %s without echoing it', (value, message) => {
+    let err: unknown;
+    try {
+      parseDatabaseUrl(value);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain('secretpw');
+    expect((err as Error).message).not.toContain('p@ss');
+  });
+
+  it('builds argv with no secret in it', () => {
+    expect(pgDumpArgv('/tmp/b.dump')).toEqual([
+      'pg_dump',
+      '--format=custom',
+      '--no-password',
+      '--file',
+      '/tmp/b.dump'
+    ]);
+    expect(pgDumpArgv('/tmp/b.dump', { binDir: '/usr/lib/postgresql/16/bin' })[0]).toBe(
+      '/usr/lib/postgresql/16/bin/pg_dump'
+    );
+    expect(pgRestoreArgv('/tmp/b.dump', 'shop_restore', { clean: true })).toEqual([
+      'pg_restore',
+      '--no-password',
+      '--exit-on-error',
+      '--clean',
+      '--if-exists',
+      '--dbname',
+      'shop_restore',
+      '/tmp/b.dump'
+    ]);
+    expect(psqlFileArgv('V1__a.sql')).toEqual([
+      'psql',
+      '--no-password',
+      '--quiet',
+      '--no-psqlrc',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '--single-transaction',
+      '--file',
+      'V1__a.sql'
+    ]);
+  });
+
+  it('reads the command as argv data, never as shell code', () => {
+    expect(parseCommandInput('npm run migrate -- --env "prod eu"')).toEqual([
+      'npm',
+      'run',
+      'migrate',
+      '--',
+      '--env',
+      'prod eu'
+    ]);
+    expect(parseCommandInput(`bin/rails 'db:migrate'`)).toEqual(['bin/rails', 'db:migrate']);
+    expect(parseCommandInput('["./migrate", "up; rm -rf /"]')).toEqual(['./migrate', 'up; rm -rf /']);
+    expect(() => parseCommandInput('npm run migrate && echo done')).toThrow(
+      /Input 'command': contains `&` outside quotes, but the command is not run by a shell/
+    );
+    expect(() => parseCommandInput('migrate $DATABASE_URL')).toThrow(/contains `\$`/);
+    expect(() => parseCommandInput('["a", 1]')).toThrow(/non-empty JSON array of strings/);
+    expect(() => parseCommandInput('say "hi')).toThrow(/unclosed "/);
+  });
+
+  it('quotes the history table and refuses names that would need quoting', () => {
+    expect(parseTableName('ops.schema_history', 'public').sql).toBe('"ops"."schema_history"');
+    expect(parseTableName('deploy_actions_migrations', 'app').display).toBe('app.deploy_actions_migrations');
+    expect(() => parseTableName('x; DROP TABLE users', 'public')).toThrow(/Input 'history-table'/);
+    expect(createHistoryTableSql(parseTableName('h', 'public'))).toContain(
+      'CREATE TABLE IF NOT EXISTS "public"."h"'
+    );
+  });
+});
+
+describe('state and pre-flight', () => {
+  const dir = migrationsDir({ 'V1__a.sql': 'SELECT 1;', 'V2__b.sql': 'SELECT 2;', 'V3__c.sql': 'SELECT 3;' });
+  afterAll(() => removeDir(dir));
+  const files = () => loadMigrations(dir);
+  let id = 0;
+  const row = (
+    version: string,
+    status: HistoryRow['status'],
+    extra: Partial<HistoryRow> = {}
+  ): HistoryRow => ({
+    id: ++id,
+    version,
+    name: 'x',
+    script: `V${version}__x.sql`,
+    checksum: files().find((f) => f.version === version)?.checksum ?? null,
+    kind: 'up',
+    execution: 'transaction',
+    status,
+    durationMs: 1,
+    error: null,
+    errorLine: null,
+    appliedBy: 'octocat',
+    appliedAt: '2026-11-23T09:00:00.000Z',
+    runUrl: '',
+    ...extra
+  });
+  const check =
+    (history: HistoryRow[], allowOutOfOrder = false) =>
+    () =>
+      preflight(computeState(files(), history), { mode: 'apply', allowOutOfOrder, table: 'public.h' });
+
+  it('derives each version from its latest row', () => {
+    const s = computeState(files(), [
+      row('1', 'applied'),
+      row('2', 'applied'),
+      row('2', 'reverted'),
+      row('9', 'applied')
+    ]);
+    expect(s.versions.map((v) => [v.version, v.state])).toEqual([
+      ['1', 'applied'],
+      ['2', 'pending'],
+      ['3', 'pending'],
+      ['9', 'applied']
+    ]);
+    expect(s.currentVersion).toBe('9');
+    expect(s.missingFiles.map((v) => v.version)).toEqual(['9']);
+    expect(s.outOfOrder.map((v) => v.version)).toEqual(['2', '3']);
+  });
+
+  it('refuses a recorded failure, naming the repair', () => {
+    expect(check([row('1', 'applied'), row('2', 'failed', { error: 'syntax error', errorLine: 7 })])).toThrow(
+      /V2__b.sql \(up\) failed at line 7 on 2026-11-23T09:00:00.000Z by octocat: syntax error/
+    );
+    expect(
+      check([row('1', 'applied'), row('2', 'failed'), row('2', 'repaired', { kind: 'repair' })])
+    ).not.toThrow();
+  });
+
+  it('refuses drift and out-of-order files', () => {
+    expect(check([row('1', 'applied', { checksum: 'f'.repeat(64) })])).toThrow(/checksum drift/);
+    expect(check([row('1', 'applied'), row('3', 'applied')])).toThrow(
+      /older than the current version 3:\nV2__b.sql/
+    );
+    expect(check([row('1', 'applied'), row('3', 'applied')], true)).not.toThrow();
+  });
+});
+
+describe('readMigrateInputs', () => {
+  const dir = migrationsDir({ 'V1__a.sql': 'SELECT 1;' });
+  afterAll(() => removeDir(dir));
+  const read = (values: Record<string, string>, env: Record<string, string> = {}) =>
+    readMigrateInputs(
+      new InputReader((n) => values[n] ?? ''),
+      { GITHUB_WORKSPACE: '/tmp', ...env },
+      new Date('2026-11-23T09:30:00Z')
+    );
+  const url = 'postgres://u:pw@127.0.0.1:5432/shop';
+
+  it('reads defaults, takes the URL from env DATABASE_URL, and resolves backup: true into RUNNER_TEMP', () => {
+    const o = read(
+      { dir, backup: 'true', 'lock-timeout': '30s' },
+      { DATABASE_URL: url, RUNNER_TEMP: '/runner/tmp', GITHUB_REPOSITORY: 'acme/shop' }
+    );
+    expect(o).toMatchObject({
+      mode: 'apply',
+      lockTimeoutMs: 30_000,
+      statementTimeoutMs: 0,
+      allowOutOfOrder: false,
+      app: 'shop'
+    });
+    expect(o.database?.database).toBe('shop');
+    expect(o.backup).toEqual({ path: '/runner/tmp/shop-20261123T093000.dump' });
+    expect(o.migrations.map((m) => m.file)).toEqual(['V1__a.sql']);
+  });
+
+  it.each([
+    [{}, /Input 'database-url': is required/],
+    [{ 'database-url': url, dir, mode: 'down' }, /Input 'target': is required with mode down/],
+    [
+      { 'database-url': url, dir, mode: 'migrate' },
+      /Input 'mode': "migrate" is not one of apply, plan, down, status, repair/
+    ],
+    [{ 'database-url': url, dir, target: 'latest' }, /Input 'target': "latest" is not a version/],
+    [{ 'database-url': url, dir, 'lock-timeout': 'soon' }, /Input 'lock-timeout': "soon" is not a duration/],
+    [
+      { 'database-url': url, dir, command: 'migrate up', mode: 'down', target: '1' },
+      /Input 'command': .*only fits mode apply/
+    ],
+    [{ 'database-url': url, dir, 'webhook-url': 'ftp://x' }, /Input 'webhook-url': is not an http\(s\) URL/]
+  ])('%j', (values, message) => {
+    expect(() => read(values)).toThrow(message);
+  });
+});
+
+describe('summary and evidence', () => {
+  it('renders what ran and keeps the error as text', () => {
+    const result: MigrateResult = {
+      mode: 'apply',
+      outcome: 'success',
+      startedAt: '2026-11-23T09:00:00.000Z',
+      durationMs: 120,
+      database: { display: 'postgres://u:***@h:5432/db', host: 'h', port: 5432, database: 'db', user: 'u' },
+      server: { version: '15.18', versionNum: 150018 },
+      applied: [
+        {
+          version: '1',
+          name: 'a',
+          file: 'V1__a.sql',
+          checksum: 'ab'.repeat(32),
+          execution: 'transaction',
+          durationMs: 5
+        }
+      ],
+      reverted: [],
+      pending: [],
+      currentVersion: '1',
+      plan: [],
+      status: [],
+      repaired: [],
+      events: [],
+      warnings: []
+    };
+    const md = migrationSummary(result);
+    expect(md).toContain('### ✅ run-migrations apply: success');
+    expect(md).toContain('| 1 | V1__a.sql | transaction | 5ms | abababababab |');
+    expect(md).toContain('PostgreSQL 15.18');
+    expect(evidenceJson(result)).not.toHaveProperty('error');
+  });
+});
