@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SIGNATURE_HEADER, verifySignature } from '../../packages/events/src/webhook.js';
 import { integration } from '../support/infra.js';
 import {
   createDb,
@@ -186,5 +189,41 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     expect(r.error?.message).toContain('V4__slow.sql');
     expect(r.error?.message).toContain('canceling statement due to statement timeout');
     expect(r.failure?.sqlState).toBe('57014');
+  });
+
+  it('sends each migration.applied event to the webhook, signed', async () => {
+    const received: { body: string; ok: boolean; type: string | undefined }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const sig = req.headers[SIGNATURE_HEADER];
+        received.push({
+          body,
+          ok: verifySignature(body, 'hook-secret', typeof sig === 'string' ? sig : undefined),
+          type: req.headers['x-deploy-actions-event'] as string | undefined
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await migrate(db.url, dir, {
+        webhook: { url: `http://127.0.0.1:${port}/hook`, secret: 'hook-secret' }
+      });
+      expect(r.error).toBeUndefined();
+      expect(received.map((x) => [x.type, x.ok])).toEqual([
+        ['migration.applied', true],
+        ['migration.applied', true],
+        ['migration.applied', true]
+      ]);
+      const first = JSON.parse(received[0]!.body) as { version: string; migration: { file: string } };
+      expect(first.version).toBe('1');
+      expect(first.migration.file).toBe('V1__create_users.sql');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
