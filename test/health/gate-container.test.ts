@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { LocalExecutor, captureLogger } from '../../packages/core/src/index.js';
+import { readFileSync } from 'node:fs';
 import { defaultGateSpec, runGate, type GateSpec } from '../../packages/health/src/index.js';
+import { SshExecutor } from '../../packages/ssh/src/index.js';
 import { infra, integration } from '../support/infra.js';
 
 /** A container with a HEALTHCHECK built from the local busybox image; health is the presence of a file. */
@@ -109,5 +111,32 @@ integration('container gate against real Docker health checks', () => {
         `^container health-missing-${id} on local: docker inspect failed: .*[Nn]o such (container|object)`
       )
     );
+  });
+
+  it('reads the same health over SSH: the executor changes, the gate does not', async () => {
+    const { ssh } = infra();
+    const remote = await SshExecutor.connect({
+      host: ssh.host,
+      port: ssh.port,
+      user: ssh.user,
+      privateKey: readFileSync(ssh.keyPath, 'utf8'),
+      knownHosts: readFileSync(ssh.knownHostsPath, 'utf8'),
+      connectTimeoutMs: 5000
+    });
+    try {
+      const r = await runGate(spec([healthy, `health-missing-${id}`], { failureThreshold: 1 }), {
+        logger: captureLogger(),
+        executor: remote
+      });
+      expect(r.verdict).toBe('unhealthy');
+      expect(r.reason).toMatch(
+        new RegExp(
+          `^container health-missing-${id} on ${ssh.user}@${ssh.host}:${ssh.port}: docker inspect failed: .*[Nn]o such (container|object)`
+        )
+      );
+      expect(r.evidence.find((e) => e.target === healthy)).toMatchObject({ kind: 'container', ok: true });
+    } finally {
+      await remote.close();
+    }
   });
 });

@@ -304,6 +304,13 @@ describe('commands are data', () => {
         '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"+Inf"]}]}}'
       )
     ).toEqual({ ok: true, samples: [{ labels: {}, value: Infinity }] });
+    expect(parseQueryResponse(200, 'null')).toEqual({
+      ok: false,
+      error: 'Prometheus answered HTTP 200 with "null", not a query result'
+    });
+    expect(
+      parseQueryResponse(200, '{"status":"success","data":{"resultType":"vector","result":[{}]}}')
+    ).toMatchObject({ ok: true, samples: [{ labels: {}, value: NaN }] });
     expect(
       parseQueryResponse(200, '{"status":"success","data":{"resultType":"matrix","result":[]}}')
     ).toMatchObject({ ok: false, error: expect.stringContaining('not an instant vector') });

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { Redactor, formatMs, type Executor, type Logger } from '../../core/src/index.js';
+import { Redactor, describeError, formatMs, type Executor, type Logger } from '../../core/src/index.js';
 import { probeContainer } from './container.js';
 import { probeHttp } from './http.js';
 import { probeMetric } from './prometheus.js';
@@ -28,6 +28,23 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** A probe that threw (a bug or an answer no parser expected) fails its check instead of the gate. */
+function guard(
+  job: Promise<ProbeRecord>,
+  base: Pick<ProbeRecord, 'round' | 'target' | 'kind'>
+): Promise<ProbeRecord> {
+  return job.catch((err: unknown) => {
+    const text = describeError(err).split('\n')[0]!;
+    return {
+      ...base,
+      ok: false,
+      value: 'error',
+      reason: `${base.target}: the probe failed: ${text}`,
+      time: new Date().toISOString()
+    };
+  });
+}
+
 /** One round: every URL, metric and container probed in parallel. Never rejects. */
 function probeRound(
   spec: GateSpec,
@@ -37,22 +54,34 @@ function probeRound(
   signal: AbortSignal
 ): Promise<ProbeRecord[]> {
   const jobs: Promise<ProbeRecord>[] = [];
-  for (const target of spec.urls) jobs.push(probeHttp(target, spec, round, { timeoutMs, signal }));
-  for (const check of spec.metrics) {
+  for (const target of spec.urls)
     jobs.push(
-      probeMetric(check, {
-        prometheusUrl: spec.prometheusUrl!,
-        noData: spec.noData,
-        timeoutMs,
+      guard(probeHttp(target, spec, round, { timeoutMs, signal }), {
         round,
-        headers: spec.prometheusHeaders,
-        tls: spec.tls,
-        signal
+        target: target.url,
+        kind: 'http'
       })
     );
+  for (const check of spec.metrics) {
+    const job = probeMetric(check, {
+      prometheusUrl: spec.prometheusUrl!,
+      noData: spec.noData,
+      timeoutMs,
+      round,
+      headers: spec.prometheusHeaders,
+      tls: spec.tls,
+      signal
+    });
+    jobs.push(guard(job, { round, target: check.text, kind: 'metric' }));
   }
   for (const c of spec.containers)
-    jobs.push(probeContainer(c, { executor: deps.executor!, round, timeoutMs }));
+    jobs.push(
+      guard(probeContainer(c, { executor: deps.executor!, round, timeoutMs }), {
+        round,
+        target: c,
+        kind: 'container'
+      })
+    );
   return Promise.all(jobs);
 }
 

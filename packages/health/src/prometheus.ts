@@ -36,6 +36,11 @@ export function parseQueryResponse(status: number, body: string): QueryResult {
   } catch {
     return { ok: false, error: `Prometheus answered HTTP ${status} with non-JSON ${snippet(body)}` };
   }
+  if (typeof doc !== 'object' || doc === null)
+    return {
+      ok: false,
+      error: `Prometheus answered HTTP ${status} with ${snippet(body)}, not a query result`
+    };
   if (doc.status !== 'success')
     return {
       ok: false,
@@ -47,8 +52,11 @@ export function parseQueryResponse(status: number, body: string): QueryResult {
     return { ok: true, samples: [{ labels: {}, value: sampleValue(r[1]) }] };
   }
   if (data.resultType === 'vector' && Array.isArray(data.result)) {
-    const r = data.result as { metric: Record<string, string>; value: [number, string] }[];
-    return { ok: true, samples: r.map((s) => ({ labels: s.metric, value: sampleValue(s.value[1]) })) };
+    const r = data.result as { metric?: Record<string, string>; value?: [number, string] }[];
+    return {
+      ok: true,
+      samples: r.map((s) => ({ labels: s.metric ?? {}, value: sampleValue(s.value?.[1]) }))
+    };
   }
   return {
     ok: false,
