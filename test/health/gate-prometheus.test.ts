@@ -9,6 +9,7 @@ import {
   runGate,
   type GateSpec
 } from '../../packages/health/src/index.js';
+import { runBundle } from '../support/harness.js';
 import { infra, integration } from '../support/infra.js';
 import { startServer, type TestServer } from './servers.js';
 
@@ -109,6 +110,24 @@ integration('metric gate against a real Prometheus', () => {
     expect(r.verdict).toBe('unhealthy');
     expect(r.reason).toMatch(/expected < 1, got \+Inf\{/);
     expect(r.evidence[0]!.value).toBe('+Inf');
+  });
+
+  it('runs through the action bundle: one query passes, one fails the step', async () => {
+    const q = `health_gate_error_ratio{suite="${suite}"}`;
+    const inputs = {
+      'prometheus-url': prom,
+      interval: '100ms',
+      'success-threshold': 2,
+      'failure-threshold': 2
+    };
+    const pass = await runBundle('health-gate', { inputs: { ...inputs, 'prometheus-query': `${q} < 0.01` } });
+    expect([pass.exitCode, pass.outputs.verdict, pass.outputs.probes]).toEqual([0, 'healthy', '2']);
+    const fail = await runBundle('health-gate', {
+      inputs: { ...inputs, 'prometheus-query': `${q} < 0.01\n${q} < 0.001` }
+    });
+    expect([fail.exitCode, fail.outputs.verdict, fail.outputs.failures]).toEqual([1, 'unhealthy', '2']);
+    expect(fail.outputs.reason).toContain('expected < 0.001, got 0.002');
+    expect(fail.summary).toContain(`#### metric: ${q} < 0.001`);
   });
 
   it('reports a bad query with Prometheus’s own error', async () => {
