@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Readable } from 'node:stream';
 import { RegistryError } from '../../core/src/errors.js';
 import type { Logger } from '../../core/src/logger.js';
 import { apiHost } from './reference.js';
@@ -124,6 +127,8 @@ export class RegistryClient {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
+  /** Keep-alive connections for blob streams (node:http: piped streams, no web-stream overhead). */
+  private readonly agent: http.Agent;
 
   constructor(readonly options: ClientOptions) {
     this.registry = options.registry;
@@ -132,6 +137,8 @@ export class RegistryClient {
     this.retries = options.retries ?? 5;
     this.backoffMs = options.backoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.agent =
+      scheme === 'https' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
   private get who(): string {
@@ -293,25 +300,73 @@ export class RegistryClient {
     }
   }
 
-  /**
-   * One attempt with a streamed body (a blob on its way from another registry). A stream cannot be
-   * replayed, so the caller retries the whole GET→PUT when this answers a retryable status.
-   */
-  async send(
+  /** One node:http(s) request; the response is returned unread. Redirects are the caller's. */
+  private raw(
     method: string,
     url: string,
-    scope: string,
-    body: ReadableStream<Uint8Array>,
-    headers: Record<string, string>
-  ): Promise<Response> {
-    const auth = this.authorization(scope);
+    headers: Record<string, string>,
+    body?: Readable
+  ): Promise<http.IncomingMessage> {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
     this.stats.requests++;
-    return fetch(url, {
-      method,
-      headers: { ...headers, ...(auth ? { authorization: auth } : {}) },
-      body,
-      duplex: 'half'
-    } as RequestInit);
+    return new Promise((resolve, reject) => {
+      const req = mod.request(u, { method, headers, agent: u.origin === this.base ? this.agent : undefined });
+      req.on('response', resolve);
+      req.on('error', reject);
+      if (body) {
+        body.on('error', (err) => req.destroy(err));
+        body.pipe(req);
+      } else req.end();
+    });
+  }
+
+  /**
+   * Open a blob for streaming (not read here). Follows a redirect to storage (S3, a CDN) without our
+   * Authorization header, as docker does. One attempt: the caller retries the whole copy of the blob.
+   */
+  async openBlob(repo: string, digest: string): Promise<http.IncomingMessage> {
+    const scope = pullScope(repo);
+    let url = this.url(`/v2/${repo}/blobs/${digest}`);
+    let auth = this.authorization(scope);
+    if (!auth) {
+      // Learn the auth scheme (and a token) for this scope with a cheap request first.
+      await (
+        await this.request('HEAD', `/v2/${repo}/blobs/${digest}`, { scope })
+      )
+        .arrayBuffer()
+        .catch(() => undefined);
+      auth = this.authorization(scope);
+    }
+    for (let hops = 0; hops < 5; hops++) {
+      const sameOrigin = new URL(url).origin === this.base;
+      const res = await this.raw('GET', url, {
+        'accept-encoding': 'identity',
+        ...(auth && sameOrigin ? { authorization: auth } : {})
+      });
+      const loc = res.headers.location;
+      if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && loc) {
+        res.resume();
+        url = new URL(loc, url).toString();
+        continue;
+      }
+      return res;
+    }
+    throw new RegistryError(`${this.registry}/${repo}: blob ${digest} redirected more than 5 times`);
+  }
+
+  /** PUT a streamed body (a blob on its way from another registry) in one attempt. */
+  async putStream(
+    url: string,
+    scope: string,
+    body: Readable,
+    headers: Record<string, string>
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    const auth = this.authorization(scope);
+    const res = await this.raw('PUT', url, { ...headers, ...(auth ? { authorization: auth } : {}) }, body);
+    let text = '';
+    for await (const chunk of res) text += (chunk as Buffer).toString('utf8');
+    return { status: res.statusCode ?? 0, headers: res.headers, text };
   }
 
   /** GET /v2/ with credentials: proves the registry answers and accepts them, before anything is pushed. */

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type * as http from 'node:http';
+import { Transform } from 'node:stream';
 import { RegistryError } from '../../core/src/errors.js';
 import type { Logger } from '../../core/src/logger.js';
 import {
@@ -6,6 +8,7 @@ import {
   describeCause,
   isRetryableStatus,
   pushScope,
+  retryAfterMs,
   sleep,
   type Descriptor,
   type Manifest,
@@ -213,75 +216,91 @@ async function streamBlob(ctx: Ctx, blob: Descriptor, location: string | undefin
   for (let attempt = 0; ; attempt++) {
     const upload = location ?? (await client.startUpload(repo));
     location = undefined;
-    const res = await ctx.src.client.getBlob(ctx.src.ref.repository, blob.digest);
-    const hash = createHash('sha256');
-    let seen = 0;
-    const counted = res.body!.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, ctl) {
-          hash.update(chunk);
-          seen += chunk.length;
-          ctl.enqueue(chunk);
-        }
-      })
-    );
-    const url = new URL(upload);
-    url.searchParams.set('digest', blob.digest);
     let why: string;
-    let retryAfter: string | null = null;
+    let retryAfter: string | undefined;
+    let source: http.IncomingMessage | undefined;
     try {
-      const put = await client.send('PUT', url.toString(), pushScope(repo), counted, {
-        'content-type': 'application/octet-stream',
-        'content-length': String(blob.size)
-      });
-      const text = await put.text().catch(() => '');
-      if (put.status === 201) {
-        const got = `sha256:${hash.digest('hex')}`;
-        if (blob.digest.startsWith('sha256:') && got !== blob.digest) {
-          throw new RegistryError(`blob ${blob.digest} hashed to ${got} in transit`, {
-            state: 'the target refused or holds an unreferenced blob; no reference points at it',
-            hint: 'run again'
-          });
-        }
-        ctx.src.client.stats.bytesDown += seen;
-        client.stats.bytesUp += seen;
-        ctx.result.blobsCopied++;
-        ctx.result.bytesCopied += seen;
-        ctx.options.logger.debug(`${blob.digest}: copied ${seen} bytes`);
-        return;
-      }
-      if (put.status === 401) client.dropToken(pushScope(repo));
-      if (!isRetryableStatus(put.status) && put.status !== 401) {
-        throw new RegistryError(
-          `upload of ${blob.digest} to ${client.registry}/${repo} failed (HTTP ${put.status}): ${text.slice(0, 200)}`,
-          {
-            status: put.status,
-            state: 'no reference at the target points at an incomplete image',
-            hint: 'run again: blobs already copied are skipped'
-          }
+      source = await ctx.src.client.openBlob(ctx.src.ref.repository, blob.digest);
+      if (source.statusCode !== 200) {
+        source.resume();
+        if (!isRetryableStatus(source.statusCode ?? 0))
+          throw new RegistryError(
+            `${ctx.src.client.registry}/${ctx.src.ref.repository}: blob ${blob.digest} is not readable (HTTP ${source.statusCode})`,
+            { status: source.statusCode, state: 'no reference at the target points at an incomplete image' }
+          );
+        why = `source HTTP ${source.statusCode}`;
+        retryAfter = header(source.headers['retry-after']);
+      } else {
+        const hash = createHash('sha256');
+        let seen = 0;
+        const counted = source.pipe(
+          new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              hash.update(chunk);
+              seen += chunk.length;
+              cb(null, chunk);
+            }
+          })
         );
+        source.on('error', (err) => counted.destroy(err));
+        const url = new URL(upload);
+        url.searchParams.set('digest', blob.digest);
+        const put = await client.putStream(url.toString(), pushScope(repo), counted, {
+          'content-type': 'application/octet-stream',
+          'content-length': String(blob.size)
+        });
+        if (put.status === 201) {
+          const got = `sha256:${hash.digest('hex')}`;
+          if (blob.digest.startsWith('sha256:') && got !== blob.digest) {
+            throw new RegistryError(`blob ${blob.digest} hashed to ${got} in transit`, {
+              state: 'the target refused or holds an unreferenced blob; no reference points at it',
+              hint: 'run again'
+            });
+          }
+          ctx.src.client.stats.bytesDown += seen;
+          client.stats.bytesUp += seen;
+          ctx.result.blobsCopied++;
+          ctx.result.bytesCopied += seen;
+          ctx.options.logger.debug(`${blob.digest}: copied ${seen} bytes`);
+          return;
+        }
+        if (put.status === 401) client.dropToken(pushScope(repo));
+        if (!isRetryableStatus(put.status) && put.status !== 401) {
+          throw new RegistryError(
+            `upload of ${blob.digest} to ${client.registry}/${repo} failed (HTTP ${put.status}): ${put.text.slice(0, 200)}`,
+            {
+              status: put.status,
+              state: 'no reference at the target points at an incomplete image',
+              hint: 'run again: blobs already copied are skipped'
+            }
+          );
+        }
+        why = `HTTP ${put.status}`;
+        retryAfter = header(put.headers['retry-after']);
       }
-      why = `HTTP ${put.status}`;
-      retryAfter = put.headers.get('retry-after');
     } catch (err) {
       if (err instanceof RegistryError) throw err;
       why = describeCause(err);
+    } finally {
+      source?.destroy();
     }
-    await res.body?.cancel().catch(() => undefined);
     if (attempt >= retries) {
       throw new RegistryError(
         `upload of ${blob.digest} to ${client.registry}/${repo} failed after ${attempt + 1} tries: ${why}`,
         { state: 'no reference at the target points at an incomplete image', hint: 'run again later' }
       );
     }
-    const ra = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
-    const wait = Math.min(ra ?? backoff * 2 ** attempt, 30_000);
+    const wait = Math.min(retryAfterMs(retryAfter ?? null) ?? backoff * 2 ** attempt, 30_000);
     client.stats.retries++;
     ctx.options.logger.info(
       `${client.registry}: upload of ${blob.digest.slice(0, 19)} got ${why}; retry ${attempt + 1}/${retries} in ${wait} ms`
     );
     await sleep(wait);
   }
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 export function platformOf(d: Descriptor): string {
