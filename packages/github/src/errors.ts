@@ -28,7 +28,13 @@ export function isWorkflowsPermission(f: ApiFailure): boolean {
  * @param action what we tried, e.g. "move tag v1 to 3f2a…"
  * @param state what is already done, e.g. "tag v1.4.0 and its release exist"
  */
-export function githubError(err: unknown, action: string, state?: string): GitHubError {
+export function githubError(
+  err: unknown,
+  action: string,
+  state?: string,
+  options: { permission?: string } = {}
+): GitHubError {
+  const permission = options.permission ?? 'contents: write';
   const f = apiFailure(err);
   const details = (hint: string) => ({
     hint,
@@ -70,7 +76,7 @@ export function githubError(err: unknown, action: string, state?: string): GitHu
     return new GitHubError(
       `GitHub refused to ${action} (${f.status}: ${said})`,
       details(
-        'give the job `permissions: contents: write` (tags and releases need it), and check that the token ' +
+        `give the job \`permissions: ${permission}\`, and check that the token ` +
           'belongs to this repository; a token from another repository or an App not installed on it sees 404'
       )
     );

@@ -1,0 +1,143 @@
+import type { Logger } from '../../core/src/index.js';
+import type { GitHubRequest } from './client.js';
+import { githubError } from './errors.js';
+
+/** Deployments need `deployments: write`; a failure leaves the deploy itself as it was. */
+const asGitHubError = (err: unknown, route: string) =>
+  githubError(err, `record the deployment (${route})`, 'the deploy itself is not affected by this record', {
+    permission: 'deployments: write'
+  });
+
+/**
+ * GitHub Deployments for deploy-compose and rollback, done the way the API expects (../shared/PEERS.md):
+ * the commit SHA as ref, `auto_merge: false`, explicit `required_contexts: []` (our own gate is the
+ * check), `in_progress` at once with the run's log URL, `success` with the environment URL, `failure`
+ * for a failed deploy and `error` for a tooling fault, and superseded deployments of the environment
+ * marked `inactive` explicitly, since `auto_inactive` skips production and transient environments.
+ */
+export interface DeploymentTarget {
+  owner: string;
+  repo: string;
+  /** Commit SHA (not a branch name, which moves). */
+  sha: string;
+  environment: string;
+  description: string;
+  logUrl: string;
+  productionEnvironment: boolean;
+  transientEnvironment?: boolean;
+  /** Stored with the deployment: app, release id, digests. */
+  payload?: Record<string, unknown>;
+}
+
+export type FinalState = 'success' | 'failure' | 'error' | 'inactive';
+
+export interface DeploymentRecord {
+  id: number;
+  /** Mark the deployment finished. `success` also deactivates superseded deployments of the environment. */
+  finish(state: FinalState, options?: { environmentUrl?: string; description?: string }): Promise<void>;
+}
+
+export async function startDeployment(
+  request: GitHubRequest,
+  target: DeploymentTarget,
+  logger: Logger
+): Promise<DeploymentRecord> {
+  const { owner, repo } = target;
+  let created: { status: number; data: unknown };
+  try {
+    created = await request('POST /repos/{owner}/{repo}/deployments', {
+      owner,
+      repo,
+      ref: target.sha,
+      environment: target.environment,
+      description: target.description.slice(0, 140),
+      auto_merge: false,
+      required_contexts: [],
+      production_environment: target.productionEnvironment,
+      transient_environment: target.transientEnvironment ?? false,
+      payload: target.payload ?? {}
+    });
+  } catch (err) {
+    throw asGitHubError(err, 'POST /repos/{owner}/{repo}/deployments');
+  }
+  // 202 means GitHub merged or refused to create one (e.g. an auto-merge); there is no deployment to update.
+  const id = (created.data as { id?: number }).id;
+  if (created.status !== 201 || typeof id !== 'number') {
+    throw asGitHubError(
+      {
+        status: created.status,
+        message: `no deployment was created: ${JSON.stringify(created.data).slice(0, 200)}`
+      },
+      'POST /repos/{owner}/{repo}/deployments'
+    );
+  }
+  const status = async (state: string, extra: Record<string, unknown>) => {
+    try {
+      await request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        owner,
+        repo,
+        deployment_id: id,
+        state,
+        log_url: target.logUrl || undefined,
+        ...extra
+      });
+    } catch (err) {
+      throw asGitHubError(err, 'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses');
+    }
+  };
+  await status('in_progress', { description: target.description.slice(0, 140) });
+  logger.info(`GitHub deployment ${id} for ${target.environment} is in progress`);
+  return {
+    id,
+    async finish(state, options = {}) {
+      await status(state, {
+        ...(options.description ? { description: options.description.slice(0, 140) } : {}),
+        ...(state === 'success' && options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
+        ...(state === 'success' ? { auto_inactive: true } : {})
+      });
+      if (state === 'success') await deactivateSuperseded(request, target, id, logger);
+    }
+  };
+}
+
+/** Mark every earlier deployment of the environment whose latest status is success as inactive. */
+export async function deactivateSuperseded(
+  request: GitHubRequest,
+  target: DeploymentTarget,
+  keepId: number,
+  logger: Logger
+): Promise<number> {
+  const { owner, repo } = target;
+  const list = (
+    await request('GET /repos/{owner}/{repo}/deployments', {
+      owner,
+      repo,
+      environment: target.environment,
+      per_page: 30
+    })
+  ).data as { id: number }[];
+  let n = 0;
+  for (const d of list) {
+    if (d.id === keepId) continue;
+    const statuses = (
+      await request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        owner,
+        repo,
+        deployment_id: d.id,
+        per_page: 1
+      })
+    ).data as { state: string }[];
+    if (statuses[0]?.state === 'success') {
+      await request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        owner,
+        repo,
+        deployment_id: d.id,
+        state: 'inactive',
+        description: `superseded by deployment ${keepId}`
+      });
+      n++;
+    }
+  }
+  if (n) logger.info(`marked ${n} superseded deployment(s) of ${target.environment} inactive`);
+  return n;
+}
