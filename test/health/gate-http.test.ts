@@ -40,8 +40,9 @@ describe('HTTP gate against real local servers', () => {
   it('passes a healthy target after consecutive passing rounds', async () => {
     const s = await serve(reply(200, { status: 'ok', version: '1.4.2' }));
     const logger = captureLogger();
-    const r = await runGate(spec(`${s.url}/up`, { expectJson: [] }), { logger });
+    const r = await runGate(spec(`${s.url}/up`, { expectBody: '"ok"', maxLatencyMs: 1000 }), { logger });
     expect(r.verdict).toBe('healthy');
+    expect(r.evidence[0]!.expectation).toBe('status 200-399; body contains "\\"ok\\""; latency <= 1s');
     expect(r.probes).toBe(2);
     expect(r.failures).toBe(0);
     expect(r.evidence.every((e) => e.ok && e.status === 200)).toBe(true);

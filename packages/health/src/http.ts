@@ -211,6 +211,17 @@ export async function probeHttp(
   if (spec.maxLatencyMs !== undefined && r.latencyMs > spec.maxLatencyMs) {
     return fail(`latency <= ${formatMs(spec.maxLatencyMs)}`, `${Math.round(r.latencyMs)}ms`);
   }
-  const expectation = [`status ${statusText}`, ...spec.expectJson.map((e) => e.text)].join('; ');
+  const expectation = [
+    `status ${statusText}`,
+    ...(spec.expectBody === undefined
+      ? []
+      : [
+          typeof spec.expectBody === 'string'
+            ? `body contains ${JSON.stringify(spec.expectBody)}`
+            : `body matches ${String(spec.expectBody)}`
+        ]),
+    ...spec.expectJson.map((e) => e.text),
+    ...(spec.maxLatencyMs === undefined ? [] : [`latency <= ${formatMs(spec.maxLatencyMs)}`])
+  ].join('; ');
   return { ...base, ok: true, status: r.status, value: r.status, expectation };
 }

@@ -98,7 +98,8 @@ export function gateSummary(result: GateResult, spec: GateSpec): string {
           [
             records.length,
             fails.length,
-            last.expectation ?? '',
+            // A passing probe lists every expectation; a failing one only the one it broke.
+            (records.find((r) => r.ok) ?? last).expectation ?? '',
             observed(last),
             `${round1(percentile(lat, 50))}ms`,
             `${round1(percentile(lat, 95))}ms`,
