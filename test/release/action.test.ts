@@ -191,6 +191,23 @@ describe('tag-release action bundle', () => {
     expect(writes('exists')).toEqual([]);
   });
 
+  it('a concurrent run that created the tag first is named, with concurrency: as the fix', async () => {
+    const { r, state } = setup('race');
+    gh.fail({
+      route: 'POST /repos/{owner}/{repo}/git/refs',
+      when: (q) => q.path.startsWith('/repos/acme/race/'),
+      status: 422,
+      body: { message: 'Reference already exists', status: '422' },
+      times: 1
+    });
+    const result = await run('race', r);
+    expect(result.exitCode).toBe(1);
+    const error = result.annotations.find((a) => a.level === 'error')?.message ?? '';
+    expect(error).toContain('the reference already exists (another run may have released at the same time)');
+    expect(error).toContain('`concurrency:` group');
+    expect(state.releases).toEqual([]);
+  });
+
   it('refuses a bad input before any git or API call, naming the input', async () => {
     const { r } = setup('badinput');
     const result = await run('badinput', r, { 'floating-tags': 'all' });

@@ -62,6 +62,14 @@ export function githubError(
           'workflow GITHUB_TOKEN can never have it'
       )
     );
+  if (f.status === 422 && /Reference already exists/i.test(f.message))
+    return new GitHubError(
+      `GitHub refused to ${action}: the reference already exists (another run may have released at the same time)`,
+      details(
+        'give the release job a `concurrency:` group so that two runs never release at once, then re-run: ' +
+          'the next run sees the tag and computes from it'
+      )
+    );
   if (f.status === undefined)
     return new GitHubError(
       `Could not ${action}: no answer from the GitHub API (${said})`,
