@@ -183,12 +183,16 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
   });
 
   it('statement-timeout cancels a slow statement and names the file and line', async () => {
-    writeFiles(dir, { 'V4__slow.sql': '-- takes a while\nSELECT pg_sleep(5);\n' });
+    writeFiles(dir, {
+      'V4__slow.sql':
+        "-- takes a while\nDO $$ BEGIN RAISE NOTICE 'backfilling, be patient'; END $$;\nSELECT pg_sleep(5);\n"
+    });
     const r = await migrate(db.url, dir, { statementTimeoutMs: 300 });
     expect(r.applied.map((a) => a.version)).toEqual(['1', '2', '3']);
     expect(r.error?.message).toContain('V4__slow.sql');
     expect(r.error?.message).toContain('canceling statement due to statement timeout');
     expect(r.failure?.sqlState).toBe('57014');
+    expect(r.log).toContain('notice: backfilling, be patient');
   });
 
   it('sends each migration.applied event to the webhook, signed', async () => {

@@ -114,4 +114,28 @@ integration('run-migrations engine: one run at a time, and CREATE INDEX CONCURRE
       await other.end();
     }
   });
+
+  it('a run whose lock connection is cut stops before the next file', async () => {
+    writeFiles(dir, { 'V3__after.sql': 'CREATE TABLE after_cut (id int);' });
+    const run = migrate(db.url, dir);
+    const pid = await lockTaken(db.url);
+    // Cut it while V2 runs, so V2 completes and V3 is the next file.
+    for (let i = 0; i < 200; i++) {
+      const busy = await sql(
+        db.name,
+        "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1.5)%' AND state = 'active'"
+      );
+      if (busy.length) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await sql(db.name, 'SELECT pg_terminate_backend($1)', [pid]);
+    const r = await run;
+    expect(r.error).toBeInstanceOf(LockError);
+    expect(r.error!.message).toMatch(
+      /^Lost the migration lock: its connection to postgres:\/\/postgres:\*\*\*@/
+    );
+    expect(r.applied.map((a) => a.version)).toEqual(['1', '2']);
+    expect((await historyRows(db.name)).map((x) => x.version)).toEqual(['1', '2']);
+    expect(await sql(db.name, "SELECT to_regclass('after_cut') AS t")).toEqual([{ t: null }]);
+  });
 });

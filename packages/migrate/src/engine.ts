@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import {
   CommandError,
   DeployActionsError,
+  LockError,
   MigrationError,
   formatArgv,
   formatMs,
@@ -97,6 +98,19 @@ export async function runMigrations(options: MigrateOptions, deps: MigrateDeps):
   let lockClient: Client | undefined;
   let heldKey: string | undefined;
   let table: TableName | undefined;
+  let lockLost = false;
+  /** Before each file: the lock lives as long as its connection; without it, another run could start. */
+  const assertLock = () => {
+    if (lockLost) {
+      throw new LockError(
+        `Lost the migration lock: its connection to ${db?.display ?? 'the database'} was closed`,
+        {
+          state: 'the files listed as applied are committed and recorded; no further file was started',
+          hint: 'find out why the connection was cut (server restart, pg_terminate_backend, network), then run again'
+        }
+      );
+    }
+  };
   const warn = (message: string) => {
     result.warnings.push(message);
     logger.warning(message);
@@ -114,6 +128,8 @@ export async function runMigrations(options: MigrateOptions, deps: MigrateDeps):
         user: db.user
       };
       work = await connect(db, { applicationName: appName });
+      // RAISE NOTICE in a migration is how its author talks to whoever runs it.
+      work.on('notice', (n: { message?: string }) => logger.info(`notice: ${n.message ?? ''}`));
       result.server = await serverInfo(work);
       logger.info(`Connected to ${db.display}: PostgreSQL ${result.server.version}`);
       await resetSession(work, options);
@@ -135,6 +151,9 @@ export async function runMigrations(options: MigrateOptions, deps: MigrateDeps):
             )
         });
         heldKey = key;
+        lockClient.on('end', () => {
+          lockLost = true;
+        });
         logger.info(
           `Lock taken (advisory lock ${key}${result.lock.attempts > 1 ? `, after ${formatMs(result.lock.waitedMs)}` : ''})`
         );
@@ -147,12 +166,12 @@ export async function runMigrations(options: MigrateOptions, deps: MigrateDeps):
         }
       }
       if (options.command) await runCommand(options, deps, result, work, table);
-      else await runMode(options, deps, result, work, table, warn);
+      else await runMode(options, deps, result, work, table, warn, assertLock);
     }
   } catch (err) {
     result.error = asDeployError(err, db);
   } finally {
-    if (lockClient && heldKey) {
+    if (lockClient && heldKey && !lockLost) {
       await releaseLock(lockClient, heldKey).catch((e: unknown) =>
         warn(`could not release the lock explicitly (${String(e)}); it goes with the session, now closing`)
       );
@@ -236,7 +255,8 @@ async function runMode(
   result: MigrateResult,
   work: Client,
   table: TableName,
-  warn: (m: string) => void
+  warn: (m: string) => void,
+  assertLock: () => void
 ): Promise<void> {
   const { logger } = deps;
   const state = computeState(options.migrations, await readHistory(work, table));
@@ -282,6 +302,7 @@ async function runMode(
       }
       if (options.backup) result.backup = await takeBackup(options.database!, options.backup, deps, logger);
       for (const file of files) {
+        assertLock();
         const applied = await applyFile(work, table, file, options, deps, result);
         result.applied.push(applied);
         result.events.push(migrationEvent(options, deps, applied));
@@ -319,6 +340,7 @@ async function runMode(
       }
       if (options.backup) result.backup = await takeBackup(options.database!, options.backup, deps, logger);
       for (const v of revert) {
+        assertLock();
         const done = await revertFile(work, table, v.file!, options, deps, result);
         result.reverted.push(done);
         logger.info(`↩ ${v.file!.down!.file} (${done.execution}, ${formatMs(done.durationMs)})`);

@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../../core/src/errors.js';
 import type { InputReader } from '../../core/src/inputs.js';
 import { parseCommandInput } from './argv.js';
+import { parseTableName } from './db.js';
 import { canonicalVersion, loadMigrations } from './files.js';
 import type { MigrateOptions, Mode } from './types.js';
 import { parseDatabaseUrl } from './url.js';
@@ -77,6 +78,8 @@ export function readMigrateInputs(
     backup = { path, ...(pgDump ? { binDir: pgDump.replace(/\/pg_dump$/, '') } : {}) };
   }
 
+  const historyTable = inputs.string('history-table', { fallback: 'deploy_actions_migrations' });
+  parseTableName(historyTable, 'public'); // refuse a bad name before connecting
   const webhookUrl = inputs.optional('webhook-url');
   if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) {
     throw new InputError('webhook-url', 'is not an http(s) URL', 'give https://… or leave it empty');
@@ -101,7 +104,7 @@ export function readMigrateInputs(
     lockTimeoutMs: inputs.duration('lock-timeout', { fallback: '5m' }),
     statementTimeoutMs: inputs.duration('statement-timeout', { fallback: '0s' }),
     allowOutOfOrder: inputs.boolean('allow-out-of-order', false),
-    historyTable: inputs.string('history-table', { fallback: 'deploy_actions_migrations' }),
+    historyTable,
     app: inputs.string('app', { fallback: repository.split('/').pop() || 'app' }),
     environment: inputs.string('environment', { fallback: '' }),
     ...(webhookUrl

@@ -2,11 +2,16 @@ import { codeBlock, details, table } from '../../core/src/markdown.js';
 import { formatMs } from '../../core/src/errors.js';
 import type { MigrateResult } from './types.js';
 
+const MAX_EVENTS = 50;
+
 /** The `evidence` output: the result as plain JSON, the error as its person-facing text. */
 export function evidenceJson(result: MigrateResult): Record<string, unknown> {
   const { error, ...rest } = result;
   return {
     ...rest,
+    // Each event repeats the file's facts; past a few dozen only their count is worth the output's size.
+    events: result.events.length > MAX_EVENTS ? result.events.slice(-MAX_EVENTS) : result.events,
+    ...(result.events.length > MAX_EVENTS ? { eventsTotal: result.events.length } : {}),
     // The SQL of a plan can be long; the summary shows it, the evidence keeps what and how.
     plan: result.plan.map((p) => ({ ...p, sql: p.sql.length > 2000 ? `${p.sql.slice(0, 2000)}…` : p.sql })),
     ...(error
