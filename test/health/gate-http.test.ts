@@ -88,13 +88,18 @@ describe('HTTP gate against real local servers', () => {
 
   it('ends with timeout when neither threshold is reached in time', async () => {
     const s = await serve((req, res, n) => reply(n % 2 ? 200 : 500, 'x')(req, res, n));
+    const logger = captureLogger();
     const r = await runGate(
       spec(`${s.url}/`, { successThreshold: 3, failureThreshold: 100, timeoutMs: 500 }),
-      { logger: captureLogger() }
+      { logger }
     );
+    // 100 failing rounds 40ms apart cannot fit in 500ms, and the gate says so up front.
+    expect(logger.lines.filter((l) => l.level === 'warning').map((l) => l.message)).toEqual([
+      '100 failing rounds 40ms apart cannot happen within the 500ms timeout: a broken release ends as `timeout`, not `unhealthy`'
+    ]);
     expect(r.verdict).toBe('timeout');
     expect(r.reason).toMatch(
-      /^no verdict within 500ms: [01] of 3 consecutive passes, \d+ of 100 failing rounds; last failure: GET .* got 500/
+      /^no verdict within 500ms: [01] of 3 consecutive passes, \d+ of 100 failing rounds( \(the last round was cut short by the timeout\))?; last failure: GET .* got 500/
     );
   });
 

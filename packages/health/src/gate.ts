@@ -170,6 +170,11 @@ export async function runGate(spec: GateSpec, deps: GateDeps): Promise<GateResul
       : `Health gate: ${targets.length} target(s) every ${formatMs(spec.intervalMs)}; healthy after ${spec.successThreshold} consecutive passing round(s), unhealthy after ${spec.failureThreshold} failing round(s), timeout ${formatMs(spec.timeoutMs)}`
   );
 
+  if (!soak && spec.initialDelayMs + (spec.failureThreshold - 1) * spec.intervalMs >= spec.timeoutMs)
+    logger.warning(
+      `${spec.failureThreshold} failing rounds ${formatMs(spec.intervalMs)} apart cannot happen within the ${formatMs(spec.timeoutMs)} timeout: a broken release ends as \`timeout\`, not \`unhealthy\``
+    );
+
   // Probes still open when the verdict is reached (or the caller cancels) are stopped through this.
   const stop = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
