@@ -235,6 +235,19 @@ describe('HTTP gate against real local servers', () => {
     expect(logger.text()).not.toContain('echo-7c1d2e9f');
   });
 
+  it('fires the probe timeout on a body that never ends, naming the status it saw', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"status":');
+    });
+    const r = await runGate(spec(`${s.url}/`, { probeTimeoutMs: 200, failureThreshold: 1 }), {
+      logger: captureLogger()
+    });
+    expect(r.reason).toBe(
+      `GET ${s.url}/: body not complete within 200ms after status 200 (probe timeout) [1 of 1 allowed failing rounds]`
+    );
+  });
+
   it('sends a password in the URL as basic auth and never shows it', async () => {
     const s = await serve((req, res, n) =>
       reply(req.headers.authorization === `Basic ${btoa('deploy:pw-5e6f7a')}` ? 503 : 401, 'x')(req, res, n)
