@@ -17,7 +17,7 @@ await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) =>
       githubToken,
       sourceUsername: inputs.optional('source-username'),
       sourcePassword,
-      source: inputs.string('source', { required: true }),
+      source: inputs.string('source'),
       targets: inputs.list('targets'),
       tags: inputs.list('tags'),
       dockerLogin: inputs.boolean('docker-login', true),

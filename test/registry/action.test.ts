@@ -125,6 +125,19 @@ integration('publish-registry action bundle', () => {
     expect(leakedSecrets(run, ['wrong-pass-5c1e'])).toEqual([]);
   });
 
+  it('logs in only (as docker/login-action) when no source and targets are given, and out in the post step', async () => {
+    const run = await runBundle('publish-registry', {
+      inputs: { registry: r1.host, username: r1.username, password: r1.password },
+      env: { DOCKER_CONFIG: dockerConfig }
+    });
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    expect(run.outputs.digest).toBe('');
+    expect(run.log).toContain(`docker login ${r1.host}: ok`);
+    expect(run.state).toEqual({ 'logout-registries': r1.host });
+    expect(run.post?.log).toContain(`logged out of ${r1.host}`);
+    expect(leakedSecrets(run, [r1.password])).toEqual([]);
+  });
+
   it('refuses bad input before anything happens, naming the input', async () => {
     const run = await runBundle('publish-registry', {
       inputs: {

@@ -142,6 +142,12 @@ integration('copyImage against real registries', () => {
     expect(await good.headManifest(dst, 'v1')).toBeUndefined();
   });
 
+  it('fails clearly when a registry needs credentials and none were given', async () => {
+    await expect(clientFor(r1.host).ping()).rejects.toThrow(
+      `${r1.host} asks for credentials and none were given`
+    );
+  });
+
   it('retries through a proxy that answers 500 and 429 (with Retry-After) before passing through', async () => {
     const faulted = new Map<string, number>();
     const once = (key: string) => {

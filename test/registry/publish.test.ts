@@ -56,7 +56,6 @@ describe('planPublish: inputs decided before anything is pushed', () => {
     [{ targets: [`build/x@${D}`] }, 'targets', 'has a digest'],
     [{ targets: ['build/x', 'build/x'], tags: ['a'] }, 'targets', 'listed twice'],
     [{ tags: ['-bad'] }, 'tags', 'not a valid tag'],
-    [{ password: undefined }, 'password', "username 'deploy' is set"],
     [{ username: undefined }, 'username', 'a password is given'],
     [{ sourceUsername: 'x' }, 'source-password', 'source-username is set'],
     [{ registry: 'https://ghcr.io' }, 'registry', 'not a valid image reference'],
@@ -65,6 +64,16 @@ describe('planPublish: inputs decided before anything is pushed', () => {
     const e = inputError(o);
     expect(e.input).toBe(input);
     expect(e.message).toContain(text);
+  });
+
+  it('logs in only when neither source nor targets are given, and needs credentials for it', () => {
+    expect(planPublish(opts({ source: '', targets: [] })).loginOnly).toBe(true);
+    expect(planPublish(opts({})).loginOnly).toBe(false);
+    expect(inputError({ source: '', targets: [], password: undefined }).message).toContain(
+      'this step only logs in'
+    );
+    expect(inputError({ source: '' }).input).toBe('source');
+    expect(inputError({ targets: [] }).input).toBe('targets');
   });
 
   it('uses the workflow token on ghcr.io when no password is given', () => {
@@ -80,6 +89,12 @@ describe('planPublish: inputs decided before anything is pushed', () => {
     );
     expect(p.credentials.get('ghcr.io')).toEqual({ username: 'octocat', password: 'ghs_x' });
     expect(p.credentialSource.get('ghcr.io')).toBe('the workflow token');
+  });
+
+  it('with a username but no password (the actor default), falls back to config.json or anonymous', () => {
+    const p = planPublish(opts({ password: undefined }));
+    expect(p.credentials.get('127.0.0.1:5055')).toBeUndefined();
+    expect(p.credentialSource.get('127.0.0.1:5055')).toBe('anonymous');
   });
 
   it('takes other registries credentials from docker config.json, else anonymous', () => {

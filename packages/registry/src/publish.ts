@@ -42,6 +42,8 @@ export interface PublishOptions {
 }
 
 export interface PublishPlan {
+  /** Neither source nor targets: log in (and out in the post step) only, as docker/login-action. */
+  loginOnly: boolean;
   source: Reference;
   /** The source is an image in the local docker daemon, pushed with docker to the first target. */
   local: boolean;
@@ -54,9 +56,23 @@ export interface PublishPlan {
 export interface PublishResult extends CopyResult {
   /** Registries `docker login` succeeded for (logged out in the post step). */
   loggedIn: string[];
-  /** Bytes sent by `docker push` for a local source (unknown: 0). */
+  /** The source was a local image, pushed with docker to the first target. */
   local: boolean;
+  /** Nothing was promoted: the step only logged in. */
+  loginOnly: boolean;
 }
+
+const emptyCopy: CopyResult = {
+  digest: '',
+  mediaType: '',
+  platforms: [],
+  refs: [],
+  blobsCopied: 0,
+  blobsMounted: 0,
+  blobsSkipped: 0,
+  bytesCopied: 0,
+  manifestsPut: 0
+};
 
 const GHCR = 'ghcr.io';
 
@@ -72,7 +88,20 @@ export function planPublish(o: PublishOptions): PublishPlan {
       'e.g. ghcr.io or 127.0.0.1:5000'
     );
 
-  const source = parseReference(o.source, { input: 'source' });
+  const loginOnly = o.source.trim() === '' && o.targets.length === 0;
+  if (loginOnly) {
+    const creds = o.password && o.username ? true : registry === GHCR && !!o.githubToken;
+    if (!creds)
+      throw new InputError(
+        'password',
+        `is empty, and with no source and targets this step only logs in to ${registry}`,
+        'give username and password (or a source and targets to promote)'
+      );
+  } else if (o.source.trim() === '')
+    throw new InputError('source', 'is empty but targets are given', 'give the image to promote');
+  const source = loginOnly
+    ? { registry, repository: '', explicitRegistry: true }
+    : parseReference(o.source, { input: 'source' });
   const local = !source.explicitRegistry;
   if (local && source.digest)
     throw new InputError(
@@ -81,7 +110,7 @@ export function planPublish(o: PublishOptions): PublishPlan {
       'a local image is named by name[:tag]; a remote one by host/repo@sha256:…'
     );
 
-  if (o.targets.length === 0)
+  if (o.targets.length === 0 && !loginOnly)
     throw new InputError('targets', 'is empty', 'give one or more references, e.g. ghcr.io/acme/shop');
   for (const tag of o.tags)
     if (!TAG.test(tag))
@@ -108,12 +137,9 @@ export function planPublish(o: PublishOptions): PublishPlan {
 
   const credentials = new Map<string, Credentials>();
   const credentialSource = new Map<string, string>();
-  if (o.username && !o.password && !(registry === GHCR && o.githubToken))
-    throw new InputError(
-      'password',
-      `is empty but username '${o.username}' is set`,
-      'give the password or token'
-    );
+  // `username` defaults to the workflow actor, so a username without a password is not an error: the
+  // registry's credentials then come from docker config.json, else anonymous access (and a registry that
+  // needs more answers the ping before anything is pushed, naming itself).
   if (o.password && !o.username)
     throw new InputError(
       'username',
@@ -149,7 +175,10 @@ export function planPublish(o: PublishOptions): PublishPlan {
     );
   }
   const config = readDockerConfig(o.dockerConfigDir);
-  for (const host of new Set([...(local ? [] : [source.registry]), ...targets.map((t) => t.ref.registry)])) {
+  for (const host of new Set([
+    ...(local || loginOnly ? [] : [source.registry]),
+    ...targets.map((t) => t.ref.registry)
+  ])) {
     if (credentials.has(host)) continue;
     const fromConfig = config(host);
     if (fromConfig) {
@@ -157,7 +186,7 @@ export function planPublish(o: PublishOptions): PublishPlan {
       credentialSource.set(host, `docker config.json (user ${fromConfig.username})`);
     } else credentialSource.set(host, 'anonymous');
   }
-  return { source, local, targets, credentials, credentialSource };
+  return { loginOnly, source, local, targets, credentials, credentialSource };
 }
 
 /** Credentials from docker's config.json `auths` (base64 user:password); credential helpers are not run. */
@@ -217,6 +246,7 @@ export async function publish(
   // Every registry answers and takes the credentials before anything is pushed.
   const hosts = new Set([
     ...(plan.local ? [] : [plan.source.registry]),
+    ...(plan.loginOnly ? [o.registry] : []),
     ...plan.targets.map((t) => t.ref.registry)
   ]);
   for (const host of hosts) await clientFor(host).ping();
@@ -250,6 +280,15 @@ export async function publish(
     }
   }
 
+  if (plan.loginOnly) {
+    logger.info(`${o.registry}: credentials accepted; nothing to promote (no source and targets)`);
+    return {
+      ...emptyCopy,
+      loggedIn,
+      local: false,
+      loginOnly: true
+    };
+  }
   let source = plan.source;
   if (plan.local) source = await pushLocal(plan, o, deps);
 
@@ -258,7 +297,7 @@ export async function publish(
     plan.targets.map((t) => ({ ref: t.ref, client: clientFor(t.ref.registry), tags: t.tags })),
     { logger, retries: o.retries, backoffMs: o.backoffMs }
   );
-  return { ...result, loggedIn, local: plan.local };
+  return { ...result, loggedIn, local: plan.local, loginOnly: false };
 }
 
 /** A local image: `docker tag` + `docker push` to the first target; returns the pushed reference by digest. */
@@ -313,6 +352,8 @@ export async function logoutAll(state: string, deps: { executor: Executor; logge
 }
 
 export function publishSummary(r: PublishResult): string {
+  if (r.loginOnly)
+    return `### publish-registry: logged in to ${r.loggedIn.join(', ') || 'the registry (credentials checked)'}\n`;
   return [
     `### publish-registry: \`${r.digest}\``,
     '',
