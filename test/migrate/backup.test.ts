@@ -1,11 +1,24 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalExecutor, type Command, type Executor, type RunResult } from '../../packages/core/src/index.js';
-import { libpqEnv, parseDatabaseUrl, pgRestoreArgv } from '../../packages/migrate/src/index.js';
+import {
+  captureLogger,
+  LocalExecutor,
+  type Command,
+  type Executor,
+  type RunResult
+} from '../../packages/core/src/index.js';
+import {
+  libpqEnv,
+  parseDatabaseUrl,
+  pgRestoreArgv,
+  runMigrations
+} from '../../packages/migrate/src/index.js';
+import { SshExecutor } from '../../packages/ssh/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { infra, integration } from '../support/infra.js';
 import {
+  context,
   createDb,
   historyRows,
   migrate,
@@ -145,6 +158,45 @@ if (process.argv[2] === 'fail') { console.error('tool: boom'); process.exit(3); 
       ]);
     } finally {
       rmSync(local, { force: true });
+    }
+  });
+
+  it('command on a deploy host: the SSH executor (packages/ssh) runs the argv there, under our lock, sending no secret', async () => {
+    const { ssh: s } = infra();
+    const ssh = await SshExecutor.connect({
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      privateKey: readFileSync(s.keyPath, 'utf8'),
+      knownHosts: readFileSync(s.knownHostsPath, 'utf8'),
+      connectTimeoutMs: 5000
+    });
+    try {
+      const logger = captureLogger();
+      const r = await runMigrations(
+        {
+          mode: 'apply',
+          database: parseDatabaseUrl(db.url),
+          migrations: [],
+          command: ['sh', '-c', 'env; echo "tool ran with [$1]"', 'sh', 'one arg; not code'],
+          lockTimeoutMs: 5000,
+          statementTimeoutMs: 0,
+          allowOutOfOrder: false,
+          historyTable: 'deploy_actions_migrations',
+          app: 'shop',
+          environment: 'test'
+        },
+        { logger, context, commandExecutor: ssh }
+      );
+      expect(r.error).toBeUndefined();
+      expect(r.command).toMatchObject({ target: ssh.target, exitCode: 0 });
+      expect(r.command!.stdoutTail).toContain('tool ran with [one arg; not code]');
+      expect(r.command!.stdoutTail).not.toContain('DATABASE_URL');
+      expect(r.command!.stdoutTail).not.toContain(infra().postgres.password);
+      const rows = await historyRows(db.name);
+      expect(rows.map((x) => [x.kind, x.status, x.script])).toEqual([['command', 'applied', 'sh']]);
+    } finally {
+      await ssh.close();
     }
   });
 });
