@@ -42,7 +42,10 @@ describe('environments plan/apply against the GitHub stand-in', () => {
     gh.addTeam('acme', 'platform', 9001);
   });
   afterAll(() => gh.close());
-  afterEach(() => expect(gh.violations).toEqual([]));
+  afterEach(() => {
+    expect(gh.violations).toEqual([]);
+    expect(gh.faults).toEqual([]);
+  });
 
   const request = () => octokitRequest({ token, baseUrl: gh.url });
 
@@ -89,7 +92,11 @@ describe('environments plan/apply against the GitHub stand-in', () => {
     const prod = repo.environments.get('production')!;
     prod.wait_timer = 30;
     prod.variables.get('DEPLOY_HOSTS')!.value = 'old.example.com';
-    prod.variables.set('LEFTOVER', { value: 'x', created_at: '', updated_at: '' });
+    prod.variables.set('LEFTOVER', {
+      value: 'x',
+      created_at: '2026-11-01T00:00:00Z',
+      updated_at: '2026-11-01T00:00:00Z'
+    });
     prod.policies.push({ id: 77, name: 'hotfix/*', type: 'branch' });
     const { environments } = parseEnvironmentsFile(FILE);
 

@@ -11,7 +11,10 @@ describe('GitHub deployment records', () => {
     gh = await startGitHubStandIn({ token });
   });
   afterAll(() => gh.close());
-  afterEach(() => expect(gh.violations).toEqual([]));
+  afterEach(() => {
+    expect(gh.violations).toEqual([]);
+    expect(gh.faults).toEqual([]);
+  });
 
   const request = () => octokitRequest({ token, baseUrl: gh.url });
   const target = (repo: string, sha: string, environment = 'production'): DeploymentTarget => ({

@@ -1,5 +1,6 @@
 import {
   checkRequest,
+  checkResponse,
   rulesetRejection,
   startGitHubStandIn,
   type GitHubStandIn
@@ -20,6 +21,7 @@ describe('GitHub API stand-in', () => {
   beforeEach(() => {
     gh.violations.length = 0;
   });
+  afterEach(() => expect(gh.faults).toEqual([]));
 
   const raw = async (method: string, path: string, body?: unknown, auth = `token ${token}`) => {
     const res = await fetch(`${gh.url}${path}`, {
@@ -168,5 +170,15 @@ describe('GitHub API stand-in', () => {
     });
     expect(second.status).toBe(200);
     expect(gh.violations).toEqual([]);
+  });
+
+  it('checks its own answers against the documented response schemas', () => {
+    expect(checkResponse('GET', '/repos/{owner}/{repo}/git/ref/{ref}', 200, { ref: 'refs/tags/v1' })).toEqual(
+      expect.arrayContaining(["response 200 must have required property 'object'"])
+    );
+    expect(checkResponse('POST', '/repos/{owner}/{repo}/git/refs', 200, {})).toEqual([
+      'POST /repos/{owner}/{repo}/git/refs does not document status 200'
+    ]);
+    expect(checkResponse('PATCH', '/repos/{owner}/{repo}/git/refs/{ref}', 422, { message: 'x' })).toEqual([]);
   });
 });

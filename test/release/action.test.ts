@@ -25,6 +25,7 @@ describe('tag-release action bundle', () => {
   });
   afterEach(() => {
     expect(gh.violations).toEqual([]);
+    expect(gh.faults).toEqual([]);
   });
 
   /** A repository at v1.2.0 with a feat and a fix after it, known to the stand-in as acme/<name>. */

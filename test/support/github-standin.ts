@@ -121,6 +121,8 @@ export interface RepoState {
 export interface GitHubStandIn {
   url: string;
   violations: Violation[];
+  /** Answers of the stand-in itself that do not fit GitHub's documented response schemas (a stand-in bug). */
+  faults: Violation[];
   requests: RecordedRequest[];
   repo(fullName: string): RepoState;
   addUser(login: string, id: number): void;
@@ -147,6 +149,12 @@ interface OpenApiOperation {
     required?: boolean;
     content?: Record<string, { schema?: Record<string, unknown> }>;
   };
+  responses?: Record<string, OpenApiResponse>;
+}
+
+interface OpenApiResponse {
+  $ref?: string;
+  content?: Record<string, { schema?: Record<string, unknown> }>;
 }
 
 interface Operation {
@@ -161,6 +169,7 @@ interface Operation {
 
 interface Spec {
   operations: Operation[];
+  responses: Record<string, OpenApiResponse>;
   ajv: AjvType;
   validators: Map<string, ValidateFunction>;
 }
@@ -174,7 +183,11 @@ export function loadSpec(): Spec {
   const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
   const doc = JSON.parse(readFileSync(file, 'utf8')) as {
     paths: Record<string, Record<string, OpenApiOperation>>;
-    components: { parameters: Record<string, OpenApiParameter>; schemas: Record<string, unknown> };
+    components: {
+      parameters: Record<string, OpenApiParameter>;
+      schemas: Record<string, unknown>;
+      responses: Record<string, OpenApiResponse>;
+    };
   };
   const AjvClass = (require('ajv') as { default: new (o: object) => AjvType }).default;
   const addFormats = (require('ajv-formats') as { default: (a: AjvType) => void }).default;
@@ -182,6 +195,11 @@ export function loadSpec(): Spec {
   addFormats(ajv);
   for (const f of ['int32', 'int64', 'double', 'repo.nwo', 'binary', 'uri-template', 'timestamp'])
     if (!ajv.formats[f]) ajv.addFormat(f, true);
+  // GitHub answers "" for an unset URL field its description types as `format: uri` (e.g. a deployment
+  // status's target_url); accept that one value, as GitHub's own clients must.
+  const uri = ajv.formats.uri as { validate?: (s: string) => boolean } | ((s: string) => boolean) | undefined;
+  const isUri = typeof uri === 'function' ? uri : uri?.validate;
+  if (isUri) ajv.addFormat('uri', (s: string) => s === '' || isUri(s));
   ajv.addSchema({ $id: SPEC_ID, components: { schemas: doc.components.schemas } });
 
   const operations: Operation[] = [];
@@ -213,7 +231,7 @@ export function loadSpec(): Spec {
   }
   // The most literal template wins: /repos/{owner}/{repo}/releases/latest over …/releases/{release_id}.
   operations.sort((a, b) => b.literalLength - a.literalLength);
-  cachedSpec = { operations, ajv, validators: new Map() };
+  cachedSpec = { operations, responses: doc.components.responses, ajv, validators: new Map() };
   return cachedSpec;
 }
 
@@ -331,6 +349,24 @@ export function checkRequest(
   return { operation, params, problems };
 }
 
+/**
+ * The stand-in's own answers are checked too: a 2xx body must fit the schema GitHub documents for that
+ * status, so code tested here parses what GitHub really sends. Returns the problems (empty when it fits).
+ */
+export function checkResponse(method: string, template: string, status: number, body: unknown): string[] {
+  if (status < 200 || status >= 300) return [];
+  const spec = loadSpec();
+  const op = spec.operations.find((o) => o.method === method && o.template === template);
+  if (!op) return [];
+  let response = op.op.responses?.[String(status)];
+  if (!response) return [`${method} ${template} does not document status ${status}`];
+  if (response.$ref) response = spec.responses[response.$ref.split('/').pop()!];
+  const schema = response?.content?.['application/json']?.schema;
+  if (!schema) return body === undefined ? [] : [`${method} ${template} ${status} documents no body`];
+  const v = validator(spec, `${method} ${template} response ${status}`, schema);
+  return v(body) ? [] : ajvProblems(v, `response ${status}`);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Canned GitHub errors for what cannot happen locally.
 
@@ -390,6 +426,7 @@ type Handler = (ctx: {
 export async function startGitHubStandIn(options: StandInOptions = {}): Promise<GitHubStandIn> {
   loadSpec();
   const violations: Violation[] = [];
+  const faults: Violation[] = [];
   const requests: RecordedRequest[] = [];
   const injections: Injection[] = [];
   const repos = new Map<string, RepoState>();
@@ -462,16 +499,30 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     author: userJson('github-actions[bot]', 41898282),
     assets: []
   });
-  const userJson = (login: string, id: number) => ({
-    login,
-    id,
-    node_id: Buffer.from(`user:${id}`).toString('base64'),
-    avatar_url: `https://avatars.githubusercontent.com/u/${id}`,
-    url: `${baseUrl}/users/${login}`,
-    html_url: `${web}/${login}`,
-    type: 'User',
-    site_admin: false
-  });
+  const userJson = (login: string, id: number) => {
+    const bot = login.endsWith('[bot]');
+    const api = `${baseUrl}/users/${encodeURIComponent(login)}`;
+    return {
+      login,
+      id,
+      node_id: Buffer.from(`user:${id}`).toString('base64'),
+      avatar_url: `https://avatars.githubusercontent.com/u/${id}`,
+      gravatar_id: '',
+      url: api,
+      html_url: bot ? `${web}/apps/${login.replace('[bot]', '')}` : `${web}/${login}`,
+      followers_url: `${api}/followers`,
+      following_url: `${api}/following{/other_user}`,
+      gists_url: `${api}/gists{/gist_id}`,
+      starred_url: `${api}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/subscriptions`,
+      organizations_url: `${api}/orgs`,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events{/privacy}`,
+      received_events_url: `${api}/received_events`,
+      type: bot ? 'Bot' : 'User',
+      site_admin: false
+    };
+  };
   const envJson = (fullName: string, e: StandInEnvironment) => {
     const rules: unknown[] = [];
     if (e.wait_timer > 0)
@@ -911,22 +962,73 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     // ---- users and teams
     'GET /users/{username}': ({ params }) => {
       const id = users.get(params.username!);
-      return id === undefined ? notFound() : answer(200, userJson(params.username!, id));
+      if (id === undefined) return notFound();
+      return answer(200, {
+        ...userJson(params.username!, id),
+        name: params.username,
+        company: null,
+        blog: '',
+        location: null,
+        email: null,
+        hireable: null,
+        bio: null,
+        public_repos: 0,
+        public_gists: 0,
+        followers: 0,
+        following: 0,
+        created_at: '2020-01-01T00:00:00Z',
+        updated_at: '2020-01-01T00:00:00Z'
+      });
     },
     'GET /orgs/{org}/teams/{team_slug}': ({ params }) => {
       const id = teams.get(`${params.org}/${params.team_slug}`);
-      return id === undefined
-        ? notFound()
-        : answer(200, {
-            id,
-            node_id: Buffer.from(`team:${id}`).toString('base64'),
-            name: params.team_slug,
-            slug: params.team_slug,
-            url: `${baseUrl}/orgs/${params.org}/teams/${params.team_slug}`,
-            html_url: `${web}/orgs/${params.org}/teams/${params.team_slug}`,
-            privacy: 'closed',
-            permission: 'pull'
-          });
+      if (id === undefined) return notFound();
+      const org = `${baseUrl}/orgs/${params.org}`;
+      const teamUrl = `${baseUrl}/organizations/1/team/${id}`;
+      return answer(200, {
+        id,
+        node_id: Buffer.from(`team:${id}`).toString('base64'),
+        url: teamUrl,
+        html_url: `${web}/orgs/${params.org}/teams/${params.team_slug}`,
+        name: params.team_slug,
+        slug: params.team_slug,
+        description: null,
+        privacy: 'closed',
+        permission: 'pull',
+        members_url: `${teamUrl}/members{/member}`,
+        repositories_url: `${teamUrl}/repos`,
+        type: 'organization',
+        parent: null,
+        members_count: 1,
+        repos_count: 1,
+        created_at: '2020-01-01T00:00:00Z',
+        updated_at: '2020-01-01T00:00:00Z',
+        organization: {
+          login: params.org,
+          id: 1,
+          node_id: Buffer.from('org:1').toString('base64'),
+          url: org,
+          repos_url: `${org}/repos`,
+          events_url: `${org}/events`,
+          hooks_url: `${org}/hooks`,
+          issues_url: `${org}/issues`,
+          members_url: `${org}/members{/member}`,
+          public_members_url: `${org}/public_members{/member}`,
+          avatar_url: 'https://avatars.githubusercontent.com/u/1',
+          description: null,
+          html_url: `${web}/${params.org}`,
+          has_organization_projects: true,
+          has_repository_projects: true,
+          public_repos: 1,
+          public_gists: 0,
+          followers: 0,
+          following: 0,
+          type: 'Organization',
+          created_at: '2020-01-01T00:00:00Z',
+          updated_at: '2020-01-01T00:00:00Z',
+          archived_at: null
+        }
+      });
     }
   };
 
@@ -1013,6 +1115,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       body: (body ?? {}) as Record<string, unknown>
     });
     record.status = result.status;
+    for (const problem of checkResponse(method, operation.template, result.status, result.body))
+      faults.push({ method, path: url.pathname, problem });
     send(result.status, result.body);
   };
 
@@ -1033,6 +1137,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   return {
     url: baseUrl,
     violations,
+    faults,
     requests,
     repo: repoState,
     addUser: (login, id) => users.set(login, id),
