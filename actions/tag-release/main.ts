@@ -1,5 +1,5 @@
 import { runEntry } from '../common/entry.js';
-import { InputError, LocalExecutor } from '../../packages/core/src/index.js';
+import { DeployActionsError, InputError, LocalExecutor } from '../../packages/core/src/index.js';
 import { octokitRequest, splitRepository } from '../../packages/github/src/client.js';
 import {
   planRelease,
@@ -23,11 +23,10 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
       'pass `token: ${{ github.token }}` (or an App token / PAT), or set `dry-run: true`'
     );
   if (!dryRun && !repo)
-    throw new InputError(
-      'token',
-      `GITHUB_REPOSITORY "${context.repository}" is not owner/name`,
-      'run on GitHub, or set GITHUB_REPOSITORY'
-    );
+    throw new DeployActionsError('input', `GITHUB_REPOSITORY "${context.repository}" is not owner/name`, {
+      state: 'nothing was changed',
+      hint: 'run on GitHub Actions (or set GITHUB_REPOSITORY=owner/name for the CLI), or use `dry-run: true`'
+    });
 
   const plan = await planRelease(
     {

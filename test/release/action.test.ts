@@ -209,6 +209,17 @@ describe('tag-release action bundle', () => {
     expect(state.releases).toEqual([]);
   });
 
+  it('a target commit that was never pushed is named as such', async () => {
+    const { r } = setup('unpushed');
+    r.commit('fix: only local'); // not registered with the stand-in: GitHub does not have this commit
+    const result = await run('unpushed', r);
+    expect(result.exitCode).toBe(1);
+    const error = result.annotations.find((a) => a.level === 'error')?.message ?? '';
+    expect(error).toContain('GitHub refused to create the tag object v1.3.0');
+    expect(error).toContain('the commit is not on GitHub');
+    expect(error).toContain('push the commit first');
+  });
+
   it('refuses a bad input before any git or API call, naming the input', async () => {
     const { r } = setup('badinput');
     const result = await run('badinput', r, { 'floating-tags': 'all' });

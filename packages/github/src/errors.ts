@@ -70,6 +70,13 @@ export function githubError(
           'the next run sees the tag and computes from it'
       )
     );
+  if (f.status === 422 && /Object does not exist/i.test(f.message))
+    return new GitHubError(
+      `GitHub refused to ${action}: the commit is not on GitHub (${said})`,
+      details(
+        'push the commit first, or set `target` to a commit that is on GitHub (the default HEAD of a fresh checkout is)'
+      )
+    );
   if (f.status === undefined)
     return new GitHubError(
       `Could not ${action}: no answer from the GitHub API (${said})`,
