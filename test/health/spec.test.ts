@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { REPO_ROOT } from '../support/paths.js';
+
 import { InputReader, InputError } from '../../packages/core/src/index.js';
 import {
   evaluateJson,
@@ -9,6 +14,7 @@ import {
   evidenceForOutput,
   headerValues,
   urlPasswords,
+  GATE_INPUT_NAMES,
   percentile
 } from '../../packages/health/src/index.js';
 import { judgeContainerState } from '../../packages/health/src/container.js';
@@ -17,6 +23,30 @@ import { parseQueryResponse, prometheusQueryUrl } from '../../packages/health/sr
 const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');
 
 describe('readGateInputs', () => {
+  it('reads exactly the inputs health-gate/action.yml declares (and the entry reads fail-on-unhealthy)', () => {
+    const declared = Object.keys(
+      (parseYaml(readFileSync(join(REPO_ROOT, 'health-gate', 'action.yml'), 'utf8')) as { inputs: object })
+        .inputs
+    );
+    expect([...GATE_INPUT_NAMES, 'fail-on-unhealthy'].sort()).toEqual([...declared].sort());
+    const asked = new Set<string>();
+    const values: Record<string, string> = {
+      'health-url': 'http://127.0.0.1:18101/up',
+      'health-mode': 'soak',
+      'health-prometheus-url': 'http://127.0.0.1:9099',
+      'health-prometheus-query': 'up > 0',
+      'health-container': 'web'
+    };
+    readGateInputs(
+      new InputReader((n) => {
+        asked.add(n);
+        return values[n] ?? '';
+      }),
+      { prefix: 'health-' }
+    );
+    expect([...asked].sort()).toEqual(GATE_INPUT_NAMES.map((n) => `health-${n}`).sort());
+  });
+
   it('returns undefined when there is nothing to probe', () => {
     expect(readGateInputs(reader({ interval: '1s' }))).toBeUndefined();
   });

@@ -6,7 +6,8 @@ export {
   parseMetricCheck,
   defaultGateSpec,
   headerValues,
-  urlPasswords
+  urlPasswords,
+  GATE_INPUT_NAMES
 } from './spec.js';
 export { runGate, judgeSoak, soakAlreadyBroken, describeRules } from './gate.js';
 export { canaryRules, MAX_ROUNDS_IN_FLIGHT } from './defaults.js';

@@ -14,6 +14,39 @@ import type {
 const JSON_OPS: readonly Comparator[] = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'];
 const METRIC_OPS = ['<=', '>=', '==', '!=', '<', '>'] as const;
 
+/**
+ * Every input `readGateInputs` reads (before the prefix). An action that embeds the gate declares these with
+ * its prefix (deploy-compose: `health-url`, …); test/health/spec.test.ts keeps this list, the reader and
+ * health-gate/action.yml in step.
+ */
+export const GATE_INPUT_NAMES = [
+  'url',
+  'expect-status',
+  'expect-body',
+  'expect-json',
+  'headers',
+  'max-latency',
+  'probe-timeout',
+  'interval',
+  'initial-delay',
+  'timeout',
+  'success-threshold',
+  'failure-threshold',
+  'prometheus-url',
+  'prometheus-query',
+  'prometheus-headers',
+  'no-data',
+  'container',
+  'ca-cert',
+  'insecure-skip-tls-verify',
+  'mode',
+  'window',
+  'min-success-rate',
+  'max-error-rate',
+  'max-p95-latency',
+  'max-p99-latency'
+] as const;
+
 /** Defaults chosen from Kamal's proxy (1 s checks, 5 s probe timeout) with a gate-sized overall bound. */
 export function defaultGateSpec(): GateSpec {
   return {
