@@ -195,6 +195,41 @@ integration('copyImage against real registries', () => {
     expect(skopeoDigest(`${r2.host}/${dst}:v1`, r2)).toBe(image.digest);
   });
 
+  it('refuses a target that answers another digest for a tag, naming what state the tag is in', async () => {
+    const forged = `sha256:${'0'.repeat(64)}`;
+    const proxy = await startProxy(r2.host, 18213, {
+      fault: (req) =>
+        req.method === 'PUT' && req.url?.endsWith('/manifests/v9')
+          ? { status: 201, headers: { 'docker-content-digest': forged } }
+          : undefined
+    });
+    proxies.push(proxy);
+    const src = unique('build/forged-src');
+    const c1 = clientFor(r1.host, r1.username, r1.password);
+    const image = await pushRandomImage(c1, src, 'v9', [2000]);
+    const dst = unique('build/forged-dst');
+    let err: unknown;
+    try {
+      await copyImage(
+        { ref: ref(`${r1.host}/${src}:v9`), client: c1 },
+        [
+          {
+            ref: ref(`${proxy.host}/${dst}`),
+            client: clientFor(proxy.host, r2.username, r2.password),
+            tags: ['v9']
+          }
+        ],
+        { logger: captureLogger() }
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toBe(
+      `${proxy.host}/${dst}:v9 was stored as ${forged}, not ${image.digest}`
+    );
+    expect((err as RegistryError).state).toBe(`${proxy.host}/${dst}:v9 may point at a different manifest`);
+  });
+
   it('speaks the Bearer token flow (realm/service/scope) to a token server in front of the registry', async () => {
     const tokens = new Map<string, string>();
     const scopes: string[] = [];

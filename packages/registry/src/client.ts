@@ -401,6 +401,13 @@ export class RegistryClient {
     const body = Buffer.from(await res.arrayBuffer());
     this.stats.bytesDown += body.length;
     const digest = sha256(body);
+    const announced = res.headers.get('docker-content-digest');
+    if (announced && announced.startsWith('sha256:') && announced !== digest) {
+      throw new RegistryError(
+        `${this.registry}/${repo}:${reference}: the registry announces ${announced} but the bytes hash to ${digest}`,
+        { state: 'nothing was pushed', hint: 'a proxy may have altered the manifest; retry or report it' }
+      );
+    }
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new RegistryError(
         `${this.registry}/${repo}@${reference}: the manifest served hashes to ${digest}`,

@@ -181,7 +181,16 @@ async function copyManifest(ctx: Ctx, m: Manifest): Promise<void> {
       })
     );
   }
-  await ctx.dst.client.putManifest(ctx.dst.repo, m.digest, m.mediaType, m.body);
+  const stored = await ctx.dst.client.putManifest(ctx.dst.repo, m.digest, m.mediaType, m.body);
+  if (stored !== m.digest) {
+    throw new RegistryError(
+      `${ctx.dst.client.registry}/${ctx.dst.repo} stored manifest ${m.digest} as ${stored}`,
+      {
+        state: 'the target holds a manifest under a digest the source does not have; no tag was moved',
+        hint: 'a registry or proxy rewrote the manifest; check the registry'
+      }
+    );
+  }
   ctx.result.manifestsPut++;
 }
 
