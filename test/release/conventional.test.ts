@@ -77,7 +77,12 @@ describe('git argv (commands are data)', () => {
       'main^{commit}'
     ]);
     expect(gitArgv.mergedTags('abc', 'v')).toEqual(['git', 'tag', '--list', 'v*', '--merged', 'abc']);
-    expect(gitArgv.allTags('app-v')).toEqual(['git', 'tag', '--list', 'app-v*']);
+    expect(gitArgv.tagCommits('app-v')).toEqual([
+      'git',
+      'for-each-ref',
+      '--format=%(refname:strip=2)\x1f%(if)%(*objectname)%(then)%(*objectname)%(else)%(objectname)%(end)',
+      'refs/tags/app-v*'
+    ]);
     expect(gitArgv.log('abc', 'v1.0.0')).toEqual([
       'git',
       'log',

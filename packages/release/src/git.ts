@@ -20,7 +20,6 @@ export const gitArgv = {
     '--merged',
     target
   ],
-  allTags: (prefix: string): string[] => ['git', 'tag', '--list', `${prefix}*`],
   /** `tag<US>commit-it-points-to` per line, for every tag with the prefix. */
   tagCommits: (prefix: string): string[] => [
     'git',

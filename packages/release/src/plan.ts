@@ -115,7 +115,9 @@ export async function planRelease(
     );
 
   const reachableNames = parseLines((await run(gitArgv.mergedTags(targetSha, prefix))).stdout);
-  const allNames = parseLines((await run(gitArgv.allTags(prefix))).stdout);
+  // One for-each-ref gives every tag with the prefix and its commit: the names, and the existing-tag check.
+  const tagCommits = parseTagCommits((await run(gitArgv.tagCommits(prefix))).stdout);
+  const allNames = [...tagCommits.keys()];
   const reachable = parseTags(reachableNames, prefix);
   const all = parseTags(allNames, prefix);
   for (const t of all.ignored) logger.info(`notice: tag ${t} is not ${prefix}<semver>; it is ignored`);
@@ -151,7 +153,7 @@ export async function planRelease(
   let commits: ParsedCommit[] = [];
   let floating = { move: [] as string[], skipped: [] as string[] };
   if (next.released) {
-    const existing = parseTagCommits((await run(gitArgv.tagCommits(prefix))).stdout).get(tag);
+    const existing = tagCommits.get(tag);
     if (existing)
       throw new DeployActionsError(
         'input',
