@@ -228,5 +228,15 @@ describe('tag-release action bundle', () => {
       `Input 'floating-tags': "all" is not one of major, major-minor, none`
     );
     expect(gh.requests.filter((q) => q.path.startsWith('/repos/acme/badinput/'))).toEqual([]);
+    const noToken = await run('badinput', r, { token: '' });
+    expect(noToken.exitCode).toBe(1);
+    expect(noToken.annotations.find((a) => a.level === 'error')?.message).toContain(
+      "Input 'token': is empty. Fix: pass `token: ${{ github.token }}`"
+    );
+    const badVersion = await run('badinput', r, { 'release-as': 'v2' });
+    expect(badVersion.annotations.find((a) => a.level === 'error')?.message).toContain(
+      `Input 'release-as': "v2" is not a semantic version`
+    );
+    expect(gh.requests.filter((q) => q.path.startsWith('/repos/acme/badinput/'))).toEqual([]);
   });
 });
