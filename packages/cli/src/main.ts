@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActionMetadata, repoRoot, runAction, parseStdout, applyMasks } from '../../runner/src/index.js';
@@ -113,6 +114,8 @@ export async function main(args: string[]): Promise<number> {
     inputs,
     mode: 'cli',
     workspace: process.cwd(),
+    // Files an action leaves for the user (evidence-file, backups) outlive the run.
+    runnerTemp: process.env.RUNNER_TEMP || mkdtempSync(join(tmpdir(), 'deploy-actions-')),
     githubToken: process.env.GITHUB_TOKEN ?? '',
     onOutput: (chunk, stream) => (stream === 'stdout' ? out.push(chunk) : process.stderr.write(chunk))
   });

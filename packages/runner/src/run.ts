@@ -24,6 +24,8 @@ export interface RunActionOptions {
   /** The event payload written to GITHUB_EVENT_PATH. */
   event?: unknown;
   timeoutMs?: number;
+  /** RUNNER_TEMP for the action; kept after the run. Default: a folder removed with the run. */
+  runnerTemp?: string;
   /** Run the `post:` step when the action declares one (default true). */
   runPost?: boolean;
   /** Reject inputs that action.yml does not declare (default true; the runner only warns). */
@@ -77,7 +79,8 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
   const temp = mkdtempSync(join(tmpdir(), `da-run-${metadata.id}-`));
   const workspace = resolve(options.workspace ?? temp);
-  const runnerTemp = join(temp, 'runner-temp');
+  // A caller's RUNNER_TEMP survives the run (the CLI keeps files such as evidence-file for the user).
+  const runnerTemp = options.runnerTemp ? resolve(options.runnerTemp) : join(temp, 'runner-temp');
   mkdirSync(runnerTemp, { recursive: true });
   const eventPath = join(temp, 'event.json');
   writeFileSync(eventPath, JSON.stringify(options.event ?? {}));
