@@ -1,0 +1,60 @@
+import { DeployError, type Executor, type Logger } from '../../core/src/index.js';
+import { parseComposeVersion, type ComposeGeneration, type ComposeTool } from './argv.js';
+
+/**
+ * Both probes in one round trip: the v2 plugin (`docker compose version`) first, then v1
+ * (`docker-compose version`). Prints `generation v2|v1|none` after the version output.
+ */
+export function composeDetectArgv(): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'if docker compose version 2>&1; then echo "generation v2"; exit 0; fi',
+      'if docker-compose version 2>&1; then echo "generation v1"; exit 0; fi',
+      'echo "PATH=$PATH"; echo "generation none"'
+    ].join('\n')
+  ];
+}
+
+/** Parse composeDetectArgv's output. Pure. */
+export function parseDetect(output: string): ComposeTool | { tried: string } {
+  const m = /generation (v1|v2|none)\s*$/.exec(output.trim());
+  const generation = m?.[1];
+  if (generation === 'v1' || generation === 'v2') {
+    // Only the output of the probe that worked: the v2 failure text precedes a v1 success.
+    const lines = output.trim().split('\n');
+    const own =
+      generation === 'v2' ? lines : lines.slice(lines.findIndex((l) => /docker-compose version/i.test(l)));
+    const version = parseComposeVersion(own.join('\n'));
+    if (version) return { generation: generation as ComposeGeneration, version };
+  }
+  return { tried: output.trim().split('\n').slice(-6).join(' | ') };
+}
+
+/**
+ * Find Compose where the executor runs: the v2 plugin first, then v1. Both absent is an error that says what
+ * was tried where.
+ */
+export async function detectCompose(executor: Executor, logger?: Logger): Promise<ComposeTool> {
+  const r = await executor.run({
+    argv: composeDetectArgv(),
+    check: false,
+    timeoutMs: 30_000,
+    step: 'detect compose'
+  });
+  const found = parseDetect(r.stdout + r.stderr);
+  if ('generation' in found) {
+    logger?.info(
+      `compose: ${found.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${found.version} (${found.generation}) on ${executor.target}`
+    );
+    return found;
+  }
+  throw new DeployError(
+    `Docker Compose was not found on ${executor.target}: neither \`docker compose version\` nor \`docker-compose version\` worked (${found.tried})`,
+    {
+      state: 'nothing was changed on the host',
+      hint: 'install the compose plugin (docker compose) or docker-compose on the host, on the PATH of a non-interactive shell'
+    }
+  );
+}

@@ -1,0 +1,10 @@
+export * from './types.js';
+export * from './layout.js';
+export * from './commands.js';
+export * from './proxy.js';
+export * from './images.js';
+export * from './validate.js';
+export { Deadline, Host, parseContainerStates, parseState } from './host.js';
+export { acquireLock, describeHolder, staleReason } from './lock.js';
+export { deploy, rollback, chooseTarget } from './engine.js';
+export { tarball, type TarFile } from './tar.js';

@@ -1,0 +1,68 @@
+import { join } from 'node:path/posix';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Where an app's truth lives on a host:
+ *
+ *   <state-dir>/<app>/<environment>/
+ *     releases/<release-id>/compose.yml, compose.images.yml, .env (0600), release.json
+ *     current -> releases/<release-id>
+ *     active.json        what serves now: release, slot, port, compose project
+ *     history.jsonl      append-only audit log
+ *     lock/holder.json   one deploy at a time
+ *     proxy/             nginx.conf, upstream.conf, pid, logs (blue-green and rolling)
+ */
+export interface Layout {
+  root: string;
+  releases: string;
+  current: string;
+  active: string;
+  history: string;
+  lock: string;
+  proxy: string;
+}
+
+export function layout(stateDir: string, app: string, environment: string): Layout {
+  const root = join(stateDir, app, environment);
+  return {
+    root,
+    releases: join(root, 'releases'),
+    current: join(root, 'current'),
+    active: join(root, 'active.json'),
+    history: join(root, 'history.jsonl'),
+    lock: join(root, 'lock'),
+    proxy: join(root, 'proxy')
+  };
+}
+
+export function releaseDir(l: Layout, id: string): string {
+  return join(l.releases, id);
+}
+
+/** Release ids sort in creation order: `20261123T091502Z-3fa9`. */
+export function newReleaseId(
+  now: Date = new Date(),
+  suffix: string = randomBytes(2).toString('hex')
+): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${suffix}`;
+}
+
+export const RELEASE_ID = /^\d{8}T\d{6}Z-[0-9a-z]{2,12}$/;
+
+/** Names that become paths and compose project names: lowercase, digits, `-` and `_`. */
+export const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export type Slot = 'blue' | 'green';
+
+export function otherSlot(slot: Slot | undefined): Slot {
+  return slot === 'blue' ? 'green' : 'blue';
+}
+
+/** The compose project of a release run: per slot for blue-green/rolling, one for recreate. */
+export function projectName(app: string, environment: string, slot?: Slot): string {
+  return [app, environment, slot].filter(Boolean).join('-');
+}

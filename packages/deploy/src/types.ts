@@ -1,0 +1,185 @@
+import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } from '../../core/src/index.js';
+import type { GateResult, GateSpec } from '../../health/src/index.js';
+import type { Slot } from './layout.js';
+
+export type Strategy = 'recreate' | 'rolling' | 'blue-green';
+
+/** release.json: everything needed to re-activate a release with nothing but the host. */
+export interface ReleaseRecord {
+  id: string;
+  app: string;
+  environment: string;
+  version: string;
+  strategy: Strategy;
+  /** service → reference as given (tag or digest). */
+  images: Record<string, string>;
+  /** service → `repo@sha256:…` pulled on the host (or the image id when it has no repo digest). */
+  digests: Record<string, string>;
+  /** sha256 of the compose file, image references and .env. */
+  configHash: string;
+  actor: string;
+  runUrl: string;
+  createdAt: string;
+  /** `pending` while deploying, `deployed` once it served, `failed` when it never did. */
+  status: 'pending' | 'deployed' | 'failed';
+  /** The last time this release started serving. */
+  activatedAt?: string;
+  /** The release that served before this one was activated (what rollback goes back to). */
+  previous?: string;
+  reason?: string;
+}
+
+/** active.json: what serves now and how. */
+export interface ActiveRecord {
+  release: string;
+  strategy: Strategy;
+  project: string;
+  slot?: Slot;
+  port?: number;
+  since: string;
+}
+
+export interface HostState {
+  current?: string;
+  active?: ActiveRecord;
+  releases: ReleaseRecord[];
+}
+
+export interface HistoryEntry {
+  time: string;
+  event: string;
+  app: string;
+  environment: string;
+  release?: string;
+  version?: string;
+  actor: string;
+  runUrl: string;
+  host: string;
+  [field: string]: unknown;
+}
+
+export interface LockHolder {
+  token: string;
+  actor: string;
+  runUrl: string;
+  /** hostname of the machine that runs the deploy (the runner), and its pid, for stale detection. */
+  runner: string;
+  pid: number;
+  operation: string;
+  release?: string;
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+export interface RegistryLogin {
+  registry: string;
+  username: string;
+  password: string;
+}
+
+/** What both deploy and rollback share: where, who, how to reach it. */
+export interface TargetSpec {
+  app: string;
+  environment: string;
+  hosts: string[];
+  stateDir: string;
+  /** Port the app listens on under recreate, and the proxy's public port under blue-green/rolling. */
+  publicPort?: number;
+  /** The two slot ports for blue-green/rolling. */
+  slotPorts: [number, number];
+  /** The proxy's bind address. */
+  proxyBind: string;
+  /** The variable the app reads its listen port from. */
+  portVar: string;
+  lockTimeoutMs: number;
+  lockStaleMs: number;
+  lockPollMs: number;
+  breakLock: boolean;
+  /** The whole operation's bound; every step's timeout is cut to what is left. */
+  timeoutMs: number;
+  drainMs: number;
+  /** The gate after a switch (HTTP probes from here, container probes over SSH). */
+  gate?: GateSpec;
+  /** Path probed on the host against a new slot before traffic moves to it (from gate's first URL). */
+  slotCheckPath?: string;
+  /** Time allowed for a new slot to be running and answer. */
+  startTimeoutMs: number;
+  registry?: RegistryLogin;
+}
+
+export interface DeploySpec extends TargetSpec {
+  version: string;
+  strategy: Strategy;
+  composeText: string;
+  envText: string;
+  /** service → reference. */
+  images: Record<string, string>;
+  keepReleases: number;
+  autoRollback: boolean;
+}
+
+export interface RollbackSpec extends TargetSpec {
+  /** A release id or version; default: the previous release. */
+  to?: string;
+  dryRun: boolean;
+  reason: string;
+}
+
+export interface EngineDeps {
+  logger: Logger;
+  context: Pick<RunContext, 'actor' | 'runUrl'>;
+  /** Open an executor for a host (SSH in the action; tests may wrap it to inject faults). */
+  connect(host: string): Promise<Executor>;
+  /** Events as they happen (webhook, summary). Errors are the callee's to handle. */
+  onEvent?(event: DeployEvent): Promise<void> | void;
+  /** Runs the gate; default packages/health runGate. */
+  runGate?(spec: GateSpec, executor: Executor): Promise<GateResult>;
+  now?(): Date;
+  /** The runner's hostname and pid, recorded in the lock (default os.hostname(), process.pid). */
+  runner?: { name: string; pid: number };
+}
+
+export interface HostOutcome {
+  host: string;
+  release?: string;
+  previous?: string;
+  serving?: string;
+  digests: Record<string, string>;
+  gate?: GateResult;
+  rolledBack: boolean;
+}
+
+export interface DeployOutcome {
+  ok: boolean;
+  releaseId: string;
+  previousReleaseId?: string;
+  url?: string;
+  digests: Record<string, string>;
+  rolledBack: boolean;
+  durationMs: number;
+  events: DeployEvent[];
+  hosts: HostOutcome[];
+  error?: DeployActionsError;
+  gate?: GateResult;
+}
+
+export interface RollbackPlanEntry {
+  host: string;
+  from?: string;
+  to: string;
+  changes: string[];
+  candidates: { id: string; version: string; status: string; createdAt: string; current: boolean }[];
+}
+
+export interface RollbackOutcome {
+  ok: boolean;
+  releaseId: string;
+  fromReleaseId?: string;
+  rolledBack: boolean;
+  dryRun: boolean;
+  plan: RollbackPlanEntry[];
+  durationMs: number;
+  events: DeployEvent[];
+  error?: DeployActionsError;
+  gate?: GateResult;
+}

@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalExecutor } from '../../packages/core/src/index.js';
+import {
+  composeConfigArgv,
+  composeDownArgv,
+  composePsArgv,
+  composePullArgv,
+  composeUpArgv,
+  detectCompose,
+  imagesOverride,
+  parseComposeFile,
+  parseDetect,
+  type ComposeProject,
+  type ComposeTool
+} from '../../packages/compose/src/index.js';
+import { integration } from '../support/infra.js';
+
+const v2: ComposeTool = { generation: 'v2', version: '2.29.1' };
+const v1: ComposeTool = { generation: 'v1', version: '1.29.2' };
+const project: ComposeProject = {
+  project: 'shop-prod-blue',
+  files: ['/r/compose.yml', '/r/compose.images.yml'],
+  vars: { PORT: '8081' }
+};
+
+describe('compose argv, both generations', () => {
+  it('puts project, files and interpolation vars in front of the subcommand', () => {
+    expect(composeUpArgv(v2, project, { noDeps: true, services: ['web'] })).toEqual([
+      'env',
+      'PORT=8081',
+      'docker',
+      'compose',
+      '-p',
+      'shop-prod-blue',
+      '-f',
+      '/r/compose.yml',
+      '-f',
+      '/r/compose.images.yml',
+      'up',
+      '-d',
+      '--no-deps',
+      'web'
+    ]);
+    expect(composeUpArgv(v1, { project: 'p', files: ['c.yml'] })).toEqual([
+      'docker-compose',
+      '-p',
+      'p',
+      '-f',
+      'c.yml',
+      'up',
+      '-d'
+    ]);
+  });
+
+  it('builds config -q, pull, ps, down', () => {
+    const p = { project: 'p', files: ['c.yml'], envFile: '/r/.env' };
+    expect(composeConfigArgv(v1, p)).toEqual([
+      'docker-compose',
+      '-p',
+      'p',
+      '-f',
+      'c.yml',
+      '--env-file',
+      '/r/.env',
+      'config',
+      '-q'
+    ]);
+    expect(composePullArgv(v2, p, ['web'])).toEqual([
+      'docker',
+      'compose',
+      '-p',
+      'p',
+      '-f',
+      'c.yml',
+      '--env-file',
+      '/r/.env',
+      'pull',
+      'web'
+    ]);
+    expect(composePsArgv(v2, { project: 'p', files: ['c.yml'] }, { all: true })).toEqual([
+      'docker',
+      'compose',
+      '-p',
+      'p',
+      '-f',
+      'c.yml',
+      'ps',
+      '-q',
+      '-a'
+    ]);
+    expect(
+      composeDownArgv(v1, { project: 'p', files: ['c.yml'] }, { removeOrphans: true, timeoutS: 5 })
+    ).toEqual(['docker-compose', '-p', 'p', '-f', 'c.yml', 'down', '--remove-orphans', '-t', '5']);
+  });
+
+  it('reads which generation answered', () => {
+    expect(parseDetect('Docker Compose version v2.29.1\ngeneration v2\n')).toEqual({
+      generation: 'v2',
+      version: '2.29.1'
+    });
+    expect(
+      parseDetect(
+        "docker: 'compose' is not a docker command.\ndocker-compose version 1.29.2, build unknown\ndocker-py version: 5.0.3\ngeneration v1"
+      )
+    ).toEqual({ generation: 'v1', version: '1.29.2' });
+    expect(parseDetect('sh: docker-compose: not found\nPATH=/usr/bin\ngeneration none')).toHaveProperty(
+      'tried'
+    );
+  });
+
+  it('reads services, images and what prevents running twice side by side', () => {
+    const info = parseComposeFile(
+      'services:\n  web:\n    image: app:1\n    container_name: web\n  worker:\n    build: .\n    ports: ["80:80"]\n'
+    );
+    expect(info).toEqual({
+      services: ['web', 'worker'],
+      images: { web: 'app:1', worker: undefined },
+      containerNames: ['web'],
+      publishing: ['worker'],
+      building: ['worker']
+    });
+    expect(() => parseComposeFile('services: [')).toThrow(/Input 'compose-file': is not valid YAML/);
+    expect(() => parseComposeFile('version: "3"\n')).toThrow(/defines no services/);
+    expect(imagesOverride({ web: 'r/app@sha256:abc' })).toContain(
+      '  "web":\n    image: "r/app@sha256:abc"\n'
+    );
+  });
+});
+
+integration('compose for real (docker-compose 1.29 here)', () => {
+  const local = new LocalExecutor();
+  let dir: string;
+  let tool: ComposeTool;
+  const p = (): ComposeProject => ({
+    project: 'deploy-compose-it',
+    files: [join(dir, 'compose.yml')],
+    vars: { PORT: '18301' }
+  });
+  beforeAll(async () => {
+    dir = mkdtempSync('/tmp/deploy-actions-test-deploy-compose-');
+    writeFileSync(
+      join(dir, 'compose.yml'),
+      'services:\n  web:\n    image: deploy-actions/busybox:latest\n    network_mode: host\n    command: ["sh", "-c", "mkdir -p /w && echo hi > /w/index.html && exec httpd -f -p 127.0.0.1:${PORT} -h /w"]\n'
+    );
+    tool = await detectCompose(local);
+  });
+  afterAll(async () => {
+    await local.run({ argv: composeDownArgv(tool, p(), { timeoutS: 1 }), check: false });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('detects v1 and validates, starts, lists and stops a project', async () => {
+    expect(tool.generation).toBe('v1');
+    expect(tool.version).toMatch(/^1\.29\./);
+    await local.run({ argv: composeConfigArgv(tool, p()) });
+    writeFileSync(join(dir, 'bad.yml'), 'services:\n  web:\n    image: [1\n');
+    const bad = await local.run({
+      argv: composeConfigArgv(tool, { project: 'deploy-x', files: [join(dir, 'bad.yml')] }),
+      check: false
+    });
+    expect(bad.exitCode).not.toBe(0);
+    await local.run({ argv: composeUpArgv(tool, p()), timeoutMs: 60_000 });
+    const ps = await local.run({ argv: composePsArgv(tool, p()) });
+    expect(ps.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
+    await local.run({ argv: composeDownArgv(tool, p(), { timeoutS: 1 }), timeoutMs: 60_000 });
+    expect((await local.run({ argv: composePsArgv(tool, p(), { all: true }) })).stdout.trim()).toBe('');
+  });
+});

@@ -1,0 +1,252 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { captureLogger, runContextFromEnv, type Executor } from '../../packages/core/src/index.js';
+import { defaultGateSpec, type GateSpec } from '../../packages/health/src/index.js';
+import { SshExecutor } from '../../packages/ssh/src/index.js';
+import type { DeploySpec, EngineDeps, RollbackSpec } from '../../packages/deploy/src/index.js';
+import { infra } from '../support/infra.js';
+
+/** The test app: busybox httpd on 127.0.0.1:$PORT, its version at /, `ok` at /up (not in the `sick` build). */
+export const IMAGE_REPO = '127.0.0.1:5055/deploy/deploytest';
+const DOCKERFILE = `FROM deploy-actions/busybox:latest
+ARG VERSION=v1
+ARG HEALTH=ok
+ARG CRASH=no
+RUN mkdir -p /www && echo "$VERSION" > /www/index.html && if [ "$HEALTH" = ok ]; then echo ok > /www/up; fi && echo "$CRASH" > /crash
+CMD ["sh", "-c", "if [ \\"$(cat /crash)\\" = yes ]; then echo 'fatal: config missing' >&2; exit 3; fi; exec httpd -f -p 127.0.0.1:\${PORT:-8080} -h /www"]
+`;
+
+export type Variant = 'v1' | 'v2' | 'v3' | 'sick' | 'crash';
+
+let built = false;
+/** Build and push the app images once per test process (cheap: a few layers on busybox). */
+export function buildImages(): void {
+  if (built) return;
+  const { registries } = infra();
+  const reg = registries[0]!;
+  execFileSync('docker', ['login', reg.host, '--username', reg.username, '--password-stdin'], {
+    input: reg.password,
+    stdio: ['pipe', 'ignore', 'pipe']
+  });
+  const dir = mkdtempSync('/tmp/deploy-actions-test-deploy-img-');
+  writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
+  const args: Record<Variant, string[]> = {
+    v1: ['VERSION=v1'],
+    v2: ['VERSION=v2'],
+    v3: ['VERSION=v3'],
+    sick: ['VERSION=sick', 'HEALTH=no'],
+    crash: ['VERSION=crash', 'CRASH=yes']
+  };
+  for (const [tag, a] of Object.entries(args)) {
+    execFileSync(
+      'docker',
+      ['build', '-q', ...a.flatMap((x) => ['--build-arg', x]), '-t', `${IMAGE_REPO}:${tag}`, dir],
+      { stdio: ['ignore', 'ignore', 'pipe'] }
+    );
+    execFileSync('docker', ['push', '-q', `${IMAGE_REPO}:${tag}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  built = true;
+}
+
+export const COMPOSE = `services:
+  web:
+    image: ${IMAGE_REPO}:v1
+    network_mode: host
+    env_file: .env
+    environment:
+      PORT: \${PORT:-8080}
+`;
+
+export function sshConnector(
+  extra: Partial<Parameters<typeof SshExecutor.connect>[0]> = {}
+): (host: string) => Promise<Executor> {
+  const { ssh } = infra();
+  return (host) =>
+    SshExecutor.connect({
+      host,
+      port: ssh.port,
+      user: ssh.user,
+      privateKey: readFileSync(ssh.keyPath, 'utf8'),
+      knownHosts: readFileSync(ssh.knownHostsPath, 'utf8'),
+      connectTimeoutMs: 5000,
+      ...extra
+    });
+}
+
+export function stateDir(name: string): string {
+  return mkdtempSync(`/tmp/deploy-actions-test-deploy-${name}-`);
+}
+
+export function gate(publicPort: number, over: Partial<GateSpec> = {}): GateSpec {
+  return {
+    ...defaultGateSpec(),
+    urls: [{ url: `http://127.0.0.1:${publicPort}/up` }],
+    intervalMs: 200,
+    successThreshold: 2,
+    failureThreshold: 3,
+    probeTimeoutMs: 2000,
+    timeoutMs: 15_000,
+    ...over
+  };
+}
+
+export function deploySpec(
+  app: string,
+  dir: string,
+  publicPort: number,
+  over: Partial<DeploySpec> = {}
+): DeploySpec {
+  const { registries } = infra();
+  const reg = registries[0]!;
+  return {
+    app,
+    environment: 'test',
+    hosts: ['127.0.0.1'],
+    stateDir: dir,
+    publicPort,
+    slotPorts: [publicPort + 1, publicPort + 2],
+    proxyBind: '127.0.0.1',
+    portVar: 'PORT',
+    lockTimeoutMs: 5000,
+    lockStaleMs: 60_000,
+    lockPollMs: 200,
+    breakLock: false,
+    timeoutMs: 120_000,
+    drainMs: 1000,
+    gate: gate(publicPort),
+    slotCheckPath: '/up',
+    startTimeoutMs: 10_000,
+    registry: { registry: reg.host, username: reg.username, password: reg.password },
+    version: 'v1',
+    strategy: 'blue-green',
+    composeText: COMPOSE,
+    envText: 'GREETING=hello\nAPI_TOKEN=tok-5ecr3t-value\n',
+    images: { web: `${IMAGE_REPO}:v1` },
+    keepReleases: 5,
+    autoRollback: true,
+    ...over
+  };
+}
+
+export function rollbackSpec(base: DeploySpec, over: Partial<RollbackSpec> = {}): RollbackSpec {
+  const {
+    version: _v,
+    strategy: _s,
+    composeText: _c,
+    envText: _e,
+    images: _i,
+    keepReleases: _k,
+    autoRollback: _a,
+    ...target
+  } = base;
+  return { ...target, dryRun: false, reason: 'test', ...over };
+}
+
+export function deps(
+  over: Partial<EngineDeps> = {}
+): EngineDeps & { logger: ReturnType<typeof captureLogger> } {
+  const logger = captureLogger();
+  return {
+    logger,
+    context: {
+      ...runContextFromEnv({ GITHUB_ACTOR: 'tester', GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '7' })
+    },
+    connect: sshConnector(),
+    ...over
+  } as EngineDeps & { logger: ReturnType<typeof captureLogger> };
+}
+
+/** GET http://127.0.0.1:port/path on a fresh connection. */
+export function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function version(port: number): Promise<string> {
+  try {
+    const r = await get(port);
+    return r.status === 200 ? r.body.trim() : `status ${r.status}`;
+  } catch (err) {
+    return `error ${(err as Error).message}`;
+  }
+}
+
+/** Steady load: `rate` requests per second on fresh connections until stop(); counts failures. */
+export function load(
+  port: number,
+  rate = 20
+): { stop(): Promise<{ total: number; failed: number; failures: string[] }> } {
+  let total = 0;
+  let failed = 0;
+  const failures: string[] = [];
+  const pending = new Set<Promise<void>>();
+  const timer = setInterval(() => {
+    total++;
+    const p = get(port)
+      .then((r) => {
+        if (r.status !== 200) {
+          failed++;
+          failures.push(`status ${r.status}`);
+        }
+      })
+      .catch((e: Error) => {
+        failed++;
+        failures.push(e.message);
+      })
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  }, 1000 / rate);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all([...pending]);
+      return { total, failed, failures: [...new Set(failures)] };
+    }
+  };
+}
+
+export function history(dir: string, app: string): { event: string; [k: string]: unknown }[] {
+  const file = join(dir, app, 'test', 'history.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { event: string });
+}
+
+/** Stop everything an app left on the host: its compose projects, its nginx, its state dir. */
+export function cleanup(dir: string, app: string): void {
+  for (const project of [`${app}-test`, `${app}-test-blue`, `${app}-test-green`]) {
+    try {
+      const ids = execFileSync(
+        'docker',
+        ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`],
+        { encoding: 'utf8' }
+      ).trim();
+      if (ids) execFileSync('docker', ['rm', '-f', ...ids.split('\n')], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
+  }
+  const pid = join(dir, app, 'test', 'proxy', 'nginx.pid');
+  if (existsSync(pid)) {
+    try {
+      process.kill(Number(readFileSync(pid, 'utf8').trim()), 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,192 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  checkEnvAgainstTemplate,
+  chooseTarget,
+  commitArgv,
+  envKeys,
+  lockAcquireArgv,
+  newReleaseId,
+  nginxConf,
+  parseImageRef,
+  parseState,
+  proxyFiles,
+  slotProbeArgv,
+  staleReason,
+  tarball,
+  upstreamConf,
+  writeFileArgv,
+  type HostState,
+  type LockHolder,
+  type ReleaseRecord
+} from '../../packages/deploy/src/index.js';
+
+const release = (id: string, over: Partial<ReleaseRecord> = {}): ReleaseRecord => ({
+  id,
+  app: 'shop',
+  environment: 'prod',
+  version: id.slice(-4),
+  strategy: 'blue-green',
+  images: {},
+  digests: {},
+  configHash: 'sha256:x',
+  actor: 'a',
+  runUrl: '',
+  createdAt: '',
+  status: 'deployed',
+  ...over
+});
+
+describe('host commands are data', () => {
+  it('passes every variable part as a positional argument, never inside the script', () => {
+    const evil = "/srv/$(reboot)/a'b";
+    for (const argv of [
+      writeFileArgv(evil),
+      lockAcquireArgv(evil),
+      commitArgv(evil, 'releases/x'),
+      slotProbeArgv(evil, 'curl', 'http://h/`id`')
+    ]) {
+      expect(argv[0]).toBe('sh');
+      expect(argv[1]).toBe('-c');
+      expect(argv[2]).not.toContain(evil);
+      expect(argv.slice(3)).toContain(evil);
+    }
+    expect(slotProbeArgv('p', 'curl', 'http://127.0.0.1:1/up').slice(-6)).toEqual(
+      ['curl', '-fsS', '-o', '/dev/null', '-m', '3', 'http://127.0.0.1:1/up'].slice(-6)
+    );
+  });
+
+  it('writes a tarball GNU tar extracts byte for byte, with 0600 files', () => {
+    const dir = mkdtempSync('/tmp/deploy-actions-test-deploy-tar-');
+    try {
+      const env = 'TOKEN=s3cr3t\nMULTI="a b"\n';
+      const big = 'x'.repeat(1500);
+      execFileSync('tar', ['-xf', '-', '-C', dir], {
+        input: tarball([
+          { path: 'releases/r1/.env', content: env },
+          { path: 'big.txt', content: big }
+        ])
+      });
+      expect(readFileSync(join(dir, 'releases/r1/.env'), 'utf8')).toBe(env);
+      expect(readFileSync(join(dir, 'big.txt'), 'utf8')).toBe(big);
+      expect(
+        execFileSync('stat', ['-c', '%a', join(dir, 'releases/r1/.env')], { encoding: 'utf8' }).trim()
+      ).toBe('600');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => tarball([{ path: '../etc/passwd', content: '' }])).toThrow(/unsupported path/);
+  });
+
+  it('renders an nginx config that owns the public port and an upstream per slot', () => {
+    const files = proxyFiles('/s/shop/prod/proxy');
+    const conf = nginxConf(files, '127.0.0.1', 8080);
+    expect(conf).toContain('listen 127.0.0.1:8080 reuseport;');
+    expect(conf).toContain('include /s/shop/prod/proxy/upstream.conf;');
+    expect(conf).toContain('pid /s/shop/prod/proxy/nginx.pid;');
+    expect(upstreamConf(8082, 'r2', 'green')).toBe('# release r2, slot green\nserver 127.0.0.1:8082;\n');
+  });
+});
+
+describe('releases', () => {
+  it('ids sort in time order', () => {
+    const a = newReleaseId(new Date('2026-11-23T09:15:02.123Z'), 'aaaa');
+    const b = newReleaseId(new Date('2026-11-23T10:00:00Z'), '0000');
+    expect(a).toBe('20261123T091502Z-aaaa');
+    expect([b, a].sort()).toEqual([a, b]);
+  });
+
+  it('parses the host state, skipping torn files', () => {
+    const state = parseState(
+      `current\treleases/r2\nactive\t{"release":"r2","strategy":"blue-green","project":"p","slot":"green","port":2,"since":""}\nrelease\t${JSON.stringify(release('r2'))}\nrelease\t{"id":\nrelease\t${JSON.stringify(release('r1'))}\n`
+    );
+    expect(state.current).toBe('r2');
+    expect(state.active?.slot).toBe('green');
+    expect(state.releases.map((r) => r.id)).toEqual(['r1', 'r2']);
+  });
+
+  it('rolls back to the previous release by default, to an id or a version on request, never to a failed one', () => {
+    const state: HostState = {
+      active: { release: 'r4', strategy: 'blue-green', project: 'p', since: '' },
+      releases: [
+        release('r1', { version: '1.0.0' }),
+        release('r2', { version: '1.1.0' }),
+        release('r3', { status: 'failed' }),
+        release('r4', { previous: 'r2' })
+      ]
+    };
+    expect(chooseTarget(state, undefined)).toMatchObject({ id: 'r2' });
+    expect(chooseTarget(state, '1.0.0')).toMatchObject({ id: 'r1' });
+    expect(chooseTarget(state, 'r1')).toMatchObject({ id: 'r1' });
+    expect(chooseTarget(state, 'r3')).toEqual({ problem: 'release r3 never served (status failed)' });
+    expect(chooseTarget(state, 'r4')).toEqual({ problem: 'release r4 is already serving' });
+    expect(chooseTarget(state, 'nope')).toEqual({ problem: 'no release nope on the host' });
+    expect(chooseTarget({ releases: [] }, undefined)).toEqual({ problem: 'nothing was ever deployed here' });
+  });
+});
+
+describe('lock staleness', () => {
+  const holder = (over: Partial<LockHolder> = {}): LockHolder => ({
+    token: 't',
+    actor: 'alice',
+    runUrl: 'https://x/runs/1',
+    runner: 'runner-1',
+    pid: 4242,
+    operation: 'deploy',
+    startedAt: '2026-11-23T09:00:00Z',
+    heartbeatAt: '2026-11-23T09:00:00Z',
+    ...over
+  });
+  const now = Date.parse('2026-11-23T09:01:00Z');
+  it('is alive with a recent heartbeat from another machine', () => {
+    expect(staleReason(holder(), now, 5 * 60_000, 'runner-2', () => false)).toBeUndefined();
+  });
+  it('is stale when the heartbeat is old', () => {
+    expect(staleReason(holder(), now, 30_000, 'runner-2', () => true)).toMatch(/last heartbeat was 1m ago/);
+  });
+  it('is stale at once when the holder ran here and its process is gone', () => {
+    expect(staleReason(holder(), now, 5 * 60_000, 'runner-1', () => false)).toBe(
+      'its process 4242 on runner-1 is gone'
+    );
+    expect(staleReason(holder(), now, 5 * 60_000, 'runner-1', () => true)).toBeUndefined();
+  });
+  it('is stale without holder.json', () => {
+    expect(staleReason(undefined, now, 1000, 'r', () => true)).toMatch(/no holder.json/);
+  });
+});
+
+describe('inputs checked before the host is touched', () => {
+  it('finds env keys missing from the template without showing values', () => {
+    expect(envKeys('# c\nexport A=1\nB = 2\n\nC=\n')).toEqual(['A', 'B', 'C']);
+    expect(() => checkEnvAgainstTemplate('A=secret-value\n', 'A=\nB=\nC=example\n')).toThrow(
+      "Input 'env-file': misses keys B, C listed in env-template"
+    );
+    try {
+      checkEnvAgainstTemplate('A=secret-value\nnot a line\n', 'A=');
+    } catch (err) {
+      expect((err as Error).message).toContain('line 2 is not KEY=value');
+      expect((err as Error).message).not.toContain('secret-value');
+    }
+  });
+
+  it('splits image references like docker', () => {
+    expect(parseImageRef('127.0.0.1:5055/deploy/app:v1')).toMatchObject({
+      registry: '127.0.0.1:5055',
+      repository: 'deploy/app',
+      reference: 'v1'
+    });
+    expect(parseImageRef('nginx')).toMatchObject({
+      registry: 'registry-1.docker.io',
+      repository: 'library/nginx',
+      reference: 'latest'
+    });
+    const d = 'sha256:' + 'a'.repeat(64);
+    expect(parseImageRef(`ghcr.io/o/app:1.2@${d}`)).toMatchObject({
+      registry: 'ghcr.io',
+      repository: 'o/app',
+      reference: d
+    });
+    expect(() => parseImageRef('ghcr.io/o/app@sha256:zz')).toThrow(/malformed digest/);
+  });
+});
