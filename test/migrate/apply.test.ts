@@ -231,3 +231,49 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     }
   });
 });
+
+integration('run-migrations engine: files that manage their own transaction', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createDb('txwrap');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('a file wrapped in BEGIN; … COMMIT; runs atomically with its record, and its error lines are the file lines', async () => {
+    const dir = migrationsDir({
+      '1_init.up.sql': 'BEGIN;\nCREATE TABLE wrapped (id int);\nCOMMIT;\n',
+      '2_more.up.sql':
+        'BEGIN;\nCREATE TABLE wrapped_two (id int);\nALTER TABLE nope ADD COLUMN x int;\nCOMMIT;\n'
+    });
+    try {
+      const r = await migrate(db.url, dir);
+      expect(r.applied.map((a) => a.version)).toEqual(['1']);
+      expect(r.failure).toMatchObject({ version: '2', line: 3, rolledBack: true });
+      expect(r.error!.message).toContain(
+        '2_more.up.sql at line 3 (the statement starting there): relation "nope" does not exist'
+      );
+      expect(await tables(db.name)).toEqual(['wrapped']);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('a no-transaction file with its own failing transaction is rolled back and recorded', async () => {
+    const dir = migrationsDir({
+      'V5__own.sql':
+        '-- deploy-actions:no-transaction\nBEGIN;\nCREATE TABLE own_tx (id int);\nINSERT INTO own_tx VALUES (1), (1 / 0);\nCOMMIT;\n'
+    });
+    try {
+      const r = await migrate(db.url, dir, { historyTable: 'own_history' });
+      expect(r.failure).toMatchObject({ version: '5', line: 4, statementsDone: 2, rolledBack: false });
+      expect(r.error!.message).toContain('division by zero');
+      expect(r.error!.state).toContain('the failure is recorded in public.own_history');
+      expect(await tables(db.name)).not.toContain('own_tx');
+      expect((await sql(db.name, 'SELECT status FROM own_history')).map((x) => x.status)).toEqual(['failed']);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});

@@ -84,7 +84,11 @@ describe('file names and versions', () => {
         { 'seed.sql': '' },
         /Input 'dir': seed.sql is not a migration file name. Fix: name it V<version>__<name>.sql/
       ],
-      [{ 'U4__x.sql': '' }, /down file U4__x.sql has no up file of version 4/]
+      [{ 'U4__x.sql': '' }, /down file U4__x.sql has no up file of version 4/],
+      [
+        { 'V1__half.sql': 'CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);' },
+        /Input 'dir': V1__half.sql line 2: `COMMIT` controls the transaction, but each file already runs in a transaction of its own/
+      ]
     ];
     for (const [files, message] of cases) {
       const d = migrationsDir(files);
@@ -122,6 +126,11 @@ describe('SQL lexing', () => {
     expect(s[4]!.text).toBe('DO $$ BEGIN PERFORM 1; END $$');
     expect(sql.slice(s[1]!.offset).startsWith('INSERT')).toBe(true);
     expect(splitStatements('-- only a comment\n;\n')).toEqual([]);
+    const rule = splitStatements(
+      'CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\nSELECT 1;'
+    );
+    expect(rule.map((x) => x.line)).toEqual([1, 2]);
+    expect(rule[0]!.text).toMatch(/\(2\)\)$/);
   });
 
   it('turns a server position (characters) into line and column', () => {

@@ -129,7 +129,10 @@ export async function runMigrations(options: MigrateOptions, deps: MigrateDeps):
       };
       work = await connect(db, { applicationName: appName });
       // RAISE NOTICE in a migration is how its author talks to whoever runs it.
-      work.on('notice', (n: { message?: string }) => logger.info(`notice: ${n.message ?? ''}`));
+      // Our own ROLLBACK after a failed no-transaction file may have nothing to roll back: not news.
+      work.on('notice', (n: { message?: string; code?: string }) => {
+        if (n.code !== '25P01') logger.info(`notice: ${n.message ?? ''}`);
+      });
       result.server = await serverInfo(work);
       logger.info(`Connected to ${db.display}: PostgreSQL ${result.server.version}`);
       await resetSession(work, options);
@@ -489,6 +492,7 @@ async function applyFile(
     direction: 'up',
     file,
     sql: file.sql,
+    exec: file.exec,
     script: file.file,
     transactional: file.transactional
   });
@@ -507,6 +511,7 @@ async function revertFile(
     direction: 'down',
     file,
     sql: down.sql,
+    exec: down.exec,
     script: down.file,
     transactional: down.transactional
   });
@@ -523,7 +528,14 @@ async function runSqlFile(
   options: MigrateOptions,
   deps: MigrateDeps,
   result: MigrateResult,
-  run: { direction: 'up' | 'down'; file: MigrationFile; sql: string; script: string; transactional: boolean }
+  run: {
+    direction: 'up' | 'down';
+    file: MigrationFile;
+    sql: string;
+    exec: string;
+    script: string;
+    transactional: boolean;
+  }
 ): Promise<AppliedMigration> {
   const { file } = run;
   const started = Date.now();
@@ -547,19 +559,12 @@ async function runSqlFile(
   let statementsDone = 0;
   let statementCount: number | undefined;
   try {
-    if (run.transactional) {
-      await work.query('BEGIN');
-      try {
-        await work.query(run.sql);
-        await insertHistory(work, table, row(okStatus));
-        await work.query('COMMIT');
-      } catch (err) {
-        await work.query('ROLLBACK').catch(() => {});
-        throw { err, statement: undefined };
-      }
-    } else {
-      const statements = splitStatements(run.sql);
-      statementCount = statements.length;
+    // Statement by statement in both cases, so any error (not only those PostgreSQL gives a position for)
+    // points at the statement's line in the file.
+    const statements = splitStatements(run.exec);
+    statementCount = statements.length;
+    if (run.transactional) await work.query('BEGIN');
+    try {
       for (const s of statements) {
         try {
           await work.query(s.text);
@@ -569,6 +574,10 @@ async function runSqlFile(
         statementsDone++;
       }
       await insertHistory(work, table, row(okStatus));
+      if (run.transactional) await work.query('COMMIT');
+    } catch (thrown) {
+      if (run.transactional) await work.query('ROLLBACK').catch(() => {});
+      throw (thrown as { err?: unknown }).err !== undefined ? thrown : { err: thrown, statement: undefined };
     }
   } catch (thrown) {
     const { err, statement } = thrown as { err: unknown; statement?: { offset: number; line: number } };
@@ -577,6 +586,8 @@ async function runSqlFile(
     result.failure = failure;
     let recorded = `the failure is recorded in ${table.display}`;
     try {
+      // A no-transaction file may have opened its own transaction; it is aborted now, so end it.
+      if (!run.transactional) await work.query('ROLLBACK');
       await resetSession(work, options);
       await insertHistory(work, table, row('failed', { error: text, errorLine: failure.line ?? null }));
     } catch (recordErr) {

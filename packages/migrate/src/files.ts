@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../core/src/errors.js';
+import { splitStatements, type Statement } from './sql.js';
 
 /**
  * Migration files on disk. Two layouts are accepted, and may be mixed in one folder:
@@ -26,13 +27,18 @@ export interface MigrationFile {
   layout: Layout;
   /** The up SQL, line endings normalised to \n. */
   sql: string;
+  /**
+   * What is sent to the server: `sql`, with a wrapping `BEGIN; … COMMIT;` blanked out (same length, so
+   * error positions still point into the file) when the file runs in our transaction.
+   */
+  exec: string;
   /** sha256 of the normalised up SQL (hex). */
   checksum: string;
   /** False when the file carries a no-transaction directive. */
   transactional: boolean;
   /** The directive that made it non-transactional, for the evidence. */
   directive?: string;
-  down?: { file: string; sql: string; transactional: boolean };
+  down?: { file: string; sql: string; exec: string; transactional: boolean };
 }
 
 interface ParsedName {
@@ -132,7 +138,7 @@ export function loadMigrations(dir: string, input = 'dir'): MigrationFile[] {
     throw new InputError(input, `"${dir}" is not a directory`, 'give the folder holding the migration files');
   }
   const ups = new Map<string, MigrationFile>();
-  const downs = new Map<string, { file: string; sql: string; transactional: boolean }>();
+  const downs = new Map<string, { file: string; sql: string; exec: string; transactional: boolean }>();
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.sql')) continue;
     const parsed = parseMigrationName(file);
@@ -145,6 +151,7 @@ export function loadMigrations(dir: string, input = 'dir'): MigrationFile[] {
     }
     const sql = normaliseSql(readFileSync(join(dir, file), 'utf8'));
     const directive = noTransactionDirective(sql) ?? flywayConf(dir, file);
+    const exec = directive ? sql : unwrapTransaction(sql, file, input);
     if (parsed.direction === 'down') {
       const other = downs.get(parsed.version);
       if (other) {
@@ -154,7 +161,7 @@ export function loadMigrations(dir: string, input = 'dir'): MigrationFile[] {
           'keep one'
         );
       }
-      downs.set(parsed.version, { file, sql, transactional: !directive });
+      downs.set(parsed.version, { file, sql, exec, transactional: !directive });
       continue;
     }
     const other = ups.get(parsed.version);
@@ -171,6 +178,7 @@ export function loadMigrations(dir: string, input = 'dir'): MigrationFile[] {
       file,
       layout: parsed.layout,
       sql,
+      exec,
       checksum: checksum(sql),
       transactional: !directive,
       ...(directive ? { directive } : {})
@@ -188,4 +196,46 @@ export function loadMigrations(dir: string, input = 'dir'): MigrationFile[] {
     up.down = down;
   }
   return [...ups.values()].sort((a, b) => compareVersions(a.version, b.version));
+}
+
+const TX_BEGIN = /^(?:BEGIN|START\s+TRANSACTION)\b/i;
+const TX_END = /^(?:COMMIT|END)\b/i;
+const TX_CONTROL =
+  /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i;
+
+/**
+ * Each file runs in our transaction, with its history row. A file wrapped in exactly `BEGIN; … COMMIT;`
+ * (as golang-migrate users write them, since golang-migrate does not wrap) has the wrapper blanked out, so
+ * it keeps its meaning and stays atomic with its record. Any other transaction control would end our
+ * transaction early (a COMMIT in the middle commits half a file), so it is refused up front.
+ */
+export function unwrapTransaction(sql: string, file: string, input = 'dir'): string {
+  const statements = splitStatements(sql);
+  const control = statements.filter((s) => TX_CONTROL.test(s.text));
+  if (!control.length) return sql;
+  const first = statements[0]!;
+  const last = statements[statements.length - 1]!;
+  if (
+    control.length === 2 &&
+    control[0] === first &&
+    control[1] === last &&
+    TX_BEGIN.test(first.text) &&
+    TX_END.test(last.text)
+  ) {
+    return blank(blank(sql, first), last);
+  }
+  const bad = control.find((s) => s !== first && s !== last) ?? control[0]!;
+  throw new InputError(
+    input,
+    `${file} line ${bad.line}: \`${bad.text.split(/\s+/)[0]}\` controls the transaction, but each file already runs in a transaction of its own`,
+    'remove the transaction statements (a file wrapped in exactly BEGIN; … COMMIT; is fine), or put the line -- deploy-actions:no-transaction in the file to manage transactions yourself'
+  );
+}
+
+/** Replace a statement and its semicolon by spaces, keeping newlines, so positions do not move. */
+function blank(sql: string, s: Statement): string {
+  let end = s.offset + s.text.length;
+  const semi = /^\s*;/.exec(sql.slice(end));
+  if (semi) end += semi[0].length;
+  return sql.slice(0, s.offset) + sql.slice(s.offset, end).replace(/[^\n]/g, ' ') + sql.slice(end);
 }

@@ -22,6 +22,7 @@ export function splitStatements(sql: string): Statement[] {
   // Word tracking for BEGIN ATOMIC bodies: only inside CREATE … FUNCTION/PROCEDURE statements.
   let words: string[] = [];
   let depth = 0;
+  let parens = 0;
 
   const push = (end: number) => {
     const raw = sql.slice(start, end);
@@ -32,6 +33,7 @@ export function splitStatements(sql: string): Statement[] {
     start = end + 1;
     words = [];
     depth = 0;
+    parens = 0;
   };
 
   while (i < n) {
@@ -86,8 +88,15 @@ export function splitStatements(sql: string): Statement[] {
         if (word === 'begin' || word === 'case') depth++;
         else if (word === 'end' && depth > 0) depth--;
       }
+    } else if (c === '(') {
+      parens++;
+      i++;
+    } else if (c === ')') {
+      if (parens > 0) parens--;
+      i++;
     } else if (c === ';') {
-      if (depth === 0) push(i);
+      // As psql: not inside parentheses (CREATE RULE … DO ALSO (a; b)) nor a BEGIN ATOMIC body.
+      if (depth === 0 && parens === 0) push(i);
       i++;
     } else i++;
   }

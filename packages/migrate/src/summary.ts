@@ -99,7 +99,7 @@ export function migrationSummary(result: MigrateResult): string {
             s.drifted ? 'checksum drift' : '',
             s.outOfOrder ? 'out of order' : '',
             s.fileMissing ? 'file missing' : '',
-            s.error ? `${s.errorLine ? `line ${s.errorLine}: ` : ''}${s.error.split('\n')[0]}` : ''
+            s.error ? (s.error.split('\n')[0] ?? '') : ''
           ]
             .filter(Boolean)
             .join('; ')
