@@ -95,7 +95,7 @@ integration('run-migrations action bundle', () => {
     expect(run.exitCode).toBe(1);
     const error = run.annotations.find((a) => a.level === 'error')!;
     expect(error.message).toMatch(
-      /^Migration failed: V3__broken.sql at line 2, column 29: syntax error at or near ";"/
+      /^Migration failed: V3__broken.sql at line 2, column 29: syntax error at end of input\n {2}2 \| ALTER TABLE users ADD COLUMN;/
     );
     expect(error.message).toContain(
       'Next: fix V3__broken.sql (line 2), then run mode: repair and apply again'
