@@ -181,4 +181,85 @@ describe('GitHub API stand-in', () => {
     ]);
     expect(checkResponse('PATCH', '/repos/{owner}/{repo}/git/refs/{ref}', 422, { message: 'x' })).toEqual([]);
   });
+
+  it('answers every operation it implements in the shape GitHub documents', async () => {
+    gh.addUser('alice', 1);
+    gh.addTeam('acme', 'platform', 2);
+    const r = octokitRequest({ token, baseUrl: gh.url });
+    const o = { owner: 'acme', repo: 'tour' };
+    const sha = '9'.repeat(40);
+    const calls: [string, Record<string, unknown>][] = [
+      ['POST /repos/{owner}/{repo}/git/tags', { tag: 'v1.0.0', message: 'm', object: sha, type: 'commit' }],
+      ['POST /repos/{owner}/{repo}/git/refs', { ref: 'refs/tags/v1', sha }],
+      ['GET /repos/{owner}/{repo}/git/ref/{ref}', { ref: 'tags/v1' }],
+      ['GET /repos/{owner}/{repo}/git/matching-refs/{ref}', { ref: 'tags/' }],
+      ['PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ref: 'tags/v1', sha, force: true }],
+      ['POST /repos/{owner}/{repo}/releases', { tag_name: 'v1', body: 'notes', make_latest: 'true' }],
+      ['GET /repos/{owner}/{repo}/releases', { per_page: 10 }],
+      ['GET /repos/{owner}/{repo}/releases/latest', {}],
+      ['GET /repos/{owner}/{repo}/releases/tags/{tag}', { tag: 'v1' }],
+      ['POST /repos/{owner}/{repo}/deployments', { ref: sha, environment: 'staging', required_contexts: [] }],
+      ['GET /repos/{owner}/{repo}/deployments', { environment: 'staging' }],
+      [
+        'PUT /repos/{owner}/{repo}/environments/{environment_name}',
+        {
+          environment_name: 'prod',
+          wait_timer: 1,
+          reviewers: [
+            { type: 'User', id: 1 },
+            { type: 'Team', id: 2 }
+          ],
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true }
+        }
+      ],
+      ['GET /repos/{owner}/{repo}/environments/{environment_name}', { environment_name: 'prod' }],
+      ['GET /repos/{owner}/{repo}/environments', {}],
+      [
+        'POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies',
+        { environment_name: 'prod', name: 'main', type: 'branch' }
+      ],
+      [
+        'GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies',
+        { environment_name: 'prod' }
+      ],
+      [
+        'POST /repos/{owner}/{repo}/environments/{environment_name}/variables',
+        { environment_name: 'prod', name: 'A', value: 'b' }
+      ],
+      ['GET /repos/{owner}/{repo}/environments/{environment_name}/variables', { environment_name: 'prod' }],
+      [
+        'GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}',
+        { environment_name: 'prod', name: 'A' }
+      ],
+      ['GET /repos/{owner}/{repo}/environments/{environment_name}/secrets', { environment_name: 'prod' }]
+    ];
+    for (const [route, params] of calls)
+      expect((await r(route, { ...o, ...params })).status).toBeLessThan(300);
+    expect((await r('GET /users/{username}', { username: 'alice' })).data).toMatchObject({
+      login: 'alice',
+      id: 1
+    });
+    expect(
+      (await r('GET /orgs/{org}/teams/{team_slug}', { org: 'acme', team_slug: 'platform' })).data
+    ).toMatchObject({
+      id: 2,
+      slug: 'platform'
+    });
+    const [d] = (await r('GET /repos/{owner}/{repo}/deployments', o)).data as { id: number }[];
+    await r('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+      ...o,
+      deployment_id: d!.id,
+      state: 'success'
+    });
+    const statuses = await r('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+      ...o,
+      deployment_id: d!.id
+    });
+    expect(statuses.data).toMatchObject([{ state: 'success', environment: 'staging' }]);
+    expect(gh.violations).toEqual([]);
+    // faults (answers that do not fit the documented response schemas) are checked after each test
+    expect(
+      gh.requests.filter((q) => q.path.startsWith('/repos/acme/tour/')).every((q) => q.route !== '')
+    ).toBe(true);
+  });
 });
