@@ -138,6 +138,25 @@ integration('publish-registry action bundle', () => {
     expect(leakedSecrets(run, [r1.password])).toEqual([]);
   });
 
+  it('logs out in the post step even when the promotion failed after logging in', async () => {
+    const missing = unique('build/pub-missing');
+    const run = await runBundle('publish-registry', {
+      inputs: {
+        registry: r1.host,
+        username: r1.username,
+        password: r1.password,
+        source: `${r1.host}/${missing}:nope`,
+        targets: `${missing}-dst`
+      },
+      env: { DOCKER_CONFIG: dockerConfig }
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toContain(
+      `${r1.host}/${missing}:nope: manifest not found`
+    );
+    expect(run.post?.log).toContain(`logged out of ${r1.host}`);
+  });
+
   it('refuses bad input before anything happens, naming the input', async () => {
     const run = await runBundle('publish-registry', {
       inputs: {
