@@ -23,12 +23,18 @@ export function splitStatements(sql: string): Statement[] {
   let words: string[] = [];
   let depth = 0;
   let parens = 0;
+  let line = 1;
+  let lineOffset = 0;
 
   const push = (end: number) => {
     const raw = sql.slice(start, end);
     if (stripComments(raw).trim() !== '') {
       const lead = leadingNoise(raw);
-      out.push({ text: raw.slice(lead).trimEnd(), offset: start + lead, line: lineAt(sql, start + lead) });
+      const offset = start + lead;
+      // Counted on from the previous statement: a large seed file must not cost lines × statements.
+      line += countNewlines(sql, lineOffset, offset);
+      lineOffset = offset;
+      out.push({ text: raw.slice(lead).trimEnd(), offset, line });
     }
     start = end + 1;
     words = [];
@@ -130,6 +136,12 @@ function leadingNoise(text: string): number {
 
 function stripComments(text: string): string {
   return text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
 }
 
 /** 1-based line of a 0-based character offset. */
