@@ -1,6 +1,7 @@
 import {
   checkRequest,
   checkResponse,
+  loadSpec,
   rulesetRejection,
   startGitHubStandIn,
   type GitHubStandIn
@@ -101,6 +102,12 @@ describe('GitHub API stand-in', () => {
     gh.violations.length = 0;
     await raw('GET', '/repos/acme/shop/releases?perpage=10');
     expect(gh.violations[0]?.problem).toContain('query parameter perpage is not a parameter');
+  });
+
+  it('loads the 13 MB description once per process', () => {
+    const first = loadSpec();
+    expect(loadSpec()).toBe(first);
+    expect(first.operations.length).toBeGreaterThan(1000);
   });
 
   it('checks every operation against the description, including those it does not implement', () => {
