@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalExecutor, silentLogger } from '../packages/core/src/index.js';
 import { planRelease } from '../packages/release/src/index.js';
+import { runBundle } from '../test/support/harness.js';
 
 const COMMITS = 2000;
 const RUNS = 7;
@@ -110,6 +111,20 @@ function naive(dir: string): string {
   return `${maj}.${min}.${pat} (from ${last})`;
 }
 
+/** The shell version of `naive`, as people paste it into a `run:` step. */
+const NAIVE_BASH = `
+last=$(git describe --tags --abbrev=0)
+bump=0
+while IFS= read -r s; do
+  if [[ $s =~ ^[a-z]+(\\(.*\\))?\\!: ]]; then ((bump < 3)) && bump=3
+  elif [[ $s =~ ^feat(\\(.*\\))?: ]]; then ((bump < 2)) && bump=2
+  elif [[ $s =~ ^(fix|perf)(\\(.*\\))?: ]]; then ((bump < 1)) && bump=1
+  fi
+done < <(git log "$last..HEAD" --format=%s)
+IFS=. read -r maj min pat <<< "\${last#v}"
+case $bump in 3) echo "$((maj+1)).0.0";; 2) echo "$maj.$((min+1)).0";; 1) echo "$maj.$min.$((pat+1))";; *) echo "$maj.$min.$pat";; esac
+`;
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -163,6 +178,20 @@ for (const [label, extras] of scenarios) {
       );
       rows.push(
         `| first release: all ${count} commits parsed | tag-release engine | ${full.value.version} | – | ${full.ms.toFixed(1)} |`
+      );
+      // What a workflow step costs end to end: the bundle under the runner emulation (node start included),
+      // against the same hand-written logic as a bash `run:` step.
+      const step = await time(() =>
+        runBundle('tag-release', { inputs: { 'dry-run': true }, workspace: dir }).then(
+          (r) => r.outputs.version ?? '(none)'
+        )
+      );
+      const bash = await time(() =>
+        spawnSync('bash', ['-c', NAIVE_BASH], { cwd: dir, encoding: 'utf8' }).stdout.trim()
+      );
+      rows.push(
+        `| ${label} | tag-release bundle as a step (dry-run, node start included) | ${step.value} | ${ok(step.value)} | ${step.ms.toFixed(1)} |`,
+        `| ${label} | the same hand-written logic as a bash \`run:\` step | ${bash.value} | ${ok(bash.value)} | ${bash.ms.toFixed(1)} |`
       );
     }
   } finally {
