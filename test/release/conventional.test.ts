@@ -76,7 +76,15 @@ describe('git argv (commands are data)', () => {
       '--quiet',
       'main^{commit}'
     ]);
-    expect(gitArgv.mergedTags('abc', 'v')).toEqual(['git', 'tag', '--list', 'v*', '--merged', 'abc']);
+    expect(gitArgv.mergedTags('abc', 'v')).toEqual([
+      'git',
+      'tag',
+      '--no-column',
+      '--list',
+      'v*',
+      '--merged',
+      'abc'
+    ]);
     expect(gitArgv.tagCommits('app-v')).toEqual([
       'git',
       'for-each-ref',
@@ -86,11 +94,19 @@ describe('git argv (commands are data)', () => {
     expect(gitArgv.log('abc', 'v1.0.0')).toEqual([
       'git',
       'log',
+      '--no-show-signature',
       '--format=\x1e%H\x1f%B',
       'v1.0.0..abc',
       '--'
     ]);
-    expect(gitArgv.log('abc')).toEqual(['git', 'log', '--format=\x1e%H\x1f%B', 'abc', '--']);
+    expect(gitArgv.log('abc')).toEqual([
+      'git',
+      'log',
+      '--no-show-signature',
+      '--format=\x1e%H\x1f%B',
+      'abc',
+      '--'
+    ]);
   });
 
   it('parses the log records, multi-line bodies included', () => {

@@ -15,6 +15,7 @@ export const gitArgv = {
   mergedTags: (target: string, prefix: string): string[] => [
     'git',
     'tag',
+    '--no-column',
     '--list',
     `${prefix}*`,
     '--merged',
@@ -31,6 +32,8 @@ export const gitArgv = {
   log: (target: string, from?: string): string[] => [
     'git',
     'log',
+    // a user's log.showSignature would interleave gpg output with the messages
+    '--no-show-signature',
     `--format=${RS}%H${US}%B`,
     from ? `${from}..${target}` : target,
     '--'
