@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, verifySignature } from '../../packages/events/src/webhook.js';
-import { integration } from '../support/infra.js';
+import { join } from 'node:path';
+import { infra, integration } from '../support/infra.js';
 import {
   createDb,
   historyRows,
@@ -100,10 +101,26 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     expect((await historyRows(db.name)).length).toBe(3);
   });
 
+  it('connects over a Unix socket (host= in the query), backup included', async () => {
+    const p = infra().postgres;
+    const url = `postgresql://${p.user}:${encodeURIComponent(p.password)}@/${db.name}?host=${p.socketDir}&port=${p.port}`;
+    const path = join(dir, 'socket.dump');
+    const r = await migrate(url, dir, { backup: { path, binDir: p.bin } });
+    expect(r.error).toBeUndefined();
+    expect(r.database?.display).toBe(`postgres://postgres:***@[${p.socketDir}]/${db.name}`);
+    expect(r.applied.map((a) => a.version)).toEqual(['1', '2', '3']);
+    expect(r.backup!.bytes).toBeGreaterThan(0);
+  });
+
   it('stops at target, then status reports applied and pending', async () => {
     const r = await migrate(db.url, dir, { target: '2' });
     expect(r.applied.map((a) => a.version)).toEqual(['1', '2']);
     expect(r.pending).toEqual(['3']);
+    const back = await migrate(db.url, dir, { target: '1' });
+    expect(back.applied).toEqual([]);
+    expect(back.warnings).toEqual([
+      'target 1 is below the current version 2: apply never goes back; use mode: down'
+    ]);
     const s = await migrate(db.url, dir, { mode: 'status' });
     expect(s.error).toBeUndefined();
     expect(s.status.map((x) => [x.version, x.state])).toEqual([

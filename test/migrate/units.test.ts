@@ -168,6 +168,24 @@ describe('database URL, argv and the command input', () => {
     );
   });
 
+  it('accepts a Unix socket directory as ?host=', () => {
+    const t = parseDatabaseUrl('postgresql://app@/shop?host=/var/run/postgresql');
+    expect(t).toMatchObject({
+      host: '/var/run/postgresql',
+      port: 5432,
+      user: 'app',
+      database: 'shop',
+      password: ''
+    });
+    expect(t.display).toBe('postgres://app@[/var/run/postgresql]/shop');
+    expect(libpqEnv(t)).toEqual({
+      PGHOST: '/var/run/postgresql',
+      PGPORT: '5432',
+      PGUSER: 'app',
+      PGDATABASE: 'shop'
+    });
+  });
+
   it.each([
     ['not a url p@ss', /Input 'database-url': is not a URL/],
     ['mysql://u:secretpw@h/db', /Input 'database-url': has scheme "mysql:"/]

@@ -301,6 +301,15 @@ async function runMode(
       const files = selectPending(state, options.target);
       if (!files.length) {
         logger.info(`Nothing to apply: current version ${state.currentVersion || '(none)'}`);
+        if (
+          options.target &&
+          state.currentVersion &&
+          compareVersions(options.target, state.currentVersion) < 0
+        ) {
+          warn(
+            `target ${options.target} is below the current version ${state.currentVersion}: apply never goes back; use mode: down`
+          );
+        }
         return;
       }
       if (options.backup) result.backup = await takeBackup(options.database!, options.backup, deps, logger);

@@ -22,7 +22,9 @@ export interface DatabaseTarget {
 export function parseDatabaseUrl(url: string, input = 'database-url'): DatabaseTarget {
   let u: URL;
   try {
-    u = new URL(url);
+    // `postgresql://user@/db?host=/socket/dir` (libpq's form for a Unix socket) has an empty host,
+    // which WHATWG URL refuses after userinfo; the host= parameter supplies it anyway.
+    u = new URL(/[?&]host=/.test(url) ? url.replace(/@\//, '@localhost/') : url);
   } catch {
     // Never echo the value: it may be a URL with a password that merely failed to parse.
     throw new InputError(
@@ -47,7 +49,8 @@ export function parseDatabaseUrl(url: string, input = 'database-url'): DatabaseT
   };
   const socketHost = u.searchParams.get('host');
   const host = socketHost || decode(u.hostname).replace(/^\[|\]$/g, '') || 'localhost';
-  const port = u.port ? Number(u.port) : 5432;
+  const portParam = u.searchParams.get('port');
+  const port = u.port ? Number(u.port) : portParam && /^\d+$/.test(portParam) ? Number(portParam) : 5432;
   const user = decode(u.username) || process.env.PGUSER || 'postgres';
   const password = decode(u.password);
   const database = decode(u.pathname.replace(/^\//, '')) || user;
