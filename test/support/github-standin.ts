@@ -211,8 +211,8 @@ export function loadSpec(): Spec {
       );
       const names: string[] = [];
       const pattern = template
-        .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-        .replace(/\\?\{([^}]+)\\?\}/g, (_m, name) => {
+        .replace(/[.*+?^$()|[\]\\]/g, '\\$&') // braces are left alone: they mark the parameters
+        .replace(/\{([^}]+)\}/g, (_m, name) => {
           names.push(name as string);
           const multi = parameters.find((p) => p.name === name && p.in === 'path') as
             (OpenApiParameter & { 'x-multi-segment'?: boolean }) | undefined;
