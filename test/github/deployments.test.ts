@@ -98,4 +98,22 @@ describe('GitHub deployment records', () => {
     expect((err as GitHubError).hint).toContain('permissions: deployments: write');
     expect((err as GitHubError).state).toBe('the deploy itself is not affected by this record');
   });
+
+  it('maps a refusal while retiring superseded deployments too', async () => {
+    const logger = captureLogger();
+    const first = await startDeployment(request(), target('retire', 'e'.repeat(40)), logger);
+    await first.finish('success');
+    gh.fail({
+      route: 'GET /repos/{owner}/{repo}/deployments',
+      when: (q) => q.path.startsWith('/repos/acme/retire/'),
+      status: 403,
+      body: { message: 'Resource not accessible by integration', status: '403' },
+      times: 1
+    });
+    const second = await startDeployment(request(), target('retire', 'f'.repeat(40)), logger);
+    const err = await second.finish('success').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubError);
+    expect((err as GitHubError).message).toContain('GET /repos/{owner}/{repo}/deployments');
+    expect((err as GitHubError).hint).toContain('deployments: write');
+  });
 });

@@ -108,29 +108,26 @@ export async function deactivateSuperseded(
   logger: Logger
 ): Promise<number> {
   const { owner, repo } = target;
-  const list = (
-    await request('GET /repos/{owner}/{repo}/deployments', {
-      owner,
-      repo,
-      environment: target.environment,
-      per_page: 30
-    })
-  ).data as { id: number }[];
+  const call = async (route: string, params: Record<string, unknown>) => {
+    try {
+      return (await request(route, { owner, repo, ...params })).data;
+    } catch (err) {
+      throw asGitHubError(err, route);
+    }
+  };
+  const list = (await call('GET /repos/{owner}/{repo}/deployments', {
+    environment: target.environment,
+    per_page: 30
+  })) as { id: number }[];
   let n = 0;
   for (const d of list) {
     if (d.id === keepId) continue;
-    const statuses = (
-      await request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-        owner,
-        repo,
-        deployment_id: d.id,
-        per_page: 1
-      })
-    ).data as { state: string }[];
+    const statuses = (await call('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+      deployment_id: d.id,
+      per_page: 1
+    })) as { state: string }[];
     if (statuses[0]?.state === 'success') {
-      await request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-        owner,
-        repo,
+      await call('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
         deployment_id: d.id,
         state: 'inactive',
         description: `superseded by deployment ${keepId}`
