@@ -13,13 +13,20 @@
  *   npx tsx bench/publish-registry.ts
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { silentLogger } from '../packages/core/src/logger.js';
-import { RegistryClient } from '../packages/registry/src/client.js';
+import {
+  DOCKER_LIST,
+  DOCKER_MANIFEST,
+  RegistryClient,
+  type Manifest
+} from '../packages/registry/src/client.js';
 import { copyImage } from '../packages/registry/src/copy.js';
 import { parseReference } from '../packages/registry/src/reference.js';
 
@@ -121,6 +128,66 @@ interface Sample {
   kept: boolean;
 }
 
+/** Add a linux/arm64 image (one real gzipped tar layer of 1 MiB) beside the built one and list both. */
+async function pushMultiPlatform(c: RegistryClient, repo: string, amd64: Manifest): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'build-bench-arm-'));
+  writeFileSync(join(dir, 'data'), randomBytes(MiB));
+  await run(['tar', '-czf', join(dir, 'layer.tgz'), '-C', dir, 'data']);
+  const layer = readFileSync(join(dir, 'layer.tgz'));
+  const diffId = `sha256:${createHash('sha256').update(gunzipSync(layer)).digest('hex')}`;
+  rmSync(dir, { recursive: true, force: true });
+  const layerDigest = await c.pushBlob(repo, layer);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'arm64',
+      variant: 'v8',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [diffId] }
+    })
+  );
+  const configDigest = await c.pushBlob(repo, config);
+  const arm = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: DOCKER_MANIFEST,
+      config: {
+        mediaType: 'application/vnd.docker.container.image.v1+json',
+        digest: configDigest,
+        size: config.length
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+          digest: layerDigest,
+          size: layer.length
+        }
+      ]
+    })
+  );
+  const armDigest = await c.putManifest(repo, 'arm64', DOCKER_MANIFEST, arm);
+  const list = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: DOCKER_LIST,
+      manifests: [
+        {
+          mediaType: amd64.mediaType,
+          digest: amd64.digest,
+          size: amd64.body.length,
+          platform: { os: 'linux', architecture: 'amd64' }
+        },
+        {
+          mediaType: DOCKER_MANIFEST,
+          digest: armDigest,
+          size: arm.length,
+          platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }
+        }
+      ]
+    })
+  );
+  return c.putManifest(repo, 'multi', DOCKER_LIST, list);
+}
+
 async function main() {
   const dockerConfig = mkdtempSync(join(tmpdir(), 'build-bench-docker-'));
   const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
@@ -148,35 +215,43 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       const id = `${stamp}-${round}`;
       // The image: base + 4 × 5 MiB of random data, pushed once to registry 1 and removed locally.
-      const local = `build-bench-${id}:v1`;
-      locals.push(local);
-      const ctx = mkdtempSync(join(tmpdir(), 'build-bench-ctx-'));
-      writeFileSync(
-        join(ctx, 'Dockerfile'),
-        [
-          `FROM ${infra.docker.baseImage}`,
-          ...[1, 2, 3, 4].map((i) => `RUN head -c ${5 * MiB} /dev/urandom > /layer${i}`),
-          ''
-        ].join('\n')
-      );
-      await run(['docker', 'build', '-q', '-t', local, ctx], { ...env, DOCKER_BUILDKIT: '0' });
-      rmSync(ctx, { recursive: true, force: true });
+      const buildAndPush = async (srcRepo: string) => {
+        const local = `build-bench-${id}:v1`;
+        locals.push(local);
+        const ctx = mkdtempSync(join(tmpdir(), 'build-bench-ctx-'));
+        writeFileSync(
+          join(ctx, 'Dockerfile'),
+          [
+            `FROM ${infra.docker.baseImage}`,
+            ...[1, 2, 3, 4].map((i) => `RUN head -c ${5 * MiB} /dev/urandom > /layer${i}`),
+            ''
+          ].join('\n')
+        );
+        await run(['docker', 'build', '-q', '-t', local, ctx], { ...env, DOCKER_BUILDKIT: '0' });
+        rmSync(ctx, { recursive: true, force: true });
+        const source = `${r1.host}/${srcRepo}:v1`;
+        await run(['docker', 'tag', local, source], env);
+        await run(['docker', 'push', source], env);
+        await run(['docker', 'image', 'rm', local, source], env);
+        return client(h1).getManifest(srcRepo, 'v1');
+      };
       const srcRepo = `build/bench-src-${id}`;
-      const source = `${r1.host}/${srcRepo}:v1`;
-      await run(['docker', 'tag', local, source], env);
-      await run(['docker', 'push', source], env);
-      await run(['docker', 'image', 'rm', local, source], env);
-      const manifest = await client(h1).getManifest(srcRepo, 'v1');
+      const manifest = await buildAndPush(srcRepo);
       imageBytes = [manifest.json.config!, ...manifest.json.layers!].reduce((x, y) => x + y.size, 0);
       layers = manifest.json.layers!.length;
       const from = `${h1}/${srcRepo}:v1`;
 
-      const measure = async (scenario: string, method: string, fn: () => Promise<string>) => {
+      const measure = async (
+        scenario: string,
+        method: string,
+        fn: () => Promise<string>,
+        expected = manifest.digest
+      ) => {
         await proxies.reset();
         const t = performance.now();
         const digest = await fn();
         const ms = performance.now() - t;
-        samples.push({ scenario, method, ms, ...(await proxies.counts()), kept: digest === manifest.digest });
+        samples.push({ scenario, method, ms, ...(await proxies.counts()), kept: digest === expected });
       };
       for (const [scenario, target] of [
         ['registry 1 → registry 2', h2],
@@ -224,6 +299,67 @@ async function main() {
         );
         return r.digest;
       });
+
+      // A multi-platform image: the built linux/amd64 image plus a linux/arm64 one, under a manifest list.
+      // A multi-platform list per method, each over a freshly built amd64 image (plus an arm64 one), so no
+      // tool's cache knows where its layers already are and each pays the full copy.
+      const scenario = 'multi-platform list (amd64 + arm64), registry 1 → registry 2';
+      const freshList = async (m: string) => {
+        const repo = `build/bench-src-multi-${m}-${id}`;
+        const index = await pushMultiPlatform(client(h1), repo, await buildAndPush(repo));
+        return { index, multi: `${h1}/${repo}:multi`, to: `${h2}/build/bench-multi-${m}-${id}:v1` };
+      };
+      {
+        const { index, multi, to } = await freshList('engine');
+        await measure(
+          scenario,
+          'publish-registry engine',
+          async () =>
+            (
+              await copyImage(
+                { ref: parseReference(multi), client: client(h1) },
+                [{ ref: parseReference(to), client: client(h2), tags: ['v1'] }],
+                { logger: silentLogger }
+              )
+            ).digest,
+          index
+        );
+      }
+      {
+        const { index, multi, to } = await freshList('docker');
+        await measure(
+          scenario,
+          'docker pull + tag + push',
+          async () => {
+            await run(['docker', 'pull', '-q', multi], env);
+            await run(['docker', 'tag', multi, to], env);
+            const out = await run(['docker', 'push', to], env);
+            await run(['docker', 'image', 'rm', multi, to], env);
+            return /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1] ?? '?';
+          },
+          index
+        );
+      }
+      for (const all of [false, true]) {
+        const { index, multi, to } = await freshList(all ? 'skopeo-all' : 'skopeo');
+        await measure(
+          scenario,
+          all ? 'skopeo copy --all' : 'skopeo copy',
+          async () => {
+            // prettier-ignore
+            await run([
+              'skopeo', 'copy', '--quiet', ...(all ? ['--all'] : []), '--src-tls-verify=false', '--dest-tls-verify=false',
+              '--src-creds', `${r1.username}:${r1.password}`, '--dest-creds', `${r2.username}:${r2.password}`,
+              `docker://${multi}`, `docker://${to}`
+            ]);
+            const raw = await run([
+              'skopeo', 'inspect', '--raw', '--tls-verify=false', '--creds', `${r2.username}:${r2.password}`, `docker://${to}`
+            ]); // prettier-ignore
+            return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+          },
+          index
+        );
+      }
     }
 
     const keys = [...new Set(samples.map((x) => `${x.scenario}\u0000${x.method}`))];
