@@ -445,7 +445,14 @@ class HostRun {
   /** Move traffic: the proxy's upstream and a graceful reload (slots), `current` and active.json. */
   async switchTo(active: ActiveRecord, release: ReleaseRecord, history: HistoryEntry[] = []): Promise<void> {
     const h = this.host;
-    const files: TarFile[] = [{ path: 'active.json', content: JSON.stringify(active) + '\n' }];
+    const record: ActiveRecord = {
+      ...active,
+      ...(this.spec.publicPort !== undefined ? { publicPort: this.spec.publicPort } : {}),
+      slotPorts: this.spec.slotPorts,
+      proxyBind: this.spec.proxyBind,
+      portVar: this.spec.portVar
+    };
+    const files: TarFile[] = [{ path: 'active.json', content: JSON.stringify(record) + '\n' }];
     const proxy = proxyFiles(h.layout.proxy);
     if (active.slot && active.port !== undefined) {
       files.push(
@@ -734,7 +741,7 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
   } catch (err) {
     const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
     const what = error.message;
-    logger.error(`deploy of ${releaseId} failed: ${what.split('\n')[0]}`);
+    logger.warning(`deploy of ${releaseId} failed: ${what.split('\n')[0]}; cleaning up`);
     const serving: string[] = [];
     let restoredAll = true;
     let anySwitched = false;
@@ -927,7 +934,20 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
       const target = targets[i]!;
       // The strategy the app runs with now decides how to switch (slots and proxy, or recreate).
       const strategy = r.before?.active.strategy ?? target.strategy;
-      const run = new HostRun(r.host, spec, strategy, rec, deps, 'rollback');
+      // Inputs left empty take what the host recorded at the last switch: host, app and environment suffice.
+      const a = r.before?.active;
+      const hostSpec: RollbackSpec = {
+        ...spec,
+        ...(spec.publicPort === undefined && a?.publicPort !== undefined
+          ? {
+              publicPort: a.publicPort,
+              slotPorts: a.slotPorts ?? spec.slotPorts,
+              proxyBind: a.proxyBind ?? spec.proxyBind
+            }
+          : {}),
+        ...(a?.portVar && spec.portVar === 'PORT' ? { portVar: a.portVar } : {})
+      };
+      const run = new HostRun(r.host, hostSpec, strategy, rec, deps, 'rollback');
       Object.assign(run, { tool: r.tool, lock: r.lock, state: r.state, before: r.before, release: target });
       runs[i] = run;
       await run.history('rollback.started', { from: r.before?.active.release ?? null, reason: spec.reason });

@@ -8,3 +8,5 @@ export { Deadline, Host, parseContainerStates, parseState } from './host.js';
 export { acquireLock, describeHolder, staleReason } from './lock.js';
 export { deploy, rollback, chooseTarget } from './engine.js';
 export { tarball, type TarFile } from './tar.js';
+export * from './inputs.js';
+export { deploySummary, rollbackSummary } from './summary.js';

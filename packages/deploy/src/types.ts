@@ -37,6 +37,11 @@ export interface ActiveRecord {
   slot?: Slot;
   port?: number;
   since: string;
+  /** How the app is reached, so a rollback with only host, app and environment can switch the same way. */
+  publicPort?: number;
+  slotPorts?: [number, number];
+  proxyBind?: string;
+  portVar?: string;
 }
 
 export interface HostState {

@@ -1,0 +1,51 @@
+import { runEntry } from '../common/entry.js';
+import { headerValues } from '../../packages/health/src/index.js';
+import { deliverEvent } from '../../packages/events/src/webhook.js';
+import {
+  deploy,
+  deploySummary,
+  envValues,
+  readDeployInputs,
+  resolveImage,
+  sshConnector
+} from '../../packages/deploy/src/index.js';
+
+await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
+  // Masked before anything is parsed, so not even an input error can show one.
+  for (const name of ['ssh-key', 'password', 'webhook-secret', 'token']) secret(inputs.raw(name));
+  for (const name of ['health-headers', 'health-prometheus-headers'])
+    for (const value of headerValues(inputs.raw(name))) secret(value);
+  const { spec, connection, imageCheck, webhook } = readDeployInputs(
+    inputs,
+    { workspace: process.env.GITHUB_WORKSPACE || process.cwd() },
+    context
+  );
+  for (const value of envValues(spec.envText)) secret(value);
+
+  if (imageCheck === 'registry')
+    for (const ref of new Set(Object.values(spec.images))) {
+      const digest = await resolveImage(ref, spec.registry);
+      logger.info(`image ${ref}: found in its registry${digest ? ` (${digest})` : ''}`);
+    }
+  else logger.info(`image-check: ${imageCheck}: images are resolved by the pull on the host`);
+
+  // GitHub Deployments hook: a later step records deployment statuses here when `token` is given.
+  const outcome = await deploy(spec, {
+    logger,
+    context,
+    connect: sshConnector(connection, logger),
+    onEvent: webhook
+      ? (event) => deliverEvent(event, { ...webhook, logger }).then(() => undefined)
+      : undefined
+  });
+
+  output('release-id', outcome.releaseId);
+  output('previous-release-id', outcome.previousReleaseId ?? '');
+  output('url', outcome.url ?? '');
+  output('digests', outcome.digests);
+  output('rolled-back', String(outcome.rolledBack));
+  output('duration-ms', String(outcome.durationMs));
+  await summary(deploySummary(outcome, spec));
+  if (outcome.error) throw outcome.error;
+  logger.info(`release ${outcome.releaseId} (${spec.version}) serves ${spec.app}/${spec.environment}`);
+});

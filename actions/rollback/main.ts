@@ -1,0 +1,37 @@
+import { runEntry } from '../common/entry.js';
+import { headerValues } from '../../packages/health/src/index.js';
+import { deliverEvent } from '../../packages/events/src/webhook.js';
+import {
+  readRollbackInputs,
+  rollback,
+  rollbackSummary,
+  sshConnector
+} from '../../packages/deploy/src/index.js';
+
+await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
+  for (const name of ['ssh-key', 'webhook-secret', 'token']) secret(inputs.raw(name));
+  for (const name of ['health-headers', 'health-prometheus-headers'])
+    for (const value of headerValues(inputs.raw(name))) secret(value);
+  const { spec, connection, webhook } = readRollbackInputs(inputs);
+
+  const outcome = await rollback(spec, {
+    logger,
+    context,
+    connect: sshConnector(connection, logger),
+    onEvent: webhook
+      ? (event) => deliverEvent(event, { ...webhook, logger }).then(() => undefined)
+      : undefined
+  });
+
+  output('release-id', outcome.releaseId);
+  output('from-release-id', outcome.fromReleaseId ?? '');
+  output('rolled-back', String(outcome.rolledBack));
+  await summary(rollbackSummary(outcome, spec));
+  if (outcome.error) throw outcome.error;
+  if (outcome.dryRun)
+    for (const p of outcome.plan)
+      logger.info(
+        `dry run: ${p.host} would go from ${p.from ?? '(nothing)'} to ${p.to}: ${p.changes.join('; ')}`
+      );
+  else logger.info(`rolled back ${spec.app}/${spec.environment} to ${outcome.releaseId}`);
+});

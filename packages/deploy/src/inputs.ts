@@ -1,0 +1,318 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  InputError,
+  type Executor,
+  type InputReader,
+  type Logger,
+  type RunContext
+} from '../../core/src/index.js';
+import { parseComposeFile } from '../../compose/src/index.js';
+import { readGateInputs } from '../../health/src/index.js';
+import { SshExecutor } from '../../ssh/src/index.js';
+import { parseFingerprints } from '../../ssh/src/hostkeys.js';
+import { parseImagesInput } from './images.js';
+import { NAME } from './layout.js';
+import { checkEnvAgainstTemplate } from './validate.js';
+import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
+
+/**
+ * Inputs of deploy-compose and rollback into typed specs. Every problem is an InputError naming the input,
+ * raised before any connection is made. Takes the InputReader (runner or CLI), never @actions/*.
+ */
+export interface ConnectionSpec {
+  port: number;
+  user: string;
+  privateKey: string;
+  knownHosts?: string;
+  hostFingerprints?: string[];
+  jumpHost?: string;
+}
+
+export function readConnection(inputs: InputReader): ConnectionSpec {
+  const privateKey = inputs.string('ssh-key', { required: true });
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
+    throw new InputError(
+      'ssh-key',
+      'is not a private key (no BEGIN … PRIVATE KEY line)',
+      'paste the whole key file, e.g. from a secret'
+    );
+  const knownHosts = inputs.optional('known-hosts');
+  const fingerprintText = inputs.optional('host-fingerprint');
+  const fingerprints = fingerprintText ? parseFingerprints(fingerprintText) : [];
+  for (const f of fingerprints)
+    if (!/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(f))
+      throw new InputError(
+        'host-fingerprint',
+        `"${f}" is not a SHA256 fingerprint`,
+        'use the `SHA256:…` value `ssh-keygen -lf <key.pub>` prints'
+      );
+  if (!knownHosts && fingerprints.length === 0)
+    throw new InputError(
+      'known-hosts',
+      'neither known-hosts nor host-fingerprint is given, and unknown host keys are always refused',
+      'put the output of `ssh-keyscan -p <port> <host>` (taken on a trusted machine) in known-hosts, or pin host-fingerprint'
+    );
+  const jumpHost = inputs.optional('jump-host');
+  if (jumpHost && !/^([\w.-]+@)?[\w.-]+(:\d+)?$/.test(jumpHost))
+    throw new InputError(
+      'jump-host',
+      `"${jumpHost}" is not [user@]host[:port]`,
+      'write e.g. deploy@bastion.example.com:22'
+    );
+  const spec: ConnectionSpec = {
+    port: inputs.integer('port', { fallback: 22, min: 1, max: 65535 }),
+    user: inputs.string('user', { fallback: 'root' }),
+    privateKey
+  };
+  if (!/^[a-z_][\w.-]*$/i.test(spec.user))
+    throw new InputError('user', `"${spec.user}" is not a user name`, 'give the SSH user');
+  if (knownHosts) spec.knownHosts = knownHosts;
+  if (fingerprints.length) spec.hostFingerprints = fingerprints;
+  if (jumpHost) spec.jumpHost = jumpHost;
+  return spec;
+}
+
+export function readHosts(inputs: InputReader): string[] {
+  const hosts = inputs.list('host');
+  if (hosts.length === 0)
+    throw new InputError('host', 'is required', 'give the host to deploy to, one per line');
+  for (const h of hosts)
+    if (!/^[\w.-]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/i.test(h))
+      throw new InputError(
+        'host',
+        `"${h}" is not a host name or address`,
+        'write host or host:port, one per line'
+      );
+  if (new Set(hosts).size !== hosts.length)
+    throw new InputError('host', 'lists a host twice', 'give each host once');
+  return hosts;
+}
+
+/** Open an SSH executor for a `host` line (`host` or `host:port`). */
+export function sshConnector(c: ConnectionSpec, logger: Logger): (host: string) => Promise<Executor> {
+  return (line) => {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(line);
+    const host = (m?.[1] ?? line).replace(/^\[|\]$/g, '');
+    return SshExecutor.connect({
+      host,
+      port: m?.[2] ? Number(m[2]) : c.port,
+      user: c.user,
+      privateKey: c.privateKey,
+      ...(c.knownHosts ? { knownHosts: c.knownHosts } : {}),
+      ...(c.hostFingerprints ? { hostFingerprints: c.hostFingerprints } : {}),
+      ...(c.jumpHost ? { jumpHost: c.jumpHost } : {}),
+      logger
+    });
+  };
+}
+
+function name(inputs: InputReader, input: string, fallback?: string): string {
+  const v = inputs.string(input, { required: fallback === undefined, fallback });
+  if (!NAME.test(v))
+    throw new InputError(
+      input,
+      `"${v}" is not a valid name`,
+      'use lowercase letters, digits, `-` and `_` (it names directories and compose projects)'
+    );
+  return v;
+}
+
+function port(inputs: InputReader, input: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535)
+    throw new InputError(input, `"${text}" is not a port`, 'give a number from 1 to 65535');
+  return n;
+}
+
+export function readTarget(inputs: InputReader): TargetSpec {
+  const publicText = inputs.optional('public-port');
+  const publicPort = publicText === undefined ? undefined : port(inputs, 'public-port', publicText);
+  const slotsText = inputs.list('slot-ports');
+  let slotPorts: [number, number] = publicPort ? [publicPort + 1, publicPort + 2] : [0, 0];
+  if (slotsText.length) {
+    if (slotsText.length !== 2)
+      throw new InputError('slot-ports', 'needs exactly two ports', 'write `blue,green`, e.g. `8081,8082`');
+    slotPorts = [port(inputs, 'slot-ports', slotsText[0]!), port(inputs, 'slot-ports', slotsText[1]!)];
+    if (slotPorts[0] === slotPorts[1])
+      throw new InputError('slot-ports', 'gives the same port twice', 'use two different ports');
+  }
+  if (publicPort !== undefined && slotPorts.includes(publicPort))
+    throw new InputError(
+      'slot-ports',
+      `includes public-port ${publicPort}`,
+      'the proxy owns public-port: pick other slot ports'
+    );
+  const portVar = inputs.string('port-variable', { fallback: 'PORT' });
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(portVar))
+    throw new InputError('port-variable', `"${portVar}" is not a variable name`, 'use e.g. PORT');
+  const stateDir = inputs.string('state-dir', { fallback: '/var/lib/deploy-actions' });
+  if (!stateDir.startsWith('/') || stateDir.split('/').includes('..'))
+    throw new InputError(
+      'state-dir',
+      `"${stateDir}" is not an absolute path`,
+      'give an absolute path on the host'
+    );
+  const gate = readGateInputs(inputs, { prefix: 'health-' });
+  const first = gate?.urls[0]?.url;
+  const spec: TargetSpec = {
+    app: name(inputs, 'app'),
+    environment: name(inputs, 'environment', 'production'),
+    hosts: readHosts(inputs),
+    stateDir: stateDir.replace(/\/+$/, '') || '/',
+    slotPorts,
+    proxyBind: inputs.string('proxy-bind', { fallback: '0.0.0.0' }),
+    portVar,
+    lockTimeoutMs: inputs.duration('lock-timeout', { fallback: '5m' }),
+    lockStaleMs: inputs.duration('lock-stale-after', { fallback: '2m', positive: true }),
+    lockPollMs: 1000,
+    breakLock: inputs.boolean('break-lock', false),
+    timeoutMs: inputs.duration('timeout', { fallback: '15m', positive: true }),
+    drainMs: inputs.duration('drain-timeout', { fallback: '5s' }),
+    startTimeoutMs: inputs.duration('start-timeout', { fallback: '60s', positive: true })
+  };
+  if (publicPort !== undefined) spec.publicPort = publicPort;
+  if (gate) spec.gate = gate;
+  if (first) {
+    const u = new URL(first);
+    spec.slotCheckPath = u.pathname + u.search;
+  }
+  return spec;
+}
+
+export interface FileReader {
+  /** Workspace the paths are relative to. */
+  workspace: string;
+}
+
+function readPath(
+  inputs: InputReader,
+  input: string,
+  files: FileReader,
+  required: boolean,
+  fallback?: string
+): string | undefined {
+  const p = inputs.optional(input) ?? fallback;
+  if (!p) {
+    if (required) throw new InputError(input, 'is required', `give the path of the file`);
+    return undefined;
+  }
+  const full = isAbsolute(p) ? p : resolve(files.workspace, p);
+  if (!existsSync(full))
+    throw new InputError(
+      input,
+      `${p} does not exist (looked in ${files.workspace})`,
+      'check the path (actions/checkout first?)'
+    );
+  return readFileSync(full, 'utf8');
+}
+
+export interface DeployInputs {
+  spec: DeploySpec;
+  connection: ConnectionSpec;
+  imageCheck: 'registry' | 'pull' | 'none';
+  webhook?: { url: string; secret?: string };
+  token?: string;
+}
+
+export function readDeployInputs(
+  inputs: InputReader,
+  files: FileReader,
+  context: Pick<RunContext, 'sha'>
+): DeployInputs {
+  const connection = readConnection(inputs);
+  const target = readTarget(inputs);
+  const strategy = inputs.choice<Strategy>('strategy', ['recreate', 'rolling', 'blue-green'], 'recreate');
+  const composeText = readPath(inputs, 'compose-file', files, true, 'compose.yml')!;
+  const info = parseComposeFile(composeText);
+  const envText = readPath(inputs, 'env-file', files, false) ?? '';
+  const template = readPath(inputs, 'env-template', files, false);
+  if (template !== undefined) checkEnvAgainstTemplate(envText, template);
+  const images = parseImagesInput(inputs.keyValues('images'), info.services);
+  for (const s of info.services)
+    if (!images[s] && !info.images[s])
+      throw new InputError(
+        'images',
+        `service "${s}" has no image (only \`build:\`): nothing to pull on the host`,
+        `add \`${s}=<registry>/<repo>@sha256:…\``
+      );
+  if (strategy !== 'recreate') {
+    if (target.publicPort === undefined)
+      throw new InputError(
+        'public-port',
+        `is required with strategy ${strategy}`,
+        'give the port users reach; the proxy listens on it'
+      );
+    if (info.containerNames.length)
+      throw new InputError(
+        'compose-file',
+        `service ${info.containerNames.join(', ')} sets container_name, but ${strategy} runs two releases side by side`,
+        'remove container_name (compose names containers per project)'
+      );
+    if (info.publishing.length)
+      throw new InputError(
+        'compose-file',
+        `service ${info.publishing.join(', ')} publishes fixed host ports (ports:), which two releases side by side cannot share`,
+        `listen on \${${target.portVar}} instead and let the proxy own public-port`
+      );
+  }
+  const registryHost = inputs.optional('registry');
+  const username = inputs.optional('username');
+  const password = inputs.optional('password');
+  let registry: RegistryLogin | undefined;
+  if (registryHost || username || password) {
+    if (!registryHost || !username || !password)
+      throw new InputError(
+        !registryHost ? 'registry' : !username ? 'username' : 'password',
+        'is missing: registry, username and password go together',
+        'give all three, or none'
+      );
+    registry = { registry: registryHost, username, password };
+  }
+  const firstTag = Object.values(images)[0]?.match(/:([\w][\w.-]*)$/)?.[1];
+  const spec: DeploySpec = {
+    ...target,
+    timeoutMs: inputs.duration('timeout', { fallback: '15m', positive: true }),
+    version:
+      inputs.optional('version') ?? (context.sha ? context.sha.slice(0, 7) : (firstTag ?? 'unversioned')),
+    strategy,
+    composeText,
+    envText,
+    images,
+    keepReleases: inputs.integer('keep-releases', { fallback: 5, min: 1, max: 100 }),
+    autoRollback: inputs.boolean('auto-rollback', true),
+    ...(registry ? { registry } : {})
+  };
+  const url = inputs.optional('webhook-url');
+  const secret = inputs.optional('webhook-secret');
+  const token = inputs.optional('token');
+  return {
+    spec,
+    connection,
+    imageCheck: inputs.choice('image-check', ['registry', 'pull', 'none'] as const, 'registry'),
+    ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {}),
+    ...(token ? { token } : {})
+  };
+}
+
+export interface RollbackInputs {
+  spec: RollbackSpec;
+  connection: ConnectionSpec;
+  webhook?: { url: string; secret?: string };
+}
+
+export function readRollbackInputs(inputs: InputReader): RollbackInputs {
+  const connection = readConnection(inputs);
+  const target = readTarget(inputs);
+  const to = inputs.optional('to');
+  const spec: RollbackSpec = {
+    ...target,
+    timeoutMs: inputs.duration('timeout', { fallback: '10m', positive: true }),
+    dryRun: inputs.boolean('dry-run', false),
+    reason: inputs.string('reason', { fallback: 'manual rollback' }),
+    ...(to ? { to } : {})
+  };
+  const url = inputs.optional('webhook-url');
+  const secret = inputs.optional('webhook-secret');
+  return { spec, connection, ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {}) };
+}

@@ -1,0 +1,68 @@
+import { codeBlock, formatMs, table } from '../../core/src/index.js';
+import { eventsTable, timelineMermaid } from '../../events/src/index.js';
+import type { DeployOutcome, DeploySpec, RollbackOutcome, RollbackSpec } from './types.js';
+
+/** The job summary of a deploy: what was shipped where, how it ended, and a timeline of what happened. */
+export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
+  const status = o.ok ? '✅ deployed' : o.rolledBack ? '↩️ failed and rolled back' : '❌ failed';
+  const parts = [
+    `## deploy-compose: ${spec.app}/${spec.environment} ${spec.version} ${status}\n`,
+    table(
+      ['', ''],
+      [
+        ['release', o.releaseId],
+        ['previous release', o.previousReleaseId ?? '(none)'],
+        ['strategy', spec.strategy],
+        ['hosts', spec.hosts.join(', ')],
+        ['duration', formatMs(o.durationMs)],
+        ['url', o.url ?? '']
+      ]
+    ),
+    table(
+      ['service', 'image pinned in the release'],
+      Object.entries(o.digests).map(([s, d]) => [s, d])
+    )
+  ];
+  if (o.error) parts.push('### What failed\n', codeBlock(o.error.describe()));
+  if (o.gate)
+    parts.push(
+      `### Health gate: ${o.gate.verdict}\n\n${o.gate.reason} (${o.gate.probes} probes, p95 ${o.gate.p95Ms} ms)\n`
+    );
+  if (o.events.length)
+    parts.push(
+      '### Timeline\n',
+      timelineMermaid(o.events, `${spec.app} ${spec.environment}`),
+      eventsTable(o.events)
+    );
+  return parts.join('\n');
+}
+
+export function rollbackSummary(o: RollbackOutcome, spec: RollbackSpec): string {
+  const status = o.dryRun ? '🔍 dry run' : o.ok ? '✅ rolled back' : '❌ failed';
+  const parts = [`## rollback: ${spec.app}/${spec.environment} ${status}\n`];
+  for (const p of o.plan) {
+    parts.push(
+      `### ${p.host}: ${p.from ?? '(nothing)'} → ${p.to}\n`,
+      p.changes.map((c) => `- ${c}`).join('\n') + '\n',
+      table(
+        ['release', 'version', 'status', 'created', ''],
+        p.candidates.map((c) => [
+          c.id,
+          c.version,
+          c.status,
+          c.createdAt,
+          c.current ? 'serving' : c.id === p.to ? 'target' : ''
+        ])
+      )
+    );
+  }
+  if (o.error) parts.push('### What failed\n', codeBlock(o.error.describe()));
+  if (o.gate) parts.push(`### Health gate: ${o.gate.verdict}\n\n${o.gate.reason}\n`);
+  if (o.events.length)
+    parts.push(
+      '### Timeline\n',
+      timelineMermaid(o.events, `${spec.app} ${spec.environment}`),
+      eventsTable(o.events)
+    );
+  return parts.join('\n');
+}
