@@ -234,9 +234,20 @@ describe('sanitising and refusing invalid tags', () => {
     expect(() => names({ context: ctx('refs/heads/main'), tagRules: ['type=ref'] })).toThrow(
       /needs event=branch/
     );
-    expect(() => meta({ context: ctx('refs/heads/main'), images: ['ghcr.io/Acme/shop'] })).toThrow(
+    expect(() => meta({ context: ctx('refs/heads/main'), images: ['ghcr.io/acme/shop:1'] })).toThrow(
       /Input 'images'/
     );
+    expect(() => meta({ context: ctx('refs/heads/main'), images: ['ghcr.io/acme//shop'] })).toThrow(
+      /Input 'images'/
+    );
+  });
+});
+
+describe('image names', () => {
+  it('are lower-cased as metadata-action does, so an upper-case owner in github.repository works', () => {
+    expect(meta({ context: ctx('refs/heads/main'), images: ['ghcr.io/Acme/Shop'] }).tags).toEqual([
+      'ghcr.io/acme/shop:main'
+    ]);
   });
 });
 

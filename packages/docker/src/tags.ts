@@ -267,7 +267,10 @@ export function computeMeta(input: MetaInput): Meta {
   const c = input.context;
   const git = gitOf(c);
   const flavor: Flavor = { latest: 'auto', prefix: '', suffix: '', ...input.flavor };
-  for (const image of input.images) parseReference(image, { input: 'images', nameOnly: true });
+  // As metadata-action: image names are lower-cased, so `ghcr.io/${{ github.repository }}` works for an
+  // owner like "Acme"; anything still invalid after that is refused.
+  const images = input.images.map((i) => i.trim().toLowerCase());
+  for (const image of images) parseReference(image, { input: 'images', nameOnly: true });
 
   const rules = (input.tagRules.length > 0 ? input.tagRules : DEFAULT_RULES)
     .map(parseTagRule)
@@ -383,7 +386,7 @@ export function computeMeta(input: MetaInput): Meta {
   return {
     version,
     tagNames: names,
-    tags: input.images.flatMap((image) => names.map((n) => `${image}:${n}`)),
+    tags: images.flatMap((image) => names.map((n) => `${image}:${n}`)),
     labels
   };
 }
