@@ -45,6 +45,23 @@ describe('planPublish: inputs decided before anything is pushed', () => {
     expect(q.targets[0]!.tags).toEqual(['1.2.3', 'stable']);
   });
 
+  it('takes docker.io (or index.docker.io) as the registry, with library/ for official images', () => {
+    const p = planPublish(
+      opts({
+        registry: 'index.docker.io',
+        source: `docker.io/acme/app@${D}`,
+        targets: ['acme/app', 'nginx'],
+        tags: ['1']
+      })
+    );
+    expect(p.registry).toBe('docker.io');
+    expect(p.targets.map((t) => `${t.ref.registry}/${t.ref.repository}`)).toEqual([
+      'docker.io/acme/app',
+      'docker.io/library/nginx'
+    ]);
+    expect(p.credentials.get('docker.io')).toEqual({ username: 'deploy', password: 'pw-1' });
+  });
+
   it('treats a source without a registry host as a local image', () => {
     expect(planPublish(opts({ source: 'build-app:1' })).local).toBe(true);
     expect(inputError({ source: `build-app@${D}` }).message).toContain('has a digest but no registry host');

@@ -42,6 +42,8 @@ export interface PublishOptions {
 }
 
 export interface PublishPlan {
+  /** `registry`, normalised (index.docker.io → docker.io). */
+  registry: string;
   /** Neither source nor targets: log in (and out in the post step) only, as docker/login-action. */
   loginOnly: boolean;
   source: Reference;
@@ -78,15 +80,17 @@ const GHCR = 'ghcr.io';
 
 /** Validate every input and decide what goes where; throws InputError before anything changes. */
 export function planPublish(o: PublishOptions): PublishPlan {
-  const registry = o.registry.trim();
-  if (!registry) throw new InputError('registry', 'is empty', 'give the registry host, e.g. ghcr.io');
-  const regRef = parseReference(`${registry}/x`, { input: 'registry' });
-  if (!regRef.explicitRegistry || regRef.repository !== 'x')
+  const raw = o.registry.trim();
+  if (!raw) throw new InputError('registry', 'is empty', 'give the registry host, e.g. ghcr.io');
+  const regRef = parseReference(`${raw}/x/y`, { input: 'registry' });
+  if (!regRef.explicitRegistry || regRef.repository !== 'x/y')
     throw new InputError(
       'registry',
-      `"${registry}" is not a registry host[:port]`,
+      `"${raw}" is not a registry host[:port]`,
       'e.g. ghcr.io or 127.0.0.1:5000'
     );
+  // docker.io and index.docker.io are one registry; keys below use the normalised name.
+  const registry = regRef.registry;
 
   const loginOnly = o.source.trim() === '' && o.targets.length === 0;
   if (loginOnly) {
@@ -186,7 +190,7 @@ export function planPublish(o: PublishOptions): PublishPlan {
       credentialSource.set(host, `docker config.json (user ${fromConfig.username})`);
     } else credentialSource.set(host, 'anonymous');
   }
-  return { loginOnly, source, local, targets, credentials, credentialSource };
+  return { registry, loginOnly, source, local, targets, credentials, credentialSource };
 }
 
 /** Credentials from docker's config.json `auths` (base64 user:password); credential helpers are not run. */
@@ -246,17 +250,17 @@ export async function publish(
   // Every registry answers and takes the credentials before anything is pushed.
   const hosts = new Set([
     ...(plan.local ? [] : [plan.source.registry]),
-    ...(plan.loginOnly ? [o.registry] : []),
+    ...(plan.loginOnly ? [plan.registry] : []),
     ...plan.targets.map((t) => t.ref.registry)
   ]);
   for (const host of hosts) await clientFor(host).ping();
 
   const loggedIn: string[] = [];
-  const creds = plan.credentials.get(o.registry);
+  const creds = plan.credentials.get(plan.registry);
   if (o.dockerLogin && creds) {
     const r = await executor
       .run({
-        argv: loginArgv(o.registry, creds.username),
+        argv: loginArgv(plan.registry, creds.username),
         stdin: creds.password,
         env: o.env,
         check: false,
@@ -269,19 +273,19 @@ export async function publish(
       });
     if (!r) logger.warning('docker is not installed: skipped docker login (the API copy needs no daemon)');
     else if (r.exitCode !== 0)
-      throw new RegistryError(`docker login ${o.registry} failed: ${r.stderr.trim().split('\n').at(-1)}`, {
+      throw new RegistryError(`docker login ${plan.registry} failed: ${r.stderr.trim().split('\n').at(-1)}`, {
         state: 'nothing was pushed',
         hint: 'check username and password'
       });
     else {
-      loggedIn.push(o.registry);
-      deps.onLogin?.(o.registry);
-      logger.info(`docker login ${o.registry}: ok`);
+      loggedIn.push(plan.registry);
+      deps.onLogin?.(plan.registry);
+      logger.info(`docker login ${plan.registry}: ok`);
     }
   }
 
   if (plan.loginOnly) {
-    logger.info(`${o.registry}: credentials accepted; nothing to promote (no source and targets)`);
+    logger.info(`${plan.registry}: credentials accepted; nothing to promote (no source and targets)`);
     return {
       ...emptyCopy,
       loggedIn,
