@@ -55,6 +55,7 @@ export const COMPOSE = `services:
   web:
     image: ${IMAGE_REPO}:v1
     network_mode: host
+    stop_grace_period: 2s
     env_file: .env
     environment:
       PORT: \${PORT:-8080}

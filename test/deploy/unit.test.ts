@@ -82,7 +82,7 @@ describe('host commands are data', () => {
   it('renders an nginx config that owns the public port and an upstream per slot', () => {
     const files = proxyFiles('/s/shop/prod/proxy');
     const conf = nginxConf(files, '127.0.0.1', 8080);
-    expect(conf).toContain('listen 127.0.0.1:8080 reuseport;');
+    expect(conf).toContain('listen 127.0.0.1:8080;');
     expect(conf).toContain('include /s/shop/prod/proxy/upstream.conf;');
     expect(conf).toContain('pid /s/shop/prod/proxy/nginx.pid;');
     expect(upstreamConf(8082, 'r2', 'green')).toBe('# release r2, slot green\nserver 127.0.0.1:8082;\n');

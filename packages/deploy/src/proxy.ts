@@ -38,7 +38,7 @@ http {
     include ${files.upstream};
   }
   server {
-    listen ${bind.includes(':') ? `[${bind}]` : bind}:${publicPort} reuseport;
+    listen ${bind.includes(':') ? `[${bind}]` : bind}:${publicPort};
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
