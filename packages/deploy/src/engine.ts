@@ -512,13 +512,14 @@ class HostRun {
     const old = this.before?.active;
     const lines: HistoryEntry[] = [];
     if (old && this.candidate && old.project !== this.candidate.project && old.slot) {
-      // Drain: nginx's old workers finish the requests they hold while new ones go to the new slot.
+      // Drain: nginx's old workers finish the requests they hold while new ones go to the new slot. The stop
+      // then honours the services' own stop_grace_period.
       await new Promise((r) =>
         setTimeout(r, Math.min(this.spec.drainMs, Math.max(0, h.deadline.remaining() - 5000)))
       );
       const oldRelease = this.before?.record ?? ({ id: old.release } as ReleaseRecord);
       await h.run(
-        composeDownArgv(this.tool, this.project(oldRelease, old), { removeOrphans: true, timeoutS: 10 }),
+        composeDownArgv(this.tool, this.project(oldRelease, old), { removeOrphans: true }),
         `stop ${old.project}`,
         { check: false }
       );
