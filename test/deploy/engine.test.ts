@@ -1,4 +1,4 @@
-import { readFileSync, statSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { deploy, rollback } from '../../packages/deploy/src/index.js';
 import { integration } from '../support/infra.js';
@@ -80,5 +80,22 @@ integration('deploy and rollback over SSH (blue-green, real nginx)', () => {
     expect(history(dir, app).every((e) => e.actor === 'tester' && String(e.runUrl).includes('/runs/7'))).toBe(
       true
     );
+
+    // rolling on one host switches like blue-green; keep-releases 1 keeps it, the one it replaced (previous),
+    // and drops the rest with the images only they used.
+    const d3 = await deploy(
+      deploySpec(app, dir, port, {
+        strategy: 'rolling',
+        version: 'v3',
+        images: { web: `${IMAGE_REPO}:v3` },
+        keepReleases: 1
+      }),
+      deps()
+    );
+    expect(d3.error?.describe()).toBeUndefined();
+    expect(await version(port)).toBe('v3');
+    expect(readdirSync(join(root, 'releases')).sort()).toEqual([d1.releaseId, d3.releaseId].sort());
+    const pruned = history(dir, app).find((e) => e.event === 'releases.pruned');
+    expect(pruned).toMatchObject({ removed: [d2.releaseId], images: [d2.digests.web] });
   }, 240_000);
 });

@@ -126,6 +126,8 @@ class HostRun {
   before?: { record?: ReleaseRecord; active: ActiveRecord };
   candidate?: ActiveRecord;
   switched = false;
+  /** The release directory exists on the host. */
+  written = false;
   gate?: GateResult;
   private proxyUp = false;
   /** History lines that ride along with the next commit. */
@@ -233,6 +235,7 @@ class HostRun {
         this.entry('release.written', { configHash: release.configHash })
       ]
     );
+    this.written = true;
     const probe = this.project(release, {
       project: projectName(d.app, d.environment),
       port: d.publicPort ?? d.slotPorts[0]
@@ -779,10 +782,10 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
         }
         r.release.status = 'failed';
         r.release.reason = what.split('\n')[0];
-        await persist('record the failure', logger, () => r.writeRecord());
-        await persist('record the failure', logger, () =>
-          r.history('deploy.failed', { reason: what.split('\n')[0] })
-        );
+        const failed = r.entry('deploy.failed', { reason: what.split('\n')[0] });
+        // A release refused in preflight has no directory: only the history says it was tried.
+        if (r.written) await persist('record the failure', logger, () => r.writeRecord([failed]));
+        else await persist('record the failure', logger, () => r.host.appendHistory(failed));
       } catch (cleanupErr) {
         restoredAll = false;
         serving.push(`cleanup on ${r.host.name} failed: ${describeError(cleanupErr).split('\n')[0]}`);
@@ -986,7 +989,11 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
         const { serving: s } = await r.revert();
         serving.push(s);
         await persist('record the failure', deps.logger, () =>
-          r.history('rollback.failed', { reason: error.message.split('\n')[0] })
+          r.commit(
+            'record the failure',
+            [],
+            [r.entry('rollback.failed', { reason: error.message.split('\n')[0] })]
+          )
         );
       } catch (cleanupErr) {
         serving.push(`cleanup on ${r.host.name} failed: ${describeError(cleanupErr).split('\n')[0]}`);
