@@ -13,6 +13,8 @@ import {
 await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   // Masked before anything is parsed, so not even an input error can show one.
   for (const name of ['ssh-key', 'password', 'webhook-secret', 'token']) secret(inputs.raw(name));
+  // The runner masks a multi-line value reliably only line by line: a private key is masked per line too.
+  for (const line of inputs.raw('ssh-key').split(/\r?\n/)) if (line.trim().length >= 8) secret(line.trim());
   for (const name of ['health-headers', 'health-prometheus-headers'])
     for (const value of headerValues(inputs.raw(name))) secret(value);
   const { spec, connection, imageCheck, webhook } = readDeployInputs(
@@ -35,7 +37,8 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
     context,
     connect: sshConnector(connection, logger),
     onEvent: webhook
-      ? (event) => deliverEvent(event, { ...webhook, logger }).then(() => undefined)
+      ? (event) =>
+          deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)
       : undefined
   });
 

@@ -10,6 +10,8 @@ import {
 
 await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   for (const name of ['ssh-key', 'webhook-secret', 'token']) secret(inputs.raw(name));
+  // The runner masks a multi-line value reliably only line by line: a private key is masked per line too.
+  for (const line of inputs.raw('ssh-key').split(/\r?\n/)) if (line.trim().length >= 8) secret(line.trim());
   for (const name of ['health-headers', 'health-prometheus-headers'])
     for (const value of headerValues(inputs.raw(name))) secret(value);
   const { spec, connection, webhook } = readRollbackInputs(inputs);
@@ -19,7 +21,8 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
     context,
     connect: sshConnector(connection, logger),
     onEvent: webhook
-      ? (event) => deliverEvent(event, { ...webhook, logger }).then(() => undefined)
+      ? (event) =>
+          deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)
       : undefined
   });
 
