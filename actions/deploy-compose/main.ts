@@ -31,7 +31,9 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
     }
   else logger.info(`image-check: ${imageCheck}: images are resolved by the pull on the host`);
 
-  // GitHub Deployments hook: a later step records deployment statuses here when `token` is given.
+  // GitHub Deployments hook (`token`, declared, not used yet): subscribe to the same events as the webhook:
+  // deploy.started → create the deployment + `in_progress` with context.runUrl; deploy.completed → `success`
+  // with environment_url = outcome.url; deploy.failed → `failure`; rollback.executed → mark it `inactive`.
   const outcome = await deploy(spec, {
     logger,
     context,
