@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { CommandError, ConnectionError, InputError } from '../../packages/core/src/index.js';
 import { fingerprintOf, parseHostKeys, SshExecutor } from '../../packages/ssh/src/index.js';
 import { infra, integration } from '../support/infra.js';
@@ -37,9 +38,13 @@ integration('SshExecutor against the real sshd', () => {
       expect(cwd.stdout.trim()).toBe('/tmp');
       // Still the same master: commands went over the shared connection.
       expect(await ssh.masterPid()).toBe(pid);
+      // The key lives only in a private 0700 dir as a 0600 file, never in argv.
+      expect(statSync(ssh.privateDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(ssh.privateDir, 'id')).mode & 0o777).toBe(0o600);
     } finally {
       await ssh.close();
     }
+    expect(existsSync(ssh.privateDir)).toBe(false);
     expect(await ssh.masterPid().catch(() => undefined)).toBeUndefined();
   });
 

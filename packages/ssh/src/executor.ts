@@ -151,6 +151,11 @@ export class SshExecutor implements Executor {
     }
   }
 
+  /** The private temp dir holding the key (0600), known_hosts, config and the master socket; gone after close(). */
+  get privateDir(): string {
+    return this.dir;
+  }
+
   /** Start (or restart) the shared master connection. */
   async openMaster(): Promise<void> {
     const argv = sshMasterArgv(this.settings, this.dest);
