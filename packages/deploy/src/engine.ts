@@ -172,7 +172,7 @@ class HostRun {
   }
 
   /** Compose, docker, the app's directories and the lock. Nothing changes for the running release. */
-  async open(releaseHint?: string): Promise<void> {
+  async open(releaseHint?: string, lock = true): Promise<void> {
     const h = this.host;
     this.tool = await detectCompose(h.executor, this.logger);
     const docker = await h.run(dockerVersionArgv(), 'docker version', { check: false });
@@ -184,6 +184,11 @@ class HostRun {
           hint: 'check that dockerd runs and that the SSH user may use it (docker group or root)'
         }
       );
+    if (!lock) {
+      // A dry run only reads: no directories, no lock, so it answers even while a deploy runs.
+      await this.load();
+      return;
+    }
     await h.run(mkdirArgv(h.layout.releases, h.layout.proxy), 'create state-dir');
     const runner = this.deps.runner ?? { name: hostname(), pid: process.pid };
     this.lock = await acquireLock(h, {
@@ -202,7 +207,12 @@ class HostRun {
       },
       history: (e) => h.appendHistory(this.rec.entry(h.name, e.event, e))
     });
-    this.state = await h.readState();
+    await this.load();
+  }
+
+  /** What the host knows: releases, what serves and how. */
+  private async load(): Promise<void> {
+    this.state = await this.host.readState();
     if (this.state.active) {
       const record = this.state.releases.find((r) => r.id === this.state.active!.release);
       this.before = { active: this.state.active, ...(record ? { record } : {}) };
@@ -631,7 +641,8 @@ async function openHosts(
   strategy: (h: string) => Strategy,
   rec: Recorder,
   operation: 'deploy' | 'rollback',
-  hint?: string
+  hint?: string,
+  lock = true
 ): Promise<HostRun[]> {
   const runs: HostRun[] = [];
   try {
@@ -646,7 +657,7 @@ async function openHosts(
       );
       const run = new HostRun(host, spec, strategy(name), rec, deps, operation);
       runs.push(run);
-      await run.open(hint);
+      await run.open(hint, lock);
     }
     return runs;
   } catch (err) {
@@ -894,7 +905,7 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
   };
   let runs: HostRun[] = [];
   try {
-    runs = await openHosts(spec, deps, deadline, () => 'recreate', rec, 'rollback');
+    runs = await openHosts(spec, deps, deadline, () => 'recreate', rec, 'rollback', undefined, !spec.dryRun);
   } catch (err) {
     outcome.error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
     outcome.durationMs = Date.now() - started;
