@@ -7,10 +7,11 @@ import {
   envValues,
   readDeployInputs,
   resolveImage,
-  sshConnector
+  sshConnector,
+  type HeldLockRef
 } from '../../packages/deploy/src/index.js';
 
-await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
+await runEntry(async ({ inputs, logger, context, output, summary, secret, saveState }) => {
   // Masked before anything is parsed, so not even an input error can show one.
   for (const name of ['ssh-key', 'password', 'webhook-secret', 'token']) secret(inputs.raw(name));
   // The runner masks a multi-line value reliably only line by line: a private key is masked per line too.
@@ -34,10 +35,17 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   // GitHub Deployments hook (`token`, declared, not used yet): subscribe to the same events as the webhook:
   // deploy.started → create the deployment + `in_progress` with context.runUrl; deploy.completed → `success`
   // with environment_url = outcome.url; deploy.failed → `failure`; rollback.executed → mark it `inactive`.
+  const locks: Record<string, HeldLockRef> = {};
   const outcome = await deploy(spec, {
     logger,
     context,
     connect: sshConnector(connection, logger),
+    // Held locks are step state: the post step releases one this run could not (cancelled, killed).
+    onLock: (host, held) => {
+      if (held) locks[host] = held;
+      else delete locks[host];
+      saveState('locks', JSON.stringify(locks));
+    },
     onEvent: webhook
       ? (event) =>
           deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)

@@ -5,10 +5,11 @@ import {
   readRollbackInputs,
   rollback,
   rollbackSummary,
-  sshConnector
+  sshConnector,
+  type HeldLockRef
 } from '../../packages/deploy/src/index.js';
 
-await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
+await runEntry(async ({ inputs, logger, context, output, summary, secret, saveState }) => {
   for (const name of ['ssh-key', 'webhook-secret', 'token']) secret(inputs.raw(name));
   // The runner masks a multi-line value reliably only line by line: a private key is masked per line too.
   for (const line of inputs.raw('ssh-key').split(/\r?\n/)) if (line.trim().length >= 8) secret(line.trim());
@@ -16,10 +17,17 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
     for (const value of headerValues(inputs.raw(name))) secret(value);
   const { spec, connection, webhook } = readRollbackInputs(inputs);
 
+  const locks: Record<string, HeldLockRef> = {};
   const outcome = await rollback(spec, {
     logger,
     context,
     connect: sshConnector(connection, logger),
+    // Held locks are step state: the post step releases one this run could not (cancelled, killed).
+    onLock: (host, held) => {
+      if (held) locks[host] = held;
+      else delete locks[host];
+      saveState('locks', JSON.stringify(locks));
+    },
     onEvent: webhook
       ? (event) =>
           deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { verifySignature } from '../../packages/events/src/webhook.js';
@@ -206,6 +206,28 @@ integration('deploy-compose and rollback action bundles', () => {
       reason: 'v2 is slow'
     });
   }, 240_000);
+
+  it('a run killed mid-deploy: its post step releases the lock it held, and nothing else moves', async () => {
+    const before = await version(port);
+    // The sick image never answers on its slot, so the deploy is still waiting for it when the runner kills it.
+    const run = await runBundle('deploy-compose', {
+      inputs: {
+        ...deployInputs('sick'),
+        'health-url': `http://127.0.0.1:${port}/up`,
+        'health-expect-body': '',
+        'start-timeout': '2m'
+      },
+      workspace,
+      timeoutMs: 15_000
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.post?.exitCode).toBe(0);
+    expect(existsSync(join(dir, app, 'test', 'lock'))).toBe(false);
+    const last = history(dir, app).at(-1)!;
+    expect(last).toMatchObject({ event: 'lock.released' });
+    expect(String(last.reason)).toContain('released by its post step');
+    expect(await version(port)).toBe(before);
+  }, 60_000);
 });
 
 function pick<T extends Record<string, unknown>>(o: T, keys: string[]): Record<string, unknown> {

@@ -146,6 +146,17 @@ export function lockReleaseArgv(lockDir: string, token: string): string[] {
   ];
 }
 
+/** Release a lock whose token (on stdin) still matches; prints `released` when it did. */
+export function lockReleaseIfOursArgv(lockDir: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'token=$(cat) && grep -qF "$token" "$1/holder.json" 2>/dev/null && rm -rf -- "$1" && echo released; true',
+    'sh',
+    lockDir
+  ];
+}
+
 export function dockerVersionArgv(): string[] {
   return ['docker', 'version', '--format', '{{.Server.Version}}'];
 }

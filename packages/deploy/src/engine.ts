@@ -26,6 +26,8 @@ import {
 import { defaultGateSpec, runGate, type GateResult, type GateSpec } from '../../health/src/index.js';
 import {
   HISTORY_ADD,
+  appendFileArgv,
+  lockReleaseIfOursArgv,
   commitArgv,
   dockerImageDigestsArgv,
   dockerImageRemoveArgv,
@@ -52,6 +54,7 @@ import type {
   DeployOutcome,
   DeploySpec,
   EngineDeps,
+  HeldLockRef,
   HistoryEntry,
   HostState,
   ReleaseRecord,
@@ -206,6 +209,11 @@ class HostRun {
         ...(releaseHint ? { release: releaseHint } : {})
       },
       history: (e) => h.appendHistory(this.rec.entry(h.name, e.event, e))
+    });
+    this.deps.onLock?.(h.name, {
+      dir: h.layout.lock,
+      token: this.lock.holder.token,
+      ...(releaseHint ? { release: releaseHint } : {})
     });
     await this.load();
   }
@@ -608,7 +616,10 @@ class HostRun {
 
   async close(): Promise<void> {
     try {
-      if (this.lock) await persist('release the lock', this.logger, () => this.lock!.release(), 3);
+      if (this.lock) {
+        await persist('release the lock', this.logger, () => this.lock!.release(), 3);
+        this.deps.onLock?.(this.host.name, undefined);
+      }
     } catch (err) {
       this.logger.warning(
         `could not release the lock on ${this.host.name}: ${describeError(err)}; the next run will report it as stale`
@@ -845,6 +856,57 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
   outcome.url = d.gate?.urls[0]?.url;
   outcome.durationMs = Date.now() - started;
   return outcome;
+}
+
+/**
+ * For the action's `post:` step: release locks its main step took and never let go (the run was cancelled
+ * or killed), only when they are still held with the same token, and record it in the host history.
+ */
+export async function releaseLeftLocks(
+  locks: Record<string, HeldLockRef>,
+  deps: Pick<EngineDeps, 'logger' | 'context' | 'connect'>
+): Promise<string[]> {
+  const released: string[] = [];
+  for (const [host, held] of Object.entries(locks)) {
+    let executor: Executor | undefined;
+    try {
+      executor = await deps.connect(host);
+      const r = await executor.run({
+        argv: lockReleaseIfOursArgv(held.dir),
+        stdin: held.token,
+        check: false,
+        timeoutMs: 30_000,
+        step: 'release the left lock'
+      });
+      if (!r.stdout.includes('released')) continue;
+      released.push(host);
+      const entry = {
+        time: new Date().toISOString(),
+        event: 'lock.released',
+        host,
+        actor: deps.context.actor,
+        runUrl: deps.context.runUrl,
+        ...(held.release ? { release: held.release } : {}),
+        reason: 'the run ended without releasing its lock (cancelled or killed); released by its post step'
+      };
+      await executor.run({
+        argv: appendFileArgv(join(held.dir, '..', 'history.jsonl')),
+        stdin: JSON.stringify(entry) + '\n',
+        check: false,
+        timeoutMs: 30_000
+      });
+      deps.logger.warning(
+        `${host}: the deploy was interrupted while holding the lock${held.release ? ` (release ${held.release})` : ''}; the lock is released. Check what it left: docs/runbooks/failed-deploy.md`
+      );
+    } catch (err) {
+      deps.logger.warning(
+        `${host}: could not release the lock left by this run: ${describeError(err)}; see docs/runbooks/stale-lock.md`
+      );
+    } finally {
+      await executor?.close().catch(() => undefined);
+    }
+  }
+  return released;
 }
 
 /** Pick the release to go back to. Pure. */

@@ -6,7 +6,7 @@ export * from './images.js';
 export * from './validate.js';
 export { Deadline, Host, parseContainerStates, parseState } from './host.js';
 export { acquireLock, describeHolder, staleReason } from './lock.js';
-export { deploy, rollback, chooseTarget } from './engine.js';
+export { deploy, rollback, chooseTarget, releaseLeftLocks } from './engine.js';
 export { tarball, type TarFile } from './tar.js';
 export * from './inputs.js';
 export { deploySummary, rollbackSummary } from './summary.js';

@@ -63,6 +63,13 @@ export interface HistoryEntry {
   [field: string]: unknown;
 }
 
+/** Enough to release a lock later, from another process: where it is and the holder's token. */
+export interface HeldLockRef {
+  dir: string;
+  token: string;
+  release?: string;
+}
+
 export interface LockHolder {
   token: string;
   actor: string;
@@ -137,6 +144,11 @@ export interface EngineDeps {
   connect(host: string): Promise<Executor>;
   /** Events as they happen (webhook, summary). Errors are the callee's to handle. */
   onEvent?(event: DeployEvent): Promise<void> | void;
+  /**
+   * A host lock was taken (held) or let go (undefined). The action saves it as step state, so its `post:`
+   * step can release a lock a cancelled or killed run left behind.
+   */
+  onLock?(host: string, held: HeldLockRef | undefined): void;
   /** Runs the gate; default packages/health runGate. */
   runGate?(spec: GateSpec, executor: Executor): Promise<GateResult>;
   now?(): Date;
