@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { GATE_INPUT_NAMES } from '../../packages/health/src/index.js';
+import { REPO_ROOT } from '../support/paths.js';
 import {
   checkEnvAgainstTemplate,
   chooseTarget,
@@ -188,5 +191,15 @@ describe('inputs checked before the host is touched', () => {
       reference: d
     });
     expect(() => parseImageRef('ghcr.io/o/app@sha256:zz')).toThrow(/malformed digest/);
+  });
+});
+
+describe('action contracts embed the whole health gate', () => {
+  it.each(['deploy-compose', 'rollback'])('%s declares health-<every gate input>', (name) => {
+    const meta = parseYaml(readFileSync(join(REPO_ROOT, name, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+    };
+    const declared = Object.keys(meta.inputs).filter((k) => k.startsWith('health-'));
+    expect(declared.sort()).toEqual(GATE_INPUT_NAMES.map((n) => `health-${n}`).sort());
   });
 });
