@@ -221,4 +221,59 @@ integration('run-migrations engine: faults', () => {
       await holder.end();
     }
   });
+
+  it('refuses a database golang-migrate already migrated, until baseline adopts it', async () => {
+    await sql(db.name, 'CREATE TABLE users (id serial PRIMARY KEY, email text, name text)');
+    await sql(
+      db.name,
+      'CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)'
+    );
+    await sql(db.name, 'INSERT INTO schema_migrations VALUES (2, false)');
+    writeFiles(dir, { 'V3__orders.sql': 'CREATE TABLE orders (id int);' });
+
+    const r = await migrate(db.url, dir);
+    expect(r.error?.message).toBe(
+      'This database was already migrated by golang-migrate (schema_migrations: version 2, clean), but public.deploy_actions_migrations is empty: applying would run every file again'
+    );
+    expect(r.error?.hint).toContain('set baseline: 2 once');
+    expect(await historyRows(db.name)).toEqual([]);
+
+    const plan = await migrate(db.url, dir, { mode: 'plan', baseline: '2' });
+    expect(plan.baselined).toEqual(['1', '2']);
+    expect(plan.plan.map((p) => p.version)).toEqual(['3']);
+    expect(await historyRows(db.name)).toEqual([]);
+
+    const adopted = await migrate(db.url, dir, { baseline: '2' });
+    expect(adopted.error).toBeUndefined();
+    expect(adopted.applied.map((a) => a.version)).toEqual(['3']);
+    expect((await historyRows(db.name)).map((x) => `${x.version}:${x.kind}:${x.status}`)).toEqual([
+      '1:baseline:applied',
+      '2:baseline:applied',
+      '3:up:applied'
+    ]);
+  });
+
+  it('names a dirty golang-migrate version and a Flyway history', async () => {
+    await sql(
+      db.name,
+      'CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)'
+    );
+    await sql(db.name, 'INSERT INTO schema_migrations VALUES (7, true)');
+    const dirty = await migrate(db.url, dir, { mode: 'plan' });
+    expect(dirty.error?.message).toContain('(schema_migrations: version 7, DIRTY)');
+    expect(dirty.error?.hint).toContain('left version 7 half-applied');
+    await sql(db.name, 'DROP TABLE schema_migrations');
+    await sql(
+      db.name,
+      'CREATE TABLE flyway_schema_history (installed_rank int, version varchar(50), success boolean)'
+    );
+    await sql(
+      db.name,
+      "INSERT INTO flyway_schema_history VALUES (1, '1', true), (2, '1.10', true), (3, '1.9', true), (4, '2', false)"
+    );
+    const fw = await migrate(db.url, dir, { mode: 'plan' });
+    expect(fw.error?.message).toMatch(
+      /^This database was already migrated by Flyway \(flyway_schema_history: version 1\.10\)/
+    );
+  });
 });

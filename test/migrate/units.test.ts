@@ -404,6 +404,7 @@ describe('summary and evidence', () => {
       plan: [],
       status: [],
       repaired: [],
+      baselined: [],
       events: [],
       warnings: []
     };

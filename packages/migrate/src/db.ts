@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { ConnectionError, InputError, LockError, formatMs } from '../../core/src/errors.js';
+import { canonicalVersion, compareVersions } from './files.js';
 import { redact, type DatabaseTarget } from './url.js';
 
 /** PostgreSQL access: connections with errors a person can act on, the history table, the advisory lock. */
@@ -119,7 +120,7 @@ export function quoteIdent(name: string): string {
 }
 
 export type RowStatus = 'applied' | 'failed' | 'reverted' | 'repaired';
-export type RowKind = 'up' | 'down' | 'repair' | 'command';
+export type RowKind = 'up' | 'down' | 'repair' | 'command' | 'baseline';
 export type Execution = 'transaction' | 'no-transaction' | 'command' | 'none';
 
 export interface HistoryRow {
@@ -150,7 +151,7 @@ CREATE TABLE IF NOT EXISTS ${t.sql} (
   name text NOT NULL,
   script text NOT NULL,
   checksum text,
-  kind text NOT NULL CHECK (kind IN ('up', 'down', 'repair', 'command')),
+  kind text NOT NULL CHECK (kind IN ('up', 'down', 'repair', 'command', 'baseline')),
   execution text NOT NULL CHECK (execution IN ('transaction', 'no-transaction', 'command', 'none')),
   status text NOT NULL CHECK (status IN ('applied', 'failed', 'reverted', 'repaired')),
   duration_ms integer NOT NULL DEFAULT 0,
@@ -341,4 +342,59 @@ export async function acquireLock(
 
 export async function releaseLock(client: Client, key: string): Promise<void> {
   await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Another tool's bookkeeping
+
+export interface ForeignHistory {
+  tool: string;
+  table: string;
+  /** The highest version that tool recorded as applied. */
+  version: string;
+  /** golang-migrate's dirty flag. */
+  dirty?: boolean;
+}
+
+/**
+ * golang-migrate's `schema_migrations (version, dirty)`, Rails-style `schema_migrations (version)` and
+ * Flyway's `flyway_schema_history`, in the connection's search path. Found while our own history is
+ * empty, it means the schema exists already: applying every file again would fail half-way, or worse.
+ */
+export async function foreignHistory(client: Client): Promise<ForeignHistory | undefined> {
+  const r = await client.query<{ sm: string | null; fw: string | null; dirty: boolean }>(
+    `SELECT to_regclass('schema_migrations')::text AS sm, to_regclass('flyway_schema_history')::text AS fw,
+            EXISTS (SELECT 1 FROM information_schema.columns
+                     WHERE table_name = 'schema_migrations' AND column_name = 'dirty'
+                       AND table_schema = ANY (current_schemas(false))) AS dirty`
+  );
+  const row = r.rows[0]!;
+  if (row.sm) {
+    if (row.dirty) {
+      const v = await client.query<{ version: string; dirty: boolean }>(
+        'SELECT version::text AS version, dirty FROM schema_migrations LIMIT 1'
+      );
+      const x = v.rows[0];
+      if (x) return { tool: 'golang-migrate', table: row.sm, version: x.version, dirty: x.dirty };
+    } else {
+      const versions = await client.query<{ version: string }>(
+        'SELECT version::text AS version FROM schema_migrations'
+      );
+      const top = maxVersion(versions.rows.map((x) => x.version));
+      if (top) return { tool: 'schema_migrations (Rails or similar)', table: row.sm, version: top };
+    }
+  }
+  if (row.fw) {
+    const versions = await client.query<{ version: string | null }>(
+      'SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL'
+    );
+    const top = maxVersion(versions.rows.map((x) => x.version ?? ''));
+    if (top) return { tool: 'Flyway', table: row.fw, version: top };
+  }
+  return undefined;
+}
+
+function maxVersion(versions: string[]): string | undefined {
+  const ok = versions.filter((v) => /^\d+(?:[._]\d+)*$/.test(v)).map(canonicalVersion);
+  return ok.sort(compareVersions).pop();
 }

@@ -22,6 +22,7 @@ import {
   currentSchema,
   describeHolder,
   ensureHistoryTable,
+  foreignHistory,
   insertHistory,
   lockHolder,
   lockKey,
@@ -30,6 +31,7 @@ import {
   releaseLock,
   serverInfo,
   type Client,
+  type HistoryRow,
   type NewHistoryRow,
   type TableName
 } from './db.js';
@@ -78,6 +80,7 @@ function emptyResult(options: MigrateOptions): MigrateResult {
     plan: [],
     status: [],
     repaired: [],
+    baselined: [],
     events: [],
     warnings: []
   };
@@ -262,7 +265,11 @@ async function runMode(
   assertLock: () => void
 ): Promise<void> {
   const { logger } = deps;
-  const state = computeState(options.migrations, await readHistory(work, table));
+  let history = await readHistory(work, table);
+  if (!history.length && (options.mode === 'apply' || options.mode === 'plan')) {
+    history = await adopt(work, table, options, deps, result);
+  }
+  const state = computeState(options.migrations, history);
   for (const v of state.missingFiles) {
     warn(
       `version ${v.version} (${v.row?.script ?? v.name}) is applied but its file is not in ${options.dir ?? 'dir'}`
@@ -407,6 +414,63 @@ async function runMode(
       return;
     }
   }
+}
+
+/**
+ * An empty history on a database that is not new: with `baseline`, record the files up to it as applied
+ * (apply writes the rows; plan only shows them); without it, refuse when another tool's bookkeeping says
+ * the schema is already there, instead of running every file again.
+ */
+async function adopt(
+  work: Client,
+  table: TableName,
+  options: MigrateOptions,
+  deps: MigrateDeps,
+  result: MigrateResult
+): Promise<HistoryRow[]> {
+  const { logger } = deps;
+  if (!options.baseline) {
+    const other = await foreignHistory(work);
+    if (other) {
+      throw new MigrationError(
+        `This database was already migrated by ${other.tool} (${other.table}: version ${other.version}${
+          other.dirty === undefined ? '' : other.dirty ? ', DIRTY' : ', clean'
+        }), but ${table.display} is empty: applying would run every file again`,
+        {
+          state: 'nothing was changed by this run',
+          hint: other.dirty
+            ? `${other.tool} left version ${other.version} half-applied: finish or undo it by hand first, then set baseline: ${other.version} once`
+            : `check that the files up to ${other.version} are the ones that ran, then set baseline: ${other.version} once, to record them as applied without running them`
+        }
+      );
+    }
+    return [];
+  }
+  const base = historyBase(deps);
+  const files = options.migrations.filter((f) => compareVersions(f.version, options.baseline!) <= 0);
+  const rows: HistoryRow[] = [];
+  for (const f of files) {
+    const row: NewHistoryRow = {
+      ...base,
+      version: f.version,
+      name: f.name,
+      script: f.file,
+      checksum: f.checksum,
+      kind: 'baseline',
+      execution: 'none',
+      status: 'applied',
+      durationMs: 0,
+      error: null,
+      errorLine: null
+    };
+    if (options.mode === 'apply') await insertHistory(work, table, row);
+    rows.push({ ...row, id: rows.length + 1, appliedAt: new Date().toISOString() });
+    result.baselined.push(f.version);
+  }
+  logger.info(
+    `${options.mode === 'apply' ? 'Baseline recorded' : 'Baseline would record'}: ${files.length} file(s) up to ${options.baseline} as applied, not run`
+  );
+  return rows;
 }
 
 function historyBase(deps: MigrateDeps): Pick<NewHistoryRow, 'appliedBy' | 'runUrl'> {

@@ -56,6 +56,19 @@ export function readMigrateInputs(
       );
     }
   }
+  const baselineText = inputs.optional('baseline');
+  let baseline: string | undefined;
+  if (baselineText !== undefined) {
+    try {
+      baseline = canonicalVersion(baselineText.replace(/^[Vv]/, ''));
+    } catch {
+      throw new InputError(
+        'baseline',
+        `"${baselineText}" is not a version`,
+        'give the version the database is at, like 12'
+      );
+    }
+  }
   if (mode === 'down' && target === undefined) {
     throw new InputError(
       'target',
@@ -93,6 +106,7 @@ export function readMigrateInputs(
     migrations,
     dir,
     ...(target !== undefined ? { target } : {}),
+    ...(baseline !== undefined ? { baseline } : {}),
     ...(command.length
       ? {
           command,

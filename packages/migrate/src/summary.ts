@@ -80,6 +80,9 @@ export function migrationSummary(result: MigrateResult): string {
       )
     );
   }
+  if (result.baselined.length) {
+    out.push(`**Baseline**: recorded as applied without running: ${result.baselined.join(', ')}\n`);
+  }
   if (result.mode === 'plan') {
     out.push(result.plan.length ? `**Would apply ${result.plan.length}**\n` : 'Nothing to apply.\n');
     for (const p of result.plan) out.push(details(`${p.file} (${p.execution})`, codeBlock(p.sql, 'sql')));

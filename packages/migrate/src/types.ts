@@ -16,6 +16,11 @@ export interface MigrateOptions {
   dir?: string;
   /** apply: up to and including this version; down: back to this version (kept), '0' for all. */
   target?: string;
+  /**
+   * Adopt a database that another tool (or a person) already migrated: while the history table is empty,
+   * record every file up to this version as applied, without running it.
+   */
+  baseline?: string;
   /** Run the app's own migration tool instead of SQL files (argv, no shell). */
   command?: string[];
   commandTimeoutMs?: number;
@@ -113,6 +118,8 @@ export interface MigrateResult {
   plan: PlannedMigration[];
   status: StatusEntry[];
   repaired: { version: string; file: string; action: 'failure-cleared' | 'checksum-realigned' }[];
+  /** Versions recorded as applied by `baseline`, without running them. */
+  baselined: string[];
   failure?: MigrationFailure;
   backup?: { path: string; bytes: number; durationMs: number };
   command?: CommandRun;
