@@ -18,10 +18,18 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret, saveSt
   const { spec, connection, webhook } = readRollbackInputs(inputs);
 
   const locks: Record<string, HeldLockRef> = {};
+  const sshDirs: string[] = [];
   const outcome = await rollback(spec, {
     logger,
     context,
-    connect: sshConnector(connection, logger),
+    // Key and master socket under RUNNER_TEMP (emptied by the runner after the job, even if this is killed).
+    connect: sshConnector(connection, logger, {
+      tempRoot: process.env.RUNNER_TEMP,
+      onOpen: (dir) => {
+        sshDirs.push(dir);
+        saveState('ssh-dirs', JSON.stringify(sshDirs));
+      }
+    }),
     // Held locks are step state: the post step releases one this run could not (cancelled, killed).
     onLock: (host, held) => {
       if (held) locks[host] = held;

@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { verifySignature } from '../../packages/events/src/webhook.js';
@@ -209,6 +217,7 @@ integration('deploy-compose and rollback action bundles', () => {
 
   it('a run killed mid-deploy: its post step releases the lock it held, and nothing else moves', async () => {
     const before = await version(port);
+    const runnerTemp = mkdtempSync('/tmp/deploy-actions-test-deploy-rt-');
     // The sick image never answers on its slot, so the deploy is still waiting for it when the runner kills it.
     const run = await runBundle('deploy-compose', {
       inputs: {
@@ -218,6 +227,7 @@ integration('deploy-compose and rollback action bundles', () => {
         'start-timeout': '2m'
       },
       workspace,
+      runnerTemp,
       timeoutMs: 15_000
     });
     expect(run.exitCode).not.toBe(0);
@@ -227,6 +237,12 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(last).toMatchObject({ event: 'lock.released' });
     expect(String(last.reason)).toContain('released by its post step');
     expect(await version(port)).toBe(before);
+    // The killed step's SSH master and key are gone too.
+    expect(readdirSync(runnerTemp).filter((f) => f.startsWith('da-ssh-'))).toEqual([]);
+    const ps = await promisify(execFile)('ps', ['-eo', 'args']);
+    expect(ps.stdout.split('\n').filter((l) => l.includes(runnerTemp))).toEqual([]);
+    expect(run.post!.stdout).toContain('ended the SSH connection the main step left open');
+    rmSync(runnerTemp, { recursive: true, force: true });
   }, 60_000);
 });
 

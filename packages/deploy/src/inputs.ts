@@ -90,7 +90,11 @@ export function readHosts(inputs: InputReader): string[] {
 }
 
 /** Open an SSH executor for a `host` line (`host` or `host:port`). */
-export function sshConnector(c: ConnectionSpec, logger: Logger): (host: string) => Promise<Executor> {
+export function sshConnector(
+  c: ConnectionSpec,
+  logger: Logger,
+  options: { tempRoot?: string; onOpen?: (privateDir: string) => void } = {}
+): (host: string) => Promise<Executor> {
   return (line) => {
     const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(line);
     const host = (m?.[1] ?? line).replace(/^\[|\]$/g, '');
@@ -102,7 +106,11 @@ export function sshConnector(c: ConnectionSpec, logger: Logger): (host: string) 
       ...(c.knownHosts ? { knownHosts: c.knownHosts } : {}),
       ...(c.hostFingerprints ? { hostFingerprints: c.hostFingerprints } : {}),
       ...(c.jumpHost ? { jumpHost: c.jumpHost } : {}),
+      ...(options.tempRoot ? { tempRoot: options.tempRoot } : {}),
       logger
+    }).then((ssh) => {
+      options.onOpen?.(ssh.privateDir);
+      return ssh;
     });
   };
 }

@@ -115,7 +115,8 @@ export class SshExecutor implements Executor {
         connectTimeoutS,
         serverAliveIntervalS: options.serverAliveIntervalS ?? 10,
         serverAliveCountMax: options.serverAliveCountMax ?? 3,
-        controlPersistS: options.controlPersistS ?? 600
+        // Short: a master orphaned by a killed run exits soon on its own (commands keep it busy meanwhile).
+        controlPersistS: options.controlPersistS ?? 120
       };
       let pinned: HostKey[];
       if (knownHostsText) {
@@ -154,6 +155,27 @@ export class SshExecutor implements Executor {
   /** The private temp dir holding the key (0600), known_hosts, config and the master socket; gone after close(). */
   get privateDir(): string {
     return this.dir;
+  }
+
+  /**
+   * Clean up after a process that was killed before close(): end the master of a private dir this class made
+   * (`da-ssh-*`) and remove the dir with the key. For a post step; a no-op for anything else.
+   */
+  static async cleanupLeftover(dir: string): Promise<boolean> {
+    if (!/\/da-ssh-[^/]+$/.test(dir) || !existsSync(dir)) return false;
+    const socket = join(dir, 'cm');
+    if (existsSync(socket))
+      await runProcess(
+        {
+          argv: ['ssh', '-o', `ControlPath=${socket}`, '-O', 'exit', 'leftover'],
+          check: false,
+          timeoutMs: 5000
+        },
+        process.env,
+        'local'
+      );
+    rmSync(dir, { recursive: true, force: true });
+    return true;
   }
 
   /** Start (or restart) the shared master connection. */
