@@ -162,6 +162,26 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     expect(await tables(db.name)).toEqual(['orders', 'users']);
   });
 
+  it('a failing down file is rolled back and recorded; repair leaves the version applied for another try', async () => {
+    await migrate(db.url, dir);
+    writeFiles(dir, { 'U3__orders.sql': 'DROP TABLE orders;\nDROP TABLE no_such_table;\n' });
+    const d = await migrate(db.url, dir, { mode: 'down', target: '2' });
+    expect(d.error!.message).toContain(
+      'U3__orders.sql at line 2 (the statement starting there): table "no_such_table" does not exist'
+    );
+    expect(d.error!.hint).toBe('fix U3__orders.sql (line 2), then run mode: repair and mode: down again');
+    expect(await tables(db.name)).toEqual(['orders', 'users']);
+    expect((await migrate(db.url, dir, { mode: 'down', target: '2' })).error?.message).toContain(
+      'U3__orders.sql (down) failed at line 2'
+    );
+    const repaired = await migrate(db.url, dir, { mode: 'repair' });
+    expect(repaired.currentVersion).toBe('3');
+    writeFiles(dir, { 'U3__orders.sql': 'DROP TABLE orders;\n' });
+    const again = await migrate(db.url, dir, { mode: 'down', target: '2' });
+    expect(again.error).toBeUndefined();
+    expect(again.reverted.map((r) => r.version)).toEqual(['3']);
+  });
+
   it('applies a golang-migrate folder (<version>_<name>.up.sql / .down.sql) and walks it back', async () => {
     const go = migrationsDir({
       '000001_create_items.up.sql': 'CREATE TABLE items (id bigserial PRIMARY KEY);',

@@ -123,7 +123,7 @@ integration('run-migrations engine: one run at a time, and CREATE INDEX CONCURRE
     for (let i = 0; i < 200; i++) {
       const busy = await sql(
         db.name,
-        "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1.5)%' AND state = 'active'"
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(1.5)%' AND state = 'active'"
       );
       if (busy.length) break;
       await new Promise((r) => setTimeout(r, 20));

@@ -316,7 +316,7 @@ describe('state and pre-flight', () => {
 
   it('refuses a recorded failure, naming the repair', () => {
     expect(check([row('1', 'applied'), row('2', 'failed', { error: 'syntax error', errorLine: 7 })])).toThrow(
-      /V2__b.sql \(up\) failed at line 7 on 2026-11-23T09:00:00.000Z by octocat: syntax error/
+      /V2__x.sql \(up\) failed at line 7 on 2026-11-23T09:00:00.000Z by octocat: syntax error/
     );
     expect(
       check([row('1', 'applied'), row('2', 'failed'), row('2', 'repaired', { kind: 'repair' })])

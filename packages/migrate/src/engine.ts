@@ -36,7 +36,7 @@ import {
   type TableName
 } from './db.js';
 import { compareVersions, type MigrationFile } from './files.js';
-import { codePointsBefore, positionToLine, splitStatements } from './sql.js';
+import { codePointsBefore, positionToLine, splitStatements, type Statement } from './sql.js';
 import { computeState, firstLine, preflight, type MigrationState } from './state.js';
 import type {
   AppliedMigration,
@@ -590,6 +590,16 @@ async function revertFile(
   });
 }
 
+/** Which statement of a file failed, carried to where the failure is recorded. */
+class StatementFailure extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly statement: Statement
+  ) {
+    super('statement failed');
+  }
+}
+
 /**
  * One file: in its own transaction, with its history row in the same transaction; or, for a
  * no-transaction file, statement by statement with autocommit and the row written after the last one.
@@ -642,18 +652,19 @@ async function runSqlFile(
         try {
           await work.query(s.text);
         } catch (err) {
-          throw { err, statement: s };
+          throw new StatementFailure(err, s);
         }
         statementsDone++;
       }
       await insertHistory(work, table, row(okStatus));
       if (run.transactional) await work.query('COMMIT');
-    } catch (thrown) {
+    } catch (err) {
       if (run.transactional) await work.query('ROLLBACK').catch(() => {});
-      throw (thrown as { err?: unknown }).err !== undefined ? thrown : { err: thrown, statement: undefined };
+      throw err;
     }
   } catch (thrown) {
-    const { err, statement } = thrown as { err: unknown; statement?: { offset: number; line: number } };
+    const err = thrown instanceof StatementFailure ? thrown.error : thrown;
+    const statement = thrown instanceof StatementFailure ? thrown.statement : undefined;
     const { failure, text } = describeSqlError(err, sqlFile, statement, run.transactional);
     if (!run.transactional) failure.statementsDone = statementsDone;
     result.failure = failure;
@@ -679,7 +690,7 @@ async function runSqlFile(
       }; ${recorded}; the lock is released`,
       hint: `fix ${run.script}${failure.line ? ` (line ${failure.line})` : ''}${
         run.transactional ? '' : ' and undo or complete its statements that took effect'
-      }, then run mode: repair and apply again`
+      }, then run mode: repair and ${run.direction === 'up' ? 'apply' : 'mode: down'} again`
     });
   }
   await resetSession(work, options);

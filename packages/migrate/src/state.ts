@@ -114,7 +114,7 @@ export function preflight(
     const lines = state.failed.map((v) => {
       const r = v.row!;
       const where = r.errorLine ? ` at line ${r.errorLine}` : '';
-      return `${label(v)} (${r.kind}) failed${where} on ${r.appliedAt} by ${r.appliedBy}${
+      return `${r.script} (${r.kind}) failed${where} on ${r.appliedAt} by ${r.appliedBy}${
         r.runUrl ? ` in ${r.runUrl}` : ''
       }: ${firstLine(r.error ?? '')}`;
     });
