@@ -17,13 +17,9 @@ import { parseArgs } from './argv.js';
  * The token comes from GITHUB_TOKEN or GH_TOKEN (it needs repository Administration: write).
  */
 export async function octokitRequest(token: string, baseUrl: string): Promise<GitHubRequest> {
-  // Loaded only here: the actions that never call GitHub do not pay for Octokit at start.
-  const { Octokit } = await import('@octokit/rest');
-  const octokit = new Octokit({ auth: token, baseUrl, userAgent: 'deploy-actions' });
-  return async (route, params) => {
-    const res = await octokit.request(route, params ?? {});
-    return { status: res.status, data: res.data as unknown };
-  };
+  // Loaded only here: the actions that never call GitHub do not pay for Octokit at start. The shared
+  // client keeps Octokit's own request log (expected 404s) out of stderr.
+  return (await import('../../github/src/client.js')).octokitRequest({ token, baseUrl });
 }
 
 export async function environmentsCommand(args: string[]): Promise<number> {
