@@ -26,6 +26,11 @@ export interface RunActionOptions {
   timeoutMs?: number;
   /** RUNNER_TEMP for the action; kept after the run. Default: a folder removed with the run. */
   runnerTemp?: string;
+  /**
+   * Leave the `post:` step for the caller to run at the end of its job, as the runner does
+   * (ActionRun.deferredPost). The workflow runner uses it; tests run the post at once.
+   */
+  deferPost?: boolean;
   /** Run the `post:` step when the action declares one (default true). */
   runPost?: boolean;
   /** Reject inputs that action.yml does not declare (default true; the runner only warns). */
@@ -66,6 +71,8 @@ export interface ActionRun extends StepRun {
   /** The environment the main step saw (for tests that check naming). */
   inputEnv: Record<string, string>;
   post?: StepRun;
+  /** With deferPost: runs the post step (once) and cleans up; undefined when there is none to run. */
+  deferredPost?: () => Promise<StepRun>;
 }
 
 export function inputEnvName(name: string): string {
@@ -142,6 +149,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     base.PATH = process.env.PATH ?? '/usr/bin:/bin';
   }
 
+  let keepTemp = false;
   try {
     const main = await runStep(
       metadata,
@@ -161,19 +169,30 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     if (wantPost) {
       const stateEnv: Record<string, string> = {};
       for (const [k, v] of Object.entries(main.state)) stateEnv[`STATE_${k}`] = v;
-      run.post = await runStep(
-        metadata,
-        'post',
-        { ...base, ...githubEnv, ...main.exportedEnv, ...inputEnv, ...stateEnv },
-        temp,
-        workspace,
-        options,
-        main.masks
-      );
+      const post = () =>
+        runStep(
+          metadata,
+          'post',
+          { ...base, ...githubEnv, ...main.exportedEnv, ...inputEnv, ...stateEnv },
+          temp,
+          workspace,
+          options,
+          main.masks
+        );
+      if (options.deferPost) {
+        keepTemp = true;
+        run.deferredPost = async () => {
+          try {
+            return await post();
+          } finally {
+            rmSync(temp, { recursive: true, force: true });
+          }
+        };
+      } else run.post = await post();
     }
     return run;
   } finally {
-    rmSync(temp, { recursive: true, force: true });
+    if (!keepTemp) rmSync(temp, { recursive: true, force: true });
   }
 }
 

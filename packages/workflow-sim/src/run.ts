@@ -76,6 +76,10 @@ export interface WorkflowResult {
 }
 
 type Obj = Record<string, unknown>;
+interface PostStep {
+  name: string;
+  run: () => Promise<{ exitCode: number; durationMs: number }>;
+}
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const OWN_ACTION = /^(?:\.\/|[\w.-]+\/deploy-actions\/)([a-z0-9-]+)(?:@[\w./-]+)?$/;
 const OWN_WORKFLOW = /^[\w.-]+\/deploy-actions\/(\.github\/workflows\/[\w.-]+\.ya?ml)(?:@[\w./-]+)?$/;
@@ -231,6 +235,7 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
     log(`  ▶ job ${id}`);
     const env = { ...strMap(doc.env, ctx), ...strMap(job.env, { ...ctx, env: strMap(doc.env, ctx) }) };
     const stepsCtx: Record<string, Value> = {};
+    const posts: PostStep[] = [];
     let failed = false;
     const steps = Array.isArray(job.steps) ? (job.steps as unknown[]) : [];
     for (const [i, raw] of steps.entries()) {
@@ -252,7 +257,7 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
       const started = Date.now();
       try {
         const stepEnv = { ...env, ...strMap(step.env, sctx) };
-        await runStep(step, sctx, stepEnv, sr, options, github);
+        await runStep(step, sctx, stepEnv, sr, options, github, posts);
       } catch (err) {
         sr.outcome = 'failure';
         sr.error = (err as Error).message;
@@ -265,6 +270,12 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
         `    ${sr.outcome === 'success' ? '✓' : '✗'} ${name} (${sr.durationMs} ms)${sr.error ? `: ${firstLine(sr.error)}` : ''}`
       );
       if (conclusion === 'failure') failed = true;
+    }
+    for (const post of posts.reverse()) {
+      const r = await post.run();
+      const ok = r.exitCode === 0;
+      log(`    ${ok ? '✓' : '✗'} post ${post.name} (${r.durationMs} ms)`);
+      if (!ok) failed = true;
     }
     const endCtx: Context = { ...ctx, env, steps: stepsCtx };
     result.result = failed ? 'failure' : 'success';
@@ -319,7 +330,8 @@ async function runStep(
   env: Record<string, string>,
   sr: StepResult,
   options: SimOptions,
-  github: Record<string, string>
+  github: Record<string, string>,
+  posts: PostStep[]
 ): Promise<void> {
   const withs = strMap(step.with, { ...ctx, env });
   const githubEnv: Record<string, string> = {
@@ -346,12 +358,15 @@ async function runStep(
         githubToken: github.token ?? '',
         workspace: resolve(options.workspace),
         ...(options.event ? { event: options.event } : {}),
-        timeoutMs: 15 * 60_000
+        timeoutMs: 15 * 60_000,
+        deferPost: true
       });
+      // Post steps run when the job ends, last first, as on GitHub (a login's logout comes after the push).
+      if (run.deferredPost) posts.push({ name: sr.name, run: run.deferredPost });
       sr.outputs = run.outputs;
       sr.summary = run.summary;
       sr.log = run.log;
-      sr.outcome = run.exitCode === 0 && (run.post?.exitCode ?? 0) === 0 ? 'success' : 'failure';
+      sr.outcome = run.exitCode === 0 ? 'success' : 'failure';
       if (sr.outcome === 'failure')
         sr.error =
           run.annotations

@@ -1,0 +1,268 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import {
+  runWorkflow,
+  type JobResult,
+  type SimOptions,
+  type WorkflowResult
+} from '../../packages/workflow-sim/src/index.js';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
+import { infra } from '../support/infra.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+/**
+ * The whole chain on the local infrastructure, driven through the workflow files themselves: the example
+ * app repository (docs/examples/app-repo) pushes to main, its pipeline calls our reusable workflows
+ * (release → deploy dev → promote staging → promote production), then a push that breaks the app goes
+ * through the same pipeline, the gate fails, deploy-compose rolls back, and nothing is promoted.
+ * Used by test/e2e/chain.test.ts and by the README's main command (scripts/demo.sh).
+ */
+export const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
+type Env = (typeof ENVIRONMENTS)[number];
+const PUBLIC_PORT: Record<Env, number> = { dev: 18710, staging: 18720, production: 18730 };
+
+export interface ChainRun {
+  push: string;
+  result: WorkflowResult;
+  serving: Record<Env, string>;
+}
+
+export interface ChainReport {
+  runs: ChainRun[];
+  standIn: { violations: number; faults: number; requests: number; releases: string[]; tags: string[] };
+  approvals: string[];
+  markdown: string;
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Ada Dev', '-c', 'user.email=ada@example.com', ...args], {
+    cwd,
+    encoding: 'utf8'
+  }).trim();
+}
+
+/** GET a URL on 127.0.0.1; '' when nothing answers. */
+export function fetchText(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = get(url, { timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('error', () => resolve(''));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+export async function serving(): Promise<Record<Env, string>> {
+  const out = {} as Record<Env, string>;
+  for (const env of ENVIRONMENTS) out[env] = await fetchText(`http://127.0.0.1:${PUBLIC_PORT[env]}/up`);
+  return out;
+}
+
+/** Every job of a run, reusable-workflow calls flattened as `caller/job`. */
+export function flattenJobs(result: WorkflowResult, prefix = ''): JobResult[] {
+  return result.jobs.flatMap((j) =>
+    j.called ? flattenJobs(j.called, `${prefix}${j.id}/`) : [{ ...j, id: `${prefix}${j.id}` }]
+  );
+}
+
+export async function runChain(log: (line: string) => void = () => undefined): Promise<ChainReport> {
+  const { registries, ssh, postgres } = infra();
+  const reg = registries[0]!;
+  const suffix = `${Date.now().toString(36)}`;
+  const image = `${reg.host}/e2e/shop-${suffix}`;
+  const work = mkdtempSync(join(tmpdir(), 'deploy-actions-e2e-'));
+  const app = join(work, 'shop');
+  const standIn: GitHubStandIn = await startGitHubStandIn();
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  const databases: string[] = [];
+  const approvals: string[] = [];
+  try {
+    // The app repository: the documented example, with only the image repository pointed at the local registry.
+    cpSync(join(REPO_ROOT, 'docs', 'examples', 'app-repo'), app, { recursive: true });
+    const pipeline = join(app, '.github', 'workflows', 'deploy.yml');
+    writeFileSync(pipeline, readFileSync(pipeline, 'utf8').replaceAll('ghcr.io/acme/shop', image));
+    git(app, 'init', '-q', '-b', 'main');
+    git(app, 'add', '-A');
+    git(app, 'commit', '-qm', 'feat: the shop, first release');
+
+    const environments: NonNullable<SimOptions['environments']> = {};
+    for (const env of ENVIRONMENTS) {
+      const db = `da_e2e_${env}_${suffix}`;
+      await admin.query(`CREATE DATABASE ${db}`);
+      databases.push(db);
+      const url = new URL(postgres.url);
+      url.pathname = `/${db}`;
+      const port = PUBLIC_PORT[env];
+      environments[env] = {
+        vars: {
+          DEPLOY_HOSTS: ssh.host,
+          DEPLOY_USER: ssh.user,
+          DEPLOY_SSH_PORT: String(ssh.port),
+          DEPLOY_STATE_DIR: join(work, 'hosts', env),
+          PUBLIC_PORT: String(port),
+          SLOT_PORTS: `${port + 1},${port + 2}`,
+          PROXY_BIND: '127.0.0.1',
+          ENVIRONMENT_URL: `http://127.0.0.1:${port}`
+        },
+        secrets: {
+          SSH_KEY: readFileSync(ssh.keyPath, 'utf8'),
+          KNOWN_HOSTS: readFileSync(ssh.knownHostsPath, 'utf8'),
+          DATABASE_URL: url.toString()
+        }
+      };
+    }
+
+    const push = async (label: string): Promise<ChainRun> => {
+      log(`\n## push: ${label}`);
+      const sha = git(app, 'rev-parse', 'HEAD');
+      const result = await runWorkflow('.github/workflows/deploy.yml', {
+        root: REPO_ROOT,
+        repo: app,
+        workspace: app,
+        token: 'ghs_e2eLocalToken0123456789',
+        github: {
+          actor: 'ada',
+          repository: 'acme/shop',
+          sha,
+          ref: 'refs/heads/main',
+          ref_name: 'main',
+          event_name: 'push',
+          server_url: 'https://github.com',
+          api_url: standIn.url,
+          run_id: String(Date.now())
+        },
+        event: {
+          ref: 'refs/heads/main',
+          after: sha,
+          repository: { full_name: 'acme/shop', default_branch: 'main' }
+        },
+        vars: { REGISTRY: reg.host, REGISTRY_USERNAME: reg.username },
+        secrets: { REGISTRY_PASSWORD: reg.password },
+        environments,
+        approve: (env, job) => {
+          approvals.push(`${env} (${job})`);
+          log(`  environment ${env}: required reviewers approve (local stand-in for the protection rules)`);
+          return true;
+        },
+        // actions/checkout with fetch-depth: 0 brings the tags GitHub has: the ones tag-release made.
+        externalAction: (uses) => {
+          if (!uses.startsWith('actions/checkout@')) return undefined;
+          return (async () => {
+            const repo = standIn.repo('acme/shop');
+            for (const [ref, target] of repo.refs) {
+              if (!ref.startsWith('refs/tags/')) continue;
+              const commit = repo.tagObjects.get(target)?.object.sha ?? target;
+              git(app, 'tag', '-f', ref.slice('refs/tags/'.length), commit);
+            }
+            return {};
+          })();
+        },
+        log
+      });
+      return { push: label, result, serving: await serving() };
+    };
+
+    const runs = [await push('feat: the shop, first release')];
+    // A change that breaks the health endpoint, shipped like any other.
+    const dockerfile = join(app, 'Dockerfile');
+    writeFileSync(
+      dockerfile,
+      readFileSync(dockerfile, 'utf8').replace('ARG BROKEN=false', 'ARG BROKEN=true')
+    );
+    git(app, 'commit', '-qam', 'fix: report the health endpoint the new way');
+    runs.push(await push('fix: report the health endpoint the new way (breaks /up)'));
+
+    const repo = standIn.repo('acme/shop');
+    const report: ChainReport = {
+      runs,
+      standIn: {
+        violations: standIn.violations.length,
+        faults: standIn.faults.length,
+        requests: standIn.requests.length,
+        releases: repo.releases.map((r) => r.tag_name),
+        tags: [...repo.refs.keys()].filter((r) => r.startsWith('refs/tags/')).map((r) => r.slice(10))
+      },
+      approvals,
+      markdown: ''
+    };
+    report.markdown = renderReport(report);
+    return report;
+  } finally {
+    await stopApps(work);
+    for (const db of databases)
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await standIn.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Stop what the chain started on the "hosts": its containers and its nginx proxies. */
+async function stopApps(work: string): Promise<void> {
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project'], {
+    encoding: 'utf8'
+  })
+    .split('\n')
+    .filter(Boolean);
+  for (const id of ids) {
+    const dir = execFileSync(
+      'docker',
+      ['inspect', '-f', '{{ index .Config.Labels "com.docker.compose.project.working_dir" }}', id],
+      {
+        encoding: 'utf8'
+      }
+    ).trim();
+    if (dir.startsWith(work)) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
+  }
+  try {
+    const pids = execFileSync('pgrep', ['-f', `nginx.*${work}`], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    for (const pid of pids) process.kill(Number(pid), 'SIGTERM');
+  } catch {
+    /* no proxy left */
+  }
+}
+
+export function renderReport(r: ChainReport): string {
+  const lines = ['# deploy-actions: the chain, end to end', ''];
+  for (const run of r.runs) {
+    lines.push(`## ${run.push}: ${run.result.conclusion}`, '', '| job | result | steps |', '|---|---|---|');
+    for (const j of flattenJobs(run.result)) {
+      const steps = j.steps
+        .filter((s) => s.outcome !== 'skipped')
+        .map(
+          (s) =>
+            `${s.outcome === 'success' ? '✓' : '✗'} ${s.id ?? s.name} ${(s.durationMs / 1000).toFixed(1)}s`
+        )
+        .join(', ');
+      lines.push(
+        `| ${j.id}${j.environment ? ` (${j.environment.name})` : ''} | ${j.result} | ${steps || j.error || ''} |`
+      );
+    }
+    const failures = flattenJobs(run.result).flatMap((j) =>
+      j.steps
+        .filter((s) => s.error)
+        .map((s) => `- ${j.id} › ${s.id ?? s.name}: ${s.error!.split('\n').slice(0, 4).join(' ')}`)
+    );
+    if (failures.length) lines.push('', 'What failed:', ...failures);
+    lines.push('', 'Serving after this push:', '');
+    for (const [env, body] of Object.entries(run.serving)) lines.push(`- ${env}: ${body || '(nothing)'}`);
+    lines.push('');
+  }
+  lines.push(
+    '## GitHub (local stand-in, every request checked against the OpenAPI description)',
+    '',
+    `- releases: ${r.standIn.releases.join(', ') || '(none)'}; tags: ${r.standIn.tags.join(', ')}`,
+    `- ${r.standIn.requests} requests, ${r.standIn.violations} rejected by the OpenAPI check`,
+    `- environment approvals: ${r.approvals.join(', ')}`
+  );
+  return lines.join('\n') + '\n';
+}
