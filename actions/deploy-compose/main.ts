@@ -1,6 +1,7 @@
 import { runEntry } from '../common/entry.js';
 import { headerValues } from '../../packages/health/src/index.js';
 import { deliverEvent } from '../../packages/events/src/webhook.js';
+import { trackDeployment } from '../../packages/github/src/deployments.js';
 import {
   deploy,
   deploySummary,
@@ -32,12 +33,23 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret, saveSt
     }
   else logger.info(`image-check: ${imageCheck}: images are resolved by the pull on the host`);
 
-  // GitHub Deployments hook (`token`, declared, not used yet): subscribe to the same events as the webhook:
-  // deploy.started → create the deployment + `in_progress` with context.runUrl; deploy.completed → `success`
-  // with environment_url = outcome.url; deploy.failed → `failure`; rollback.executed → mark it `inactive`.
+  // GitHub Deployments (with `token`): in_progress now, success or failure with the outcome.
+  const deployment = await trackDeployment(
+    {
+      token: inputs.raw('token'),
+      apiUrl: context.apiUrl,
+      repository: context.repository,
+      sha: context.sha,
+      environment: spec.environment,
+      description: `${spec.app} ${spec.version}`.slice(0, 140),
+      logUrl: context.runUrl,
+      payload: { app: spec.app, version: spec.version, images: spec.images }
+    },
+    logger
+  );
   const locks: Record<string, HeldLockRef> = {};
   const sshDirs: string[] = [];
-  const outcome = await deploy(spec, {
+  const running = deploy(spec, {
     logger,
     context,
     // Key and master socket under RUNNER_TEMP (emptied by the runner after the job, even if this is killed).
@@ -59,6 +71,11 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret, saveSt
           deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)
       : undefined
   });
+  // A tooling fault (not a failed release) leaves the record as `error`, never stuck in_progress.
+  const outcome = await running.catch(async (err: unknown) => {
+    await deployment?.finish('error', undefined, 'deploy-actions could not complete the deploy');
+    throw err;
+  });
 
   output('release-id', outcome.releaseId);
   output('previous-release-id', outcome.previousReleaseId ?? '');
@@ -67,6 +84,13 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret, saveSt
   output('rolled-back', String(outcome.rolledBack));
   output('duration-ms', String(outcome.durationMs));
   await summary(deploySummary(outcome, spec));
+  await deployment?.finish(
+    outcome.error ? 'failure' : 'success',
+    outcome.url,
+    outcome.error
+      ? `${outcome.releaseId} failed${outcome.rolledBack ? `; rolled back to ${outcome.previousReleaseId}` : ''}`
+      : `${outcome.releaseId} serves`
+  );
   if (outcome.error) throw outcome.error;
   logger.info(`release ${outcome.releaseId} (${spec.version}) serves ${spec.app}/${spec.environment}`);
 });

@@ -33,7 +33,15 @@ export interface ChainRun {
 
 export interface ChainReport {
   runs: ChainRun[];
-  standIn: { violations: number; faults: number; requests: number; releases: string[]; tags: string[] };
+  standIn: {
+    violations: number;
+    faults: number;
+    requests: number;
+    releases: string[];
+    tags: string[];
+    /** environment → the states of its deployments, oldest first, each as its statuses joined by '>'. */
+    deployments: Record<string, string[]>;
+  };
   approvals: string[];
   markdown: string;
 }
@@ -187,11 +195,14 @@ export async function runChain(log: (line: string) => void = () => undefined): P
         faults: standIn.faults.length,
         requests: standIn.requests.length,
         releases: repo.releases.map((r) => r.tag_name),
-        tags: [...repo.refs.keys()].filter((r) => r.startsWith('refs/tags/')).map((r) => r.slice(10))
+        tags: [...repo.refs.keys()].filter((r) => r.startsWith('refs/tags/')).map((r) => r.slice(10)),
+        deployments: {}
       },
       approvals,
       markdown: ''
     };
+    for (const d of repo.deployments)
+      (report.standIn.deployments[d.environment] ??= []).push(d.statuses.map((st) => st.state).join('>'));
     report.markdown = renderReport(report);
     return report;
   } finally {
@@ -262,6 +273,9 @@ export function renderReport(r: ChainReport): string {
     '',
     `- releases: ${r.standIn.releases.join(', ') || '(none)'}; tags: ${r.standIn.tags.join(', ')}`,
     `- ${r.standIn.requests} requests, ${r.standIn.violations} rejected by the OpenAPI check`,
+    ...Object.entries(r.standIn.deployments).map(
+      ([env, states]) => `- deployments in ${env}: ${states.join(', ')}`
+    ),
     `- environment approvals: ${r.approvals.join(', ')}`
   );
   return lines.join('\n') + '\n';

@@ -138,3 +138,72 @@ export async function deactivateSuperseded(
   if (n) logger.info(`marked ${n} superseded deployment(s) of ${target.environment} inactive`);
   return n;
 }
+
+/**
+ * What deploy-compose and rollback call when given a token: a deployment record whose failures to talk to
+ * GitHub are warnings, never a failed deploy (the release on the host is the truth; the record mirrors it).
+ */
+export interface TrackOptions {
+  token: string;
+  apiUrl: string;
+  repository: string;
+  sha: string;
+  environment: string;
+  description: string;
+  logUrl: string;
+  payload?: Record<string, unknown>;
+}
+
+export async function trackDeployment(
+  options: TrackOptions,
+  logger: Logger
+): Promise<
+  { finish(state: FinalState, environmentUrl?: string, description?: string): Promise<void> } | undefined
+> {
+  const [owner, repo] = options.repository.split('/');
+  if (!options.token || !owner || !repo || !/^[0-9a-f]{40}$/.test(options.sha)) {
+    if (options.token)
+      logger.warning('GitHub deployment not recorded: no repository or commit SHA in this run');
+    return undefined;
+  }
+  const { octokitRequest } = await import('./client.js');
+  const request = octokitRequest({
+    token: options.token,
+    baseUrl: options.apiUrl,
+    debug: (m) => logger.debug(m)
+  });
+  let record: DeploymentRecord;
+  try {
+    record = await startDeployment(
+      request,
+      {
+        owner,
+        repo,
+        sha: options.sha,
+        environment: options.environment,
+        description: options.description,
+        logUrl: options.logUrl,
+        productionEnvironment: /^prod/i.test(options.environment),
+        ...(options.payload ? { payload: options.payload } : {})
+      },
+      logger
+    );
+  } catch (err) {
+    logger.warning(`GitHub deployment not recorded: ${(err as Error).message}`);
+    return undefined;
+  }
+  logger.info(`GitHub deployment ${record.id} for ${options.environment}: in_progress`);
+  return {
+    finish: async (state, environmentUrl, description) => {
+      try {
+        await record.finish(state, {
+          ...(environmentUrl ? { environmentUrl } : {}),
+          ...(description ? { description } : {})
+        });
+        logger.info(`GitHub deployment ${record.id}: ${state}`);
+      } catch (err) {
+        logger.warning(`GitHub deployment ${record.id} not updated to ${state}: ${(err as Error).message}`);
+      }
+    }
+  };
+}
