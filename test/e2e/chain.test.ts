@@ -54,7 +54,7 @@ integration('the chain end to end, through the workflow files', () => {
     expect(report.approvals).toEqual(expect.arrayContaining(['production (deploy)']));
   });
 
-  test('deploy-compose records GitHub deployments and their statuses; the broken release's is a failure', () => {
+  test('deploy-compose records GitHub deployments and their statuses; the broken release gets failure', () => {
     expect(report.standIn.deployments.staging).toEqual(['in_progress>success']);
     expect(report.standIn.deployments.production).toEqual(['in_progress>success']);
     expect(report.standIn.deployments.dev).toEqual(['in_progress>success', 'in_progress>failure']);
