@@ -1,0 +1,1133 @@
+export const id = 242;
+export const ids = [242];
+export const modules = {
+
+/***/ 1242:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.octokitRequest = octokitRequest;
+exports.environmentsCommand = environmentsCommand;
+const node_fs_1 = __webpack_require__(3024);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(4364);
+const argv_js_1 = __webpack_require__(6498);
+/**
+ * deploy-actions environments plan|apply --file environments.yml [--repo owner/name] [--prune]
+ *
+ * Environment protection as code: required reviewers, wait timer, deployment branch and tag policies,
+ * environment variables, and the names of required secrets. `plan` prints the diff and changes nothing.
+ * The token comes from GITHUB_TOKEN or GH_TOKEN (it needs repository Administration: write).
+ */
+async function octokitRequest(token, baseUrl) {
+    // Loaded only here: the actions that never call GitHub do not pay for Octokit at start. The shared
+    // client keeps Octokit's own request log (expected 404s) out of stderr.
+    return (await __webpack_require__.e(/* import() */ 994).then(__webpack_require__.bind(__webpack_require__, 2994))).octokitRequest({ token, baseUrl });
+}
+async function environmentsCommand(args) {
+    const { positional, flags } = (0, argv_js_1.parseArgs)(args, new Set(['prune', 'help']));
+    const verb = positional[0];
+    if (flags.has('help') || (verb !== 'plan' && verb !== 'apply')) {
+        process.stdout.write('Usage: deploy-actions environments plan|apply --file environments.yml [--repo owner/name] [--prune]\n' +
+            '  plan   show what would change (a dry run)\n  apply  make GitHub match the file\n' +
+            'Token: GITHUB_TOKEN or GH_TOKEN with repository Administration: write. API: GITHUB_API_URL.\n');
+        return flags.has('help') ? 0 : 2;
+    }
+    try {
+        const file = flags.get('file') ?? 'environments.yml';
+        const config = (0, index_js_2.parseEnvironmentsFile)((0, node_fs_1.readFileSync)(file, 'utf8'), file);
+        const repository = flags.get('repo') ?? config.repository ?? process.env.GITHUB_REPOSITORY;
+        if (!repository || !repository.includes('/')) {
+            process.stderr.write('No repository: pass --repo owner/name or set repository: in the file.\n');
+            return 2;
+        }
+        const token = process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN;
+        if (!token) {
+            process.stderr.write('No token: set GITHUB_TOKEN or GH_TOKEN (Administration: write on the repository).\n');
+            return 2;
+        }
+        const [owner, repo] = repository.split('/');
+        const request = await octokitRequest(token, process.env.GITHUB_API_URL ?? 'https://api.github.com');
+        const plan = await (0, index_js_2.planEnvironments)(request, owner, repo, config.environments, {
+            prune: flags.has('prune')
+        });
+        process.stdout.write((0, index_js_2.renderPlan)(plan));
+        if (verb === 'apply') {
+            const n = await (0, index_js_2.applyPlan)(request, plan);
+            process.stdout.write(`Applied ${n} change(s).\n`);
+        }
+        return plan.missingSecrets.length ? 1 : 0;
+    }
+    catch (err) {
+        process.stderr.write((0, index_js_1.describeError)(err) + '\n');
+        return 1;
+    }
+}
+
+
+/***/ }),
+
+/***/ 762:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runContextFromEnv = runContextFromEnv;
+function runContextFromEnv(env = process.env) {
+    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+    const repository = env.GITHUB_REPOSITORY || '';
+    const runId = env.GITHUB_RUN_ID || '';
+    const runAttempt = env.GITHUB_RUN_ATTEMPT || '1';
+    return {
+        repository,
+        sha: env.GITHUB_SHA || '',
+        ref: env.GITHUB_REF || '',
+        actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || env.USER || 'unknown',
+        eventName: env.GITHUB_EVENT_NAME || '',
+        runId,
+        runAttempt,
+        serverUrl,
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        workflow: env.GITHUB_WORKFLOW || '',
+        job: env.GITHUB_JOB || '',
+        runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}/attempts/${runAttempt}` : '',
+        onGitHub: env.GITHUB_ACTIONS === 'true'
+    };
+}
+
+
+/***/ }),
+
+/***/ 9713:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseDuration = parseDuration;
+const errors_js_1 = __webpack_require__(7638);
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parse `500ms`, `30s`, `2m`, `1h`, `1m30s` or a bare number of seconds into milliseconds.
+ * Throws InputError naming `input` (the action input the value came from).
+ */
+function parseDuration(value, input = 'duration') {
+    const text = value.trim();
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+    let total = 0;
+    let matched = 0;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+        total += Number(m[1]) * UNITS[m[2]];
+        matched = re.lastIndex;
+    }
+    if (text === '' || matched !== text.length) {
+        throw new errors_js_1.InputError(input, `"${value}" is not a duration`, 'write it like 500ms, 30s, 2m or 1m30s');
+    }
+    return Math.round(total);
+}
+
+
+/***/ }),
+
+/***/ 7638:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DeployError = exports.GitHubError = exports.RegistryError = exports.MigrationError = exports.LockError = exports.HealthError = exports.TimeoutError = exports.CommandError = exports.ConnectionError = exports.InputError = exports.DeployActionsError = void 0;
+exports.formatArgv = formatArgv;
+exports.lastLines = lastLines;
+exports.formatMs = formatMs;
+exports.describeError = describeError;
+class DeployActionsError extends Error {
+    kind;
+    state;
+    hint;
+    constructor(kind, message, details = {}) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = new.target.name;
+        this.kind = kind;
+        this.state = details.state;
+        this.hint = details.hint;
+    }
+    /** The message with state and next step, as shown to a person. */
+    describe() {
+        const parts = [this.message];
+        if (this.state)
+            parts.push(`State: ${this.state}`);
+        if (this.hint)
+            parts.push(`Next: ${this.hint}`);
+        return parts.join('\n');
+    }
+}
+exports.DeployActionsError = DeployActionsError;
+/** A bad input: names the input and the fix. Raised before anything changes. */
+class InputError extends DeployActionsError {
+    input;
+    constructor(input, problem, fix) {
+        // The fix is part of the message itself, so it survives wherever only `.message` is shown.
+        super('input', `Input '${input}': ${problem}${fix ? `. Fix: ${fix}` : ''}`, {
+            state: 'nothing was changed'
+        });
+        this.input = input;
+    }
+}
+exports.InputError = InputError;
+class ConnectionError extends DeployActionsError {
+    constructor(message, details = {}) {
+        super('connection', message, details);
+    }
+}
+exports.ConnectionError = ConnectionError;
+/** A program exited non-zero. Carries the argv (never a shell string) and the tail of stderr. */
+class CommandError extends DeployActionsError {
+    argv;
+    exitCode;
+    stdout;
+    stderr;
+    constructor(argv, exitCode, stdout, stderr, details = {}) {
+        const how = exitCode === null ? `was killed (${details.signal ?? 'signal'})` : `exited ${exitCode}`;
+        const where = details.where ? ` on ${details.where}` : '';
+        const tail = lastLines(stderr || stdout, 12);
+        super('command', `Command \`${formatArgv(argv)}\`${where} ${how}${tail ? `:\n${tail}` : ''}`, details);
+        this.argv = argv;
+        this.exitCode = exitCode;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+}
+exports.CommandError = CommandError;
+/** A step ran out of time. Names the step. */
+class TimeoutError extends DeployActionsError {
+    step;
+    timeoutMs;
+    constructor(step, timeoutMs, details = {}) {
+        super('timeout', `Step '${step}' ran out of time after ${formatMs(timeoutMs)}`, details);
+        this.step = step;
+        this.timeoutMs = timeoutMs;
+    }
+}
+exports.TimeoutError = TimeoutError;
+class HealthError extends DeployActionsError {
+    constructor(message, details = {}) {
+        super('health', message, details);
+    }
+}
+exports.HealthError = HealthError;
+class LockError extends DeployActionsError {
+    constructor(message, details = {}) {
+        super('lock', message, details);
+    }
+}
+exports.LockError = LockError;
+class MigrationError extends DeployActionsError {
+    constructor(message, details = {}) {
+        super('migration', message, details);
+    }
+}
+exports.MigrationError = MigrationError;
+class RegistryError extends DeployActionsError {
+    status;
+    constructor(message, details = {}) {
+        super('registry', message, details);
+        this.status = details.status;
+    }
+}
+exports.RegistryError = RegistryError;
+class GitHubError extends DeployActionsError {
+    status;
+    constructor(message, details = {}) {
+        super('github', message, details);
+        this.status = details.status;
+    }
+}
+exports.GitHubError = GitHubError;
+class DeployError extends DeployActionsError {
+    constructor(message, details = {}) {
+        super('deploy', message, details);
+    }
+}
+exports.DeployError = DeployError;
+/** For logs and errors only: a readable rendering of an argv. Never executed. */
+function formatArgv(argv) {
+    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+function lastLines(text, n) {
+    const lines = text.trimEnd().split('\n');
+    return lines.slice(-n).join('\n');
+}
+function formatMs(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${+(ms / 1000).toFixed(1)}s`;
+    return `${+(ms / 60_000).toFixed(1)}m`;
+}
+/** The person-facing text of any thrown value. */
+function describeError(err) {
+    if (err instanceof DeployActionsError)
+        return err.describe();
+    if (err instanceof Error)
+        return err.message;
+    return String(err);
+}
+
+
+/***/ }),
+
+/***/ 4008:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.makeEvent = makeEvent;
+exports.toJsonLine = toJsonLine;
+function makeEvent(type, where, context, fields = {}, now = new Date()) {
+    return { type, time: now.toISOString(), ...where, actor: context.actor, runUrl: context.runUrl, ...fields };
+}
+function toJsonLine(event) {
+    return JSON.stringify(event) + '\n';
+}
+
+
+/***/ }),
+
+/***/ 9732:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LocalExecutor = void 0;
+exports.runProcess = runProcess;
+const node_child_process_1 = __webpack_require__(1421);
+const errors_js_1 = __webpack_require__(7638);
+/** Cap on captured output per stream: enough for any JSON we parse, bounded against runaway output. */
+const MAX_CAPTURE = 32 * 1024 * 1024;
+class LocalExecutor {
+    target = 'local';
+    baseEnv;
+    constructor(options = {}) {
+        this.baseEnv = options.env ?? process.env;
+    }
+    run(command) {
+        return runProcess(command, this.baseEnv, this.target);
+    }
+    async close() { }
+}
+exports.LocalExecutor = LocalExecutor;
+/** Spawn argv[0] with argv[1..] directly (no shell), feed stdin, capture output, enforce the timeout. */
+function runProcess(command, baseEnv, where) {
+    const { argv } = command;
+    if (argv.length === 0 || !argv[0])
+        throw new Error('runProcess: empty argv');
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = (0, node_child_process_1.spawn)(argv[0], argv.slice(1), {
+            cwd: command.cwd,
+            env: { ...baseEnv, ...command.env },
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Own process group, so a timeout kills the whole tree (an ssh, a docker pull and its helpers).
+            detached: true
+        });
+        const out = [];
+        const err = [];
+        let outLen = 0;
+        let errLen = 0;
+        let timedOut = false;
+        let settled = false;
+        const killTree = (signal) => {
+            try {
+                if (child.pid)
+                    process.kill(-child.pid, signal);
+            }
+            catch {
+                /* already gone */
+            }
+        };
+        const timer = command.timeoutMs && command.timeoutMs > 0
+            ? setTimeout(() => {
+                timedOut = true;
+                killTree('SIGTERM');
+                setTimeout(() => killTree('SIGKILL'), 2000).unref();
+            }, command.timeoutMs)
+            : undefined;
+        child.stdout.on('data', (b) => {
+            if (outLen < MAX_CAPTURE)
+                out.push(b);
+            outLen += b.length;
+            command.onOutput?.(b.toString('utf8'), 'stdout');
+        });
+        child.stderr.on('data', (b) => {
+            if (errLen < MAX_CAPTURE)
+                err.push(b);
+            errLen += b.length;
+            command.onOutput?.(b.toString('utf8'), 'stderr');
+        });
+        child.stdin.on('error', () => {
+            /* the program may exit without reading stdin; its exit status tells the story */
+        });
+        child.stdin.end(command.stdin ?? '');
+        child.on('error', (e) => {
+            if (settled)
+                return;
+            settled = true;
+            if (timer)
+                clearTimeout(timer);
+            const missing = e.code === 'ENOENT';
+            reject(new errors_js_1.CommandError(argv, missing ? 127 : null, '', missing ? `${argv[0]}: command not found` : e.message, {
+                where,
+                hint: missing ? `install ${argv[0]} on ${where} or put it on PATH` : undefined,
+                cause: e
+            }));
+        });
+        child.on('close', (code, signal) => {
+            if (settled)
+                return;
+            settled = true;
+            if (timer)
+                clearTimeout(timer);
+            const stdout = Buffer.concat(out).toString('utf8');
+            const stderr = Buffer.concat(err).toString('utf8');
+            const durationMs = Date.now() - started;
+            if (timedOut) {
+                reject(new errors_js_1.TimeoutError(command.step ?? (0, errors_js_1.formatArgv)(argv), command.timeoutMs, {
+                    state: `the command was stopped on ${where}`,
+                    hint: 'raise the timeout input if the step is slow but healthy, or look at why it hangs'
+                }));
+                return;
+            }
+            const exitCode = code ?? -1;
+            if (command.check !== false && exitCode !== 0) {
+                reject(new errors_js_1.CommandError(argv, code, stdout, stderr, { where, signal }));
+                return;
+            }
+            resolve({ argv, exitCode, stdout, stderr, durationMs });
+        });
+    });
+}
+
+
+/***/ }),
+
+/***/ 893:
+/***/ (function(__unused_webpack_module, exports, __webpack_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__webpack_require__(7638), exports);
+__exportStar(__webpack_require__(9157), exports);
+__exportStar(__webpack_require__(9732), exports);
+__exportStar(__webpack_require__(7371), exports);
+__exportStar(__webpack_require__(9713), exports);
+__exportStar(__webpack_require__(7276), exports);
+__exportStar(__webpack_require__(762), exports);
+__exportStar(__webpack_require__(4008), exports);
+__exportStar(__webpack_require__(2712), exports);
+
+
+/***/ }),
+
+/***/ 7276:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.InputReader = void 0;
+exports.splitList = splitList;
+const errors_js_1 = __webpack_require__(7638);
+const duration_js_1 = __webpack_require__(9713);
+class InputReader {
+    get;
+    constructor(get) {
+        this.get = get;
+    }
+    /** The trimmed value, or '' when unset. */
+    raw(name) {
+        return (this.get(name) ?? '').trim();
+    }
+    string(name, options = {}) {
+        const v = this.raw(name);
+        if (v === '') {
+            if (options.required)
+                throw new errors_js_1.InputError(name, 'is required', `set \`${name}\` in the step's \`with:\``);
+            return options.fallback ?? '';
+        }
+        return v;
+    }
+    optional(name) {
+        const v = this.raw(name);
+        return v === '' ? undefined : v;
+    }
+    boolean(name, fallback = false) {
+        const v = this.raw(name).toLowerCase();
+        if (v === '')
+            return fallback;
+        if (['true', 'yes', '1', 'on'].includes(v))
+            return true;
+        if (['false', 'no', '0', 'off'].includes(v))
+            return false;
+        throw new errors_js_1.InputError(name, `"${this.raw(name)}" is not a boolean`, 'use true or false');
+    }
+    integer(name, options = {}) {
+        const v = this.raw(name);
+        if (v === '') {
+            if (options.fallback === undefined)
+                throw new errors_js_1.InputError(name, 'is required', 'give a whole number');
+            return options.fallback;
+        }
+        if (!/^-?\d+$/.test(v))
+            throw new errors_js_1.InputError(name, `"${v}" is not a whole number`, 'give a whole number');
+        const n = Number(v);
+        if (options.min !== undefined && n < options.min) {
+            throw new errors_js_1.InputError(name, `${n} is below the minimum ${options.min}`, `use ${options.min} or more`);
+        }
+        if (options.max !== undefined && n > options.max) {
+            throw new errors_js_1.InputError(name, `${n} is above the maximum ${options.max}`, `use ${options.max} or less`);
+        }
+        return n;
+    }
+    /** A duration in ms (`500ms`, `30s`, `2m`). `positive` refuses zero and negatives. */
+    duration(name, options = {}) {
+        const v = this.raw(name) || options.fallback;
+        if (v === undefined || v === '')
+            throw new errors_js_1.InputError(name, 'is required', 'give a duration like 30s');
+        if (v.trim().startsWith('-'))
+            throw new errors_js_1.InputError(name, `"${v}" is negative`, 'give a positive duration like 30s');
+        const ms = (0, duration_js_1.parseDuration)(v, name);
+        if (options.positive && ms <= 0)
+            throw new errors_js_1.InputError(name, `"${v}" is zero`, 'give a positive duration like 30s');
+        return ms;
+    }
+    /** One item per line (and, unless `commas: false`, per comma); blank lines and `#` comments dropped. */
+    list(name, options = {}) {
+        return splitList(this.raw(name), options.commas ?? true);
+    }
+    /** `key=value` lines into an ordered map. Duplicate keys are an error. */
+    keyValues(name) {
+        const map = new Map();
+        for (const line of splitList(this.raw(name), false)) {
+            const eq = line.indexOf('=');
+            if (eq <= 0)
+                throw new errors_js_1.InputError(name, `"${line}" is not key=value`, 'write one key=value per line');
+            const key = line.slice(0, eq).trim();
+            if (map.has(key))
+                throw new errors_js_1.InputError(name, `"${key}" is given twice`, 'give each key once');
+            map.set(key, line.slice(eq + 1).trim());
+        }
+        return map;
+    }
+    choice(name, choices, fallback) {
+        const v = this.raw(name);
+        if (v === '' && fallback !== undefined)
+            return fallback;
+        if (choices.includes(v))
+            return v;
+        throw new errors_js_1.InputError(name, `"${v}" is not one of ${choices.join(', ')}`, `use one of: ${choices.join(', ')}`);
+    }
+}
+exports.InputReader = InputReader;
+function splitList(text, commas = true) {
+    return text
+        .split(commas ? /[\r\n,]+/ : /\r?\n/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '' && !s.startsWith('#'));
+}
+
+
+/***/ }),
+
+/***/ 9157:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.silentLogger = exports.Redactor = void 0;
+exports.consoleLogger = consoleLogger;
+exports.captureLogger = captureLogger;
+/** Replaces every registered secret with ***; shared by the console and capture loggers. */
+class Redactor {
+    secrets = new Set();
+    add(value) {
+        if (!value)
+            return;
+        this.secrets.add(value);
+        // A multi-line secret (a private key) is masked line by line too, as the runner does.
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= 4)
+                this.secrets.add(line.trim());
+    }
+    redact(text) {
+        let out = text;
+        // Longest first so a secret containing another is masked whole.
+        for (const s of [...this.secrets].sort((a, b) => b.length - a.length))
+            out = out.split(s).join('***');
+        return out;
+    }
+}
+exports.Redactor = Redactor;
+function consoleLogger(options = {}) {
+    const redactor = new Redactor();
+    const write = options.write ?? ((line) => process.stderr.write(line + '\n'));
+    const emit = (prefix, message) => {
+        for (const line of redactor.redact(message).split('\n'))
+            write(prefix + line);
+    };
+    return {
+        debug: (m) => {
+            if (options.debug)
+                emit('debug: ', m);
+        },
+        info: (m) => emit('', m),
+        warning: (m) => emit('warning: ', m),
+        error: (m) => emit('error: ', m),
+        secret: (v) => redactor.add(v),
+        group: async (name, fn) => {
+            emit('▸ ', name);
+            return fn();
+        }
+    };
+}
+/** A logger that keeps its lines (redacted), for tests and for building summaries. */
+function captureLogger() {
+    const redactor = new Redactor();
+    const lines = [];
+    const push = (level) => (message) => {
+        lines.push({ level, message: redactor.redact(message) });
+    };
+    return {
+        lines,
+        text: () => lines.map((l) => l.message).join('\n'),
+        debug: push('debug'),
+        info: push('info'),
+        warning: push('warning'),
+        error: push('error'),
+        secret: (v) => redactor.add(v),
+        group: async (name, fn) => {
+            push('info')(name);
+            return fn();
+        }
+    };
+}
+exports.silentLogger = {
+    debug: () => { },
+    info: () => { },
+    warning: () => { },
+    error: () => { },
+    secret: () => { },
+    group: (_name, fn) => fn()
+};
+
+
+/***/ }),
+
+/***/ 2712:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.escapeCell = escapeCell;
+exports.table = table;
+exports.codeBlock = codeBlock;
+exports.details = details;
+/** Pure builders for job summaries: the entry layer hands the text to the runner, the CLI prints it. */
+function escapeCell(value) {
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
+}
+function table(headers, rows) {
+    const head = `| ${headers.map(escapeCell).join(' | ')} |`;
+    const rule = `| ${headers.map(() => '---').join(' | ')} |`;
+    const body = rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`);
+    return [head, rule, ...body].join('\n') + '\n';
+}
+function codeBlock(text, lang = '') {
+    const fence = text.includes('```') ? '````' : '```';
+    return `${fence}${lang}\n${text.replace(/\n$/, '')}\n${fence}\n`;
+}
+function details(summary, body) {
+    return `<details><summary>${escapeCell(summary)}</summary>\n\n${body}\n</details>\n`;
+}
+
+
+/***/ }),
+
+/***/ 7371:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.shellQuote = shellQuote;
+exports.shellJoin = shellJoin;
+/**
+ * POSIX quoting for the one place a command line must become a string: the remote side of ssh, which
+ * hands its arguments to the login shell. Every argument is single-quoted, so no input is ever parsed by
+ * that shell as code.
+ */
+function shellQuote(arg) {
+    if (arg !== '' && /^[\w@%+=:,./-]+$/.test(arg))
+        return arg;
+    return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+function shellJoin(argv) {
+    return argv.map(shellQuote).join(' ');
+}
+
+
+/***/ }),
+
+/***/ 3044:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseEnvironmentsFile = parseEnvironmentsFile;
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function parseEnvironmentsFile(text, file = 'environments.yml') {
+    const fail = (where, problem, fix) => new index_js_1.InputError(`${file}: ${where}`, problem, fix);
+    let doc;
+    try {
+        doc = (0, yaml_1.parse)(text);
+    }
+    catch (e) {
+        throw fail('(file)', `is not valid YAML (${e.message.split('\n')[0]})`, 'fix the YAML syntax');
+    }
+    if (!doc || typeof doc !== 'object')
+        throw fail('(file)', 'is empty', 'declare an `environments:` map');
+    const root = doc;
+    for (const key of Object.keys(root)) {
+        if (!['repository', 'environments'].includes(key))
+            throw fail(key, 'is not a known key', 'use repository and environments');
+    }
+    if (root.repository !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(String(root.repository))) {
+        throw fail('repository', `"${String(root.repository)}" is not owner/name`, 'write it like acme/shop');
+    }
+    const envs = root.environments;
+    if (!envs || typeof envs !== 'object' || Array.isArray(envs)) {
+        throw fail('environments', 'must be a map of environment names', 'e.g. environments: { staging: {}, production: { wait-timer: 5 } }');
+    }
+    const known = [
+        'wait-timer',
+        'reviewers',
+        'prevent-self-review',
+        'branches',
+        'tags',
+        'protected-branches',
+        'all-branches',
+        'variables',
+        'secrets'
+    ];
+    const environments = [];
+    for (const [name, raw] of Object.entries(envs)) {
+        const at = (k) => `environments.${name}.${k}`;
+        const e = (raw ?? {});
+        for (const key of Object.keys(e))
+            if (!known.includes(key))
+                throw fail(at(key), 'is not a known key', `use one of: ${known.join(', ')}`);
+        const waitTimer = e['wait-timer'] === undefined ? 0 : Number(e['wait-timer']);
+        if (!Number.isInteger(waitTimer) || waitTimer < 0 || waitTimer > 43200) {
+            throw fail(at('wait-timer'), `"${String(e['wait-timer'])}" is not a whole number of minutes from 0 to 43200`, 'GitHub allows up to 30 days (43200)');
+        }
+        const reviewers = [];
+        for (const r of (e.reviewers ?? [])) {
+            const obj = (r ?? {});
+            if (typeof obj.user === 'string' && obj.user)
+                reviewers.push({ type: 'User', login: obj.user });
+            else if (typeof obj.team === 'string' && /^[\w.-]+\/[\w.-]+$/.test(obj.team)) {
+                const [org, slug] = obj.team.split('/');
+                reviewers.push({ type: 'Team', org, slug });
+            }
+            else
+                throw fail(at('reviewers'), `${JSON.stringify(r)} is neither { user: login } nor { team: org/slug }`, 'write - user: alice or - team: acme/platform');
+        }
+        if (reviewers.length > 6)
+            throw fail(at('reviewers'), `has ${reviewers.length} entries`, 'GitHub allows at most 6 required reviewers');
+        const branches = (e.branches ?? []).map(String);
+        const tags = (e.tags ?? []).map(String);
+        const modes = [
+            e['protected-branches'] === true,
+            e['all-branches'] === true,
+            branches.length + tags.length > 0
+        ].filter(Boolean).length;
+        if (modes > 1)
+            throw fail(at('branches'), 'combines protected-branches, all-branches and branch/tag patterns', 'choose one of them');
+        const branchPolicy = e['protected-branches'] === true
+            ? { protectedBranches: true }
+            : branches.length + tags.length > 0
+                ? { custom: { branches, tags } }
+                : null;
+        const variables = {};
+        for (const [k, v] of Object.entries((e.variables ?? {}))) {
+            if (!NAME.test(k) || k.toUpperCase().startsWith('GITHUB_'))
+                throw fail(at(`variables.${k}`), 'is not a valid variable name', 'letters, digits and _, not starting with GITHUB_');
+            variables[k] = String(v);
+        }
+        const secrets = (e.secrets ?? []).map(String);
+        for (const s of secrets)
+            if (!NAME.test(s))
+                throw fail(at('secrets'), `"${s}" is not a valid secret name`, 'letters, digits and _');
+        environments.push({
+            name,
+            waitTimer,
+            preventSelfReview: e['prevent-self-review'] === true,
+            reviewers,
+            branchPolicy,
+            variables,
+            secrets
+        });
+    }
+    return { ...(root.repository ? { repository: String(root.repository) } : {}), environments };
+}
+
+
+/***/ }),
+
+/***/ 4364:
+/***/ (function(__unused_webpack_module, exports, __webpack_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__webpack_require__(3044), exports);
+__exportStar(__webpack_require__(9881), exports);
+
+
+/***/ }),
+
+/***/ 9881:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.asGitHubError = asGitHubError;
+exports.readEnvironment = readEnvironment;
+exports.resolveReviewers = resolveReviewers;
+exports.diffEnvironment = diffEnvironment;
+exports.planEnvironments = planEnvironments;
+exports.applyPlan = applyPlan;
+exports.renderPlan = renderPlan;
+const index_js_1 = __webpack_require__(893);
+async function tryGet(request, route, params) {
+    try {
+        return (await request(route, params)).data;
+    }
+    catch (err) {
+        if (err.status === 404)
+            return undefined;
+        throw asGitHubError(err, route);
+    }
+}
+function asGitHubError(err, route) {
+    const status = err.status;
+    const message = err.message ?? String(err);
+    const hint = status === 401
+        ? 'the token is invalid or expired'
+        : status === 403 || status === 404
+            ? 'environment administration needs a token with the repository "Administration: write" permission (a fine-grained PAT or a GitHub App); the workflow GITHUB_TOKEN cannot manage environments'
+            : undefined;
+    return new index_js_1.GitHubError(`GitHub ${route} failed (${status ?? 'no status'}): ${message}`, {
+        ...(status === undefined ? {} : { status }),
+        ...(hint ? { hint } : {}),
+        state: 'changes already applied before this call stay applied; run the command again to converge'
+    });
+}
+async function listAll(request, route, params, key, perPage) {
+    const items = [];
+    for (let page = 1; page < 50; page++) {
+        const data = (await tryGet(request, route, { ...params, per_page: perPage, page }));
+        const batch = (data?.[key] ?? []);
+        items.push(...batch);
+        if (batch.length < perPage)
+            break;
+    }
+    return items;
+}
+async function readEnvironment(request, owner, repo, name) {
+    const base = { owner, repo, environment_name: name };
+    const env = (await tryGet(request, 'GET /repos/{owner}/{repo}/environments/{environment_name}', base));
+    if (!env) {
+        return {
+            exists: false,
+            waitTimer: 0,
+            preventSelfReview: false,
+            reviewers: [],
+            branchPolicy: null,
+            policies: [],
+            variables: {},
+            secrets: []
+        };
+    }
+    const rules = env.protection_rules ?? [];
+    const wait = rules.find((r) => r.type === 'wait_timer');
+    const reviewRule = rules.find((r) => r.type === 'required_reviewers');
+    const reviewers = (reviewRule?.reviewers ?? []).map((r) => ({
+        type: r.type,
+        id: r.reviewer.id,
+        name: r.type === 'User'
+            ? (r.reviewer.login ?? String(r.reviewer.id))
+            : `${owner}/${r.reviewer.slug ?? r.reviewer.id}`
+    }));
+    const dbp = env.deployment_branch_policy ?? null;
+    const policies = dbp?.custom_branch_policies
+        ? (await listAll(request, 'GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies', base, 'branch_policies', 100)).map((p) => ({ id: p.id, name: p.name, type: p.type ?? 'branch' }))
+        : [];
+    const branchPolicy = !dbp
+        ? null
+        : dbp.protected_branches
+            ? { protectedBranches: true }
+            : {
+                custom: {
+                    branches: policies.filter((p) => p.type === 'branch').map((p) => p.name),
+                    tags: policies.filter((p) => p.type === 'tag').map((p) => p.name)
+                }
+            };
+    const variables = {};
+    for (const v of await listAll(request, 'GET /repos/{owner}/{repo}/environments/{environment_name}/variables', base, 'variables', 30)) {
+        variables[v.name] = v.value;
+    }
+    const secrets = (await listAll(request, 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets', base, 'secrets', 100)).map((s) => s.name);
+    return {
+        exists: true,
+        waitTimer: wait?.wait_timer ?? 0,
+        preventSelfReview: reviewRule?.prevent_self_review ?? false,
+        reviewers,
+        branchPolicy,
+        policies,
+        variables,
+        secrets
+    };
+}
+async function resolveReviewers(request, reviewers) {
+    const out = [];
+    for (const r of reviewers) {
+        if (r.type === 'User') {
+            const user = (await tryGet(request, 'GET /users/{username}', { username: r.login }));
+            if (!user)
+                throw new index_js_1.GitHubError(`Reviewer user '${r.login}' does not exist`, {
+                    hint: 'check the login in environments.yml'
+                });
+            out.push({ type: 'User', id: user.id, name: r.login });
+        }
+        else {
+            const team = (await tryGet(request, 'GET /orgs/{org}/teams/{team_slug}', {
+                org: r.org,
+                team_slug: r.slug
+            }));
+            if (!team)
+                throw new index_js_1.GitHubError(`Reviewer team '${r.org}/${r.slug}' does not exist or is not visible to the token`, {
+                    hint: "check the team slug, and that the token can read the organization's teams (members: read)"
+                });
+            out.push({ type: 'Team', id: team.id, name: `${r.org}/${r.slug}` });
+        }
+    }
+    return out;
+}
+const policyLabel = (p) => p === null
+    ? 'any branch'
+    : 'protectedBranches' in p
+        ? 'protected branches'
+        : `selected branches/tags (${[...p.custom.branches, ...p.custom.tags.map((t) => `tag ${t}`)].join(', ')})`;
+const sameSet = (a, b) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+function diffEnvironment(spec, current, reviewers, prune) {
+    const changes = [];
+    const details = [];
+    if (!current.exists)
+        details.push('create the environment');
+    if (current.waitTimer !== spec.waitTimer)
+        details.push(`wait timer ${current.waitTimer} → ${spec.waitTimer} minutes`);
+    if (!sameSet(current.reviewers.map((r) => `${r.type}:${r.id}`), reviewers.map((r) => `${r.type}:${r.id}`))) {
+        details.push(`required reviewers [${current.reviewers.map((r) => r.name).join(', ')}] → [${reviewers.map((r) => r.name).join(', ')}]`);
+    }
+    if (current.preventSelfReview !== spec.preventSelfReview && reviewers.length > 0) {
+        details.push(`prevent self-review ${current.preventSelfReview} → ${spec.preventSelfReview}`);
+    }
+    const policyKind = (p) => p === null ? 'none' : 'protectedBranches' in p ? 'protected' : 'custom';
+    if (policyKind(current.branchPolicy) !== policyKind(spec.branchPolicy)) {
+        details.push(`deployment branches: ${policyLabel(current.branchPolicy)} → ${policyLabel(spec.branchPolicy)}`);
+    }
+    if (details.length) {
+        const body = {
+            wait_timer: spec.waitTimer,
+            prevent_self_review: spec.preventSelfReview,
+            reviewers: reviewers.map((r) => ({ type: r.type, id: r.id })),
+            deployment_branch_policy: spec.branchPolicy === null
+                ? null
+                : 'protectedBranches' in spec.branchPolicy
+                    ? { protected_branches: true, custom_branch_policies: false }
+                    : { protected_branches: false, custom_branch_policies: true }
+        };
+        changes.push({
+            kind: 'environment',
+            env: spec.name,
+            action: current.exists ? 'update' : 'create',
+            details,
+            body
+        });
+    }
+    if (spec.branchPolicy && 'custom' in spec.branchPolicy) {
+        const want = [
+            ...spec.branchPolicy.custom.branches.map((name) => ({ name, type: 'branch' })),
+            ...spec.branchPolicy.custom.tags.map((name) => ({ name, type: 'tag' }))
+        ];
+        for (const w of want) {
+            if (!current.policies.some((p) => p.name === w.name && p.type === w.type))
+                changes.push({ kind: 'policy', env: spec.name, action: 'create', ...w });
+        }
+        for (const p of current.policies) {
+            if (!want.some((w) => w.name === p.name && w.type === p.type))
+                changes.push({
+                    kind: 'policy',
+                    env: spec.name,
+                    action: 'delete',
+                    name: p.name,
+                    type: p.type,
+                    id: p.id
+                });
+        }
+    }
+    for (const [name, value] of Object.entries(spec.variables)) {
+        if (!(name in current.variables))
+            changes.push({ kind: 'variable', env: spec.name, action: 'create', name, value });
+        else if (current.variables[name] !== value)
+            changes.push({
+                kind: 'variable',
+                env: spec.name,
+                action: 'update',
+                name,
+                value,
+                from: current.variables[name]
+            });
+    }
+    const unmanaged = Object.keys(current.variables).filter((n) => !(n in spec.variables));
+    if (prune)
+        for (const name of unmanaged)
+            changes.push({ kind: 'variable', env: spec.name, action: 'delete', name });
+    const missingSecrets = spec.secrets.filter((s) => !current.secrets.includes(s));
+    return { changes, missingSecrets, unmanaged: prune ? [] : unmanaged };
+}
+async function planEnvironments(request, owner, repo, specs, options = {}) {
+    const plan = { owner, repo, changes: [], missingSecrets: [], unmanagedVariables: [] };
+    for (const spec of specs) {
+        const current = await readEnvironment(request, owner, repo, spec.name);
+        const reviewers = await resolveReviewers(request, spec.reviewers);
+        const d = diffEnvironment(spec, current, reviewers, options.prune ?? false);
+        plan.changes.push(...d.changes);
+        plan.missingSecrets.push(...d.missingSecrets.map((name) => ({ env: spec.name, name })));
+        plan.unmanagedVariables.push(...d.unmanaged.map((name) => ({ env: spec.name, name })));
+    }
+    return plan;
+}
+async function applyPlan(request, plan) {
+    const { owner, repo } = plan;
+    let applied = 0;
+    const call = async (route, params) => {
+        try {
+            await request(route, { owner, repo, ...params });
+            applied++;
+        }
+        catch (err) {
+            throw asGitHubError(err, route);
+        }
+    };
+    for (const c of plan.changes) {
+        const environment_name = c.env;
+        if (c.kind === 'environment')
+            await call('PUT /repos/{owner}/{repo}/environments/{environment_name}', {
+                environment_name,
+                ...c.body
+            });
+        else if (c.kind === 'policy' && c.action === 'create') {
+            await call('POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies', {
+                environment_name,
+                name: c.name,
+                type: c.type
+            });
+        }
+        else if (c.kind === 'policy') {
+            await call('DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}', { environment_name, branch_policy_id: c.id });
+        }
+        else if (c.action === 'create') {
+            await call('POST /repos/{owner}/{repo}/environments/{environment_name}/variables', {
+                environment_name,
+                name: c.name,
+                value: c.value
+            });
+        }
+        else if (c.action === 'update') {
+            await call('PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}', {
+                environment_name,
+                name: c.name,
+                value: c.value
+            });
+        }
+        else {
+            await call('DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}', {
+                environment_name,
+                name: c.name
+            });
+        }
+    }
+    return applied;
+}
+/** The dry-run diff, in the style of `terraform plan`. */
+function renderPlan(plan) {
+    const lines = [`Environments of ${plan.owner}/${plan.repo}:`];
+    if (plan.changes.length === 0)
+        lines.push('  no changes: GitHub matches the file');
+    for (const c of plan.changes) {
+        if (c.kind === 'environment')
+            for (const d of c.details)
+                lines.push(`  ${c.action === 'create' ? '+' : '~'} ${c.env}: ${d}`);
+        else if (c.kind === 'policy')
+            lines.push(`  ${c.action === 'create' ? '+' : '-'} ${c.env}: deployment ${c.type} policy ${c.name}`);
+        else if (c.action === 'create')
+            lines.push(`  + ${c.env}: variable ${c.name} = ${c.value}`);
+        else if (c.action === 'update')
+            lines.push(`  ~ ${c.env}: variable ${c.name}: ${c.from} → ${c.value}`);
+        else
+            lines.push(`  - ${c.env}: variable ${c.name}`);
+    }
+    for (const u of plan.unmanagedVariables)
+        lines.push(`  ? ${u.env}: variable ${u.name} is not in the file (kept; --prune deletes it)`);
+    for (const m of plan.missingSecrets) {
+        lines.push(`  ! ${m.env}: required secret ${m.name} is missing: gh secret set ${m.name} --env ${m.env} --repo ${plan.owner}/${plan.repo}`);
+    }
+    return lines.join('\n') + '\n';
+}
+
+
+/***/ })
+
+};
