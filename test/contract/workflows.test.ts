@@ -43,6 +43,17 @@ describe('contract checks on this repository', () => {
     expect(problems.map((p) => `${p.file}: ${p.where}: ${p.message}`).join('\n')).toBe('');
   });
 
+  test("the example app repository's environments.yml is valid and names every variable its workflows read", async () => {
+    const { parseEnvironmentsFile } = await import('../../packages/environments/src/config.js');
+    const dir = join(REPO_ROOT, 'docs', 'examples', 'app-repo');
+    const config = parseEnvironmentsFile(readFileSync(join(dir, 'environments.yml'), 'utf8'));
+    expect(config.environments.map((e) => e.name)).toEqual(['dev', 'staging', 'production']);
+    for (const e of config.environments)
+      expect(Object.keys(e.variables)).toEqual(
+        expect.arrayContaining(['DEPLOY_HOSTS', 'DEPLOY_USER', 'ENVIRONMENT_URL', 'PUBLIC_PORT'])
+      );
+  });
+
   test("every action.yml passes GitHub's action parser", async () => {
     expect(contracts.actions.size).toBeGreaterThanOrEqual(1);
     expect(formatFindings(await checkActions(REPO_ROOT))).toBe('');
