@@ -26,11 +26,14 @@ export function buildImages(): void {
   if (built) return;
   const { registries } = infra();
   const reg = registries[0]!;
+  const dir = mkdtempSync('/tmp/deploy-actions-test-deploy-img-');
+  // A private docker config: other suites log in and out of the same registry in parallel.
+  const env = { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config') };
   execFileSync('docker', ['login', reg.host, '--username', reg.username, '--password-stdin'], {
     input: reg.password,
-    stdio: ['pipe', 'ignore', 'pipe']
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env
   });
-  const dir = mkdtempSync('/tmp/deploy-actions-test-deploy-img-');
   writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
   const args: Record<Variant, string[]> = {
     v1: ['VERSION=v1'],
@@ -43,9 +46,12 @@ export function buildImages(): void {
     execFileSync(
       'docker',
       ['build', '-q', ...a.flatMap((x) => ['--build-arg', x]), '-t', `${IMAGE_REPO}:${tag}`, dir],
-      { stdio: ['ignore', 'ignore', 'pipe'] }
+      { stdio: ['ignore', 'ignore', 'pipe'], env }
     );
-    execFileSync('docker', ['push', '-q', `${IMAGE_REPO}:${tag}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('docker', ['push', '-q', `${IMAGE_REPO}:${tag}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env
+    });
   }
   rmSync(dir, { recursive: true, force: true });
   built = true;

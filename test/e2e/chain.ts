@@ -135,6 +135,8 @@ export async function runChain(log: (line: string) => void = () => undefined): P
         repo: app,
         workspace: app,
         token: 'ghs_e2eLocalToken0123456789',
+        // The runner's own docker login (publish-registry logs out in its post step): never the machine's.
+        env: { DOCKER_CONFIG: join(work, 'docker-config') },
         github: {
           actor: 'ada',
           repository: 'acme/shop',
