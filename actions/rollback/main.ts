@@ -1,6 +1,7 @@
 import { runEntry } from '../common/entry.js';
 import { headerValues } from '../../packages/health/src/index.js';
 import { deliverEvent } from '../../packages/events/src/webhook.js';
+import { trackDeployment } from '../../packages/github/src/deployments.js';
 import {
   readRollbackInputs,
   rollback,
@@ -17,9 +18,28 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret, saveSt
     for (const value of headerValues(inputs.raw(name))) secret(value);
   const { spec, connection, webhook } = readRollbackInputs(inputs);
 
+  // GitHub Deployments (with `token`; not for a dry run): the rollback is a deployment of the old release.
+  const deployment = spec.dryRun
+    ? undefined
+    : await trackDeployment(
+        {
+          token: inputs.raw('token'),
+          apiUrl: context.apiUrl,
+          repository: context.repository,
+          sha: context.sha,
+          environment: spec.environment,
+          description: `rollback of ${spec.app}${spec.to ? ` to ${spec.to}` : ''}: ${spec.reason}`.slice(
+            0,
+            140
+          ),
+          logUrl: context.runUrl,
+          payload: { app: spec.app, rollback: true, to: spec.to ?? 'previous', reason: spec.reason }
+        },
+        logger
+      );
   const locks: Record<string, HeldLockRef> = {};
   const sshDirs: string[] = [];
-  const outcome = await rollback(spec, {
+  const running = rollback(spec, {
     logger,
     context,
     // Key and master socket under RUNNER_TEMP (emptied by the runner after the job, even if this is killed).
@@ -41,6 +61,15 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret, saveSt
           deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)
       : undefined
   });
+  const outcome = await running.catch(async (err: unknown) => {
+    await deployment?.finish('error', undefined, 'deploy-actions could not complete the rollback');
+    throw err;
+  });
+  await deployment?.finish(
+    outcome.error ? 'failure' : 'success',
+    undefined,
+    outcome.error ? 'rollback failed' : `${outcome.releaseId} serves again`
+  );
 
   output('release-id', outcome.releaseId);
   output('from-release-id', outcome.fromReleaseId ?? '');
