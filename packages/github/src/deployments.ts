@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/src/index.js';
+import type { Logger, RunContext } from '../../core/src/index.js';
 import type { GitHubRequest } from './client.js';
 import { githubError } from './errors.js';
 
@@ -145,12 +145,11 @@ export async function deactivateSuperseded(
  */
 export interface TrackOptions {
   token: string;
-  apiUrl: string;
-  repository: string;
-  sha: string;
+  /** The run: its repository and commit are deployed, its API URL called, its log URL linked. */
+  context: Pick<RunContext, 'apiUrl' | 'repository' | 'sha' | 'runUrl'>;
   environment: string;
+  /** Cut to GitHub's 140 characters. */
   description: string;
-  logUrl: string;
   payload?: Record<string, unknown>;
 }
 
@@ -160,8 +159,9 @@ export async function trackDeployment(
 ): Promise<
   { finish(state: FinalState, environmentUrl?: string, description?: string): Promise<void> } | undefined
 > {
-  const [owner, repo] = options.repository.split('/');
-  if (!options.token || !owner || !repo || !/^[0-9a-f]{40}$/.test(options.sha)) {
+  const { context } = options;
+  const [owner, repo] = context.repository.split('/');
+  if (!options.token || !owner || !repo || !/^[0-9a-f]{40}$/.test(context.sha)) {
     if (options.token)
       logger.warning('GitHub deployment not recorded: no repository or commit SHA in this run');
     return undefined;
@@ -169,7 +169,7 @@ export async function trackDeployment(
   const { octokitRequest } = await import('./client.js');
   const request = octokitRequest({
     token: options.token,
-    baseUrl: options.apiUrl,
+    baseUrl: context.apiUrl,
     debug: (m) => logger.debug(m)
   });
   let record: DeploymentRecord;
@@ -179,10 +179,10 @@ export async function trackDeployment(
       {
         owner,
         repo,
-        sha: options.sha,
+        sha: context.sha,
         environment: options.environment,
-        description: options.description,
-        logUrl: options.logUrl,
+        description: options.description.slice(0, 140),
+        logUrl: context.runUrl,
         productionEnvironment: /^prod/i.test(options.environment),
         ...(options.payload ? { payload: options.payload } : {})
       },

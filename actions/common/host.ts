@@ -1,0 +1,89 @@
+import type { Entry } from './entry.js';
+import { headerValues } from '../../packages/health/src/index.js';
+import { deliverEvent } from '../../packages/events/src/webhook.js';
+import type { trackDeployment } from '../../packages/github/src/deployments.js';
+import {
+  readConnection,
+  releaseLeftLocks,
+  sshConnector,
+  type ConnectionSpec,
+  type EngineDeps,
+  type HeldLockRef
+} from '../../packages/deploy/src/index.js';
+import { SshExecutor } from '../../packages/ssh/src/index.js';
+
+/**
+ * The runner side that deploy-compose and rollback share: masking their connection secrets, the engine
+ * callbacks whose state the post step needs (held locks, SSH master dirs), and that post step itself.
+ */
+
+/** Masked before anything is parsed, so not even an input error can show one. */
+export function maskHostSecrets(entry: Pick<Entry, 'inputs' | 'secret'>, names: readonly string[]): void {
+  const { inputs, secret } = entry;
+  for (const name of ['ssh-key', ...names]) secret(inputs.raw(name));
+  // The runner masks a multi-line value reliably only line by line: a private key is masked per line too.
+  for (const line of inputs.raw('ssh-key').split(/\r?\n/)) if (line.trim().length >= 8) secret(line.trim());
+  for (const name of ['health-headers', 'health-prometheus-headers'])
+    for (const value of headerValues(inputs.raw(name))) secret(value);
+}
+
+export function hostDeps(
+  entry: Pick<Entry, 'logger' | 'saveState'>,
+  connection: ConnectionSpec,
+  webhook: { url: string; secret?: string } | undefined
+): Pick<EngineDeps, 'connect' | 'onLock' | 'onEvent'> {
+  const { logger, saveState } = entry;
+  const locks: Record<string, HeldLockRef> = {};
+  const sshDirs: string[] = [];
+  return {
+    // Key and master socket under RUNNER_TEMP (emptied by the runner after the job, even if this is killed).
+    connect: sshConnector(connection, logger, {
+      tempRoot: process.env.RUNNER_TEMP,
+      onOpen: (dir) => {
+        sshDirs.push(dir);
+        saveState('ssh-dirs', JSON.stringify(sshDirs));
+      }
+    }),
+    // Held locks are step state: the post step releases one this run could not (cancelled, killed).
+    onLock: (host, held) => {
+      if (held) locks[host] = held;
+      else delete locks[host];
+      saveState('locks', JSON.stringify(locks));
+    },
+    ...(webhook
+      ? {
+          onEvent: (event) =>
+            deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)
+        }
+      : {})
+  };
+}
+
+type Deployment = Awaited<ReturnType<typeof trackDeployment>>;
+
+/** A tooling fault (not a failed release) leaves the deployment record as `error`, never stuck in_progress. */
+export function settle<T>(running: Promise<T>, deployment: Deployment, what: string): Promise<T> {
+  return running.catch(async (err: unknown) => {
+    await deployment?.finish('error', undefined, `deploy-actions could not complete the ${what}`);
+    throw err;
+  });
+}
+
+/**
+ * The post step: runs after the main step, always. When the main step was cancelled or killed, it releases
+ * the host locks it still held (same token only) and ends the SSH master it left, removing the key with it.
+ * Nothing else changes on the hosts.
+ */
+export async function hostPost(entry: Entry): Promise<void> {
+  const { inputs, logger, context, getState } = entry;
+  const locks = JSON.parse(getState('locks') || '{}') as Record<string, HeldLockRef>;
+  const dirs = JSON.parse(getState('ssh-dirs') || '[]') as string[];
+  if (Object.keys(locks).length > 0) {
+    maskHostSecrets(entry, []);
+    const connect = sshConnector(readConnection(inputs), logger, { tempRoot: process.env.RUNNER_TEMP });
+    await releaseLeftLocks(locks, { logger, context, connect });
+  }
+  for (const dir of dirs)
+    if (await SshExecutor.cleanupLeftover(dir))
+      logger.info(`ended the SSH connection the main step left open`);
+}
