@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { runAction } from '../../runner/src/run.js';
 import { parseFileCommand } from '../../runner/src/commands.js';
+import { ownActionName, ownWorkflowFile } from '../../contract/src/check.js';
 import { condition, interpolate, toText, type Context, type Value } from './expr.js';
 
 /**
@@ -81,8 +82,6 @@ interface PostStep {
   run: () => Promise<{ exitCode: number; durationMs: number }>;
 }
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const OWN_ACTION = /^(?:\.\/|[\w.-]+\/deploy-actions\/)([a-z0-9-]+)(?:@[\w./-]+)?$/;
-const OWN_WORKFLOW = /^[\w.-]+\/deploy-actions\/(\.github\/workflows\/[\w.-]+\.ya?ml)(?:@[\w./-]+)?$/;
 
 function str(v: Value | undefined): string {
   return toText(v ?? null);
@@ -309,11 +308,12 @@ function firstLine(s: string): string {
 
 async function callWorkflow(job: Obj, ctx: Context, options: SimOptions): Promise<WorkflowResult> {
   const uses = String(job.uses);
-  const own = OWN_WORKFLOW.exec(uses);
+  const own = ownWorkflowFile(uses);
   let file: string;
   let repo: string;
-  if (own) [file, repo] = [own[1]!, options.root];
-  else if (uses.startsWith('./')) [file, repo] = [uses.slice(2), options.repo ?? options.root];
+  // `./` is the calling repository's own workflow; `<owner>/deploy-actions/…` is ours.
+  if (uses.startsWith('./')) [file, repo] = [uses.slice(2), options.repo ?? options.root];
+  else if (own) [file, repo] = [join('.github', 'workflows', own), options.root];
   else throw new Error(`reusable workflow ${uses} is not available locally`);
   const withs: Record<string, Value> = {};
   if (isObj(job.with))
@@ -348,8 +348,8 @@ async function runStep(
     ...(github.api_url ? { GITHUB_API_URL: github.api_url } : {})
   };
   if (typeof step.uses === 'string') {
-    const own = OWN_ACTION.exec(step.uses);
-    const dir = own ? join(options.root, own[1]!) : undefined;
+    const own = ownActionName(step.uses);
+    const dir = own ? join(options.root, own) : undefined;
     if (dir && existsSync(join(dir, 'action.yml'))) {
       const run = await runAction({
         actionDir: dir,
