@@ -38,6 +38,21 @@ export interface CopyOptions {
   backoffMs?: number;
 }
 
+/** A copy that has written nothing yet (fresh arrays each time: results are filled in place). */
+export function emptyCopyResult(
+  of: Pick<CopyResult, 'digest' | 'mediaType' | 'platforms'> = { digest: '', mediaType: '', platforms: [] }
+): CopyResult {
+  return {
+    ...of,
+    refs: [],
+    blobsCopied: 0,
+    blobsMounted: 0,
+    blobsSkipped: 0,
+    bytesCopied: 0,
+    manifestsPut: 0
+  };
+}
+
 export interface CopyResult {
   /** The manifest digest, equal at the source and every target. */
   digest: string;
@@ -86,17 +101,11 @@ export async function copyImage(
     });
   }
   logger.info(`source ${formatReference(sref)} is ${root.digest} (${root.mediaType})`);
-  const result: CopyResult = {
+  const result = emptyCopyResult({
     digest: root.digest,
     mediaType: root.mediaType,
-    platforms: (root.json.manifests ?? []).map(platformOf),
-    refs: [],
-    blobsCopied: 0,
-    blobsMounted: 0,
-    blobsSkipped: 0,
-    bytesCopied: 0,
-    manifestsPut: 0
-  };
+    platforms: (root.json.manifests ?? []).map(platformOf)
+  });
   const manifests = new Map<string, Manifest>([[root.digest, root]]);
   // Repositories per registry that already hold the whole image: later targets mount from them.
   const holders = new Map<string, string[]>();

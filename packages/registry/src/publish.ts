@@ -14,7 +14,7 @@ import {
   tagArgv
 } from '../../docker/src/argv.js';
 import { RegistryClient, type Credentials } from './client.js';
-import { copyImage, type CopyResult } from './copy.js';
+import { copyImage, emptyCopyResult, type CopyResult } from './copy.js';
 import { TAG, formatReference, parseReference, type Reference } from './reference.js';
 
 export interface PublishOptions {
@@ -63,18 +63,6 @@ export interface PublishResult extends CopyResult {
   /** Nothing was promoted: the step only logged in. */
   loginOnly: boolean;
 }
-
-const emptyCopy: CopyResult = {
-  digest: '',
-  mediaType: '',
-  platforms: [],
-  refs: [],
-  blobsCopied: 0,
-  blobsMounted: 0,
-  blobsSkipped: 0,
-  bytesCopied: 0,
-  manifestsPut: 0
-};
 
 const GHCR = 'ghcr.io';
 
@@ -287,7 +275,7 @@ export async function publish(
   if (plan.loginOnly) {
     logger.info(`${plan.registry}: credentials accepted; nothing to promote (no source and targets)`);
     return {
-      ...emptyCopy,
+      ...emptyCopyResult(),
       loggedIn,
       local: false,
       loginOnly: true
