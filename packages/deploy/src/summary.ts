@@ -1,4 +1,4 @@
-import { codeBlock, formatMs, table } from '../../core/src/index.js';
+import { codeBlock, formatMs, table, type DeployEvent } from '../../core/src/index.js';
 import { eventsTable, timelineMermaid } from '../../events/src/index.js';
 import type { DeployOutcome, DeploySpec, RollbackOutcome, RollbackSpec } from './types.js';
 
@@ -28,12 +28,7 @@ export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
     parts.push(
       `### Health gate: ${o.gate.verdict}\n\n${o.gate.reason} (${o.gate.probes} probes, p95 ${o.gate.p95Ms} ms)\n`
     );
-  if (o.events.length)
-    parts.push(
-      '### Timeline\n',
-      timelineMermaid(o.events, `${spec.app} ${spec.environment}`),
-      eventsTable(o.events)
-    );
+  parts.push(...timeline(o.events, spec));
   return parts.join('\n');
 }
 
@@ -58,11 +53,12 @@ export function rollbackSummary(o: RollbackOutcome, spec: RollbackSpec): string 
   }
   if (o.error) parts.push('### What failed\n', codeBlock(o.error.describe()));
   if (o.gate) parts.push(`### Health gate: ${o.gate.verdict}\n\n${o.gate.reason}\n`);
-  if (o.events.length)
-    parts.push(
-      '### Timeline\n',
-      timelineMermaid(o.events, `${spec.app} ${spec.environment}`),
-      eventsTable(o.events)
-    );
+  parts.push(...timeline(o.events, spec));
   return parts.join('\n');
+}
+
+/** The run's events as a mermaid timeline and a table; nothing when there were none. */
+function timeline(events: DeployEvent[], spec: { app: string; environment: string }): string[] {
+  if (!events.length) return [];
+  return ['### Timeline\n', timelineMermaid(events, `${spec.app} ${spec.environment}`), eventsTable(events)];
 }
