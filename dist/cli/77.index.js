@@ -51,6 +51,8 @@ async function checkWorkflowsCommand(args, root) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.loadContracts = loadContracts;
 exports.reusableContract = reusableContract;
+exports.ownActionName = ownActionName;
+exports.ownWorkflowFile = ownWorkflowFile;
 exports.ownAction = ownAction;
 exports.checkWorkflowContracts = checkWorkflowContracts;
 exports.relativeTo = relativeTo;
@@ -106,17 +108,23 @@ function reusableContract(text) {
 }
 const OWN_ACTION = /^(?:\.\/|[\w.-]+\/deploy-actions\/)([a-z0-9-]+)(?:@[\w./-]+)?$/;
 const OWN_WORKFLOW = /^(?:\.\/|[\w.-]+\/deploy-actions\/)\.github\/workflows\/([\w.-]+\.ya?ml)(?:@[\w./-]+)?$/;
+/** The action a `uses:` names when it is one of ours (`./<name>` or `<owner>/deploy-actions/<name>@ref`). */
+function ownActionName(uses) {
+    return OWN_ACTION.exec(uses.trim())?.[1];
+}
+/** The file under .github/workflows a `uses:` names when it is one of our reusable workflows. */
+function ownWorkflowFile(uses) {
+    return OWN_WORKFLOW.exec(uses.trim())?.[1];
+}
 /** Which of our actions a `uses:` names, if any. */
 function ownAction(uses, contracts) {
-    const m = OWN_ACTION.exec(uses.trim());
-    return m ? contracts.actions.get(m[1]) : undefined;
+    const name = ownActionName(uses);
+    return name === undefined ? undefined : contracts.actions.get(name);
 }
 function ownWorkflow(uses, contracts) {
-    const m = OWN_WORKFLOW.exec(uses.trim());
-    if (!m)
-        return undefined;
-    const c = contracts.workflows.get(m[1]);
-    return c ? [m[1], c] : undefined;
+    const file = ownWorkflowFile(uses);
+    const c = file === undefined ? undefined : contracts.workflows.get(file);
+    return c ? [file, c] : undefined;
 }
 /** Every string inside a value, recursively (where expressions can hide). */
 function strings(value, out = []) {
