@@ -153,3 +153,10 @@ export function preflight(
 export function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
+
+/** The pending files apply runs (and plan shows), up to and including `target`. */
+export function selectPending(state: MigrationState, target: string | undefined): MigrationFile[] {
+  return state.pending
+    .filter((v) => v.file && (!target || compareVersions(v.version, target) <= 0))
+    .map((v) => v.file!);
+}
