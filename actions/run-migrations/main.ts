@@ -25,6 +25,10 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
     'reverted',
     result.reverted.map((a) => a.version)
   );
+  output(
+    'retried',
+    result.retried.map((r) => r.version)
+  );
   output('pending', result.pending);
   output('current-version', result.currentVersion);
   output('backup-path', result.backup?.path ?? '');

@@ -162,24 +162,31 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     expect(await tables(db.name)).toEqual(['orders', 'users']);
   });
 
-  it('a failing down file is rolled back and recorded; repair leaves the version applied for another try', async () => {
+  it('a failing down file is rolled back and recorded; the version stays applied and the fixed file runs with no repair', async () => {
     await migrate(db.url, dir);
     writeFiles(dir, { 'U3__orders.sql': 'DROP TABLE orders;\nDROP TABLE no_such_table;\n' });
     const d = await migrate(db.url, dir, { mode: 'down', target: '2' });
     expect(d.error!.message).toContain(
       'U3__orders.sql at line 2 (the statement starting there): table "no_such_table" does not exist'
     );
-    expect(d.error!.hint).toBe('fix U3__orders.sql (line 2), then run mode: repair and mode: down again');
-    expect(await tables(db.name)).toEqual(['orders', 'users']);
-    expect((await migrate(db.url, dir, { mode: 'down', target: '2' })).error?.message).toContain(
-      'U3__orders.sql (down) failed at line 2'
+    expect(d.error!.hint).toBe(
+      'fix U3__orders.sql (line 2), then run mode: down again: it was rolled back, so it simply runs again (no repair needed; the failed attempt stays in the history)'
     );
-    const repaired = await migrate(db.url, dir, { mode: 'repair' });
-    expect(repaired.currentVersion).toBe('3');
+    expect(d.currentVersion).toBe('3');
+    expect(await tables(db.name)).toEqual(['orders', 'users']);
+    const nothing = await migrate(db.url, dir, { mode: 'repair' });
+    expect(nothing.repaired).toEqual([]);
     writeFiles(dir, { 'U3__orders.sql': 'DROP TABLE orders;\n' });
     const again = await migrate(db.url, dir, { mode: 'down', target: '2' });
     expect(again.error).toBeUndefined();
     expect(again.reverted.map((r) => r.version)).toEqual(['3']);
+    expect(again.retried.map((r) => [r.version, r.file, r.direction, r.earlierFailures[0]!.line])).toEqual([
+      ['3', 'U3__orders.sql', 'down', 2]
+    ]);
+    expect((await historyRows(db.name)).map((x) => `${x.version}:${x.status}:${x.kind}`).slice(3)).toEqual([
+      '3:failed:down',
+      '3:reverted:down'
+    ]);
   });
 
   it('applies a golang-migrate folder (<version>_<name>.up.sql / .down.sql) and walks it back', async () => {

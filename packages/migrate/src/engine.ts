@@ -162,7 +162,7 @@ function asDeployError(err: unknown, db: DatabaseTarget | undefined): DeployActi
 }
 
 function finalState(result: MigrateResult, state: MigrationState, options: MigrateOptions): void {
-  // A failed version is not applied: it is pending, behind the repair.
+  // A failed version is not applied: it is pending (behind the repair, when it ran without a transaction).
   result.pending = state.versions.filter((v) => v.file && v.state !== 'applied').map((v) => v.version);
   result.currentVersion = state.currentVersion;
   if (options.mode === 'status') result.status = state.versions.map(statusEntry);
@@ -170,7 +170,7 @@ function finalState(result: MigrateResult, state: MigrationState, options: Migra
 
 function statusEntry(v: MigrationState['versions'][number]): StatusEntry {
   const r = v.row;
-  const failed = v.state === 'failed';
+  const failure = v.state === 'failed' ? r : v.failedAttempts[v.failedAttempts.length - 1];
   return {
     version: v.version,
     name: v.name,
@@ -182,7 +182,9 @@ function statusEntry(v: MigrationState['versions'][number]): StatusEntry {
     ...(r && v.state !== 'pending'
       ? { appliedAt: r.appliedAt, appliedBy: r.appliedBy, runUrl: r.runUrl }
       : {}),
-    ...(failed && r?.error ? { error: r.error } : {}),
-    ...(failed && r?.errorLine ? { errorLine: r.errorLine } : {})
+    // The failure that blocks the version, or else the last attempt that rolled back.
+    ...(failure?.error ? { error: failure.error } : {}),
+    ...(failure?.errorLine ? { errorLine: failure.errorLine } : {}),
+    ...(v.failedAttempts.length ? { failedAttempts: v.failedAttempts.length } : {})
   };
 }

@@ -181,9 +181,13 @@ async function runSqlFile(run: ConnectedRun, script: SqlScript): Promise<Applied
           ? `${done.join(', ')} ${script.direction === 'up' ? 'applied' : 'reverted'} earlier in this run stay${done.length === 1 ? 's' : ''} committed and recorded`
           : 'no other file was changed by this run'
       }; ${recorded}; the lock is released`,
-      hint: `fix ${script.script}${failure.line ? ` (line ${failure.line})` : ''}${
-        script.transactional ? '' : ' and undo or complete its statements that took effect'
-      }, then run mode: repair and ${script.direction === 'up' ? 'apply' : 'mode: down'} again`
+      hint: script.transactional
+        ? `fix ${script.script}${failure.line ? ` (line ${failure.line})` : ''}, then ${
+            script.direction === 'up' ? 'apply' : 'run mode: down'
+          } again: it was rolled back, so it simply runs again (no repair needed; the failed attempt stays in the history)`
+        : `fix ${script.script}${failure.line ? ` (line ${failure.line})` : ''} and undo or complete its statements that took effect, then run mode: repair and ${
+            script.direction === 'up' ? 'apply' : 'mode: down'
+          } again`
     });
   }
   await resetSession(work, options);

@@ -49,6 +49,7 @@ export function emptyResult(options: MigrateOptions): MigrateResult {
     plan: [],
     status: [],
     repaired: [],
+    retried: [],
     baselined: [],
     events: [],
     warnings: []

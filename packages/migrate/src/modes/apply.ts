@@ -3,7 +3,13 @@ import { takeBackup } from '../backup.js';
 import { applyFile } from '../execute.js';
 import { compareVersions } from '../files.js';
 import type { ConnectedRun, MigrationRun } from '../run.js';
-import { preflight, selectPending, type MigrationState } from '../state.js';
+import {
+  describeAttempts,
+  earlierFailures,
+  preflight,
+  selectPending,
+  type MigrationState
+} from '../state.js';
 import type { AppliedMigration } from '../types.js';
 
 /** Run the pending files up to `target`, in order, each recorded and announced as it commits. */
@@ -25,11 +31,23 @@ export async function apply(run: ConnectedRun, state: MigrationState): Promise<v
     run.assertLock();
     const applied = await applyFile(run, file);
     result.applied.push(applied);
+    const earlier = earlierFailures(
+      state.versions.find((v) => v.version === file.version),
+      'up'
+    );
+    if (earlier.length) {
+      result.retried.push({
+        version: file.version,
+        file: file.file,
+        direction: 'up',
+        earlierFailures: earlier
+      });
+    }
     await run.emit(migrationEvent(run, applied));
     logger.info(
       `✓ ${file.file} (${applied.execution}${applied.statements ? `, ${applied.statements} statements` : ''}, ${formatMs(
         applied.durationMs
-      )})`
+      )})${earlier.length ? `; retried: ${describeAttempts(earlier)}, no repair needed` : ''}`
     );
   }
 }

@@ -3,7 +3,7 @@ import { takeBackup } from '../backup.js';
 import { revertFile } from '../execute.js';
 import { compareVersions } from '../files.js';
 import type { ConnectedRun } from '../run.js';
-import { preflight, type MigrationState } from '../state.js';
+import { describeAttempts, earlierFailures, preflight, type MigrationState } from '../state.js';
 
 /** Walk back to `target` (kept) with the down files, newest first; refused whole when one is missing. */
 export async function down(run: ConnectedRun, state: MigrationState): Promise<void> {
@@ -36,6 +36,19 @@ export async function down(run: ConnectedRun, state: MigrationState): Promise<vo
     run.assertLock();
     const done = await revertFile(run, v.file!);
     result.reverted.push(done);
-    logger.info(`↩ ${v.file!.down!.file} (${done.execution}, ${formatMs(done.durationMs)})`);
+    const earlier = earlierFailures(v, 'down');
+    if (earlier.length) {
+      result.retried.push({
+        version: v.version,
+        file: done.file,
+        direction: 'down',
+        earlierFailures: earlier
+      });
+    }
+    logger.info(
+      `↩ ${v.file!.down!.file} (${done.execution}, ${formatMs(done.durationMs)})${
+        earlier.length ? `; retried: ${describeAttempts(earlier)}, no repair needed` : ''
+      }`
+    );
   }
 }
