@@ -65,7 +65,7 @@ export const KILL_POINTS: KillPoint[] = [
   },
   {
     id: 'K4',
-    where: 'boundary V1 | V2: V1 committed, V2 not begun',
+    where: 'between V1 and V2: V1 committed, V2 not begun',
     block: { advisory: 2 },
     expectApplied: ['1'],
     expectTables: ['one']
@@ -79,7 +79,7 @@ export const KILL_POINTS: KillPoint[] = [
   },
   {
     id: 'K6',
-    where: 'boundary V2 | V3: V2 committed, V3 not begun',
+    where: 'between V2 and V3: V2 committed, V3 not begun',
     block: { advisory: 4 },
     expectApplied: ['1', '2'],
     expectTables: ['one', 'two']
