@@ -2,8 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, verifySignature } from '../../packages/events/src/webhook.js';
 import { join } from 'node:path';
+import { captureLogger } from '../../packages/core/src/index.js';
+import { loadMigrations, parseDatabaseUrl, runMigrations } from '../../packages/migrate/src/index.js';
 import { infra, integration } from '../support/infra.js';
 import {
+  context,
   createDb,
   historyRows,
   migrate,
@@ -237,6 +240,43 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     expect(r.error?.message).toContain('canceling statement due to statement timeout');
     expect(r.failure?.sqlState).toBe('57014');
     expect(r.log).toContain('notice: backfilling, be patient');
+  });
+
+  it('hands each migration.applied event to the onEvent sink once its file committed; a failing sink is a warning', async () => {
+    const seen: [string, number][] = [];
+    const logger = captureLogger();
+    const r = await runMigrations(
+      {
+        mode: 'apply',
+        database: parseDatabaseUrl(db.url),
+        migrations: loadMigrations(dir),
+        dir,
+        lockTimeoutMs: 5000,
+        statementTimeoutMs: 0,
+        allowOutOfOrder: false,
+        historyTable: 'deploy_actions_migrations',
+        app: 'shop',
+        environment: 'test'
+      },
+      {
+        logger,
+        context,
+        onEvent: async (event) => {
+          // Seen from another session: the file and its history row are committed before the event.
+          const rows = await sql(db.name, "SELECT 1 FROM deploy_actions_migrations WHERE status = 'applied'");
+          seen.push([event.version, rows.length]);
+          if (event.version === '2') throw new Error('sink down');
+        }
+      }
+    );
+    expect(r.error).toBeUndefined();
+    expect(seen).toEqual([
+      ['1', 1],
+      ['2', 2],
+      ['3', 3]
+    ]);
+    expect(r.events.map((e) => e.version)).toEqual(['1', '2', '3']);
+    expect(r.warnings).toEqual(['Error: sink down']);
   });
 
   it('sends each migration.applied event to the webhook, signed', async () => {
