@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER, verifySignature } from '../../packages/events/src/webhook.js';
+import { SIGNATURE_HEADER, verifySignature } from '../../packages/events/src/index.js';
 import { join } from 'node:path';
 import { captureLogger } from '../../packages/core/src/index.js';
 import { loadMigrations, parseDatabaseUrl, runMigrations } from '../../packages/migrate/src/index.js';

@@ -18,10 +18,11 @@ import {
   libpqEnv,
   migrationSummary,
   evidenceJson,
+  createHistoryTableSql,
+  parseTableName,
   type HistoryRow,
   type MigrateResult
 } from '../../packages/migrate/src/index.js';
-import { createHistoryTableSql, parseTableName } from '../../packages/migrate/src/db.js';
 import { migrationsDir, removeDir } from './pg.js';
 
 describe('file names and versions', () => {

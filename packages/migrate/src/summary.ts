@@ -1,5 +1,4 @@
-import { codeBlock, details, table } from '../../core/src/markdown.js';
-import { formatMs } from '../../core/src/errors.js';
+import { codeBlock, details, formatMs, table } from '../../core/src/index.js';
 import type { MigrateResult } from './types.js';
 
 const MAX_EVENTS = 50;

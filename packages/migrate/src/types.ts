@@ -1,5 +1,4 @@
-import type { DeployActionsError } from '../../core/src/errors.js';
-import type { DeployEvent } from '../../core/src/events.js';
+import type { DeployActionsError, DeployEvent } from '../../core/src/index.js';
 import type { LockHolder, ServerInfo } from './db.js';
 import type { MigrationFile } from './files.js';
 import type { DatabaseTarget } from './url.js';
