@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs } from '../../packages/cli/src/argv.js';
+import { parseArgs } from '../../packages/cli/src/index.js';
 import { ACTIONS } from '../../packages/runner/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 

@@ -5,7 +5,7 @@ import {
   planEnvironments,
   renderPlan
 } from '../../packages/environments/src/index.js';
-import { octokitRequest } from '../../packages/github/src/client.js';
+import { octokitRequest } from '../../packages/github/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
 
 /**
