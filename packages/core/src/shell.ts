@@ -1,7 +1,9 @@
 /**
  * POSIX quoting for the one place a command line must become a string: the remote side of ssh, which
- * hands its arguments to the login shell. Every argument is single-quoted, so no input is ever parsed by
- * that shell as code.
+ * hands its arguments to the login shell. An argument made only of characters no shell treats specially
+ * (letters, digits and `_@%+=:,./-`) stays bare, so logged command lines stay readable; every other
+ * argument, the empty one included, is single-quoted, with each `'` inside written as `'\''`. Either way no
+ * input is ever parsed by that shell as code.
  */
 export function shellQuote(arg: string): string {
   if (arg !== '' && /^[\w@%+=:,./-]+$/.test(arg)) return arg;
