@@ -129,6 +129,33 @@ function readPrefixed(values: Record<string, string>) {
   return readGateInputs(new InputReader((n) => values[n] ?? ''), { prefix: 'health-' })!;
 }
 
+describe('the reference pages agree with the manifest', () => {
+  /** The rows of the `| input | default | … |` table of docs/actions/<id>.md: every input a row names, its default cell. */
+  function documentedInputs(id: string): Map<string, string> {
+    const lines = readFileSync(join(REPO_ROOT, 'docs', 'actions', `${id}.md`), 'utf8').split('\n');
+    const start = lines.findIndex((l) => /^\| input\s*\| default/.test(l));
+    expect([id, start >= 0]).toEqual([id, true]);
+    const rows = new Map<string, string>();
+    for (let i = start + 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
+      const cells = lines[i]!.split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((c) => c.trim());
+      for (const m of cells[0]!.matchAll(/`([a-z0-9-]+)`/g)) rows.set(m[1]!, cells[1] ?? '');
+    }
+    return rows;
+  }
+
+  it.each([...ACTIONS])('docs/actions/%s.md names only declared inputs, with the declared defaults', (id) => {
+    const declared = INPUTS[id] as Record<string, { default: string; required: boolean }>;
+    for (const [name, cell] of documentedInputs(id)) {
+      expect([name, name in declared]).toEqual([name, true]);
+      // A default written as code (`2s`) must be the declared one; prose (—, "builder default") is not checked.
+      const code = /^`([^`]*)`$/.exec(cell);
+      if (code) expect([name, code[1]]).toEqual([name, declared[name]!.default]);
+    }
+  });
+});
+
 describe('a broken manifest is refused, naming the place and the fix', () => {
   const edit = (from: string, to: string) => {
     const text = manifestText();
