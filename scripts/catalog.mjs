@@ -4,10 +4,21 @@
 // and defaults) and packages/cli/src/help.generated.ts (the CLI's help).
 //   node scripts/catalog.mjs          write them
 //   node scripts/catalog.mjs --check  fail when a committed file differs from what the manifest gives
+//   node scripts/catalog.mjs --diff   print what the committed action.yml files declare that manifest.yml does
+//                                     not, as snippets to paste into it (porting an input added by hand)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { expand, loadManifest, renderActionYml, renderDefaultsTs, renderHelpTs, root } from './manifest.mjs';
+import { parse } from 'yaml';
+import {
+  diffActionYml,
+  expand,
+  loadManifest,
+  renderActionYml,
+  renderDefaultsTs,
+  renderHelpTs,
+  root
+} from './manifest.mjs';
 
 const cell = (v) =>
   String(v ?? '')
@@ -108,6 +119,16 @@ export async function generated() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const files = await generated();
+  if (process.argv.includes('--diff')) {
+    const found = expand().flatMap((action) => {
+      const file = join(root, action.id, 'action.yml');
+      return existsSync(file) ? diffActionYml(action, parse(readFileSync(file, 'utf8'))) : [];
+    });
+    console.log(
+      found.length ? found.join('\n\n') : 'the action.yml files declare what manifest.yml declares.'
+    );
+    process.exit(found.length ? 1 : 0);
+  }
   if (process.argv.includes('--check')) {
     const stale = [...files].filter(
       ([path, text]) => (existsSync(join(root, path)) ? readFileSync(join(root, path), 'utf8') : '') !== text
@@ -115,7 +136,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (stale.length) {
       console.error(
         `stale, not what manifest.yml gives: ${stale.map(([p]) => p).join(', ')}. ` +
-          'Change manifest.yml (not the generated files), run `npm run catalog` and commit the result.'
+          'Change manifest.yml (not the generated files), run `npm run catalog` and commit the result; ' +
+          '`node scripts/catalog.mjs --diff` prints what an action.yml edited by hand declares that the manifest does not.'
       );
       process.exit(1);
     }

@@ -28,3 +28,4 @@ export function expand(doc?: Manifest): ExpandedAction[];
 export function renderActionYml(action: ExpandedAction): string;
 export function renderDefaultsTs(doc?: Manifest, actions?: ExpandedAction[]): string;
 export function renderHelpTs(actions?: ExpandedAction[]): string;
+export function diffActionYml(action: ExpandedAction, doc: unknown): string[];

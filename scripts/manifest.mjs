@@ -196,3 +196,54 @@ export function renderHelpTs(actions = expand()) {
     ''
   ].join('\n');
 }
+
+/**
+ * What a committed action.yml (parsed) declares that the manifest does not, as manifest.yml snippets to
+ * paste: the way to port an input someone added to an action.yml by hand (e.g. on a branch made before the
+ * manifest) into the one declaration. Empty when they agree.
+ */
+export function diffActionYml(action, doc) {
+  const out = [];
+  const mine = new Map(action.inputs);
+  const theirs = Object.entries(doc?.inputs ?? {});
+  let previous = '(the top)';
+  for (const [name, spec] of theirs) {
+    const want = {
+      description: String(spec?.description ?? ''),
+      required: spec?.required === true || spec?.required === 'true',
+      default: spec?.default === undefined || spec?.default === null ? '' : String(spec.default)
+    };
+    const have = mine.get(name);
+    const snippet = [
+      `      ${name}:`,
+      `        description: ${q(want.description)}`,
+      ...(want.required
+        ? ['        required: true']
+        : want.default
+          ? [`        default: ${q(want.default)}`]
+          : [])
+    ].join('\n');
+    if (!have) out.push(`actions.${action.id}.inputs: add after ${previous}:\n${snippet}`);
+    else if (
+      have.description !== want.description ||
+      have.required !== want.required ||
+      (!want.required && (have.default ?? '') !== want.default)
+    )
+      out.push(`actions.${action.id}.inputs.${name} (or its group) differs; action.yml has:\n${snippet}`);
+    previous = name;
+  }
+  for (const [name] of action.inputs)
+    if (!theirs.some(([n]) => n === name)) out.push(`actions.${action.id}.inputs.${name}: not in action.yml`);
+  const outputs = Object.entries(doc?.outputs ?? {});
+  for (const [name, spec] of outputs) {
+    const have = action.outputs.find(([n]) => n === name);
+    if (!have || have[1].description !== String(spec?.description ?? ''))
+      out.push(
+        `actions.${action.id}.outputs: ${have ? 'change' : 'add'}:\n      ${name}: ${q(String(spec?.description ?? ''))}`
+      );
+  }
+  for (const [name] of action.outputs)
+    if (!outputs.some(([n]) => n === name))
+      out.push(`actions.${action.id}.outputs.${name}: not in action.yml`);
+  return out;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { expand, loadManifest } from '../../scripts/manifest.mjs';
+import { diffActionYml, expand, loadManifest } from '../../scripts/manifest.mjs';
 import { generated } from '../../scripts/catalog.mjs';
 import { ACTIONS, loadActionMetadata } from '../../packages/runner/src/index.js';
 import { GROUPS, INPUTS, OUTPUTS, groupInputNames } from '../../packages/manifest/src/index.js';
@@ -153,6 +153,35 @@ describe('the reference pages agree with the manifest', () => {
       const code = /^`([^`]*)`$/.exec(cell);
       if (code) expect([name, code[1]]).toEqual([name, declared[name]!.default]);
     }
+  });
+});
+
+describe('porting an input someone added to an action.yml by hand', () => {
+  const rollback = () => expand().find((a) => a.id === 'rollback')!;
+
+  it('finds nothing to port while the files agree', () => {
+    for (const action of expand())
+      expect([action.id, diffActionYml(action, current(action.id))]).toEqual([action.id, []]);
+  });
+
+  it('prints the manifest snippet of a new input, where it goes, and an input whose text changed', () => {
+    const doc = current('rollback');
+    const inputs = Object.entries(doc.inputs);
+    const at = inputs.findIndex(([n]) => n === 'dry-run') + 1;
+    inputs.splice(at, 0, [
+      'confirm',
+      { description: "Type the app's name.", required: false, default: 'no' }
+    ]);
+    doc.inputs = Object.fromEntries(inputs);
+    doc.inputs.reason = { ...doc.inputs.reason, default: 'rolled back' };
+    doc.outputs['took-ms'] = { description: 'How long it took.' };
+    expect(diffActionYml(rollback(), doc)).toEqual([
+      "actions.rollback.inputs: add after dry-run:\n      confirm:\n        description: 'Type the app''s name.'\n        default: 'no'",
+      expect.stringMatching(
+        /^actions\.rollback\.inputs\.reason \(or its group\) differs; action.yml has:\n.*default: 'rolled back'$/s
+      ),
+      "actions.rollback.outputs: add:\n      took-ms: 'How long it took.'"
+    ]);
   });
 });
 
