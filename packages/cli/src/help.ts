@@ -27,11 +27,6 @@ export function actionsHelp(actions: readonly ActionHelp[] = ACTION_HELP): strin
   ].join('\n');
 }
 
-/** The help of one action, or undefined when the manifest declares no such action. */
-export function findActionHelp(id: string): ActionHelp | undefined {
-  return ACTION_HELP.find((a) => a.id === id);
-}
-
 export function actionHelp(action: ActionHelp): string {
   const lines = [`deploy-actions ${action.id}: ${action.description}`, '', 'Inputs:'];
   for (const spec of action.inputs) {

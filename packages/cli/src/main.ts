@@ -4,8 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActionMetadata, repoRoot, runAction, parseStdout, applyMasks } from '../../runner/src/index.js';
 import { parseArgs } from './argv.js';
-import { actionHelp, actionsHelp, findActionHelp } from './help.js';
+import { actionHelp, actionsHelp } from './help.js';
 import { extraCommands } from './commands.js';
+import { ACTION_HELP } from './help.generated.js';
 
 /**
  * deploy-actions <action> --<input> <value> …
@@ -54,7 +55,7 @@ export async function main(args: string[]): Promise<number> {
   if (extra) return extra(rest, ROOT);
 
   const actionDir = join(ROOT, command);
-  const help = findActionHelp(command);
+  const help = ACTION_HELP.find((a) => a.id === command);
   if (!help || !existsSync(join(actionDir, 'action.yml'))) {
     process.stderr.write(`Unknown action '${command}'. Run 'deploy-actions --help' for the list.\n`);
     return 2;
