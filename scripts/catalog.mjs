@@ -6,11 +6,14 @@
 //   node scripts/catalog.mjs --check  fail when a committed file differs from what the manifest gives
 //   node scripts/catalog.mjs --diff   print what the committed action.yml files declare that manifest.yml does
 //                                     not, as snippets to paste into it (porting an input added by hand)
+//   node scripts/catalog.mjs --adopt [<name>…]  take the actions' own inputs and outputs from their
+//                                     action.yml files into manifest.yml (all, or the ones named), then write
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import {
+  adoptActionYml,
   diffActionYml,
   expand,
   loadManifest,
@@ -118,6 +121,30 @@ export async function generated() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--adopt')) {
+    const named = process.argv.slice(process.argv.indexOf('--adopt') + 1).filter((a) => !a.startsWith('--'));
+    const path = join(root, 'manifest.yml');
+    let text = readFileSync(path, 'utf8');
+    const problems = [];
+    const adopted = new Map();
+    for (const { id } of expand()) {
+      if (named.length && !named.includes(id)) continue;
+      adopted.set(id, parse(readFileSync(join(root, id, 'action.yml'), 'utf8')));
+      const r = adoptActionYml(text, id, adopted.get(id));
+      text = r.text;
+      problems.push(...r.problems);
+    }
+    // Two actions that give one group input different texts cannot both be right.
+    if (!problems.length)
+      for (const action of expand(loadManifest(text)))
+        if (adopted.has(action.id))
+          problems.push(...diffActionYml(action, adopted.get(action.id)).map((d) => `${action.id}: ${d}`));
+    if (problems.length) {
+      console.error(`manifest.yml not changed:\n${problems.join('\n')}`);
+      process.exit(1);
+    }
+    writeFileSync(path, await format(text, { ...(await resolveConfig(path)), filepath: path }));
+  }
   const files = await generated();
   if (process.argv.includes('--diff')) {
     const found = expand().flatMap((action) => {

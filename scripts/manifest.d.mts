@@ -29,3 +29,8 @@ export function renderActionYml(action: ExpandedAction): string;
 export function renderDefaultsTs(doc?: Manifest, actions?: ExpandedAction[]): string;
 export function renderHelpTs(actions?: ExpandedAction[]): string;
 export function diffActionYml(action: ExpandedAction, doc: unknown): string[];
+export function adoptActionYml(
+  manifestText: string,
+  id: string,
+  actionDoc: unknown
+): { text: string; problems: string[] };

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const MANIFEST = 'manifest.yml';
@@ -246,4 +246,89 @@ export function diffActionYml(action, doc) {
     if (!outputs.some(([n]) => n === name))
       out.push(`actions.${action.id}.outputs.${name}: not in action.yml`);
   return out;
+}
+
+/** An input of a parsed action.yml as the manifest writes it. */
+function asManifestInput(spec) {
+  const required = spec?.required === true || spec?.required === 'true';
+  const value = spec?.default === undefined || spec?.default === null ? '' : String(spec.default);
+  return {
+    description: String(spec?.description ?? ''),
+    ...(required ? { required: true } : value !== '' ? { default: value } : {})
+  };
+}
+
+/**
+ * Take an action's inputs and outputs from its (hand-edited) action.yml into the manifest text: the action's
+ * own inputs become what the action.yml declares, in its order; inputs of a group the action uses stay a
+ * `$group` reference, and a changed text of one changes the group, for every action that uses it. A group
+ * input the action.yml lacks, or a default on a prefixed one, is a problem to settle by hand, and nothing is
+ * changed then.
+ * @returns {{ text: string, problems: string[] }} the new manifest text (unchanged when there are problems)
+ */
+export function adoptActionYml(manifestText, id, actionDoc) {
+  const doc = parseDocument(manifestText);
+  const manifest = loadManifest(manifestText);
+  const declared = manifest.actions[id];
+  if (!declared) return { text: manifestText, problems: [`${MANIFEST} declares no action ${id}`] };
+  const expanded = new Map(expand(manifest).find((a) => a.id === id).inputs);
+  const members = new Map();
+  for (const [key, value] of Object.entries(declared.inputs ?? {})) {
+    if (!key.startsWith('$')) continue;
+    const prefix = value?.prefix ?? '';
+    for (const name of Object.keys(manifest.groups[key.slice(1)] ?? {}))
+      members.set(prefix + name, { key, prefix });
+  }
+  const problems = [];
+  const inputs = {};
+  const theirs = actionDoc?.inputs ?? {};
+  for (const [name, spec] of Object.entries(theirs)) {
+    const member = members.get(name);
+    if (!member) {
+      inputs[name] = asManifestInput(spec);
+      continue;
+    }
+    // The reference node as written (`$health: { prefix: 'health-' }` keeps its flow style).
+    if (!(member.key in inputs))
+      inputs[member.key] = doc.getIn(['actions', id, 'inputs', member.key], true) ?? null;
+    const want = asManifestInput(spec);
+    const have = expanded.get(name);
+    if (
+      have.description === want.description &&
+      have.required === (want.required === true) &&
+      (have.required || have.default === (want.default ?? ''))
+    )
+      continue;
+    // The group's text is shared: take the action.yml's. Whoever adopts several actions checks afterwards that
+    // each still gets what its action.yml says (catalog.mjs --adopt does), so two that disagree are caught.
+    const group = member.key.slice(1);
+    const bare = name.slice(member.prefix.length);
+    const path = ['groups', group, bare];
+    if (!member.prefix) {
+      const keep = manifest.groups[group][bare]['prefixed-description'];
+      doc.setIn(path, doc.createNode({ ...want, ...(keep ? { 'prefixed-description': keep } : {}) }));
+    } else if (want.required || want.default !== undefined)
+      problems.push(
+        `${id}/action.yml: ${name} has a default or is required, which a prefixed group input cannot be; settle groups.${group}.${bare} by hand`
+      );
+    else doc.setIn([...path, 'prefixed-description'], want.description);
+  }
+  for (const name of members.keys())
+    if (!(name in theirs))
+      problems.push(`${id}/action.yml lacks ${name}, which its group declares; change the group by hand`);
+  if (problems.length) return { text: manifestText, problems };
+  const outputs = Object.fromEntries(
+    Object.entries(actionDoc?.outputs ?? {}).map(([n, spec]) => [n, String(spec?.description ?? '')])
+  );
+  doc.setIn(['actions', id, 'inputs'], doc.createNode(inputs));
+  doc.setIn(['actions', id, 'outputs'], doc.createNode(outputs));
+  return {
+    text: doc.toString({
+      lineWidth: 0,
+      nullStr: '',
+      defaultStringType: 'QUOTE_SINGLE',
+      defaultKeyType: 'PLAIN'
+    }),
+    problems
+  };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { diffActionYml, expand, loadManifest } from '../../scripts/manifest.mjs';
+import { adoptActionYml, diffActionYml, expand, loadManifest } from '../../scripts/manifest.mjs';
 import { generated } from '../../scripts/catalog.mjs';
 import { ACTIONS, loadActionMetadata } from '../../packages/runner/src/index.js';
 import { GROUPS, INPUTS, OUTPUTS, groupInputNames } from '../../packages/manifest/src/index.js';
@@ -182,6 +182,61 @@ describe('porting an input someone added to an action.yml by hand', () => {
       ),
       "actions.rollback.outputs: add:\n      took-ms: 'How long it took.'"
     ]);
+  });
+});
+
+describe('adopting what an action.yml edited by hand declares (catalog.mjs --adopt)', () => {
+  const expandOf = (text: string, id: string) => expand(loadManifest(text)).find((a) => a.id === id)!;
+
+  it('changes nothing while the files agree', () => {
+    let text = manifestText();
+    for (const id of ACTIONS) {
+      const r = adoptActionYml(text, id, current(id));
+      expect([id, r.problems]).toEqual([id, []]);
+      text = r.text;
+    }
+    // The same manifest (catalog.mjs then formats it with prettier, which settles the quoting).
+    expect(loadManifest(text)).toEqual(loadManifest(manifestText()));
+    expect(text.split('\n').length).toBe(manifestText().split('\n').length);
+  });
+
+  it("takes an action's new inputs and outputs in place, and keeps the groups as references", () => {
+    const doc = current('rollback');
+    const inputs = Object.entries(doc.inputs);
+    inputs.splice(inputs.findIndex(([n]) => n === 'dry-run') + 1, 0, [
+      'confirm',
+      { description: 'Type the app name.', required: false, default: 'no' }
+    ]);
+    doc.inputs = Object.fromEntries(inputs);
+    doc.outputs['took-ms'] = { description: 'How long it took.' };
+    const r = adoptActionYml(manifestText(), 'rollback', doc);
+    expect(r.problems).toEqual([]);
+    expect(r.text).toContain(
+      "      confirm:\n        description: 'Type the app name.'\n        default: 'no'\n"
+    );
+    expect(r.text).toContain("      $health: { prefix: 'health-' }\n");
+    expect(diffActionYml(expandOf(r.text, 'rollback'), doc)).toEqual([]);
+  });
+
+  it('a changed shared text changes the group, for every action that uses it', () => {
+    const doc = current('deploy-compose');
+    doc.inputs['webhook-secret'] = { ...doc.inputs['webhook-secret'], description: 'HMAC key (masked).' };
+    const r = adoptActionYml(manifestText(), 'deploy-compose', doc);
+    expect(r.problems).toEqual([]);
+    for (const id of ['deploy-compose', 'rollback'])
+      expect(new Map(expandOf(r.text, id).inputs).get('webhook-secret')?.description).toBe(
+        'HMAC key (masked).'
+      );
+  });
+
+  it('refuses a group input the action.yml lacks, changing nothing', () => {
+    const doc = current('rollback');
+    delete doc.inputs['jump-host'];
+    const r = adoptActionYml(manifestText(), 'rollback', doc);
+    expect(r.problems).toEqual([
+      'rollback/action.yml lacks jump-host, which its group declares; change the group by hand'
+    ]);
+    expect(r.text).toBe(manifestText());
   });
 });
 
