@@ -175,26 +175,27 @@ export function renderDefaultsTs(doc = loadManifest(), actions = expand(doc)) {
   return out.join('\n');
 }
 
-/** What `deploy-actions --help` and `deploy-actions <action> --help` print. */
+/**
+ * What `deploy-actions --help` and `deploy-actions <action> --help` print: one line per action, input and
+ * output (left as written by prettier, so the file stays a few hundred lines long).
+ */
 export function renderHelpTs(actions = expand()) {
-  const data = actions.map((a) => ({
-    id: a.id,
-    description: a.description,
-    inputs: a.inputs.map(([name, spec]) => ({
-      name,
-      description: spec.description,
-      required: spec.required,
-      default: spec.required ? '' : spec.default
-    })),
-    outputs: a.outputs.map(([name, spec]) => ({ name, description: spec.description }))
-  }));
-  return [
-    GENERATED_TS,
-    "import type { ActionHelp } from './help.js';",
-    '',
-    `export const ACTION_HELP: readonly ActionHelp[] = ${JSON.stringify(data, null, 2)};`,
-    ''
-  ].join('\n');
+  const j = (v) => JSON.stringify(v);
+  const out = [GENERATED_TS, "import type { ActionHelp } from './help.js';", '', '// prettier-ignore'];
+  out.push('export const ACTION_HELP: readonly ActionHelp[] = [');
+  for (const a of actions) {
+    out.push(`  { id: ${j(a.id)}, description: ${j(a.description)},`, '    inputs: [');
+    for (const [name, spec] of a.inputs)
+      out.push(
+        `      { name: ${j(name)}, required: ${spec.required}, default: ${j(spec.required ? '' : spec.default)}, description: ${j(spec.description)} },`
+      );
+    out.push('    ],', '    outputs: [');
+    for (const [name, spec] of a.outputs)
+      out.push(`      { name: ${j(name)}, description: ${j(spec.description)} },`);
+    out.push('    ] },');
+  }
+  out.push('];', '');
+  return out.join('\n');
 }
 
 /**
