@@ -119,6 +119,11 @@ export const INPUTS = {
     target: { default: '', required: false },
     baseline: { default: '', required: false },
     command: { default: '', required: false },
+    host: { default: '', required: false },
+    port: { default: '22', required: false },
+    user: { default: 'root', required: false },
+    'ssh-key': { default: '', required: false },
+    'known-hosts': { default: '', required: false },
     'command-timeout': { default: '30m', required: false },
     backup: { default: 'false', required: false },
     'pg-dump': { default: '', required: false },
@@ -281,7 +286,15 @@ export const OUTPUTS = {
   'tag-release': ['version', 'previous-version', 'tag', 'bump', 'released', 'changelog', 'release-url'],
   'build-image': ['image-id', 'digest', 'tags', 'labels', 'version', 'metadata', 'builder'],
   'publish-registry': ['digest', 'refs', 'platforms'],
-  'run-migrations': ['applied', 'reverted', 'pending', 'current-version', 'backup-path', 'evidence'],
+  'run-migrations': [
+    'applied',
+    'reverted',
+    'retried',
+    'pending',
+    'current-version',
+    'backup-path',
+    'evidence'
+  ],
   'deploy-compose': ['release-id', 'previous-release-id', 'url', 'digests', 'rolled-back', 'duration-ms'],
   'health-gate': ['verdict', 'reason', 'probes', 'failures', 'p50-ms', 'p95-ms', 'evidence', 'evidence-file'],
   rollback: ['release-id', 'from-release-id', 'rolled-back']
