@@ -26,9 +26,9 @@ import {
   DOCKER_MANIFEST,
   RegistryClient,
   type Manifest
-} from '../packages/registry/src/client.js';
-import { copyImage } from '../packages/registry/src/copy.js';
-import { parseReference } from '../packages/registry/src/reference.js';
+} from '../packages/registry/src/index.js';
+import { copyImage } from '../packages/registry/src/index.js';
+import { parseReference } from '../packages/registry/src/index.js';
 
 interface Reg {
   host: string;

@@ -11,7 +11,7 @@ import {
   OCI_MANIFEST,
   RegistryClient,
   sha256
-} from '../../packages/registry/src/client.js';
+} from '../../packages/registry/src/index.js';
 
 /** Registry fixtures and small HTTP middlemen for the registry and build tests (all on 127.0.0.1). */
 

@@ -301,7 +301,7 @@ export async function publish(
   // Every registry answers and takes the credentials before anything is pushed.
   const loginHosts = plan.logins.length > 0 ? plan.logins.map((l) => l.registry) : [plan.registry];
   const hosts = new Set([
-    ...(plan.local ? [] : [plan.source.registry]),
+    ...(plan.local || plan.loginOnly ? [] : [plan.source.registry]),
     ...(plan.loginOnly ? loginHosts : []),
     ...plan.targets.map((t) => t.ref.registry)
   ]);
