@@ -16,8 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalExecutor } from '../packages/core/src/executor.js';
-import { silentLogger } from '../packages/core/src/logger.js';
+import { LocalExecutor, silentLogger } from '../packages/core/src/index.js';
 import {
   buildImage,
   computeMeta,

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEntry } from '../common/entry.js';
-import { LocalExecutor } from '../../packages/core/src/executor.js';
-import { splitList } from '../../packages/core/src/inputs.js';
+import { LocalExecutor } from '../../packages/core/src/index.js';
+import { splitList } from '../../packages/core/src/index.js';
 import {
   annotationsAt,
   bakeDefinition,

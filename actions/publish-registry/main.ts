@@ -1,5 +1,5 @@
 import { runEntry } from '../common/entry.js';
-import { LocalExecutor } from '../../packages/core/src/executor.js';
+import { LocalExecutor } from '../../packages/core/src/index.js';
 import { dockerCli } from '../../packages/docker/src/index.js';
 import {
   encodeLoginState,

@@ -1,8 +1,12 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { InputError } from '../../packages/core/src/errors.js';
-import type { Command, Executor, RunResult } from '../../packages/core/src/executor.js';
-import { captureLogger } from '../../packages/core/src/logger.js';
+import {
+  InputError,
+  type Command,
+  type Executor,
+  type RunResult,
+  captureLogger
+} from '../../packages/core/src/index.js';
 import {
   buildxBuildArgv,
   classicBuildArgv,
@@ -12,9 +16,9 @@ import {
   parsePushDigest,
   pushArgv,
   inspectArgv,
-  type BuildOptions
+  type BuildOptions,
+  buildImage
 } from '../../packages/docker/src/index.js';
-import { buildImage } from '../../packages/docker/src/index.js';
 
 const baseOptions: BuildOptions = {
   context: 'app',

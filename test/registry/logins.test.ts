@@ -1,4 +1,4 @@
-import { InputError } from '../../packages/core/src/errors.js';
+import { InputError } from '../../packages/core/src/index.js';
 import {
   buildxConfigDir,
   decodeLoginState,

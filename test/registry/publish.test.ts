@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../packages/core/src/errors.js';
+import { InputError } from '../../packages/core/src/index.js';
 import { planPublish, type PublishOptions } from '../../packages/registry/src/index.js';
 
 const D = `sha256:${'a'.repeat(64)}`;

@@ -1,4 +1,4 @@
-import { InputError } from '../../packages/core/src/errors.js';
+import { InputError } from '../../packages/core/src/index.js';
 import { formatReference, parseReference } from '../../packages/registry/src/index.js';
 
 const D = `sha256:${'f'.repeat(64)}`;

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { infra } from '../support/infra.js';
-import type { Logger } from '../../packages/core/src/logger.js';
+import type { Logger } from '../../packages/core/src/index.js';
 import {
   DOCKER_LIST,
   DOCKER_MANIFEST,

@@ -1,4 +1,4 @@
-import { InputError } from '../../core/src/errors.js';
+import { InputError } from '../../core/src/index.js';
 import type { DockerCli } from '../../registry/src/index.js';
 
 /**

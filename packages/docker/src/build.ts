@@ -2,9 +2,7 @@ import { statSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandError, InputError } from '../../core/src/errors.js';
-import type { Executor } from '../../core/src/executor.js';
-import type { Logger } from '../../core/src/logger.js';
+import { CommandError, InputError, type Executor, type Logger } from '../../core/src/index.js';
 import {
   buildArgv,
   buildxVersionArgv,

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Executor } from '../../core/src/executor.js';
-import type { RunContext } from '../../core/src/context.js';
+import { type Executor, type RunContext } from '../../core/src/index.js';
 import { resolveMetaContext, type MetaContext } from './meta/index.js';
 
 /**

@@ -1,4 +1,4 @@
-import { details, table } from '../../core/src/markdown.js';
+import { details, table } from '../../core/src/index.js';
 import type { BuildResult } from './build.js';
 import { linesToRecord, type Meta } from './meta/index.js';
 

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Readable } from 'node:stream';
-import { RegistryError } from '../../core/src/errors.js';
+import { RegistryError } from '../../core/src/index.js';
 import { apiHost } from './reference.js';
 import {
   MANIFEST_TYPES,

@@ -1,9 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CommandError, InputError, RegistryError } from '../../core/src/errors.js';
-import type { Executor } from '../../core/src/executor.js';
-import type { Logger } from '../../core/src/logger.js';
+import { CommandError, InputError, RegistryError, type Executor, type Logger } from '../../core/src/index.js';
 import { parseReference } from './reference.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../core/src/logger.js';
+import type { Logger } from '../../core/src/index.js';
 
 /** OCI and Docker manifest types, and the small pure helpers the registry client and the copy share. */
 

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, RegistryError } from '../../core/src/errors.js';
-import { table } from '../../core/src/markdown.js';
-import type { Executor } from '../../core/src/executor.js';
-import type { Logger } from '../../core/src/logger.js';
+import { InputError, RegistryError, table, type Executor, type Logger } from '../../core/src/index.js';
 import { RegistryClient, type Credentials } from './client.js';
 import { copyImage, emptyCopyResult, type CopyResult } from './copy.js';
 import {

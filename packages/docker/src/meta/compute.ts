@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { InputError } from '../../../core/src/errors.js';
+import { InputError } from '../../../core/src/index.js';
 import { TAG, parseReference } from '../../../registry/src/index.js';
 import type { MetaContext } from './context.js';
 import { formatDate } from './dates.js';

@@ -1,4 +1,4 @@
-import { InputError } from '../../../core/src/errors.js';
+import { InputError } from '../../../core/src/index.js';
 
 /** What the repository says of itself (metadata-action asks the API; we read the event payload). */
 export interface RepoInfo {

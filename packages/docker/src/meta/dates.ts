@@ -1,4 +1,4 @@
-import { InputError } from '../../../core/src/errors.js';
+import { InputError } from '../../../core/src/index.js';
 
 /**
  * Moment.js format strings (what metadata-action's `{{date 'FORMAT' tz='Zone'}}` takes), rendered with the

@@ -1,4 +1,4 @@
-import { InputError } from '../../../core/src/errors.js';
+import { InputError } from '../../../core/src/index.js';
 
 /**
  * The `tags`, `flavor` and `images` lines of docker/metadata-action: one CSV record per line, fields

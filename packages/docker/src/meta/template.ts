@@ -1,4 +1,4 @@
-import { InputError } from '../../../core/src/errors.js';
+import { InputError } from '../../../core/src/index.js';
 
 /**
  * The `{{…}}` expressions metadata-action evaluates with Handlebars, reimplemented for the subset tag rules
