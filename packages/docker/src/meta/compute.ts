@@ -279,6 +279,9 @@ export function pep440Value(pattern: string, raw: string): { value: string; rele
   return { value: renderTemplate(pattern, scope), release: true };
 }
 
+/** localeCompare's order (metadata-action sorts with it), with one collator instead of one per call. */
+const collator = new Intl.Collator();
+
 /** The eight OCI keys (empty values kept) plus `extra` lines; lines without '=' dropped; sorted by key. */
 function ociAnnotations(c: MetaContext, version: string, now: Date, extra: string[]): string[] {
   const lines = [
@@ -298,7 +301,7 @@ function ociAnnotations(c: MetaContext, version: string, now: Date, extra: strin
     if (eq < 0) continue;
     map.set(line.slice(0, eq), line.slice(eq + 1));
   }
-  return [...map].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => `${k}=${v}`);
+  return [...map].sort((a, b) => collator.compare(a[0], b[0])).map(([k, v]) => `${k}=${v}`);
 }
 
 /**

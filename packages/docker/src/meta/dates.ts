@@ -39,7 +39,21 @@ interface Wall {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+const walls = new Map<string, Wall>();
+
+/** The wall clock of `date` in `tz`; Intl's formatToParts is slow, and a run asks for few instants. */
 function wallClock(date: Date, tz: string): Wall {
+  const key = `${date.getTime()} ${tz}`;
+  let w = walls.get(key);
+  if (!w) {
+    if (walls.size > 1000) walls.clear();
+    w = computeWall(date, tz);
+    walls.set(key, w);
+  }
+  return w;
+}
+
+function computeWall(date: Date, tz: string): Wall {
   let f = formatters.get(tz);
   if (!f) {
     try {

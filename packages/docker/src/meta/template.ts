@@ -51,7 +51,12 @@ function tokens(body: string, input: string): { key?: string; literal: boolean; 
   return out;
 }
 
+/** Parsed templates by text: the same rule texts are rendered again for every run and image. */
+const parsed = new Map<string, Mustache[]>();
+
 function parse(text: string, input: string): Mustache[] {
+  const hit = parsed.get(text);
+  if (hit) return hit;
   const out: Mustache[] = [];
   const re = /\{\{(\{?)([^}]*)\}?\}\}/g;
   for (const m of text.matchAll(re)) {
@@ -69,6 +74,8 @@ function parse(text: string, input: string): Mustache[] {
       hash
     });
   }
+  if (parsed.size > 10_000) parsed.clear();
+  parsed.set(text, out);
   return out;
 }
 
