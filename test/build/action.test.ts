@@ -228,6 +228,8 @@ integration('build-image with a real docker daemon', () => {
         network: 'host',
         'shm-size': '96m',
         ulimit: 'nofile=1536:1536',
+        outputs: 'type=docker',
+        call: 'build',
         'no-cache': true,
         builder: 'classic'
       }
@@ -237,6 +239,23 @@ integration('build-image with a real docker daemon', () => {
     expect(cat('/hosts.txt')).toMatch(/^10\.9\.8\.7\s+db\.internal$/);
     expect(cat('/nofile.txt')).toBe('1536');
     expect(cat('/shm.txt')).toBe(String(96 * 1024));
+  });
+
+  it('bundle: a Git context on the classic builder refuses github-token by name (set it empty for a public repo)', async () => {
+    const run = await runBundle('build-image', {
+      workspace,
+      inputs: {
+        context: 'https://github.com/acme/shop.git#main',
+        tags: `${unique('build-git')}:1`,
+        builder: 'classic',
+        'github-token': 'ghs_build-image-test-token'
+      }
+    });
+    expect(run.exitCode).toBe(1);
+    const error = run.annotations.find((a) => a.level === 'error')?.message ?? '';
+    expect(error).toContain("Input 'github-token'");
+    expect(error).toContain("set github-token: '' for a public repository");
+    expect(leakedSecrets(run, ['ghs_build-image-test-token'])).toEqual([]);
   });
 
   it('bundle: a missing context names the input before docker runs', async () => {
