@@ -83,6 +83,11 @@ export const INPUTS = {
     tags: { default: '', required: false },
     flavor: { default: 'latest=auto', required: false },
     labels: { default: '', required: false },
+    annotations: { default: '', required: false },
+    'sep-tags': { default: '', required: false },
+    'sep-labels': { default: '', required: false },
+    'sep-annotations': { default: '', required: false },
+    'bake-target': { default: 'docker-metadata-action', required: false },
     'build-args': { default: '', required: false },
     target: { default: '', required: false },
     platforms: { default: '', required: false },
@@ -96,7 +101,21 @@ export const INPUTS = {
     sbom: { default: '', required: false },
     builder: { default: 'auto', required: false },
     'no-cache': { default: 'false', required: false },
-    pull: { default: 'false', required: false }
+    pull: { default: 'false', required: false },
+    load: { default: '', required: false },
+    'add-hosts': { default: '', required: false },
+    allow: { default: '', required: false },
+    attests: { default: '', required: false },
+    'build-contexts': { default: '', required: false },
+    call: { default: '', required: false },
+    'cgroup-parent': { default: '', required: false },
+    network: { default: '', required: false },
+    'no-cache-filters': { default: '', required: false },
+    outputs: { default: '', required: false },
+    'shm-size': { default: '', required: false },
+    ssh: { default: '', required: false },
+    ulimit: { default: '', required: false },
+    'github-token': { default: '${{ github.token }}', required: false }
   },
   'publish-registry': {
     registry: { default: 'ghcr.io', required: false },
@@ -110,6 +129,9 @@ export const INPUTS = {
     tags: { default: '', required: false },
     'docker-login': { default: 'true', required: false },
     logout: { default: 'true', required: false },
+    'registry-auth': { default: '', required: false },
+    scope: { default: '', required: false },
+    ecr: { default: 'auto', required: false },
     retries: { default: '5', required: false }
   },
   'run-migrations': {
@@ -284,7 +306,23 @@ export const INPUTS = {
 /** Every action's output names. */
 export const OUTPUTS = {
   'tag-release': ['version', 'previous-version', 'tag', 'bump', 'released', 'changelog', 'release-url'],
-  'build-image': ['image-id', 'digest', 'tags', 'labels', 'version', 'metadata', 'builder'],
+  'build-image': [
+    'image-id',
+    'imageid',
+    'digest',
+    'tags',
+    'tag-names',
+    'labels',
+    'annotations',
+    'json',
+    'bake-file-tags',
+    'bake-file-labels',
+    'bake-file-annotations',
+    'bake-file',
+    'version',
+    'metadata',
+    'builder'
+  ],
   'publish-registry': ['digest', 'refs', 'platforms'],
   'run-migrations': [
     'applied',
