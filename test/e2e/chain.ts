@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
+  TokenAuthority,
   runWorkflow,
   type JobResult,
   type SimOptions,
@@ -17,8 +18,11 @@ import { REPO_ROOT } from '../support/paths.js';
 /**
  * The whole chain on the local infrastructure, driven through the workflow files themselves: the example
  * app repository (docs/examples/app-repo) pushes to main, its pipeline calls our reusable workflows
- * (release → deploy dev → promote staging → promote production), then a push that breaks the app goes
- * through the same pipeline, the gate fails, deploy-compose rolls back, and nothing is promoted.
+ * (release → deploy dev → promote staging → promote production). Then a release that passes its gate in
+ * dev but fails its soak (the harness degrades its container once the deploy step is done) is rolled back
+ * in the same job, keeps the `dev` tag on the previous digest and is never promoted; then a push that breaks
+ * the app fails its gate, deploy-compose rolls back, and nothing is promoted. Every job gets a GITHUB_TOKEN
+ * with only its declared permissions, which the GitHub stand-in enforces.
  * Used by test/e2e/chain.test.ts and by the README's main command (scripts/demo.sh).
  */
 export const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
@@ -29,6 +33,10 @@ export interface ChainRun {
   push: string;
   result: WorkflowResult;
   serving: Record<Env, string>;
+  /** The environment approvals this push asked for, as `environment (job)`. */
+  approvals: string[];
+  /** The digest each environment's image tag names after this push ('' when there is none). */
+  tags: Record<Env, string>;
 }
 
 export interface ChainReport {
@@ -36,6 +44,8 @@ export interface ChainReport {
   standIn: {
     violations: number;
     faults: number;
+    /** Requests answered 403 because a job's token lacked a permission. */
+    forbidden: string[];
     requests: number;
     releases: string[];
     tags: string[];
@@ -86,7 +96,8 @@ export async function runChain(log: (line: string) => void = () => undefined): P
   const image = `${reg.host}/e2e/shop-${suffix}`;
   const work = mkdtempSync(join(tmpdir(), 'deploy-actions-e2e-'));
   const app = join(work, 'shop');
-  const standIn: GitHubStandIn = await startGitHubStandIn();
+  const authority = new TokenAuthority();
+  const standIn: GitHubStandIn = await startGitHubStandIn({ tokenScopes: (t) => authority.scopes(t) });
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   const databases: string[] = [];
@@ -127,14 +138,26 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       };
     }
 
-    const push = async (label: string): Promise<ChainRun> => {
+    const push = async (label: string, degradeAfterDeploy = false): Promise<ChainRun> => {
       log(`\n## push: ${label}`);
       const sha = git(app, 'rev-parse', 'HEAD');
+      const pushApprovals: string[] = [];
       const result = await runWorkflow('.github/workflows/deploy.yml', {
         root: REPO_ROOT,
         repo: app,
         workspace: app,
-        token: 'ghs_e2eLocalToken0123456789',
+        // Each job's own token, with only the permissions its job declares (the stand-in answers 403 otherwise).
+        mintToken: (permissions, job) => authority.mint(permissions, job),
+        // The release passed its gate; now it degrades (as under real load), before the soak starts.
+        afterStep: (job, step) => {
+          if (!degradeAfterDeploy || !job.endsWith('deploy.yml#rollout') || step.id !== 'deploy') return;
+          if (step.outcome !== 'success') return;
+          for (const ref of Object.values(JSON.parse(step.outputs.digests || '{}') as Record<string, string>))
+            for (const id of docker('ps', '-q', '--filter', `ancestor=${ref}`).split('\n').filter(Boolean)) {
+              log(`  (harness) the release in container ${id} starts failing its health endpoint`);
+              docker('exec', id, 'sed', '-i', 's/"ok"/"degraded"/', '/www/up');
+            }
+        },
         // The runner's own docker login (publish-registry logs out in its post step): never the machine's.
         env: { DOCKER_CONFIG: join(work, 'docker-config') },
         github: {
@@ -153,11 +176,12 @@ export async function runChain(log: (line: string) => void = () => undefined): P
           after: sha,
           repository: { full_name: 'acme/shop', default_branch: 'main' }
         },
-        vars: { REGISTRY: reg.host, REGISTRY_USERNAME: reg.username },
+        vars: { REGISTRY: reg.host, REGISTRY_USERNAME: reg.username, DEV_SOAK: '6s' },
         secrets: { REGISTRY_PASSWORD: reg.password },
         environments,
         approve: (env, job) => {
           approvals.push(`${env} (${job})`);
+          pushApprovals.push(`${env} (${job})`);
           log(`  environment ${env}: required reviewers approve (local stand-in for the protection rules)`);
           return true;
         },
@@ -176,10 +200,17 @@ export async function runChain(log: (line: string) => void = () => undefined): P
         },
         log
       });
-      return { push: label, result, serving: await serving() };
+      const tags = {} as Record<Env, string>;
+      for (const env of ENVIRONMENTS) tags[env] = await tagDigest(reg, image, env);
+      return { push: label, result, serving: await serving(), approvals: pushApprovals, tags };
     };
 
     const runs = [await push('feat: the shop, first release')];
+    // A release that passes its gate and then fails its soak in dev.
+    const page = join(app, 'www', 'index.html');
+    writeFileSync(page, readFileSync(page, 'utf8') + '\n<!-- a heavier page -->\n');
+    git(app, 'commit', '-qam', 'fix: a heavier front page');
+    runs.push(await push('fix: a heavier front page (passes its gate, fails its soak)', true));
     // A change that breaks the health endpoint, shipped like any other.
     const dockerfile = join(app, 'Dockerfile');
     writeFileSync(
@@ -195,6 +226,7 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       standIn: {
         violations: standIn.violations.length,
         faults: standIn.faults.length,
+        forbidden: standIn.requests.filter((q) => q.status === 403).map((q) => `${q.method} ${q.path}`),
         requests: standIn.requests.length,
         releases: repo.releases.map((r) => r.tag_name),
         tags: [...repo.refs.keys()].filter((r) => r.startsWith('refs/tags/')).map((r) => r.slice(10)),
@@ -218,6 +250,42 @@ export async function runChain(log: (line: string) => void = () => undefined): P
 }
 
 /** Stop what the chain started on the "hosts": its containers and its nginx proxies. */
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+/** The digest `<image>:<tag>` names in the registry ('' when the tag does not exist). */
+function tagDigest(
+  reg: { host: string; username: string; password: string },
+  image: string,
+  tag: string
+): Promise<string> {
+  const repo = image.slice(reg.host.length + 1);
+  return new Promise((resolve) => {
+    const req = get(
+      `http://${reg.host}/v2/${repo}/manifests/${tag}`,
+      {
+        auth: `${reg.username}:${reg.password}`,
+        headers: {
+          accept: [
+            'application/vnd.oci.image.index.v1+json',
+            'application/vnd.oci.image.manifest.v1+json',
+            'application/vnd.docker.distribution.manifest.list.v2+json',
+            'application/vnd.docker.distribution.manifest.v2+json'
+          ].join(', ')
+        },
+        timeout: 5000
+      },
+      (res: IncomingMessage) => {
+        res.resume();
+        resolve(res.statusCode === 200 ? String(res.headers['docker-content-digest'] ?? '') : '');
+      }
+    );
+    req.on('error', () => resolve(''));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 async function stopApps(work: string): Promise<void> {
   const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project'], {
     encoding: 'utf8'
@@ -266,15 +334,17 @@ export function renderReport(r: ChainReport): string {
         .map((s) => `- ${j.id} › ${s.id ?? s.name}: ${s.error!.split('\n').slice(0, 4).join(' ')}`)
     );
     if (failures.length) lines.push('', 'What failed:', ...failures);
-    lines.push('', 'Serving after this push:', '');
-    for (const [env, body] of Object.entries(run.serving)) lines.push(`- ${env}: ${body || '(nothing)'}`);
+    lines.push('', 'Serving after this push (and the digest each environment tag names):', '');
+    for (const [env, body] of Object.entries(run.serving))
+      lines.push(`- ${env}: ${body || '(nothing)'}; tag ${run.tags[env as Env] || '(none)'}`);
+    lines.push('', `Approvals asked: ${run.approvals.join(', ') || '(none)'}`);
     lines.push('');
   }
   lines.push(
     '## GitHub (local stand-in, every request checked against the OpenAPI description)',
     '',
     `- releases: ${r.standIn.releases.join(', ') || '(none)'}; tags: ${r.standIn.tags.join(', ')}`,
-    `- ${r.standIn.requests} requests, ${r.standIn.violations} rejected by the OpenAPI check`,
+    `- ${r.standIn.requests} requests, ${r.standIn.violations} rejected by the OpenAPI check, ${r.standIn.forbidden.length} refused for a missing token permission`,
     ...Object.entries(r.standIn.deployments).map(
       ([env, states]) => `- deployments in ${env}: ${states.join(', ')}`
     ),

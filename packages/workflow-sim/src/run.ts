@@ -42,6 +42,8 @@ export interface SimOptions {
   callerPermissions?: Permissions;
   /** Stand in for a `run:` step a test cannot run (e.g. `npm ci`): its outputs, or undefined to run it. */
   stubRun?: (name: string, script: string) => Record<string, string> | undefined;
+  /** Called after each step (e.g. an end-to-end test that changes the world between two steps). */
+  afterStep?: (job: string, step: StepResult) => void | Promise<void>;
   /** Extra process environment for steps (e.g. DOCKER_HOST). */
   env?: Record<string, string>;
   /** The event payload. */
@@ -310,6 +312,7 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
         `    ${sr.outcome === 'success' ? '✓' : '✗'} ${name} (${sr.durationMs} ms)${sr.error ? `: ${firstLine(sr.error)}` : ''}`
       );
       if (conclusion === 'failure') failed = true;
+      await options.afterStep?.(`${file}#${id}`, sr);
     }
     for (const post of posts.reverse()) {
       const r = await post.run();
