@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get, type IncomingMessage } from 'node:http';
+import { createServer, get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -27,7 +27,31 @@ import { REPO_ROOT } from '../support/paths.js';
  */
 export const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
 type Env = (typeof ENVIRONMENTS)[number];
-const PUBLIC_PORT: Record<Env, number> = { dev: 18710, staging: 18720, production: 18730 };
+/**
+ * Each environment's public port and two slot ports: a free block chosen per run, so two runs on one
+ * machine (another helper's, CI's) never fight over a port.
+ */
+const PUBLIC_PORT: Record<Env, number> = { dev: 0, staging: 0, production: 0 };
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function choosePorts(): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 900) * 10;
+    const ports = ENVIRONMENTS.flatMap((_, i) => [0, 1, 2].map((k) => base + i * 10 + k));
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
+      ENVIRONMENTS.forEach((env, i) => (PUBLIC_PORT[env] = base + i * 10));
+      return;
+    }
+  }
+  throw new Error('no free block of ports for the chain on 127.0.0.1');
+}
 
 export interface ChainRun {
   push: string;
@@ -91,6 +115,7 @@ export function flattenJobs(result: WorkflowResult, prefix = ''): JobResult[] {
 
 export async function runChain(log: (line: string) => void = () => undefined): Promise<ChainReport> {
   const { registries, ssh, postgres } = infra();
+  await choosePorts();
   const reg = registries[0]!;
   const suffix = `${Date.now().toString(36)}`;
   const image = `${reg.host}/e2e/shop-${suffix}`;
