@@ -6,6 +6,7 @@ import {
   checkWorkflows,
   formatFindings,
   actionlintFile,
+  pinWorkflowText,
   loadContracts,
   workflowFiles
 } from '../../packages/contract/src/index.js';
@@ -26,6 +27,19 @@ describe('contract checks on this repository', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);
     const findings = await checkWorkflows(REPO_ROOT, files, { contracts, base: REPO_ROOT });
     expect(formatFindings(findings)).toBe('');
+  });
+
+  test('on main every reference to our actions is the placeholder the release pins (no hardcoded owner)', () => {
+    const refs = workflowFiles(REPO_ROOT).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => /^\s*(-\s+)?uses:\s*\S*\/deploy-actions\//.test(l))
+        .map((l) => l.trim().replace(/^-\s+/, ''))
+    );
+    expect(refs.length).toBeGreaterThanOrEqual(15);
+    for (const r of refs) expect(r).toMatch(/^uses: OWNER\/deploy-actions\/[a-z-]+@main$/);
+    const pinned = pinWorkflowText(refs.join('\n'), 'acme/deploy-actions', 'f'.repeat(40)).text;
+    expect(pinned).not.toMatch(/OWNER|@main/);
   });
 
   test('the example app repository workflows pass too', async () => {
