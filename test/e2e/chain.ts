@@ -153,7 +153,9 @@ export async function runChain(log: (line: string) => void = () => undefined): P
           PUBLIC_PORT: String(port),
           SLOT_PORTS: `${port + 1},${port + 2}`,
           PROXY_BIND: '127.0.0.1',
-          ENVIRONMENT_URL: `http://127.0.0.1:${port}`
+          ENVIRONMENT_URL: `http://127.0.0.1:${port}`,
+          // A probe over SSH on a busy machine (other test suites share its 2 cores) can take more than 5 s.
+          HEALTH_PROBE_TIMEOUT: '20s'
         },
         secrets: {
           SSH_KEY: readFileSync(ssh.keyPath, 'utf8'),
