@@ -111,6 +111,23 @@ integration('the chain end to end, through the workflow files', () => {
     expect(report.standIn.forbidden).toEqual([]);
   });
 
+  test('people were notified in their chat format; the automatic rollbacks in critical dev opened incidents', () => {
+    expect(report.refusedNotifications).toEqual([]);
+    expect(report.notifications).toEqual([
+      'dev slack deploy.completed',
+      'staging teams deploy.completed',
+      'production discord deploy.completed',
+      // The soak failure: deploy-compose succeeded, then the rollout job's rollback step.
+      'dev slack deploy.completed',
+      'dev slack rollback.executed',
+      'dev slack incident.opened',
+      // The broken release: deploy-compose rolled back on its own.
+      'dev slack rollback.executed',
+      'dev slack incident.opened',
+      'dev slack deploy.failed'
+    ]);
+  });
+
   test('GitHub saw releases and tags made by tag-release, and only requests its API accepts', () => {
     expect(report.standIn.releases).toEqual(['v1.0.0', 'v1.0.1', 'v1.0.2']);
     expect(report.standIn.violations).toBe(0);

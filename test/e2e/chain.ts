@@ -12,6 +12,7 @@ import {
   type WorkflowResult
 } from '../../packages/workflow-sim/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
+import { startChatReceiver } from '../support/chat-receiver.js';
 import { infra } from '../support/infra.js';
 import { REPO_ROOT } from '../support/paths.js';
 
@@ -77,6 +78,10 @@ export interface ChainReport {
     deployments: Record<string, string[]>;
   };
   approvals: string[];
+  /** What the environments' notification webhooks received: `<environment> <format> <event>`. */
+  notifications: string[];
+  /** Payloads the receiver refused for missing what the chat service requires. */
+  refusedNotifications: string[];
   markdown: string;
 }
 
@@ -123,6 +128,13 @@ export async function runChain(log: (line: string) => void = () => undefined): P
   const app = join(work, 'shop');
   const authority = new TokenAuthority();
   const standIn: GitHubStandIn = await startGitHubStandIn({ tokenScopes: (t) => authority.scopes(t) });
+  // Each environment notifies in another chat format; dev is marked critical.
+  const chat = await startChatReceiver();
+  const NOTIFY: Record<Env, 'slack' | 'teams' | 'discord'> = {
+    dev: 'slack',
+    staging: 'teams',
+    production: 'discord'
+  };
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   const databases: string[] = [];
@@ -155,12 +167,15 @@ export async function runChain(log: (line: string) => void = () => undefined): P
           PROXY_BIND: '127.0.0.1',
           ENVIRONMENT_URL: `http://127.0.0.1:${port}`,
           // A probe over SSH on a busy machine (other test suites share its 2 cores) can take more than 5 s.
-          HEALTH_PROBE_TIMEOUT: '20s'
+          HEALTH_PROBE_TIMEOUT: '20s',
+          NOTIFY_FORMAT: NOTIFY[env],
+          ...(env === 'dev' ? { CRITICAL: 'true' } : {})
         },
         secrets: {
           SSH_KEY: readFileSync(ssh.keyPath, 'utf8'),
           KNOWN_HOSTS: readFileSync(ssh.knownHostsPath, 'utf8'),
-          DATABASE_URL: url.toString()
+          DATABASE_URL: url.toString(),
+          NOTIFY_WEBHOOK_URL: `${chat.url}/${env}/${NOTIFY[env]}`
         }
       };
     }
@@ -260,6 +275,8 @@ export async function runChain(log: (line: string) => void = () => undefined): P
         deployments: {}
       },
       approvals,
+      notifications: chat.got.map((g) => `${g.path.split('/')[2]} ${g.format} ${g.event}`),
+      refusedNotifications: chat.refused,
       markdown: ''
     };
     for (const d of repo.deployments)
@@ -272,6 +289,7 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await standIn.close();
+    chat.server.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -375,7 +393,12 @@ export function renderReport(r: ChainReport): string {
     ...Object.entries(r.standIn.deployments).map(
       ([env, states]) => `- deployments in ${env}: ${states.join(', ')}`
     ),
-    `- environment approvals: ${r.approvals.join(', ')}`
+    `- environment approvals: ${r.approvals.join(', ')}`,
+    '',
+    '## Notifications (a local receiver checking each chat service format)',
+    '',
+    ...r.notifications.map((n) => `- ${n}`),
+    ...r.refusedNotifications.map((n) => `- REFUSED: ${n}`)
   );
   return lines.join('\n') + '\n';
 }
