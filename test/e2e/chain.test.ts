@@ -6,7 +6,7 @@ integration('the chain end to end, through the workflow files', () => {
   beforeAll(async () => {
     report = await runChain();
     process.stdout.write(report.markdown);
-  }, 900_000);
+  }, 2_700_000);
 
   const jobs = (i: number) =>
     Object.fromEntries(flattenJobs(report.runs[i]!.result).map((j) => [j.id, j.result]));
