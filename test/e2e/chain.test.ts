@@ -136,9 +136,11 @@ integration('the chain end to end, through the workflow files', () => {
   test('the deploys and rollbacks are recorded as GitHub deployments; the broken release gets failure', () => {
     expect(report.standIn.deployments.staging).toEqual(['in_progress>success']);
     expect(report.standIn.deployments.production).toEqual(['in_progress>success']);
+    // dev: v1.0.0; v1.0.1 (served, then superseded by the rollback after its soak); the rollback itself;
+    // the broken v1.0.2. A superseded deployment is marked inactive.
     expect(report.standIn.deployments.dev).toEqual([
-      'in_progress>success',
-      'in_progress>success',
+      'in_progress>success>inactive',
+      'in_progress>success>inactive',
       'in_progress>success',
       'in_progress>failure'
     ]);
