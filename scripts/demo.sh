@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job (README): on a fresh Debian machine, install what is missing, start the local
 # infrastructure (dockerd, registries, sshd, PostgreSQL, Prometheus on 127.0.0.1), then deploy the example
-# app through the whole chain: release → build → publish → migrate → deploy dev → promote staging and
-# production → a broken release → gate fails → automatic rollback → report (demo-report.md).
+# app through the whole chain: release → build → migrate → deploy dev → soak → tag → promote staging and
+# production (one approval each) → a release that fails its soak → rolled back, tag unmoved → a broken
+# release → gate fails → automatic rollback → report (demo-report.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error

@@ -11,15 +11,19 @@ import { runChain } from '../test/e2e/chain.js';
 const report = await runChain((line) => process.stdout.write(line + '\n'));
 process.stdout.write('\n' + report.markdown);
 writeFileSync('demo-report.md', report.markdown);
-const [first, second] = report.runs;
+const [first, soaked, broken] = report.runs;
 const ok =
   first?.result.conclusion === 'success' &&
-  second?.result.conclusion === 'failure' &&
-  Object.values(second.serving).every((s) => s.includes('"status":"ok"')) &&
-  report.standIn.violations === 0;
+  soaked?.result.conclusion === 'failure' &&
+  broken?.result.conclusion === 'failure' &&
+  [soaked, broken].every((r) => Object.values(r.serving).every((s) => s.includes('"status":"ok"'))) &&
+  JSON.stringify(soaked.tags) === JSON.stringify(first.tags) &&
+  first.approvals.length === 3 &&
+  report.standIn.violations === 0 &&
+  report.standIn.forbidden.length === 0;
 process.stdout.write(
   ok
-    ? '\nThe chain did what it should: v1.0.0 reached production; the broken v1.0.1 failed its gate in dev, was rolled back automatically and never promoted.\nReport: demo-report.md\n'
+    ? '\nThe chain did what it should: v1.0.0 reached production with one approval per environment; v1.0.1 passed its gate in dev, failed its soak, was rolled back in the same job and kept the dev tag on v1.0.0; the broken v1.0.2 failed its gate, was rolled back automatically; neither was promoted.\nReport: demo-report.md\n'
     : '\nThe demo did not end as expected: read the report above.\n'
 );
 process.exit(ok ? 0 : 1);

@@ -1,6 +1,6 @@
 import type { Entry } from './entry.js';
 import { headerValues } from '../../packages/health/src/index.js';
-import { deliverEvent } from '../../packages/events/src/webhook.js';
+import { createNotifier, NOTIFY_FORMATS, type NotifierOptions } from '../../packages/events/src/index.js';
 import type { trackDeployment } from '../../packages/github/src/deployments.js';
 import {
   readConnection,
@@ -27,10 +27,27 @@ export function maskHostSecrets(entry: Pick<Entry, 'inputs' | 'secret'>, names: 
     for (const value of headerValues(inputs.raw(name))) secret(value);
 }
 
+/**
+ * How the webhook is written (`notify-format`) and whether the environment is `critical`; read with the
+ * other inputs, before anything changes. A rollback run marked critical is the workflows' automatic one.
+ */
+export function readNotify(
+  inputs: Entry['inputs'],
+  action: 'deploy' | 'rollback'
+): Pick<NotifierOptions, 'format' | 'critical' | 'automatic'> {
+  const critical = inputs.boolean('critical', false);
+  return {
+    format: inputs.choice('notify-format', NOTIFY_FORMATS, 'json'),
+    critical,
+    automatic: action === 'rollback' && critical
+  };
+}
+
 export function hostDeps(
   entry: Pick<Entry, 'logger' | 'saveState'>,
   connection: ConnectionSpec,
-  webhook: { url: string; secret?: string } | undefined
+  webhook: { url: string; secret?: string } | undefined,
+  notify: Pick<NotifierOptions, 'format' | 'critical' | 'automatic'> = { format: 'json' }
 ): Pick<EngineDeps, 'connect' | 'onLock' | 'onEvent'> {
   const { logger, saveState } = entry;
   const locks: Record<string, HeldLockRef> = {};
@@ -51,10 +68,10 @@ export function hostDeps(
       saveState('locks', JSON.stringify(locks));
     },
     ...(webhook
-      ? {
-          onEvent: (event) =>
-            deliverEvent(event, { ...webhook, logger, attempts: 3, timeoutMs: 5000 }).then(() => undefined)
-        }
+      ? (() => {
+          const notifier = createNotifier({ ...webhook, ...notify, logger, attempts: 3, timeoutMs: 5000 });
+          return { onEvent: (event) => notifier(event).then(() => undefined) };
+        })()
       : {})
   };
 }

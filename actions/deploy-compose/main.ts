@@ -1,5 +1,5 @@
 import { runEntry } from '../common/entry.js';
-import { hostDeps, maskHostSecrets, settle } from '../common/host.js';
+import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js';
 import { trackDeployment } from '../../packages/github/src/deployments.js';
 import {
   deploy,
@@ -17,6 +17,7 @@ await runEntry(async (entry) => {
     { workspace: process.env.GITHUB_WORKSPACE || process.cwd() },
     context
   );
+  const notify = readNotify(inputs, 'deploy');
   for (const value of envValues(spec.envText)) secret(value);
 
   if (imageCheck === 'registry')
@@ -38,7 +39,7 @@ await runEntry(async (entry) => {
     logger
   );
   const outcome = await settle(
-    deploy(spec, { logger, context, ...hostDeps(entry, connection, webhook) }),
+    deploy(spec, { logger, context, ...hostDeps(entry, connection, webhook, notify) }),
     deployment,
     'deploy'
   );

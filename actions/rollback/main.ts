@@ -1,5 +1,5 @@
 import { runEntry } from '../common/entry.js';
-import { hostDeps, maskHostSecrets, settle } from '../common/host.js';
+import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js';
 import { trackDeployment } from '../../packages/github/src/deployments.js';
 import { readRollbackInputs, rollback, rollbackSummary } from '../../packages/deploy/src/index.js';
 
@@ -7,6 +7,7 @@ await runEntry(async (entry) => {
   const { inputs, logger, context, output, summary } = entry;
   maskHostSecrets(entry, ['webhook-secret', 'token']);
   const { spec, connection, webhook } = readRollbackInputs(inputs);
+  const notify = readNotify(inputs, 'rollback');
 
   // GitHub Deployments (with `token`; not for a dry run): the rollback is a deployment of the old release.
   const deployment = spec.dryRun
@@ -22,7 +23,7 @@ await runEntry(async (entry) => {
         logger
       );
   const outcome = await settle(
-    rollback(spec, { logger, context, ...hostDeps(entry, connection, webhook) }),
+    rollback(spec, { logger, context, ...hostDeps(entry, connection, webhook, notify) }),
     deployment,
     'rollback'
   );

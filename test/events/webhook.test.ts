@@ -2,9 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   deliverEvent,
+  signBody,
   verifySignature,
+  verifyWebhook,
   timelineMermaid,
-  SIGNATURE_HEADER
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_SECONDS
 } from '../../packages/events/src/index.js';
 import { makeEvent } from '../../packages/core/src/index.js';
 
@@ -48,6 +51,7 @@ describe('webhook delivery', () => {
     const got = r.received[0]!;
     expect(JSON.parse(got.body)).toEqual(event);
     expect(got.headers['x-deploy-actions-event']).toBe('deploy.failed');
+    expect(got.headers[SIGNATURE_HEADER]).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(verifySignature(got.body, 'hook-secret', got.headers[SIGNATURE_HEADER] as string)).toBe(true);
     expect(verifySignature(got.body, 'other-secret', got.headers[SIGNATURE_HEADER] as string)).toBe(false);
     expect(verifySignature(got.body + ' ', 'hook-secret', got.headers[SIGNATURE_HEADER] as string)).toBe(
@@ -80,6 +84,62 @@ describe('webhook delivery', () => {
       kind: 'connection',
       state: expect.stringContaining('unaffected')
     });
+  });
+});
+
+describe('replay-safe signatures', () => {
+  const body = JSON.stringify(event);
+  const sentAt = new Date('2026-12-01T10:00:00Z');
+  const header = signBody(body, 'hook-secret', sentAt);
+
+  it('signs the timestamp with the body, so the timestamp cannot be changed', () => {
+    expect(header).toMatch(/^t=1796119200,v1=[0-9a-f]{64}$/);
+    const now = new Date(sentAt.getTime() + 10_000);
+    expect(verifyWebhook(body, 'hook-secret', header, { now })).toEqual({
+      valid: true,
+      timestamp: 1796119200
+    });
+    const moved = header.replace('t=1796119200', 't=1796119500');
+    expect(verifyWebhook(body, 'hook-secret', moved, { now })).toEqual({ valid: false, reason: 'mismatch' });
+  });
+
+  it('refuses a delivery replayed after the window, and accepts one inside it', () => {
+    const inside = new Date(sentAt.getTime() + (SIGNATURE_TOLERANCE_SECONDS - 1) * 1000);
+    const replayed = new Date(sentAt.getTime() + (SIGNATURE_TOLERANCE_SECONDS + 1) * 1000);
+    expect(verifySignature(body, 'hook-secret', header, { now: inside })).toBe(true);
+    expect(verifyWebhook(body, 'hook-secret', header, { now: replayed })).toEqual({
+      valid: false,
+      reason: 'expired'
+    });
+    expect(verifyWebhook(body, 'hook-secret', header, { now: replayed, toleranceSeconds: 3600 }).valid).toBe(
+      true
+    );
+  });
+
+  it('refuses a missing, malformed or old-style signature', () => {
+    expect(verifyWebhook(body, 's', undefined)).toEqual({ valid: false, reason: 'missing' });
+    expect(verifyWebhook(body, 's', 'sha256=abcd')).toEqual({ valid: false, reason: 'malformed' });
+    expect(verifyWebhook(body, 's', 't=x,v1=' + 'a'.repeat(64))).toEqual({
+      valid: false,
+      reason: 'malformed'
+    });
+  });
+
+  it('a real delivery captured and re-sent later is refused by the receiver check', async () => {
+    const r = await receiver([]);
+    try {
+      await deliverEvent(event, { url: r.url, secret: 'hook-secret', now: () => sentAt });
+      const got = r.received[0]!;
+      const sig = got.headers[SIGNATURE_HEADER] as string;
+      expect(verifySignature(got.body, 'hook-secret', sig, { now: new Date(sentAt.getTime() + 1000) })).toBe(
+        true
+      );
+      expect(
+        verifySignature(got.body, 'hook-secret', sig, { now: new Date(sentAt.getTime() + 3_600_000) })
+      ).toBe(false);
+    } finally {
+      r.server.close();
+    }
   });
 });
 

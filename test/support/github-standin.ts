@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Ajv as AjvType, ValidateFunction } from 'ajv';
+import { allows, requiredPermission, type Permissions } from '../../packages/workflow-sim/src/index.js';
 
 /**
  * A local stand-in for the parts of GitHub's REST API our code uses: releases, git refs and tag objects,
@@ -49,6 +50,11 @@ export interface Injection {
 export interface StandInOptions {
   /** When set, any other token is answered 401 Bad credentials. */
   token?: string;
+  /**
+   * The permissions of a job's GITHUB_TOKEN (the simulator's TokenAuthority): a call outside them is
+   * answered 403 as GitHub answers it, naming the permission in `x-accepted-github-permissions`.
+   */
+  tokenScopes?: (token: string) => Permissions | undefined;
 }
 
 interface TagObject {
@@ -1039,10 +1045,11 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
     const query = Object.fromEntries(url.searchParams);
-    const send = (status: number, body?: unknown) => {
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
-        'x-github-api-version-selected': '2022-11-28'
+        'x-github-api-version-selected': '2022-11-28',
+        ...headers
       });
       res.end(body === undefined || status === 204 ? undefined : JSON.stringify(body));
     };
@@ -1096,6 +1103,20 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       });
     }
     const key = `${method} ${operation.template}`;
+    const scopes = options.tokenScopes?.(token);
+    const need = scopes ? requiredPermission(method, operation.template) : undefined;
+    if (scopes && need && (need.scope === 'administration' || !allows(scopes, need.scope, need.level))) {
+      record.status = 403;
+      return send(
+        403,
+        {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest',
+          status: '403'
+        },
+        { 'x-accepted-github-permissions': `${need.scope}=${need.level}` }
+      );
+    }
     const injection = injections.find(
       (i) => i.route === key && (i.times === undefined || i.times > 0) && (!i.when || i.when(record))
     );

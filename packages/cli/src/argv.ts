@@ -36,3 +36,28 @@ export function parseArgs(
   }
   return { positional, flags };
 }
+
+/** Inputs that hold a secret: on the command line they land in shell history and the process list. */
+export const SECRET_INPUTS = new Set([
+  'password',
+  'source-password',
+  'ssh-key',
+  'token',
+  'github-token',
+  'webhook-secret',
+  'database-url'
+]);
+
+/** A warning for each secret given as a flag value, pointing at its `--<name>-env VAR` form; [] otherwise. */
+export function secretFlagWarnings(
+  flags: ReadonlyMap<string, string>,
+  declared: (name: string) => boolean
+): string[] {
+  return [...flags.keys()]
+    .filter((k) => SECRET_INPUTS.has(k) && declared(k))
+    .map(
+      (k) =>
+        `warning: --${k} puts the secret on the command line, where shell history and the process list (ps) ` +
+        `show it to others; use --${k}-env NAME to read it from the environment variable NAME instead.`
+    );
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActionMetadata, repoRoot, runAction, parseStdout, applyMasks } from '../../runner/src/index.js';
-import { parseArgs } from './argv.js';
+import { parseArgs, secretFlagWarnings } from './argv.js';
 import { actionHelp, actionsHelp } from './help.js';
 import { extraCommands } from './commands.js';
 import { ACTION_HELP } from './help.generated.js';
@@ -72,6 +72,8 @@ export async function main(args: string[]): Promise<number> {
   flags.delete('summary-file');
   flags.delete('help');
 
+  for (const w of secretFlagWarnings(flags, (name) => name in metadata.inputs))
+    process.stderr.write(w + '\n');
   // --password-env NAME: read a secret input from the environment instead of the command line.
   const inputs: Record<string, string> = {};
   for (const [k, v] of flags) {

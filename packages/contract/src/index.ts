@@ -68,3 +68,4 @@ export async function checkActions(root: string): Promise<Finding[]> {
 export function formatFindings(findings: Finding[]): string {
   return findings.map((f) => `${f.file}: ${f.where}: ${f.message} (${f.tool})`).join('\n');
 }
+export * from './pin.js';

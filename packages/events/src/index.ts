@@ -1,2 +1,3 @@
 export * from './webhook.js';
 export * from './timeline.js';
+export * from './notify.js';

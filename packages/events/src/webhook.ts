@@ -4,9 +4,12 @@ import { request as httpsRequest } from 'node:https';
 import { DeployActionsError, type DeployEvent, type Logger } from '../../core/src/index.js';
 
 /**
- * Events to an optional webhook, signed like GitHub signs its own webhooks: the header
- * `X-Deploy-Actions-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, so receivers can reuse
- * their GitHub webhook verification code. Retried with backoff on network errors, 429 and 5xx.
+ * Events to an optional webhook. JSON deliveries are signed over a timestamp, the way Stripe and Slack sign
+ * theirs: `X-Deploy-Actions-Signature-256: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
+ * A receiver recomputes the HMAC, compares in constant time, and refuses a timestamp outside its window
+ * (`verifyWebhook`, default 5 minutes), so a captured delivery cannot be replayed later; within the window
+ * the unique `X-Deploy-Actions-Delivery` id lets it drop duplicates. Retried with backoff on network
+ * errors, 429 and 5xx (every attempt signed afresh, same delivery id).
  */
 export interface WebhookOptions {
   url: string;
@@ -19,6 +22,10 @@ export interface WebhookOptions {
   /** Base delay between attempts, doubled each time (default 500 ms). */
   backoffMs?: number;
   logger?: Logger;
+  /** The body to send instead of the event's JSON (a chat payload: see notify.ts). */
+  body?: unknown;
+  /** The clock for the signature timestamp (tests). */
+  now?: () => Date;
 }
 
 export interface Delivery {
@@ -28,17 +35,59 @@ export interface Delivery {
 }
 
 export const SIGNATURE_HEADER = 'x-deploy-actions-signature-256';
+/** How old a signed timestamp a receiver accepts by default, either way (clock skew), in seconds. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export function signBody(body: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** The signature header's value for `body` sent at `time`: `t=<unix seconds>,v1=<hex>`. */
+export function signBody(body: string | Buffer, secret: string, time: Date = new Date()): string {
+  const t = Math.floor(time.getTime() / 1000);
+  return `t=${t},v1=${hmac(t, body, secret)}`;
 }
 
-/** For receivers (and our tests): constant-time check of a signature header against the raw body. */
-export function verifySignature(body: string | Buffer, secret: string, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(signBody(body, secret));
-  const given = Buffer.from(header);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+function hmac(t: number, body: string | Buffer, secret: string): string {
+  return createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
+}
+
+export type Verification =
+  | { valid: true; timestamp: number }
+  | { valid: false; reason: 'missing' | 'malformed' | 'mismatch' | 'expired' };
+
+/**
+ * For receivers (and our tests): check a signature header against the raw body, in constant time, and
+ * refuse a timestamp more than `toleranceSeconds` away from now (a replay, or a badly skewed clock).
+ */
+export function verifyWebhook(
+  body: string | Buffer,
+  secret: string,
+  header: string | undefined,
+  options: { toleranceSeconds?: number; now?: Date } = {}
+): Verification {
+  if (!header) return { valid: false, reason: 'missing' };
+  const parts = new Map(
+    header.split(',').map((p) => {
+      const i = p.indexOf('=');
+      return [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const;
+    })
+  );
+  const t = Number(parts.get('t'));
+  const v1 = parts.get('v1') ?? '';
+  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1)) return { valid: false, reason: 'malformed' };
+  const expected = Buffer.from(hmac(t, body, secret), 'hex');
+  if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) return { valid: false, reason: 'mismatch' };
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if (Math.abs(now - t) > (options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS))
+    return { valid: false, reason: 'expired' };
+  return { valid: true, timestamp: t };
+}
+
+/** `verifyWebhook(...).valid`: true only for an authentic delivery signed within the window. */
+export function verifySignature(
+  body: string | Buffer,
+  secret: string,
+  header: string | undefined,
+  options: { toleranceSeconds?: number; now?: Date } = {}
+): boolean {
+  return verifyWebhook(body, secret, header, options).valid;
 }
 
 function post(url: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
@@ -64,7 +113,7 @@ function post(url: URL, body: string, headers: Record<string, string>, timeoutMs
 
 export async function deliverEvent(event: DeployEvent, options: WebhookOptions): Promise<Delivery> {
   const url = new URL(options.url);
-  const body = JSON.stringify(event);
+  const body = JSON.stringify(options.body ?? event);
   const id = randomUUID();
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -72,12 +121,15 @@ export async function deliverEvent(event: DeployEvent, options: WebhookOptions):
     'x-deploy-actions-event': event.type,
     'x-deploy-actions-delivery': id
   };
-  if (options.secret) headers[SIGNATURE_HEADER] = signBody(body, options.secret);
-  else options.logger?.warning(`webhook ${url.origin}: no secret set, sending ${event.type} unsigned`);
+  if (!options.secret && options.body === undefined)
+    options.logger?.warning(`webhook ${url.origin}: no secret set, sending ${event.type} unsigned`);
   const attempts = Math.max(1, options.attempts ?? 4);
   let lastProblem = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
+      // Signed at each attempt: a retry an hour later still falls inside the receiver's window.
+      if (options.secret)
+        headers[SIGNATURE_HEADER] = signBody(body, options.secret, options.now?.() ?? new Date());
       const status = await post(url, body, headers, options.timeoutMs ?? 10_000);
       if (status >= 200 && status < 300) return { id, status, attempts: attempt };
       lastProblem = `answered ${status}`;

@@ -1,2 +1,3 @@
 export * from './expr.js';
 export * from './run.js';
+export * from './permissions.js';

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { parseFileCommand, runAction } from '../../runner/src/index.js';
 import { ownActionName, ownWorkflowFile } from '../../contract/src/index.js';
 import { condition, interpolate, toText, type Context, type Value } from './expr.js';
+import { jobPermissions, parsePermissions, type Permissions } from './permissions.js';
 
 /**
  * A local runner for our workflows: runs a workflow's jobs in `needs` order, evaluating `if:`, `with:`,
@@ -31,6 +32,17 @@ export interface SimOptions {
   /** github context values (actor, repository, sha, ref, run_id, server_url, event_name). */
   github?: Record<string, string>;
   token?: string;
+  /**
+   * Issue each job's GITHUB_TOKEN for the permissions GitHub would give it (see permissions.ts); the
+   * GitHub stand-in and the registry token server then enforce them. Default: `token` for every job.
+   */
+  mintToken?: (permissions: Permissions, job: string) => string;
+  /** Set on a called workflow: the calling job's permissions, the most its jobs may have. */
+  callerPermissions?: Permissions;
+  /** Stand in for a `run:` step a test cannot run (e.g. `npm ci`): its outputs, or undefined to run it. */
+  stubRun?: (name: string, script: string) => Record<string, string> | undefined;
+  /** Called after each step (e.g. an end-to-end test that changes the world between two steps). */
+  afterStep?: (job: string, step: StepResult) => void | Promise<void>;
   /** Extra process environment for steps (e.g. DOCKER_HOST). */
   env?: Record<string, string>;
   /** The event payload. */
@@ -63,6 +75,8 @@ export interface JobResult {
   outputs: Record<string, string>;
   steps: StepResult[];
   environment?: { name: string; url?: string };
+  /** The GITHUB_TOKEN's permissions in this job. */
+  permissions?: Permissions;
   /** The called workflow's run, for a job that `uses:` a reusable workflow. */
   called?: WorkflowResult;
   error?: string;
@@ -159,6 +173,19 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
   };
   const jobs = isObj(doc.jobs) ? doc.jobs : {};
   const results = new Map<string, JobResult>();
+  // As GitHub does when the run starts: every job's token permissions, refusing more than a caller allows.
+  const workflowPermissions = parsePermissions(doc.permissions, file);
+  const permissions = new Map<string, Permissions>();
+  for (const [id, job] of Object.entries(jobs))
+    permissions.set(
+      id,
+      jobPermissions(
+        id,
+        parsePermissions(isObj(job) ? job.permissions : undefined, `${file} jobs.${id}`),
+        workflowPermissions,
+        options.callerPermissions
+      )
+    );
   const baseCtx = (): Context => ({
     github: { ...github, event: options.event ?? {} },
     inputs,
@@ -192,6 +219,8 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
     };
     const ctx: Context = { ...baseCtx(), needs: needsCtx };
     const result: JobResult = { id, result: 'skipped', outputs: {}, steps: [] };
+    const jobPerms = permissions.get(id)!;
+    const jobGithub = { ...github };
     results.set(id, result);
     if (!condition(job.if as string | undefined, ctx, status)) {
       log(`  ○ job ${id}: skipped`);
@@ -217,12 +246,26 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
         continue;
       }
     }
+    // The job's own GITHUB_TOKEN, carrying only its permissions.
+    result.permissions = jobPerms;
+    if (options.mintToken) jobGithub.token = options.mintToken(jobPerms, `${file}#${id}`);
+    ctx.github = { ...jobGithub, event: options.event ?? {} };
+    ctx.secrets = { ...(ctx.secrets as Record<string, string>), GITHUB_TOKEN: jobGithub.token ?? '' };
     if (isObj(job.strategy) && 'matrix' in job.strategy)
       throw new Error(`job ${id}: matrix is not supported locally`);
 
     if (typeof job.uses === 'string') {
       log(`  ▶ job ${id}: calls ${job.uses}`);
-      const called = await callWorkflow(job, ctx, options);
+      let called: WorkflowResult;
+      try {
+        called = await callWorkflow(job, ctx, { ...options, callerPermissions: jobPerms });
+      } catch (err) {
+        // GitHub refuses such a run before any job starts ("The workflow is not valid").
+        result.result = 'failure';
+        result.error = (err as Error).message;
+        log(`  ✗ job ${id}: ${result.error}`);
+        continue;
+      }
       result.called = called;
       result.result = called.conclusion;
       result.outputs = called.outputs;
@@ -255,7 +298,7 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
       const started = Date.now();
       try {
         const stepEnv = { ...env, ...strMap(step.env, sctx) };
-        await runStep(step, sctx, stepEnv, sr, options, github, posts);
+        await runStep(step, sctx, stepEnv, sr, options, jobGithub, posts);
       } catch (err) {
         sr.outcome = 'failure';
         sr.error = (err as Error).message;
@@ -268,6 +311,7 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
         `    ${sr.outcome === 'success' ? '✓' : '✗'} ${name} (${sr.durationMs} ms)${sr.error ? `: ${firstLine(sr.error)}` : ''}`
       );
       if (conclusion === 'failure') failed = true;
+      await options.afterStep?.(`${file}#${id}`, sr);
     }
     for (const post of posts.reverse()) {
       const r = await post.run();
@@ -389,6 +433,13 @@ async function runStep(
   }
   if (typeof step.run === 'string') {
     const script = str(interpolate(step.run, { ...ctx, env }));
+    const stub = options.stubRun?.(sr.name, script);
+    if (stub) {
+      sr.outputs = stub;
+      sr.outcome = 'success';
+      sr.log = 'stubbed by the caller of the simulator';
+      return;
+    }
     const temp = mkdtempSync(join(tmpdir(), 'da-sim-run-'));
     const files = {
       GITHUB_OUTPUT: join(temp, 'output'),
