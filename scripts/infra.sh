@@ -20,6 +20,13 @@ PROM_PORT=${DA_PROMETHEUS_PORT:-9099}
 BASE_IMAGE=deploy-actions/busybox:latest
 PG_BIN=${DA_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}
 PG_USER_OS=da-postgres
+# Field hosts: deploy targets as the field has them (see start_field_hosts).
+FIELD_HOSTS=${DA_FIELD_HOSTS:-3}
+FIELD_SSH_BASE=${DA_FIELD_SSH_BASE:-2230}     # host N's sshd listens on BASE+N
+FIELD_PROXY_BASE=${DA_FIELD_PROXY_BASE:-2240} # and its far link (the latency proxy) on PROXY_BASE+N
+FIELD_LINK_DELAY_MS=${DA_FIELD_LINK_DELAY_MS:-50}
+FIELD_SHELL_DELAY=${DA_FIELD_SHELL_DELAY:-0.4}
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -170,6 +177,82 @@ EOF
     -o UserKnownHostsFile="$d/known_hosts" -o StrictHostKeyChecking=yes root@127.0.0.1 true
 }
 
+# --- field hosts -----------------------------------------------------------------------------------
+# Real deploy targets are not root on loopback with a fast shell. Each field host N has:
+#   - its own sshd on 127.0.0.1:FIELD_SSH_BASE+N with its own host keys, pinned in known_hosts;
+#   - its own non-root user da-deployN in the docker group, with a home, its own client key, and no
+#     /usr/sbin on PATH (sshd's default PATH for non-root users);
+#   - a ~/.bashrc that costs FIELD_SHELL_DELAY seconds before its interactive guard, as nvm, pyenv or conda
+#     lines do, so every non-interactive SSH command pays it;
+#   - a far link: the latency proxy (scripts/latency-proxy.mjs) on 127.0.0.1:FIELD_PROXY_BASE+N, which
+#     holds every chunk FIELD_LINK_DELAY_MS in each direction. Tests connect through it.
+# One dockerd serves them all; each user's state lives under its own home.
+field_user() { printf 'da-deploy%s' "$1"; }
+start_field_hosts() {
+  local n
+  for ((n = 1; n <= FIELD_HOSTS; n++)); do start_field_host "$n"; done
+}
+field_rc() {
+  printf '%s\n' \
+    '# A deploy host'"'"'s rc file as the field has it: version managers (nvm, pyenv, conda) initialise here,' \
+    '# before the interactive guard, so every non-interactive SSH command pays for them.' \
+    "sleep $FIELD_SHELL_DELAY" \
+    'case $- in *i*) ;; *) return ;; esac'
+}
+field_sshd_config() { # field_sshd_config <n> <dir> <port> <user>
+  printf '%s\n' "Port $3" "ListenAddress 127.0.0.1" "HostKey $2/host_ed25519" "HostKey $2/host_ecdsa" \
+    "HostKey $2/host_rsa" "PidFile $DIR/run/sshd-host$1.pid" "AllowUsers $4" \
+    "AuthorizedKeysFile .ssh/authorized_keys" "PermitRootLogin no" "PasswordAuthentication no" \
+    "KbdInteractiveAuthentication no" "UsePAM no" "StrictModes yes" "AllowTcpForwarding yes" \
+    "MaxSessions 64" "MaxStartups 64:30:128" "ClientAliveInterval 15" "LogLevel VERBOSE" \
+    "Subsystem sftp internal-sftp"
+}
+start_field_host() {
+  local n=$1 d="$DIR/hosts/$1" user home port proxy t
+  user=$(field_user "$n")
+  port=$((FIELD_SSH_BASE + n))
+  proxy=$((FIELD_PROXY_BASE + n))
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  usermod -a -G docker "$user"
+  # Not locked (sshd refuses a locked account even with a key) and no password: keys only.
+  usermod -p '*' "$user"
+  home=$(getent passwd "$user" | cut -d: -f6)
+  [ -n "$home" ] && [ -d "$home" ] || die "field host $n: no home directory for $user"
+  chmod 755 "$home"
+  mkdir -p "$d" "$home/.ssh" "$home/deploy-actions"
+  chmod 700 "$d"
+  for t in ed25519 ecdsa rsa; do
+    [ -f "$d/host_$t" ] || ssh-keygen -q -t "$t" -N '' -C "deploy-actions-field-host-$n" -f "$d/host_$t"
+  done
+  [ -f "$d/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "deploy-actions-field-client-$n" -f "$d/id_ed25519"
+  cp "$d/id_ed25519.pub" "$home/.ssh/authorized_keys"
+  field_rc >"$home/.bashrc"
+  cp "$home/.bashrc" "$home/.profile"
+  chown -R "$user:$user" "$home/.ssh" "$home/.bashrc" "$home/.profile" "$home/deploy-actions"
+  chmod 700 "$home/.ssh"
+  chmod 600 "$home/.ssh/authorized_keys"
+  : >"$d/known_hosts.tmp"
+  for t in ed25519 ecdsa rsa; do
+    printf '[127.0.0.1]:%s %s\n' "$proxy" "$(cut -d' ' -f1,2 "$d/host_$t.pub")" >>"$d/known_hosts.tmp"
+    printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$d/host_$t.pub")" >>"$d/known_hosts.tmp"
+  done
+  mv "$d/known_hosts.tmp" "$d/known_hosts"
+  field_sshd_config "$n" "$d" "$port" "$user" >"$d/sshd_config"
+  if pid_alive "$DIR/run/sshd-host$n.pid"; then
+    kill -HUP "$(cat "$DIR/run/sshd-host$n.pid")"
+  else
+    log "starting field host $n: sshd on 127.0.0.1:$port as $user, far link on 127.0.0.1:$proxy"
+    /usr/sbin/sshd -f "$d/sshd_config" -E "$DIR/logs/sshd-host$n.log"
+  fi
+  if ! pid_alive "$DIR/run/latency-proxy$n.pid"; then
+    nohup node "$SCRIPTS/latency-proxy.mjs" --listen "127.0.0.1:$proxy" --target "127.0.0.1:$port" \
+      --delay-ms "$FIELD_LINK_DELAY_MS" --pid-file "$DIR/run/latency-proxy$n.pid" \
+      >"$DIR/logs/latency-proxy$n.log" 2>&1 &
+  fi
+  wait_for "field host $n" 30 ssh -F /dev/null -i "$d/id_ed25519" -p "$proxy" -o BatchMode=yes \
+    -o UserKnownHostsFile="$d/known_hosts" -o StrictHostKeyChecking=yes -- "$user@127.0.0.1" docker version
+}
+
 # --- PostgreSQL ------------------------------------------------------------------------------------
 start_postgres() {
   local d="$DIR/pg"
@@ -218,7 +301,24 @@ EOF
 write_env() {
   local r1 r2 pg
   r1=$(cat "$DIR/registry1/password"); r2=$(cat "$DIR/registry2/password"); pg=$(cat "$DIR/pg/password")
-  jq -n --arg dir "$DIR" --arg base "$BASE_IMAGE" \
+  local hosts='[]' n user home
+  for ((n = 1; n <= FIELD_HOSTS; n++)); do
+    user=$(field_user "$n")
+    home=$(getent passwd "$user" | cut -d: -f6)
+    hosts=$(jq -c --arg name "host$n" --argjson port $((FIELD_PROXY_BASE + n)) \
+      --argjson direct $((FIELD_SSH_BASE + n)) --arg user "$user" --arg home "$home" --arg d "$DIR/hosts/$n" \
+      --arg run "$DIR/run" --arg logs "$DIR/logs" --argjson delay "$FIELD_LINK_DELAY_MS" \
+      --arg shell "$FIELD_SHELL_DELAY" --arg i "$n" \
+      '. + [{name: $name, host: "127.0.0.1", port: $port, directPort: $direct, user: $user, home: $home,
+             stateDir: ($home + "/deploy-actions"), keyPath: ($d + "/id_ed25519"),
+             knownHostsPath: ($d + "/known_hosts"),
+             hostKeys: {ed25519: ($d + "/host_ed25519.pub"), ecdsa: ($d + "/host_ecdsa.pub"), rsa: ($d + "/host_rsa.pub")},
+             sshdLog: ($logs + "/sshd-host" + $i + ".log"),
+             proxy: {pidFile: ($run + "/latency-proxy" + $i + ".pid"), log: ($logs + "/latency-proxy" + $i + ".log"),
+                     delayMs: $delay},
+             shellDelaySeconds: ($shell | tonumber)}]' <<<"$hosts")
+  done
+  jq -n --argjson hosts "$hosts" --arg dir "$DIR" --arg base "$BASE_IMAGE" \
     --arg r1 "127.0.0.1:$REG1_PORT" --arg r1p "$r1" --arg r2 "127.0.0.1:$REG2_PORT" --arg r2p "$r2" \
     --argjson sshPort "$SSH_PORT" --arg ssh "$DIR/ssh" \
     --argjson pgPort "$PG_PORT" --arg pgp "$pg" --arg pgBin "$PG_BIN" --arg pgRun "$DIR/pg/run" \
@@ -231,7 +331,8 @@ write_env() {
             hostKeys: {ed25519: ($ssh + "/host_ed25519.pub"), ecdsa: ($ssh + "/host_ecdsa.pub"), rsa: ($ssh + "/host_rsa.pub")}},
       postgres: {host: "127.0.0.1", port: $pgPort, user: "postgres", password: $pgp, bin: $pgBin, socketDir: $pgRun,
                  url: ("postgres://postgres:" + $pgp + "@127.0.0.1:" + ($pgPort|tostring) + "/postgres")},
-      prometheus: {url: $prom, targetsDir: $promTargets}}' >"$DIR/infra.json.tmp"
+      prometheus: {url: $prom, targetsDir: $promTargets},
+      hosts: $hosts}' >"$DIR/infra.json.tmp"
   chmod 600 "$DIR/infra.json.tmp"
   mv "$DIR/infra.json.tmp" "$DIR/infra.json"
 }
@@ -247,11 +348,18 @@ status() {
   check sshd pid_alive "$DIR/run/sshd.pid"
   check postgres "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
   check prometheus pid_alive "$DIR/run/prometheus.pid"
+  local n
+  for ((n = 1; n <= FIELD_HOSTS; n++)); do
+    check "field host$n" pid_alive "$DIR/run/sshd-host$n.pid"
+    check "far link $n" pid_alive "$DIR/run/latency-proxy$n.pid"
+  done
   return $ok
 }
 
 down() {
-  for p in prometheus registry1 registry2 sshd; do
+  local n fields=()
+  for ((n = 1; n <= FIELD_HOSTS; n++)); do fields+=("sshd-host$n" "latency-proxy$n"); done
+  for p in prometheus registry1 registry2 sshd "${fields[@]}"; do
     if pid_alive "$DIR/run/$p.pid"; then kill "$(cat "$DIR/run/$p.pid")" 2>/dev/null || true; fi
     rm -f "$DIR/run/$p.pid"
   done
@@ -275,6 +383,7 @@ case "${1:-}" in
     start_registry 1 "$REG1_PORT" deploy
     start_registry 2 "$REG2_PORT" deploy2
     start_sshd
+    start_field_hosts
     start_postgres
     start_prometheus
     write_env

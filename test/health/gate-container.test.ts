@@ -3,7 +3,7 @@ import { LocalExecutor, captureLogger } from '../../packages/core/src/index.js';
 import { readFileSync } from 'node:fs';
 import { defaultGateSpec, runGate, type GateSpec } from '../../packages/health/src/index.js';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
-import { infra, integration } from '../support/infra.js';
+import { fieldHost, infra, integration } from '../support/infra.js';
 
 /** A container with a HEALTHCHECK built from the local busybox image; health is the presence of a file. */
 integration('container gate against real Docker health checks', () => {
@@ -113,8 +113,8 @@ integration('container gate against real Docker health checks', () => {
     );
   });
 
-  it('reads the same health over SSH: the executor changes, the gate does not', async () => {
-    const { ssh } = infra();
+  it('reads the same health over SSH as a non-root deploy user on a far link: the executor changes, the gate does not', async () => {
+    const ssh = fieldHost(0);
     const remote = await SshExecutor.connect({
       host: ssh.host,
       port: ssh.port,

@@ -28,6 +28,30 @@ export interface Infra {
     url: string;
   };
   prometheus: { url: string; targetsDir: string };
+  /** Deploy targets as the field has them (scripts/infra.sh start_field_hosts). */
+  hosts: FieldHost[];
+}
+
+/**
+ * A deploy target like a real one: its own sshd, host keys and non-root user in the docker group (no
+ * /usr/sbin on PATH), a login shell that costs `shellDelaySeconds` per command, reached through a latency
+ * proxy (`port`) that holds every chunk `proxy.delayMs` in each direction. `directPort` skips the proxy.
+ * One dockerd serves every host; each user's state lives under its home (`stateDir`).
+ */
+export interface FieldHost {
+  name: string;
+  host: string;
+  port: number;
+  directPort: number;
+  user: string;
+  home: string;
+  stateDir: string;
+  keyPath: string;
+  knownHostsPath: string;
+  hostKeys: { ed25519: string; ecdsa: string; rsa: string };
+  sshdLog: string;
+  proxy: { pidFile: string; log: string; delayMs: number };
+  shellDelaySeconds: number;
 }
 
 export const INFRA_DIR = process.env.DEPLOY_ACTIONS_INFRA ?? '/tmp/deploy-actions-infra';
@@ -57,3 +81,26 @@ export const integration: typeof describe = ((name: string, fn: () => void) => {
     fn();
   });
 }) as typeof describe;
+
+/** Field host `i` (0-based); fails with the fix when the infrastructure predates the field hosts. */
+export function fieldHost(i: number): FieldHost {
+  const h = infra().hosts?.[i];
+  if (!h) throw new Error(`Field host ${i + 1} is not up. Run: bash scripts/infra.sh up`);
+  return h;
+}
+
+/**
+ * SSH sessions (one per remote command or script) that `host`'s sshd has started so far. Take the
+ * difference around an operation. Suites run in parallel: count only on a host no other suite uses at
+ * the same time.
+ */
+export function sshSessions(host: FieldHost): number {
+  return readFileSync(host.sshdLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Starting session:')).length;
+}
+
+/** Cut the far link: every open connection through `host`'s latency proxy is dropped at once. */
+export function cutLink(host: FieldHost): void {
+  process.kill(Number(readFileSync(host.proxy.pidFile, 'utf8').trim()), 'SIGUSR2');
+}
