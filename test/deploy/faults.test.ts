@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +13,10 @@ import {
   deploySpec,
   deps,
   history,
+  squatAs,
   sshConnector,
   stateDir,
+  target,
   version
 } from './support.js';
 
@@ -81,8 +82,9 @@ integration('faults during a blue-green deploy', () => {
   }, 60_000);
 
   it('a slot port already in use: refused before anything starts, naming who listens', async () => {
-    const squatter: Server = createServer((_q, r) => r.end('squatter'));
-    await new Promise<void>((r) => squatter.listen(port + 2, '127.0.0.1', r));
+    // The deploy user's own process: `ss -p` shows a non-root user only its own processes.
+    const squatter = squatAs(target(), port + 2);
+    await squatter.ready;
     try {
       const d = await deploy(spec({ version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }), deps());
       expect(d.ok).toBe(false);
@@ -94,7 +96,7 @@ integration('faults during a blue-green deploy', () => {
           .map((e) => e.event)
       ).toEqual(['deploy.failed']);
     } finally {
-      await new Promise((r) => squatter.close(r));
+      squatter.stop();
     }
   }, 60_000);
 
@@ -183,6 +185,8 @@ integration('faults during a blue-green deploy', () => {
         heartbeatAt: t
       })
     );
+    // As a dead run of the deploy user would have left it.
+    execFileSync('chown', ['-R', `${target().user}:`, join(root(), 'lock')]);
     const refused = await deploy(spec({ version: 'v3', images: { web: `${IMAGE_REPO}:v3` } }), deps());
     expect(refused.error!.kind).toBe('lock');
     expect(refused.error!.message).toContain(
