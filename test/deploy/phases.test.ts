@@ -63,8 +63,7 @@ describe('argv of the host-side loops', () => {
     }
   });
 
-  it('a wait loop on the host reports a missing project as not running, by its deadline', () => {
-    const started = Date.now();
+  it('a wait loop on the host reports a project with no containers as not running when its deadline passes', () => {
     let out = '';
     try {
       execFileSync(
@@ -79,7 +78,6 @@ describe('argv of the host-side loops', () => {
       expect((e as { status?: number }).status).toBe(5);
     }
     expect(out).toContain('timeout states');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it('every ssh argv puts -- before the host', () => {
