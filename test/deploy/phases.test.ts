@@ -1,5 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { InputError, InputReader } from '../../packages/core/src/index.js';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DeployError,
+  InputError,
+  InputReader,
+  LocalExecutor,
+  silentLogger
+} from '../../packages/core/src/index.js';
+import { maskHostSecrets } from '../../actions/common/host.js';
+import { checkSteps, checkedTools } from '../../packages/deploy/src/open.js';
+import { PhaseResult, type Host } from '../../packages/deploy/src/host.js';
 import { parseComposeFile, volumesOverride, composeConfigArgv } from '../../packages/compose/src/index.js';
 import {
   environmentSlug,
@@ -10,7 +22,7 @@ import {
   type ReleaseRecord
 } from '../../packages/deploy/src/index.js';
 import { pickDigest } from '../../packages/deploy/src/prepare.js';
-import { sshCommandArgv } from '../../packages/ssh/src/index.js';
+import { runPhase, sshCommandArgv } from '../../packages/ssh/src/index.js';
 
 const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');
 const base = { app: 'shop', host: 'web1.example.com', 'public-port': '8080' };
@@ -159,5 +171,56 @@ describe('retention and digests', () => {
     expect(pickDigest('127.0.0.1:5055/deploy/app:v1', inspect)).toBe(`127.0.0.1:5055/deploy/app@${d}`);
     expect(pickDigest('nginx:1.27', `["nginx@${d}"] sha256:id`)).toBe(`nginx@${d}`);
     expect(pickDigest('x:1', '[] sha256:id')).toBe('sha256:id');
+  });
+});
+
+describe('secrets and permissions', () => {
+  it('deploy-compose and rollback mask user:pass@ in health-url and health-prometheus-url', () => {
+    const masked: string[] = [];
+    maskHostSecrets(
+      {
+        inputs: reader({
+          'ssh-key':
+            '-----BEGIN OPENSSH PRIVATE KEY-----\nabcdefgh12345678\n-----END OPENSSH PRIVATE KEY-----',
+          'health-url': 'https://probe:s3cr%40t-pw@shop.example.com/up',
+          'health-prometheus-url': 'https://prom:prom-pw-9@prom.example.com'
+        }),
+        secret: (v) => v && masked.push(v)
+      },
+      []
+    );
+    expect(masked).toEqual(expect.arrayContaining(['s3cr%40t-pw', 's3cr@t-pw', 'prom-pw-9']));
+  });
+
+  it('a user who may not use docker is refused in the open phase, with the fix, before anything changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'da-nodocker-'));
+    try {
+      // A docker client that answers as the real one does for a user outside the docker group.
+      writeFileSync(
+        join(dir, 'docker'),
+        '#!/bin/sh\necho "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock" >&2\nexit 1\n',
+        { mode: 0o755 }
+      );
+      const local = new LocalExecutor({ env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } });
+      const steps = [
+        ...checkSteps(true),
+        { name: 'create state-dir', argv: ['mkdir', '-p', join(dir, 'state')] }
+      ];
+      const run = await runPhase(local, 'open', steps, 30_000);
+      expect(run.results.map((r) => r.name)).toEqual(['docker']);
+      expect(existsSync(join(dir, 'state'))).toBe(false);
+      const host = { name: 'web1', logger: silentLogger } as unknown as Host;
+      let err: unknown;
+      try {
+        checkedTools(host, new PhaseResult(run, host), 'deploy');
+      } catch (e) {
+        err = e;
+      }
+      expect((err as Error).message).toContain('Docker does not answer on web1: permission denied');
+      expect((err as DeployError).hint).toContain('sudo usermod -aG docker deploy');
+      expect((err as DeployError).state).toBe('nothing was changed on the host');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
