@@ -112,7 +112,11 @@ export async function preparePhase(
       ? [{ name: 'remove the registry login', argv: removeTreeArgv(cfg), always: true, check: false }]
       : [])
   ];
-  const r = await host.phase('prepare', steps, 10 * 60_000 * Math.max(1, services.length));
+  const r = await host
+    .phase('prepare', steps, 10 * 60_000 * Math.max(1, services.length))
+    .catch((err: Error) => {
+      throw failWith(err, { ...s, release, written: true });
+    });
   const written = r.get(WRITE)?.exitCode === 0;
   const next: RunState = {
     ...s,
