@@ -145,7 +145,9 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(d3.outputs['release-id']).not.toBe(d2.outputs['release-id']);
     const error = d3.annotations.filter((a) => a.level === 'error').at(-1)!.message;
     expect(error).toContain('failed its health gate unhealthy');
-    expect(error).toContain(`State: release ${d2.outputs['release-id']} is serving on 127.0.0.1:2222`);
+    expect(error).toContain(
+      `State: release ${d2.outputs['release-id']} is serving on 127.0.0.1:${target().port}`
+    );
     expect(error).toContain('rolled back automatically');
     expect(await version(port)).toBe('v2');
     expect(d3.summary).toContain('failed and rolled back');
@@ -233,6 +235,7 @@ integration('deploy-compose and rollback action bundles', () => {
       runnerTemp,
       timeoutMs: 15_000
     });
+    if (history(dir, app).at(-1)?.event !== 'lock.released') console.log('DEBUGKILL', run.log);
     expect(run.exitCode).not.toBe(0);
     expect(run.post?.exitCode).toBe(0);
     expect(existsSync(join(dir, app, 'test', 'lock'))).toBe(false);

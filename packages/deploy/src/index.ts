@@ -14,3 +14,4 @@ export { clockFrom, type Clock } from './clock.js';
 export { tarball, type TarFile } from './tar.js';
 export * from './inputs.js';
 export { deploySummary, rollbackSummary } from './summary.js';
+export { doctor, doctorTable, type DoctorReport, type DoctorRow } from './doctor.js';
