@@ -7,16 +7,24 @@
  *
  * Every build has a fresh random 3 MB layer, as a new commit would, so neither method reuses the other's.
  *
+ * Then tag + label computation alone over a large table of our own cases (events × rule sets × flavors,
+ * every rule type and expression), total and per case. BENCH_META_ONLY=1 runs only that part.
+ *
  *   npx tsx bench/build-image.ts
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalExecutor } from '../packages/core/src/executor.js';
-import { silentLogger } from '../packages/core/src/logger.js';
-import { buildImage } from '../packages/docker/src/build.js';
-import { computeMeta } from '../packages/docker/src/tags.js';
+import { LocalExecutor, silentLogger } from '../packages/core/src/index.js';
+import {
+  buildImage,
+  computeMeta,
+  linesToRecord,
+  parseFlavor,
+  resolveMetaContext,
+  type MetaInput
+} from '../packages/docker/src/index.js';
 
 const infra = JSON.parse(readFileSync('/tmp/deploy-actions-infra/infra.json', 'utf8')) as {
   registries: { host: string; username: string; password: string }[];
@@ -63,19 +71,23 @@ async function main() {
             'type=semver,pattern={{major}}.{{minor}}',
             'type=sha'
           ],
-          context: {
-            ref: 'refs/tags/v1.4.2',
-            sha: '0123456789abcdef0123456789abcdef01234567',
-            eventName: 'push',
-            repository: 'acme/shop',
-            serverUrl: 'https://github.com'
-          }
+          context: resolveMetaContext(
+            {
+              ref: 'refs/tags/v1.4.2',
+              sha: '0123456789abcdef0123456789abcdef01234567',
+              eventName: 'push',
+              repository: 'acme/shop',
+              serverUrl: 'https://github.com'
+            },
+            {}
+          )
         });
+        const labels = linesToRecord(meta.labels);
         times.meta!.push(performance.now() - t0);
         const t = performance.now();
         if (method === 'engine') {
           await buildImage(
-            { context: ctx, tags: meta.tags, labels: meta.labels, buildArgs: {}, push: true },
+            { context: ctx, tags: meta.tags, labels, buildArgs: {}, push: true },
             { executor: new LocalExecutor({ env }), logger: silentLogger }
           );
         } else {
@@ -85,7 +97,7 @@ async function main() {
               'build',
               '-q',
               ...meta.tags.flatMap((x) => ['-t', x]),
-              ...Object.entries(meta.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+              ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
               ctx
             ],
             env
@@ -114,4 +126,139 @@ async function main() {
   }
 }
 
-await main();
+/** Our own table: 12 events × 10 rule sets × 4 flavors = 480 cases, each computed as the action does. */
+function metaCases(): MetaInput[] {
+  const sha = 'c0ffee1234567890abcdef1234567890abcdef12';
+  const repo = {
+    name: 'shop',
+    html_url: 'https://github.com/acme/shop',
+    default_branch: 'main',
+    description: 'A shop',
+    license: { spdx_id: 'MIT' }
+  };
+  const events: [string, string, Record<string, unknown>][] = [
+    [
+      'push',
+      'refs/heads/main',
+      { repository: repo, commits: [{ id: sha, timestamp: '2026-03-04T05:06:07Z' }] }
+    ],
+    ['push', 'refs/heads/feature/checkout-v2', { repository: repo }],
+    ['push', 'refs/tags/v1.4.2', { repository: repo, base_ref: 'refs/heads/main' }],
+    ['push', 'refs/tags/v2.0.0-rc.1', { repository: repo }],
+    ['push', 'refs/tags/1.4.2rc1', { repository: repo }],
+    ['push', 'refs/tags/release-2026.03', { repository: repo }],
+    [
+      'pull_request',
+      'refs/pull/42/merge',
+      { repository: repo, number: 42, pull_request: { number: 42, base: { ref: 'main' }, head: { sha } } }
+    ],
+    [
+      'pull_request_target',
+      'refs/heads/main',
+      { repository: repo, number: 43, pull_request: { number: 43, head: { sha } } }
+    ],
+    ['schedule', 'refs/heads/main', { repository: repo }],
+    ['workflow_dispatch', 'refs/heads/develop', { repository: repo }],
+    ['release', 'refs/tags/v3.1.0', { repository: repo }],
+    ['create', 'refs/tags/v0.9.1', { repository: repo }]
+  ];
+  const ruleSets: string[][] = [
+    [],
+    [
+      'type=semver,pattern={{version}}',
+      'type=semver,pattern={{major}}.{{minor}}',
+      'type=semver,pattern={{major}}',
+      'type=sha'
+    ],
+    ['type=pep440,pattern={{version}}', 'type=pep440,pattern={{major}}.{{minor}}', 'type=ref,event=pr'],
+    [
+      'type=match,pattern=v(\\d+\\.\\d+),group=1',
+      'type=match,pattern=/^release-(\\d+)/i,group=1',
+      'type=ref,event=branch'
+    ],
+    [
+      "type=schedule,pattern={{date 'YYYYMMDD-HHmmss' tz='Asia/Tokyo'}}",
+      'type=edge',
+      "type=raw,value={{commit_date 'YYYY-MM-DD'}}"
+    ],
+    [
+      'type=ref,event=branch,prefix=br-,suffix=-{{sha}}',
+      'type=ref,event=tag',
+      'type=ref,event=pr,prefix=pull-'
+    ],
+    [
+      'type=raw,value=latest,enable={{is_default_branch}}',
+      'type=raw,value=base-{{base_ref}}',
+      'type=sha,format=long,prefix='
+    ],
+    [
+      'type=semver,pattern={{raw}}',
+      'type=semver,pattern={{version}},value=v9.8.7',
+      'type=semver,pattern={{major}},match=v(\\d.*)'
+    ],
+    [
+      'type=raw,value=stable,priority=1000',
+      'type=edge,branch=develop',
+      'type=sha,enable={{is_not_default_branch}}'
+    ],
+    [
+      'type=ref,event=branch',
+      'type=ref,event=tag',
+      'type=ref,event=pr',
+      'type=schedule',
+      'type=edge',
+      'type=sha'
+    ]
+  ];
+  const flavors = [
+    [],
+    ['latest=false'],
+    ['prefix=app-,onlatest=true', 'suffix=-alpine'],
+    ['latest=true', 'suffix=-slim,onlatest=true']
+  ];
+  const out: MetaInput[] = [];
+  for (const [eventName, ref, payload] of events)
+    for (const tagRules of ruleSets)
+      for (const flavor of flavors)
+        out.push({
+          images: ['ghcr.io/acme/shop', 'name=docker.io/acme/shop,enable=true'],
+          tagRules,
+          flavor: parseFlavor(flavor),
+          labels: ['org.opencontainers.image.vendor=Acme', 'team={{branch}}'],
+          annotations: ['org.opencontainers.image.ref.name={{tag}}'],
+          context: resolveMetaContext(
+            { eventName, ref, sha, repository: 'acme/shop', serverUrl: 'https://github.com' },
+            payload,
+            {}
+          ),
+          now: new Date('2026-03-04T05:06:07Z')
+        });
+  return out;
+}
+
+function benchMeta() {
+  const cases = metaCases();
+  for (const c of cases) computeMeta(c); // warm up
+  const rounds = 20;
+  const totals: number[] = [];
+  let tags = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (const c of cases) tags += computeMeta(c).tags.length;
+    totals.push(performance.now() - t0);
+  }
+  const total = median(totals);
+  console.log(
+    `\n### build-image: tag + label computation, ${cases.length} cases of our own table, median of ${rounds} rounds\n`
+  );
+  console.log('| what | time |');
+  console.log('| --- | ---: |');
+  console.log(
+    `| all ${cases.length} cases (computeMeta: rules, expressions, labels, annotations) | ${total.toFixed(2)} ms |`
+  );
+  console.log(`| per case | ${((total / cases.length) * 1000).toFixed(1)} µs |`);
+  console.log(`| tags produced per round | ${tags / rounds} |`);
+}
+
+benchMeta();
+if (process.env.BENCH_META_ONLY !== '1') await main();

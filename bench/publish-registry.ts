@@ -20,15 +20,15 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { silentLogger } from '../packages/core/src/logger.js';
+import { silentLogger } from '../packages/core/src/index.js';
 import {
   DOCKER_LIST,
   DOCKER_MANIFEST,
   RegistryClient,
-  type Manifest
-} from '../packages/registry/src/client.js';
-import { copyImage } from '../packages/registry/src/copy.js';
-import { parseReference } from '../packages/registry/src/reference.js';
+  type Manifest,
+  copyImage,
+  parseReference
+} from '../packages/registry/src/index.js';
 
 interface Reg {
   host: string;

@@ -19,7 +19,7 @@ npx tsc -p .
 step "lint and format"
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check . || true; exit 1; }
-step "action catalog"
+step "generated from manifest.yml: action.yml files, catalog, typed defaults, CLI help"
 node scripts/catalog.mjs --check
 step "dist matches a fresh build"
 bash scripts/check-dist.sh

@@ -1,38 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runEntry } from '../common/entry.js';
-import { LocalExecutor } from '../../packages/core/src/executor.js';
-import { splitList } from '../../packages/core/src/inputs.js';
+import { LocalExecutor } from '../../packages/core/src/index.js';
+import { splitList } from '../../packages/core/src/index.js';
 import {
+  annotationsAt,
+  bakeDefinition,
   buildImage,
+  buildSummary,
+  commitDate,
   computeMeta,
   knownVersions,
+  linesToRecord,
   metaContext,
+  metaJson,
   parseFlavor,
-  buildSummary
+  parseLevels,
+  splitTagInput,
+  type BakeKind
 } from '../../packages/docker/src/index.js';
+
+/** metadata-action's separators are taken as written (a single space is a valid separator). */
+const untrimmed = (name: string) => process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '\n';
+const lines = (text: string) => splitList(text, false);
 
 await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   const secretValues = Object.fromEntries(inputs.keyValues('secrets'));
   for (const v of Object.values(secretValues)) secret(v);
+  const githubToken = inputs.optional('github-token');
+  secret(githubToken);
   const executor = new LocalExecutor();
   const contextDir = inputs.string('context', { fallback: '.' });
-  const flavor = parseFlavor(splitList(inputs.raw('flavor'), false));
+  const flavor = parseFlavor(lines(inputs.raw('flavor')));
+  const { rules, refs } = splitTagInput(lines(inputs.raw('tags')));
+  const ctx = metaContext(context, process.env.GITHUB_EVENT_PATH, process.env);
+  ctx.commitDate ??= await commitDate(executor, contextDir, ctx.sha);
   const meta = computeMeta({
-    images: inputs.list('images'),
-    tagRules: inputs.list('tags', { commas: false }),
+    images: lines(inputs.raw('images')),
+    tagRules: rules,
     flavor,
-    labels: Object.fromEntries(inputs.keyValues('labels')),
-    context: metaContext(context, process.env.GITHUB_EVENT_PATH),
+    labels: lines(inputs.raw('labels')),
+    annotations: lines(inputs.raw('annotations')),
+    context: ctx,
     knownVersions:
-      flavor.latest === 'auto' && context.ref.startsWith('refs/tags/')
+      flavor.latest === 'auto' && ctx.ref.startsWith('refs/tags/')
         ? await knownVersions(executor, contextDir)
         : undefined
   });
+  const levels = parseLevels(process.env.DOCKER_METADATA_ANNOTATIONS_LEVELS);
+  // Without images the tag names are outputs only (as metadata-action's `tags`), not references to build.
+  const tags = [...meta.tags, ...refs];
+  const builderInput = inputs.string('builder', { fallback: 'auto' });
+  const known = ['auto', 'buildx', 'classic'].includes(builderInput);
   const result = await buildImage(
     {
       context: contextDir,
       file: inputs.optional('file'),
-      tags: meta.tags,
-      labels: meta.labels,
+      tags: meta.images.length > 0 ? tags : refs,
+      labels: linesToRecord(meta.labels),
       buildArgs: Object.fromEntries(inputs.keyValues('build-args')),
       target: inputs.optional('target'),
       platforms: inputs.list('platforms'),
@@ -44,31 +70,53 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
       provenance: inputs.optional('provenance'),
       sbom: inputs.optional('sbom'),
       push: inputs.boolean('push', false),
+      load: inputs.optional('load') === undefined ? undefined : inputs.boolean('load', false),
       noCache: inputs.boolean('no-cache', false),
       pull: inputs.boolean('pull', false),
-      builder: inputs.choice('builder', ['auto', 'buildx', 'classic'] as const, 'auto')
+      addHosts: inputs.list('add-hosts'),
+      allow: inputs.list('allow'),
+      annotations: inputs.raw('annotations') ? annotationsAt(meta, levels) : [],
+      attests: inputs.list('attests', { commas: false }),
+      buildContexts: inputs.list('build-contexts', { commas: false }),
+      call: inputs.optional('call'),
+      cgroupParent: inputs.optional('cgroup-parent'),
+      network: inputs.optional('network'),
+      noCacheFilters: inputs.list('no-cache-filters'),
+      outputs: inputs.list('outputs', { commas: false }),
+      shmSize: inputs.optional('shm-size'),
+      ssh: inputs.list('ssh', { commas: false }),
+      ulimits: inputs.list('ulimit', { commas: false }),
+      githubToken,
+      builder: known ? (builderInput as 'auto' | 'buildx' | 'classic') : 'buildx',
+      builderName: known ? undefined : builderInput
     },
     { executor, logger }
   );
   output('image-id', result.imageId);
+  output('imageid', result.imageId);
   output('digest', result.digest);
-  output('tags', meta.tags.join('\n'));
-  output(
-    'labels',
-    Object.entries(meta.labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n')
-  );
   output('version', meta.version);
+  output('tags', tags.join(untrimmed('sep-tags')));
+  output('tag-names', meta.tagNames.join(untrimmed('sep-tags')));
+  output('labels', meta.labels.join(untrimmed('sep-labels')));
+  output('annotations', annotationsAt(meta, levels).join(untrimmed('sep-annotations')));
+  output('json', metaJson(meta, levels));
+  const bakeDir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'build-image-bake-'));
+  const target = inputs.string('bake-target', { fallback: 'docker-metadata-action' });
+  for (const kind of ['tags', 'labels', 'annotations', 'all'] as BakeKind[]) {
+    const file = join(bakeDir, `docker-metadata-action-bake${kind === 'all' ? '' : `-${kind}`}.json`);
+    writeFileSync(file, JSON.stringify(bakeDefinition(meta, kind, levels, target), null, 2));
+    output(kind === 'all' ? 'bake-file' : `bake-file-${kind}`, file);
+  }
   output('builder', result.builder);
   output('metadata', {
     builder: result.builder,
     imageId: result.imageId,
     digest: result.digest,
     version: meta.version,
-    tags: meta.tags,
-    labels: meta.labels,
+    tags,
+    labels: linesToRecord(meta.labels),
     pushed: result.pushed
   });
-  await summary(buildSummary(meta, result));
+  await summary(buildSummary({ ...meta, tags }, result));
 });

@@ -11,13 +11,17 @@ import {
   runGate,
   urlPasswords
 } from '../../packages/health/src/index.js';
+import { INPUTS } from '../../packages/manifest/src/index.js';
 
 await runEntry(async ({ inputs, logger, output, summary, secret }) => {
   // Masked before anything is parsed, so not even an input error can show a header value.
   for (const value of headerValues(inputs.raw('headers'))) secret(value);
   for (const value of headerValues(inputs.raw('prometheus-headers'))) secret(value);
   for (const value of urlPasswords(`${inputs.raw('url')}\n${inputs.raw('prometheus-url')}`)) secret(value);
-  const failOnUnhealthy = inputs.boolean('fail-on-unhealthy', true);
+  const failOnUnhealthy = inputs.boolean(
+    'fail-on-unhealthy',
+    INPUTS['health-gate']['fail-on-unhealthy'].default === 'true'
+  );
   const spec = readGateInputs(inputs);
   if (!spec) throw new InputError('url', 'nothing to probe', 'give `url`, `prometheus-query` or `container`');
 

@@ -1,6 +1,13 @@
 import { runEntry } from '../common/entry.js';
-import { LocalExecutor } from '../../packages/core/src/executor.js';
-import { publish, publishSummary } from '../../packages/registry/src/index.js';
+import { LocalExecutor } from '../../packages/core/src/index.js';
+import { dockerCli } from '../../packages/docker/src/index.js';
+import {
+  encodeLoginState,
+  parseRegistryAuth,
+  publish,
+  publishSummary,
+  type LoginState
+} from '../../packages/registry/src/index.js';
 
 await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) => {
   const password = inputs.optional('password');
@@ -9,6 +16,11 @@ await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) =>
   secret(password);
   secret(sourcePassword);
   secret(githubToken);
+  const authText = inputs.optional('registry-auth');
+  const registryAuth = authText ? parseRegistryAuth(authText, process.env) : undefined;
+  for (const a of registryAuth ?? []) secret(a.password);
+  const logout = inputs.boolean('logout', true);
+  const loggedIn: LoginState[] = [];
   const result = await publish(
     {
       registry: inputs.string('registry', { fallback: 'ghcr.io' }),
@@ -21,14 +33,20 @@ await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) =>
       targets: inputs.list('targets'),
       tags: inputs.list('tags'),
       dockerLogin: inputs.boolean('docker-login', true),
-      retries: inputs.integer('retries', { fallback: 5, min: 0, max: 20 })
+      retries: inputs.integer('retries', { fallback: 5, min: 0, max: 20 }),
+      registryAuth,
+      scope: inputs.optional('scope'),
+      ecr: inputs.optional('ecr'),
+      loginEnv: process.env
     },
     {
       executor: new LocalExecutor(),
       logger,
-      // Logged in before the copy: the post step logs out even when the copy fails.
-      onLogin: (registry) => {
-        if (inputs.boolean('logout', true)) saveState('logout-registries', registry);
+      docker: dockerCli,
+      // Saved after each login, before the copy: the post step logs out of every one even when it fails.
+      onLogin: (login) => {
+        loggedIn.push(login);
+        if (logout) saveState('logout-registries', encodeLoginState(loggedIn));
       }
     }
   );

@@ -1,4 +1,5 @@
 import { runEntry } from '../common/entry.js';
+import { maskHostSecrets } from '../common/host.js';
 import { LocalExecutor } from '../../packages/core/src/index.js';
 import {
   evidenceJson,
@@ -6,16 +7,27 @@ import {
   readMigrateInputs,
   runMigrations
 } from '../../packages/migrate/src/index.js';
+import { connectCommandHost, readCommandHost } from './host.js';
 
-await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
-  // Masked before anything can print them: the URL from the input or from env DATABASE_URL.
+await runEntry(async (entry) => {
+  const { inputs, logger, context, output, summary, secret } = entry;
+  // Masked before anything can print them: the URL from the input or from env DATABASE_URL, the SSH key.
   secret(inputs.raw('database-url') || process.env.DATABASE_URL);
   secret(inputs.raw('webhook-secret'));
+  maskHostSecrets(entry, []);
   const options = readMigrateInputs(inputs, process.env);
   secret(options.database?.password);
   if (options.database?.password) secret(encodeURIComponent(options.database.password));
+  const host = readCommandHost(inputs, options);
 
-  const result = await runMigrations(options, { logger, context, executor: new LocalExecutor() });
+  // The host first: an unreachable host or a refused key fails before the database is touched.
+  const ssh = host ? await connectCommandHost(host, logger) : undefined;
+  const result = await runMigrations(options, {
+    logger,
+    context,
+    executor: new LocalExecutor(),
+    ...(ssh ? { commandExecutor: ssh } : {})
+  }).finally(() => ssh?.close());
 
   output(
     'applied',
@@ -24,6 +36,10 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   output(
     'reverted',
     result.reverted.map((a) => a.version)
+  );
+  output(
+    'retried',
+    result.retried.map((r) => r.version)
   );
   output('pending', result.pending);
   output('current-version', result.currentVersion);

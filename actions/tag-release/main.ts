@@ -1,6 +1,7 @@
 import { runEntry } from '../common/entry.js';
 import { DeployActionsError, InputError, LocalExecutor } from '../../packages/core/src/index.js';
-import { octokitRequest, splitRepository } from '../../packages/github/src/client.js';
+import { octokitRequest, splitRepository } from '../../packages/github/src/index.js';
+import { INPUTS } from '../../packages/manifest/src/index.js';
 import {
   planRelease,
   publishRelease,
@@ -8,13 +9,21 @@ import {
   type FloatingMode
 } from '../../packages/release/src/index.js';
 
+/** The declared defaults (manifest.yml); the runner applies them, the CLI and tests may leave inputs empty. */
+const DEFAULTS = INPUTS['tag-release'];
+const flag = (name: keyof typeof DEFAULTS) => DEFAULTS[name].default === 'true';
+
 await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   const token = inputs.raw('token');
   secret(token);
-  const dryRun = inputs.boolean('dry-run');
-  const createRelease = inputs.boolean('create-release', true);
-  const draft = inputs.boolean('draft');
-  const floatingTags = inputs.choice<FloatingMode>('floating-tags', ['major', 'major-minor', 'none'], 'none');
+  const dryRun = inputs.boolean('dry-run', flag('dry-run'));
+  const createRelease = inputs.boolean('create-release', flag('create-release'));
+  const draft = inputs.boolean('draft', flag('draft'));
+  const floatingTags = inputs.choice<FloatingMode>(
+    'floating-tags',
+    ['major', 'major-minor', 'none'],
+    DEFAULTS['floating-tags'].default as FloatingMode
+  );
   const repo = splitRepository(context.repository);
   if (!dryRun && !token)
     throw new InputError(
@@ -30,10 +39,10 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
 
   const plan = await planRelease(
     {
-      cwd: inputs.string('working-directory', { fallback: '.' }),
-      target: inputs.string('target', { fallback: 'HEAD' }),
+      cwd: inputs.string('working-directory', { fallback: DEFAULTS['working-directory'].default }),
+      target: inputs.string('target', { fallback: DEFAULTS.target.default }),
       tagPrefix: inputs.raw('tag-prefix'),
-      initialVersion: inputs.string('initial-version', { fallback: '1.0.0' }),
+      initialVersion: inputs.string('initial-version', { fallback: DEFAULTS['initial-version'].default }),
       releaseAs: inputs.optional('release-as'),
       prerelease: inputs.optional('prerelease'),
       floatingTags,

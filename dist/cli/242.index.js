@@ -23,7 +23,7 @@ const argv_js_1 = __webpack_require__(6498);
 async function octokitRequest(token, baseUrl) {
     // Loaded only here: the actions that never call GitHub do not pay for Octokit at start. The shared
     // client keeps Octokit's own request log (expected 404s) out of stderr.
-    return (await __webpack_require__.e(/* import() */ 994).then(__webpack_require__.bind(__webpack_require__, 2994))).octokitRequest({ token, baseUrl });
+    return (await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 7305, 23))).octokitRequest({ token, baseUrl });
 }
 async function environmentsCommand(args) {
     const { positional, flags } = (0, argv_js_1.parseArgs)(args, new Set(['prune', 'help']));
@@ -832,7 +832,6 @@ __exportStar(__webpack_require__(9881), exports);
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.asGitHubError = asGitHubError;
 exports.readEnvironment = readEnvironment;
 exports.resolveReviewers = resolveReviewers;
 exports.diffEnvironment = diffEnvironment;
@@ -840,6 +839,7 @@ exports.planEnvironments = planEnvironments;
 exports.applyPlan = applyPlan;
 exports.renderPlan = renderPlan;
 const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(7305);
 async function tryGet(request, route, params) {
     try {
         return (await request(route, params)).data;
@@ -850,18 +850,11 @@ async function tryGet(request, route, params) {
         throw asGitHubError(err, route);
     }
 }
+/** GitHub's refusal of an environments call, mapped by packages/github with the permission it needs. */
 function asGitHubError(err, route) {
-    const status = err.status;
-    const message = err.message ?? String(err);
-    const hint = status === 401
-        ? 'the token is invalid or expired'
-        : status === 403 || status === 404
-            ? 'environment administration needs a token with the repository "Administration: write" permission (a fine-grained PAT or a GitHub App); the workflow GITHUB_TOKEN cannot manage environments'
-            : undefined;
-    return new index_js_1.GitHubError(`GitHub ${route} failed (${status ?? 'no status'}): ${message}`, {
-        ...(status === undefined ? {} : { status }),
-        ...(hint ? { hint } : {}),
-        state: 'changes already applied before this call stay applied; run the command again to converge'
+    return (0, index_js_2.githubError)(err, `call ${route}`, 'changes already applied before this call stay applied; run the command again to converge', {
+        unauthorizedHint: 'the token is invalid or expired: set GITHUB_TOKEN or GH_TOKEN to a valid one',
+        refusedHint: 'environment administration needs a token with the repository "Administration: write" permission (a fine-grained PAT or a GitHub App); the workflow GITHUB_TOKEN cannot manage environments'
     });
 }
 async function listAll(request, route, params, key, perPage) {
@@ -1126,6 +1119,420 @@ function renderPlan(plan) {
         lines.push(`  ! ${m.env}: required secret ${m.name} is missing: gh secret set ${m.name} --env ${m.env} --repo ${plan.owner}/${plan.repo}`);
     }
     return lines.join('\n') + '\n';
+}
+
+
+/***/ }),
+
+/***/ 2994:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.octokitRequest = octokitRequest;
+exports.splitRepository = splitRepository;
+function octokitRequest(options) {
+    let client;
+    const quiet = (message) => options.debug?.(message);
+    const load = async () => {
+        const { Octokit } = await __webpack_require__.e(/* import() */ 891).then(__webpack_require__.bind(__webpack_require__, 891));
+        const octokit = new Octokit({
+            auth: options.token,
+            baseUrl: (options.baseUrl || 'https://api.github.com').replace(/\/+$/, ''),
+            userAgent: options.userAgent ?? 'deploy-actions',
+            log: { debug: quiet, info: quiet, warn: quiet, error: quiet }
+        });
+        return async (route, params) => {
+            const res = await octokit.request(route, params ?? {});
+            return { status: res.status, data: res.data };
+        };
+    };
+    return async (route, params) => {
+        client ??= load();
+        return (await client)(route, params);
+    };
+}
+/** `owner/name` into its parts; undefined when it is not of that shape. */
+function splitRepository(fullName) {
+    const m = /^([A-Za-z0-9-_.]+)\/([A-Za-z0-9-_.]+)$/.exec(fullName.trim());
+    return m ? { owner: m[1], repo: m[2] } : undefined;
+}
+
+
+/***/ }),
+
+/***/ 3345:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.startDeployment = startDeployment;
+exports.deactivateSuperseded = deactivateSuperseded;
+exports.trackDeployment = trackDeployment;
+const errors_js_1 = __webpack_require__(3570);
+/** Deployments need `deployments: write`; a failure leaves the deploy itself as it was. */
+const asGitHubError = (err, route) => (0, errors_js_1.githubError)(err, `record the deployment (${route})`, 'the deploy itself is not affected by this record', {
+    permission: 'deployments: write'
+});
+async function startDeployment(request, target, logger) {
+    const { owner, repo } = target;
+    let created;
+    try {
+        created = await request('POST /repos/{owner}/{repo}/deployments', {
+            owner,
+            repo,
+            ref: target.sha,
+            environment: target.environment,
+            description: target.description.slice(0, 140),
+            auto_merge: false,
+            required_contexts: [],
+            production_environment: target.productionEnvironment,
+            transient_environment: target.transientEnvironment ?? false,
+            payload: target.payload ?? {}
+        });
+    }
+    catch (err) {
+        throw asGitHubError(err, 'POST /repos/{owner}/{repo}/deployments');
+    }
+    // 202 means GitHub merged or refused to create one (e.g. an auto-merge); there is no deployment to update.
+    const id = created.data.id;
+    if (created.status !== 201 || typeof id !== 'number') {
+        throw asGitHubError({
+            status: created.status,
+            message: `no deployment was created: ${JSON.stringify(created.data).slice(0, 200)}`
+        }, 'POST /repos/{owner}/{repo}/deployments');
+    }
+    const status = async (state, extra) => {
+        try {
+            await request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+                owner,
+                repo,
+                deployment_id: id,
+                state,
+                log_url: target.logUrl || undefined,
+                ...extra
+            });
+        }
+        catch (err) {
+            throw asGitHubError(err, 'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses');
+        }
+    };
+    await status('in_progress', { description: target.description.slice(0, 140) });
+    logger.info(`GitHub deployment ${id} for ${target.environment} is in progress`);
+    return {
+        id,
+        async finish(state, options = {}) {
+            await status(state, {
+                ...(options.description ? { description: options.description.slice(0, 140) } : {}),
+                ...(state === 'success' && options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
+                ...(state === 'success' ? { auto_inactive: true } : {})
+            });
+            if (state === 'success')
+                await deactivateSuperseded(request, target, id, logger);
+        }
+    };
+}
+/** Mark every earlier deployment of the environment whose latest status is success as inactive. */
+async function deactivateSuperseded(request, target, keepId, logger) {
+    const { owner, repo } = target;
+    const call = async (route, params) => {
+        try {
+            return (await request(route, { owner, repo, ...params })).data;
+        }
+        catch (err) {
+            throw asGitHubError(err, route);
+        }
+    };
+    const list = (await call('GET /repos/{owner}/{repo}/deployments', {
+        environment: target.environment,
+        per_page: 30
+    }));
+    let n = 0;
+    for (const d of list) {
+        if (d.id === keepId)
+            continue;
+        const statuses = (await call('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+            deployment_id: d.id,
+            per_page: 1
+        }));
+        if (statuses[0]?.state === 'success') {
+            await call('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+                deployment_id: d.id,
+                state: 'inactive',
+                description: `superseded by deployment ${keepId}`
+            });
+            n++;
+        }
+    }
+    if (n)
+        logger.info(`marked ${n} superseded deployment(s) of ${target.environment} inactive`);
+    return n;
+}
+async function trackDeployment(options, logger) {
+    const { context } = options;
+    const [owner, repo] = context.repository.split('/');
+    if (!options.token || !owner || !repo || !/^[0-9a-f]{40}$/.test(context.sha)) {
+        if (options.token)
+            logger.warning('GitHub deployment not recorded: no repository or commit SHA in this run');
+        return undefined;
+    }
+    const { octokitRequest } = await Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 2994));
+    const request = octokitRequest({
+        token: options.token,
+        baseUrl: context.apiUrl,
+        debug: (m) => logger.debug(m)
+    });
+    let record;
+    try {
+        record = await startDeployment(request, {
+            owner,
+            repo,
+            sha: context.sha,
+            environment: options.environment,
+            description: options.description.slice(0, 140),
+            logUrl: context.runUrl,
+            productionEnvironment: /^prod/i.test(options.environment),
+            ...(options.payload ? { payload: options.payload } : {})
+        }, logger);
+    }
+    catch (err) {
+        logger.warning(`GitHub deployment not recorded: ${err.message}`);
+        return undefined;
+    }
+    logger.info(`GitHub deployment ${record.id} for ${options.environment}: in_progress`);
+    return {
+        finish: async (state, environmentUrl, description) => {
+            try {
+                await record.finish(state, {
+                    ...(environmentUrl ? { environmentUrl } : {}),
+                    ...(description ? { description } : {})
+                });
+                logger.info(`GitHub deployment ${record.id}: ${state}`);
+            }
+            catch (err) {
+                logger.warning(`GitHub deployment ${record.id} not updated to ${state}: ${err.message}`);
+            }
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 3570:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.apiFailure = apiFailure;
+exports.isRulesetRejection = isRulesetRejection;
+exports.isWorkflowsPermission = isWorkflowsPermission;
+exports.githubError = githubError;
+const index_js_1 = __webpack_require__(893);
+function apiFailure(err) {
+    const e = err;
+    const message = e.response?.data?.message ?? e.message ?? String(err);
+    return { status: typeof e.status === 'number' ? e.status : undefined, message };
+}
+function isRulesetRejection(f) {
+    return /GH013|Repository rule violations found/i.test(f.message);
+}
+function isWorkflowsPermission(f) {
+    return /without `?workflows?`? (permission|scope)|workflows? (permission|scope)/i.test(f.message);
+}
+/**
+ * The one mapping of GitHub's answers to errors, for every package that calls GitHub.
+ * @param action what we tried, e.g. "move tag v1 to 3f2a…"
+ * @param state what is already done, e.g. "tag v1.4.0 and its release exist"
+ */
+function githubError(err, action, state, options = {}) {
+    const permission = options.permission ?? 'contents: write';
+    const f = apiFailure(err);
+    const details = (hint) => ({
+        hint,
+        cause: err,
+        ...(f.status === undefined ? {} : { status: f.status }),
+        ...(state ? { state } : {})
+    });
+    const said = f.message.split('\n')[0].trim();
+    if (isRulesetRejection(f))
+        return new index_js_1.GitHubError(`GitHub refused to ${action}: a repository ruleset blocks it (GH013: ${said.replace(/^GH013:\s*/, '')})`, details("add the actor that owns the token to the ruleset's bypass list (a GitHub App, or a role or team for a PAT; " +
+            'the workflow GITHUB_TOKEN cannot be a bypass actor, so use an App token), or change the ruleset ' +
+            '(Settings → Rules → Rulesets) so that it does not restrict creating/updating this tag, e.g. exclude the ' +
+            'floating tags such as `v1` from its target pattern'));
+    if (isWorkflowsPermission(f))
+        return new index_js_1.GitHubError(`GitHub refused to ${action}: the token lacks the workflows permission (${said})`, details('use a token that may change workflow files: a GitHub App installation token with "Workflows: write", a ' +
+            'fine-grained PAT with "Workflows: read and write", or a classic PAT with the `workflow` scope; the ' +
+            'workflow GITHUB_TOKEN can never have it'));
+    if (f.status === 422 && /Reference already exists/i.test(f.message))
+        return new index_js_1.GitHubError(`GitHub refused to ${action}: the reference already exists (another run may have released at the same time)`, details('give the release job a `concurrency:` group so that two runs never release at once, then re-run: ' +
+            'the next run sees the tag and computes from it'));
+    if (f.status === 422 && /Object does not exist/i.test(f.message))
+        return new index_js_1.GitHubError(`GitHub refused to ${action}: the commit is not on GitHub (${said})`, details('push the commit first, or set `target` to a commit that is on GitHub (the default HEAD of a fresh checkout is)'));
+    if (f.status === undefined)
+        return new index_js_1.GitHubError(`Could not ${action}: no answer from the GitHub API (${said})`, details('check GITHUB_API_URL and the network from the runner to GitHub; re-running is safe'));
+    if (f.status === 401)
+        return new index_js_1.GitHubError(`GitHub refused to ${action}: the token is invalid or expired (${said})`, details(options.unauthorizedHint ?? 'pass a valid token in `token` (default: the workflow GITHUB_TOKEN)'));
+    if (f.status === 403 || f.status === 404)
+        return new index_js_1.GitHubError(`GitHub refused to ${action} (${f.status}: ${said})`, details(options.refusedHint ??
+            `give the job \`permissions: ${permission}\`, and check that the token ` +
+                'belongs to this repository; a token from another repository or an App not installed on it sees 404'));
+    return new index_js_1.GitHubError(`GitHub refused to ${action} (${f.status}: ${said})`, details('read the message above; re-running is safe once the cause is fixed'));
+}
+
+
+/***/ }),
+
+/***/ 7305:
+/***/ (function(__unused_webpack_module, exports, __webpack_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__webpack_require__(2994), exports);
+__exportStar(__webpack_require__(3570), exports);
+__exportStar(__webpack_require__(783), exports);
+__exportStar(__webpack_require__(943), exports);
+__exportStar(__webpack_require__(3345), exports);
+
+
+/***/ }),
+
+/***/ 783:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getTagRef = getTagRef;
+exports.createAnnotatedTag = createAnnotatedTag;
+exports.moveFloatingTag = moveFloatingTag;
+const errors_js_1 = __webpack_require__(3570);
+/** The sha a tag ref points at (a tag object for annotated tags), or undefined when there is none. */
+async function getTagRef(request, r, tag) {
+    try {
+        const res = await request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...r, ref: `tags/${tag}` });
+        return res.data.object.sha;
+    }
+    catch (err) {
+        if ((0, errors_js_1.apiFailure)(err).status === 404)
+            return undefined;
+        throw (0, errors_js_1.githubError)(err, `read tag ${tag}`);
+    }
+}
+async function createAnnotatedTag(request, r, tag) {
+    let objectSha;
+    try {
+        const res = await request('POST /repos/{owner}/{repo}/git/tags', {
+            ...r,
+            tag: tag.name,
+            message: tag.message,
+            object: tag.sha,
+            type: 'commit',
+            ...(tag.tagger ? { tagger: tag.tagger } : {})
+        });
+        objectSha = res.data.sha;
+    }
+    catch (err) {
+        throw (0, errors_js_1.githubError)(err, `create the tag object ${tag.name} for ${tag.sha.slice(0, 12)}`, 'nothing was created');
+    }
+    try {
+        await request('POST /repos/{owner}/{repo}/git/refs', {
+            ...r,
+            ref: `refs/tags/${tag.name}`,
+            sha: objectSha
+        });
+    }
+    catch (err) {
+        throw (0, errors_js_1.githubError)(err, `create the tag ref refs/tags/${tag.name}`, 'an unreferenced tag object was created (harmless; GitHub collects it); no tag exists yet');
+    }
+    return { objectSha };
+}
+/** Point a floating tag at `sha`: a forced update when it exists, a create when it does not. */
+async function moveFloatingTag(request, r, tag, sha, state) {
+    const current = await getTagRef(request, r, tag);
+    if (current === sha)
+        return 'unchanged';
+    try {
+        if (current === undefined) {
+            await request('POST /repos/{owner}/{repo}/git/refs', { ...r, ref: `refs/tags/${tag}`, sha });
+            return 'created';
+        }
+        await request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+            ...r,
+            ref: `tags/${tag}`,
+            sha,
+            force: true
+        });
+        return 'moved';
+    }
+    catch (err) {
+        throw (0, errors_js_1.githubError)(err, `${current === undefined ? 'create' : 'move'} the floating tag ${tag} to ${sha.slice(0, 12)}`, state);
+    }
+}
+
+
+/***/ }),
+
+/***/ 943:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MAX_RELEASE_BODY = void 0;
+exports.releaseBody = releaseBody;
+exports.createRelease = createRelease;
+exports.getReleaseByTag = getReleaseByTag;
+const errors_js_1 = __webpack_require__(3570);
+/** GitHub limits a release body to 125,000 characters. */
+exports.MAX_RELEASE_BODY = 125_000;
+function releaseBody(text) {
+    if (text.length <= exports.MAX_RELEASE_BODY)
+        return text;
+    const note = '\n\n… (truncated: the full changelog is in the job summary)';
+    return text.slice(0, exports.MAX_RELEASE_BODY - note.length) + note;
+}
+async function createRelease(request, r, release, state) {
+    try {
+        const res = await request('POST /repos/{owner}/{repo}/releases', {
+            ...r,
+            tag_name: release.tag,
+            name: release.name,
+            body: releaseBody(release.body),
+            draft: release.draft,
+            prerelease: release.prerelease,
+            make_latest: release.makeLatest ? 'true' : 'false'
+        });
+        const data = res.data;
+        return { id: data.id, htmlUrl: data.html_url };
+    }
+    catch (err) {
+        throw (0, errors_js_1.githubError)(err, `create the release ${release.tag}`, state);
+    }
+}
+async function getReleaseByTag(request, r, tag) {
+    try {
+        const res = await request('GET /repos/{owner}/{repo}/releases/tags/{tag}', { ...r, tag });
+        const data = res.data;
+        return { id: data.id, htmlUrl: data.html_url };
+    }
+    catch (err) {
+        if (err.status === 404)
+            return undefined;
+        throw (0, errors_js_1.githubError)(err, `read the release ${tag}`);
+    }
 }
 
 

@@ -60,13 +60,13 @@ exports.checkMarkdownSnippets = checkMarkdownSnippets;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
 const yaml_1 = __webpack_require__(8815);
-const metadata_js_1 = __webpack_require__(9947);
+const index_js_1 = __webpack_require__(8780);
 /** The actions (folders with action.yml at the root) and reusable workflows of the repository at `root`. */
 function loadContracts(root) {
     const actions = new Map();
     for (const d of (0, node_fs_1.readdirSync)(root, { withFileTypes: true })) {
         if (d.isDirectory() && (0, node_fs_1.existsSync)((0, node_path_1.join)(root, d.name, 'action.yml')))
-            actions.set(d.name, (0, metadata_js_1.loadActionMetadata)((0, node_path_1.join)(root, d.name)));
+            actions.set(d.name, (0, index_js_1.loadActionMetadata)((0, node_path_1.join)(root, d.name)));
     }
     const workflows = new Map();
     const wfDir = (0, node_path_1.join)(root, '.github', 'workflows');

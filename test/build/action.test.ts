@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalExecutor } from '../../packages/core/src/executor.js';
-import { captureLogger } from '../../packages/core/src/logger.js';
-import { buildImage, detectBuilder } from '../../packages/docker/src/build.js';
+import { LocalExecutor, captureLogger } from '../../packages/core/src/index.js';
+import { buildImage, detectBuilder } from '../../packages/docker/src/index.js';
 import { integration, infra } from '../support/infra.js';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { registries, skopeoDigest, unique } from '../registry/support.js';
@@ -101,6 +100,7 @@ integration('build-image with a real docker daemon', () => {
     const repo = `${r1.host}/${unique('build/app')}`;
     const run = await runBundle('build-image', {
       workspace,
+      runnerTemp: join(workspace, 'runner-temp'),
       inputs: {
         context: 'app',
         images: repo,
@@ -154,13 +154,129 @@ integration('build-image with a real docker daemon', () => {
       'builder: classic (docker buildx is not installed, so the classic builder runs)'
     );
     expect(run.summary).toContain('build-image: 1.4.2');
+    // metadata-action's outputs, in its shapes
+    expect(run.outputs['tag-names']).toBe('1.4.2\n1.4\nsha-0123456\nlatest');
+    const json = JSON.parse(run.outputs.json!) as { tags: string[]; labels: Record<string, string> };
+    expect(json.tags).toEqual(tags);
+    expect(json.labels['org.opencontainers.image.vendor']).toBe('Acme');
+    expect(run.outputs.labels!.split('\n')[0]).toBe(
+      'org.opencontainers.image.created=' + json.labels['org.opencontainers.image.created']
+    );
+    expect(run.outputs.annotations!.split('\n')).toContain('manifest:org.opencontainers.image.version=1.4.2');
+    const bake = JSON.parse(readFileSync(run.outputs['bake-file-tags']!, 'utf8')) as {
+      target: Record<string, { tags: string[]; args: Record<string, string> }>;
+    };
+    expect(bake.target['docker-metadata-action']!.args).toEqual({
+      DOCKER_META_IMAGES: repo,
+      DOCKER_META_VERSION: '1.4.2'
+    });
+    for (const k of ['bake-file-labels', 'bake-file-annotations', 'bake-file'])
+      expect(JSON.parse(readFileSync(run.outputs[k]!, 'utf8'))).toHaveProperty('target');
+    expect(run.outputs.imageid).toBe(run.outputs['image-id']);
+  });
+
+  it('bundle: with no images the tag names are still output, joined by sep-tags; nothing is tagged', async () => {
+    const run = await runBundle('build-image', {
+      workspace,
+      inputs: {
+        context: 'app',
+        tags: 'type=ref,event=branch\ntype=sha',
+        labels: 'invalid-line\nempty=',
+        'sep-tags': ' ',
+        'sep-labels': ';',
+        builder: 'classic'
+      },
+      env: {
+        GITHUB_REF: 'refs/heads/feature/x',
+        GITHUB_REF_NAME: 'feature/x',
+        DOCKER_METADATA_SHORT_SHA_LENGTH: '10'
+      }
+    });
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    images.push(run.outputs['image-id']!);
+    expect(run.outputs.tags).toBe('feature-x sha-0123456789');
+    expect(run.outputs['tag-names']).toBe('feature-x sha-0123456789');
+    expect(run.outputs.labels!.split(';')).toContain('empty=');
+    expect(run.outputs.labels).not.toContain('invalid-line');
+    const labels = JSON.parse(
+      docker('image', 'inspect', '--format', '{{json .Config.Labels}}', run.outputs['image-id']!)
+    ) as Record<string, string>;
+    expect(labels.empty).toBe('');
+    expect(labels['org.opencontainers.image.version']).toBe('feature-x');
+  });
+
+  it('bundle: add-hosts, network, shm-size and ulimit reach the classic build for real', async () => {
+    mkdirSync(join(workspace, 'opts'), { recursive: true });
+    writeFileSync(
+      join(workspace, 'opts', 'Dockerfile'),
+      [
+        `FROM ${infra().docker.baseImage}`,
+        'RUN grep db.internal /etc/hosts > /hosts.txt',
+        'RUN ulimit -n > /nofile.txt',
+        "RUN df -k /dev/shm | tail -1 | awk '{print $2}' > /shm.txt",
+        ''
+      ].join('\n')
+    );
+    const tag = `${unique('build-opts')}:1`;
+    images.push(tag);
+    const run = await runBundle('build-image', {
+      workspace,
+      inputs: {
+        context: 'opts',
+        tags: tag,
+        'add-hosts': 'db.internal:10.9.8.7',
+        network: 'host',
+        'shm-size': '96m',
+        ulimit: 'nofile=1536:1536',
+        outputs: 'type=docker',
+        call: 'build',
+        'no-cache': true,
+        builder: 'classic'
+      }
+    });
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    const cat = (f: string) => docker('run', '--rm', '--network', 'host', tag, 'cat', f);
+    expect(cat('/hosts.txt')).toMatch(/^10\.9\.8\.7\s+db\.internal$/);
+    expect(cat('/nofile.txt')).toBe('1536');
+    expect(cat('/shm.txt')).toBe(String(96 * 1024));
+  });
+
+  it('bundle: a Git context on the classic builder refuses github-token by name (set it empty for a public repo)', async () => {
+    const run = await runBundle('build-image', {
+      workspace,
+      inputs: {
+        context: 'https://github.com/acme/shop.git#main',
+        tags: `${unique('build-git')}:1`,
+        builder: 'classic',
+        'github-token': 'ghs_build-image-test-token'
+      }
+    });
+    expect(run.exitCode).toBe(1);
+    const error = run.annotations.find((a) => a.level === 'error')?.message ?? '';
+    expect(error).toContain("Input 'github-token'");
+    expect(error).toContain("set github-token: '' for a public repository");
+    expect(leakedSecrets(run, ['ghs_build-image-test-token'])).toEqual([]);
+  });
+
+  it('bundle: a missing context names the input before docker runs', async () => {
+    const run = await runBundle('build-image', {
+      workspace,
+      inputs: { context: 'no-such-dir', images: `${r1.host}/build/x`, tags: 'type=raw,value=x' }
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toContain(
+      `Input 'context': "no-such-dir" does not exist`
+    );
   });
 
   it.each([
     ['cache-to', { 'cache-to': 'type=gha,mode=max' }, 'cache export needs buildx'],
     ['secrets', { secrets: 'npm_token=npm-s3cr3t-99f1' }, 'build secrets need BuildKit'],
     ['platforms', { platforms: 'linux/amd64,linux/arm64' }, '2 platforms need buildx'],
-    ['provenance', { provenance: 'mode=max' }, 'provenance attestations need buildx']
+    ['provenance', { provenance: 'mode=max' }, 'provenance attestations need buildx'],
+    ['ssh', { ssh: 'default' }, 'SSH forwarding needs BuildKit'],
+    ['annotations', { annotations: 'org.opencontainers.image.vendor=Acme' }, 'writes no OCI annotations'],
+    ['outputs', { outputs: 'type=local,dest=out' }, 'only writes to the local image store']
   ])('bundle: %s on the classic builder fails clearly and builds nothing', async (input, extra, why) => {
     const repo = `${r1.host}/${unique('build/refused')}`;
     const run = await runBundle('build-image', {
@@ -186,7 +302,7 @@ integration('build-image with a real docker daemon', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(run.annotations.find((a) => a.level === 'error')?.message).toContain(
-      `Input 'tags': rule "type=ref,event=branch" yields "-weird", which is not a valid tag`
+      `Input 'tags': the rules yield "-weird", which is not a valid tag`
     );
   });
 });

@@ -1,7 +1,12 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { InputError } from '../../packages/core/src/errors.js';
-import type { Command, Executor, RunResult } from '../../packages/core/src/executor.js';
-import { captureLogger } from '../../packages/core/src/logger.js';
+import { tmpdir } from 'node:os';
+import {
+  InputError,
+  type Command,
+  type Executor,
+  type RunResult,
+  captureLogger
+} from '../../packages/core/src/index.js';
 import {
   buildxBuildArgv,
   classicBuildArgv,
@@ -11,16 +16,18 @@ import {
   parsePushDigest,
   pushArgv,
   inspectArgv,
-  type BuildOptions
-} from '../../packages/docker/src/argv.js';
-import { buildImage } from '../../packages/docker/src/build.js';
+  type BuildOptions,
+  buildImage
+} from '../../packages/docker/src/index.js';
 
-const base: BuildOptions = {
+const baseOptions: BuildOptions = {
   context: 'app',
   tags: ['ghcr.io/acme/shop:1.2.3', 'ghcr.io/acme/shop:latest'],
   labels: { 'org.opencontainers.image.version': '1.2.3' },
   buildArgs: { NODE_ENV: 'production' }
 };
+
+const base = baseOptions;
 
 describe('docker buildx build argv', () => {
   it('carries platforms, caches incl. type=gha, secrets by reference, attestations, push and metadata file', () => {
@@ -208,7 +215,113 @@ class BuildxDocker implements Executor {
   async close(): Promise<void> {}
 }
 
+/** Every build-push-action input: the same flag on buildx, or (classic) the same flag or a refusal by name. */
+describe('build-push-action inputs', () => {
+  const all: BuildOptions = {
+    ...base,
+    addHosts: ['db.internal:10.1.2.3'],
+    allow: ['network.host', 'security.insecure'],
+    annotations: ['manifest:org.opencontainers.image.vendor=Acme'],
+    attests: ['type=sbom,generator=image'],
+    buildContexts: ['alpine=docker-image://alpine:3.20'],
+    call: 'check',
+    cgroupParent: '/ci',
+    network: 'host',
+    noCacheFilters: ['deps', 'test'],
+    outputs: ['type=local,dest=out'],
+    shmSize: '2g',
+    ssh: ['default'],
+    ulimits: ['nofile=1024:2048'],
+    builderName: 'ci-builder'
+  };
+  const pairsOf = (argv: string[], flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []));
+
+  it('buildx takes every one with its flag, and an explicit output replaces the implicit --load', () => {
+    const argv = buildxBuildArgv(all);
+    expect(argv.slice(0, 5)).toEqual(['docker', 'buildx', 'build', '--builder', 'ci-builder']);
+    expect(pairsOf(argv, '--add-host')).toEqual(['db.internal:10.1.2.3']);
+    expect(pairsOf(argv, '--allow')).toEqual(['network.host', 'security.insecure']);
+    expect(pairsOf(argv, '--annotation')).toEqual(['manifest:org.opencontainers.image.vendor=Acme']);
+    expect(pairsOf(argv, '--attest')).toEqual(['type=sbom,generator=image']);
+    expect(pairsOf(argv, '--build-context')).toEqual(['alpine=docker-image://alpine:3.20']);
+    expect(pairsOf(argv, '--call')).toEqual(['check']);
+    expect(pairsOf(argv, '--cgroup-parent')).toEqual(['/ci']);
+    expect(pairsOf(argv, '--network')).toEqual(['host']);
+    expect(pairsOf(argv, '--no-cache-filter')).toEqual(['deps', 'test']);
+    expect(pairsOf(argv, '--output')).toEqual(['type=local,dest=out']);
+    expect(pairsOf(argv, '--shm-size')).toEqual(['2g']);
+    expect(pairsOf(argv, '--ssh')).toEqual(['default']);
+    expect(pairsOf(argv, '--ulimit')).toEqual(['nofile=1024:2048']);
+    expect(argv).not.toContain('--load');
+    expect(argv.at(-1)).toBe('app');
+    expect(buildxBuildArgv({ ...base, outputs: ['type=docker'], load: true })).toContain('--load');
+  });
+
+  it('classic takes add-hosts, cgroup-parent, network, shm-size, ulimit and a local-store output', () => {
+    const argv = classicBuildArgv({
+      ...base,
+      addHosts: ['db.internal:10.1.2.3'],
+      cgroupParent: '/ci',
+      network: 'host',
+      shmSize: '2g',
+      ulimits: ['nofile=1024:2048'],
+      outputs: ['type=docker'],
+      call: 'build'
+    });
+    expect(argv).toEqual([
+      'docker',
+      'build',
+      '--tag',
+      'ghcr.io/acme/shop:1.2.3',
+      '--tag',
+      'ghcr.io/acme/shop:latest',
+      '--label',
+      'org.opencontainers.image.version=1.2.3',
+      '--build-arg',
+      'NODE_ENV=production',
+      '--add-host',
+      'db.internal:10.1.2.3',
+      '--cgroup-parent',
+      '/ci',
+      '--network',
+      'host',
+      '--shm-size',
+      '2g',
+      '--ulimit',
+      'nofile=1024:2048',
+      'app'
+    ]);
+  });
+
+  it.each<[string, Partial<BuildOptions>]>([
+    ['allow', { allow: ['network.host'] }],
+    ['annotations', { annotations: ['a=b'] }],
+    ['attests', { attests: ['type=sbom'] }],
+    ['build-contexts', { buildContexts: ['x=../x'] }],
+    ['call', { call: 'outline' }],
+    ['no-cache-filters', { noCacheFilters: ['deps'] }],
+    ['outputs', { outputs: ['type=registry'] }],
+    ['outputs', { outputs: ['type=image,push=true'] }],
+    ['ssh', { ssh: ['default'] }],
+    ['builder', { builderName: 'ci-builder' }]
+  ])('classic refuses %s by name, with the reason', (input, extra) => {
+    const err = (() => {
+      try {
+        classicBuildArgv({ ...base, ...extra });
+      } catch (e) {
+        return e as InputError;
+      }
+      throw new Error('not refused');
+    })();
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.input).toBe(input);
+    expect(err.message).toMatch(/Only the classic builder is available/);
+  });
+});
+
 describe('buildImage with buildx', () => {
+  // a real directory: a missing context is refused before anything runs
+  const base = { ...baseOptions, context: tmpdir() };
   it('passes a secret value through a 0600 file, never argv, and reads digest and id back', async () => {
     const docker = new BuildxDocker();
     const logger = captureLogger();
@@ -229,6 +342,7 @@ describe('buildImage with buildx', () => {
     const build = docker.runs.find((c) => c.argv[2] === 'build')!;
     expect(build.argv.join(' ')).not.toContain('tok-8d1f-very-secret');
     expect(build.argv).toContain('id=gh,env=GH_TOKEN');
+    expect(build.argv.at(-1)).toBe(tmpdir());
     expect(logger.text()).toContain(
       'builder: buildx (docker buildx is installed (github.com/docker/buildx v0.19.3'
     );
@@ -248,5 +362,27 @@ describe('buildImage with buildx', () => {
     await expect(
       buildImage({ ...base, tags: [], push: true }, { executor: docker, logger: captureLogger() })
     ).rejects.toThrow("Input 'push'");
+    await expect(
+      buildImage({ ...base, context: '/nonexistent/app' }, { executor: docker, logger: captureLogger() })
+    ).rejects.toThrow(`Input 'context': "/nonexistent/app" does not exist`);
+    expect(docker.runs).toEqual([]);
+  });
+
+  it('a named builder instance runs buildx with --builder; a Git context gets the token as a secret', async () => {
+    const docker = new BuildxDocker();
+    await buildImage(
+      {
+        ...base,
+        context: 'https://github.com/acme/shop.git#main',
+        builderName: 'ci-builder',
+        secretValues: { npmrc: 'x' },
+        githubToken: 'ghs_token-for-git-ctx'
+      },
+      { executor: docker, logger: captureLogger() }
+    );
+    const build = docker.runs.find((c) => c.argv[2] === 'build')!;
+    expect(build.argv.slice(3, 5)).toEqual(['--builder', 'ci-builder']);
+    expect(build.argv.join(' ')).toMatch(/--secret id=GIT_AUTH_TOKEN\.github\.com,src=/);
+    expect(build.argv.join(' ')).not.toContain('ghs_token-for-git-ctx');
   });
 });

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs } from '../../packages/cli/src/argv.js';
+import { parseArgs } from '../../packages/cli/src/index.js';
 import { ACTIONS } from '../../packages/runner/src/index.js';
+import { GROUPS, INPUTS } from '../../packages/manifest/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -19,13 +20,20 @@ describe('deploy-actions CLI', () => {
     for (const name of ACTIONS) expect(r.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
   });
 
-  it("lists an action's inputs from its action.yml", () => {
+  it("lists an action's inputs and outputs, with the defaults manifest.yml declares", () => {
     const r = cli(['health-gate', '--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('--url');
     expect(r.stdout).toContain('--expect-status');
+    expect(r.stdout).toContain(`--interval  (default: ${JSON.stringify(GROUPS.health.interval.default)})`);
     expect(r.stdout).toContain('Outputs:');
     expect(r.stdout).toMatch(/verdict: /);
+    const deploy = cli(['deploy-compose', '--help']);
+    expect(deploy.stdout).toContain('--host  (required)');
+    expect(deploy.stdout).toContain(
+      `Health gate: time between probe rounds (default ${GROUPS.health.interval.default}).`
+    );
+    for (const name of Object.keys(INPUTS['deploy-compose'])) expect(deploy.stdout).toContain(`--${name}`);
   });
 
   it('refuses an unknown input, listing the valid ones, before running anything', () => {

@@ -44,7 +44,7 @@ describe('contract checks on this repository', () => {
   });
 
   test("the example app repository's environments.yml is valid and names every variable its workflows read", async () => {
-    const { parseEnvironmentsFile } = await import('../../packages/environments/src/config.js');
+    const { parseEnvironmentsFile } = await import('../../packages/environments/src/index.js');
     const dir = join(REPO_ROOT, 'docs', 'examples', 'app-repo');
     const config = parseEnvironmentsFile(readFileSync(join(dir, 'environments.yml'), 'utf8'));
     expect(config.environments.map((e) => e.name)).toEqual(['dev', 'staging', 'production']);

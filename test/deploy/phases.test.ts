@@ -10,10 +10,13 @@ import {
   silentLogger
 } from '../../packages/core/src/index.js';
 import { maskHostSecrets } from '../../actions/common/host.js';
-import { checkSteps, checkedTools } from '../../packages/deploy/src/open.js';
-import { PhaseResult, type Host } from '../../packages/deploy/src/host.js';
 import { parseComposeFile, volumesOverride, composeConfigArgv } from '../../packages/compose/src/index.js';
 import {
+  PhaseResult,
+  checkSteps,
+  checkedTools,
+  pickDigest,
+  type Host,
   environmentSlug,
   prunePlan,
   readTarget,
@@ -21,7 +24,6 @@ import {
   waitReadyArgv,
   type ReleaseRecord
 } from '../../packages/deploy/src/index.js';
-import { pickDigest } from '../../packages/deploy/src/prepare.js';
 import { runPhase, sshCommandArgv } from '../../packages/ssh/src/index.js';
 
 const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');

@@ -5,7 +5,7 @@ import {
   planEnvironments,
   renderPlan
 } from '../../packages/environments/src/index.js';
-import { octokitRequest } from '../../packages/github/src/client.js';
+import { octokitRequest } from '../../packages/github/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
 
 /**
@@ -155,5 +155,25 @@ describe('environments plan/apply against the GitHub stand-in', () => {
     expect(err).toBeInstanceOf(GitHubError);
     expect((err as GitHubError).status).toBe(403);
     expect((err as GitHubError).hint).toContain('Administration: write');
+  });
+
+  it('maps an expired token through packages/github, naming the call and where the token comes from', async () => {
+    gh.fail({
+      route: 'PUT /repos/{owner}/{repo}/environments/{environment_name}',
+      status: 401,
+      body: { message: 'Bad credentials', status: '401' },
+      times: 1
+    });
+    const { environments } = parseEnvironmentsFile('environments:\n  preview:\n    wait-timer: 2\n');
+    const plan = await planEnvironments(request(), 'acme', 'envs', environments);
+    const err = await applyPlan(request(), plan).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubError);
+    expect((err as GitHubError).status).toBe(401);
+    expect((err as GitHubError).message).toContain(
+      'call PUT /repos/{owner}/{repo}/environments/{environment_name}'
+    );
+    expect((err as GitHubError).message).toContain('Bad credentials');
+    expect((err as GitHubError).hint).toContain('GITHUB_TOKEN or GH_TOKEN');
+    expect((err as GitHubError).state).toContain('run the command again');
   });
 });

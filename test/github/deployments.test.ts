@@ -1,6 +1,5 @@
 import { GitHubError, captureLogger } from '../../packages/core/src/index.js';
-import { octokitRequest } from '../../packages/github/src/client.js';
-import { startDeployment, type DeploymentTarget } from '../../packages/github/src/deployments.js';
+import { octokitRequest, startDeployment, type DeploymentTarget } from '../../packages/github/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
 
 /** Deployment records against the stand-in, which checks each call against GitHub's OpenAPI description. */

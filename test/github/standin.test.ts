@@ -6,7 +6,7 @@ import {
   startGitHubStandIn,
   type GitHubStandIn
 } from '../support/github-standin.js';
-import { octokitRequest } from '../../packages/github/src/client.js';
+import { octokitRequest } from '../../packages/github/src/index.js';
 
 /**
  * The stand-in is only worth its checks if it refuses what GitHub refuses: these tests send it requests

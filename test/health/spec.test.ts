@@ -15,10 +15,11 @@ import {
   headerValues,
   urlPasswords,
   GATE_INPUT_NAMES,
-  percentile
+  percentile,
+  judgeContainerState,
+  parseQueryResponse,
+  prometheusQueryUrl
 } from '../../packages/health/src/index.js';
-import { judgeContainerState } from '../../packages/health/src/container.js';
-import { parseQueryResponse, prometheusQueryUrl } from '../../packages/health/src/prometheus.js';
 
 const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');
 

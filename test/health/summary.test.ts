@@ -1,10 +1,10 @@
 import {
   defaultGateSpec,
   gateSummary,
+  latencyChart,
   type GateResult,
   type ProbeRecord
 } from '../../packages/health/src/index.js';
-import { latencyChart } from '../../packages/health/src/summary.js';
 
 const time = '2026-11-23T09:00:00.000Z';
 const http = (round: number, ok: boolean, latencyMs: number): ProbeRecord => ({

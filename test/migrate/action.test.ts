@@ -98,7 +98,7 @@ integration('run-migrations action bundle', () => {
       /^Migration failed: V3__broken.sql at line 2, column 29: syntax error at end of input\n {2}2 \| ALTER TABLE users ADD COLUMN;/
     );
     expect(error.message).toContain(
-      'Next: fix V3__broken.sql (line 2), then run mode: repair and apply again'
+      'Next: fix V3__broken.sql (line 2), then apply again: it was rolled back, so it simply runs again (no repair needed; the failed attempt stays in the history)'
     );
     expect(run.outputs.applied).toBe('[]');
     expect(run.outputs.pending).toBe('["3"]');
@@ -110,6 +110,24 @@ integration('run-migrations action bundle', () => {
     expect(evidence.error.kind).toBe('migration');
     expect(run.summary).toContain('run-migrations apply: failed');
     expect(leakedSecrets(run, [password(), db.url])).toEqual([]);
+
+    // fixed, the next run applies it with no repair, and says so in its outputs and summary
+    writeFiles(dir, {
+      'V3__broken.sql': 'CREATE TABLE ok (id int);\nALTER TABLE users ADD COLUMN nick text;\n'
+    });
+    const retry = await runBundle('run-migrations', { inputs: { 'database-url': db.url, dir } });
+    expect(retry.exitCode).toBe(0);
+    expect(retry.outputs.applied).toBe('["3"]');
+    expect(retry.outputs.retried).toBe('["3"]');
+    expect(retry.summary).toContain('**Retried after a failed attempt**');
+    expect(retry.summary).toMatch(
+      /\| 3 \| V3__broken.sql \| 1 \| .* line 2: V3__broken.sql at line 2, column 29: syntax error/
+    );
+    const retried = JSON.parse(retry.outputs.evidence!) as {
+      retried: { earlierFailures: { by: string }[] }[];
+    };
+    expect(retried.retried[0]!.earlierFailures).toHaveLength(1);
+    expect(leakedSecrets(retry, [password(), db.url])).toEqual([]);
   });
 
   it('a bad password fails clearly and the wrong password is masked too', async () => {

@@ -1,9 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER, verifySignature } from '../../packages/events/src/webhook.js';
+import { SIGNATURE_HEADER, verifySignature } from '../../packages/events/src/index.js';
 import { join } from 'node:path';
+import { captureLogger } from '../../packages/core/src/index.js';
+import { loadMigrations, parseDatabaseUrl, runMigrations } from '../../packages/migrate/src/index.js';
 import { infra, integration } from '../support/infra.js';
 import {
+  context,
   createDb,
   historyRows,
   migrate,
@@ -162,24 +165,31 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     expect(await tables(db.name)).toEqual(['orders', 'users']);
   });
 
-  it('a failing down file is rolled back and recorded; repair leaves the version applied for another try', async () => {
+  it('a failing down file is rolled back and recorded; the version stays applied and the fixed file runs with no repair', async () => {
     await migrate(db.url, dir);
     writeFiles(dir, { 'U3__orders.sql': 'DROP TABLE orders;\nDROP TABLE no_such_table;\n' });
     const d = await migrate(db.url, dir, { mode: 'down', target: '2' });
     expect(d.error!.message).toContain(
       'U3__orders.sql at line 2 (the statement starting there): table "no_such_table" does not exist'
     );
-    expect(d.error!.hint).toBe('fix U3__orders.sql (line 2), then run mode: repair and mode: down again');
-    expect(await tables(db.name)).toEqual(['orders', 'users']);
-    expect((await migrate(db.url, dir, { mode: 'down', target: '2' })).error?.message).toContain(
-      'U3__orders.sql (down) failed at line 2'
+    expect(d.error!.hint).toBe(
+      'fix U3__orders.sql (line 2), then run mode: down again: it was rolled back, so it simply runs again (no repair needed; the failed attempt stays in the history)'
     );
-    const repaired = await migrate(db.url, dir, { mode: 'repair' });
-    expect(repaired.currentVersion).toBe('3');
+    expect(d.currentVersion).toBe('3');
+    expect(await tables(db.name)).toEqual(['orders', 'users']);
+    const nothing = await migrate(db.url, dir, { mode: 'repair' });
+    expect(nothing.repaired).toEqual([]);
     writeFiles(dir, { 'U3__orders.sql': 'DROP TABLE orders;\n' });
     const again = await migrate(db.url, dir, { mode: 'down', target: '2' });
     expect(again.error).toBeUndefined();
     expect(again.reverted.map((r) => r.version)).toEqual(['3']);
+    expect(again.retried.map((r) => [r.version, r.file, r.direction, r.earlierFailures[0]!.line])).toEqual([
+      ['3', 'U3__orders.sql', 'down', 2]
+    ]);
+    expect((await historyRows(db.name)).map((x) => `${x.version}:${x.status}:${x.kind}`).slice(3)).toEqual([
+      '3:failed:down',
+      '3:reverted:down'
+    ]);
   });
 
   it('applies a golang-migrate folder (<version>_<name>.up.sql / .down.sql) and walks it back', async () => {
@@ -230,6 +240,43 @@ integration('run-migrations engine: apply, plan, status, down, repair', () => {
     expect(r.error?.message).toContain('canceling statement due to statement timeout');
     expect(r.failure?.sqlState).toBe('57014');
     expect(r.log).toContain('notice: backfilling, be patient');
+  });
+
+  it('hands each migration.applied event to the onEvent sink once its file committed; a failing sink is a warning', async () => {
+    const seen: [string, number][] = [];
+    const logger = captureLogger();
+    const r = await runMigrations(
+      {
+        mode: 'apply',
+        database: parseDatabaseUrl(db.url),
+        migrations: loadMigrations(dir),
+        dir,
+        lockTimeoutMs: 5000,
+        statementTimeoutMs: 0,
+        allowOutOfOrder: false,
+        historyTable: 'deploy_actions_migrations',
+        app: 'shop',
+        environment: 'test'
+      },
+      {
+        logger,
+        context,
+        onEvent: async (event) => {
+          // Seen from another session: the file and its history row are committed before the event.
+          const rows = await sql(db.name, "SELECT 1 FROM deploy_actions_migrations WHERE status = 'applied'");
+          seen.push([event.version, rows.length]);
+          if (event.version === '2') throw new Error('sink down');
+        }
+      }
+    );
+    expect(r.error).toBeUndefined();
+    expect(seen).toEqual([
+      ['1', 1],
+      ['2', 2],
+      ['3', 3]
+    ]);
+    expect(r.events.map((e) => e.version)).toEqual(['1', '2', '3']);
+    expect(r.warnings).toEqual(['Error: sink down']);
   });
 
   it('sends each migration.applied event to the webhook, signed', async () => {

@@ -75,32 +75,44 @@ integration('run-migrations engine: faults', () => {
     expect(await advisoryLocks(db.name)).toBe(0);
     expect(r.pending).toEqual(['3', '4', '5']);
 
-    // status shows what failed and where
+    // status shows what failed and where; the version is pending, not blocked
     const s = await migrate(db.url, dir, { mode: 'status' });
-    expect(s.status.find((x) => x.version === '3')).toMatchObject({ state: 'failed', errorLine: 4 });
+    expect(s.status.find((x) => x.version === '3')).toMatchObject({
+      state: 'pending',
+      errorLine: 4,
+      failedAttempts: 1
+    });
 
-    // the next run refuses, naming the repair; the lock is free at once (first attempt)
+    // fixed, the next run simply applies 3, 4, 5: it was rolled back, so no repair is needed
     writeFiles(dir, { 'V3__orders.sql': 'CREATE TABLE orders (total numeric NOT NULL);\n' });
-    const refused = await migrate(db.url, dir);
-    expect(refused.lock?.attempts).toBe(1);
-    expect(refused.error?.message).toMatch(
-      /An earlier run failed and is recorded in public.deploy_actions_migrations:\nV3__orders.sql \(up\) failed at line 4 on .* by octocat in https:\/\/github.com\/acme\/shop\/actions\/runs\/42/
-    );
-    expect(refused.error?.hint).toContain('mode: repair');
-    expect(refused.applied).toEqual([]);
-
-    // repair clears it, keeping the record; apply then runs 3, 4, 5
-    const repaired = await migrate(db.url, dir, { mode: 'repair' });
-    expect(repaired.repaired).toEqual([{ version: '3', file: 'V3__orders.sql', action: 'failure-cleared' }]);
     const done = await migrate(db.url, dir);
+    expect(done.lock?.attempts).toBe(1);
     expect(done.error).toBeUndefined();
     expect(done.applied.map((a) => a.version)).toEqual(['3', '4', '5']);
+    expect(done.retried).toEqual([
+      {
+        version: '3',
+        file: 'V3__orders.sql',
+        direction: 'up',
+        earlierFailures: [
+          {
+            at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
+            by: 'octocat',
+            runUrl: 'https://github.com/acme/shop/actions/runs/42/attempts/1',
+            line: 4,
+            error: 'V3__orders.sql at line 4, column 21: syntax error at or near "NUL"'
+          }
+        ]
+      }
+    ]);
+    expect(done.log).toMatch(
+      /✓ V3__orders.sql .*; retried: the failed attempt of .* by octocat \(line 4\) rolled back/
+    );
     const after = await historyRows(db.name);
     expect(after.map((x) => `${x.version}:${x.status}:${x.kind}`)).toEqual([
       '1:applied:up',
       '2:applied:up',
       '3:failed:up',
-      '3:repaired:repair',
       '3:applied:up',
       '4:applied:up',
       '5:applied:up'

@@ -1,4 +1,4 @@
-import { InputError, InputReader } from '../../packages/core/src/index.js';
+import { InputError, InputReader, type MigrationError } from '../../packages/core/src/index.js';
 import {
   canonicalVersion,
   compareVersions,
@@ -18,10 +18,11 @@ import {
   libpqEnv,
   migrationSummary,
   evidenceJson,
+  createHistoryTableSql,
+  parseTableName,
   type HistoryRow,
   type MigrateResult
 } from '../../packages/migrate/src/index.js';
-import { createHistoryTableSql, parseTableName } from '../../packages/migrate/src/db.js';
 import { migrationsDir, removeDir } from './pg.js';
 
 describe('file names and versions', () => {
@@ -314,13 +315,52 @@ describe('state and pre-flight', () => {
     expect(s.outOfOrder.map((v) => v.version)).toEqual(['2', '3']);
   });
 
-  it('refuses a recorded failure, naming the repair', () => {
-    expect(check([row('1', 'applied'), row('2', 'failed', { error: 'syntax error', errorLine: 7 })])).toThrow(
-      /V2__x.sql \(up\) failed at line 7 on 2026-11-23T09:00:00.000Z by octocat: syntax error/
-    );
+  it('refuses a recorded failure of a no-transaction file, naming the repair', () => {
+    const nt = { execution: 'no-transaction' } as const;
     expect(
-      check([row('1', 'applied'), row('2', 'failed'), row('2', 'repaired', { kind: 'repair' })])
+      check([row('1', 'applied'), row('2', 'failed', { ...nt, error: 'syntax error', errorLine: 7 })])
+    ).toThrow(/V2__x.sql \(up\) failed at line 7 on 2026-11-23T09:00:00.000Z by octocat: syntax error/);
+    let hint = '';
+    try {
+      check([row('1', 'applied'), row('2', 'failed', nt)])();
+    } catch (err) {
+      hint = (err as MigrationError).hint ?? '';
+    }
+    expect(hint).toContain('then run this action with mode: repair');
+    expect(
+      check([row('1', 'applied'), row('2', 'failed', nt), row('2', 'repaired', { kind: 'repair' })])
     ).not.toThrow();
+  });
+
+  it('a failure that rolled back blocks nothing: the version stays pending, the attempt is evidence', () => {
+    const history = [
+      row('1', 'applied'),
+      row('2', 'failed', {
+        error: 'V2__x.sql at line 7: syntax error',
+        errorLine: 7,
+        checksum: 'e'.repeat(64)
+      })
+    ];
+    expect(check(history)).not.toThrow();
+    const s = computeState(files(), history);
+    const v2 = s.versions.find((v) => v.version === '2')!;
+    expect([v2.state, v2.drifted, v2.failedAttempts.map((r) => r.errorLine)]).toEqual([
+      'pending',
+      false,
+      [7]
+    ]);
+    expect(s.failed).toEqual([]);
+    expect(s.drifted).toEqual([]); // the failed attempt had another checksum: a file that never applied is not drift
+    // once applied, the attempts are history: they no longer hang on the version
+    const after = computeState(files(), [...history, { ...row('2', 'applied'), id: 99 }]);
+    expect(after.versions.find((v) => v.version === '2')!.failedAttempts).toEqual([]);
+    // a down that rolled back leaves the version applied
+    const down = computeState(files(), [
+      row('1', 'applied'),
+      row('2', 'applied'),
+      row('2', 'failed', { kind: 'down' })
+    ]);
+    expect(down.versions.find((v) => v.version === '2')!.state).toBe('applied');
   });
 
   it('refuses drift and out-of-order files', () => {
@@ -404,12 +444,33 @@ describe('summary and evidence', () => {
       plan: [],
       status: [],
       repaired: [],
+      retried: [
+        {
+          version: '1',
+          file: 'V1__a.sql',
+          direction: 'up',
+          earlierFailures: [
+            {
+              at: '2026-11-23T08:00:00.000Z',
+              by: 'alice',
+              runUrl: '',
+              line: 3,
+              error: 'V1__a.sql at line 3: boom'
+            }
+          ]
+        }
+      ],
       baselined: [],
       events: [],
       warnings: []
     };
     const md = migrationSummary(result);
     expect(md).toContain('### ✅ run-migrations apply: success');
+    expect(md).toContain('**Retried after a failed attempt**');
+    expect(md).toContain(
+      '| 1 | V1__a.sql | 1 | 2026-11-23T08:00:00.000Z by alice, line 3: V1__a.sql at line 3: boom |'
+    );
+    expect((evidenceJson(result).retried as { version: string }[]).map((r) => r.version)).toEqual(['1']);
     expect(md).toContain('| 1 | V1__a.sql | transaction | 5ms | abababababab |');
     expect(md).toContain('PostgreSQL 15.18');
     expect(evidenceJson(result)).not.toHaveProperty('error');

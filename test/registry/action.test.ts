@@ -74,6 +74,78 @@ integration('publish-registry action bundle', () => {
     expect(leakedSecrets(run, [r1.password, r2.password])).toEqual([]);
   });
 
+  it('registry-auth: logs in to every registry (one under its scope), and the post step logs out of each', async () => {
+    const cfg = mkdtempSync(join(tmpdir(), 'build-regauth-'));
+    const buildx = join(cfg, 'buildx');
+    const scope = 'build/scoped@push';
+    const registryAuth = [
+      `- registry: ${r1.host}`,
+      `  username: ${r1.username}`,
+      `  password: ${r1.password}`,
+      `- registry: ${r2.host}`,
+      `  username: ${r2.username}`,
+      `  password: ${r2.password}`,
+      `  scope: ${scope}`
+    ].join('\n');
+    const env = { DOCKER_CONFIG: cfg, BUILDX_CONFIG: buildx };
+    const auths = (file: string) =>
+      Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { auths: object }).auths);
+    const scopedDir = join(buildx, 'config', r2.host, scope);
+    try {
+      const kept = await runBundle('publish-registry', {
+        inputs: { 'registry-auth': registryAuth, logout: false },
+        env
+      });
+      expect([kept.exitCode, kept.stderr, kept.annotations]).toEqual([0, '', []]);
+      expect(auths(join(cfg, 'config.json'))).toEqual([r1.host]);
+      expect(auths(join(scopedDir, 'config.json'))).toEqual([r2.host]);
+      expect(kept.log).toContain(`docker login ${r2.host} (scope ${scope}, config ${scopedDir}): ok`);
+      expect(kept.masks).toEqual(expect.arrayContaining([r1.password, r2.password]));
+
+      const run = await runBundle('publish-registry', { inputs: { 'registry-auth': registryAuth }, env });
+      expect([run.exitCode, run.stderr]).toEqual([0, '']);
+      expect(run.post?.log).toContain(`logged out of ${r1.host}`);
+      expect(run.post?.log).toContain(`logged out of ${r2.host} (${scopedDir})`);
+      expect(auths(join(cfg, 'config.json'))).toEqual([]);
+      expect(auths(join(scopedDir, 'config.json'))).toEqual([]);
+      expect(leakedSecrets(run, [r1.password, r2.password])).toEqual([]);
+      expect(leakedSecrets(kept, [r1.password, r2.password])).toEqual([]);
+    } finally {
+      rmSync(cfg, { recursive: true, force: true });
+    }
+  });
+
+  it('ecr: true runs the ECR login flow against a registry; an AWS access key id is refused', async () => {
+    const cfg = mkdtempSync(join(tmpdir(), 'build-ecr-'));
+    try {
+      const run = await runBundle('publish-registry', {
+        inputs: { registry: r1.host, username: r1.username, password: r1.password, ecr: 'true' },
+        env: { DOCKER_CONFIG: cfg }
+      });
+      expect([run.exitCode, run.stderr]).toEqual([0, '']);
+      expect(run.log).toContain(
+        `${r1.host}: credentials from inputs username/password (user ${r1.username}, ECR)`
+      );
+      expect(run.log).toContain(`docker login ${r1.host} (ECR): ok`);
+      expect(run.post?.log).toContain(`logged out of ${r1.host}`);
+      const refused = await runBundle('publish-registry', {
+        inputs: {
+          registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+          username: 'AKIAIOSFODNN7EXAMPLE',
+          password: 'aws-secret-key-value'
+        },
+        env: { DOCKER_CONFIG: cfg }
+      });
+      expect(refused.exitCode).toBe(1);
+      const error = refused.annotations.find((a) => a.level === 'error')?.message ?? '';
+      expect(error).toContain("Input 'ecr'");
+      expect(error).toContain('aws ecr get-login-password');
+      expect(leakedSecrets(refused, ['aws-secret-key-value'])).toEqual([]);
+    } finally {
+      rmSync(cfg, { recursive: true, force: true });
+    }
+  });
+
   it('promotes a remote image by digest inside one registry by mount, without docker login', async () => {
     const src = unique('build/pub-src');
     const image = await pushRandomImage(
@@ -133,7 +205,7 @@ integration('publish-registry action bundle', () => {
     expect([run.exitCode, run.stderr]).toEqual([0, '']);
     expect(run.outputs.digest).toBe('');
     expect(run.log).toContain(`docker login ${r1.host}: ok`);
-    expect(run.state).toEqual({ 'logout-registries': r1.host });
+    expect(run.state).toEqual({ 'logout-registries': JSON.stringify([{ registry: r1.host }]) });
     expect(run.post?.log).toContain(`logged out of ${r1.host}`);
     expect(leakedSecrets(run, [r1.password])).toEqual([]);
   });

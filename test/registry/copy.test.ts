@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { RegistryError } from '../../packages/core/src/errors.js';
-import { captureLogger } from '../../packages/core/src/logger.js';
-import { copyImage } from '../../packages/registry/src/copy.js';
-import { parseReference } from '../../packages/registry/src/reference.js';
+import { RegistryError, captureLogger } from '../../packages/core/src/index.js';
+import { copyImage, parseReference } from '../../packages/registry/src/index.js';
 import { integration } from '../support/infra.js';
 import {
   clientFor,

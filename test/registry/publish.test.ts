@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../packages/core/src/errors.js';
-import { planPublish, type PublishOptions } from '../../packages/registry/src/publish.js';
+import { InputError } from '../../packages/core/src/index.js';
+import { planPublish, type PublishOptions } from '../../packages/registry/src/index.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 const emptyConfig = mkdtempSync(join(tmpdir(), 'build-cfg-'));

@@ -1,5 +1,5 @@
-import { InputError } from '../../packages/core/src/errors.js';
-import { formatReference, parseReference } from '../../packages/registry/src/reference.js';
+import { InputError } from '../../packages/core/src/index.js';
+import { formatReference, parseReference } from '../../packages/registry/src/index.js';
 
 const D = `sha256:${'f'.repeat(64)}`;
 

@@ -1,8 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { captureLogger } from '../../packages/core/src/logger.js';
-import { copyImage } from '../../packages/registry/src/copy.js';
-import { parseReference } from '../../packages/registry/src/reference.js';
+import { captureLogger } from '../../packages/core/src/index.js';
+import { copyImage, parseReference } from '../../packages/registry/src/index.js';
 import { integration } from '../support/infra.js';
 import { clientFor, pushRandomImage, registries, skopeoDigest, unique } from './support.js';
 

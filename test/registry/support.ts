@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { infra } from '../support/infra.js';
-import type { Logger } from '../../packages/core/src/logger.js';
+import type { Logger } from '../../packages/core/src/index.js';
 import {
   DOCKER_LIST,
   DOCKER_MANIFEST,
@@ -11,7 +11,7 @@ import {
   OCI_MANIFEST,
   RegistryClient,
   sha256
-} from '../../packages/registry/src/client.js';
+} from '../../packages/registry/src/index.js';
 
 /** Registry fixtures and small HTTP middlemen for the registry and build tests (all on 127.0.0.1). */
 

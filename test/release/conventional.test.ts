@@ -10,7 +10,7 @@ import {
   rangeBump,
   renderChangelog
 } from '../../packages/release/src/index.js';
-import { githubError } from '../../packages/github/src/errors.js';
+import { githubError } from '../../packages/github/src/index.js';
 
 const c = (message: string, sha = 'a'.repeat(40)) => parseCommit({ sha, message });
 

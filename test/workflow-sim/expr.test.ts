@@ -1,4 +1,4 @@
-import { condition, evaluate, interpolate } from '../../packages/workflow-sim/src/expr.js';
+import { condition, evaluate, interpolate } from '../../packages/workflow-sim/src/index.js';
 
 const ctx = {
   inputs: { app: 'shop', soak: '', count: 3, flag: false },

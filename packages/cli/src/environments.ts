@@ -4,9 +4,9 @@ import {
   applyPlan,
   parseEnvironmentsFile,
   planEnvironments,
-  renderPlan,
-  type GitHubRequest
+  renderPlan
 } from '../../environments/src/index.js';
+import type { GitHubRequest } from '../../github/src/index.js';
 import { parseArgs } from './argv.js';
 
 /**
@@ -19,7 +19,7 @@ import { parseArgs } from './argv.js';
 export async function octokitRequest(token: string, baseUrl: string): Promise<GitHubRequest> {
   // Loaded only here: the actions that never call GitHub do not pay for Octokit at start. The shared
   // client keeps Octokit's own request log (expected 404s) out of stderr.
-  return (await import('../../github/src/client.js')).octokitRequest({ token, baseUrl });
+  return (await import('../../github/src/index.js')).octokitRequest({ token, baseUrl });
 }
 
 export async function environmentsCommand(args: string[]): Promise<number> {

@@ -1,6 +1,14 @@
-import type { ActionMetadata } from '../../runner/src/index.js';
+import { ACTION_HELP } from './help.generated.js';
 
-export function actionsHelp(actions: ActionMetadata[]): string {
+/** An action as its help shows it; help.generated.ts holds every action's, generated from manifest.yml. */
+export interface ActionHelp {
+  id: string;
+  description: string;
+  inputs: readonly { name: string; description: string; required: boolean; default: string }[];
+  outputs: readonly { name: string; description: string }[];
+}
+
+export function actionsHelp(actions: readonly ActionHelp[] = ACTION_HELP): string {
   const width = Math.max(...actions.map((a) => a.id.length), 10);
   return [
     "deploy-actions: run the suite's actions outside GitHub (runbooks, other CI systems).",
@@ -20,20 +28,20 @@ export function actionsHelp(actions: ActionMetadata[]): string {
   ].join('\n');
 }
 
-export function actionHelp(action: ActionMetadata): string {
+export function actionHelp(action: ActionHelp): string {
   const lines = [`deploy-actions ${action.id}: ${action.description}`, '', 'Inputs:'];
-  for (const [name, spec] of Object.entries(action.inputs)) {
+  for (const spec of action.inputs) {
     const tags = [
       spec.required ? 'required' : '',
-      spec.default !== undefined && spec.default !== '' ? `default: ${JSON.stringify(spec.default)}` : ''
+      spec.default !== '' ? `default: ${JSON.stringify(spec.default)}` : ''
     ]
       .filter(Boolean)
       .join(', ');
-    lines.push(`  --${name}${tags ? `  (${tags})` : ''}`);
+    lines.push(`  --${spec.name}${tags ? `  (${tags})` : ''}`);
     lines.push(`      ${spec.description.replace(/\s*\n\s*/g, ' ')}`);
   }
   lines.push('', 'Outputs:');
-  for (const [name, spec] of Object.entries(action.outputs))
-    lines.push(`  ${name}: ${spec.description.replace(/\s*\n\s*/g, ' ')}`);
+  for (const spec of action.outputs)
+    lines.push(`  ${spec.name}: ${spec.description.replace(/\s*\n\s*/g, ' ')}`);
   return lines.join('\n') + '\n';
 }

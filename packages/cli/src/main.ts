@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { loadActionMetadata, repoRoot, runAction, parseStdout, applyMasks } from
 import { parseArgs } from './argv.js';
 import { actionHelp, actionsHelp } from './help.js';
 import { extraCommands } from './commands.js';
+import { ACTION_HELP } from './help.generated.js';
 
 /**
  * deploy-actions <action> --<input> <value> …
@@ -15,12 +16,6 @@ import { extraCommands } from './commands.js';
  * action's own masks applied.
  */
 const ROOT = repoRoot(dirname(fileURLToPath(import.meta.url)));
-
-function listActions() {
-  return readdirSync(ROOT, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(ROOT, d.name, 'action.yml')))
-    .map((d) => loadActionMetadata(join(ROOT, d.name)));
-}
 
 /** Streams a child's stdout as lines, consuming workflow commands and masking as the runner would. */
 function lineMasker(write: (s: string) => void) {
@@ -53,21 +48,22 @@ function lineMasker(write: (s: string) => void) {
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(actionsHelp(listActions()));
+    process.stdout.write(actionsHelp());
     return 0;
   }
   const extra = extraCommands[command];
   if (extra) return extra(rest, ROOT);
 
   const actionDir = join(ROOT, command);
-  if (!existsSync(join(actionDir, 'action.yml'))) {
+  const help = ACTION_HELP.find((a) => a.id === command);
+  if (!help || !existsSync(join(actionDir, 'action.yml'))) {
     process.stderr.write(`Unknown action '${command}'. Run 'deploy-actions --help' for the list.\n`);
     return 2;
   }
   const metadata = loadActionMetadata(actionDir);
   const { flags } = parseArgs(rest, new Set(['help', 'json']));
   if (flags.has('help')) {
-    process.stdout.write(actionHelp(metadata));
+    process.stdout.write(actionHelp(help));
     return 0;
   }
   const json = flags.get('json') === 'true';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { loadActionMetadata, type ActionMetadata } from '../../runner/src/metadata.js';
+import { loadActionMetadata, type ActionMetadata } from '../../runner/src/index.js';
 
 /**
  * Our own contract between workflows and the actions they call. GitHub's parser checks the workflow's

@@ -1,4 +1,5 @@
-import { InputError } from '../../core/src/errors.js';
+import { InputError } from '../../core/src/index.js';
+import type { DockerCli } from '../../registry/src/index.js';
 
 /**
  * Pure argv builders for the docker CLI. Nothing here runs anything: the engine hands these arrays to an
@@ -35,6 +36,32 @@ export interface BuildOptions {
   load?: boolean;
   noCache?: boolean;
   pull?: boolean;
+  /** host:ip mappings (both builders). */
+  addHosts?: string[];
+  /** (buildx) entitlements: network.host, security.insecure. */
+  allow?: string[];
+  /** (buildx) OCI annotations, `[level:]key=value`. */
+  annotations?: string[];
+  /** (buildx) attestations, `type=sbom,generator=…`. */
+  attests?: string[];
+  /** (buildx) named contexts, `name=path|docker-image://…`. */
+  buildContexts?: string[];
+  /** (buildx) evaluation method: build (default), check, outline, targets. */
+  call?: string;
+  cgroupParent?: string;
+  /** RUN instructions' network mode (both builders). */
+  network?: string;
+  /** (buildx) stages not to cache. */
+  noCacheFilters?: string[];
+  /** (buildx) output destinations, `type=local,dest=path`, …; classic: only the local image store. */
+  outputs?: string[];
+  shmSize?: string;
+  /** (buildx) SSH agent sockets or keys, `default|<id>[=<socket>|<key>…]`. */
+  ssh?: string[];
+  /** `nofile=1024:1024` (both builders). */
+  ulimits?: string[];
+  /** (buildx) a named builder instance (build-push-action's `builder`). */
+  builderName?: string;
   /** Where the builder writes the image id (buildx: the manifest or config digest). */
   iidFile?: string;
   /** (buildx) Where buildx writes containerimage.digest and friends. */
@@ -93,7 +120,29 @@ export function classicUnsupported(o: BuildOptions, daemonPlatform?: string): Un
     out.push({ input: 'provenance', why: 'provenance attestations need buildx' });
   if (o.sbom !== undefined && o.sbom !== 'false')
     out.push({ input: 'sbom', why: 'SBOM attestations need buildx' });
+  const needs = (input: string, what: unknown[] | undefined, why: string) => {
+    if ((what ?? []).length > 0) out.push({ input, why });
+  };
+  needs('allow', o.allow, 'entitlements (network.host, security.insecure) are a BuildKit feature');
+  needs('annotations', o.annotations, 'the classic builder writes no OCI annotations');
+  needs('attests', o.attests, 'attestations need buildx');
+  needs('build-contexts', o.buildContexts, 'named build contexts need BuildKit');
+  needs('no-cache-filters', o.noCacheFilters, 'per-stage cache control needs BuildKit');
+  needs('ssh', o.ssh, 'SSH forwarding needs BuildKit');
+  const exports = (o.outputs ?? []).filter((x) => !isLocalStoreOutput(x));
+  needs('outputs', exports, `${exports.join(' ')}: the classic builder only writes to the local image store`);
+  if (o.call !== undefined && o.call !== 'build')
+    out.push({ input: 'call', why: `call=${o.call} (build checks and outlines) needs buildx` });
+  if (o.builderName)
+    out.push({ input: 'builder', why: `"${o.builderName}" names a buildx builder instance` });
   return out;
+}
+
+/** `type=docker` / `type=image` without a push: what the classic builder does anyway. */
+function isLocalStoreOutput(output: string): boolean {
+  const attrs = output.split(',').map((a) => a.trim());
+  const type = attrs.find((a) => a.startsWith('type='))?.slice(5) ?? '';
+  return (type === 'docker' || type === 'image') && !attrs.some((a) => /^push=true$/i.test(a));
 }
 
 export function normalizePlatform(p: string): string {
@@ -125,6 +174,7 @@ export function classicBuildArgv(o: BuildOptions, daemonPlatform?: string): stri
   if (o.target) argv.push('--target', o.target);
   if (o.platforms?.length === 1) argv.push('--platform', o.platforms[0]!);
   for (const c of o.cacheFrom ?? []) argv.push('--cache-from', c);
+  argv.push(...sharedFlags(o));
   if (o.noCache) argv.push('--no-cache');
   if (o.pull) argv.push('--pull');
   if (o.iidFile) argv.push('--iidfile', o.iidFile);
@@ -132,9 +182,21 @@ export function classicBuildArgv(o: BuildOptions, daemonPlatform?: string): stri
   return argv;
 }
 
+/** The flags both builders take with the same meaning. */
+function sharedFlags(o: BuildOptions): string[] {
+  const argv: string[] = [];
+  for (const h of o.addHosts ?? []) argv.push('--add-host', h);
+  if (o.cgroupParent) argv.push('--cgroup-parent', o.cgroupParent);
+  if (o.network) argv.push('--network', o.network);
+  if (o.shmSize) argv.push('--shm-size', o.shmSize);
+  for (const u of o.ulimits ?? []) argv.push('--ulimit', u);
+  return argv;
+}
+
 /** `docker buildx build …`. */
 export function buildxBuildArgv(o: BuildOptions): string[] {
   const argv = ['docker', 'buildx', 'build'];
+  if (o.builderName) argv.push('--builder', o.builderName);
   if (o.file) argv.push('--file', o.file);
   for (const t of o.tags) argv.push('--tag', t);
   argv.push(...pairs('--label', o.labels), ...pairs('--build-arg', o.buildArgs));
@@ -145,13 +207,23 @@ export function buildxBuildArgv(o: BuildOptions): string[] {
   for (const s of o.secrets ?? []) argv.push('--secret', secretArg(s));
   if (o.provenance !== undefined) argv.push(`--provenance=${o.provenance}`);
   if (o.sbom !== undefined) argv.push(`--sbom=${o.sbom}`);
+  for (const a of o.attests ?? []) argv.push('--attest', a);
+  for (const a of o.annotations ?? []) argv.push('--annotation', a);
+  for (const a of o.allow ?? []) argv.push('--allow', a);
+  for (const c of o.buildContexts ?? []) argv.push('--build-context', c);
+  if (o.call) argv.push('--call', o.call);
+  argv.push(...sharedFlags(o));
+  for (const f of o.noCacheFilters ?? []) argv.push('--no-cache-filter', f);
+  for (const x of o.outputs ?? []) argv.push('--output', x);
+  for (const x of o.ssh ?? []) argv.push('--ssh', x);
   if (o.noCache) argv.push('--no-cache');
   if (o.pull) argv.push('--pull');
   if (o.iidFile) argv.push('--iidfile', o.iidFile);
   if (o.metadataFile) argv.push('--metadata-file', o.metadataFile);
   if (o.push) argv.push('--push');
   // The docker image store takes one platform; a multi-platform build without push stays in the cache.
-  const load = o.load ?? (!o.push && (o.platforms?.length ?? 0) <= 1);
+  // Explicit outputs decide for themselves (buildx refuses --load beside another --output).
+  const load = o.load ?? ((o.outputs ?? []).length === 0 && !o.push && (o.platforms?.length ?? 0) <= 1);
   if (load) argv.push('--load');
   argv.push(o.context);
   return argv;
@@ -192,6 +264,16 @@ export function parsePushDigest(output: string): string | undefined {
   const all = [...output.matchAll(/digest: (sha256:[0-9a-f]{64})/g)];
   return all.at(-1)?.[1];
 }
+
+/** The docker CLI argv publish-registry needs (registry's DockerCli), so registry never imports docker. */
+export const dockerCli: DockerCli = {
+  loginArgv,
+  logoutArgv,
+  tagArgv,
+  pushArgv,
+  inspectArgv,
+  parsePushDigest
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // Container and daemon queries for deploys on a host (deploy-compose, rollback). Kept as one block: the

@@ -1,9 +1,8 @@
+import { statSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandError, InputError } from '../../core/src/errors.js';
-import type { Executor } from '../../core/src/executor.js';
-import type { Logger } from '../../core/src/logger.js';
+import { CommandError, InputError, type Executor, type Logger } from '../../core/src/index.js';
 import {
   buildArgv,
   buildxVersionArgv,
@@ -25,6 +24,42 @@ export interface BuildRequest extends Omit<BuildOptions, 'secrets' | 'iidFile' |
   /** Secrets already in files (id → path) or environment variables (id → VAR). */
   secretFiles?: Record<string, string>;
   secretEnvs?: Record<string, string>;
+  /** build-push-action's `github-token`: authenticates a Git context (buildx's GIT_AUTH_TOKEN secret). */
+  githubToken?: string;
+}
+
+/** A remote context (Git repository or tarball URL, or stdin) rather than a local directory. */
+export function isRemoteContext(context: string): boolean {
+  return context === '-' || /^(https?:\/\/|git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(context);
+}
+
+export function isGitContext(context: string): boolean {
+  return (
+    /^(git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(context) ||
+    /^https?:\/\/.*(\.git)(#.*)?$/.test(context) ||
+    /^https?:\/\/(www\.)?github\.com\//.test(context)
+  );
+}
+
+/** A local context must be a directory: say so, naming the input, before docker is asked. */
+export function checkContext(context: string): void {
+  if (isRemoteContext(context)) return;
+  let dir = false;
+  try {
+    dir = statSync(context).isDirectory();
+  } catch {
+    throw new InputError(
+      'context',
+      `"${context}" does not exist`,
+      'check out the repository first (actions/checkout) or fix the path'
+    );
+  }
+  if (!dir)
+    throw new InputError(
+      'context',
+      `"${context}" is not a directory`,
+      'give the directory that holds the build context'
+    );
 }
 
 export interface BuildResult {
@@ -126,12 +161,28 @@ export async function buildImage(req: BuildRequest, deps: BuildDeps): Promise<Bu
       'is true but no tag was produced',
       'give `images` and tag rules that apply to this event'
     );
+  checkContext(req.context);
   const dir = await mkdtemp(join(tmpdir(), 'build-image-'));
   try {
     const { secrets, files } = secretsOf(req, dir);
     for (const [, value] of files) logger.secret(value);
-    const { builder, reason } = await detectBuilder(executor, req.builder);
+    const { builder, reason } = await detectBuilder(executor, req.builderName ? 'buildx' : req.builder);
     logger.info(`builder: ${builder} (${reason})`);
+    if (req.githubToken && isGitContext(req.context)) {
+      if (builder === 'classic')
+        throw new InputError(
+          'github-token',
+          `cannot reach the classic builder, which clones ${req.context} without credentials`,
+          "install buildx, or set github-token: '' for a public repository"
+        );
+      const host =
+        /^(?:https?:\/\/|git@)?([^/:]+)/.exec(req.context.replace(/^ssh:\/\/(git@)?/, ''))?.[1] ??
+        'github.com';
+      const path = join(dir, 'secret-git-auth');
+      files.push([path, req.githubToken]);
+      secrets.push({ id: `GIT_AUTH_TOKEN.${host}`, src: path });
+      logger.secret(req.githubToken);
+    }
     const options: BuildOptions = { ...req, secrets, iidFile: join(dir, 'iid') };
     let daemonPlatform: string | undefined;
     if (builder === 'classic') {

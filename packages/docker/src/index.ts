@@ -1,5 +1,5 @@
 export * from './argv.js';
-export * from './tags.js';
+export * from './meta/index.js';
 export * from './build.js';
 export * from './context.js';
 export * from './summary.js';

@@ -1,6 +1,6 @@
-import { details, table } from '../../core/src/markdown.js';
+import { details, table } from '../../core/src/index.js';
 import type { BuildResult } from './build.js';
-import type { Meta } from './tags.js';
+import { linesToRecord, type Meta } from './meta/index.js';
 
 /** The job summary of a build: builder, id/digest, every tag and whether it was pushed, the labels. */
 export function buildSummary(meta: Meta, result: BuildResult): string {
@@ -20,6 +20,6 @@ export function buildSummary(meta: Meta, result: BuildResult): string {
       ),
       ''
     );
-  lines.push(details('Labels', table(['Label', 'Value'], Object.entries(meta.labels))), '');
+  lines.push(details('Labels', table(['Label', 'Value'], Object.entries(linesToRecord(meta.labels)))), '');
   return lines.join('\n');
 }

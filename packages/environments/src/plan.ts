@@ -1,15 +1,12 @@
 import { GitHubError } from '../../core/src/index.js';
+import { githubError, type GitHubRequest } from '../../github/src/index.js';
 import type { EnvironmentSpec, Reviewer } from './config.js';
 
 /**
  * Read what GitHub has, compare with environments.yml, and describe the changes; `applyPlan` makes them.
- * Talks to GitHub through one `request(route, params)` function (Octokit's `request` fits), so tests run
- * it against the local stand-in that checks every call against GitHub's OpenAPI description.
+ * Talks to GitHub through packages/github's one `request(route, params)` function, so tests run it against
+ * the local stand-in that checks every call against GitHub's OpenAPI description.
  */
-export type GitHubRequest = (
-  route: string,
-  params?: Record<string, unknown>
-) => Promise<{ status: number; data: unknown }>;
 
 export type BranchPolicyState =
   null | { protectedBranches: true } | { custom: { branches: string[]; tags: string[] } };
@@ -81,20 +78,18 @@ async function tryGet(
   }
 }
 
-export function asGitHubError(err: unknown, route: string): GitHubError {
-  const status = (err as { status?: number }).status;
-  const message = (err as { message?: string }).message ?? String(err);
-  const hint =
-    status === 401
-      ? 'the token is invalid or expired'
-      : status === 403 || status === 404
-        ? 'environment administration needs a token with the repository "Administration: write" permission (a fine-grained PAT or a GitHub App); the workflow GITHUB_TOKEN cannot manage environments'
-        : undefined;
-  return new GitHubError(`GitHub ${route} failed (${status ?? 'no status'}): ${message}`, {
-    ...(status === undefined ? {} : { status }),
-    ...(hint ? { hint } : {}),
-    state: 'changes already applied before this call stay applied; run the command again to converge'
-  });
+/** GitHub's refusal of an environments call, mapped by packages/github with the permission it needs. */
+function asGitHubError(err: unknown, route: string): GitHubError {
+  return githubError(
+    err,
+    `call ${route}`,
+    'changes already applied before this call stay applied; run the command again to converge',
+    {
+      unauthorizedHint: 'the token is invalid or expired: set GITHUB_TOKEN or GH_TOKEN to a valid one',
+      refusedHint:
+        'environment administration needs a token with the repository "Administration: write" permission (a fine-grained PAT or a GitHub App); the workflow GITHUB_TOKEN cannot manage environments'
+    }
+  );
 }
 
 async function listAll<T>(

@@ -1,4 +1,4 @@
-import { GitHubError } from '../../core/src/errors.js';
+import { GitHubError } from '../../core/src/index.js';
 
 /**
  * GitHub's refusals, turned into errors that name the fix. The two that catch release automation most
@@ -24,7 +24,17 @@ export function isWorkflowsPermission(f: ApiFailure): boolean {
   return /without `?workflows?`? (permission|scope)|workflows? (permission|scope)/i.test(f.message);
 }
 
+export interface GitHubErrorOptions {
+  /** The job permission the call needs, named in the hint for a 403/404 (default `contents: write`). */
+  permission?: string;
+  /** The next step for a 403/404 when a job permission is not the fix (e.g. a token kind the job cannot have). */
+  refusedHint?: string;
+  /** The next step for a 401 (default: pass a valid token in the `token` input). */
+  unauthorizedHint?: string;
+}
+
 /**
+ * The one mapping of GitHub's answers to errors, for every package that calls GitHub.
  * @param action what we tried, e.g. "move tag v1 to 3f2a…"
  * @param state what is already done, e.g. "tag v1.4.0 and its release exist"
  */
@@ -32,7 +42,7 @@ export function githubError(
   err: unknown,
   action: string,
   state?: string,
-  options: { permission?: string } = {}
+  options: GitHubErrorOptions = {}
 ): GitHubError {
   const permission = options.permission ?? 'contents: write';
   const f = apiFailure(err);
@@ -85,14 +95,17 @@ export function githubError(
   if (f.status === 401)
     return new GitHubError(
       `GitHub refused to ${action}: the token is invalid or expired (${said})`,
-      details('pass a valid token in `token` (default: the workflow GITHUB_TOKEN)')
+      details(
+        options.unauthorizedHint ?? 'pass a valid token in `token` (default: the workflow GITHUB_TOKEN)'
+      )
     );
   if (f.status === 403 || f.status === 404)
     return new GitHubError(
       `GitHub refused to ${action} (${f.status}: ${said})`,
       details(
-        `give the job \`permissions: ${permission}\`, and check that the token ` +
-          'belongs to this repository; a token from another repository or an App not installed on it sees 404'
+        options.refusedHint ??
+          `give the job \`permissions: ${permission}\`, and check that the token ` +
+            'belongs to this repository; a token from another repository or an App not installed on it sees 404'
       )
     );
   return new GitHubError(

@@ -13,9 +13,9 @@ export { runGate, judgeSoak, soakAlreadyBroken, describeRules } from './gate.js'
 export { canaryRules, MAX_ROUNDS_IN_FLIGHT } from './defaults.js';
 export { evidenceForOutput, MAX_EVIDENCE_OUTPUT_BYTES } from './evidence.js';
 export type { GateDeps } from './gate.js';
-export { gateSummary } from './summary.js';
+export { gateSummary, latencyChart } from './summary.js';
 export { probeHttp } from './http.js';
-export { queryPrometheus, probeMetric } from './prometheus.js';
-export { dockerInspectHealthArgv, probeContainer } from './container.js';
+export { queryPrometheus, probeMetric, parseQueryResponse, prometheusQueryUrl } from './prometheus.js';
+export { dockerInspectHealthArgv, probeContainer, judgeContainerState } from './container.js';
 export { evaluateJson, jsonPath } from './json.js';
 export { percentile } from './stats.js';

@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { InputError, formatMs, type InputReader } from '../../core/src/index.js';
+import { InputError, formatMs, parseDuration, type InputReader } from '../../core/src/index.js';
+import { GROUPS, groupInputNames, type GroupInputName } from '../../manifest/src/index.js';
 import { canaryRules } from './defaults.js';
 import type {
   Comparator,
@@ -15,57 +16,37 @@ const JSON_OPS: readonly Comparator[] = ['==', '!=', '<=', '>=', '<', '>', 'cont
 const METRIC_OPS = ['<=', '>=', '==', '!=', '<', '>'] as const;
 
 /**
- * Every input `readGateInputs` reads (before the prefix). An action that embeds the gate declares these with
- * its prefix (deploy-compose: `health-url`, …); test/health/spec.test.ts keeps this list, the reader and
- * health-gate/action.yml in step.
+ * Every input `readGateInputs` reads (before the prefix): the `health` group of manifest.yml, which
+ * health-gate declares bare and deploy-compose and rollback with the prefix `health-`.
  */
-export const GATE_INPUT_NAMES = [
-  'url',
-  'expect-status',
-  'expect-body',
-  'expect-json',
-  'headers',
-  'max-latency',
-  'probe-timeout',
-  'interval',
-  'initial-delay',
-  'timeout',
-  'success-threshold',
-  'failure-threshold',
-  'prometheus-url',
-  'prometheus-query',
-  'prometheus-headers',
-  'no-data',
-  'container',
-  'ca-cert',
-  'insecure-skip-tls-verify',
-  'mode',
-  'window',
-  'min-success-rate',
-  'max-error-rate',
-  'max-p95-latency',
-  'max-p99-latency'
-] as const;
+export const GATE_INPUT_NAMES: readonly GateInputName[] = groupInputNames('health');
+export type GateInputName = GroupInputName<'health'>;
 
-/** Defaults chosen from Kamal's proxy (1 s checks, 5 s probe timeout) with a gate-sized overall bound. */
+/** The gate's declared defaults (manifest.yml, groups.health): the one place they live. */
+const DEFAULT = (name: GateInputName): string => GROUPS.health[name].default;
+
+/**
+ * The gate with every input at its declared default. The values live in manifest.yml only (they start from
+ * Kamal's proxy checks, with a gate-sized overall bound); this comment deliberately does not repeat them.
+ */
 export function defaultGateSpec(): GateSpec {
   return {
-    mode: 'threshold',
+    mode: DEFAULT('mode') as GateSpec['mode'],
     urls: [],
-    expectStatus: [{ min: 200, max: 399 }],
+    expectStatus: parseStatusRanges(DEFAULT('expect-status')),
     expectJson: [],
     headers: {},
     tls: {},
-    probeTimeoutMs: 5000,
-    intervalMs: 2000,
-    initialDelayMs: 0,
-    timeoutMs: 120_000,
-    successThreshold: 3,
-    failureThreshold: 3,
+    probeTimeoutMs: parseDuration(DEFAULT('probe-timeout'), 'probe-timeout'),
+    intervalMs: parseDuration(DEFAULT('interval'), 'interval'),
+    initialDelayMs: parseDuration(DEFAULT('initial-delay'), 'initial-delay'),
+    timeoutMs: parseDuration(DEFAULT('timeout'), 'timeout'),
+    successThreshold: Number(DEFAULT('success-threshold')),
+    failureThreshold: Number(DEFAULT('failure-threshold')),
     metrics: [],
-    noData: 'fail',
+    noData: DEFAULT('no-data') as GateSpec['noData'],
     containers: [],
-    windowMs: 60_000,
+    windowMs: parseDuration(DEFAULT('window'), 'window'),
     soak: {}
   };
 }
@@ -382,28 +363,34 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
   const maxLatencyText = inputs.optional(n('max-latency'));
   const spec: GateSpec = {
     ...d,
-    mode: inputs.choice(n('mode'), ['threshold', 'soak'] as const, 'threshold'),
+    mode: inputs.choice(n('mode'), ['threshold', 'soak'] as const, d.mode),
     urls,
     expectStatus: inputs.optional(n('expect-status'))
       ? parseStatusRanges(inputs.raw(n('expect-status')), n('expect-status'))
       : d.expectStatus,
     expectJson,
     headers,
-    tls: { ca: readCa(inputs, n('ca-cert')), insecure: inputs.boolean(n('insecure-skip-tls-verify'), false) },
+    tls: {
+      ca: readCa(inputs, n('ca-cert')),
+      insecure: inputs.boolean(n('insecure-skip-tls-verify'), DEFAULT('insecure-skip-tls-verify') === 'true')
+    },
     maxLatencyMs:
       maxLatencyText === undefined ? undefined : inputs.duration(n('max-latency'), { positive: true }),
-    probeTimeoutMs: inputs.duration(n('probe-timeout'), { fallback: '5s', positive: true }),
-    intervalMs: inputs.duration(n('interval'), { fallback: '2s', positive: true }),
-    initialDelayMs: inputs.duration(n('initial-delay'), { fallback: '0s' }),
-    timeoutMs: inputs.duration(n('timeout'), { fallback: '2m', positive: true }),
+    probeTimeoutMs: inputs.duration(n('probe-timeout'), {
+      fallback: DEFAULT('probe-timeout'),
+      positive: true
+    }),
+    intervalMs: inputs.duration(n('interval'), { fallback: DEFAULT('interval'), positive: true }),
+    initialDelayMs: inputs.duration(n('initial-delay'), { fallback: DEFAULT('initial-delay') }),
+    timeoutMs: inputs.duration(n('timeout'), { fallback: DEFAULT('timeout'), positive: true }),
     successThreshold: inputs.integer(n('success-threshold'), { fallback: d.successThreshold, min: 1 }),
     failureThreshold: inputs.integer(n('failure-threshold'), { fallback: d.failureThreshold, min: 1 }),
     prometheusUrl,
     ...(Object.keys(prometheusHeaders).length ? { prometheusHeaders } : {}),
     metrics,
-    noData: inputs.choice(n('no-data'), ['fail', 'pass'] as const, 'fail'),
+    noData: inputs.choice(n('no-data'), ['fail', 'pass'] as const, d.noData),
     containers,
-    windowMs: inputs.duration(n('window'), { fallback: '1m', positive: true })
+    windowMs: inputs.duration(n('window'), { fallback: DEFAULT('window'), positive: true })
   };
   if (expectBody !== undefined) spec.expectBody = expectBody;
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InputError } from '../../core/src/errors.js';
+import { InputError } from '../../core/src/index.js';
 
 /**
  * Pure argv builders for the PostgreSQL client programs. Connection details and the password go in the

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { ConnectionError, InputError, LockError, formatMs } from '../../core/src/errors.js';
+import { ConnectionError, InputError, LockError, formatMs } from '../../core/src/index.js';
 import { canonicalVersion, compareVersions } from './files.js';
 import { redact, type DatabaseTarget } from './url.js';
 

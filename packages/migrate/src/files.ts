@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../core/src/errors.js';
+import { InputError } from '../../core/src/index.js';
 import { splitStatements, type Statement } from './sql.js';
 
 /**

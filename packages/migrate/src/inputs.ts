@@ -1,6 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { InputError } from '../../core/src/errors.js';
-import type { InputReader } from '../../core/src/inputs.js';
+import { InputError, type InputReader } from '../../core/src/index.js';
 import { parseCommandInput } from './argv.js';
 import { parseTableName } from './db.js';
 import { canonicalVersion, loadMigrations } from './files.js';

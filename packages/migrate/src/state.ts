@@ -1,6 +1,7 @@
-import { MigrationError } from '../../core/src/errors.js';
+import { MigrationError } from '../../core/src/index.js';
 import type { HistoryRow } from './db.js';
 import { compareVersions, type MigrationFile } from './files.js';
+import type { FailedAttempt } from './types.js';
 
 /**
  * Files on disk + rows in the history table → the state of every version. Pure, so every rule of the
@@ -22,6 +23,11 @@ export interface VersionState {
   drifted: boolean;
   /** Pending, but older than the current version. */
   outOfOrder: boolean;
+  /**
+   * Clean failures since the version last changed: attempts whose transaction rolled back, so they left
+   * nothing. Evidence only: they neither block the next run nor count as the version's state.
+   */
+  failedAttempts: HistoryRow[];
 }
 
 export interface MigrationState {
@@ -37,16 +43,35 @@ export interface MigrationState {
   currentVersion: string;
 }
 
+/**
+ * A failure that left nothing behind: the file ran in a transaction, which rolled back, and the failure
+ * row was written after the rollback. Like Flyway on PostgreSQL, such an attempt does not need a person:
+ * the next run simply runs the (fixed) file again. A no-transaction file's failure may have left some of
+ * its statements in effect, so it stays the version's state until `mode: repair` clears it.
+ */
+export function isCleanFailure(row: HistoryRow): boolean {
+  return (
+    row.status === 'failed' && row.execution === 'transaction' && (row.kind === 'up' || row.kind === 'down')
+  );
+}
+
 export function computeState(
   files: readonly MigrationFile[],
   history: readonly HistoryRow[]
 ): MigrationState {
+  /** The latest row that changed the version's state (clean failures do not). */
   const latest = new Map<string, HistoryRow>();
+  const attempts = new Map<string, HistoryRow[]>();
   /** The checksum that is live for a version: from its latest `applied` row. */
   const liveChecksum = new Map<string, string | null>();
   for (const row of [...history].sort((a, b) => a.id - b.id)) {
     if (row.kind === 'command') continue;
+    if (isCleanFailure(row)) {
+      attempts.set(row.version, [...(attempts.get(row.version) ?? []), row]);
+      continue;
+    }
     latest.set(row.version, row);
+    attempts.delete(row.version);
     if (row.status === 'applied') liveChecksum.set(row.version, row.checksum);
   }
   const versions: VersionState[] = [];
@@ -65,7 +90,8 @@ export function computeState(
       ...(row ? { row } : {}),
       ...(state === 'applied' && recorded ? { recordedChecksum: recorded } : {}),
       drifted: state === 'applied' && !!recorded && recorded !== file.checksum,
-      outOfOrder: false
+      outOfOrder: false,
+      failedAttempts: attempts.get(file.version) ?? []
     });
   }
   for (const [version, row] of latest) {
@@ -77,7 +103,8 @@ export function computeState(
       row,
       ...(row.checksum ? { recordedChecksum: row.checksum } : {}),
       drifted: false,
-      outOfOrder: false
+      outOfOrder: false,
+      failedAttempts: attempts.get(version) ?? []
     });
   }
   versions.sort((a, b) => compareVersions(a.version, b.version));
@@ -122,7 +149,7 @@ export function preflight(
       `An earlier run failed and is recorded in ${options.table}:\n${lines.join('\n')}`,
       {
         state: 'nothing was changed by this run',
-        hint: `look at what the failed file left behind (a transactional file left nothing; a no-transaction file may have run some statements), fix the database and the file, then run this action with mode: repair, which marks the failure repaired (the record stays) so the next apply runs the file again`
+        hint: `the file ran without a transaction, so the statements before the failing one took effect and stay (a failed CREATE INDEX CONCURRENTLY leaves an INVALID index: DROP INDEX CONCURRENTLY it); undo or complete them and fix the file, then run this action with mode: repair, which marks the failure repaired (the record stays) so the next apply runs the file again`
       }
     );
   }
@@ -152,4 +179,31 @@ export function preflight(
 
 export function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
+}
+
+/** The pending files apply runs (and plan shows), up to and including `target`. */
+export function selectPending(state: MigrationState, target: string | undefined): MigrationFile[] {
+  return state.pending
+    .filter((v) => v.file && (!target || compareVersions(v.version, target) <= 0))
+    .map((v) => v.file!);
+}
+
+/** The earlier clean failures of a version in one direction, as evidence for the run that retries it. */
+export function earlierFailures(v: VersionState | undefined, direction: 'up' | 'down'): FailedAttempt[] {
+  return (v?.failedAttempts ?? [])
+    .filter((r) => r.kind === direction)
+    .map((r) => ({
+      at: r.appliedAt,
+      by: r.appliedBy,
+      runUrl: r.runUrl,
+      ...(r.errorLine ? { line: r.errorLine } : {}),
+      error: firstLine(r.error ?? '')
+    }));
+}
+
+/** "the failed attempt of <when> by <who> (line n)", for the log. */
+export function describeAttempts(attempts: readonly FailedAttempt[]): string {
+  const last = attempts[attempts.length - 1]!;
+  const more = attempts.length > 1 ? `${attempts.length} failed attempts, the last` : 'the failed attempt';
+  return `${more} of ${last.at} by ${last.by}${last.line ? ` (line ${last.line})` : ''} rolled back`;
 }

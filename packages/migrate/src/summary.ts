@@ -1,5 +1,4 @@
-import { codeBlock, details, table } from '../../core/src/markdown.js';
-import { formatMs } from '../../core/src/errors.js';
+import { codeBlock, details, formatMs, table } from '../../core/src/index.js';
 import type { MigrateResult } from './types.js';
 
 const MAX_EVENTS = 50;
@@ -62,6 +61,25 @@ export function migrationSummary(result: MigrateResult): string {
       )
     );
   }
+  if (result.retried.length) {
+    out.push(
+      '**Retried after a failed attempt** (each rolled back and left nothing, so no repair was needed)\n'
+    );
+    out.push(
+      table(
+        ['version', 'file', 'earlier failed attempts', 'last failure'],
+        result.retried.map((r) => {
+          const last = r.earlierFailures[r.earlierFailures.length - 1]!;
+          return [
+            r.version,
+            r.direction === 'up' ? r.file : `${r.file} (down)`,
+            String(r.earlierFailures.length),
+            `${last.at} by ${last.by}${last.line ? `, line ${last.line}` : ''}: ${last.error}`
+          ];
+        })
+      )
+    );
+  }
   if (result.reverted.length) {
     out.push('**Reverted**\n');
     out.push(
@@ -102,6 +120,7 @@ export function migrationSummary(result: MigrateResult): string {
             s.drifted ? 'checksum drift' : '',
             s.outOfOrder ? 'out of order' : '',
             s.fileMissing ? 'file missing' : '',
+            s.failedAttempts ? `${s.failedAttempts} failed attempt(s) rolled back` : '',
             s.error ? (s.error.split('\n')[0] ?? '') : ''
           ]
             .filter(Boolean)

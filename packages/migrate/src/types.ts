@@ -1,5 +1,4 @@
-import type { DeployActionsError } from '../../core/src/errors.js';
-import type { DeployEvent } from '../../core/src/events.js';
+import type { DeployActionsError, DeployEvent } from '../../core/src/index.js';
 import type { LockHolder, ServerInfo } from './db.js';
 import type { MigrationFile } from './files.js';
 import type { DatabaseTarget } from './url.js';
@@ -73,6 +72,26 @@ export interface StatusEntry {
   runUrl?: string;
   error?: string;
   errorLine?: number;
+  /** Failed attempts that rolled back since the version last changed (they block nothing). */
+  failedAttempts?: number;
+}
+
+/** A failed attempt that left nothing behind (its transaction rolled back), as evidence. */
+export interface FailedAttempt {
+  at: string;
+  by: string;
+  runUrl: string;
+  line?: number;
+  /** The first line of the recorded error. */
+  error: string;
+}
+
+/** A file applied (or reverted) by this run after earlier attempts of it had failed and rolled back. */
+export interface RetriedMigration {
+  version: string;
+  file: string;
+  direction: 'up' | 'down';
+  earlierFailures: FailedAttempt[];
 }
 
 export interface MigrationFailure {
@@ -118,6 +137,8 @@ export interface MigrateResult {
   plan: PlannedMigration[];
   status: StatusEntry[];
   repaired: { version: string; file: string; action: 'failure-cleared' | 'checksum-realigned' }[];
+  /** Files this run applied or reverted after failed, rolled-back attempts of them (no repair was needed). */
+  retried: RetriedMigration[];
   /** Versions recorded as applied by `baseline`, without running them. */
   baselined: string[];
   failure?: MigrationFailure;

@@ -1,4 +1,4 @@
-import { InputError } from '../../core/src/errors.js';
+import { InputError } from '../../core/src/index.js';
 
 /**
  * The database URL is a secret (it holds the password). It is parsed once here; everything shown to a

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type * as http from 'node:http';
 import { Transform } from 'node:stream';
-import { RegistryError } from '../../core/src/errors.js';
-import type { Logger } from '../../core/src/logger.js';
+import { RegistryError, type Logger } from '../../core/src/index.js';
 import {
   INDEX_TYPES,
   describeCause,

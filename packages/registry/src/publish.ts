@@ -1,20 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CommandError, InputError, RegistryError } from '../../core/src/errors.js';
-import { table } from '../../core/src/markdown.js';
-import type { Executor } from '../../core/src/executor.js';
-import type { Logger } from '../../core/src/logger.js';
-import {
-  inspectArgv,
-  loginArgv,
-  logoutArgv,
-  parsePushDigest,
-  pushArgv,
-  tagArgv
-} from '../../docker/src/argv.js';
+import { InputError, RegistryError, table, type Executor, type Logger } from '../../core/src/index.js';
 import { RegistryClient, type Credentials } from './client.js';
 import { copyImage, emptyCopyResult, type CopyResult } from './copy.js';
+import {
+  checkLogin,
+  dockerLogin,
+  normalizeRegistry,
+  parseEcrMode,
+  scopeConfigDir,
+  usesEcr,
+  type DockerCli,
+  type Login,
+  type LoginState
+} from './logins.js';
 import { TAG, formatReference, parseReference, type Reference } from './reference.js';
 
 export interface PublishOptions {
@@ -39,6 +39,14 @@ export interface PublishOptions {
   dockerConfigDir?: string;
   /** Environment for docker commands (DOCKER_CONFIG). */
   env?: Record<string, string>;
+  /** login-action's `registry-auth`, parsed (parseRegistryAuth): several logins in one step. */
+  registryAuth?: Login[];
+  /** login-action's `scope` for the `registry` login. */
+  scope?: string;
+  /** login-action's `ecr`: auto (ECR hosts detected), true or false. */
+  ecr?: string;
+  /** The environment scope dirs are derived from (BUILDX_CONFIG, DOCKER_CONFIG, DOCKER_LOGIN_SCOPE_DISABLED). */
+  loginEnv?: Record<string, string | undefined>;
 }
 
 export interface PublishPlan {
@@ -53,6 +61,8 @@ export interface PublishPlan {
   credentials: Map<string, Credentials>;
   /** Where each registry's credentials come from, for the log (never the secret). */
   credentialSource: Map<string, string>;
+  /** The `docker login`s this step makes (when dockerLogin), in order. */
+  logins: Login[];
 }
 
 export interface PublishResult extends CopyResult {
@@ -70,19 +80,23 @@ const GHCR = 'ghcr.io';
 export function planPublish(o: PublishOptions): PublishPlan {
   const raw = o.registry.trim();
   if (!raw) throw new InputError('registry', 'is empty', 'give the registry host, e.g. ghcr.io');
-  const regRef = parseReference(`${raw}/x/y`, { input: 'registry' });
-  if (!regRef.explicitRegistry || regRef.repository !== 'x/y')
-    throw new InputError(
-      'registry',
-      `"${raw}" is not a registry host[:port]`,
-      'e.g. ghcr.io or 127.0.0.1:5000'
-    );
   // docker.io and index.docker.io are one registry; keys below use the normalised name.
-  const registry = regRef.registry;
+  const registry = normalizeRegistry(raw, 'registry');
+  const auths = o.registryAuth ?? [];
+  const ecr = parseEcrMode(o.ecr);
+  if (auths.length > 0 && (o.password || o.scope || ecr !== 'auto'))
+    throw new InputError(
+      'registry-auth',
+      `cannot be used with ${o.password ? 'password' : o.scope ? 'scope' : 'ecr'}`,
+      'put every login in registry-auth, or use registry/username/password for one'
+    );
 
   const loginOnly = o.source.trim() === '' && o.targets.length === 0;
   if (loginOnly) {
-    const creds = o.password && o.username ? true : registry === GHCR && !!o.githubToken;
+    const creds =
+      auths.length > 0 || (o.password && (o.username || usesEcr({ registry, ecr })))
+        ? true
+        : registry === GHCR && !!o.githubToken;
     if (!creds)
       throw new InputError(
         'password',
@@ -132,18 +146,57 @@ export function planPublish(o: PublishOptions): PublishPlan {
   // `username` defaults to the workflow actor, so a username without a password is not an error: the
   // registry's credentials then come from docker config.json, else anonymous access (and a registry that
   // needs more answers the ping before anything is pushed, naming itself).
-  if (o.password && !o.username)
+  const logins: Login[] = [];
+  for (const a of auths) {
+    credentials.set(a.registry, { username: a.username, password: a.password });
+    credentialSource.set(a.registry, `registry-auth (user ${a.username}${usesEcr(a) ? ', ECR' : ''})`);
+    logins.push(a);
+  }
+  const ecrLogin = usesEcr({ registry, ecr });
+  if (o.password && !o.username && !ecrLogin)
     throw new InputError(
       'username',
       'is empty but a password is given',
       'give the user the password belongs to'
     );
-  if (o.password && o.username) {
-    credentials.set(registry, { username: o.username, password: o.password });
-    credentialSource.set(registry, `inputs username/password (user ${o.username})`);
+  if (auths.length > 0) {
+    // every credential came from registry-auth
+  } else if (o.password) {
+    const login = checkLogin(
+      {
+        registry,
+        username: o.username ?? '',
+        password: o.password,
+        scope: o.scope || undefined,
+        ecr,
+        configDir: scopeConfigDir(registry, o.scope, o.loginEnv ?? {})
+      },
+      ecrLogin ? 'ecr' : 'password'
+    );
+    credentials.set(registry, { username: login.username, password: login.password });
+    credentialSource.set(
+      registry,
+      `inputs username/password (user ${login.username}${ecrLogin ? ', ECR' : ''})`
+    );
+    logins.push(login);
+  } else if (ecrLogin) {
+    throw new InputError(
+      'password',
+      `is empty and ${registry} is ECR`,
+      'pass the output of `aws ecr get-login-password` as password (username AWS); this action makes no AWS call'
+    );
   } else if (registry === GHCR && o.githubToken) {
-    credentials.set(registry, { username: o.username || 'github-actions', password: o.githubToken });
+    const login = {
+      registry,
+      username: o.username || 'github-actions',
+      password: o.githubToken,
+      scope: o.scope || undefined,
+      ecr,
+      configDir: scopeConfigDir(registry, o.scope, o.loginEnv ?? {})
+    };
+    credentials.set(registry, { username: login.username, password: login.password });
     credentialSource.set(registry, 'the workflow token');
+    logins.push(login);
   }
   if (o.sourceUsername && !o.sourcePassword)
     throw new InputError(
@@ -178,7 +231,7 @@ export function planPublish(o: PublishOptions): PublishPlan {
       credentialSource.set(host, `docker config.json (user ${fromConfig.username})`);
     } else credentialSource.set(host, 'anonymous');
   }
-  return { registry, loginOnly, source, local, targets, credentials, credentialSource };
+  return { registry, loginOnly, source, local, targets, credentials, credentialSource, logins };
 }
 
 /** Credentials from docker's config.json `auths` (base64 user:password); credential helpers are not run. */
@@ -213,9 +266,16 @@ export function readDockerConfig(dir?: string): (host: string) => Credentials | 
  */
 export async function publish(
   o: PublishOptions,
-  deps: { executor: Executor; logger: Logger; onLogin?: (registry: string) => void }
+  deps: {
+    executor: Executor;
+    logger: Logger;
+    /** The docker CLI's argv (packages/docker's dockerCli). */
+    docker: DockerCli;
+    /** Called after each successful `docker login`, so the post step logs out even when the copy fails. */
+    onLogin?: (login: LoginState) => void;
+  }
 ): Promise<PublishResult> {
-  const { logger, executor } = deps;
+  const { logger } = deps;
   const plan = planPublish(o);
   for (const c of plan.credentials.values()) logger.secret(c.password);
   for (const [host, from] of plan.credentialSource) logger.info(`${host}: credentials from ${from}`);
@@ -236,44 +296,34 @@ export async function publish(
     return c;
   };
   // Every registry answers and takes the credentials before anything is pushed.
+  const loginHosts = plan.logins.length > 0 ? plan.logins.map((l) => l.registry) : [plan.registry];
   const hosts = new Set([
-    ...(plan.local ? [] : [plan.source.registry]),
-    ...(plan.loginOnly ? [plan.registry] : []),
+    ...(plan.local || plan.loginOnly ? [] : [plan.source.registry]),
+    ...(plan.loginOnly ? loginHosts : []),
     ...plan.targets.map((t) => t.ref.registry)
   ]);
   for (const host of hosts) await clientFor(host).ping();
 
   const loggedIn: string[] = [];
-  const creds = plan.credentials.get(plan.registry);
-  if (o.dockerLogin && creds) {
-    const r = await executor
-      .run({
-        argv: loginArgv(plan.registry, creds.username),
-        stdin: creds.password,
-        env: o.env,
-        check: false,
-        step: 'docker login',
-        timeoutMs: 60_000
-      })
-      .catch((err: unknown) => {
-        if (err instanceof CommandError && err.exitCode === 127) return undefined;
-        throw err;
+  if (o.dockerLogin) {
+    for (const login of plan.logins) {
+      const r = await dockerLogin(login, { ...deps, env: o.env });
+      if (r === 'absent') {
+        logger.warning('docker is not installed: skipped docker login (the API copy needs no daemon)');
+        break;
+      }
+      loggedIn.push(login.registry);
+      deps.onLogin?.({
+        registry: login.registry,
+        ...(login.configDir ? { configDir: login.configDir } : {})
       });
-    if (!r) logger.warning('docker is not installed: skipped docker login (the API copy needs no daemon)');
-    else if (r.exitCode !== 0)
-      throw new RegistryError(`docker login ${plan.registry} failed: ${r.stderr.trim().split('\n').at(-1)}`, {
-        state: 'nothing was pushed',
-        hint: 'check username and password'
-      });
-    else {
-      loggedIn.push(plan.registry);
-      deps.onLogin?.(plan.registry);
-      logger.info(`docker login ${plan.registry}: ok`);
     }
   }
 
   if (plan.loginOnly) {
-    logger.info(`${plan.registry}: credentials accepted; nothing to promote (no source and targets)`);
+    logger.info(
+      `${[...new Set(loginHosts)].join(', ')}: credentials accepted; nothing to promote (no source and targets)`
+    );
     return {
       ...emptyCopyResult(),
       loggedIn,
@@ -296,12 +346,12 @@ export async function publish(
 async function pushLocal(
   plan: PublishPlan,
   o: PublishOptions,
-  deps: { executor: Executor; logger: Logger }
+  deps: { executor: Executor; logger: Logger; docker: DockerCli }
 ): Promise<Reference> {
-  const { executor, logger } = deps;
+  const { executor, logger, docker } = deps;
   const name = o.source.trim();
   const inspect = await executor.run({
-    argv: inspectArgv(name, '{{.Id}}'),
+    argv: docker.inspectArgv(name, '{{.Id}}'),
     check: false,
     step: 'docker image inspect'
   });
@@ -315,32 +365,21 @@ async function pushLocal(
   const t = plan.targets[0]!;
   const tag = t.tags[0] ?? plan.source.tag ?? 'latest';
   const dest = formatReference({ ...t.ref, tag });
-  await executor.run({ argv: tagArgv(name, dest), env: o.env, step: 'docker tag', timeoutMs: 60_000 });
+  await executor.run({ argv: docker.tagArgv(name, dest), env: o.env, step: 'docker tag', timeoutMs: 60_000 });
   logger.info(`pushing local image ${name} (${inspect.stdout.trim()}) as ${dest}`);
   const push = await executor.run({
-    argv: pushArgv(dest),
+    argv: docker.pushArgv(dest),
     env: o.env,
     step: 'docker push',
     timeoutMs: 30 * 60_000
   });
-  const digest = parsePushDigest(push.stdout + push.stderr);
+  const digest = docker.parsePushDigest(push.stdout + push.stderr);
   if (!digest)
     throw new RegistryError(`docker push ${dest} printed no digest`, {
       state: `${dest} may have been pushed`,
       hint: 'look at the docker push output above'
     });
   return { ...t.ref, tag: undefined, digest };
-}
-
-/** The post step: `docker logout` of what the main step logged in to; a failure is a warning only. */
-export async function logoutAll(state: string, deps: { executor: Executor; logger: Logger }): Promise<void> {
-  for (const registry of state.split('\n').filter(Boolean)) {
-    const r = await deps.executor
-      .run({ argv: logoutArgv(registry), check: false, step: 'docker logout', timeoutMs: 30_000 })
-      .catch((err: unknown) => ({ exitCode: -1, stderr: String(err) }));
-    if (r.exitCode === 0) deps.logger.info(`logged out of ${registry}`);
-    else deps.logger.warning(`docker logout ${registry} failed: ${r.stderr.trim()}`);
-  }
 }
 
 export function publishSummary(r: PublishResult): string {

@@ -1,4 +1,4 @@
-import { InputError } from '../../core/src/errors.js';
+import { InputError } from '../../core/src/index.js';
 
 /**
  * A distribution reference, parsed by the grammar of github.com/distribution/reference:

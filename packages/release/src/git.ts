@@ -1,4 +1,4 @@
-import type { Command, Executor } from '../../core/src/executor.js';
+import type { Command, Executor } from '../../core/src/index.js';
 import type { Commit } from './conventional.js';
 
 /**

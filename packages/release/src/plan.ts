@@ -1,7 +1,5 @@
 import semver from 'semver';
-import { DeployActionsError, InputError } from '../../core/src/errors.js';
-import type { Executor } from '../../core/src/executor.js';
-import type { Logger } from '../../core/src/logger.js';
+import { DeployActionsError, InputError, type Executor, type Logger } from '../../core/src/index.js';
 import { renderChangelog } from './changelog.js';
 import { cancelReverts, parseCommit, rangeBump, type Bump, type ParsedCommit } from './conventional.js';
 import { git, gitArgv, parseLines, parseLog, parseTagCommits } from './git.js';

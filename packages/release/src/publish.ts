@@ -1,8 +1,12 @@
-import type { Logger } from '../../core/src/logger.js';
-import type { GitHubRequest } from '../../github/src/client.js';
-import { GitHubError } from '../../core/src/errors.js';
-import { createAnnotatedTag, getTagRef, moveFloatingTag, type RepoRef } from '../../github/src/refs.js';
-import { createRelease } from '../../github/src/releases.js';
+import { GitHubError, type Logger } from '../../core/src/index.js';
+import {
+  createAnnotatedTag,
+  createRelease,
+  getTagRef,
+  moveFloatingTag,
+  type GitHubRequest,
+  type RepoRef
+} from '../../github/src/index.js';
 import type { ReleasePlan } from './plan.js';
 
 /**

@@ -1,4 +1,4 @@
-import { table } from '../../core/src/markdown.js';
+import { table } from '../../core/src/index.js';
 import type { ReleasePlan } from './plan.js';
 
 export function releaseSummary(plan: ReleasePlan, run: { dryRun: boolean; releaseUrl: string }): string {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
-/** An action.yml, read as the runner reads it. The action.yml files are the one source of truth. */
+/** An action.yml, read as the runner reads it (the files are generated from manifest.yml, the one declaration). */
 export interface ActionInput {
   description: string;
   required: boolean;

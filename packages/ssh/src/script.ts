@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { shellJoin } from '../../core/src/shell.js';
+import { shellJoin } from '../../core/src/index.js';
 
 /**
  * A phase of remote work as one POSIX script: every step is an argv (built by a pure function elsewhere),

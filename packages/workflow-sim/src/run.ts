@@ -3,9 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { runAction } from '../../runner/src/run.js';
-import { parseFileCommand } from '../../runner/src/commands.js';
-import { ownActionName, ownWorkflowFile } from '../../contract/src/check.js';
+import { parseFileCommand, runAction } from '../../runner/src/index.js';
+import { ownActionName, ownWorkflowFile } from '../../contract/src/index.js';
 import { condition, interpolate, toText, type Context, type Value } from './expr.js';
 
 /**

@@ -1,0 +1,3 @@
+// The CLI's face for other code and tests; main.ts is the program (it runs on import).
+export * from './argv.js';
+export * from './help.js';

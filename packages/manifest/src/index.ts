@@ -1,0 +1,24 @@
+/**
+ * The typed input names and defaults of every action, generated from manifest.yml (the one declaration of
+ * every action's inputs and outputs). An engine's input reader takes its defaults from here, so a default
+ * lives in one place: `GROUPS.health.interval.default`, `INPUTS['tag-release'].target.default`. A name that
+ * the manifest does not declare is a type error.
+ */
+import { GROUPS, INPUTS, OUTPUTS } from './generated.js';
+
+export { GROUPS, INPUTS, OUTPUTS };
+
+export type ActionId = keyof typeof INPUTS;
+export type GroupId = keyof typeof GROUPS;
+export type InputName<A extends ActionId> = keyof (typeof INPUTS)[A] & string;
+export type GroupInputName<G extends GroupId> = keyof (typeof GROUPS)[G] & string;
+
+/** The names of a group's inputs, in the manifest's order (unprefixed). */
+export function groupInputNames<G extends GroupId>(group: G): GroupInputName<G>[] {
+  return Object.keys(GROUPS[group]) as GroupInputName<G>[];
+}
+
+/** The declared default of one input of an action ('' when none). */
+export function inputDefault<A extends ActionId>(action: A, name: InputName<A>): string {
+  return (INPUTS[action] as Record<string, { default: string }>)[name]!.default;
+}
