@@ -96,7 +96,8 @@ integration('the field: a non-root user with a slow shell behind a far link', ()
     deploySpec(app, target(2).stateDir, port, { lockStaleMs: 600_000, ...over });
   beforeAll(() => buildImages());
   afterAll(() => {
-    for (const a of ['deploy-fbg', 'deploy-frc']) cleanup(target(2).stateDir, a);
+    for (const a of ['deploy-fbg', 'deploy-frc', 'deploy-fcut', 'deploy-f502'])
+      cleanup(target(2).stateDir, a);
     for (let i = 0; i < 3; i++) cleanup(target(i).stateDir, 'deploy-fm', `test-h${i + 1}`);
     execFileSync('sh', ['-c', 'docker volume ls -q | grep "^deploy-f" | xargs -r docker volume rm -f'], {
       stdio: 'ignore'
@@ -193,7 +194,10 @@ integration('the field: a non-root user with a slow shell behind a far link', ()
     expect(d.error!.message).toMatch(/phase 'start'|Phase 'start'/);
     expect(await version(port)).toBe('v1');
     expect(existsSync(join(target(2).stateDir, app, 'test', 'lock'))).toBe(false);
-    const after = await deploy({ ...base, version: 'v3', images: { web: `${IMAGE_REPO}:v3` } }, deps());
+    const after = await deploy(
+      { ...base, version: 'v3', images: { web: `${IMAGE_REPO}:v3` } },
+      deps({ connect: counting(2).connect })
+    );
     expect(after.error?.describe()).toBeUndefined();
     cleanup(target(2).stateDir, app);
   }, 300_000);
