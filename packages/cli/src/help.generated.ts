@@ -159,6 +159,7 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "images", required: false, default: "", description: "Images per service, `service=reference` one per line, pinned by digest when known (`web=ghcr.io/o/shop@sha256:…`). Services not listed keep the compose files `image:`. Every image is pulled on the host and the release pins the pulled digests." },
       { name: "version", required: false, default: "", description: "Version label of the release (shown in history, events, rollback). Default: the short commit SHA." },
       { name: "strategy", required: false, default: "recreate", description: "`recreate` (compose up -d in place; may drop requests), `blue-green` (start beside the old release, check, switch the proxy on every host at once, drain, stop the old) or `rolling` (the same, one host at a time)." },
+      { name: "doctor", required: false, default: "false", description: "`true`: check every host as the deploy will use it (SSH, pinned key, no-op and shell cost, docker permission, compose, nginx, state-dir, free disk, ports) and stop before anything changes when a check fails; `only`: check and stop (what `deploy-actions doctor` runs). The table goes to the log and the summary." },
       { name: "registry", required: false, default: "", description: "Registry to log in to on the host (`docker login --password-stdin`), e.g. `ghcr.io`." },
       { name: "username", required: false, default: "", description: "Registry user name." },
       { name: "password", required: false, default: "", description: "Registry password or token (sent on stdin, masked)." },
@@ -208,6 +209,7 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "health-max-p99-latency", required: false, default: "", description: "Health gate: soak rule, maximum p99 latency." },
     ],
     outputs: [
+      { name: "doctor", description: "With `doctor`: `ok` when every host passed its checks, `failed` otherwise." },
       { name: "release-id", description: "The id of the release this run created (`20261123T091502Z-3fa9`), whether it succeeded or not." },
       { name: "previous-release-id", description: "The release that served before this deploy (empty on a first deploy)." },
       { name: "url", description: "The first health-url: where the release is reachable." },

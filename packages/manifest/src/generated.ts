@@ -174,6 +174,7 @@ export const INPUTS = {
     images: { default: '', required: false },
     version: { default: '', required: false },
     strategy: { default: 'recreate', required: false },
+    doctor: { default: 'false', required: false },
     registry: { default: '', required: false },
     username: { default: '', required: false },
     password: { default: '', required: false },
@@ -337,7 +338,15 @@ export const OUTPUTS = {
     'backup-path',
     'evidence'
   ],
-  'deploy-compose': ['release-id', 'previous-release-id', 'url', 'digests', 'rolled-back', 'duration-ms'],
+  'deploy-compose': [
+    'doctor',
+    'release-id',
+    'previous-release-id',
+    'url',
+    'digests',
+    'rolled-back',
+    'duration-ms'
+  ],
   'health-gate': ['verdict', 'reason', 'probes', 'failures', 'p50-ms', 'p95-ms', 'evidence', 'evidence-file'],
   rollback: ['release-id', 'from-release-id', 'rolled-back']
 } as const;
