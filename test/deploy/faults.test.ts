@@ -125,7 +125,8 @@ integration('faults during a blue-green deploy', () => {
             throw new ConnectionError(`SSH to ${ssh.target} failed: Connection reset by peer (injected)`);
           }
           const r = await ssh.run(c);
-          if (c.argv.includes('up') && c.argv.some((a) => a.endsWith('-green'))) {
+          // The start phase: one script whose steps include `compose … -p <app>-test-green … up`.
+          if (String(c.stdin ?? '').includes(`-p ${app}-test-green`) && String(c.stdin).includes(' up ')) {
             // The candidate started; now the link goes: kill the master for real, then two refused commands.
             const pid = await ssh.masterPid();
             if (pid) process.kill(pid, 'SIGKILL');

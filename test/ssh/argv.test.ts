@@ -43,7 +43,7 @@ describe('ssh argv', () => {
       ])
     );
     expect(argv.slice(0, 3)).toEqual(['ssh', '-F', '/t/config']);
-    expect(argv.slice(-3)).toEqual(['app.example.com', '--', 'docker ps']);
+    expect(argv.slice(-3)).toEqual(['--', 'app.example.com', 'docker ps']);
     expect(argv).toContain('2222');
   });
 
@@ -74,6 +74,7 @@ describe('ssh argv', () => {
       '5',
       '-t',
       'ed25519,ecdsa,rsa',
+      '--',
       'h'
     ]);
   });

@@ -5,14 +5,15 @@ import { parseComposeVersion, type ComposeGeneration, type ComposeTool } from '.
  * Both probes in one round trip: the v2 plugin (`docker compose version`) first, then v1
  * (`docker-compose version`). Prints `generation v2|v1|none` after the version output.
  */
-export function composeDetectArgv(): string[] {
+export function composeDetectArgv(options: { required?: boolean } = {}): string[] {
   return [
     'sh',
     '-c',
     [
       'if docker compose version 2>&1; then echo "generation v2"; exit 0; fi',
       'if docker-compose version 2>&1; then echo "generation v1"; exit 0; fi',
-      'echo "PATH=$PATH"; echo "generation none"'
+      // required: fail, so a phase stops here before it changes anything.
+      `echo "PATH=$PATH"; echo "generation none"${options.required ? '; exit 1' : ''}`
     ].join('\n')
   ];
 }
@@ -43,15 +44,20 @@ export async function detectCompose(executor: Executor, logger?: Logger): Promis
     timeoutMs: 30_000,
     step: 'detect compose'
   });
-  const found = parseDetect(r.stdout + r.stderr);
+  return composeFound(r.stdout + r.stderr, executor.target, logger);
+}
+
+/** The compose tool composeDetectArgv's output names, or the error that says what was tried where. */
+export function composeFound(output: string, where: string, logger?: Logger): ComposeTool {
+  const found = parseDetect(output);
   if ('generation' in found) {
     logger?.info(
-      `compose: ${found.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${found.version} (${found.generation}) on ${executor.target}`
+      `compose: ${found.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${found.version} (${found.generation}) on ${where}`
     );
     return found;
   }
   throw new DeployError(
-    `Docker Compose was not found on ${executor.target}: neither \`docker compose version\` nor \`docker-compose version\` worked (${found.tried})`,
+    `Docker Compose was not found on ${where}: neither \`docker compose version\` nor \`docker-compose version\` worked (${found.tried})`,
     {
       state: 'nothing was changed on the host',
       hint: 'install the compose plugin (docker compose) or docker-compose on the host, on the PATH of a non-interactive shell'

@@ -12,6 +12,8 @@ export interface ComposeFileInfo {
   publishing: string[];
   /** Services with a `build:` section. */
   building: string[];
+  /** Top-level named volumes compose would name per project (no `name:`, not `external`). */
+  volumes: string[];
 }
 
 export function parseComposeFile(text: string, input = 'compose-file'): ComposeFileInfo {
@@ -40,8 +42,15 @@ export function parseComposeFile(text: string, input = 'compose-file'): ComposeF
     images: {},
     containerNames: [],
     publishing: [],
-    building: []
+    building: [],
+    volumes: []
   };
+  const volumes = (doc as Record<string, unknown>).volumes;
+  if (volumes && typeof volumes === 'object' && !Array.isArray(volumes))
+    for (const [name, raw] of Object.entries(volumes as Record<string, unknown>)) {
+      const v = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+      if (v.name === undefined && !v.external) info.volumes.push(name);
+    }
   for (const [name, raw] of Object.entries(services as Record<string, unknown>)) {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw))
       throw new InputError(input, `service "${name}" is not a mapping`, 'give each service its settings');
@@ -60,5 +69,17 @@ export function imagesOverride(images: Readonly<Record<string, string>>): string
   const lines = ['# written by deploy-actions: the images of this release', 'services:'];
   for (const [service, ref] of Object.entries(images))
     lines.push(`  ${JSON.stringify(service)}:`, `    image: ${JSON.stringify(ref)}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * A compose override that pins each named volume's name, so every release and both slots (their own compose
+ * projects) share the same volume: `<base>_<volume>`, the name the app's own project would give it.
+ */
+export function volumesOverride(info: Pick<ComposeFileInfo, 'volumes'>, base: string): string | undefined {
+  if (info.volumes.length === 0) return undefined;
+  const lines = ['# written by deploy-actions: named volumes shared by every release and slot', 'volumes:'];
+  for (const v of info.volumes)
+    lines.push(`  ${JSON.stringify(v)}:`, `    name: ${JSON.stringify(`${base}_${v}`)}`);
   return lines.join('\n') + '\n';
 }

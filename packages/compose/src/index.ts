@@ -1,3 +1,3 @@
 export * from './argv.js';
-export { detectCompose, composeDetectArgv, parseDetect } from './detect.js';
+export { detectCompose, composeDetectArgv, composeFound, parseDetect } from './detect.js';
 export * from './file.js';

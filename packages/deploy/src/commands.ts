@@ -1,8 +1,13 @@
+import { CONTAINER_STATE_FORMAT } from '../../docker/src/index.js';
+
 /**
- * Pure argv builders for everything the deploy runs on a host besides compose: files, the lock, docker,
- * the proxy. Scripts passed to `sh -c` are constants; every variable part is a positional argument ($1, $2),
- * so no input is ever parsed as shell code.
+ * Pure argv builders for what the deploy runs on a host besides compose and docker (packages/docker): files,
+ * the lock, the proxy, the waiting loops. Scripts passed to `sh -c` are constants; every variable part is a
+ * positional argument ($1, $2), so no input is ever parsed as shell code. Phases join them into one script
+ * (packages/ssh/src/script.ts).
  */
+
+const STATE_FORMAT = CONTAINER_STATE_FORMAT;
 
 /** Write stdin to `path` atomically (temp file + rename), readable by the owner only. */
 export function writeFileArgv(path: string): string[] {
@@ -36,10 +41,24 @@ export function commitArgv(root: string, link?: string): string[] {
  * point `current` at the release. The upstream file was written by the commit before.
  */
 export function proxySwitchArgv(conf: string, prefix: string): string[] {
+  // -e: nginx opens its default error log (/var/log/nginx) before reading the config, which a non-root
+  // deploy user may not write.
   return [
     'sh',
     '-c',
-    'mkdir -p "$2/tmp" && nginx -t -q -p "$2" -c "$1" && if [ -f "$2/nginx.pid" ] && kill -0 "$(cat "$2/nginx.pid")" 2>/dev/null; then nginx -p "$2" -c "$1" -s reload; else nginx -p "$2" -c "$1"; fi',
+    'mkdir -p "$2/tmp" && nginx -e "$2/error.log" -t -q -p "$2" -c "$1" && if [ -f "$2/nginx.pid" ] && kill -0 "$(cat "$2/nginx.pid")" 2>/dev/null; then nginx -e "$2/error.log" -p "$2" -c "$1" -s reload; else nginx -e "$2/error.log" -p "$2" -c "$1"; fi',
+    'sh',
+    conf,
+    prefix
+  ];
+}
+
+/** Stop the app's proxy (a first deploy that failed must not leave it answering 502 on the public port). */
+export function proxyStopArgv(conf: string, prefix: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'if [ -f "$2/nginx.pid" ] && kill -0 "$(cat "$2/nginx.pid")" 2>/dev/null; then nginx -e "$2/error.log" -p "$2" -c "$1" -s quit; i=0; while [ -f "$2/nginx.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; fi; true',
     'sh',
     conf,
     prefix
@@ -83,11 +102,6 @@ export function mkdirArgv(...paths: string[]): string[] {
 
 export function removeTreeArgv(path: string): string[] {
   return ['rm', '-rf', '--', path];
-}
-
-/** Point `current` at `target` atomically: a new symlink renamed over the old one. */
-export function switchLinkArgv(link: string, target: string): string[] {
-  return ['sh', '-c', 'ln -sfn "$2" "$1.new" && mv -fT "$1.new" "$1"', 'sh', link, target];
 }
 
 /**
@@ -157,63 +171,113 @@ export function lockReleaseIfOursArgv(lockDir: string): string[] {
   ];
 }
 
-export function dockerVersionArgv(): string[] {
-  return ['docker', 'version', '--format', '{{.Server.Version}}'];
-}
-
-export function dockerLoginArgv(registry: string, username: string): string[] {
-  return ['docker', 'login', registry, '--username', username, '--password-stdin'];
-}
-
-export function dockerPullArgv(ref: string): string[] {
-  return ['docker', 'pull', '--quiet', ref];
-}
-
-/** RepoDigests and Id of a local image, as JSON. */
-export function dockerImageDigestsArgv(ref: string): string[] {
-  return ['docker', 'image', 'inspect', '--format', '{{json .RepoDigests}} {{.Id}}', ref];
-}
-
-export function dockerImageRemoveArgv(refs: readonly string[]): string[] {
-  return ['docker', 'image', 'rm', ...refs];
-}
-
-/** State of containers: `<id> <status> <health|-> <restarts> <exit code> <name>` per line. */
-export function dockerContainerStateArgv(ids: readonly string[]): string[] {
-  return [
-    'docker',
-    'inspect',
-    '--format',
-    // `index` and not `.State.Health`: the key is absent for containers without a HEALTHCHECK.
-    '{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}} {{.State.ExitCode}} {{.Name}}',
-    ...ids
-  ];
-}
-
-/** Remove whatever containers a compose project left (a failed earlier run in an idle slot). */
-export function removeProjectContainersArgv(project: string): string[] {
-  return [
-    'sh',
-    '-c',
-    'ids=$(docker ps -aq --filter "label=com.docker.compose.project=$1"); [ -z "$ids" ] || docker rm -f $ids',
-    'sh',
-    project
-  ];
-}
-
-/** Containers of a compose project, stopped ones included: by compose's own label (v1 and v2 set it), without
- * starting compose (a second per call in v1). */
-export function dockerProjectContainersArgv(project: string): string[] {
-  return ['docker', 'ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`];
-}
-
-export function dockerLogsArgv(id: string, tail = 20): string[] {
-  return ['docker', 'logs', '--tail', String(tail), id];
-}
-
 /** Who listens on a TCP port (empty output: free). */
 export function portListenersArgv(port: number): string[] {
   return ['sh', '-c', 'ss -Hltnp "sport = :$1" 2>/dev/null || true', 'sh', String(port)];
+}
+
+/** Fails, printing who listens, when the TCP port is taken. */
+export function portFreeArgv(port: number): string[] {
+  return [
+    'sh',
+    '-c',
+    'out=$(ss -Hltnp "sport = :$1" 2>/dev/null); [ -z "$out" ] || { echo "$out"; exit 1; }',
+    'sh',
+    String(port)
+  ];
+}
+
+/**
+ * The public port: prints `proxy-up` when this app's proxy (its pid file) runs; otherwise fails, printing who
+ * listens, when someone else holds the port.
+ */
+export function publicPortArgv(pidFile: string, port: number): string[] {
+  return [
+    'sh',
+    '-c',
+    'if [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; then echo proxy-up; exit 0; fi; out=$(ss -Hltnp "sport = :$2" 2>/dev/null); [ -z "$out" ] || { echo "$out"; exit 1; }',
+    'sh',
+    pidFile,
+    String(port)
+  ];
+}
+
+/** Fails, naming the PATH searched, when a program is missing (the phase PATH includes the sbin dirs). */
+export function requireProgramArgv(program: string): string[] {
+  return ['sh', '-c', 'command -v "$1" || { echo "$1 not found in PATH=$PATH" >&2; exit 1; }', 'sh', program];
+}
+
+/**
+ * Wait, on the host, until every container of `project` runs (and is healthy when it has a HEALTHCHECK) and
+ * the optional check command (argv after the project) succeeds, twice in a row. Exit 0 `ready`; exit 3
+ * `crashed <state line>` plus its last log lines; exit 4 `unhealthy <name>`; exit 5 `timeout <why>`.
+ */
+export function waitReadyArgv(project: string, timeoutS: number, check: readonly string[] = []): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'end=$(( $(date +%s) + $1 )); p=$2; shift 2; ok=0',
+      'while :; do',
+      '  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$p")',
+      `  st=; [ -z "$ids" ] || st=$(docker inspect --format '${STATE_FORMAT}' $ids)`,
+      '  bad=; sick=; up=1; [ -n "$st" ] || up=0',
+      '  while read -r id s h r x n; do',
+      '    [ -n "$id" ] || continue',
+      '    case "$s" in exited|dead|restarting) bad="$id $s $h $r $x $n";; esac',
+      '    [ "$r" = 0 ] || bad="$id $s $h $r $x $n"',
+      '    [ "$s" = running ] || up=0',
+      '    case "$h" in -|healthy) ;; unhealthy) sick=$n; up=0;; *) up=0;; esac',
+      '  done <<EOF',
+      '$st',
+      'EOF',
+      '  if [ -n "$bad" ]; then echo "crashed $bad"; docker logs --tail 10 "${bad%% *}" 2>&1; exit 3; fi',
+      '  if [ -n "$sick" ]; then echo "unhealthy $sick"; exit 4; fi',
+      '  http=-; if [ "$up" = 1 ] && [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; http=$?; fi',
+      '  if [ "$up" = 1 ] && { [ "$http" = - ] || [ "$http" = 0 ]; }; then ok=$((ok+1)); [ $ok -lt 2 ] || { echo ready; exit 0; }; else ok=0; fi',
+      '  if [ "$(date +%s)" -ge "$end" ]; then',
+      '    if [ "$up" = 1 ]; then echo "timeout http $http"; else echo "timeout states"; printf "%s\\n" "$st"; fi; exit 5',
+      '  fi',
+      '  sleep 0.25',
+      'done'
+    ].join('\n'),
+    'sh',
+    String(Math.max(1, Math.ceil(timeoutS))),
+    project,
+    ...check
+  ];
+}
+
+/**
+ * After the switch: the containers of `project` still run, `rounds` checks `intervalS` apart (a crash after
+ * traffic moved is caught here, on the host, without a round trip per check). Fails printing the states.
+ */
+export function stillRunningArgv(project: string, rounds: number, intervalS: number): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'i=0',
+      'while [ $i -lt $2 ]; do',
+      '  [ $i = 0 ] || sleep $3',
+      '  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1")',
+      `  st=; [ -z "$ids" ] || st=$(docker inspect --format '${STATE_FORMAT}' $ids)`,
+      '  [ -n "$st" ] || { echo "no containers"; exit 1; }',
+      '  bad=; while read -r id s h r x n; do',
+      '    [ -n "$id" ] || continue',
+      '    case "$s $h $r" in "running healthy 0"|"running - 0") ;; *) bad=1;; esac',
+      '  done <<EOF',
+      '$st',
+      'EOF',
+      '  if [ -n "$bad" ]; then printf "%s\\n" "$st"; exit 1; fi',
+      '  i=$((i+1))',
+      'done'
+    ].join('\n'),
+    'sh',
+    project,
+    String(rounds),
+    String(intervalS)
+  ];
 }
 
 /** One HTTP check from the host itself (the slot port is not reachable from the runner). */
@@ -233,24 +297,7 @@ export function whichArgv(...programs: string[]): string[] {
   ];
 }
 
-export function nginxTestArgv(conf: string, prefix: string): string[] {
-  return ['nginx', '-t', '-q', '-p', prefix, '-c', conf];
-}
-
-export function nginxStartArgv(conf: string, prefix: string): string[] {
-  return ['nginx', '-p', prefix, '-c', conf];
-}
-
-/** A graceful reload: new workers take new connections, old ones finish what they serve. */
-export function nginxReloadArgv(conf: string, prefix: string): string[] {
-  return ['nginx', '-p', prefix, '-c', conf, '-s', 'reload'];
-}
-
 /** Is the nginx of this pid file alive? */
 export function pidAliveArgv(pidFile: string): string[] {
   return ['sh', '-c', '[ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null', 'sh', pidFile];
-}
-
-export function sleepArgv(seconds: number): string[] {
-  return ['sleep', String(seconds)];
 }

@@ -1,4 +1,5 @@
 import {
+  CommandError,
   TimeoutError,
   type Command,
   type Executor,
@@ -6,30 +7,30 @@ import {
   type RunResult
 } from '../../core/src/index.js';
 import {
-  appendFileArgv,
-  dockerContainerStateArgv,
-  mkdirArgv,
-  portListenersArgv,
-  readStateArgv,
-  whichArgv,
-  writeFileArgv
-} from './commands.js';
+  linkTimeoutMs,
+  runPhase,
+  type PhaseRun,
+  type ScriptStep,
+  type StepResult
+} from '../../ssh/src/index.js';
+import type { Clock } from './clock.js';
 import type { Layout } from './layout.js';
-import type { ActiveRecord, HistoryEntry, HostState, ReleaseRecord } from './types.js';
+import type { ActiveRecord, HostState, ReleaseRecord } from './types.js';
 
-/** The overall bound of an operation; each step gets what is left, so a timeout names the step that ran out. */
+/** The overall bound of an operation; each phase gets what is left, so a timeout names the phase that ran out. */
 export class Deadline {
   private readonly end: number;
   constructor(
     readonly totalMs: number,
-    private readonly label: string
+    private readonly label: string,
+    private readonly clock: Clock
   ) {
-    this.end = Date.now() + totalMs;
+    this.end = clock.ms() + totalMs;
   }
   remaining(): number {
-    return this.end - Date.now();
+    return this.end - this.clock.ms();
   }
-  /** A step's timeout: its own bound, cut to the time left. */
+  /** A phase's timeout: its own bound, cut to the time left. */
   step(name: string, ownMs: number): number {
     const left = this.remaining();
     if (left <= 0)
@@ -87,9 +88,47 @@ export function parseState(text: string): HostState {
   return state;
 }
 
-/** One host: the executor, the app's layout there, the operation's deadline. */
+/** What a no-op costs on an executor (SshExecutor measures it at connect; 0 locally). */
+export function noopCost(executor: Executor): number {
+  const n = (executor as { noopMs?: unknown }).noopMs;
+  return typeof n === 'number' ? n : 0;
+}
+
+/** Sessions an executor opened on its host so far (SshExecutor counts them; undefined elsewhere). */
+export function sessionCount(executor: Executor): number | undefined {
+  const n = (executor as { sessions?: unknown }).sessions;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** A phase's results, by step name. */
+export class PhaseResult {
+  constructor(
+    readonly run: PhaseRun,
+    private readonly host: Host
+  ) {}
+  get(name: string): StepResult | undefined {
+    return this.run.results.find((r) => r.name === name);
+  }
+  /** The first checked step that failed. */
+  failed(steps: readonly ScriptStep[]): StepResult | undefined {
+    return this.run.results.find((r) => r.exitCode !== 0 && steps[r.index]?.check !== false);
+  }
+  /** Throw a CommandError naming the step and host for the first failed checked step. */
+  expectOk(steps: readonly ScriptStep[]): this {
+    const f = this.failed(steps);
+    if (f) throw stepError(f, this.host.name);
+    return this;
+  }
+}
+
+export function stepError(f: StepResult, where: string): CommandError {
+  const e = new CommandError(f.argv, f.exitCode, f.stdout, f.stderr, { where });
+  e.message = `Step '${f.name}' failed on ${where}: ${e.message}`;
+  return e;
+}
+
+/** One host: the executor, the app's layout there, the operation's deadline and clock. */
 export class Host {
-  private httpTool: 'curl' | 'wget' | null | undefined;
   constructor(
     readonly name: string,
     readonly executor: Executor,
@@ -98,6 +137,20 @@ export class Host {
     readonly logger: Logger
   ) {}
 
+  /** The measured cost of a no-op here. */
+  get noopMs(): number {
+    return noopCost(this.executor);
+  }
+
+  /** Run a phase in one session; its timeout is its own bound plus what the link costs, cut to the deadline. */
+  async phase(name: string, steps: readonly ScriptStep[], ownMs: number): Promise<PhaseResult> {
+    const timeoutMs = this.deadline.step(name, linkTimeoutMs(ownMs, this.noopMs));
+    const run = await runPhase(this.executor, name, steps, timeoutMs);
+    this.logger.debug(`${this.name}: phase ${name} took ${run.durationMs}ms (${run.results.length} steps)`);
+    return new PhaseResult(run, this);
+  }
+
+  /** A single command outside a phase (lock heartbeat, the post step); timeouts grow with the link too. */
   run(
     argv: readonly string[],
     step: string,
@@ -108,46 +161,7 @@ export class Host {
       ...rest,
       argv,
       step,
-      timeoutMs: this.deadline.step(step, ownTimeoutMs ?? 60_000)
+      timeoutMs: this.deadline.step(step, linkTimeoutMs(ownTimeoutMs ?? 60_000, this.noopMs))
     });
-  }
-
-  async writeFile(path: string, content: string, step: string): Promise<void> {
-    await this.run(writeFileArgv(path), step, { stdin: content });
-  }
-
-  async mkdirs(...paths: string[]): Promise<void> {
-    await this.run(mkdirArgv(...paths), 'create directories');
-  }
-
-  async appendHistory(entry: HistoryEntry): Promise<void> {
-    await this.run(appendFileArgv(this.layout.history), `record ${entry.event} in history`, {
-      stdin: JSON.stringify(entry) + '\n'
-    });
-  }
-
-  async readState(): Promise<HostState> {
-    const r = await this.run(readStateArgv(this.layout.root), 'read releases');
-    return parseState(r.stdout);
-  }
-
-  async containerStates(ids: readonly string[]): Promise<ContainerState[]> {
-    if (ids.length === 0) return [];
-    const r = await this.run(dockerContainerStateArgv(ids), 'inspect containers', { check: false });
-    return parseContainerStates(r.stdout);
-  }
-
-  async portListeners(port: number): Promise<string> {
-    const r = await this.run(portListenersArgv(port), `check port ${port}`, { check: false });
-    return r.stdout.trim();
-  }
-
-  async http(): Promise<'curl' | 'wget' | null> {
-    if (this.httpTool === undefined) {
-      const r = await this.run(whichArgv('curl', 'wget'), 'find curl or wget', { check: false });
-      const first = r.stdout.trim().split('\n')[0];
-      this.httpTool = first === 'curl' || first === 'wget' ? first : null;
-    }
-    return this.httpTool;
   }
 }

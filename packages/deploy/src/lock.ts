@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockError, formatMs } from '../../core/src/index.js';
+import type { ScriptStep } from '../../ssh/src/index.js';
 import {
   LOCK_HELD,
   lockAcquireArgv,
@@ -8,9 +9,15 @@ import {
   lockReleaseArgv,
   removeTreeArgv
 } from './commands.js';
-import type { Host } from './host.js';
-import type { HistoryEntry, LockHolder } from './types.js';
+import type { Clock } from './clock.js';
+import type { Host, PhaseResult } from './host.js';
+import type { LockHolder } from './types.js';
 
+/**
+ * The app's deploy lock on a host: an atomic `mkdir` plus holder.json, refreshed by a heartbeat while held.
+ * Taking it is a few steps of the open phase (lockSteps); what the phase saw decides (lockOutcome): taken,
+ * held by a live holder (wait and try again), or stale (reported; broken only on request).
+ */
 export interface LockOptions {
   timeoutMs: number;
   staleMs: number;
@@ -19,7 +26,6 @@ export interface LockOptions {
   holder: Omit<LockHolder, 'token' | 'startedAt' | 'heartbeatAt'>;
   /** The runner's own name: a holder from this machine whose pid is gone is stale at once. */
   runnerName: string;
-  history(entry: Pick<HistoryEntry, 'event'> & Record<string, unknown>): Promise<void>;
 }
 
 export function describeHolder(h: LockHolder | undefined): string {
@@ -44,7 +50,7 @@ export function staleReason(
   return undefined;
 }
 
-function localPidAlive(pid: number): boolean {
+export function localPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -55,88 +61,88 @@ function localPidAlive(pid: number): boolean {
 
 export interface HeldLock {
   holder: LockHolder;
+  /** Stop the heartbeat (the release itself may ride in a phase: releaseStep). */
+  stop(): Promise<void>;
+  /** Stop the heartbeat and release the lock in a session of its own. */
   release(): Promise<void>;
 }
 
-async function readHolder(host: Host, dir: string): Promise<LockHolder | undefined> {
-  const r = await host.run(lockReadArgv(dir), 'read lock holder', { check: false });
+export function newHolder(o: LockOptions, clock: Clock): LockHolder {
+  const now = clock.now().toISOString();
+  return { ...o.holder, token: randomUUID(), startedAt: now, heartbeatAt: now };
+}
+
+export const LOCK_TAKE = 'take the deploy lock';
+export const LOCK_READ = 'read the lock holder';
+export const LOCK_BREAK = 'break the stale lock';
+
+/** The open phase's lock steps: (break a stale one), take it, and read the holder when that failed. */
+export function lockSteps(dir: string, holder: LockHolder, breakFirst: boolean): ScriptStep[] {
+  return [
+    ...(breakFirst ? [{ name: LOCK_BREAK, argv: removeTreeArgv(dir) }] : []),
+    { name: LOCK_TAKE, argv: lockAcquireArgv(dir), stdin: JSON.stringify(holder) + '\n' },
+    { name: LOCK_READ, argv: lockReadArgv(dir), always: true, check: false }
+  ];
+}
+
+export function lockReleaseStep(dir: string, token: string): ScriptStep {
+  return { name: 'release the deploy lock', argv: lockReleaseArgv(dir, token), always: true, check: false };
+}
+
+export type LockSeen =
+  { taken: true } | { taken: false; holder?: LockHolder; stale?: string } | { taken: false; failed: string };
+
+/** What the open phase's lock steps say. */
+export function lockSeen(r: PhaseResult, o: LockOptions, clock: Clock): LockSeen | undefined {
+  const take = r.get(LOCK_TAKE);
+  if (!take) return undefined;
+  if (take.exitCode === 0) return { taken: true };
+  if (take.exitCode !== LOCK_HELD) return { taken: false, failed: (take.stderr || take.stdout).trim() };
+  const text = r.get(LOCK_READ)?.stdout.trim() ?? '';
+  let holder: LockHolder | undefined;
   try {
-    return r.stdout.trim() ? (JSON.parse(r.stdout) as LockHolder) : undefined;
+    holder = text ? (JSON.parse(text) as LockHolder) : undefined;
   } catch {
-    return undefined;
+    holder = undefined;
   }
+  const stale = staleReason(holder, clock.ms(), o.staleMs, o.runnerName, localPidAlive);
+  return { taken: false, ...(holder ? { holder } : {}), ...(stale ? { stale } : {}) };
 }
 
-/**
- * Take the app's lock on the host: an atomic `mkdir` plus holder.json, refreshed by a heartbeat while held.
- * Waits up to timeoutMs for a live holder, then fails naming it. A stale holder is reported, and broken only
- * when breakLock is set.
- */
-export async function acquireLock(host: Host, o: LockOptions): Promise<HeldLock> {
+export function lockFailed(host: Host, message: string): LockError {
+  return new LockError(`Could not take the deploy lock ${host.layout.lock} on ${host.name}: ${message}`, {
+    state: 'nothing was changed',
+    hint: 'check that the SSH user can write state-dir on the host'
+  });
+}
+
+export function staleLockError(host: Host, holder: LockHolder | undefined, stale: string): LockError {
+  return new LockError(
+    `The deploy lock of ${host.layout.root} on ${host.name} is STALE: held by ${describeHolder(holder)}; ${stale}`,
+    {
+      state: 'nothing was changed; the lock is still in place',
+      hint: 'make sure that run is really gone, then run again with `break-lock: true` (docs/runbooks/stale-lock.md)'
+    }
+  );
+}
+
+export function lockTimeoutError(host: Host, timeoutMs: number, holder: LockHolder | undefined): LockError {
+  return new LockError(
+    `Timed out after ${formatMs(timeoutMs)} waiting for the deploy lock of ${host.layout.root} on ${host.name}, held by ${describeHolder(holder)}`,
+    {
+      state: 'nothing was changed; the other run is still deploying',
+      hint: 'wait for that run to finish (or use a workflow `concurrency:` group), or raise `lock-timeout`'
+    }
+  );
+}
+
+/** Keep the lock fresh while held; release() lets it go only while it is still ours. */
+export function heldLock(host: Host, holder: LockHolder, staleMs: number, clock: Clock): HeldLock {
   const dir = host.layout.lock;
-  const started = Date.now();
-  let waitedFor: string | undefined;
-  for (;;) {
-    const now = new Date().toISOString();
-    const holder: LockHolder = { ...o.holder, token: randomUUID(), startedAt: now, heartbeatAt: now };
-    const r = await host.run(lockAcquireArgv(dir), 'take the deploy lock', {
-      stdin: JSON.stringify(holder) + '\n',
-      check: false
-    });
-    if (r.exitCode === 0) {
-      if (waitedFor)
-        host.logger.info(`lock taken after waiting ${formatMs(Date.now() - started)} for ${waitedFor}`);
-      return startHeartbeat(host, dir, holder, o.staleMs);
-    }
-    if (r.exitCode !== LOCK_HELD) {
-      throw new LockError(
-        `Could not take the deploy lock ${dir} on ${host.name}: ${(r.stderr || r.stdout).trim()}`,
-        {
-          state: 'nothing was changed',
-          hint: 'check that the SSH user can write state-dir on the host'
-        }
-      );
-    }
-    const current = await readHolder(host, dir);
-    const stale = staleReason(current, Date.now(), o.staleMs, o.runnerName, localPidAlive);
-    if (stale) {
-      if (o.breakLock) {
-        host.logger.warning(`breaking a stale lock on ${host.name}: ${describeHolder(current)}; ${stale}`);
-        await host.run(removeTreeArgv(dir), 'break the stale lock');
-        await o.history({ event: 'lock.broken', holder: current ?? null, reason: stale });
-        continue;
-      }
-      throw new LockError(
-        `The deploy lock of ${host.layout.root} on ${host.name} is STALE: held by ${describeHolder(current)}; ${stale}`,
-        {
-          state: 'nothing was changed; the lock is still in place',
-          hint: 'make sure that run is really gone, then run again with `break-lock: true` (docs/runbooks/stale-lock.md)'
-        }
-      );
-    }
-    const waited = Date.now() - started;
-    if (!waitedFor) {
-      waitedFor = describeHolder(current);
-      host.logger.info(`waiting up to ${formatMs(o.timeoutMs)} for the deploy lock held by ${waitedFor}`);
-    }
-    if (waited >= o.timeoutMs) {
-      throw new LockError(
-        `Timed out after ${formatMs(o.timeoutMs)} waiting for the deploy lock of ${host.layout.root} on ${host.name}, held by ${describeHolder(current)}`,
-        {
-          state: 'nothing was changed; the other run is still deploying',
-          hint: 'wait for that run to finish (or use a workflow `concurrency:` group), or raise `lock-timeout`'
-        }
-      );
-    }
-    await new Promise((res) => setTimeout(res, Math.min(o.pollMs, o.timeoutMs - waited + 10)));
-  }
-}
-
-function startHeartbeat(host: Host, dir: string, holder: LockHolder, staleMs: number): HeldLock {
   const every = Math.max(1000, Math.floor(staleMs / 4));
   let beating: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    const next = { ...holder, heartbeatAt: new Date().toISOString() };
+    const next = { ...holder, heartbeatAt: clock.now().toISOString() };
     beating = host.executor
       .run({
         argv: lockHeartbeatArgv(dir, holder.token),
@@ -147,17 +153,16 @@ function startHeartbeat(host: Host, dir: string, holder: LockHolder, staleMs: nu
       .catch(() => undefined);
   }, every);
   timer.unref();
+  const stop = async () => {
+    clearInterval(timer);
+    await beating;
+  };
   return {
     holder,
+    stop,
     release: async () => {
-      clearInterval(timer);
-      await beating;
-      await host.executor.run({
-        argv: lockReleaseArgv(dir, holder.token),
-        check: false,
-        timeoutMs: 30_000,
-        step: 'release the deploy lock'
-      });
+      await stop();
+      await host.run(lockReleaseArgv(dir, holder.token), 'release the deploy lock', { ownTimeoutMs: 30_000 });
     }
   };
 }

@@ -27,6 +27,8 @@ export interface ReleaseRecord {
   /** The release that served before this one was activated (what rollback goes back to). */
   previous?: string;
   reason?: string;
+  /** Compose override files of the release directory, after compose.yml (default: compose.images.yml). */
+  overrides?: string[];
 }
 
 /** active.json: what serves now and how. */
@@ -92,7 +94,10 @@ export interface RegistryLogin {
 /** What both deploy and rollback share: where, who, how to reach it. */
 export interface TargetSpec {
   app: string;
+  /** The environment as GitHub names it (`Production`, `Staging EU`), shown in summaries and history. */
   environment: string;
+  /** Its safe form for host paths and compose project names (`production`, `staging-eu`); default: environment. */
+  environmentSlug?: string;
   hosts: string[];
   stateDir: string;
   /** Port the app listens on under recreate, and the proxy's public port under blue-green/rolling. */
@@ -164,6 +169,11 @@ export interface HostOutcome {
   digests: Record<string, string>;
   gate?: GateResult;
   rolledBack: boolean;
+  /** SSH sessions this run opened on the host (link plus login shell each), and what a no-op cost there. */
+  sessions?: number;
+  noopMs?: number;
+  /** What ended up serving there. */
+  outcome?: string;
 }
 
 export interface DeployOutcome {
@@ -179,6 +189,8 @@ export interface DeployOutcome {
   error?: DeployActionsError;
   gate?: GateResult;
 }
+
+export type { Clock } from './clock.js';
 
 export interface RollbackPlanEntry {
   host: string;
@@ -199,4 +211,5 @@ export interface RollbackOutcome {
   events: DeployEvent[];
   error?: DeployActionsError;
   gate?: GateResult;
+  hosts?: HostOutcome[];
 }

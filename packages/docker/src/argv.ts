@@ -192,3 +192,46 @@ export function parsePushDigest(output: string): string | undefined {
   const all = [...output.matchAll(/digest: (sha256:[0-9a-f]{64})/g)];
   return all.at(-1)?.[1];
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Container and daemon queries for deploys on a host (deploy-compose, rollback). Kept as one block: the
+// build and tag parts above have another owner.
+
+/** The daemon's version: fails (naming the socket) when the user may not use docker. */
+export function serverVersionArgv(): string[] {
+  return ['docker', 'version', '--format', '{{.Server.Version}}'];
+}
+
+/** Run a docker argv with a private client config dir (a per-deploy registry login that does not stay behind). */
+export function withDockerConfig(dir: string, argv: readonly string[]): string[] {
+  return ['env', `DOCKER_CONFIG=${dir}`, ...argv];
+}
+
+/** `<id> <status> <health|-> <restarts> <exit code> <name>` per container. */
+export const CONTAINER_STATE_FORMAT =
+  // `index` and not `.State.Health`: the key is absent for containers without a HEALTHCHECK.
+  '{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}} {{.State.ExitCode}} {{.Name}}';
+
+export function containerStateArgv(ids: readonly string[]): string[] {
+  return ['docker', 'inspect', '--format', CONTAINER_STATE_FORMAT, ...ids];
+}
+
+/** Containers of a compose project, stopped ones included, by compose's own label (v1 and v2 set it). */
+export function projectContainersArgv(project: string): string[] {
+  return ['docker', 'ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`];
+}
+
+/** Remove whatever containers a compose project left (a failed earlier run in an idle slot). */
+export function removeProjectContainersArgv(project: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'ids=$(docker ps -aq --filter "label=com.docker.compose.project=$1"); [ -z "$ids" ] || docker rm -f $ids',
+    'sh',
+    project
+  ];
+}
+
+export function containerLogsArgv(id: string, tail = 20): string[] {
+  return ['docker', 'logs', '--tail', String(tail), id];
+}

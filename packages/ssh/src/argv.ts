@@ -25,16 +25,21 @@ export interface SshSettings {
   controlPersistS: number;
 }
 
+/** A path in an ssh option: ssh splits option values at spaces unless they are double-quoted. */
+function path(p: string): string {
+  return /\s/.test(p) ? `"${p}"` : p;
+}
+
 /** The options every ssh invocation carries. Host keys are always checked: there is no insecure mode. */
 export function sshOptions(s: SshSettings): string[] {
   const o = [
     'BatchMode=yes',
     'StrictHostKeyChecking=yes',
-    `UserKnownHostsFile=${s.knownHostsFile}`,
+    `UserKnownHostsFile=${path(s.knownHostsFile)}`,
     'GlobalKnownHostsFile=/dev/null',
     'UpdateHostKeys=no',
     'IdentitiesOnly=yes',
-    `IdentityFile=${s.identityFile}`,
+    `IdentityFile=${path(s.identityFile)}`,
     'PasswordAuthentication=no',
     'KbdInteractiveAuthentication=no',
     `ConnectTimeout=${s.connectTimeoutS}`,
@@ -44,7 +49,7 @@ export function sshOptions(s: SshSettings): string[] {
     'RequestTTY=no',
     'ForwardAgent=no',
     'ClearAllForwardings=yes',
-    `ControlPath=${s.controlPath}`
+    `ControlPath=${path(s.controlPath)}`
   ];
   if (s.hostKeyAlgorithms?.length) o.push(`HostKeyAlgorithms=${s.hostKeyAlgorithms.join(',')}`);
   return o;
@@ -82,13 +87,15 @@ export function sshMasterArgv(s: SshSettings, t: SshTarget): string[] {
     `ControlPersist=${s.controlPersistS}`,
     '-f',
     '-N',
+    '--',
     t.host
   ];
 }
 
 /**
  * Run `remote` (an argv) on the target. The remote side hands its command line to the login shell, so
- * the argv is joined with shellQuote: every argument is one word and nothing in it is parsed as code.
+ * the argv is joined with shellJoin (core/shell.ts): every argument is one word and nothing in it is parsed
+ * as code. `--` ends ssh's options: a host can never be read as one.
  * ControlMaster=no: reuse the master when its socket is there, connect directly when it is gone.
  */
 export function sshCommandArgv(
@@ -98,20 +105,20 @@ export function sshCommandArgv(
   cwd?: string
 ): string[] {
   const line = cwd ? `cd ${shellQuote(cwd)} && ${shellJoin(remote)}` : shellJoin(remote);
-  return [...base(s, t), '-o', 'ControlMaster=no', t.host, '--', line];
+  return [...base(s, t), '-o', 'ControlMaster=no', '--', t.host, line];
 }
 
 /** Ask the master to exit (close()). */
 export function sshExitArgv(s: SshSettings, t: SshTarget): string[] {
-  return [...base(s, t), '-O', 'exit', t.host];
+  return [...base(s, t), '-O', 'exit', '--', t.host];
 }
 
 /** Is the master alive? */
 export function sshCheckArgv(s: SshSettings, t: SshTarget): string[] {
-  return [...base(s, t), '-O', 'check', t.host];
+  return [...base(s, t), '-O', 'check', '--', t.host];
 }
 
 /** Fetch the host's public keys, for checking them against pinned fingerprints. */
 export function sshKeyscanArgv(host: string, port: number, timeoutS: number): string[] {
-  return ['ssh-keyscan', '-p', String(port), '-T', String(timeoutS), '-t', 'ed25519,ecdsa,rsa', host];
+  return ['ssh-keyscan', '-p', String(port), '-T', String(timeoutS), '-t', 'ed25519,ecdsa,rsa', '--', host];
 }

@@ -24,6 +24,7 @@ import {
   type SshSettings,
   type SshTarget
 } from './argv.js';
+import { slowShellNotice } from './phase.js';
 import {
   algorithmsFor,
   classifySshError,
@@ -68,6 +69,10 @@ const CONNECT_ERRORS =
 export class SshExecutor implements Executor {
   readonly target: string;
   private closed = false;
+  /** Sessions opened on the host (one login shell each): every run(), the no-op at connect included. */
+  sessions = 0;
+  /** What a no-op remote command costs on this connection (link plus login shell), measured at connect. */
+  noopMs = 0;
 
   private constructor(
     private readonly settings: SshSettings,
@@ -86,6 +91,16 @@ export class SshExecutor implements Executor {
     const local = options.local ?? new LocalExecutor();
     const connectTimeoutS = Math.max(1, Math.round((options.connectTimeoutMs ?? 15_000) / 1000));
     if (!options.privateKey.trim()) throw new InputError('ssh-key', 'is empty', 'give the private key text');
+    if (options.host.startsWith('-') || !options.host.trim())
+      throw new InputError('host', `"${options.host}" is not a host name`, 'give a host name or address');
+    if (options.jumpHost?.startsWith('-'))
+      throw new InputError(
+        'jump-host',
+        `"${options.jumpHost}" is not [user@]host[:port]`,
+        'give the jump host'
+      );
+    if (user.startsWith('-'))
+      throw new InputError('user', `"${user}" is not a user name`, 'give the SSH user');
     logger.secret(options.privateKey);
     const fingerprints = options.hostFingerprints ?? [];
     const knownHostsText = options.knownHosts?.trim() ?? '';
@@ -145,6 +160,7 @@ export class SshExecutor implements Executor {
       if (options.jumpHost) dest.jumpHost = options.jumpHost;
       const ssh = new SshExecutor(settings, dest, dir, logger, options.connectAttempts ?? 3);
       await ssh.openMaster();
+      await ssh.measureNoop();
       return ssh;
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
@@ -200,6 +216,20 @@ export class SshExecutor implements Executor {
     throw this.connectionError(last);
   }
 
+  /**
+   * Time a no-op (`true`) over the fresh master: the link's round trip plus the remote login shell. Remote
+   * timeouts grow with it (linkTimeoutMs); above SLOW_NOOP_MS a notice names the likely cause and the fix.
+   */
+  async measureNoop(): Promise<number> {
+    const started = Date.now();
+    await this.run({ argv: ['true'], timeoutMs: (this.settings.connectTimeoutS + 30) * 1000, step: 'no-op' });
+    this.noopMs = Date.now() - started;
+    this.logger.debug(`ssh: a no-op on ${this.target} takes ${this.noopMs}ms`);
+    const notice = slowShellNotice(this.target, this.noopMs);
+    if (notice) this.logger.warning(notice);
+    return this.noopMs;
+  }
+
   /** The master's pid, or undefined when it is not running. */
   async masterPid(): Promise<number | undefined> {
     const r = await runProcess(
@@ -217,6 +247,7 @@ export class SshExecutor implements Executor {
     let attempt = 0;
     for (;;) {
       attempt++;
+      this.sessions++;
       // No env and no cwd locally: a remote command never sees the runner's environment.
       const result = await runProcess(
         {

@@ -1,0 +1,312 @@
+import { join } from 'node:path/posix';
+import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
+import { parseComposeFile, volumesOverride } from '../../compose/src/index.js';
+import type { GateResult } from '../../health/src/index.js';
+import { clockFrom } from './clock.js';
+import { finishPhase, gatePhase } from './finish.js';
+import { Deadline, Host, sessionCount } from './host.js';
+import { layout, newReleaseId, projectName } from './layout.js';
+import { openHost } from './open.js';
+import { checkStrategy, preparePhase } from './prepare.js';
+import { Recorder } from './recorder.js';
+import { closeHost, recordFailure, revertPhase } from './revert.js';
+import { envSlug, newHostRun, stateAfter, type HostContext, type HostRun } from './run.js';
+import { startPhase } from './start.js';
+import { switchPhase } from './switch.js';
+import { configHash } from './validate.js';
+import type {
+  DeployOutcome,
+  DeploySpec,
+  EngineDeps,
+  HistoryEntry,
+  ReleaseRecord,
+  Strategy,
+  TargetSpec
+} from './types.js';
+
+export function gateFailure(result: GateResult): string {
+  return `health gate ${result.verdict}: ${result.reason}`;
+}
+
+/** Connect and open every host (in parallel); on any failure close what was opened and throw. */
+export async function openHosts(
+  spec: TargetSpec,
+  deps: EngineDeps,
+  rec: Recorder,
+  deadline: Deadline,
+  strategy: Strategy,
+  operation: 'deploy' | 'rollback',
+  o: { lock: boolean; releaseHint?: string; needNginx: boolean }
+): Promise<HostRun[]> {
+  const runs: HostRun[] = [];
+  const l = layout(spec.stateDir, spec.app, envSlug(spec));
+  const results = await Promise.allSettled(
+    spec.hosts.map(async (name) => {
+      const executor = await deps.connect(name);
+      const ctx: HostContext = {
+        host: new Host(name, executor, l, deadline, deps.logger),
+        spec,
+        strategy,
+        rec,
+        deps,
+        operation
+      };
+      const run = newHostRun(ctx);
+      runs.push(run);
+      run.state = await openHost(ctx, run.state, o);
+      return run;
+    })
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(runs.map((r) => closeHost(r.ctx, r.state)));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  // In the order the hosts were given.
+  return spec.hosts.map((h) => runs.find((r) => r.ctx.host.name === h)!);
+}
+
+async function eachParallel(runs: HostRun[], fn: (r: HostRun) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(runs.map(fn));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Run a phase and keep the state it leaves, also when it fails. */
+async function step(r: HostRun, fn: (s: HostRun['state']) => Promise<HostRun['state']>): Promise<void> {
+  try {
+    r.state = await fn(r.state);
+  } catch (err) {
+    r.state = stateAfter(err, r.state);
+    throw err;
+  }
+}
+
+/**
+ * Deploy a release to every host with its strategy, gate it, and undo it when the gate fails (auto-rollback).
+ * Phases, each one SSH session per host: open, prepare, start, switch, (gate from the runner), finish.
+ * Never throws for a failed deploy: the outcome carries the error, so outputs can still be set.
+ */
+export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOutcome> {
+  const clock = clockFrom(deps.now);
+  const started = clock.ms();
+  const rec = new Recorder(d, deps, clock);
+  const deadline = new Deadline(d.timeoutMs, 'deploy', clock);
+  const releaseId = newReleaseId(clock.now());
+  const outcome: DeployOutcome = {
+    ok: false,
+    releaseId,
+    digests: {},
+    rolledBack: false,
+    durationMs: 0,
+    events: rec.events,
+    hosts: []
+  };
+  const info = parseComposeFile(d.composeText);
+  const images: Record<string, string> = {};
+  for (const s of info.services) {
+    const ref = d.images[s] ?? info.images[s];
+    if (ref) images[s] = ref;
+  }
+  const volumes = volumesOverride(info, projectName(d.app, envSlug(d)));
+  await rec.emit('deploy.started', d.version, { release: releaseId, strategy: d.strategy, hosts: d.hosts });
+  let runs: HostRun[] = [];
+  try {
+    runs = await openHosts(d, deps, rec, deadline, d.strategy, 'deploy', {
+      lock: true,
+      releaseHint: releaseId,
+      needNginx: d.strategy !== 'recreate'
+    });
+  } catch (err) {
+    const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
+    outcome.error = error;
+    outcome.durationMs = clock.ms() - started;
+    await rec.emit('deploy.failed', d.version, { release: releaseId, reason: error.message.split('\n')[0] });
+    return outcome;
+  }
+  outcome.previousReleaseId = runs[0]!.state.before?.active.release;
+  try {
+    for (const r of runs) checkStrategy(r.ctx, r.state);
+    await eachParallel(runs, (r) =>
+      step(r, (s) => {
+        const record: ReleaseRecord = {
+          id: releaseId,
+          app: d.app,
+          environment: d.environment,
+          version: d.version,
+          strategy: d.strategy,
+          images: { ...images },
+          digests: {},
+          configHash: configHash(d.composeText, images, d.envText),
+          actor: deps.context.actor,
+          runUrl: deps.context.runUrl,
+          createdAt: clock.now().toISOString(),
+          status: 'pending',
+          ...(volumes ? { overrides: ['compose.images.yml', 'compose.volumes.yml'] } : {}),
+          ...(s.before?.active.release ? { previous: s.before.active.release } : {})
+        };
+        return preparePhase(r.ctx, s, d, record, volumes);
+      })
+    );
+    outcome.digests = { ...runs[0]!.state.release!.digests };
+    // rolling and recreate: one host at a time, gated before the next; blue-green: every host ready, then
+    // every host switched, then gated.
+    const batches = d.strategy === 'blue-green' ? [runs] : runs.map((r) => [r]);
+    for (const batch of batches) {
+      await eachParallel(batch, (r) =>
+        step(r, (s) => startPhase(r.ctx, s, { writeRecord: true, alsoSwitch: false }))
+      );
+      await eachParallel(
+        batch.filter(() => d.strategy !== 'recreate'),
+        (r) => step(r, (s) => switchPhase(r.ctx, s))
+      );
+      for (const r of batch) {
+        const g = await gatePhase(r.ctx, r.state, r.state.release!);
+        r.state = g.state;
+        if (g.result) outcome.gate = g.result;
+        if (g.result && g.result.verdict !== 'healthy')
+          throw new HealthError(
+            `Release ${releaseId} failed its ${gateFailure(g.result)} on ${r.ctx.host.name}`,
+            { hint: 'read the gate evidence in the job summary' }
+          );
+      }
+    }
+    await eachParallel(runs, (r) =>
+      step(r, (s) =>
+        finishPhase(r.ctx, s, d.keepReleases, [
+          r.ctx.rec.entry(r.ctx.host.name, 'deploy.completed', {
+            release: releaseId,
+            version: d.version,
+            digests: s.release!.digests,
+            durationMs: clock.ms() - started
+          })
+        ])
+      )
+    );
+    outcome.ok = true;
+    await rec.emit('deploy.completed', d.version, {
+      release: releaseId,
+      digests: outcome.digests,
+      durationMs: clock.ms() - started
+    });
+  } catch (err) {
+    await undoDeploy(d, runs, err, outcome, rec);
+  } finally {
+    for (const r of runs) {
+      outcome.hosts.push({
+        host: r.ctx.host.name,
+        release: r.state.release?.id,
+        previous: r.state.before?.active.release,
+        digests: r.state.release?.digests ?? {},
+        ...(r.state.gate ? { gate: r.state.gate } : {}),
+        rolledBack: outcome.rolledBack,
+        ...(sessionCount(r.ctx.host.executor) !== undefined
+          ? { sessions: sessionCount(r.ctx.host.executor) }
+          : {}),
+        noopMs: r.ctx.host.noopMs,
+        outcome: outcome.ok
+          ? `serving ${releaseId}`
+          : r.state.before
+            ? `serving ${r.state.before.active.release}`
+            : 'nothing serving'
+      });
+      await closeHost(r.ctx, r.state);
+    }
+  }
+  outcome.url = d.gate?.urls[0]?.url;
+  outcome.durationMs = clock.ms() - started;
+  return outcome;
+}
+
+/** A deploy failed: return every host that moved to what served before, gate that, record it everywhere. */
+async function undoDeploy(
+  d: DeploySpec,
+  runs: HostRun[],
+  err: unknown,
+  outcome: DeployOutcome,
+  rec: Recorder
+): Promise<void> {
+  const logger = runs[0]?.ctx.deps.logger;
+  const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
+  const what = error.message.split('\n')[0]!;
+  const releaseId = outcome.releaseId;
+  logger?.warning(`deploy of ${releaseId} failed: ${what}; cleaning up`);
+  const serving: string[] = [];
+  let restoredAll = true;
+  let anySwitched = false;
+  for (const r of runs) {
+    const s0 = r.state;
+    anySwitched ||= s0.switched;
+    if (!s0.release) continue;
+    const name = r.ctx.host.name;
+    try {
+      const history: HistoryEntry[] = [];
+      if (!d.autoRollback && s0.switched) {
+        serving.push(`release ${releaseId} (failed) is still serving on ${name}: auto-rollback is off`);
+        restoredAll = false;
+      } else {
+        const rv = await revertPhase(r.ctx, s0);
+        r.state = rv.state;
+        serving.push(rv.serving);
+        restoredAll &&= rv.restored;
+        if (s0.switched && s0.before?.record) {
+          // Gate what serves again: a rollback is only done when it is healthy.
+          const g = await gatePhase(r.ctx, r.state, s0.before.record);
+          r.state = g.state;
+          if (g.result && g.result.verdict !== 'healthy') {
+            restoredAll = false;
+            serving.push(
+              `but the previous release ${s0.before.active.release} on ${name} is NOT healthy either (${gateFailure(g.result)})`
+            );
+          }
+          outcome.rolledBack = true;
+          history.push(
+            r.ctx.rec.entry(name, 'rollback.executed', {
+              release: releaseId,
+              version: d.version,
+              from: releaseId,
+              to: s0.before.active.release,
+              reason: what,
+              automatic: true
+            })
+          );
+        }
+      }
+      const failedRecord = { ...s0.release, status: 'failed' as const, reason: what };
+      history.push(
+        r.ctx.rec.entry(name, 'deploy.failed', { release: releaseId, version: d.version, reason: what })
+      );
+      r.state = await recordFailure(r.ctx, r.state, history, failedRecord);
+    } catch (cleanupErr) {
+      restoredAll = false;
+      serving.push(`cleanup on ${name} failed: ${describeError(cleanupErr).split('\n')[0]}`);
+    }
+  }
+  if (outcome.rolledBack)
+    await rec.emit('rollback.executed', d.version, {
+      release: outcome.previousReleaseId ?? '',
+      from: releaseId,
+      reason: what,
+      automatic: true
+    });
+  await rec.emit('deploy.failed', d.version, {
+    release: releaseId,
+    reason: what,
+    rolledBack: outcome.rolledBack
+  });
+  const state =
+    serving.join('; ') +
+    (anySwitched && d.autoRollback && restoredAll && outcome.rolledBack
+      ? ' (rolled back automatically)'
+      : '');
+  outcome.error = new DeployError(
+    `Deploy of ${d.app}/${d.environment} release ${releaseId} failed: ${error.message}`,
+    {
+      state,
+      hint: restoredAll
+        ? `fix the cause above and deploy again; the failed release stays in ${join(d.stateDir, d.app, envSlug(d), 'releases', releaseId)} for inspection (docs/runbooks/failed-deploy.md)`
+        : 'act now: check what serves (docs/runbooks/failed-deploy.md) and roll back by hand with the rollback action or `deploy-actions rollback` (docs/runbooks/manual-rollback.md)',
+      cause: err
+    }
+  );
+}

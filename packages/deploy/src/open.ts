@@ -1,0 +1,165 @@
+import { hostname } from 'node:os';
+import { DeployError } from '../../core/src/index.js';
+import { composeDetectArgv, composeFound } from '../../compose/src/index.js';
+import { serverVersionArgv } from '../../docker/src/index.js';
+import type { ScriptStep } from '../../ssh/src/index.js';
+import { mkdirArgv, readStateArgv, requireProgramArgv, whichArgv } from './commands.js';
+import { parseState, type Host, type PhaseResult } from './host.js';
+import {
+  heldLock,
+  lockFailed,
+  lockSeen,
+  lockSteps,
+  lockTimeoutError,
+  newHolder,
+  staleLockError,
+  describeHolder,
+  type LockOptions
+} from './lock.js';
+import { type HostContext, type HostTools, type RunState } from './run.js';
+
+/**
+ * The open phase, one session: docker answers for this user, compose and (for slots) nginx are there, the
+ * lock is taken and the host's releases are read. Refused with the fix before anything changes.
+ */
+export function checkSteps(needNginx: boolean): ScriptStep[] {
+  return [
+    { name: 'docker', argv: serverVersionArgv() },
+    { name: 'compose', argv: composeDetectArgv({ required: true }) },
+    { name: 'tools', argv: whichArgv('curl', 'wget', 'nginx'), check: false },
+    ...(needNginx ? [{ name: 'nginx', argv: requireProgramArgv('nginx') }] : [])
+  ];
+}
+
+/** Turn the check steps' results into tools, or the error that names the fix. */
+export function checkedTools(host: Host, r: PhaseResult, user?: string): HostTools {
+  const docker = r.get('docker');
+  if (docker && docker.exitCode !== 0) {
+    const text = (docker.stderr || docker.stdout).trim();
+    const denied = /permission denied/i.test(text);
+    throw new DeployError(`Docker does not answer on ${host.name}: ${text}`, {
+      state: 'nothing was changed on the host',
+      hint: denied
+        ? `the SSH user${user ? ` ${user}` : ''} may not use docker: add it to the docker group on the host (\`sudo usermod -aG docker ${user ?? '<user>'}\`, then reconnect) or deploy as a user who may`
+        : 'check that dockerd runs and that the SSH user may use it (docker group or root)'
+    });
+  }
+  const compose = r.get('compose');
+  const tool = composeFound((compose?.stdout ?? '') + (compose?.stderr ?? ''), host.name, host.logger);
+  const nginx = r.get('nginx');
+  if (nginx && nginx.exitCode !== 0)
+    throw new DeployError(
+      `nginx is not installed on ${host.name} (${(nginx.stderr || nginx.stdout).trim()}); blue-green and rolling switch traffic with it`,
+      {
+        state: 'nothing was changed on the host',
+        hint: 'install nginx on the host (`apt-get install nginx-light`; it needs no service: the deploy runs its own instance from state-dir as the SSH user), or use strategy recreate'
+      }
+    );
+  const found = (r.get('tools')?.stdout ?? '').split('\n').map((l) => l.trim());
+  return {
+    compose: tool,
+    http: found.includes('curl') ? 'curl' : found.includes('wget') ? 'wget' : null,
+    nginx: found.includes('nginx')
+  };
+}
+
+export interface OpenOptions {
+  /** Take the lock (a dry run only reads). */
+  lock: boolean;
+  releaseHint?: string;
+  /** Refuse a host without nginx (deploys with slots). */
+  needNginx: boolean;
+}
+
+export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): Promise<RunState> {
+  const { host, spec, deps, rec } = ctx;
+  const clock = rec.clock;
+  const runner = deps.runner ?? { name: hostname(), pid: process.pid };
+  const lockOptions: LockOptions = {
+    timeoutMs: spec.lockTimeoutMs,
+    staleMs: spec.lockStaleMs,
+    pollMs: spec.lockPollMs,
+    breakLock: spec.breakLock,
+    runnerName: runner.name,
+    holder: {
+      actor: deps.context.actor,
+      runUrl: deps.context.runUrl,
+      runner: runner.name,
+      pid: runner.pid,
+      operation: ctx.operation,
+      ...(o.releaseHint ? { release: o.releaseHint } : {})
+    }
+  };
+  const started = clock.ms();
+  let breakFirst = false;
+  let waitedFor: string | undefined;
+  const pending = [...s.pending];
+  for (;;) {
+    const holder = newHolder(lockOptions, clock);
+    const steps: ScriptStep[] = [
+      ...checkSteps(o.needNginx),
+      ...(o.lock
+        ? [
+            { name: 'create state-dir', argv: mkdirArgv(host.layout.releases, host.layout.proxy) },
+            ...lockSteps(host.layout.lock, holder, breakFirst)
+          ]
+        : []),
+      { name: 'read releases', argv: readStateArgv(host.layout.root) }
+    ];
+    const r = await host.phase('open', steps, 60_000);
+    const tools = checkedTools(host, r, userOf(host.executor.target));
+    const mk = r.get('create state-dir');
+    if (mk && mk.exitCode !== 0) throw lockFailed(host, (mk.stderr || mk.stdout).trim());
+    const seen = o.lock ? lockSeen(r, lockOptions, clock) : { taken: true as const };
+    if (!seen) throw lockFailed(host, 'the lock step did not run');
+    if ('failed' in seen) throw lockFailed(host, seen.failed);
+    if (seen.taken) {
+      if (waitedFor) host.logger.info(`lock taken after waiting ${clock.ms() - started}ms for ${waitedFor}`);
+      const known = parseState(r.get('read releases')?.stdout ?? '');
+      const active = known.active;
+      const record = active ? known.releases.find((x) => x.id === active.release) : undefined;
+      const lock = o.lock ? heldLock(host, holder, spec.lockStaleMs, clock) : undefined;
+      if (lock)
+        deps.onLock?.(host.name, {
+          dir: host.layout.lock,
+          token: holder.token,
+          ...(o.releaseHint ? { release: o.releaseHint } : {})
+        });
+      return {
+        ...s,
+        tools,
+        known,
+        pending,
+        ...(lock ? { lock } : {}),
+        ...(active ? { before: { active, ...(record ? { record } : {}) } } : {})
+      };
+    }
+    if (seen.stale) {
+      if (!lockOptions.breakLock || breakFirst) throw staleLockError(host, seen.holder, seen.stale);
+      host.logger.warning(
+        `breaking a stale lock on ${host.name}: ${describeHolder(seen.holder)}; ${seen.stale}`
+      );
+      pending.push(
+        ctx.rec.entry(host.name, 'lock.broken', { holder: seen.holder ?? null, reason: seen.stale })
+      );
+      breakFirst = true;
+      continue;
+    }
+    const waited = clock.ms() - started;
+    if (!waitedFor) {
+      waitedFor = describeHolder(seen.holder);
+      host.logger.info(
+        `waiting up to ${Math.round(lockOptions.timeoutMs / 1000)}s for the deploy lock held by ${waitedFor}`
+      );
+    }
+    if (waited >= lockOptions.timeoutMs) throw lockTimeoutError(host, lockOptions.timeoutMs, seen.holder);
+    await new Promise((res) =>
+      setTimeout(res, Math.min(lockOptions.pollMs, lockOptions.timeoutMs - waited + 10))
+    );
+  }
+}
+
+function userOf(target: string): string | undefined {
+  const at = target.indexOf('@');
+  return at > 0 ? target.slice(0, at) : undefined;
+}

@@ -1,0 +1,188 @@
+import { join } from 'node:path/posix';
+import { DeployError } from '../../core/src/index.js';
+import { composeConfigArgv, imagesOverride } from '../../compose/src/index.js';
+import { inspectArgv, loginArgv, pullArgv, withDockerConfig } from '../../docker/src/index.js';
+import { parseReference } from '../../registry/src/index.js';
+import type { ScriptStep } from '../../ssh/src/index.js';
+import { portFreeArgv, publicPortArgv, removeTreeArgv } from './commands.js';
+import { stepError } from './host.js';
+import { otherSlot, projectName } from './layout.js';
+import { proxyFiles } from './proxy.js';
+import {
+  COMPOSE_FILE,
+  IMAGES_FILE,
+  VOLUMES_FILE,
+  commitStep,
+  entry,
+  envSlug,
+  failWith,
+  project,
+  recordFile,
+  releaseFile,
+  slotPort,
+  type HostContext,
+  type RunState
+} from './run.js';
+import type { DeploySpec, ReleaseRecord } from './types.js';
+
+const SLOT_CHECK = 'check the slot port';
+const PUBLIC_CHECK = 'check the public port';
+const WRITE = 'write the release directory';
+const CONFIG = 'compose config';
+
+/** The strategy fits what runs now (pure; before any session). */
+export function checkStrategy(ctx: HostContext, s: RunState): void {
+  const before = s.before?.active;
+  const slotted = ctx.strategy !== 'recreate';
+  if (before && (before.strategy === 'recreate') !== !slotted)
+    throw new DeployError(
+      `${ctx.host.name} runs ${before.release} with strategy ${before.strategy}; switching to ${ctx.strategy} in place is not supported`,
+      {
+        state: 'nothing was changed',
+        hint: `keep strategy ${before.strategy}, or take the app down (docs/runbooks/failed-deploy.md) and deploy anew`
+      }
+    );
+}
+
+/**
+ * The prepare phase, one session: the ports the strategy needs are free, the release directory is written,
+ * the host's compose resolves the files, the images are pulled (with a registry login in a private
+ * DOCKER_CONFIG removed at the end) and their digests read.
+ */
+export async function preparePhase(
+  ctx: HostContext,
+  s: RunState,
+  d: DeploySpec,
+  release: ReleaseRecord,
+  volumesOverride: string | undefined
+): Promise<RunState> {
+  const { host } = ctx;
+  const tool = s.tools!.compose;
+  const slotted = ctx.strategy !== 'recreate';
+  const before = s.before?.active;
+  const slot = otherSlot(before?.slot);
+  const pf = proxyFiles(host.layout.proxy);
+  const cfg = join(host.layout.root, `.docker-${release.id}`);
+  const files = [
+    { path: releaseFile(release.id, COMPOSE_FILE), content: d.composeText },
+    { path: releaseFile(release.id, '.env'), content: d.envText },
+    { path: releaseFile(release.id, IMAGES_FILE), content: imagesOverride(release.images) },
+    ...(volumesOverride ? [{ path: releaseFile(release.id, VOLUMES_FILE), content: volumesOverride }] : []),
+    recordFile(release)
+  ];
+  const withCfg = (argv: string[]) => (d.registry ? withDockerConfig(cfg, argv) : argv);
+  const services = Object.entries(release.images);
+  const steps: ScriptStep[] = [
+    ...(slotted
+      ? [
+          { name: SLOT_CHECK, argv: portFreeArgv(slotPort(ctx.spec, slot)) },
+          { name: PUBLIC_CHECK, argv: publicPortArgv(pf.pid, ctx.spec.publicPort!) }
+        ]
+      : []),
+    commitStep(ctx, WRITE, files, [
+      ...s.pending,
+      entry(ctx, { ...s, release }, 'deploy.started', { strategy: d.strategy }),
+      entry(ctx, { ...s, release }, 'release.written', { configHash: release.configHash })
+    ]),
+    {
+      name: CONFIG,
+      argv: composeConfigArgv(
+        tool,
+        project(ctx, release, {
+          project: projectName(d.app, envSlug(d)),
+          port: d.publicPort ?? d.slotPorts[0]
+        })
+      )
+    },
+    ...(d.registry
+      ? [
+          { name: 'private docker config', argv: ['mkdir', '-m', '700', '-p', cfg] },
+          {
+            name: `docker login ${d.registry.registry}`,
+            argv: withCfg(loginArgv(d.registry.registry, d.registry.username)),
+            stdin: d.registry.password
+          }
+        ]
+      : []),
+    ...services.flatMap(([service, ref]) => [
+      { name: `pull ${service}`, argv: withCfg(pullArgv(ref)) },
+      { name: `inspect ${service}`, argv: inspectArgv(ref, '{{json .RepoDigests}} {{.Id}}') }
+    ]),
+    ...(d.registry
+      ? [{ name: 'remove the registry login', argv: removeTreeArgv(cfg), always: true, check: false }]
+      : [])
+  ];
+  const r = await host.phase('prepare', steps, 10 * 60_000 * Math.max(1, services.length));
+  const written = r.get(WRITE)?.exitCode === 0;
+  const next: RunState = {
+    ...s,
+    release,
+    written,
+    pending: written ? [] : s.pending,
+    proxyWasUp: r.get(PUBLIC_CHECK)?.stdout.includes('proxy-up') ?? false
+  };
+  const failed = r.failed(steps);
+  if (!failed) {
+    const digests: Record<string, string> = {};
+    for (const [service, ref] of services)
+      digests[service] = pickDigest(ref, r.get(`inspect ${service}`)?.stdout ?? '');
+    return { ...next, release: { ...release, digests } };
+  }
+  const serving = before ? `release ${before.release} is still serving` : 'nothing was serving';
+  let error: Error;
+  if (failed.name === SLOT_CHECK)
+    error = new DeployError(
+      `Slot port ${slotPort(ctx.spec, slot)} (${slot}) is already in use on ${host.name}: ${failed.stdout.trim().replace(/\s+/g, ' ')}`,
+      {
+        state: `nothing was started; ${serving}`,
+        hint: 'stop what listens there, or choose other `slot-ports`'
+      }
+    );
+  else if (failed.name === PUBLIC_CHECK)
+    error = new DeployError(
+      `Public port ${ctx.spec.publicPort} is already in use on ${host.name} and not by this app's proxy: ${failed.stdout.trim().replace(/\s+/g, ' ')}`,
+      { state: `nothing was started; ${serving}`, hint: 'free the port or choose another `public-port`' }
+    );
+  else if (failed.name === CONFIG)
+    error = new DeployError(
+      `compose-file is not valid for ${tool.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${tool.version} on ${host.name}: ${(failed.stderr || failed.stdout).trim()}`,
+      {
+        state: 'the release directory was written; nothing was started',
+        hint: 'fix the compose file (docker compose config -q shows the same error locally); files that need a newer compose (include, profiles) need it on the host'
+      }
+    );
+  else if (failed.name.startsWith('pull ')) {
+    const service = failed.name.slice(5);
+    const ref = release.images[service];
+    error = new DeployError(
+      `Pulling ${ref} (service ${service}) on ${host.name} failed: ${(failed.stderr || failed.stdout).trim().split('\n').join(' ')}`,
+      {
+        state: 'nothing was started; the previous release is untouched',
+        hint: 'check that the registry is reachable from the host and that registry/username/password are right'
+      }
+    );
+  } else error = stepError(failed, host.name);
+  throw failWith(error, next);
+}
+
+/** The digest the host pulled for `ref`: its RepoDigest in the same repository (parsed by packages/registry). */
+export function pickDigest(ref: string, inspect: string): string {
+  const [json = '[]', id = ''] = inspect.trim().split(' ');
+  let digests: string[] = [];
+  try {
+    digests = JSON.parse(json) as string[];
+  } catch {
+    /* no digests */
+  }
+  const want = repoOf(ref);
+  return digests.find((d) => repoOf(d) === want) ?? digests[0] ?? (id || ref);
+}
+
+function repoOf(ref: string): string | undefined {
+  try {
+    const r = parseReference(ref);
+    return `${r.registry}/${r.repository}`;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,128 @@
+import { ConnectionError, type Logger } from '../../core/src/index.js';
+import { composeDownArgv, composeUpArgv } from '../../compose/src/index.js';
+import type { ScriptStep } from '../../ssh/src/index.js';
+import { proxyStopArgv } from './commands.js';
+import { stepError } from './host.js';
+import { lockReleaseStep } from './lock.js';
+import { proxyFiles } from './proxy.js';
+import { commitStep, project, recordFile, type HostContext, type RunState } from './run.js';
+import { switchSteps } from './switch.js';
+import type { HistoryEntry, ReleaseRecord } from './types.js';
+
+/** Retry a cleanup phase across a short connection outage: cleanup must not give up at the first drop. */
+export async function persist<T>(
+  what: string,
+  logger: Logger,
+  fn: () => Promise<T>,
+  attempts = 5
+): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof ConnectionError) || i >= attempts) throw err;
+      logger.warning(`${what}: ${err.message.split('\n')[0]}; retrying (${i}/${attempts - 1})`);
+      await new Promise((r) => setTimeout(r, 1000 * i));
+    }
+  }
+}
+
+export interface Reverted {
+  state: RunState;
+  serving: string;
+  restored: boolean;
+}
+
+/**
+ * Undo, one session: traffic back to what served before (its slot still runs), or `up -d` of the previous
+ * release (recreate); the candidate stops. A first release that failed leaves no proxy and no `current`
+ * behind, so nothing answers 502 on the public port.
+ */
+export async function revertPhase(ctx: HostContext, s: RunState): Promise<Reverted> {
+  const { host } = ctx;
+  const old = s.before;
+  const steps: ScriptStep[] = [];
+  let restored = !old;
+  if (s.switched && old?.record) {
+    if (!old.active.slot)
+      steps.push({
+        name: `compose up ${old.active.project} (previous release)`,
+        argv: composeUpArgv(s.tools!.compose, project(ctx, old.record, old.active), { removeOrphans: true })
+      });
+    steps.push(...switchSteps(ctx, s, old.active, old.record, []));
+    restored = true;
+  } else if (old?.record) restored = true;
+  if (!old && s.candidate) {
+    const proxy = proxyFiles(host.layout.proxy);
+    if (!s.proxyWasUp && s.candidate.slot)
+      steps.push({ name: 'stop the proxy', argv: proxyStopArgv(proxy.conf, proxy.prefix), check: false });
+    steps.push({
+      name: 'forget the failed first release',
+      argv: ['rm', '-f', '--', host.layout.active, host.layout.current],
+      check: false
+    });
+  }
+  const cand = s.candidate;
+  if (cand && s.release && cand.project !== old?.active.project)
+    steps.push({
+      name: `stop ${cand.project}`,
+      argv: composeDownArgv(s.tools!.compose, project(ctx, s.release, cand), {
+        removeOrphans: true,
+        timeoutS: 5
+      }),
+      check: false
+    });
+  if (steps.length) {
+    const r = await persist('revert', host.logger, () => host.phase('revert', steps, 5 * 60_000));
+    const failed = r.failed(steps);
+    if (failed) throw stepError(failed, host.name);
+  }
+  const serving = old
+    ? `release ${old.active.release} is serving on ${host.name}`
+    : `nothing is serving on ${host.name} (there was no earlier release)`;
+  return { state: { ...s, switched: false }, serving, restored };
+}
+
+/**
+ * The last session of a failed run: the release's record (when its directory exists) and the history lines,
+ * then the lock.
+ */
+export async function recordFailure(
+  ctx: HostContext,
+  s: RunState,
+  history: readonly HistoryEntry[],
+  release?: ReleaseRecord
+): Promise<RunState> {
+  const { host } = ctx;
+  const steps: ScriptStep[] = [
+    commitStep(ctx, 'record the failure', release && s.written ? [recordFile(release)] : [], [
+      ...s.pending,
+      ...history
+    ])
+  ];
+  if (s.lock) steps.push(lockReleaseStep(host.layout.lock, s.lock.holder.token));
+  const r = await persist('record the failure', host.logger, () => host.phase('record', steps, 60_000));
+  const released = r.get('release the deploy lock')?.exitCode === 0;
+  if (released) {
+    await s.lock?.stop();
+    ctx.deps.onLock?.(host.name, undefined);
+  }
+  const failed = r.failed(steps);
+  if (failed) throw stepError(failed, host.name);
+  return { ...s, pending: [], lockReleased: released };
+}
+
+/** Let go of the lock (unless a phase did) and the connection. Never throws. */
+export async function closeHost(ctx: HostContext, s: RunState): Promise<void> {
+  try {
+    if (s.lock && !s.lockReleased) {
+      await persist('release the lock', ctx.host.logger, () => s.lock!.release(), 3);
+      ctx.deps.onLock?.(ctx.host.name, undefined);
+    } else await s.lock?.stop();
+  } catch (err) {
+    ctx.host.logger.warning(
+      `could not release the lock on ${ctx.host.name}: ${(err as Error).message.split('\n')[0]}; the next run will report it as stale`
+    );
+  }
+  await ctx.host.executor.close().catch(() => undefined);
+}

@@ -1,0 +1,230 @@
+import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
+import { clockFrom } from './clock.js';
+import { gateFailure, openHosts } from './deploy.js';
+import { finishPhase, gatePhase } from './finish.js';
+import { Deadline, sessionCount } from './host.js';
+import { Recorder } from './recorder.js';
+import { closeHost, recordFailure, revertPhase } from './revert.js';
+import { entry, newHostRun, stateAfter, type HostRun } from './run.js';
+import { startPhase } from './start.js';
+import type { EngineDeps, HostState, ReleaseRecord, RollbackOutcome, RollbackSpec } from './types.js';
+
+/** Pick the release to go back to. Pure. */
+export function chooseTarget(state: HostState, to: string | undefined): ReleaseRecord | { problem: string } {
+  const current = state.active?.release ?? state.current;
+  const usable = state.releases.filter((r) => r.status === 'deployed' && r.id !== current);
+  if (to) {
+    const byId = state.releases.find((r) => r.id === to);
+    const found =
+      byId ?? [...state.releases].reverse().find((r) => r.version === to && r.status === 'deployed');
+    if (!found) return { problem: `no release ${to} on the host` };
+    if (found.id === current) return { problem: `release ${to} is already serving` };
+    if (found.status !== 'deployed')
+      return { problem: `release ${found.id} never served (status ${found.status})` };
+    return found;
+  }
+  const cur = state.releases.find((r) => r.id === current);
+  const prev = cur?.previous ? usable.find((r) => r.id === cur.previous) : undefined;
+  const target = prev ?? usable[usable.length - 1];
+  return (
+    target ?? {
+      problem: current
+        ? `release ${current} serves and no earlier release that served is kept`
+        : 'nothing was ever deployed here'
+    }
+  );
+}
+
+export function describeChanges(from: ReleaseRecord | undefined, to: ReleaseRecord): string[] {
+  const changes: string[] = [];
+  const services = new Set([...Object.keys(from?.digests ?? {}), ...Object.keys(to.digests)]);
+  for (const s of services) {
+    const a = from?.digests[s];
+    const b = to.digests[s];
+    if (a !== b) changes.push(`${s}: ${a ?? '(none)'} → ${b ?? '(none)'}`);
+  }
+  if (from && from.configHash !== to.configHash)
+    changes.push(
+      `configuration (compose file, .env): ${from.configHash.slice(7, 19)} → ${to.configHash.slice(7, 19)}`
+    );
+  changes.push(`version: ${from?.version ?? '(none)'} → ${to.version}`);
+  return changes;
+}
+
+/** Inputs left empty take what the host recorded at the last switch: host, app and environment suffice. */
+function hostSpec(spec: RollbackSpec, r: HostRun): RollbackSpec {
+  const a = r.state.before?.active;
+  return {
+    ...spec,
+    ...(spec.publicPort === undefined && a?.publicPort !== undefined
+      ? {
+          publicPort: a.publicPort,
+          slotPorts: a.slotPorts ?? spec.slotPorts,
+          proxyBind: a.proxyBind ?? spec.proxyBind
+        }
+      : {}),
+    ...(a?.portVar && spec.portVar === 'PORT' ? { portVar: a.portVar } : {})
+  };
+}
+
+/**
+ * Re-activate an earlier release from the host's own release directory, gated like a deploy. Per host:
+ * open (lock, releases), start and switch in one session, the gate, finish: four sessions with the no-op.
+ */
+export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<RollbackOutcome> {
+  const clock = clockFrom(deps.now);
+  const started = clock.ms();
+  const rec = new Recorder(spec, deps, clock);
+  const deadline = new Deadline(spec.timeoutMs, 'rollback', clock);
+  const outcome: RollbackOutcome = {
+    ok: false,
+    releaseId: '',
+    rolledBack: false,
+    dryRun: spec.dryRun,
+    plan: [],
+    durationMs: 0,
+    events: rec.events,
+    hosts: []
+  };
+  let runs: HostRun[] = [];
+  try {
+    runs = await openHosts(spec, deps, rec, deadline, 'recreate', 'rollback', {
+      lock: !spec.dryRun,
+      needNginx: false
+    });
+  } catch (err) {
+    outcome.error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
+    outcome.durationMs = clock.ms() - started;
+    return outcome;
+  }
+  try {
+    const targets: ReleaseRecord[] = [];
+    for (const r of runs) {
+      const s = r.state;
+      const t = chooseTarget(s.known, spec.to);
+      if ('problem' in t)
+        throw new DeployError(
+          `Cannot roll back ${spec.app}/${spec.environment} on ${r.ctx.host.name}: ${t.problem}`,
+          {
+            state: 'nothing was changed',
+            hint: `releases there: ${s.known.releases.map((x) => `${x.id} (${x.version}, ${x.status})`).join(', ') || 'none'}; give one as \`to\``
+          }
+        );
+      targets.push(t);
+      outcome.plan.push({
+        host: r.ctx.host.name,
+        ...(s.before ? { from: s.before.active.release } : {}),
+        to: t.id,
+        changes: describeChanges(s.before?.record, t),
+        candidates: s.known.releases.map((x) => ({
+          id: x.id,
+          version: x.version,
+          status: x.status,
+          createdAt: x.createdAt,
+          current: x.id === s.before?.active.release
+        }))
+      });
+    }
+    outcome.releaseId = targets[0]!.id;
+    outcome.fromReleaseId = runs[0]!.state.before?.active.release;
+    if (spec.dryRun) {
+      outcome.ok = true;
+      return outcome;
+    }
+    for (let i = 0; i < runs.length; i++) {
+      const r = runs[i]!;
+      const target = targets[i]!;
+      // The strategy the app runs with now decides how to switch (slots and proxy, or recreate).
+      const strategy = r.state.before?.active.strategy ?? target.strategy;
+      const run = newHostRun(
+        { ...r.ctx, spec: hostSpec(spec, r), strategy },
+        { ...r.state, release: target }
+      );
+      runs[i] = run;
+      const from = run.state.before?.active.release ?? null;
+      run.state = {
+        ...run.state,
+        pending: [
+          ...run.state.pending,
+          entry(run.ctx, run.state, 'rollback.started', { from, reason: spec.reason })
+        ]
+      };
+      try {
+        run.state = await startPhase(run.ctx, run.state, { writeRecord: false, alsoSwitch: true });
+      } catch (err) {
+        run.state = stateAfter(err, run.state);
+        throw err;
+      }
+      const g = await gatePhase(run.ctx, run.state, target);
+      run.state = g.state;
+      if (g.result) outcome.gate = g.result;
+      if (g.result && g.result.verdict !== 'healthy')
+        throw new HealthError(
+          `Rollback target ${target.id} failed its ${gateFailure(g.result)} on ${r.ctx.host.name}`,
+          {
+            hint: 'read the gate evidence'
+          }
+        );
+      try {
+        run.state = await finishPhase(run.ctx, run.state, 0, [
+          entry(run.ctx, run.state, 'rollback.executed', { from, to: target.id, reason: spec.reason })
+        ]);
+      } catch (err) {
+        run.state = stateAfter(err, run.state);
+        throw err;
+      }
+    }
+    outcome.ok = true;
+    outcome.rolledBack = true;
+    await rec.emit('rollback.executed', targets[0]!.version, {
+      release: outcome.releaseId,
+      from: outcome.fromReleaseId ?? '',
+      reason: spec.reason
+    });
+  } catch (err) {
+    const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
+    const serving: string[] = [];
+    for (const r of runs) {
+      if (!r.state.candidate) continue;
+      try {
+        const rv = await revertPhase(r.ctx, r.state);
+        r.state = rv.state;
+        serving.push(rv.serving);
+        r.state = await recordFailure(r.ctx, r.state, [
+          entry(r.ctx, r.state, 'rollback.failed', { reason: error.message.split('\n')[0] })
+        ]);
+      } catch (cleanupErr) {
+        serving.push(`cleanup on ${r.ctx.host.name} failed: ${describeError(cleanupErr).split('\n')[0]}`);
+      }
+    }
+    outcome.error =
+      serving.length === 0
+        ? error
+        : new DeployError(
+            `Rollback of ${spec.app}/${spec.environment} to ${outcome.releaseId} failed: ${error.message}`,
+            {
+              state: serving.join('; '),
+              hint: 'the release that served before is back; pick another `to` (dry-run lists them) or fix forward (docs/runbooks/manual-rollback.md)',
+              cause: err
+            }
+          );
+  } finally {
+    for (const r of runs) {
+      outcome.hosts!.push({
+        host: r.ctx.host.name,
+        release: r.state.release?.id,
+        previous: r.state.before?.active.release,
+        digests: r.state.release?.digests ?? {},
+        ...(r.state.gate ? { gate: r.state.gate } : {}),
+        rolledBack: outcome.rolledBack,
+        ...(sessionCount(r.ctx.host.executor) !== undefined
+          ? { sessions: sessionCount(r.ctx.host.executor) }
+          : {}),
+        noopMs: r.ctx.host.noopMs
+      });
+      await closeHost(r.ctx, r.state);
+    }
+  }
+  outcome.durationMs = clock.ms() - started;
+  return outcome;
+}

@@ -1,0 +1,168 @@
+import { DeployError, HealthError, formatMs } from '../../core/src/index.js';
+import { composeUpArgv } from '../../compose/src/index.js';
+import { removeProjectContainersArgv } from '../../docker/src/index.js';
+import type { ScriptStep } from '../../ssh/src/index.js';
+import { hostHttpCheckArgv, waitReadyArgv } from './commands.js';
+import { parseContainerStates, stepError } from './host.js';
+import { otherSlot, projectName } from './layout.js';
+import {
+  commitStep,
+  envSlug,
+  failWith,
+  project,
+  recordFile,
+  slotPort,
+  type HostContext,
+  type RunState
+} from './run.js';
+import { imagesOverride } from '../../compose/src/index.js';
+import { releaseFile, IMAGES_FILE } from './run.js';
+import { switchSteps } from './switch.js';
+import type { ActiveRecord, ReleaseRecord } from './types.js';
+
+const WAIT = 'wait until ready';
+
+/** Where the release will run: the idle slot (slots) or the app's one project (recreate). Pure. */
+export function candidateFor(ctx: HostContext, s: RunState, release: ReleaseRecord): ActiveRecord {
+  const since = ctx.rec.clock.now().toISOString();
+  if (ctx.strategy === 'recreate')
+    return {
+      release: release.id,
+      strategy: 'recreate',
+      project: projectName(ctx.spec.app, envSlug(ctx.spec)),
+      ...(ctx.spec.publicPort !== undefined ? { port: ctx.spec.publicPort } : {}),
+      since
+    };
+  const slot = otherSlot(s.before?.active.slot);
+  return {
+    release: release.id,
+    strategy: ctx.strategy,
+    project: projectName(ctx.spec.app, envSlug(ctx.spec), slot),
+    slot,
+    port: slotPort(ctx.spec, slot),
+    since
+  };
+}
+
+/**
+ * The start phase, one session: (the release record with pinned digests), clear the idle slot, `compose up`,
+ * and wait ON THE HOST until the containers run (healthy) and the slot answers. Under recreate the switch
+ * record rides along; a rollback adds the whole switch (`alsoSwitch`).
+ */
+export async function startPhase(
+  ctx: HostContext,
+  s: RunState,
+  o: { writeRecord: boolean; alsoSwitch: boolean }
+): Promise<RunState> {
+  const { host, spec } = ctx;
+  const release = s.release!;
+  const candidate = candidateFor(ctx, s, release);
+  const tool = s.tools!.compose;
+  const url =
+    spec.slotCheckPath && candidate.port !== undefined && s.tools?.http
+      ? `http://127.0.0.1:${candidate.port}${spec.slotCheckPath}`
+      : undefined;
+  if (spec.slotCheckPath && candidate.port !== undefined && !s.tools?.http)
+    host.logger.warning(
+      `neither curl nor wget on ${host.name}: the new containers are checked by their state only before traffic moves`
+    );
+  const recreate = ctx.strategy === 'recreate';
+  let next: RunState = { ...s, candidate, switched: recreate || s.switched };
+  const steps: ScriptStep[] = [];
+  if (o.writeRecord)
+    steps.push(
+      commitStep(
+        ctx,
+        'pin image digests',
+        [
+          { path: releaseFile(release.id, IMAGES_FILE), content: imagesOverride(release.digests) },
+          recordFile(release)
+        ],
+        [
+          ...s.pending,
+          ctx.rec.entry(host.name, 'images.pulled', {
+            release: release.id,
+            version: release.version,
+            digests: release.digests
+          })
+        ]
+      )
+    );
+  else if (s.pending.length) steps.push(commitStep(ctx, 'record history', [], s.pending));
+  if (!recreate)
+    steps.push({
+      name: 'clear the idle slot',
+      argv: removeProjectContainersArgv(candidate.project),
+      check: false
+    });
+  steps.push(
+    {
+      name: `compose up ${candidate.project}`,
+      argv: composeUpArgv(tool, project(ctx, release, candidate), { removeOrphans: true })
+    },
+    {
+      name: WAIT,
+      argv: waitReadyArgv(
+        candidate.project,
+        Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000,
+        url ? hostHttpCheckArgv(s.tools!.http!, url, 3) : []
+      )
+    }
+  );
+  const started = ctx.rec.entry(host.name, 'release.started', {
+    release: release.id,
+    version: release.version,
+    project: candidate.project,
+    slot: candidate.slot ?? null,
+    port: candidate.port ?? null
+  });
+  const switching = recreate || o.alsoSwitch;
+  if (switching) steps.push(...switchSteps(ctx, next, candidate, release, [started]));
+  const r = await host.phase('start', steps, 5 * 60_000 + spec.startTimeoutMs);
+  next = { ...next, pending: switching ? [] : [started] };
+  const failed = r.failed(steps);
+  if (!failed) return { ...next, switched: switching || next.switched };
+  if (failed.name === WAIT)
+    throw failWith(waitError(ctx, release, failed.exitCode, failed.stdout, url), next);
+  // A switch step that failed after the wait: traffic may or may not have moved; revert decides.
+  throw failWith(stepError(failed, host.name), { ...next, switched: next.switched || !!r.get(WAIT) });
+}
+
+function waitError(
+  ctx: HostContext,
+  release: ReleaseRecord,
+  code: number,
+  out: string,
+  url: string | undefined
+): Error {
+  const h = ctx.host.name;
+  const [first = '', ...rest] = out.trim().split('\n');
+  if (code === 3 && first.startsWith('crashed ')) {
+    const c = parseContainerStates(first.slice(8))[0]!;
+    return new DeployError(
+      `Container ${c.name} of release ${release.id} crashed on start on ${h} (${c.status}, exit code ${c.exitCode}, ${c.restarts} restarts). Last log lines:\n${rest.slice(-10).join('\n')}`,
+      { hint: 'read the log lines above; run the image locally with the same .env to reproduce' }
+    );
+  }
+  const within = formatMs(ctx.spec.startTimeoutMs);
+  const hint =
+    'check the health endpoint and the container logs; raise `start-timeout` if it is slow to start';
+  if (code === 4)
+    return new HealthError(
+      `Release ${release.id} did not become ready on ${h} within ${within}: ${first.slice(10)} is unhealthy`,
+      { hint }
+    );
+  if (code === 5) {
+    const why = first.startsWith('timeout http')
+      ? `${url} does not answer (http ${first.slice(13)})`
+      : rest.length
+        ? parseContainerStates(rest.join('\n'))
+            .map((c) => `${c.name} ${c.status}/${c.health}`)
+            .join(', ')
+        : 'no containers yet';
+    return new HealthError(`Release ${release.id} did not become ready on ${h} within ${within}: ${why}`, {
+      hint
+    });
+  }
+  return new DeployError(`Waiting for release ${release.id} on ${h} failed (exit ${code}): ${out.trim()}`);
+}

@@ -1,0 +1,74 @@
+import type { ScriptStep } from '../../ssh/src/index.js';
+import { proxySwitchArgv } from './commands.js';
+import { stepError } from './host.js';
+import { nginxConf, proxyFiles, upstreamConf } from './proxy.js';
+import { commitStep, entry, failWith, type HostContext, type RunState } from './run.js';
+import type { ActiveRecord, HistoryEntry, ReleaseRecord } from './types.js';
+
+export const PROXY_SWITCH = 'switch the proxy (nginx -t, reload)';
+
+/**
+ * Move traffic: the proxy's upstream and a graceful reload (slots), then `current`, active.json and the
+ * history line. The record follows the proxy, so `current` never names a release the proxy does not serve.
+ */
+export function switchSteps(
+  ctx: HostContext,
+  s: RunState,
+  active: ActiveRecord,
+  release: ReleaseRecord,
+  history: readonly HistoryEntry[] = []
+): ScriptStep[] {
+  const { spec, host } = ctx;
+  const record: ActiveRecord = {
+    ...active,
+    ...(spec.publicPort !== undefined ? { publicPort: spec.publicPort } : {}),
+    slotPorts: spec.slotPorts,
+    proxyBind: spec.proxyBind,
+    portVar: spec.portVar
+  };
+  const steps: ScriptStep[] = [];
+  if (active.slot && active.port !== undefined) {
+    const proxy = proxyFiles(host.layout.proxy);
+    steps.push(
+      commitStep(
+        ctx,
+        'write the proxy config',
+        [
+          { path: 'proxy/upstream.conf', content: upstreamConf(active.port, release.id, active.slot) },
+          { path: 'proxy/nginx.conf', content: nginxConf(proxy, spec.proxyBind, spec.publicPort!) }
+        ],
+        []
+      ),
+      { name: PROXY_SWITCH, argv: proxySwitchArgv(proxy.conf, proxy.prefix) }
+    );
+  }
+  steps.push(
+    commitStep(
+      ctx,
+      'record the switch',
+      [{ path: 'active.json', content: JSON.stringify(record) + '\n' }],
+      [
+        ...history,
+        entry(ctx, { ...s, release }, 'traffic.switched', {
+          to: release.id,
+          slot: active.slot ?? null,
+          port: active.port ?? null
+        })
+      ],
+      `releases/${release.id}`
+    )
+  );
+  return steps;
+}
+
+/** The switch phase, one session (blue-green switches every host in its own session, all before any gate). */
+export async function switchPhase(ctx: HostContext, s: RunState): Promise<RunState> {
+  const steps = switchSteps(ctx, s, s.candidate!, s.release!, s.pending);
+  const r = await ctx.host.phase('switch', steps, 60_000);
+  const failed = r.failed(steps);
+  // The proxy reload ran: traffic moved even if the record did not follow.
+  const moved = r.get(PROXY_SWITCH)?.exitCode === 0 || r.get('record the switch')?.exitCode === 0;
+  const next: RunState = { ...s, switched: s.switched || moved, pending: [] };
+  if (failed) throw failWith(stepError(failed, ctx.host.name), { ...next, pending: s.pending });
+  return next;
+}
