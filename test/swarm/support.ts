@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import type { Executor } from '../../packages/core/src/index.js';
+import { SshExecutor } from '../../packages/ssh/src/index.js';
 import type { RegistryAuth } from '../../packages/swarm/src/index.js';
-import { infra } from '../support/infra.js';
+import { fieldHost, infra } from '../support/infra.js';
 
 /**
  * The Swarm test app: busybox httpd on 127.0.0.1:$PORT with a HEALTHCHECK on /up (absent in the `sick`
- * build), its version at /. Services use the host network (the daemon runs without a bridge), so an update
+ * build), its version at /. The check tolerates a slow machine (5 s timeout, 4 retries): a loaded CI box
+ * must not make Swarm kill a healthy task. Services use the host network (the daemon runs without a bridge), so an update
  * must stop the old task first: two tasks cannot bind one port.
  */
 export const SWARM_REPO = '127.0.0.1:5055/deploy/swarmtest';
@@ -15,7 +18,7 @@ const DOCKERFILE = `FROM deploy-actions/busybox:latest
 ARG VERSION=v1
 ARG HEALTH=ok
 RUN mkdir -p /www && echo "$VERSION" > /www/index.html && if [ "$HEALTH" = ok ]; then echo ok > /www/up; fi
-HEALTHCHECK --interval=1s --timeout=1s --retries=2 CMD wget -q -O /dev/null http://127.0.0.1:\${PORT}/up || exit 1
+HEALTHCHECK --interval=1s --timeout=5s --retries=4 CMD wget -q -O /dev/null http://127.0.0.1:\${PORT}/up || exit 1
 CMD ["sh", "-c", "exec httpd -f -p 127.0.0.1:\${PORT} -h /www"]
 `;
 
@@ -131,4 +134,18 @@ export async function servesWithin(port: number, version: string, ms = 20_000): 
     await new Promise((r) => setTimeout(r, 200));
   }
   return last;
+}
+
+/** An SSH connector to field host `i` (a non-root deploy user behind the far link). */
+export function fieldConnector(i: number): (host: string) => Promise<Executor> {
+  const h = fieldHost(i);
+  return (host) =>
+    SshExecutor.connect({
+      host,
+      port: h.port,
+      user: h.user,
+      privateKey: readFileSync(h.keyPath, 'utf8'),
+      knownHosts: readFileSync(h.knownHostsPath, 'utf8'),
+      connectTimeoutMs: 10_000
+    });
 }

@@ -6,6 +6,7 @@ import {
   registryLoginArgv,
   serviceRollbackArgv,
   stackDeployArgv,
+  stackStateArgv,
   swarmStackFile,
   type SwarmService,
   type SwarmTask
@@ -40,6 +41,13 @@ describe('swarm argv', () => {
       '--',
       '-x'
     ]);
+  });
+
+  it('reads the whole stack state in one command; the stack name is an argument, never script text', () => {
+    const argv = stackStateArgv('$(touch /tmp/pwned)');
+    expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(argv[2]).not.toContain('pwned');
+    expect(argv.at(-1)).toBe('$(touch /tmp/pwned)');
   });
 
   it('logs in with the password on stdin, never in argv', () => {

@@ -14,6 +14,7 @@ import { parseFingerprints } from '../../ssh/src/hostkeys.js';
 import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
+import { checkSwarmSpec } from './swarm.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
 
 /**
@@ -230,7 +231,11 @@ export function readDeployInputs(
 ): DeployInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
-  const strategy = inputs.choice<Strategy>('strategy', ['recreate', 'rolling', 'blue-green'], 'recreate');
+  const strategy = inputs.choice<Strategy>(
+    'strategy',
+    ['recreate', 'rolling', 'blue-green', 'swarm'],
+    'recreate'
+  );
   const composeText = readPath(inputs, 'compose-file', files, true, 'compose.yml')!;
   const info = parseComposeFile(composeText);
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
@@ -244,7 +249,7 @@ export function readDeployInputs(
         `service "${s}" has no image (only \`build:\`): nothing to pull on the host`,
         `add \`${s}=<registry>/<repo>@sha256:…\``
       );
-  if (strategy !== 'recreate') {
+  if (strategy !== 'recreate' && strategy !== 'swarm') {
     if (target.publicPort === undefined)
       throw new InputError(
         'public-port',
@@ -277,6 +282,7 @@ export function readDeployInputs(
       );
     registry = { registry: registryHost, username, password };
   }
+  if (strategy === 'swarm') checkSwarmSpec({ hosts: target.hosts, composeText, images });
   const firstTag = Object.values(images)[0]?.match(/:([\w][\w.-]*)$/)?.[1];
   const spec: DeploySpec = {
     ...target,

@@ -58,7 +58,8 @@ export async function preparePhase(
 ): Promise<RunState> {
   const { host } = ctx;
   const tool = s.tools!.compose;
-  const slotted = ctx.strategy !== 'recreate';
+  // Swarm places and switches tasks itself: no slots, no proxy.
+  const slotted = ctx.strategy !== 'recreate' && ctx.strategy !== 'swarm';
   const before = s.before?.active;
   const slot = otherSlot(before?.slot);
   const pf = proxyFiles(host.layout.proxy);

@@ -2,7 +2,7 @@ import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } fr
 import type { GateResult, GateSpec } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
 
-export type Strategy = 'recreate' | 'rolling' | 'blue-green';
+export type Strategy = 'recreate' | 'rolling' | 'blue-green' | 'swarm';
 
 /** release.json: everything needed to re-activate a release with nothing but the host. */
 export interface ReleaseRecord {

@@ -15,13 +15,13 @@ export function swarmInfoArgv(): string[] {
 }
 
 /**
- * Deploy a stack from the compose file on stdin (`-c -`). No `--detach` flag: older CLIs do not know it and
+ * Deploy a stack from a compose file on the host (`file`), or from stdin (`-`). No `--detach` flag: older CLIs do not know it and
  * detach anyway, newer ones may block; either way the caller waits for convergence itself and never trusts
  * the command's return. `--prune` removes services the new file no longer has.
  */
 export function stackDeployArgv(
   stack: string,
-  options: { withRegistryAuth: boolean; prune?: boolean; dockerConfig?: string }
+  options: { withRegistryAuth: boolean; prune?: boolean; dockerConfig?: string; file?: string }
 ): string[] {
   return dockerArgv(
     [
@@ -30,7 +30,7 @@ export function stackDeployArgv(
       ...(options.withRegistryAuth ? ['--with-registry-auth'] : []),
       ...(options.prune ? ['--prune'] : []),
       '--compose-file',
-      '-',
+      options.file ?? '-',
       '--',
       stack
     ],
@@ -38,31 +38,22 @@ export function stackDeployArgv(
   );
 }
 
-/** The stack's services, one name per line. */
-export function stackServicesArgv(stack: string): string[] {
-  return dockerArgv([
-    'service',
-    'ls',
-    '--filter',
-    `label=com.docker.stack.namespace=${stack}`,
-    '--format',
-    '{{.Name}}'
-  ]);
-}
-
-/** Full service objects (JSON array): spec, previous spec, update status. */
-export function serviceInspectArgv(services: readonly string[]): string[] {
-  return dockerArgv(['service', 'inspect', '--', ...services]);
-}
-
-/** Task ids of every service of the stack, one per line (exits non-zero when the stack has none). */
-export function stackTasksArgv(stack: string): string[] {
-  return dockerArgv(['stack', 'ps', '--quiet', '--no-trunc', '--', stack]);
-}
-
-/** Full task objects (JSON array). */
-export function taskInspectArgv(taskIds: readonly string[]): string[] {
-  return dockerArgv(['inspect', '--type', 'task', '--', ...taskIds]);
+/**
+ * Everything the convergence judgement reads, in one command (one SSH session per look): the stack's
+ * service objects, a marker line, then its task objects. The script is a constant; the stack name reaches
+ * it only as the positional parameter $1, never as code.
+ */
+export const STACK_STATE_MARKER = '--- deploy-actions tasks ---';
+export function stackStateArgv(stack: string): string[] {
+  const script = [
+    'set -u',
+    'ids=$(docker service ls -q --filter "label=com.docker.stack.namespace=$1") || exit $?',
+    'if [ -n "$ids" ]; then docker service inspect $ids || exit $?; else echo "[]"; fi',
+    `echo '${STACK_STATE_MARKER}'`,
+    'tasks=$(docker stack ps -q --no-trunc -- "$1" 2>/dev/null || true)',
+    'if [ -n "$tasks" ]; then docker inspect --type task $tasks || exit $?; else echo "[]"; fi'
+  ].join('\n');
+  return ['sh', '-c', script, 'deploy-actions-stack-state', stack];
 }
 
 /** Swarm's own one-step rollback of a service to its previous spec, without waiting (we wait ourselves). */

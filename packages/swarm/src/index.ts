@@ -1,5 +1,5 @@
 export * from './argv.js';
-export { swarmStackFile, type StackFile } from './stackfile.js';
+export { swarmStackFile, type StackFile, type StackSource } from './stackfile.js';
 export {
   judgeService,
   judgeStack,

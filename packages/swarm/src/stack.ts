@@ -9,17 +9,15 @@ import {
   privateDirArgv,
   registryLoginArgv,
   removeDirArgv,
-  serviceInspectArgv,
+  STACK_STATE_MARKER,
   serviceRollbackArgv,
   stackDeployArgv,
   stackRemoveArgv,
-  stackServicesArgv,
-  stackTasksArgv,
-  swarmInfoArgv,
-  taskInspectArgv
+  stackStateArgv,
+  swarmInfoArgv
 } from './argv.js';
 import { judgeStack, type StackVerdict, type SwarmService, type SwarmTask } from './converge.js';
-import type { StackFile } from './stackfile.js';
+import type { StackSource } from './stackfile.js';
 
 /** Where a stack runs: a manager reached by an executor (local or SSH), and the stack's name. */
 export interface SwarmTarget {
@@ -55,7 +53,7 @@ export interface StackState {
 export interface ConvergeResult extends StackVerdict {
   timedOut: boolean;
   durationMs: number;
-  /** Looks taken (each is three docker commands). */
+  /** Looks taken (each is one command, one SSH session). */
   polls: number;
 }
 
@@ -102,28 +100,18 @@ export async function assertManager(t: SwarmTarget): Promise<void> {
     });
 }
 
-/** The stack's services and every task of them, as Docker reports them now. */
+/** The stack's services and every task of them, as Docker reports them now (one command). */
 export async function readStack(t: SwarmTarget): Promise<StackState> {
-  const names = (await docker(t, stackServicesArgv(t.stack), 'list stack services')).stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  if (!names.length) return { services: [], tasks: [] };
-  const services = JSON.parse(
-    (await docker(t, serviceInspectArgv(names), 'inspect services')).stdout
-  ) as SwarmService[];
-  const ids = await docker(t, stackTasksArgv(t.stack), 'list stack tasks', { check: false });
-  const taskIds =
-    ids.exitCode === 0
-      ? ids.stdout
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean)
-      : [];
-  const tasks = taskIds.length
-    ? (JSON.parse((await docker(t, taskInspectArgv(taskIds), 'inspect tasks')).stdout) as SwarmTask[])
-    : [];
-  return { services, tasks };
+  const out = (await docker(t, stackStateArgv(t.stack), 'read the stack state')).stdout;
+  const at = out.indexOf(STACK_STATE_MARKER);
+  if (at < 0)
+    throw new DeployError(
+      `Could not read the state of stack ${t.stack} on ${t.executor.target}: ${out.slice(0, 200)}`
+    );
+  return {
+    services: JSON.parse(out.slice(0, at)) as SwarmService[],
+    tasks: JSON.parse(out.slice(at + STACK_STATE_MARKER.length)) as SwarmTask[]
+  };
 }
 
 /** service name → Version.Index, to tell which services an operation changed. */
@@ -212,7 +200,7 @@ export interface StackDeployResult {
  */
 export async function deployStack(
   t: SwarmTarget,
-  file: StackFile,
+  file: StackSource,
   options: WaitOptions & { registryAuth?: RegistryAuth; prune?: boolean }
 ): Promise<StackDeployResult> {
   const before = await readStack(t);
@@ -227,10 +215,11 @@ export async function deployStack(
       stackDeployArgv(t.stack, {
         withRegistryAuth: Boolean(dockerConfig),
         prune: options.prune,
-        dockerConfig
+        dockerConfig,
+        ...(file.path ? { file: file.path } : {})
       }),
       `docker stack deploy ${t.stack}`,
-      { stdin: file.text, check: false }
+      { ...(file.path ? {} : { stdin: file.text ?? '' }), check: false }
     );
     if (r.exitCode !== 0)
       throw new CommandError(r.argv, r.exitCode, r.stdout, r.stderr, {
@@ -255,7 +244,7 @@ export async function deployStack(
 export async function rollbackStack(
   t: SwarmTarget,
   failed: StackDeployResult,
-  options: WaitOptions & { previous?: StackFile; registryAuth?: RegistryAuth }
+  options: WaitOptions & { previous?: StackSource; registryAuth?: RegistryAuth }
 ): Promise<ConvergeResult & { how: 'redeploy' | 'service-rollback' | 'removed' }> {
   if (options.previous) {
     const r = await deployStack(t, options.previous, { ...options, prune: true });

@@ -33,12 +33,19 @@ const DROPPED: Record<string, string> = {
 const HOST_NETWORK_FORM =
   'attach the service to the host network the Swarm way: `networks: [hostnet]` with a top-level `networks: {hostnet: {external: true, name: host}}`';
 
-export interface StackFile {
-  /** The stack file text, images pinned, ready for `docker stack deploy -c -`. */
-  text: string;
+/** A stack to deploy: its services and pinned images, and the file as text (sent on stdin) or a path on the host. */
+export interface StackSource {
   services: string[];
-  /** service → the image reference the stack now runs. */
+  /** service → the image reference the stack runs. */
   images: Record<string, string>;
+  /** The stack file text, for `docker stack deploy -c -`. */
+  text?: string;
+  /** A stack file already on the manager (relative `env_file:` paths resolve beside it). */
+  path?: string;
+}
+
+export interface StackFile extends StackSource {
+  text: string;
 }
 
 /**
