@@ -2,6 +2,7 @@ import { join } from 'node:path/posix';
 import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
 import { parseComposeFile, volumesOverride } from '../../compose/src/index.js';
 import type { GateResult } from '../../health/src/index.js';
+import { canarySteps } from './canary.js';
 import { clockFrom } from './clock.js';
 import { finishPhase, gatePhase } from './finish.js';
 import { Deadline, Host, sessionCount } from './host.js';
@@ -151,11 +152,13 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     outcome.digests = { ...runs[0]!.state.release!.digests };
     // rolling and recreate: one host at a time, gated before the next; blue-green: every host ready, then
     // every host switched, then gated.
-    const batches = d.strategy === 'blue-green' ? [runs] : runs.map((r) => [r]);
+    const batches = d.strategy === 'blue-green' || d.strategy === 'canary' ? [runs] : runs.map((r) => [r]);
     for (const batch of batches) {
       await eachParallel(batch, (r) =>
         step(r, (s) => startPhase(r.ctx, s, { writeRecord: true, alsoSwitch: false }))
       );
+      // canary: the steps below 100% (canary.ts); the switch and gate below are its last step.
+      if (d.strategy === 'canary') await canarySteps(batch, d, outcome);
       await eachParallel(
         batch.filter(() => d.strategy !== 'recreate'),
         (r) => step(r, (s) => switchPhase(r.ctx, s))

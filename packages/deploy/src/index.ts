@@ -14,3 +14,5 @@ export { clockFrom, type Clock } from './clock.js';
 export { tarball, type TarFile } from './tar.js';
 export * from './inputs.js';
 export { deploySummary, rollbackSummary } from './summary.js';
+export * from './canary-proxy.js';
+export { judgeCanary } from './canary.js';

@@ -12,6 +12,7 @@ import { parseComposeFile } from '../../compose/src/index.js';
 import { readGateInputs } from '../../health/src/index.js';
 import { SshExecutor } from '../../ssh/src/index.js';
 import { parseFingerprints } from '../../ssh/src/hostkeys.js';
+import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
 import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
@@ -279,7 +280,11 @@ export function readDeployInputs(
 ): DeployInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
-  const strategy = inputs.choice<Strategy>('strategy', ['recreate', 'rolling', 'blue-green'], 'recreate');
+  const strategy = inputs.choice<Strategy>(
+    'strategy',
+    ['recreate', 'rolling', 'blue-green', 'canary'],
+    'recreate'
+  );
   const composeText = readPath(inputs, 'compose-file', files, true, 'compose.yml')!;
   const info = parseComposeFile(composeText);
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
@@ -339,6 +344,7 @@ export function readDeployInputs(
     autoRollback: inputs.boolean('auto-rollback', true),
     ...(registry ? { registry } : {})
   };
+  if (strategy === 'canary') spec.canary = readCanaryPlan(inputs, spec);
   const url = inputs.optional('webhook-url');
   const secret = inputs.optional('webhook-secret');
   return {
@@ -347,6 +353,16 @@ export function readDeployInputs(
     imageCheck: inputs.choice('image-check', ['registry', 'pull', 'none'] as const, 'registry'),
     ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
   };
+}
+
+/** canary-steps and canary-step-duration, checked against the gate and the timeout (strategy canary). */
+function readCanaryPlan(inputs: InputReader, spec: DeploySpec): CanaryPlan {
+  const plan: CanaryPlan = {
+    steps: parseCanarySteps(inputs.string('canary-steps', { fallback: '10,50,100' })),
+    stepMs: inputs.duration('canary-step-duration', { fallback: '2m', positive: true })
+  };
+  checkCanaryPlan(plan, spec.gate, spec.timeoutMs);
+  return plan;
 }
 
 export interface RollbackInputs {
