@@ -40,13 +40,14 @@ export async function openHosts(
   o: { lock: boolean; releaseHint?: string; needNginx: boolean }
 ): Promise<HostRun[]> {
   const runs: HostRun[] = [];
-  const l = layout(spec.stateDir, spec.app, envSlug(spec));
   const results = await Promise.allSettled(
     spec.hosts.map(async (name) => {
+      const own = deps.forHost ? deps.forHost(name, spec) : spec;
+      const l = layout(own.stateDir, own.app, envSlug(own));
       const executor = await deps.connect(name);
       const ctx: HostContext = {
         host: new Host(name, executor, l, deadline, deps.logger),
-        spec,
+        spec: own,
         strategy,
         rec,
         deps,
@@ -146,7 +147,7 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
           ...(volumes ? { overrides: ['compose.images.yml', 'compose.volumes.yml'] } : {}),
           ...(s.before?.active.release ? { previous: s.before.active.release } : {})
         };
-        return preparePhase(r.ctx, s, d, record, volumes);
+        return preparePhase(r.ctx, s, { ...d, ...r.ctx.spec }, record, volumes);
       })
     );
     outcome.digests = { ...runs[0]!.state.release!.digests };

@@ -162,6 +162,11 @@ export interface EngineDeps {
   now?(): Date;
   /** The runner's hostname and pid, recorded in the lock (default os.hostname(), process.pid). */
   runner?: { name: string; pid: number };
+  /**
+   * What differs on one host (its state dir, ports, gate URL). Labs that run several "hosts" on one dockerd
+   * give each its own ports and environment slug this way; default: the spec as it is.
+   */
+  forHost?<S extends TargetSpec>(host: string, spec: S): S;
 }
 
 export interface HostOutcome {
