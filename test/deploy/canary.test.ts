@@ -16,7 +16,8 @@ import {
   weightedUpstreamConf,
   type DeployOutcome
 } from '../../packages/deploy/src/index.js';
-import { infra, integration } from '../support/infra.js';
+import { integration } from '../support/infra.js';
+import { BAD_TAG, buildDegradedImage, recordingLoad, shareDuringStep } from './canary-support.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -24,7 +25,6 @@ import {
   deploySpec,
   deps,
   gate,
-  get,
   history,
   rollbackSpec,
   stateDir,
@@ -188,86 +188,6 @@ describe('canary plan (pure)', () => {
     expect(rows).toContain('| 2 | 100% |  | not reached |');
   });
 });
-
-/** Load that remembers what answered: fresh connections at `rate`/s, each response's body and time. */
-function recordingLoad(port: number, rate = 20) {
-  const seen: { at: number; body: string }[] = [];
-  const failures: string[] = [];
-  const pending = new Set<Promise<void>>();
-  const timer = setInterval(() => {
-    const at = Date.now();
-    const p = get(port)
-      .then((r) => {
-        if (r.status !== 200) failures.push(`status ${r.status}`);
-        else seen.push({ at, body: r.body.trim() });
-      })
-      .catch((e: Error) => void failures.push(e.message))
-      .finally(() => pending.delete(p));
-    pending.add(p);
-  }, 1000 / rate);
-  return {
-    seen,
-    /** Resolves once a response with `body` came back (observable state, no fixed sleep). */
-    until: async (body: string, timeoutMs = 120_000) => {
-      const end = Date.now() + timeoutMs;
-      while (!seen.some((x) => x.body === body)) {
-        if (Date.now() > end) throw new Error(`no response "${body}" within ${timeoutMs}ms`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.all([...pending]);
-      seen.sort((a, b) => a.at - b.at);
-      return { total: seen.length + failures.length, failed: failures.length, failures, seen };
-    }
-  };
-}
-
-/** The share of `body` among the responses between its first appearance and the last response of `other`. */
-function shareDuringStep(
-  seen: { body: string }[],
-  body: string,
-  other: string
-): { share: number; n: number } {
-  const first = seen.findIndex((x) => x.body === body);
-  let last = -1;
-  seen.forEach((x, i) => {
-    if (x.body === other) last = i;
-  });
-  const window = seen.slice(first, last + 1);
-  return { share: (100 * window.filter((x) => x.body === body).length) / window.length, n: window.length };
-}
-
-const BAD_TAG = 'canary-bad';
-
-/** v2's code with a health endpoint that answers 200 `degraded`: it starts fine and fails the gate's body check. */
-function buildDegradedImage(): void {
-  const reg = infra().registries[0]!;
-  const dir = mkdtempSync('/tmp/deploy-actions-test-canary-img-');
-  const env = { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config') };
-  try {
-    execFileSync('docker', ['login', reg.host, '--username', reg.username, '--password-stdin'], {
-      input: reg.password,
-      stdio: ['pipe', 'ignore', 'pipe'],
-      env
-    });
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      `FROM ${IMAGE_REPO}:v2\nRUN echo bad > /www/index.html && echo degraded > /www/up\n`
-    );
-    execFileSync('docker', ['build', '-q', '-t', `${IMAGE_REPO}:${BAD_TAG}`, dir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env
-    });
-    execFileSync('docker', ['push', '-q', `${IMAGE_REPO}:${BAD_TAG}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 integration('strategy canary over SSH to a field host (non-root, slow shell, far link, real nginx)', () => {
   const app = 'canary-t';
