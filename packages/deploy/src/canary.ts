@@ -288,7 +288,7 @@ export function judgeCanary(
       return {
         ok: false,
         failed,
-        text: `${failed} of ${byRound.size} ${what} failed (${gate.failureThreshold} allowed to fail: fewer); first: ${first}`
+        text: `${failed} of ${byRound.size} ${what} failed (failure threshold ${gate.failureThreshold}); first: ${first}`
       };
     if (best < gate.successThreshold)
       return {
