@@ -15,7 +15,7 @@ import { verifySignature } from '../../packages/events/src/webhook.js';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { infra, integration } from '../support/infra.js';
-import { COMPOSE, IMAGE_REPO, buildImages, cleanup, history, stateDir, version } from './support.js';
+import { COMPOSE, IMAGE_REPO, buildImages, cleanup, history, stateDir, target, version } from './support.js';
 
 /** The bundles (node scripts/build.mjs deploy-compose rollback) run as the GitHub runner runs them. */
 integration('deploy-compose and rollback action bundles', () => {
@@ -28,9 +28,10 @@ integration('deploy-compose and rollback action bundles', () => {
   const events: { type: string; signed: boolean }[] = [];
 
   const connection = () => {
-    const { ssh } = infra();
+    const ssh = target();
     return {
       host: `${ssh.host}:${ssh.port}`,
+      user: ssh.user,
       'ssh-key': readFileSync(ssh.keyPath, 'utf8'),
       'known-hosts': readFileSync(ssh.knownHostsPath, 'utf8'),
       app,
@@ -116,7 +117,7 @@ integration('deploy-compose and rollback action bundles', () => {
 
   it('deploys, fails a broken release behind the gate and rolls it back, then rolls back from the CLI', async () => {
     const secrets = [
-      readFileSync(infra().ssh.keyPath, 'utf8').split('\n')[1]!,
+      readFileSync(target().keyPath, 'utf8').split('\n')[1]!,
       infra().registries[0]!.password,
       'tok-act-5ecr3t',
       hookSecret
@@ -159,7 +160,7 @@ integration('deploy-compose and rollback action bundles', () => {
     // Only what is needed to reach the host: the rest comes from the host's own records.
     const dry = await runBundle('rollback', {
       inputs: {
-        ...pick(connection(), ['host', 'ssh-key', 'known-hosts', 'app', 'environment', 'state-dir']),
+        ...pick(connection(), ['host', 'user', 'ssh-key', 'known-hosts', 'app', 'environment', 'state-dir']),
         'dry-run': true
       }
     });
@@ -172,7 +173,7 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(dry.summary).toContain('version: v2 → v1');
     expect(await version(port)).toBe('v2');
 
-    const { ssh } = infra();
+    const ssh = target();
     const cli = await promisify(execFile)(
       process.execPath,
       [
@@ -180,6 +181,8 @@ integration('deploy-compose and rollback action bundles', () => {
         'rollback',
         '--host',
         `${ssh.host}:${ssh.port}`,
+        '--user',
+        ssh.user,
         '--app',
         app,
         '--environment',

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor } from '../../packages/core/src/index.js';
 import { deploy, rollback, type DeploySpec, type TargetSpec } from '../../packages/deploy/src/index.js';
 import type { SshExecutor } from '../../packages/ssh/src/index.js';
-import { integration, sshSessions } from '../support/infra.js';
+import { cutLink, integration, sshSessions } from '../support/infra.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -159,6 +159,58 @@ integration('the field: a non-root user with a slow shell behind a far link', ()
     expect(second.counted).toBeLessThanOrEqual(5);
     expect(second.sshd).toBeLessThanOrEqual(5);
     expect(volumeFile(serving(app))).toBe('kept-by-recreate');
+  }, 300_000);
+
+  it('a link cut mid-phase leaves the previous release serving and the lock released', async () => {
+    const app = 'deploy-fcut';
+    const port = 18440;
+    const base = spec(app, port);
+    const first = await deploy(base, deps({ connect: counting(2).connect }));
+    expect(first.error?.describe()).toBeUndefined();
+    const c = counting(2);
+    let cut = false;
+    const connect = async (h: string): Promise<Executor> => {
+      const e = await c.connect(h);
+      return {
+        target: e.target,
+        close: () => e.close(),
+        run: (command) => {
+          // The start phase (compose up of the idle slot): the latency proxy drops every connection mid-way.
+          if (!cut && String(command.stdin ?? '').includes(`-p ${app}-test-green`)) {
+            cut = true;
+            setTimeout(() => cutLink(target(2)), 1500);
+          }
+          return e.run(command);
+        }
+      };
+    };
+    const d = await deploy(
+      { ...base, version: 'v2', images: { web: `${IMAGE_REPO}:v2` } },
+      deps({ connect })
+    );
+    expect(cut).toBe(true);
+    expect(d.ok).toBe(false);
+    expect(d.error!.message).toMatch(/phase 'start'|Phase 'start'/);
+    expect(await version(port)).toBe('v1');
+    expect(existsSync(join(target(2).stateDir, app, 'test', 'lock'))).toBe(false);
+    const after = await deploy({ ...base, version: 'v3', images: { web: `${IMAGE_REPO}:v3` } }, deps());
+    expect(after.error?.describe()).toBeUndefined();
+    cleanup(target(2).stateDir, app);
+  }, 300_000);
+
+  it('a first deploy that fails after its switch leaves nothing answering on the public port', async () => {
+    const app = 'deploy-f502';
+    const port = 18445;
+    const d = await deploy(
+      spec(app, port, {
+        gate: gate(port, { urls: [{ url: `http://127.0.0.1:${port}/nope` }], timeoutMs: 3000 })
+      }),
+      deps({ connect: counting(2).connect })
+    );
+    expect(d.ok).toBe(false);
+    expect(await version(port)).toMatch(/^error .*ECONNREFUSED/);
+    expect(existsSync(join(target(2).stateDir, app, 'test', 'current'))).toBe(false);
+    cleanup(target(2).stateDir, app);
   }, 300_000);
 
   it('three hosts: blue-green switches all; rolling stops at host 2, returns host 1, leaves host 3', async () => {

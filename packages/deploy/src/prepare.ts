@@ -2,10 +2,10 @@ import { join } from 'node:path/posix';
 import { DeployError } from '../../core/src/index.js';
 import { composeConfigArgv, imagesOverride } from '../../compose/src/index.js';
 import { inspectArgv, loginArgv, pullArgv, withDockerConfig } from '../../docker/src/index.js';
-import { parseReference } from '../../registry/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { portFreeArgv, publicPortArgv, removeTreeArgv } from './commands.js';
 import { stepError } from './host.js';
+import { repositoryOf } from './images.js';
 import { otherSlot, projectName } from './layout.js';
 import { proxyFiles } from './proxy.js';
 import {
@@ -112,7 +112,11 @@ export async function preparePhase(
       ? [{ name: 'remove the registry login', argv: removeTreeArgv(cfg), always: true, check: false }]
       : [])
   ];
-  const r = await host.phase('prepare', steps, 10 * 60_000 * Math.max(1, services.length));
+  const r = await host
+    .phase('prepare', steps, 10 * 60_000 * Math.max(1, services.length))
+    .catch((err: Error) => {
+      throw failWith(err, { ...s, release, written: true });
+    });
   const written = r.get(WRITE)?.exitCode === 0;
   const next: RunState = {
     ...s,
@@ -174,15 +178,6 @@ export function pickDigest(ref: string, inspect: string): string {
   } catch {
     /* no digests */
   }
-  const want = repoOf(ref);
-  return digests.find((d) => repoOf(d) === want) ?? digests[0] ?? (id || ref);
-}
-
-function repoOf(ref: string): string | undefined {
-  try {
-    const r = parseReference(ref);
-    return `${r.registry}/${r.repository}`;
-  } catch {
-    return undefined;
-  }
+  const want = repositoryOf(ref);
+  return digests.find((d) => repositoryOf(d) === want) ?? digests[0] ?? (id || ref);
 }
