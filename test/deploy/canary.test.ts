@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBundle } from '../support/harness.js';
-import { InputError, InputReader } from '../../packages/core/src/index.js';
+import { ConnectionError, InputError, InputReader, type Executor } from '../../packages/core/src/index.js';
 import { defaultGateSpec, parseMetricCheck } from '../../packages/health/src/index.js';
 import {
   canarySummary,
@@ -28,6 +28,7 @@ import {
   gate,
   history,
   rollbackSpec,
+  sshConnector,
   stateDir,
   version
 } from './support.js';
@@ -235,7 +236,8 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
       strategy: 'canary',
       version: tag,
       images: { web: `${IMAGE_REPO}:${tag}` },
-      gate: gate(port, { expectBody: 'ok' }),
+      // Probes wait up to 5 s: this machine is shared by parallel suites and stalls for seconds at times.
+      gate: gate(port, { expectBody: 'ok', probeTimeoutMs: 5000, failureThreshold: 4, timeoutMs: 30_000 }),
       canary: { steps: [50, 100], stepMs },
       timeoutMs: 240_000
     });
@@ -266,7 +268,7 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
     const r = await l.stop();
     expect(second.error?.describe()).toBeUndefined();
     expect(second.ok).toBe(true);
-    expect(r.failed).toBe(0);
+    expect(r.failures).toEqual([]);
     // Both answered during the deploy, in the order v1 → both → v2.
     const bodies = new Set(r.seen.map((x) => x.body));
     expect(bodies).toEqual(new Set(['v1', 'v2']));
@@ -327,7 +329,7 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
     const bad = await deploy(spec(BAD_TAG, 5000), deps());
     const r = await l.stop();
     expect(bad.ok).toBe(false);
-    expect(r.failed).toBe(0);
+    expect(r.failures).toEqual([]);
     // It did take its share before it was judged, and the stable release serves alone again.
     expect(r.seen.some((x) => x.body === 'bad')).toBe(true);
     for (let i = 0; i < 10; i++) expect(await version(port)).toBe('v2');
@@ -365,6 +367,9 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
       ...spec('v3', 3000),
       gate: gate(port, {
         expectBody: 'ok',
+        probeTimeoutMs: 5000,
+        failureThreshold: 4,
+        timeoutMs: 30_000,
         prometheusUrl: infra().prometheus.url,
         metrics: [parseMetricCheck('vector(1) > 2', 'health-prometheus-query')]
       })
@@ -372,7 +377,7 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
     const bad = await deploy(s, deps());
     const r = await l.stop();
     expect(bad.ok).toBe(false);
-    expect(r.failed).toBe(0);
+    expect(r.failures).toEqual([]);
     expect(bad.canary![0]).toMatchObject({ percent: 50, verdict: 'unhealthy' });
     // The canary's own probes passed; the rule did not.
     expect(bad.canary![0]!.reason).toContain('rounds of Prometheus rules failed');
@@ -381,13 +386,56 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
     expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
   }, 240_000);
 
+  it('a link cut in the middle of a step puts all traffic back on the stable release with 0 failed requests', async () => {
+    let cut: (() => void) | undefined;
+    let cutDone = false;
+    const base = sshConnector();
+    // The step's session (the probe loop) dies part way, as when the link drops; later sessions connect anew.
+    const connect = async (h: string): Promise<Executor> => {
+      const e = await base(h);
+      return {
+        target: e.target,
+        close: () => e.close(),
+        run: (command) => {
+          if (cutDone || !String(command.stdin ?? '').includes('curl -s -K')) return e.run(command);
+          return Promise.race([
+            e.run(command),
+            new Promise<never>((_, reject) => {
+              cut = () => {
+                cutDone = true;
+                reject(new ConnectionError(`SSH connection to ${e.target} was lost (test cut)`));
+              };
+            })
+          ]);
+        }
+      };
+    };
+    const l = recordingLoad(port);
+    const running = deploy(spec('v3', 30_000), deps({ connect }));
+    await l.until('v3');
+    cut!();
+    const d = await running;
+    const r = await l.stop();
+    expect(cutDone).toBe(true);
+    expect(d.ok).toBe(false);
+    expect(d.error!.message).toContain('failed step 1 of 2');
+    expect(d.error!.message).toContain('test cut');
+    expect(r.failures).toEqual([]);
+    for (let i = 0; i < 5; i++) expect(await version(port)).toBe('v2');
+    expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
+    expect(existsSync(join(root(), 'lock'))).toBe(false);
+    expect(
+      history(dir, app).find((e) => e.release === d.releaseId && e.event === 'canary.aborted')
+    ).toBeDefined();
+  }, 240_000);
+
   it('rollback after a canary works like after blue-green', async () => {
     const l = recordingLoad(port);
     const rb = await rollback(rollbackSpec(spec('v2'), { reason: 'back from the canary' }), deps());
     const r = await l.stop();
     expect(rb.error?.describe()).toBeUndefined();
     expect(rb).toMatchObject({ ok: true, releaseId: first.releaseId, fromReleaseId: second.releaseId });
-    expect(r.failed).toBe(0);
+    expect(r.failures).toEqual([]);
     expect(await version(port)).toBe('v1');
     expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${first.releaseId}`);
     expect(history(dir, app).at(-1)).toMatchObject({ event: 'rollback.executed', to: first.releaseId });

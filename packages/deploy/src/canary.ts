@@ -21,6 +21,7 @@ import {
 import { proxySwitchArgv } from './commands.js';
 import { stepError } from './host.js';
 import { nginxConf, proxyFiles, upstreamConf } from './proxy.js';
+import { persist } from './revert.js';
 import { commitStep, entry, type HostRun, type RunState } from './run.js';
 import type { CanaryStepReport, DeployOutcome, DeploySpec, HistoryEntry } from './types.js';
 
@@ -343,7 +344,9 @@ async function abortCanary(
         ...(d.drainMs > 0 ? [{ name: 'drain', argv: ['sleep', String(d.drainMs / 1000)] }] : [])
       ];
       try {
-        const res = await ctx.host.phase('canary abort', steps, 60_000 + d.drainMs);
+        const res = await persist('canary abort', ctx.host.logger, () =>
+          ctx.host.phase('canary abort', steps, 60_000 + d.drainMs)
+        );
         const failed = res.failed(steps);
         if (res.get(RESTORE)?.exitCode === 0) r.state = { ...s, switched: false, pending: [] };
         else if (res.get('write the stable upstream')?.exitCode === 0) r.state = { ...s, pending: [] };
