@@ -1,11 +1,15 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBundle } from '../support/harness.js';
 import { ConnectionError, InputError, InputReader, type Executor } from '../../packages/core/src/index.js';
 import { defaultGateSpec, parseMetricCheck } from '../../packages/health/src/index.js';
 import {
+  canaryProbeArgv,
   canarySummary,
+  curlConfig,
   checkCanaryPlan,
   deploy,
   deploySummary,
@@ -135,6 +139,47 @@ describe('canary plan (pure)', () => {
     );
     expect(half).toMatch(/8081 weight=1;[\s\S]*8082 weight=1;/);
   });
+
+  it('the probe loop (run here by sh and curl) sends the headers from stdin and stops early on plain failures', async () => {
+    const seenAuth: string[] = [];
+    let status = 200;
+    const server = createServer((q, res) => {
+      seenAuth.push(String(q.headers.authorization ?? ''));
+      res.statusCode = status;
+      res.end(status === 200 ? 'ok' : 'boom');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const run = (stopAfter: number) => {
+      const argv = canaryProbeArgv(`http://127.0.0.1:${port}/up`, {
+        intervalS: 0.1,
+        durationS: 2,
+        timeoutS: 2,
+        bodyBytes: 64,
+        stopAfter,
+        statuses: [{ min: 200, max: 299 }]
+      });
+      return new Promise<string>((resolve, reject) => {
+        const c = execFile(argv[0]!, argv.slice(1), (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        c.stdin!.end(curlConfig({ Authorization: 'Bearer s3cr"et' }));
+      });
+    };
+    try {
+      const good = parseProbeLines(await run(3));
+      expect(good.length).toBeGreaterThanOrEqual(3);
+      expect(good.every((p) => p.curlExit === 0 && p.status === 200 && p.body === 'ok')).toBe(true);
+      expect(seenAuth[0]).toBe('Bearer s3cr"et');
+      expect(
+        canaryProbeArgv('http://x/', { intervalS: 1, durationS: 1, timeoutS: 1, bodyBytes: 0 }).join(' ')
+      ).not.toContain('Bearer');
+      status = 500;
+      const out = await run(3);
+      expect(parseProbeLines(out).map((p) => p.status)).toEqual([500, 500, 500]);
+      expect(out).toContain('stopped 3');
+    } finally {
+      server.close();
+    }
+  }, 30_000);
 
   it('judges a step on the canary slot probes with the gate expectations', () => {
     const g = {

@@ -124,11 +124,22 @@ export function curlConfig(headers: Record<string, string>): string {
 /**
  * Probe `url` (the canary slot, from the host) every `intervalS` for `durationS`, in one session. Reads a
  * curl config (headers) on stdin. One line per probe: `probe <curl exit> <status> <seconds> <base64 body>`
- * (the first `bodyBytes` of the body; none when 0). `-K` keeps header values out of argv.
+ * (the first `bodyBytes` of the body; none when 0). `-K` keeps header values out of argv. With `stopAfter`
+ * > 0 the loop ends early, printing `stopped <n>`, once that many probes got no answer or a status outside
+ * `statuses` (`200-399 …`): a canary that fails plainly does not keep its share for the whole step. Body,
+ * JSON and latency expectations are judged on the runner afterwards.
  */
 export function canaryProbeArgv(
   url: string,
-  o: { intervalS: number; durationS: number; timeoutS: number; bodyBytes: number; method?: 'GET' | 'HEAD' }
+  o: {
+    intervalS: number;
+    durationS: number;
+    timeoutS: number;
+    bodyBytes: number;
+    method?: 'GET' | 'HEAD';
+    stopAfter?: number;
+    statuses?: readonly { min: number; max: number }[];
+  }
 ): string[] {
   return [
     'sh',
@@ -137,13 +148,19 @@ export function canaryProbeArgv(
       'cfg=$(mktemp) && b=$(mktemp) || exit 1',
       'trap \'rm -f "$cfg" "$b"\' EXIT',
       'cat > "$cfg"',
-      'end=$(( $(date +%s) + $3 ))',
+      'end=$(( $(date +%s) + $3 )); bad=0',
       'while :; do',
       '  : > "$b"',
       '  w=$(curl -s -K "$cfg" -X "$6" -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null); c=$?',
       '  [ -n "$w" ] || w="000 0"',
       '  body=; [ "$5" -gt 0 ] && body=$(head -c "$5" "$b" | base64 | tr -d "\\n")',
       '  echo "probe $c $w $body"',
+      '  if [ "$7" -gt 0 ]; then',
+      '    code=${w%% *}; ok=0',
+      '    for r in $8; do [ "$code" -ge "${r%-*}" ] && [ "$code" -le "${r#*-}" ] && ok=1; done',
+      '    [ "$c" = 0 ] && [ "$ok" = 1 ] || bad=$((bad+1))',
+      '    [ "$bad" -lt "$7" ] || { echo "stopped $bad"; break; }',
+      '  fi',
       '  [ "$(date +%s)" -lt "$end" ] || break',
       '  sleep "$2"',
       'done'
@@ -154,7 +171,9 @@ export function canaryProbeArgv(
     String(Math.max(1, Math.ceil(o.durationS))),
     String(Math.max(1, Math.ceil(o.timeoutS))),
     String(o.bodyBytes),
-    o.method ?? 'GET'
+    o.method ?? 'GET',
+    String(o.stopAfter ?? 0),
+    (o.statuses ?? [{ min: 200, max: 399 }]).map((r) => `${r.min}-${r.max}`).join(' ')
   ];
 }
 

@@ -139,7 +139,10 @@ async function stepOnHost(r: HostRun, d: DeploySpec, step: number, percent: numb
         durationS: d.canary!.stepMs / 1000,
         timeoutS: gate.probeTimeoutMs / 1000,
         bodyBytes: wantBody ? 4096 : 0,
-        ...(target.method ? { method: target.method } : {})
+        ...(target.method ? { method: target.method } : {}),
+        // Threshold mode: stop at failure-threshold plain failures; soak rules need the whole window.
+        stopAfter: gate.mode === 'threshold' ? gate.failureThreshold : 0,
+        statuses: gate.expectStatus
       }),
       stdin: curlConfig(gate.headers)
     }
