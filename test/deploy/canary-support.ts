@@ -1,10 +1,29 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { infra } from '../support/infra.js';
-import { IMAGE_REPO, get } from './support.js';
+import { IMAGE_REPO } from './support.js';
 
 /** Shared by test/deploy/canary.test.ts and bench/canary.ts. */
+
+/**
+ * GET / on a fresh connection. A request fails on an error status, a reset or a refused connection; it may
+ * wait up to 10 s, because this machine is shared by parallel suites (load average above 20 at times) and a
+ * starved client or proxy is not a failed request.
+ */
+function getPatiently(port: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 10s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Load that remembers what answered: fresh connections at `rate`/s, each response's body and time. */
 export function recordingLoad(port: number, rate = 20) {
@@ -13,7 +32,7 @@ export function recordingLoad(port: number, rate = 20) {
   const pending = new Set<Promise<void>>();
   const timer = setInterval(() => {
     const at = Date.now();
-    const p = get(port)
+    const p = getPatiently(port)
       .then((r) => {
         if (r.status !== 200) failures.push(`status ${r.status}`);
         else seen.push({ at, body: r.body.trim() });
