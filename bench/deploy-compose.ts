@@ -84,7 +84,7 @@ async function measure(port: number, fn: () => Promise<number | void>): Promise<
   return { ms, sessions, failed: `${r.failed} / ${r.total}` };
 }
 
-function sshPlain(w: Where, script: string): Promise<void> {
+function sshPlain(w: Where, script: string, stdin?: string): Promise<void> {
   const argv = [
     '-i',
     w.keyPath,
@@ -99,9 +99,10 @@ function sshPlain(w: Where, script: string): Promise<void> {
     script
   ];
   return new Promise((resolve, reject) => {
-    const c = spawn('ssh', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn('ssh', argv, { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    if (stdin !== undefined) c.stdin!.end(stdin);
     let err = '';
-    c.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    c.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`plain ssh deploy failed: ${err}`))));
   });
 }
@@ -129,8 +130,15 @@ async function plain(w: Where): Promise<Cell> {
   chownSync(dir, owner.uid, owner.gid);
   file('compose.yml', COMPOSE.replace(`${IMAGE_REPO}:v1`, '${IMAGE}'));
   const env = (tag: string) => file('.env', `IMAGE=${IMAGE_REPO}:${tag}\nPORT=${port}\nGREETING=hello\n`);
-  const up = `cd ${dir} && docker-compose -p ${project} pull -q && docker-compose -p ${project} up -d`;
+  const up = `cd ${dir} && export DOCKER_CONFIG=${dir}/.docker && docker-compose -p ${project} pull -q && docker-compose -p ${project} up -d`;
+  const reg = infra().registries[0]!;
   try {
+    // Logged in once beforehand (not measured), as a host set up by hand would be.
+    await sshPlain(
+      w,
+      `DOCKER_CONFIG=${dir}/.docker docker login ${reg.host} --username ${reg.username} --password-stdin >/dev/null`,
+      reg.password
+    );
     env('v1');
     await sshPlain(w, up);
     await waitFor(port, 'v1');

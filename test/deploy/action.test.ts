@@ -145,7 +145,9 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(d3.outputs['release-id']).not.toBe(d2.outputs['release-id']);
     const error = d3.annotations.filter((a) => a.level === 'error').at(-1)!.message;
     expect(error).toContain('failed its health gate unhealthy');
-    expect(error).toContain(`State: release ${d2.outputs['release-id']} is serving on 127.0.0.1:2222`);
+    expect(error).toContain(
+      `State: release ${d2.outputs['release-id']} is serving on 127.0.0.1:${target().port}`
+    );
     expect(error).toContain('rolled back automatically');
     expect(await version(port)).toBe('v2');
     expect(d3.summary).toContain('failed and rolled back');
@@ -216,7 +218,7 @@ integration('deploy-compose and rollback action bundles', () => {
       to: d1.outputs['release-id'],
       reason: 'v2 is slow'
     });
-  }, 240_000);
+  }, 600_000);
 
   it('a run killed mid-deploy: its post step releases the lock it held, and nothing else moves', async () => {
     const before = await version(port);
@@ -231,7 +233,8 @@ integration('deploy-compose and rollback action bundles', () => {
       },
       workspace,
       runnerTemp,
-      timeoutMs: 15_000
+      // Long enough to be inside the start phase's wait (start-timeout 2m) on a slow far host.
+      timeoutMs: 60_000
     });
     expect(run.exitCode).not.toBe(0);
     expect(run.post?.exitCode).toBe(0);
@@ -246,7 +249,7 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(ps.stdout.split('\n').filter((l) => l.includes(runnerTemp))).toEqual([]);
     expect(run.post!.stdout).toContain('ended the SSH connection the main step left open');
     rmSync(runnerTemp, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 });
 
 function pick<T extends Record<string, unknown>>(o: T, keys: string[]): Record<string, unknown> {

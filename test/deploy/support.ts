@@ -116,7 +116,14 @@ export function squatAs(h: FieldHost, port: number): { stop(): void; ready: Prom
     { stdio: ['ignore', 'pipe', 'inherit'] }
   );
   const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  return { ready, stop: () => child.kill('SIGTERM') };
+  return {
+    ready,
+    stop: () => {
+      child.kill('SIGTERM');
+      child.stdout.destroy();
+      child.unref();
+    }
+  };
 }
 
 export function gate(publicPort: number, over: Partial<GateSpec> = {}): GateSpec {

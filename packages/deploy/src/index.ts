@@ -16,3 +16,4 @@ export * from './inputs.js';
 export { deploySummary, rollbackSummary } from './summary.js';
 export * from './canary-proxy.js';
 export { judgeCanary } from './canary.js';
+export { doctor, doctorTable, type DoctorReport, type DoctorRow } from './doctor.js';
