@@ -42,7 +42,11 @@ await runEntry(async (entry) => {
   if (doctorMode === 'only') {
     const connection = readConnection(inputs);
     const target = readTarget(inputs);
-    const strategy = inputs.choice<Strategy>('strategy', ['recreate', 'rolling', 'blue-green'], 'recreate');
+    const strategy = inputs.choice<Strategy>(
+      'strategy',
+      ['recreate', 'rolling', 'blue-green', 'canary'],
+      'recreate'
+    );
     await checkHosts(target, strategy, connection);
     return;
   }
