@@ -97,7 +97,7 @@ integration('the field: a non-root user with a slow shell behind a far link', ()
   beforeAll(() => buildImages());
   afterAll(() => {
     for (const a of ['deploy-fbg', 'deploy-frc']) cleanup(target(2).stateDir, a);
-    for (let i = 0; i < 3; i++) cleanup(target(i).stateDir, 'deploy-fm');
+    for (let i = 0; i < 3; i++) cleanup(target(i).stateDir, 'deploy-fm', `test-h${i + 1}`);
     execFileSync('sh', ['-c', 'docker volume ls -q | grep "^deploy-f" | xargs -r docker volume rm -f'], {
       stdio: 'ignore'
     });
@@ -163,7 +163,7 @@ integration('the field: a non-root user with a slow shell behind a far link', ()
 
   it('a link cut mid-phase leaves the previous release serving and the lock released', async () => {
     const app = 'deploy-fcut';
-    const port = 18440;
+    const port = 18520;
     const base = spec(app, port);
     const first = await deploy(base, deps({ connect: counting(2).connect }));
     expect(first.error?.describe()).toBeUndefined();
@@ -200,7 +200,7 @@ integration('the field: a non-root user with a slow shell behind a far link', ()
 
   it('a first deploy that fails after its switch leaves nothing answering on the public port', async () => {
     const app = 'deploy-f502';
-    const port = 18445;
+    const port = 18525;
     const d = await deploy(
       spec(app, port, {
         gate: gate(port, { urls: [{ url: `http://127.0.0.1:${port}/nope` }], timeoutMs: 3000 })

@@ -273,8 +273,8 @@ export function history(dir: string, app: string): { event: string; [k: string]:
 }
 
 /** Stop everything an app left on the host: its compose projects, its nginx, its state dir. */
-export function cleanup(dir: string, app: string): void {
-  for (const project of [`${app}-test`, `${app}-test-blue`, `${app}-test-green`]) {
+export function cleanup(dir: string, app: string, env = 'test'): void {
+  for (const project of [`${app}-${env}`, `${app}-${env}-blue`, `${app}-${env}-green`]) {
     try {
       const ids = execFileSync(
         'docker',
@@ -286,7 +286,7 @@ export function cleanup(dir: string, app: string): void {
       /* already gone */
     }
   }
-  const pid = join(dir, app, 'test', 'proxy', 'nginx.pid');
+  const pid = join(dir, app, env, 'proxy', 'nginx.pid');
   if (existsSync(pid)) {
     try {
       process.kill(Number(readFileSync(pid, 'utf8').trim()), 'SIGTERM');
