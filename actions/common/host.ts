@@ -1,5 +1,5 @@
 import type { Entry } from './entry.js';
-import { headerValues } from '../../packages/health/src/index.js';
+import { headerValues, urlPasswords } from '../../packages/health/src/index.js';
 import { deliverEvent } from '../../packages/events/src/webhook.js';
 import type { trackDeployment } from '../../packages/github/src/deployments.js';
 import {
@@ -25,6 +25,9 @@ export function maskHostSecrets(entry: Pick<Entry, 'inputs' | 'secret'>, names: 
   for (const line of inputs.raw('ssh-key').split(/\r?\n/)) if (line.trim().length >= 8) secret(line.trim());
   for (const name of ['health-headers', 'health-prometheus-headers'])
     for (const value of headerValues(inputs.raw(name))) secret(value);
+  // `user:pass@` in a gate URL, as health-gate masks it.
+  for (const value of urlPasswords(`${inputs.raw('health-url')}\n${inputs.raw('health-prometheus-url')}`))
+    secret(value);
 }
 
 export function hostDeps(

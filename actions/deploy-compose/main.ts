@@ -1,23 +1,59 @@
 import { runEntry } from '../common/entry.js';
 import { hostDeps, maskHostSecrets, settle } from '../common/host.js';
 import { trackDeployment } from '../../packages/github/src/deployments.js';
+import { DeployError } from '../../packages/core/src/index.js';
 import {
   deploy,
   deploySummary,
+  doctor,
+  doctorTable,
   envValues,
+  readConnection,
   readDeployInputs,
-  resolveImage
+  readTarget,
+  resolveImage,
+  STRATEGIES,
+  type Strategy
 } from '../../packages/deploy/src/index.js';
 
 await runEntry(async (entry) => {
   const { inputs, logger, context, output, summary, secret } = entry;
+
+  async function checkHosts(
+    target: Parameters<typeof doctor>[0],
+    strategy: Strategy,
+    connection: Parameters<typeof hostDeps>[1]
+  ): Promise<void> {
+    const report = await doctor(target, strategy, {
+      logger,
+      connect: hostDeps(entry, connection, undefined).connect
+    });
+    const text = doctorTable(report);
+    logger.info(text);
+    await summary(`## deploy-compose doctor: ${report.ok ? '✅ ready' : '❌ not ready'}\n\n${text}`);
+    output('doctor', report.ok ? 'ok' : 'failed');
+    if (!report.ok)
+      throw new DeployError('doctor: a host is not ready for this deploy (see the ❌ rows and their fixes)', {
+        state: 'nothing was changed on any host'
+      });
+  }
   maskHostSecrets(entry, ['password', 'webhook-secret', 'token']);
+  // doctor: `only` checks the hosts and stops (the CLI's `deploy-actions doctor`); `true` checks, then deploys.
+  const doctorMode = inputs.choice('doctor', ['false', 'true', 'only'] as const, 'false');
+  if (doctorMode === 'only') {
+    const connection = readConnection(inputs);
+    const target = readTarget(inputs);
+    const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
+    await checkHosts(target, strategy, connection);
+    return;
+  }
   const { spec, connection, imageCheck, webhook } = readDeployInputs(
     inputs,
     { workspace: process.env.GITHUB_WORKSPACE || process.cwd() },
     context
   );
   for (const value of envValues(spec.envText)) secret(value);
+  if (doctorMode === 'true') await checkHosts(spec, spec.strategy, connection);
 
   if (imageCheck === 'registry')
     for (const ref of new Set(Object.values(spec.images))) {

@@ -677,9 +677,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.shellQuote = shellQuote;
 exports.shellJoin = shellJoin;
 /**
- * POSIX quoting for the one place a command line must become a string: the remote side of ssh, which
- * hands its arguments to the login shell. Every argument is single-quoted, so no input is ever parsed by
- * that shell as code.
+ * POSIX quoting, the only quoting there is: where argv must become a string for a remote shell (the ssh
+ * command line, and the phase scripts of packages/ssh/src/script.ts). An argument made only of safe
+ * characters (letters, digits, `@%+=:,./-`) stays as it is; every other one is single-quoted, with `'`
+ * written as `'\''`. Either way no input is ever parsed by that shell as code.
  */
 function shellQuote(arg) {
     if (arg !== '' && /^[\w@%+=:,./-]+$/.test(arg))

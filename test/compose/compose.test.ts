@@ -115,6 +115,7 @@ describe('compose argv, both generations', () => {
     );
     expect(info).toEqual({
       services: ['web', 'worker'],
+      volumes: [],
       images: { web: 'app:1', worker: undefined },
       containerNames: ['web'],
       publishing: ['worker'],

@@ -15,7 +15,7 @@ import { verifySignature } from '../../packages/events/src/webhook.js';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { infra, integration } from '../support/infra.js';
-import { COMPOSE, IMAGE_REPO, buildImages, cleanup, history, stateDir, version } from './support.js';
+import { COMPOSE, IMAGE_REPO, buildImages, cleanup, history, stateDir, target, version } from './support.js';
 
 /** The bundles (node scripts/build.mjs deploy-compose rollback) run as the GitHub runner runs them. */
 integration('deploy-compose and rollback action bundles', () => {
@@ -28,9 +28,10 @@ integration('deploy-compose and rollback action bundles', () => {
   const events: { type: string; signed: boolean }[] = [];
 
   const connection = () => {
-    const { ssh } = infra();
+    const ssh = target();
     return {
       host: `${ssh.host}:${ssh.port}`,
+      user: ssh.user,
       'ssh-key': readFileSync(ssh.keyPath, 'utf8'),
       'known-hosts': readFileSync(ssh.knownHostsPath, 'utf8'),
       app,
@@ -116,7 +117,7 @@ integration('deploy-compose and rollback action bundles', () => {
 
   it('deploys, fails a broken release behind the gate and rolls it back, then rolls back from the CLI', async () => {
     const secrets = [
-      readFileSync(infra().ssh.keyPath, 'utf8').split('\n')[1]!,
+      readFileSync(target().keyPath, 'utf8').split('\n')[1]!,
       infra().registries[0]!.password,
       'tok-act-5ecr3t',
       hookSecret
@@ -144,7 +145,9 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(d3.outputs['release-id']).not.toBe(d2.outputs['release-id']);
     const error = d3.annotations.filter((a) => a.level === 'error').at(-1)!.message;
     expect(error).toContain('failed its health gate unhealthy');
-    expect(error).toContain(`State: release ${d2.outputs['release-id']} is serving on 127.0.0.1:2222`);
+    expect(error).toContain(
+      `State: release ${d2.outputs['release-id']} is serving on 127.0.0.1:${target().port}`
+    );
     expect(error).toContain('rolled back automatically');
     expect(await version(port)).toBe('v2');
     expect(d3.summary).toContain('failed and rolled back');
@@ -159,7 +162,7 @@ integration('deploy-compose and rollback action bundles', () => {
     // Only what is needed to reach the host: the rest comes from the host's own records.
     const dry = await runBundle('rollback', {
       inputs: {
-        ...pick(connection(), ['host', 'ssh-key', 'known-hosts', 'app', 'environment', 'state-dir']),
+        ...pick(connection(), ['host', 'user', 'ssh-key', 'known-hosts', 'app', 'environment', 'state-dir']),
         'dry-run': true
       }
     });
@@ -172,7 +175,7 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(dry.summary).toContain('version: v2 → v1');
     expect(await version(port)).toBe('v2');
 
-    const { ssh } = infra();
+    const ssh = target();
     const cli = await promisify(execFile)(
       process.execPath,
       [
@@ -180,6 +183,8 @@ integration('deploy-compose and rollback action bundles', () => {
         'rollback',
         '--host',
         `${ssh.host}:${ssh.port}`,
+        '--user',
+        ssh.user,
         '--app',
         app,
         '--environment',
@@ -213,7 +218,7 @@ integration('deploy-compose and rollback action bundles', () => {
       to: d1.outputs['release-id'],
       reason: 'v2 is slow'
     });
-  }, 240_000);
+  }, 600_000);
 
   it('a run killed mid-deploy: its post step releases the lock it held, and nothing else moves', async () => {
     const before = await version(port);
@@ -228,7 +233,8 @@ integration('deploy-compose and rollback action bundles', () => {
       },
       workspace,
       runnerTemp,
-      timeoutMs: 15_000
+      // Long enough to be inside the start phase's wait (start-timeout 2m) on a slow far host.
+      timeoutMs: 60_000
     });
     expect(run.exitCode).not.toBe(0);
     expect(run.post?.exitCode).toBe(0);
@@ -243,7 +249,7 @@ integration('deploy-compose and rollback action bundles', () => {
     expect(ps.stdout.split('\n').filter((l) => l.includes(runnerTemp))).toEqual([]);
     expect(run.post!.stdout).toContain('ended the SSH connection the main step left open');
     rmSync(runnerTemp, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 });
 
 function pick<T extends Record<string, unknown>>(o: T, keys: string[]): Record<string, unknown> {

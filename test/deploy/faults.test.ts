@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +13,10 @@ import {
   deploySpec,
   deps,
   history,
+  squatAs,
   sshConnector,
   stateDir,
+  target,
   version
 } from './support.js';
 
@@ -63,7 +64,7 @@ integration('faults during a blue-green deploy', () => {
     expect(d.error!.message).toContain('fatal: config missing');
     expect(d.error!.state).toContain(`release ${serving.id} is serving`);
     await expectPreviousServing(d.releaseId);
-  }, 60_000);
+  }, 180_000);
 
   it('a health endpoint that never turns healthy: traffic never moves', async () => {
     const d = await deploy(spec({ version: 'sick', images: { web: `${IMAGE_REPO}:sick` } }), deps());
@@ -78,11 +79,12 @@ integration('faults during a blue-green deploy', () => {
         .some((e) => e.event === 'traffic.switched')
     ).toBe(false);
     await expectPreviousServing(d.releaseId);
-  }, 60_000);
+  }, 180_000);
 
   it('a slot port already in use: refused before anything starts, naming who listens', async () => {
-    const squatter: Server = createServer((_q, r) => r.end('squatter'));
-    await new Promise<void>((r) => squatter.listen(port + 2, '127.0.0.1', r));
+    // The deploy user's own process: `ss -p` shows a non-root user only its own processes.
+    const squatter = squatAs(target(), port + 2);
+    await squatter.ready;
     try {
       const d = await deploy(spec({ version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }), deps());
       expect(d.ok).toBe(false);
@@ -94,9 +96,9 @@ integration('faults during a blue-green deploy', () => {
           .map((e) => e.event)
       ).toEqual(['deploy.failed']);
     } finally {
-      await new Promise((r) => squatter.close(r));
+      squatter.stop();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('an unreachable registry during the pull', async () => {
     const d = await deploy(
@@ -109,7 +111,7 @@ integration('faults during a blue-green deploy', () => {
     );
     expect(d.error!.message).toMatch(/connection refused/i);
     await expectPreviousServing(d.releaseId);
-  }, 60_000);
+  }, 180_000);
 
   it('the SSH connection dropped mid-deploy: cleanup rides out the outage', async () => {
     const base = sshConnector();
@@ -144,7 +146,7 @@ integration('faults during a blue-green deploy', () => {
     expect(d.error!.message).toContain('Connection closed (injected)');
     await expectPreviousServing(d.releaseId);
     expect(existsLock()).toBe(false);
-  }, 90_000);
+  }, 240_000);
 
   it('two deploys at once: the second waits, then fails naming the holder; the first completes', async () => {
     const first = deploy(spec({ version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }), deps());
@@ -164,7 +166,7 @@ integration('faults during a blue-green deploy', () => {
     expect(d1.error?.describe()).toBeUndefined();
     serving = { id: d1.releaseId, version: 'v2' };
     expect(await version(port)).toBe('v2');
-  }, 90_000);
+  }, 240_000);
 
   it('a stale lock left by a killed run: reported with its holder, broken only on request', async () => {
     mkdirSync(join(root(), 'lock'));
@@ -183,6 +185,8 @@ integration('faults during a blue-green deploy', () => {
         heartbeatAt: t
       })
     );
+    // As a dead run of the deploy user would have left it.
+    execFileSync('chown', ['-R', `${target().user}:`, join(root(), 'lock')]);
     const refused = await deploy(spec({ version: 'v3', images: { web: `${IMAGE_REPO}:v3` } }), deps());
     expect(refused.error!.kind).toBe('lock');
     expect(refused.error!.message).toContain(
@@ -200,7 +204,7 @@ integration('faults during a blue-green deploy', () => {
     expect(await version(port)).toBe('v3');
     const broken = history(dir, app).find((e) => e.event === 'lock.broken');
     expect(broken).toMatchObject({ holder: { actor: 'ghost' } });
-  }, 90_000);
+  }, 240_000);
 
   function existsLock(): boolean {
     try {

@@ -50,7 +50,7 @@ integration('requests under load while deploying', () => {
     expect(await version(bg.port)).toBe('v1');
     expect(r2.total).toBeGreaterThan(50);
     expect(r2).toMatchObject({ failed: 0, failures: [] });
-  }, 180_000);
+  }, 400_000);
 
   it('recreate: the same load sees failed requests while the container is replaced', async () => {
     const base = deploySpec(rc.app, rc.dir, rc.port, { strategy: 'recreate', slotCheckPath: undefined });
@@ -65,5 +65,5 @@ integration('requests under load while deploying', () => {
     expect(await version(rc.port)).toBe('v2');
     expect(r.failed).toBeGreaterThan(0);
     expect(r.failures.join(' ')).toMatch(/ECONNREFUSED|socket hang up|ECONNRESET/);
-  }, 180_000);
+  }, 400_000);
 });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -6,7 +6,16 @@ import { captureLogger, runContextFromEnv, type Executor } from '../../packages/
 import { defaultGateSpec, type GateSpec } from '../../packages/health/src/index.js';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
 import type { DeploySpec, EngineDeps, RollbackSpec } from '../../packages/deploy/src/index.js';
-import { infra } from '../support/infra.js';
+import { fieldHost, infra, type FieldHost } from '../support/infra.js';
+
+/**
+ * Deploy targets are the field hosts: a non-root user in the docker group (no /usr/sbin on PATH), a login
+ * shell that costs ~0.4 s, reached through a ~50 ms-each-way latency proxy. Suites use host 1 unless they
+ * need a host of their own (session counts, several hosts).
+ */
+export function target(i = 0): FieldHost {
+  return fieldHost(i);
+}
 
 /** The test app: busybox httpd on 127.0.0.1:$PORT, its version at /, `ok` at /up (not in the `sick` build). */
 export const IMAGE_REPO = '127.0.0.1:5055/deploy/deploytest';
@@ -67,24 +76,54 @@ export const COMPOSE = `services:
       PORT: \${PORT:-8080}
 `;
 
+/** Connect to field host `i` for any host line (`127.0.0.1`), or to the field host whose port the line names. */
 export function sshConnector(
-  extra: Partial<Parameters<typeof SshExecutor.connect>[0]> = {}
+  extra: Partial<Parameters<typeof SshExecutor.connect>[0]> = {},
+  i = 0
 ): (host: string) => Promise<Executor> {
-  const { ssh } = infra();
-  return (host) =>
-    SshExecutor.connect({
-      host,
-      port: ssh.port,
-      user: ssh.user,
-      privateKey: readFileSync(ssh.keyPath, 'utf8'),
-      knownHosts: readFileSync(ssh.knownHostsPath, 'utf8'),
-      connectTimeoutMs: 5000,
+  return (line) => {
+    const port = Number(/:(\d+)$/.exec(line)?.[1] ?? 0);
+    const h = infra().hosts.find((x) => x.port === port) ?? target(i);
+    return SshExecutor.connect({
+      host: h.host,
+      port: h.port,
+      user: h.user,
+      privateKey: readFileSync(h.keyPath, 'utf8'),
+      knownHosts: readFileSync(h.knownHostsPath, 'utf8'),
+      connectTimeoutMs: 10_000,
       ...extra
     });
+  };
 }
 
-export function stateDir(name: string): string {
-  return mkdtempSync(`/tmp/deploy-actions-test-deploy-${name}-`);
+/** The state dir of field host `i` (under its user's home); apps keep to their own subdirectory. */
+export function stateDir(_name: string, i = 0): string {
+  return target(i).stateDir;
+}
+
+/** Run a small TCP listener on `port` as the host's deploy user (so `ss -p` shows it to that user). */
+export function squatAs(h: FieldHost, port: number): { stop(): void; ready: Promise<void> } {
+  const child = spawn(
+    'runuser',
+    [
+      '-u',
+      h.user,
+      '--',
+      process.execPath,
+      '-e',
+      `require('http').createServer((q,r)=>r.end('squatter')).listen(${port},'127.0.0.1',()=>console.log('up'))`
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  );
+  const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  return {
+    ready,
+    stop: () => {
+      child.kill('SIGTERM');
+      child.stdout.destroy();
+      child.unref();
+    }
+  };
 }
 
 export function gate(publicPort: number, over: Partial<GateSpec> = {}): GateSpec {
@@ -234,8 +273,8 @@ export function history(dir: string, app: string): { event: string; [k: string]:
 }
 
 /** Stop everything an app left on the host: its compose projects, its nginx, its state dir. */
-export function cleanup(dir: string, app: string): void {
-  for (const project of [`${app}-test`, `${app}-test-blue`, `${app}-test-green`]) {
+export function cleanup(dir: string, app: string, env = 'test'): void {
+  for (const project of [`${app}-${env}`, `${app}-${env}-blue`, `${app}-${env}-green`]) {
     try {
       const ids = execFileSync(
         'docker',
@@ -247,7 +286,7 @@ export function cleanup(dir: string, app: string): void {
       /* already gone */
     }
   }
-  const pid = join(dir, app, 'test', 'proxy', 'nginx.pid');
+  const pid = join(dir, app, env, 'proxy', 'nginx.pid');
   if (existsSync(pid)) {
     try {
       process.kill(Number(readFileSync(pid, 'utf8').trim()), 'SIGTERM');
@@ -255,5 +294,6 @@ export function cleanup(dir: string, app: string): void {
       /* gone */
     }
   }
-  rmSync(dir, { recursive: true, force: true });
+  // The state dir belongs to the host's user and is shared by suites: remove only this app's part.
+  rmSync(join(dir, app), { recursive: true, force: true });
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { GATE_INPUT_NAMES } from '../../packages/health/src/index.js';
+import { parseReference } from '../../packages/registry/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 import {
   checkEnvAgainstTemplate,
@@ -12,7 +13,7 @@ import {
   lockAcquireArgv,
   newReleaseId,
   nginxConf,
-  parseImageRef,
+  parseImagesInput,
   parseState,
   proxyFiles,
   slotProbeArgv,
@@ -173,24 +174,25 @@ describe('inputs checked before the host is touched', () => {
     }
   });
 
-  it('splits image references like docker', () => {
-    expect(parseImageRef('127.0.0.1:5055/deploy/app:v1')).toMatchObject({
+  it('splits image references like docker (through packages/registry, the one reference grammar)', () => {
+    expect(parseReference('127.0.0.1:5055/deploy/app:v1')).toMatchObject({
       registry: '127.0.0.1:5055',
       repository: 'deploy/app',
-      reference: 'v1'
+      tag: 'v1'
     });
-    expect(parseImageRef('nginx')).toMatchObject({
-      registry: 'registry-1.docker.io',
-      repository: 'library/nginx',
-      reference: 'latest'
+    expect(parseReference('nginx')).toMatchObject({
+      registry: 'docker.io',
+      repository: 'library/nginx'
     });
     const d = 'sha256:' + 'a'.repeat(64);
-    expect(parseImageRef(`ghcr.io/o/app:1.2@${d}`)).toMatchObject({
+    expect(parseReference(`ghcr.io/o/app:1.2@${d}`)).toMatchObject({
       registry: 'ghcr.io',
       repository: 'o/app',
-      reference: d
+      digest: d
     });
-    expect(() => parseImageRef('ghcr.io/o/app@sha256:zz')).toThrow(/malformed digest/);
+    expect(() => parseImagesInput(new Map([['web', 'ghcr.io/o/app@sha256:zz']]), ['web'])).toThrow(
+      /Input 'images'.*digest/
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionError, LocalExecutor, TimeoutError, type Command } from '../../packages/core/src/index.js';
@@ -129,16 +129,19 @@ integration('phase scripts over SSH', () => {
       connectAttempts: 1
     });
     try {
+      const marker = join(tmpdir(), `da-cut-${process.pid}-${Date.now()}`);
       const running = runPhase(
         exec,
         'cut',
         [
           { name: 'first', argv: ['true'] },
-          { name: 'long', argv: ['sleep', '20'] }
+          { name: 'long', argv: ['sh', '-c', 'touch "$1"; sleep 20', 'sh', marker] }
         ],
-        30_000
+        60_000
       ).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 1500));
+      // Cut once the host is inside the long step.
+      while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 100));
+      rmSync(marker, { force: true });
       const pid = await exec.masterPid();
       if (pid) process.kill(pid, 'SIGKILL');
       const err = await running;

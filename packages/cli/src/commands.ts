@@ -6,6 +6,8 @@ export type CliCommand = (args: string[], root: string) => Promise<number>;
 
 export const extraCommands: Record<string, CliCommand> = {
   environments: async (args) => (await import('./environments.js')).environmentsCommand(args),
+  // Each host checked as deploy-compose would use it: deploy-compose's own checks, and nothing changed.
+  doctor: async (args) => (await import('./main.js')).main(['deploy-compose', ...args, '--doctor', 'only']),
   'check-workflows': async (args, root) =>
     (await import('./check-workflows.js')).checkWorkflowsCommand(args, root)
 };

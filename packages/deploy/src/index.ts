@@ -1,4 +1,5 @@
 export * from './types.js';
+export { STRATEGIES, usesSlots } from './strategy.js';
 export * from './layout.js';
 export * from './commands.js';
 export * from './proxy.js';
@@ -15,3 +16,6 @@ export { clockFrom, type Clock } from './clock.js';
 export { tarball, type TarFile } from './tar.js';
 export * from './inputs.js';
 export { deploySummary, rollbackSummary } from './summary.js';
+export * from './canary-proxy.js';
+export { judgeCanary } from './canary.js';
+export { doctor, doctorTable, type DoctorReport, type DoctorRow } from './doctor.js';

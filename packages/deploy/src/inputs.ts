@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import {
   InputError,
@@ -11,11 +12,13 @@ import { parseComposeFile } from '../../compose/src/index.js';
 import { readGateInputs } from '../../health/src/index.js';
 import { SshExecutor } from '../../ssh/src/index.js';
 import { parseFingerprints } from '../../ssh/src/hostkeys.js';
+import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
 import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
 import { checkSwarmSpec } from './swarm.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
+import { STRATEGIES, usesSlots } from './strategy.js';
 
 /**
  * Inputs of deploy-compose and rollback into typed specs. Every problem is an InputError naming the input,
@@ -55,7 +58,7 @@ export function readConnection(inputs: InputReader): ConnectionSpec {
       'put the output of `ssh-keyscan -p <port> <host>` (taken on a trusted machine) in known-hosts, or pin host-fingerprint'
     );
   const jumpHost = inputs.optional('jump-host');
-  if (jumpHost && !/^([\w.-]+@)?[\w.-]+(:\d+)?$/.test(jumpHost))
+  if (jumpHost && !/^(\w[\w.-]*@)?\w[\w.-]*(:\d+)?$/.test(jumpHost))
     throw new InputError(
       'jump-host',
       `"${jumpHost}" is not [user@]host[:port]`,
@@ -79,10 +82,10 @@ export function readHosts(inputs: InputReader): string[] {
   if (hosts.length === 0)
     throw new InputError('host', 'is required', 'give the host to deploy to, one per line');
   for (const h of hosts)
-    if (!/^[\w.-]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/i.test(h))
+    if (!/^\w[\w.-]*(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/i.test(h))
       throw new InputError(
         'host',
-        `"${h}" is not a host name or address`,
+        `"${h}" is not a host name or address${h.startsWith('-') ? ' (it starts with `-`, which ssh would read as an option)' : ''}`,
         'write host or host:port, one per line'
       );
   if (new Set(hosts).size !== hosts.length)
@@ -127,22 +130,57 @@ function name(inputs: InputReader, input: string, fallback?: string): string {
   return v;
 }
 
-function port(inputs: InputReader, input: string, text: string): number {
+/** Environment names as GitHub has them (`Production`, `Staging EU`) and their slug for paths and projects. */
+export function environmentSlug(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s.]+/g, '-')
+    .replace(/-+/g, '-');
+}
+
+function environment(inputs: InputReader): { environment: string; environmentSlug: string } {
+  const v = inputs.string('environment', { fallback: 'production' }).trim();
+  const slug = environmentSlug(v);
+  if (!/^[A-Za-z0-9][\w .-]{0,62}$/.test(v) || !NAME.test(slug))
+    throw new InputError(
+      'environment',
+      `"${v}" is not an environment name`,
+      'use letters, digits, spaces, `-`, `_` and `.` (GitHub environment names such as `Staging EU` work)'
+    );
+  return { environment: v, environmentSlug: slug };
+}
+
+/** Node's timers overflow past 2^31-1 ms (24.8 days) and fire at once: no deploy duration goes near that. */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
+function duration(
+  inputs: InputReader,
+  input: string,
+  options: { fallback: string; positive?: boolean }
+): number {
+  const ms = inputs.duration(input, options);
+  if (ms > MAX_DURATION_MS)
+    throw new InputError(input, `${inputs.raw(input)} is longer than 24h`, 'give at most 24h');
+  return ms;
+}
+
+function port(input: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 65535)
     throw new InputError(input, `"${text}" is not a port`, 'give a number from 1 to 65535');
   return n;
 }
 
-export function readTarget(inputs: InputReader): TargetSpec {
+export function readTarget(inputs: InputReader, timeoutFallback = '15m'): TargetSpec {
   const publicText = inputs.optional('public-port');
-  const publicPort = publicText === undefined ? undefined : port(inputs, 'public-port', publicText);
+  const publicPort = publicText === undefined ? undefined : port('public-port', publicText);
   const slotsText = inputs.list('slot-ports');
   let slotPorts: [number, number] = publicPort ? [publicPort + 1, publicPort + 2] : [0, 0];
   if (slotsText.length) {
     if (slotsText.length !== 2)
       throw new InputError('slot-ports', 'needs exactly two ports', 'write `blue,green`, e.g. `8081,8082`');
-    slotPorts = [port(inputs, 'slot-ports', slotsText[0]!), port(inputs, 'slot-ports', slotsText[1]!)];
+    slotPorts = [port('slot-ports', slotsText[0]!), port('slot-ports', slotsText[1]!)];
     if (slotPorts[0] === slotPorts[1])
       throw new InputError('slot-ports', 'gives the same port twice', 'use two different ports');
   }
@@ -162,23 +200,37 @@ export function readTarget(inputs: InputReader): TargetSpec {
       `"${stateDir}" is not an absolute path`,
       'give an absolute path on the host'
     );
+  // It is written into nginx.conf: nothing there may end a directive or quote.
+  if (/[\s'"`;{}\\$]/.test(stateDir))
+    throw new InputError(
+      'state-dir',
+      `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, a backslash or a brace`,
+      'use a plain path such as /home/deploy/deploy-actions'
+    );
+  const proxyBind = inputs.string('proxy-bind', { fallback: '0.0.0.0' });
+  if (isIP(proxyBind) === 0)
+    throw new InputError(
+      'proxy-bind',
+      `"${proxyBind}" is not an IP address`,
+      'give the address the proxy listens on, e.g. 0.0.0.0, 127.0.0.1 or ::'
+    );
   const gate = readGateInputs(inputs, { prefix: 'health-' });
   const first = gate?.urls[0]?.url;
   const spec: TargetSpec = {
     app: name(inputs, 'app'),
-    environment: name(inputs, 'environment', 'production'),
+    ...environment(inputs),
     hosts: readHosts(inputs),
     stateDir: stateDir.replace(/\/+$/, '') || '/',
     slotPorts,
-    proxyBind: inputs.string('proxy-bind', { fallback: '0.0.0.0' }),
+    proxyBind,
     portVar,
-    lockTimeoutMs: inputs.duration('lock-timeout', { fallback: '5m' }),
-    lockStaleMs: inputs.duration('lock-stale-after', { fallback: '2m', positive: true }),
+    lockTimeoutMs: duration(inputs, 'lock-timeout', { fallback: '5m' }),
+    lockStaleMs: duration(inputs, 'lock-stale-after', { fallback: '2m', positive: true }),
     lockPollMs: 1000,
     breakLock: inputs.boolean('break-lock', false),
-    timeoutMs: inputs.duration('timeout', { fallback: '15m', positive: true }),
-    drainMs: inputs.duration('drain-timeout', { fallback: '5s' }),
-    startTimeoutMs: inputs.duration('start-timeout', { fallback: '60s', positive: true })
+    timeoutMs: duration(inputs, 'timeout', { fallback: timeoutFallback, positive: true }),
+    drainMs: duration(inputs, 'drain-timeout', { fallback: '5s' }),
+    startTimeoutMs: duration(inputs, 'start-timeout', { fallback: '60s', positive: true })
   };
   if (publicPort !== undefined) spec.publicPort = publicPort;
   if (gate) spec.gate = gate;
@@ -221,7 +273,6 @@ export interface DeployInputs {
   connection: ConnectionSpec;
   imageCheck: 'registry' | 'pull' | 'none';
   webhook?: { url: string; secret?: string };
-  token?: string;
 }
 
 export function readDeployInputs(
@@ -231,11 +282,7 @@ export function readDeployInputs(
 ): DeployInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
-  const strategy = inputs.choice<Strategy>(
-    'strategy',
-    ['recreate', 'rolling', 'blue-green', 'swarm'],
-    'recreate'
-  );
+  const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
   const composeText = readPath(inputs, 'compose-file', files, true, 'compose.yml')!;
   const info = parseComposeFile(composeText);
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
@@ -249,7 +296,7 @@ export function readDeployInputs(
         `service "${s}" has no image (only \`build:\`): nothing to pull on the host`,
         `add \`${s}=<registry>/<repo>@sha256:…\``
       );
-  if (strategy !== 'recreate' && strategy !== 'swarm') {
+  if (usesSlots(strategy)) {
     if (target.publicPort === undefined)
       throw new InputError(
         'public-port',
@@ -286,7 +333,6 @@ export function readDeployInputs(
   const firstTag = Object.values(images)[0]?.match(/:([\w][\w.-]*)$/)?.[1];
   const spec: DeploySpec = {
     ...target,
-    timeoutMs: inputs.duration('timeout', { fallback: '15m', positive: true }),
     version:
       inputs.optional('version') ?? (context.sha ? context.sha.slice(0, 7) : (firstTag ?? 'unversioned')),
     strategy,
@@ -297,16 +343,25 @@ export function readDeployInputs(
     autoRollback: inputs.boolean('auto-rollback', true),
     ...(registry ? { registry } : {})
   };
+  if (strategy === 'canary') spec.canary = readCanaryPlan(inputs, spec);
   const url = inputs.optional('webhook-url');
   const secret = inputs.optional('webhook-secret');
-  const token = inputs.optional('token');
   return {
     spec,
     connection,
     imageCheck: inputs.choice('image-check', ['registry', 'pull', 'none'] as const, 'registry'),
-    ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {}),
-    ...(token ? { token } : {})
+    ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
   };
+}
+
+/** canary-steps and canary-step-duration, checked against the gate and the timeout (strategy canary). */
+function readCanaryPlan(inputs: InputReader, spec: DeploySpec): CanaryPlan {
+  const plan: CanaryPlan = {
+    steps: parseCanarySteps(inputs.string('canary-steps', { fallback: '10,50,100' })),
+    stepMs: inputs.duration('canary-step-duration', { fallback: '2m', positive: true })
+  };
+  checkCanaryPlan(plan, spec.gate, spec.timeoutMs);
+  return plan;
 }
 
 export interface RollbackInputs {
@@ -317,11 +372,10 @@ export interface RollbackInputs {
 
 export function readRollbackInputs(inputs: InputReader): RollbackInputs {
   const connection = readConnection(inputs);
-  const target = readTarget(inputs);
+  const target = readTarget(inputs, '10m');
   const to = inputs.optional('to');
   const spec: RollbackSpec = {
     ...target,
-    timeoutMs: inputs.duration('timeout', { fallback: '10m', positive: true }),
     dryRun: inputs.boolean('dry-run', false),
     reason: inputs.string('reason', { fallback: 'manual rollback' }),
     ...(to ? { to } : {})

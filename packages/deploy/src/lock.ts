@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockError, formatMs } from '../../core/src/index.js';
-import type { ScriptStep } from '../../ssh/src/index.js';
+import { linkTimeoutMs, type ScriptStep } from '../../ssh/src/index.js';
 import {
   LOCK_HELD,
   lockAcquireArgv,
@@ -148,7 +148,7 @@ export function heldLock(host: Host, holder: LockHolder, staleMs: number, clock:
         argv: lockHeartbeatArgv(dir, holder.token),
         stdin: JSON.stringify(next) + '\n',
         check: false,
-        timeoutMs: every
+        timeoutMs: linkTimeoutMs(every, host.noopMs)
       })
       .catch(() => undefined);
   }, every);

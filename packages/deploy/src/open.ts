@@ -31,30 +31,40 @@ export function checkSteps(needNginx: boolean): ScriptStep[] {
   ];
 }
 
+/** The docker check's verdict: undefined when docker answers for this user. */
+export function dockerProblem(host: Host, r: PhaseResult, user?: string): DeployError | undefined {
+  const docker = r.get('docker');
+  if (!docker || docker.exitCode === 0) return undefined;
+  const text = (docker.stderr || docker.stdout).trim();
+  const denied = /permission denied/i.test(text);
+  return new DeployError(`Docker does not answer on ${host.name}: ${text}`, {
+    state: 'nothing was changed on the host',
+    hint: denied
+      ? `the SSH user${user ? ` ${user}` : ''} may not use docker: add it to the docker group on the host (\`sudo usermod -aG docker ${user ?? '<user>'}\`, then reconnect) or deploy as a user who may`
+      : 'check that dockerd runs and that the SSH user may use it (docker group or root)'
+  });
+}
+
+export function nginxProblem(host: Host, r: PhaseResult): DeployError | undefined {
+  const nginx = r.get('nginx');
+  if (!nginx || nginx.exitCode === 0) return undefined;
+  return new DeployError(
+    `nginx is not installed on ${host.name} (${(nginx.stderr || nginx.stdout).trim()}); blue-green and rolling switch traffic with it`,
+    {
+      state: 'nothing was changed on the host',
+      hint: 'install nginx on the host (`apt-get install nginx-light`; it needs no service: the deploy runs its own instance from state-dir as the SSH user), or use strategy recreate'
+    }
+  );
+}
+
 /** Turn the check steps' results into tools, or the error that names the fix. */
 export function checkedTools(host: Host, r: PhaseResult, user?: string): HostTools {
-  const docker = r.get('docker');
-  if (docker && docker.exitCode !== 0) {
-    const text = (docker.stderr || docker.stdout).trim();
-    const denied = /permission denied/i.test(text);
-    throw new DeployError(`Docker does not answer on ${host.name}: ${text}`, {
-      state: 'nothing was changed on the host',
-      hint: denied
-        ? `the SSH user${user ? ` ${user}` : ''} may not use docker: add it to the docker group on the host (\`sudo usermod -aG docker ${user ?? '<user>'}\`, then reconnect) or deploy as a user who may`
-        : 'check that dockerd runs and that the SSH user may use it (docker group or root)'
-    });
-  }
+  const docker = dockerProblem(host, r, user);
+  if (docker) throw docker;
   const compose = r.get('compose');
   const tool = composeFound((compose?.stdout ?? '') + (compose?.stderr ?? ''), host.name, host.logger);
-  const nginx = r.get('nginx');
-  if (nginx && nginx.exitCode !== 0)
-    throw new DeployError(
-      `nginx is not installed on ${host.name} (${(nginx.stderr || nginx.stdout).trim()}); blue-green and rolling switch traffic with it`,
-      {
-        state: 'nothing was changed on the host',
-        hint: 'install nginx on the host (`apt-get install nginx-light`; it needs no service: the deploy runs its own instance from state-dir as the SSH user), or use strategy recreate'
-      }
-    );
+  const nginx = nginxProblem(host, r);
+  if (nginx) throw nginx;
   const found = (r.get('tools')?.stdout ?? '').split('\n').map((l) => l.trim());
   return {
     compose: tool,
@@ -159,7 +169,7 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
   }
 }
 
-function userOf(target: string): string | undefined {
+export function userOf(target: string): string | undefined {
   const at = target.indexOf('@');
   return at > 0 ? target.slice(0, at) : undefined;
 }

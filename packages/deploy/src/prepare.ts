@@ -2,10 +2,10 @@ import { join } from 'node:path/posix';
 import { DeployError } from '../../core/src/index.js';
 import { composeConfigArgv, imagesOverride } from '../../compose/src/index.js';
 import { inspectArgv, loginArgv, pullArgv, withDockerConfig } from '../../docker/src/index.js';
-import { parseReference } from '../../registry/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { portFreeArgv, publicPortArgv, removeTreeArgv } from './commands.js';
 import { stepError } from './host.js';
+import { repositoryOf } from './images.js';
 import { otherSlot, projectName } from './layout.js';
 import { proxyFiles } from './proxy.js';
 import {
@@ -24,6 +24,7 @@ import {
   type RunState
 } from './run.js';
 import type { DeploySpec, ReleaseRecord } from './types.js';
+import { usesSlots } from './strategy.js';
 
 const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
@@ -33,7 +34,7 @@ const CONFIG = 'compose config';
 /** The strategy fits what runs now (pure; before any session). */
 export function checkStrategy(ctx: HostContext, s: RunState): void {
   const before = s.before?.active;
-  const slotted = ctx.strategy !== 'recreate';
+  const slotted = usesSlots(ctx.strategy);
   if (before && (before.strategy === 'recreate') !== !slotted)
     throw new DeployError(
       `${ctx.host.name} runs ${before.release} with strategy ${before.strategy}; switching to ${ctx.strategy} in place is not supported`,
@@ -58,8 +59,7 @@ export async function preparePhase(
 ): Promise<RunState> {
   const { host } = ctx;
   const tool = s.tools!.compose;
-  // Swarm places and switches tasks itself: no slots, no proxy.
-  const slotted = ctx.strategy !== 'recreate' && ctx.strategy !== 'swarm';
+  const slotted = usesSlots(ctx.strategy);
   const before = s.before?.active;
   const slot = otherSlot(before?.slot);
   const pf = proxyFiles(host.layout.proxy);
@@ -113,7 +113,11 @@ export async function preparePhase(
       ? [{ name: 'remove the registry login', argv: removeTreeArgv(cfg), always: true, check: false }]
       : [])
   ];
-  const r = await host.phase('prepare', steps, 10 * 60_000 * Math.max(1, services.length));
+  const r = await host
+    .phase('prepare', steps, 10 * 60_000 * Math.max(1, services.length))
+    .catch((err: Error) => {
+      throw failWith(err, { ...s, release, written: true });
+    });
   const written = r.get(WRITE)?.exitCode === 0;
   const next: RunState = {
     ...s,
@@ -175,15 +179,6 @@ export function pickDigest(ref: string, inspect: string): string {
   } catch {
     /* no digests */
   }
-  const want = repoOf(ref);
-  return digests.find((d) => repoOf(d) === want) ?? digests[0] ?? (id || ref);
-}
-
-function repoOf(ref: string): string | undefined {
-  try {
-    const r = parseReference(ref);
-    return `${r.registry}/${r.repository}`;
-  } catch {
-    return undefined;
-  }
+  const want = repositoryOf(ref);
+  return digests.find((d) => repositoryOf(d) === want) ?? digests[0] ?? (id || ref);
 }

@@ -138,7 +138,7 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
       // The strategy the app runs with now decides how to switch (slots and proxy, or recreate).
       const strategy = r.state.before?.active.strategy ?? target.strategy;
       const run = newHostRun(
-        { ...r.ctx, spec: hostSpec(spec, r), strategy },
+        { ...r.ctx, spec: hostSpec(r.ctx.spec as RollbackSpec, r), strategy },
         { ...r.state, release: target }
       );
       runs[i] = run;

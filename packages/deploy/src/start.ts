@@ -118,7 +118,10 @@ export async function startPhase(
   });
   const switching = recreate || o.alsoSwitch;
   if (switching) steps.push(...switchSteps(ctx, next, candidate, release, [started]));
-  const r = await host.phase('start', steps, 5 * 60_000 + spec.startTimeoutMs);
+  // A phase cut part way (a dropped link, a timeout) may have started the candidate: revert must know it.
+  const r = await host.phase('start', steps, 5 * 60_000 + spec.startTimeoutMs).catch((err: Error) => {
+    throw failWith(err, { ...next, switched: next.switched || switching });
+  });
   next = { ...next, pending: switching ? [] : [started] };
   const failed = r.failed(steps);
   if (!failed) return { ...next, switched: switching || next.switched };

@@ -1,12 +1,47 @@
 import { codeBlock, formatMs, table, type DeployEvent } from '../../core/src/index.js';
 import { eventsTable, timelineMermaid } from '../../events/src/index.js';
-import type { DeployOutcome, DeploySpec, RollbackOutcome, RollbackSpec } from './types.js';
+import { canarySummary } from './canary-proxy.js';
+import type {
+  DeployOutcome,
+  DeploySpec,
+  HostOutcome,
+  RollbackOutcome,
+  RollbackSpec,
+  TargetSpec
+} from './types.js';
+
+/** `Staging EU (staging-eu)`: the environment as named, and its slug on the hosts when that differs. */
+function envLabel(spec: TargetSpec): string {
+  return spec.environmentSlug && spec.environmentSlug !== spec.environment
+    ? `${spec.environment} (${spec.environmentSlug})`
+    : spec.environment;
+}
+
+/** One row per host: what it serves now, how the run went there, what its link cost. */
+function hostsTable(hosts: readonly HostOutcome[] | undefined): string[] {
+  if (!hosts?.length) return [];
+  return [
+    '### Hosts\n',
+    table(
+      ['host', 'release', 'previous', 'now', 'gate', 'SSH sessions', 'no-op'],
+      hosts.map((h) => [
+        h.host,
+        h.release ?? '',
+        h.previous ?? '(none)',
+        h.outcome ?? '',
+        h.gate?.verdict ?? '',
+        h.sessions === undefined ? '' : String(h.sessions),
+        h.noopMs === undefined ? '' : formatMs(h.noopMs)
+      ])
+    )
+  ];
+}
 
 /** The job summary of a deploy: what was shipped where, how it ended, and a timeline of what happened. */
 export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
   const status = o.ok ? '✅ deployed' : o.rolledBack ? '↩️ failed and rolled back' : '❌ failed';
   const parts = [
-    `## deploy-compose: ${spec.app}/${spec.environment} ${spec.version} ${status}\n`,
+    `## deploy-compose: ${spec.app}/${envLabel(spec)} ${spec.version} ${status}\n`,
     table(
       ['', ''],
       [
@@ -23,6 +58,8 @@ export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
       Object.entries(o.digests).map(([s, d]) => [s, d])
     )
   ];
+  parts.push(...hostsTable(o.hosts));
+  parts.push(...canarySummary(o.canary, spec.canary, o.gate));
   if (o.error) parts.push('### What failed\n', codeBlock(o.error.describe()));
   if (o.gate)
     parts.push(
@@ -34,7 +71,7 @@ export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
 
 export function rollbackSummary(o: RollbackOutcome, spec: RollbackSpec): string {
   const status = o.dryRun ? '🔍 dry run' : o.ok ? '✅ rolled back' : '❌ failed';
-  const parts = [`## rollback: ${spec.app}/${spec.environment} ${status}\n`];
+  const parts = [`## rollback: ${spec.app}/${envLabel(spec)} ${status}\n`, ...hostsTable(o.hosts)];
   for (const p of o.plan) {
     parts.push(
       `### ${p.host}: ${p.from ?? '(nothing)'} → ${p.to}\n`,

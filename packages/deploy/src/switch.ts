@@ -64,7 +64,10 @@ export function switchSteps(
 /** The switch phase, one session (blue-green switches every host in its own session, all before any gate). */
 export async function switchPhase(ctx: HostContext, s: RunState): Promise<RunState> {
   const steps = switchSteps(ctx, s, s.candidate!, s.release!, s.pending);
-  const r = await ctx.host.phase('switch', steps, 60_000);
+  // Cut part way, traffic may have moved: revert switches back, which is harmless if it had not.
+  const r = await ctx.host.phase('switch', steps, 60_000).catch((err: Error) => {
+    throw failWith(err, { ...s, switched: true });
+  });
   const failed = r.failed(steps);
   // The proxy reload ran: traffic moved even if the record did not follow.
   const moved = r.get(PROXY_SWITCH)?.exitCode === 0 || r.get('record the switch')?.exitCode === 0;

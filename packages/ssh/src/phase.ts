@@ -37,6 +37,16 @@ export async function runPhase(
       }
     });
     const parsed = parsePhaseOutput(r.stdout, script.marker, steps);
+    // The script itself exits 0 (or 97); 255 without its end is ssh's: the link dropped under it.
+    if (r.exitCode === 255 && !parsed.done)
+      throw new ConnectionError(
+        `SSH to ${executor.target} dropped during phase '${name}'${where(parsed, steps)}: ${r.stderr.trim().split('\n').slice(-1)[0] || 'connection closed'}`,
+        {
+          state:
+            'the steps named above had finished; the one running was cut (its effect on the host is unknown)',
+          hint: 'check the link to the host, then run again'
+        }
+      );
     if (!parsed.done && !parsed.results.some((x) => x.exitCode !== 0 && steps[x.index]?.check !== false))
       throw new ConnectionError(
         `Phase '${name}' on ${executor.target} ended early (exit ${r.exitCode})${where(parsed, steps)}: ${r.stderr.trim().split('\n').slice(-3).join(' ') || 'no error text'}`,

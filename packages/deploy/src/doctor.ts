@@ -1,0 +1,231 @@
+import { dirname } from 'node:path/posix';
+import { describeError, formatMs, table, type DeployActionsError } from '../../core/src/index.js';
+import { composeFound } from '../../compose/src/index.js';
+import { SLOW_NOOP_MS, slowShellNotice, type ScriptStep } from '../../ssh/src/index.js';
+import { portFreeArgv, publicPortArgv } from './commands.js';
+import { Deadline, Host } from './host.js';
+import { layout } from './layout.js';
+import { checkSteps, dockerProblem, nginxProblem, userOf } from './open.js';
+import { proxyFiles } from './proxy.js';
+import { clockFrom } from './clock.js';
+import { envSlug } from './run.js';
+import type { EngineDeps, Strategy, TargetSpec } from './types.js';
+import { usesSlots } from './strategy.js';
+
+/**
+ * `deploy-actions doctor` and deploy-compose's `doctor` input: each host checked as the deploy will use it,
+ * in one session after the connect (the open phase's own checks, plus disk, ports and the shell's cost).
+ */
+export interface DoctorRow {
+  check: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when not ok. */
+  fix?: string;
+  /** A failing row that would make the deploy fail (others are warnings). */
+  blocking: boolean;
+}
+
+export interface DoctorHost {
+  host: string;
+  rows: DoctorRow[];
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  hosts: DoctorHost[];
+}
+
+/** Free space under which a deploy (release files, pulled layers) is likely to fail. */
+const MIN_FREE_KB = 1024 * 1024;
+
+function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): ScriptStep[] {
+  const slotted = usesSlots(strategy);
+  const steps: ScriptStep[] = [
+    ...checkSteps(slotted).map((s) => ({ ...s, check: false })),
+    {
+      name: 'shell cost',
+      // The login shell as sshd starts it (SHLVL unset): what its rc files cost per command.
+      argv: [
+        'sh',
+        '-c',
+        's=$(date +%s%N); env -u SHLVL "${SHELL:-/bin/sh}" -c true </dev/null >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))'
+      ],
+      check: false
+    },
+    {
+      name: 'state dir',
+      // The nearest existing directory on the way to the app's root: writable, and its free space.
+      argv: [
+        'sh',
+        '-c',
+        'd=$1; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; [ -w "$d" ] && echo writable || echo read-only; df -Pk "$d" | tail -1',
+        'sh',
+        root
+      ],
+      check: false
+    }
+  ];
+  if (spec.publicPort !== undefined)
+    steps.push({
+      name: 'public port',
+      argv: slotted
+        ? publicPortArgv(proxyFiles(`${root}/proxy`).pid, spec.publicPort)
+        : portFreeArgv(spec.publicPort),
+      check: false
+    });
+  if (slotted)
+    for (const p of spec.slotPorts)
+      steps.push({ name: `slot port ${p}`, argv: portFreeArgv(p), check: false });
+  return steps;
+}
+
+async function checkHost(
+  name: string,
+  spec: TargetSpec,
+  strategy: Strategy,
+  deps: Pick<EngineDeps, 'connect' | 'logger'>
+): Promise<DoctorHost> {
+  const rows: DoctorRow[] = [];
+  const l = layout(spec.stateDir, spec.app, envSlug(spec));
+  let executor;
+  try {
+    executor = await deps.connect(name);
+  } catch (err) {
+    const e = err as DeployActionsError;
+    rows.push({
+      check: 'ssh and the pinned key',
+      ok: false,
+      detail: describeError(err).split('\n')[0]!,
+      fix: e.hint ?? 'check the host, port, user, ssh-key and known-hosts',
+      blocking: true
+    });
+    return { host: name, rows };
+  }
+  try {
+    const host = new Host(name, executor, l, new Deadline(120_000, 'doctor', clockFrom()), deps.logger);
+    rows.push({ check: 'ssh and the pinned key', ok: true, detail: executor.target, blocking: true });
+    const noop = host.noopMs;
+    rows.push({
+      check: 'no-op round trip',
+      ok: noop <= SLOW_NOOP_MS,
+      detail: formatMs(noop),
+      ...(noop > SLOW_NOOP_MS ? { fix: slowShellNotice(name, noop)!.replace(/^.*?Fix: /, '') } : {}),
+      blocking: false
+    });
+    const steps = doctorSteps(spec, strategy, l.root);
+    const r = await host.phase('doctor', steps, 60_000);
+    const shell = Number(r.get('shell cost')?.stdout.trim());
+    if (Number.isFinite(shell))
+      rows.push({
+        check: 'login shell cost',
+        ok: shell <= SLOW_NOOP_MS,
+        detail: `${shell}ms per command`,
+        ...(shell > SLOW_NOOP_MS ? { fix: 'guard ~/.bashrc for non-interactive shells' } : {}),
+        blocking: false
+      });
+    const docker = dockerProblem(host, r, userOf(executor.target));
+    rows.push({
+      check: 'docker (permission for the user)',
+      ok: !docker,
+      detail: docker ? docker.message : `server ${r.get('docker')?.stdout.trim()}`,
+      ...(docker ? { fix: docker.hint! } : {}),
+      blocking: true
+    });
+    const compose = r.get('compose');
+    try {
+      const tool = composeFound((compose?.stdout ?? '') + (compose?.stderr ?? ''), name);
+      rows.push({ check: 'compose', ok: true, detail: `${tool.generation} ${tool.version}`, blocking: true });
+    } catch (err) {
+      const e = err as DeployActionsError;
+      rows.push({ check: 'compose', ok: false, detail: e.message, fix: e.hint ?? '', blocking: true });
+    }
+    if (usesSlots(strategy)) {
+      const nginx = nginxProblem(host, r);
+      rows.push({
+        check: 'nginx',
+        ok: !nginx,
+        detail: nginx ? nginx.message : r.get('nginx')!.stdout.trim(),
+        ...(nginx ? { fix: nginx.hint! } : {}),
+        blocking: true
+      });
+    }
+    const [access = '', df = ''] = (r.get('state dir')?.stdout ?? '').trim().split('\n');
+    const freeKb = Number(df.trim().split(/\s+/)[3]);
+    rows.push({
+      check: 'state-dir writable',
+      ok: access === 'writable',
+      detail: `${l.root} (${access || 'unknown'})`,
+      ...(access !== 'writable'
+        ? { fix: `give the SSH user a state-dir it owns, e.g. under its home (${dirname(l.root)})` }
+        : {}),
+      blocking: true
+    });
+    rows.push({
+      check: 'free disk in state-dir',
+      ok: freeKb >= MIN_FREE_KB,
+      detail: Number.isFinite(freeKb) ? `${Math.round(freeKb / 1024)} MiB` : 'unknown',
+      ...(freeKb >= MIN_FREE_KB
+        ? {}
+        : { fix: 'free space (old images: docker image prune) or move state-dir' }),
+      blocking: freeKb < MIN_FREE_KB / 4
+    });
+    for (const step of steps.filter((s) => s.name.includes('port'))) {
+      const res = r.get(step.name);
+      const free = res?.exitCode === 0;
+      rows.push({
+        check: step.name,
+        ok: free,
+        detail: free
+          ? res!.stdout.includes('proxy-up')
+            ? "this app's proxy"
+            : 'free'
+          : `in use: ${res?.stdout.trim().replace(/\s+/g, ' ')}`,
+        ...(free ? {} : { fix: 'stop what listens there, or choose other ports (public-port, slot-ports)' }),
+        blocking: true
+      });
+    }
+  } catch (err) {
+    rows.push({
+      check: 'checks',
+      ok: false,
+      detail: describeError(err).split('\n')[0]!,
+      fix: 'see the error above',
+      blocking: true
+    });
+  } finally {
+    await executor.close().catch(() => undefined);
+  }
+  return { host: name, rows };
+}
+
+/** Check every host; `ok` is false when a blocking row fails. Changes nothing on any host. */
+export async function doctor(
+  spec: TargetSpec,
+  strategy: Strategy,
+  deps: Pick<EngineDeps, 'connect' | 'logger' | 'forHost'>
+): Promise<DoctorReport> {
+  const hosts = await Promise.all(
+    spec.hosts.map((h) => checkHost(h, deps.forHost ? deps.forHost(h, spec) : spec, strategy, deps))
+  );
+  return { ok: hosts.every((h) => h.rows.every((r) => r.ok || !r.blocking)), hosts };
+}
+
+/** The report as a markdown table per host. */
+export function doctorTable(report: DoctorReport): string {
+  return report.hosts
+    .map(
+      (h) =>
+        `### ${h.host}\n\n` +
+        table(
+          ['check', '', 'found', 'fix'],
+          h.rows.map((r) => [
+            r.check,
+            r.ok ? '✅' : r.blocking ? '❌' : '⚠️',
+            r.detail,
+            r.ok ? '' : (r.fix ?? '')
+          ])
+        )
+    )
+    .join('\n');
+}

@@ -1,0 +1,46 @@
+import { doctor, doctorTable, type TargetSpec } from '../../packages/deploy/src/index.js';
+import { integration } from '../support/infra.js';
+import { deploySpec, deps, squatAs, sshConnector, target } from './support.js';
+
+integration('doctor: each host as the deploy will use it', () => {
+  it('passes a healthy host, and fails one whose slot port is held, naming the fix', async () => {
+    const hosts = [0, 1].map((i) => `127.0.0.1:${target(i).port}`);
+    const ports = [18500, 18510];
+    const forHost = <S extends TargetSpec>(host: string, s: S): S => {
+      const i = hosts.indexOf(host);
+      return {
+        ...s,
+        stateDir: target(i).stateDir,
+        publicPort: ports[i]!,
+        slotPorts: [ports[i]! + 1, ports[i]! + 2]
+      };
+    };
+    const spec = deploySpec('deploy-doc', target(0).stateDir, ports[0]!, { hosts });
+    const squatter = squatAs(target(1), ports[1]! + 2);
+    await squatter.ready;
+    try {
+      const report = await doctor(spec, 'blue-green', { ...deps(), connect: sshConnector(), forHost });
+      const [healthy, busy] = report.hosts;
+      expect(report.ok).toBe(false);
+      expect(healthy!.rows.filter((r) => !r.ok && r.blocking)).toEqual([]);
+      const checks = Object.fromEntries(healthy!.rows.map((r) => [r.check, r]));
+      expect(checks['ssh and the pinned key']!.detail).toContain(
+        `${target(0).user}@127.0.0.1:${target(0).port}`
+      );
+      expect(checks['docker (permission for the user)']!.ok).toBe(true);
+      expect(checks['compose']!.detail).toMatch(/^v[12] \d+\.\d+/);
+      expect(checks['nginx']!.detail).toBe('/usr/sbin/nginx');
+      expect(checks['state-dir writable']!.ok).toBe(true);
+      // The field hosts' rc file costs ~0.4 s: the shell row says so, and what to do.
+      expect(checks['login shell cost']!.ok).toBe(false);
+      expect(checks['login shell cost']!.fix).toContain('~/.bashrc');
+      const slot = busy!.rows.find((r) => r.check === `slot port ${ports[1]! + 2}`)!;
+      expect(slot).toMatchObject({ ok: false, blocking: true });
+      expect(slot.detail).toContain('node');
+      expect(slot.fix).toContain('slot-ports');
+      expect(doctorTable(report)).toContain('❌');
+    } finally {
+      squatter.stop();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,226 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DeployError,
+  InputError,
+  InputReader,
+  LocalExecutor,
+  silentLogger
+} from '../../packages/core/src/index.js';
+import { maskHostSecrets } from '../../actions/common/host.js';
+import { checkSteps, checkedTools } from '../../packages/deploy/src/open.js';
+import { PhaseResult, type Host } from '../../packages/deploy/src/host.js';
+import { parseComposeFile, volumesOverride, composeConfigArgv } from '../../packages/compose/src/index.js';
+import {
+  environmentSlug,
+  prunePlan,
+  readTarget,
+  stillRunningArgv,
+  waitReadyArgv,
+  type ReleaseRecord
+} from '../../packages/deploy/src/index.js';
+import { pickDigest } from '../../packages/deploy/src/prepare.js';
+import { runPhase, sshCommandArgv } from '../../packages/ssh/src/index.js';
+
+const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');
+const base = { app: 'shop', host: 'web1.example.com', 'public-port': '8080' };
+const refused = (over: Record<string, string>, input: string): void => {
+  let err: unknown;
+  try {
+    readTarget(reader({ ...base, ...over }));
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(InputError);
+  expect((err as InputError).input).toBe(input);
+};
+
+describe('bad input is refused before anything changes', () => {
+  it('a host or jump host starting with - (ssh would read it as an option)', () => {
+    refused({ host: '-oProxyCommand=touch /tmp/x' }, 'host');
+    refused({ host: 'ok.example.com\n-p2222' }, 'host');
+  });
+
+  it('proxy-bind must be an address; state-dir plain (it is written into nginx.conf)', () => {
+    refused({ 'proxy-bind': '127.0.0.1; include /etc/passwd' }, 'proxy-bind');
+    refused({ 'proxy-bind': 'localhost' }, 'proxy-bind');
+    for (const dir of ['/srv/my apps', "/srv/it's", '/srv/a;b', '/srv/{x}', '/srv/"q"'])
+      refused({ 'state-dir': dir }, 'state-dir');
+    expect(readTarget(reader({ ...base, 'proxy-bind': '::' })).proxyBind).toBe('::');
+  });
+
+  it('durations are capped: 600h would overflow the timer and fire at once', () => {
+    refused({ timeout: '600h' }, 'timeout');
+    refused({ 'start-timeout': '25h' }, 'start-timeout');
+    expect(readTarget(reader({ ...base, timeout: '2h' })).timeoutMs).toBe(7_200_000);
+  });
+
+  it('GitHub environment names map to a slug for paths and projects; both are kept', () => {
+    expect(environmentSlug('Staging EU')).toBe('staging-eu');
+    const t = readTarget(reader({ ...base, environment: 'Production' }));
+    expect(t).toMatchObject({ environment: 'Production', environmentSlug: 'production' });
+    refused({ environment: 'prod/../x' }, 'environment');
+  });
+});
+
+describe('argv of the host-side loops', () => {
+  it('passes every variable part as a positional argument', () => {
+    const evil = "p'; touch /tmp/pwned; '";
+    for (const argv of [waitReadyArgv(evil, 5, ['curl', 'http://h/`id`']), stillRunningArgv(evil, 2, 1)]) {
+      expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
+      expect(argv[2]).not.toContain('pwned');
+      expect(argv).toContain(evil);
+    }
+  });
+
+  it('a wait loop on the host reports a project with no containers as not running when its deadline passes', () => {
+    let out = '';
+    try {
+      execFileSync(
+        waitReadyArgv('deploy-none-such-project', 1)[0]!,
+        waitReadyArgv('deploy-none-such-project', 1).slice(1),
+        {
+          encoding: 'utf8'
+        }
+      );
+    } catch (e) {
+      out = String((e as { stdout?: string }).stdout);
+      expect((e as { status?: number }).status).toBe(5);
+    }
+    expect(out).toContain('timeout states');
+  });
+
+  it('every ssh argv puts -- before the host', () => {
+    const s = {
+      configFile: '/t/c',
+      identityFile: '/t/id',
+      knownHostsFile: '/t/kh',
+      controlPath: '/t/cm',
+      connectTimeoutS: 5,
+      serverAliveIntervalS: 5,
+      serverAliveCountMax: 3,
+      controlPersistS: 60
+    };
+    const argv = sshCommandArgv(s, { host: 'h', port: 22, user: 'u' }, ['true']);
+    expect(argv[argv.indexOf('h') - 1]).toBe('--');
+  });
+});
+
+describe('named volumes and compose config', () => {
+  it('pins every named volume shared by both slots, leaving external and named ones alone', () => {
+    const info = parseComposeFile(
+      'services:\n  web:\n    image: x\nvolumes:\n  data: {}\n  cache:\n  ext:\n    external: true\n  own:\n    name: mine\n'
+    );
+    expect(info.volumes).toEqual(['data', 'cache']);
+    expect(volumesOverride(info, 'shop-production')).toBe(
+      '# written by deploy-actions: named volumes shared by every release and slot\nvolumes:\n  "data":\n    name: "shop-production_data"\n  "cache":\n    name: "shop-production_cache"\n'
+    );
+    expect(volumesOverride(parseComposeFile('services:\n  web:\n    image: x\n'), 'p')).toBeUndefined();
+  });
+
+  it('compose config runs on the host with every file, for v1 and v2', () => {
+    const p = { project: 'shop-production', files: ['/r/compose.yml', '/r/compose.images.yml'] };
+    expect(composeConfigArgv({ generation: 'v2', version: '2.29.1' }, p)).toEqual([
+      'docker',
+      'compose',
+      '-p',
+      'shop-production',
+      '-f',
+      '/r/compose.yml',
+      '-f',
+      '/r/compose.images.yml',
+      'config',
+      '-q'
+    ]);
+    expect(composeConfigArgv({ generation: 'v1', version: '1.29.2' }, p).slice(0, 2)).toEqual([
+      'docker-compose',
+      '-p'
+    ]);
+  });
+});
+
+describe('retention and digests', () => {
+  const rel = (id: string, digest: string, over: Partial<ReleaseRecord> = {}): ReleaseRecord => ({
+    id,
+    app: 'a',
+    environment: 'e',
+    version: id,
+    strategy: 'blue-green',
+    images: {},
+    digests: { web: digest },
+    configHash: 'sha256:x',
+    actor: 'a',
+    runUrl: '',
+    createdAt: '',
+    status: 'deployed',
+    ...over
+  });
+
+  it('keeps the newest, the activated and the one it replaced; drops images only dropped releases used', () => {
+    const known = { releases: [rel('r1', 'i1'), rel('r2', 'i2'), rel('r3', 'i1')] };
+    const plan = prunePlan(known, rel('r4', 'i4', { previous: 'r1' }), 1);
+    expect(plan).toEqual({ drop: ['r2', 'r3'], images: ['i2'] });
+    expect(prunePlan(known, rel('r4', 'i4'), 5)).toEqual({ drop: [], images: [] });
+  });
+
+  it('picks the pulled repository digest through the registry reference grammar', () => {
+    const d = 'sha256:' + 'a'.repeat(64);
+    const inspect = `["other.example/x@sha256:${'b'.repeat(64)}","127.0.0.1:5055/deploy/app@${d}"] sha256:id`;
+    expect(pickDigest('127.0.0.1:5055/deploy/app:v1', inspect)).toBe(`127.0.0.1:5055/deploy/app@${d}`);
+    expect(pickDigest('nginx:1.27', `["nginx@${d}"] sha256:id`)).toBe(`nginx@${d}`);
+    expect(pickDigest('x:1', '[] sha256:id')).toBe('sha256:id');
+  });
+});
+
+describe('secrets and permissions', () => {
+  it('deploy-compose and rollback mask user:pass@ in health-url and health-prometheus-url', () => {
+    const masked: string[] = [];
+    maskHostSecrets(
+      {
+        inputs: reader({
+          'ssh-key':
+            '-----BEGIN OPENSSH PRIVATE KEY-----\nabcdefgh12345678\n-----END OPENSSH PRIVATE KEY-----',
+          'health-url': 'https://probe:s3cr%40t-pw@shop.example.com/up',
+          'health-prometheus-url': 'https://prom:prom-pw-9@prom.example.com'
+        }),
+        secret: (v) => v && masked.push(v)
+      },
+      []
+    );
+    expect(masked).toEqual(expect.arrayContaining(['s3cr%40t-pw', 's3cr@t-pw', 'prom-pw-9']));
+  });
+
+  it('a user who may not use docker is refused in the open phase, with the fix, before anything changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'da-nodocker-'));
+    try {
+      // A docker client that answers as the real one does for a user outside the docker group.
+      writeFileSync(
+        join(dir, 'docker'),
+        '#!/bin/sh\necho "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock" >&2\nexit 1\n',
+        { mode: 0o755 }
+      );
+      const local = new LocalExecutor({ env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } });
+      const steps = [
+        ...checkSteps(true),
+        { name: 'create state-dir', argv: ['mkdir', '-p', join(dir, 'state')] }
+      ];
+      const run = await runPhase(local, 'open', steps, 30_000);
+      expect(run.results.map((r) => r.name)).toEqual(['docker']);
+      expect(existsSync(join(dir, 'state'))).toBe(false);
+      const host = { name: 'web1', logger: silentLogger } as unknown as Host;
+      let err: unknown;
+      try {
+        checkedTools(host, new PhaseResult(run, host), 'deploy');
+      } catch (e) {
+        err = e;
+      }
+      expect((err as Error).message).toContain('Docker does not answer on web1: permission denied');
+      expect((err as DeployError).hint).toContain('sudo usermod -aG docker deploy');
+      expect((err as DeployError).state).toBe('nothing was changed on the host');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
