@@ -12,6 +12,7 @@ import {
   readDeployInputs,
   readTarget,
   resolveImage,
+  STRATEGIES,
   type Strategy
 } from '../../packages/deploy/src/index.js';
 
@@ -42,7 +43,7 @@ await runEntry(async (entry) => {
   if (doctorMode === 'only') {
     const connection = readConnection(inputs);
     const target = readTarget(inputs);
-    const strategy = inputs.choice<Strategy>('strategy', ['recreate', 'rolling', 'blue-green'], 'recreate');
+    const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
     await checkHosts(target, strategy, connection);
     return;
   }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs, secretFlagWarnings } from '../../packages/cli/src/argv.js';
+import { parseArgs, secretFlagWarnings } from '../../packages/cli/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>

@@ -2,6 +2,7 @@ import { join } from 'node:path/posix';
 import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
 import { parseComposeFile, volumesOverride } from '../../compose/src/index.js';
 import type { GateResult } from '../../health/src/index.js';
+import { canarySteps } from './canary.js';
 import { clockFrom } from './clock.js';
 import { finishPhase, gatePhase } from './finish.js';
 import { Deadline, Host, sessionCount } from './host.js';
@@ -23,6 +24,7 @@ import type {
   Strategy,
   TargetSpec
 } from './types.js';
+import { usesSlots } from './strategy.js';
 
 export function gateFailure(result: GateResult): string {
   return `health gate ${result.verdict}: ${result.reason}`;
@@ -116,7 +118,7 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     runs = await openHosts(d, deps, rec, deadline, d.strategy, 'deploy', {
       lock: true,
       releaseHint: releaseId,
-      needNginx: d.strategy !== 'recreate'
+      needNginx: usesSlots(d.strategy)
     });
   } catch (err) {
     const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
@@ -152,13 +154,15 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     outcome.digests = { ...runs[0]!.state.release!.digests };
     // rolling and recreate: one host at a time, gated before the next; blue-green: every host ready, then
     // every host switched, then gated.
-    const batches = d.strategy === 'blue-green' ? [runs] : runs.map((r) => [r]);
+    const batches = d.strategy === 'blue-green' || d.strategy === 'canary' ? [runs] : runs.map((r) => [r]);
     for (const batch of batches) {
       await eachParallel(batch, (r) =>
         step(r, (s) => startPhase(r.ctx, s, { writeRecord: true, alsoSwitch: false }))
       );
+      // canary: the steps below 100% (canary.ts); the switch and gate below are its last step.
+      if (d.strategy === 'canary') await canarySteps(batch, d, outcome);
       await eachParallel(
-        batch.filter(() => d.strategy !== 'recreate'),
+        batch.filter(() => usesSlots(d.strategy)),
         (r) => step(r, (s) => switchPhase(r.ctx, s))
       );
       for (const r of batch) {

@@ -10,6 +10,7 @@ import { proxyFiles } from './proxy.js';
 import { clockFrom } from './clock.js';
 import { envSlug } from './run.js';
 import type { EngineDeps, Strategy, TargetSpec } from './types.js';
+import { usesSlots } from './strategy.js';
 
 /**
  * `deploy-actions doctor` and deploy-compose's `doctor` input: each host checked as the deploy will use it,
@@ -39,7 +40,7 @@ export interface DoctorReport {
 const MIN_FREE_KB = 1024 * 1024;
 
 function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): ScriptStep[] {
-  const slotted = strategy !== 'recreate';
+  const slotted = usesSlots(strategy);
   const steps: ScriptStep[] = [
     ...checkSteps(slotted).map((s) => ({ ...s, check: false })),
     {
@@ -139,7 +140,7 @@ async function checkHost(
       const e = err as DeployActionsError;
       rows.push({ check: 'compose', ok: false, detail: e.message, fix: e.hint ?? '', blocking: true });
     }
-    if (strategy !== 'recreate') {
+    if (usesSlots(strategy)) {
       const nginx = nginxProblem(host, r);
       rows.push({
         check: 'nginx',

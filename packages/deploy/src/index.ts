@@ -1,4 +1,5 @@
 export * from './types.js';
+export { STRATEGIES, usesSlots } from './strategy.js';
 export * from './layout.js';
 export * from './commands.js';
 export * from './proxy.js';
@@ -8,7 +9,8 @@ export { Deadline, Host, PhaseResult, parseContainerStates, parseState } from '.
 export { checkSteps, checkedTools } from './open.js';
 export { pickDigest } from './prepare.js';
 export { describeHolder, staleReason } from './lock.js';
-export { deploy } from './deploy.js';
+export { deploy } from './dispatch.js';
+export { checkSwarmSpec, stackName } from './swarm.js';
 export { rollback, chooseTarget } from './rollback.js';
 export { releaseLeftLocks } from './post.js';
 export { prunePlan } from './retention.js';
@@ -16,4 +18,6 @@ export { clockFrom, type Clock } from './clock.js';
 export { tarball, type TarFile } from './tar.js';
 export * from './inputs.js';
 export { deploySummary, rollbackSummary } from './summary.js';
+export * from './canary-proxy.js';
+export { judgeCanary } from './canary.js';
 export { doctor, doctorTable, type DoctorReport, type DoctorRow } from './doctor.js';

@@ -12,10 +12,13 @@ import { parseComposeFile } from '../../compose/src/index.js';
 import { readGateInputs } from '../../health/src/index.js';
 import { SshExecutor } from '../../ssh/src/index.js';
 import { parseFingerprints } from '../../ssh/src/hostkeys.js';
+import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
 import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
+import { checkSwarmSpec } from './swarm.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
+import { STRATEGIES, usesSlots } from './strategy.js';
 
 /**
  * Inputs of deploy-compose and rollback into typed specs. Every problem is an InputError naming the input,
@@ -279,7 +282,7 @@ export function readDeployInputs(
 ): DeployInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
-  const strategy = inputs.choice<Strategy>('strategy', ['recreate', 'rolling', 'blue-green'], 'recreate');
+  const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
   const composeText = readPath(inputs, 'compose-file', files, true, 'compose.yml')!;
   const info = parseComposeFile(composeText);
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
@@ -293,7 +296,7 @@ export function readDeployInputs(
         `service "${s}" has no image (only \`build:\`): nothing to pull on the host`,
         `add \`${s}=<registry>/<repo>@sha256:…\``
       );
-  if (strategy !== 'recreate') {
+  if (usesSlots(strategy)) {
     if (target.publicPort === undefined)
       throw new InputError(
         'public-port',
@@ -326,6 +329,7 @@ export function readDeployInputs(
       );
     registry = { registry: registryHost, username, password };
   }
+  if (strategy === 'swarm') checkSwarmSpec({ hosts: target.hosts, composeText, images });
   const firstTag = Object.values(images)[0]?.match(/:([\w][\w.-]*)$/)?.[1];
   const spec: DeploySpec = {
     ...target,
@@ -339,6 +343,7 @@ export function readDeployInputs(
     autoRollback: inputs.boolean('auto-rollback', true),
     ...(registry ? { registry } : {})
   };
+  if (strategy === 'canary') spec.canary = readCanaryPlan(inputs, spec);
   const url = inputs.optional('webhook-url');
   const secret = inputs.optional('webhook-secret');
   return {
@@ -347,6 +352,16 @@ export function readDeployInputs(
     imageCheck: inputs.choice('image-check', ['registry', 'pull', 'none'] as const, 'registry'),
     ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
   };
+}
+
+/** canary-steps and canary-step-duration, checked against the gate and the timeout (strategy canary). */
+function readCanaryPlan(inputs: InputReader, spec: DeploySpec): CanaryPlan {
+  const plan: CanaryPlan = {
+    steps: parseCanarySteps(inputs.string('canary-steps', { fallback: '10,50,100' })),
+    stepMs: inputs.duration('canary-step-duration', { fallback: '2m', positive: true })
+  };
+  checkCanaryPlan(plan, spec.gate, spec.timeoutMs);
+  return plan;
 }
 
 export interface RollbackInputs {

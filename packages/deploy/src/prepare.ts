@@ -24,6 +24,7 @@ import {
   type RunState
 } from './run.js';
 import type { DeploySpec, ReleaseRecord } from './types.js';
+import { usesSlots } from './strategy.js';
 
 const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
@@ -33,7 +34,7 @@ const CONFIG = 'compose config';
 /** The strategy fits what runs now (pure; before any session). */
 export function checkStrategy(ctx: HostContext, s: RunState): void {
   const before = s.before?.active;
-  const slotted = ctx.strategy !== 'recreate';
+  const slotted = usesSlots(ctx.strategy);
   if (before && (before.strategy === 'recreate') !== !slotted)
     throw new DeployError(
       `${ctx.host.name} runs ${before.release} with strategy ${before.strategy}; switching to ${ctx.strategy} in place is not supported`,
@@ -58,7 +59,7 @@ export async function preparePhase(
 ): Promise<RunState> {
   const { host } = ctx;
   const tool = s.tools!.compose;
-  const slotted = ctx.strategy !== 'recreate';
+  const slotted = usesSlots(ctx.strategy);
   const before = s.before?.active;
   const slot = otherSlot(before?.slot);
   const pf = proxyFiles(host.layout.proxy);

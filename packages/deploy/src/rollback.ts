@@ -7,6 +7,7 @@ import { Recorder } from './recorder.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
 import { entry, newHostRun, stateAfter, type HostRun } from './run.js';
 import { startPhase } from './start.js';
+import { activateSwarm, finishSwarmRun, revertSwarm } from './swarm.js';
 import type { EngineDeps, HostState, ReleaseRecord, RollbackOutcome, RollbackSpec } from './types.js';
 
 /** Pick the release to go back to. Pure. */
@@ -150,7 +151,10 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
         ]
       };
       try {
-        run.state = await startPhase(run.ctx, run.state, { writeRecord: false, alsoSwitch: true });
+        run.state =
+          strategy === 'swarm'
+            ? await activateSwarm(run.ctx, run.state, target)
+            : await startPhase(run.ctx, run.state, { writeRecord: false, alsoSwitch: true });
       } catch (err) {
         run.state = stateAfter(err, run.state);
         throw err;
@@ -166,9 +170,13 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
           }
         );
       try {
-        run.state = await finishPhase(run.ctx, run.state, 0, [
+        const done = [
           entry(run.ctx, run.state, 'rollback.executed', { from, to: target.id, reason: spec.reason })
-        ]);
+        ];
+        run.state =
+          strategy === 'swarm'
+            ? await finishSwarmRun(run.ctx, { ...run.state, release: target }, done)
+            : await finishPhase(run.ctx, run.state, 0, done);
       } catch (err) {
         run.state = stateAfter(err, run.state);
         throw err;
@@ -187,7 +195,8 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
     for (const r of runs) {
       if (!r.state.candidate) continue;
       try {
-        const rv = await revertPhase(r.ctx, r.state);
+        const rv =
+          r.ctx.strategy === 'swarm' ? await revertSwarm(r.ctx, r.state) : await revertPhase(r.ctx, r.state);
         r.state = rv.state;
         serving.push(rv.serving);
         r.state = await recordFailure(r.ctx, r.state, [

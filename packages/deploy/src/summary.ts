@@ -1,5 +1,6 @@
 import { codeBlock, formatMs, table, type DeployEvent } from '../../core/src/index.js';
 import { eventsTable, timelineMermaid } from '../../events/src/index.js';
+import { canarySummary } from './canary-proxy.js';
 import type {
   DeployOutcome,
   DeploySpec,
@@ -58,6 +59,7 @@ export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
     )
   ];
   parts.push(...hostsTable(o.hosts));
+  parts.push(...canarySummary(o.canary, spec.canary, o.gate));
   if (o.error) parts.push('### What failed\n', codeBlock(o.error.describe()));
   if (o.gate)
     parts.push(

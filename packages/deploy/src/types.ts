@@ -1,8 +1,10 @@
 import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } from '../../core/src/index.js';
 import type { GateResult, GateSpec } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
+import type { CanaryPlan } from './canary-proxy.js';
 
-export type Strategy = 'recreate' | 'rolling' | 'blue-green';
+import type { Strategy } from './strategy.js';
+export type { Strategy } from './strategy.js';
 
 /** release.json: everything needed to re-activate a release with nothing but the host. */
 export interface ReleaseRecord {
@@ -133,6 +135,8 @@ export interface DeploySpec extends TargetSpec {
   images: Record<string, string>;
   keepReleases: number;
   autoRollback: boolean;
+  /** strategy canary: the shares and how long each lasts (canary-proxy.ts). */
+  canary?: CanaryPlan;
 }
 
 export interface RollbackSpec extends TargetSpec {
@@ -193,6 +197,21 @@ export interface DeployOutcome {
   hosts: HostOutcome[];
   error?: DeployActionsError;
   gate?: GateResult;
+  /** strategy canary: each step below 100% on each host, judged on the canary slot's own probes. */
+  canary?: CanaryStepReport[];
+}
+
+export interface CanaryStepReport {
+  step: number;
+  percent: number;
+  host: string;
+  verdict: GateResult['verdict'] | 'error';
+  reason: string;
+  probes: number;
+  failures: number;
+  p50Ms: number;
+  p95Ms: number;
+  durationMs: number;
 }
 
 export type { Clock } from './clock.js';

@@ -159,7 +159,6 @@ export async function probeHttp(
   options: { timeoutMs?: number; signal?: AbortSignal } = {}
 ): Promise<ProbeRecord> {
   const time = new Date().toISOString();
-  const name = `${target.method ?? 'GET'} ${target.url}`;
   const r = await httpRequest(target, {
     headers: spec.headers,
     ca: spec.tls.ca,
@@ -167,6 +166,21 @@ export async function probeHttp(
     timeoutMs: options.timeoutMs ?? spec.probeTimeoutMs,
     signal: options.signal
   });
+  return judgeHttpResponse(target, spec, round, r, time);
+}
+
+/**
+ * Judge one answer (or failure) against every HTTP expectation of the spec. Pure; shared by probeHttp and
+ * by probes made elsewhere (deploy-compose's canary probes run on the host and are judged here).
+ */
+export function judgeHttpResponse(
+  target: HttpTarget,
+  spec: Pick<GateSpec, 'expectStatus' | 'expectBody' | 'expectJson' | 'maxLatencyMs'>,
+  round: number,
+  r: HttpResponse | HttpFailure,
+  time: string
+): ProbeRecord {
+  const name = `${target.method ?? 'GET'} ${target.url}`;
   const base = { round, target: target.url, kind: 'http' as const, time, latencyMs: r.latencyMs };
   if ('error' in r) {
     return { ...base, ok: false, expectation: 'a response', value: r.error, reason: `${name}: ${r.error}` };

@@ -19,3 +19,4 @@ export { queryPrometheus, probeMetric, parseQueryResponse, prometheusQueryUrl } 
 export { dockerInspectHealthArgv, probeContainer, judgeContainerState } from './container.js';
 export { evaluateJson, jsonPath } from './json.js';
 export { percentile } from './stats.js';
+export { judgeHttpResponse, type HttpResponse, type HttpFailure } from './http.js';

@@ -174,6 +174,8 @@ export const INPUTS = {
     images: { default: '', required: false },
     version: { default: '', required: false },
     strategy: { default: 'recreate', required: false },
+    'canary-steps': { default: '10,50,100', required: false },
+    'canary-step-duration': { default: '2m', required: false },
     doctor: { default: 'false', required: false },
     registry: { default: '', required: false },
     username: { default: '', required: false },
