@@ -21,7 +21,7 @@ BASE_IMAGE=deploy-actions/busybox:latest
 PG_BIN=${DA_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}
 PG_USER_OS=da-postgres
 # Field hosts: deploy targets as the field has them (see start_field_hosts).
-FIELD_HOSTS=${DA_FIELD_HOSTS:-3}
+FIELD_HOSTS=${DA_FIELD_HOSTS:-4}
 FIELD_SSH_BASE=${DA_FIELD_SSH_BASE:-2230}     # host N's sshd listens on BASE+N
 FIELD_PROXY_BASE=${DA_FIELD_PROXY_BASE:-2240} # and its far link (the latency proxy) on PROXY_BASE+N
 FIELD_LINK_DELAY_MS=${DA_FIELD_LINK_DELAY_MS:-50}

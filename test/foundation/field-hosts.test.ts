@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cutLink, fieldHost, infra, integration, type FieldHost } from '../support/infra.js';
+import { fieldHost, infra, integration, privateLink, type FieldHost } from '../support/infra.js';
 
 const run = promisify(execFile);
 
@@ -73,25 +73,39 @@ integration('field hosts: the lab is as hard as the field', () => {
   });
 
   it('the far link delays each direction, and a cut drops open connections', async () => {
-    const h = fieldHost(2);
+    const h = fieldHost(3);
     // Through the proxy, the same command costs at least one more round trip of the link per exchange.
     const direct = await timed(() => run('ssh', sshArgv(h, ['true'], { direct: true })));
     const far = await timed(() => run('ssh', sshArgv(h, ['true'])));
     expect(far - direct).toBeGreaterThanOrEqual(2 * h.proxy.delayMs);
 
-    // A long command through the far link: once it runs on the host, cut the link; ssh ends with 255.
-    const marker = `field-cut-${process.pid}-${Date.now()}`;
-    const child = spawn('ssh', sshArgv(h, [`echo ${marker}; exec sleep 60`]), {
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve) =>
-      child.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes(marker)) resolve();
-      })
-    );
-    cutLink(h);
-    expect(await exited).toBe(255);
+    // A long command through a far link of this test's own (cutting the shared one would drop other suites'
+    // sessions): once it runs on the host, cut the link; ssh ends with 255.
+    const link = await privateLink(h);
+    try {
+      const known = readFileSync(h.knownHostsPath, 'utf8').replaceAll(
+        `[${h.host}]:${h.directPort} `,
+        `[${h.host}]:${link.port} `
+      );
+      const dir = mkdtempSync('/tmp/deploy-actions-test-field-');
+      writeFileSync(join(dir, 'known_hosts'), known);
+      const marker = `field-cut-${process.pid}-${Date.now()}`;
+      const argv = sshArgv({ ...h, port: link.port }, [`echo ${marker}; exec sleep 60`], {
+        knownHosts: join(dir, 'known_hosts')
+      });
+      const child = spawn('ssh', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => {
+          if (d.toString().includes(marker)) resolve();
+        })
+      );
+      link.cut();
+      expect(await exited).toBe(255);
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      link.stop();
+    }
   });
 
   it('host keys are pinned: a known_hosts without this host refuses the connection', async () => {

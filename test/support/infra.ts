@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
 
 /**
  * The real components started by scripts/infra.sh. An integration test calls `infra()` at its top: when
@@ -33,6 +35,13 @@ export interface Infra {
 }
 
 /**
+ * Who uses which field host, so that suites running in parallel do not disturb each other's counts and cuts:
+ *   host 1 (index 0)  shared by most suites (deploy, canary, migrate remote, container gate);
+ *   host 2 (index 1)  the multi-host tests, with hosts 1 and 3;
+ *   host 3 (index 2)  test/deploy/field.test.ts alone: it counts sshd sessions and cuts the shared link;
+ *   host 4 (index 3)  the Swarm suite and the lab's own checks (test/foundation/field-hosts.test.ts).
+ * A test that cuts a link outside field.test.ts starts its own proxy (`privateLink`).
+ *
  * A deploy target like a real one: its own sshd, host keys and non-root user in the docker group (no
  * /usr/sbin on PATH), a login shell that costs `shellDelaySeconds` per command, reached through a latency
  * proxy (`port`) that holds every chunk `proxy.delayMs` in each direction. `directPort` skips the proxy.
@@ -103,4 +112,32 @@ export function sshSessions(host: FieldHost): number {
 /** Cut the far link: every open connection through `host`'s latency proxy is dropped at once. */
 export function cutLink(host: FieldHost): void {
   process.kill(Number(readFileSync(host.proxy.pidFile, 'utf8').trim()), 'SIGUSR2');
+}
+
+/**
+ * A far link of the test's own to `host` (a latency proxy on a free port in front of its sshd), so cutting it
+ * drops only the test's connections. `stop()` ends it.
+ */
+export async function privateLink(host: FieldHost): Promise<{ port: number; cut(): void; stop(): void }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'scripts', 'latency-proxy.mjs'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--target',
+      `127.0.0.1:${host.directPort}`,
+      '--delay-ms',
+      String(host.proxy.delayMs)
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`latency proxy exited ${code}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening')) resolve();
+    });
+  });
+  return { port, cut: () => child.kill('SIGUSR2'), stop: () => child.kill('SIGTERM') };
 }

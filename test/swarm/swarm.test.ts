@@ -83,7 +83,7 @@ integration('swarm stacks on a single-node swarm', () => {
 
   describe('deploy-compose strategy swarm (the engine, as a non-root user on a far link)', () => {
     const app = `swarmapp${process.pid % 1000}`;
-    const h = fieldHost(2);
+    const h = fieldHost(3);
     const dir = `${h.stateDir}/swarm-${process.pid}`;
     const enginePort = PORT + 1;
     const compose = swarmCompose(enginePort).replace('image: placeholder', `image: ${SWARM_REPO}:v1`);
@@ -124,7 +124,7 @@ integration('swarm stacks on a single-node swarm', () => {
     const engineDeps = (): EngineDeps => ({
       logger: captureLogger(),
       context: { actor: 'tester', runUrl: 'http://127.0.0.1/run/1' },
-      connect: fieldConnector(2)
+      connect: fieldConnector(3)
     });
     const history = () =>
       readFileSync(`${dir}/${app}/production-eu/history.jsonl`, 'utf8')
