@@ -16,7 +16,14 @@ export interface ComposeFileInfo {
   volumes: string[];
 }
 
-export function parseComposeFile(text: string, input = 'compose-file'): ComposeFileInfo {
+/** A compose file as a document: a mapping whose `services:` maps each name to a mapping of settings. */
+export interface ComposeDocument {
+  root: Record<string, unknown>;
+  services: Record<string, Record<string, unknown>>;
+}
+
+/** Parse and check the shape every reader of a compose file relies on; bad input names `input` and the fix. */
+export function parseComposeDocument(text: string, input = 'compose-file'): ComposeDocument {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -37,6 +44,17 @@ export function parseComposeFile(text: string, input = 'compose-file'): ComposeF
     Object.keys(services).length === 0
   )
     throw new InputError(input, 'defines no services', 'add a `services:` mapping with at least one service');
+  for (const [name, raw] of Object.entries(services as Record<string, unknown>))
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new InputError(input, `service "${name}" is not a mapping`, 'give each service its settings');
+  return {
+    root: doc as Record<string, unknown>,
+    services: services as Record<string, Record<string, unknown>>
+  };
+}
+
+export function parseComposeFile(text: string, input = 'compose-file'): ComposeFileInfo {
+  const { root, services } = parseComposeDocument(text, input);
   const info: ComposeFileInfo = {
     services: [],
     images: {},
@@ -45,16 +63,13 @@ export function parseComposeFile(text: string, input = 'compose-file'): ComposeF
     building: [],
     volumes: []
   };
-  const volumes = (doc as Record<string, unknown>).volumes;
+  const volumes = root.volumes;
   if (volumes && typeof volumes === 'object' && !Array.isArray(volumes))
     for (const [name, raw] of Object.entries(volumes as Record<string, unknown>)) {
       const v = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
       if (v.name === undefined && !v.external) info.volumes.push(name);
     }
-  for (const [name, raw] of Object.entries(services as Record<string, unknown>)) {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-      throw new InputError(input, `service "${name}" is not a mapping`, 'give each service its settings');
-    const svc = raw as Record<string, unknown>;
+  for (const [name, svc] of Object.entries(services)) {
     info.services.push(name);
     info.images[name] = typeof svc.image === 'string' ? svc.image : undefined;
     if (svc.container_name !== undefined) info.containerNames.push(name);

@@ -19,6 +19,7 @@ import type {
   DeployOutcome,
   DeploySpec,
   EngineDeps,
+  HostOutcome,
   HistoryEntry,
   ReleaseRecord,
   Strategy,
@@ -85,16 +86,38 @@ async function step(r: HostRun, fn: (s: HostRun['state']) => Promise<HostRun['st
   }
 }
 
-/**
- * Deploy a release to every host with its strategy, gate it, and undo it when the gate fails (auto-rollback).
- * Phases, each one SSH session per host: open, prepare, start, switch, (gate from the runner), finish.
- * Never throws for a failed deploy: the outcome carries the error, so outputs can still be set.
- */
-export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOutcome> {
+/** What one host's run did, for the outcome and the per-host summary table (deploy, rollback, swarm). */
+export function hostOutcome(r: HostRun, rolledBack: boolean): HostOutcome {
+  const sessions = sessionCount(r.ctx.host.executor);
+  return {
+    host: r.ctx.host.name,
+    release: r.state.release?.id,
+    previous: r.state.before?.active.release,
+    digests: r.state.release?.digests ?? {},
+    ...(r.state.gate ? { gate: r.state.gate } : {}),
+    rolledBack,
+    ...(sessions !== undefined ? { sessions } : {}),
+    noopMs: r.ctx.host.noopMs
+  };
+}
+
+/** service → the image reference this release runs: the `images` input, else the compose file's own. */
+export function releaseImages(
+  d: Pick<DeploySpec, 'images'>,
+  info: ReturnType<typeof parseComposeFile>
+): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const s of info.services) {
+    const ref = d.images[s] ?? info.images[s];
+    if (ref) images[s] = ref;
+  }
+  return images;
+}
+
+/** What every deploy starts with, whatever its strategy: one clock, the recorder, the deadline, an empty outcome. */
+export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
   const clock = clockFrom(deps.now);
-  const started = clock.ms();
   const rec = new Recorder(d, deps, clock);
-  const deadline = new Deadline(d.timeoutMs, 'deploy', clock);
   const releaseId = newReleaseId(clock.now());
   const outcome: DeployOutcome = {
     ok: false,
@@ -106,11 +129,25 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     hosts: []
   };
   const info = parseComposeFile(d.composeText);
-  const images: Record<string, string> = {};
-  for (const s of info.services) {
-    const ref = d.images[s] ?? info.images[s];
-    if (ref) images[s] = ref;
-  }
+  return {
+    clock,
+    started: clock.ms(),
+    rec,
+    deadline: new Deadline(d.timeoutMs, 'deploy', clock),
+    releaseId,
+    outcome,
+    info,
+    images: releaseImages(d, info)
+  };
+}
+
+/**
+ * Deploy a release to every host with its strategy, gate it, and undo it when the gate fails (auto-rollback).
+ * Phases, each one SSH session per host: open, prepare, start, switch, (gate from the runner), finish.
+ * Never throws for a failed deploy: the outcome carries the error, so outputs can still be set.
+ */
+export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOutcome> {
+  const { clock, started, rec, deadline, releaseId, outcome, info, images } = beginDeploy(d, deps);
   const volumes = volumesOverride(info, projectName(d.app, envSlug(d)));
   await rec.emit('deploy.started', d.version, { release: releaseId, strategy: d.strategy, hosts: d.hosts });
   let runs: HostRun[] = [];
@@ -199,16 +236,7 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
   } finally {
     for (const r of runs) {
       outcome.hosts.push({
-        host: r.ctx.host.name,
-        release: r.state.release?.id,
-        previous: r.state.before?.active.release,
-        digests: r.state.release?.digests ?? {},
-        ...(r.state.gate ? { gate: r.state.gate } : {}),
-        rolledBack: outcome.rolledBack,
-        ...(sessionCount(r.ctx.host.executor) !== undefined
-          ? { sessions: sessionCount(r.ctx.host.executor) }
-          : {}),
-        noopMs: r.ctx.host.noopMs,
+        ...hostOutcome(r, outcome.rolledBack),
         outcome: outcome.ok
           ? `serving ${releaseId}`
           : r.state.before

@@ -1,8 +1,8 @@
 import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
 import { clockFrom } from './clock.js';
-import { gateFailure, openHosts } from './deploy.js';
+import { gateFailure, hostOutcome, openHosts } from './deploy.js';
 import { finishPhase, gatePhase } from './finish.js';
-import { Deadline, sessionCount } from './host.js';
+import { Deadline } from './host.js';
 import { Recorder } from './recorder.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
 import { entry, newHostRun, stateAfter, type HostRun } from './run.js';
@@ -220,16 +220,7 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
   } finally {
     for (const r of runs) {
       outcome.hosts!.push({
-        host: r.ctx.host.name,
-        release: r.state.release?.id,
-        previous: r.state.before?.active.release,
-        digests: r.state.release?.digests ?? {},
-        ...(r.state.gate ? { gate: r.state.gate } : {}),
-        rolledBack: outcome.rolledBack,
-        ...(sessionCount(r.ctx.host.executor) !== undefined
-          ? { sessions: sessionCount(r.ctx.host.executor) }
-          : {}),
-        noopMs: r.ctx.host.noopMs
+        ...hostOutcome(r, outcome.rolledBack)
       });
       await closeHost(r.ctx, r.state);
     }

@@ -19,12 +19,10 @@ import {
   type StackSource,
   type SwarmTarget
 } from '../../swarm/src/index.js';
-import { clockFrom } from './clock.js';
-import { gateFailure, openHosts } from './deploy.js';
+import { beginDeploy, gateFailure, hostOutcome, openHosts, releaseImages } from './deploy.js';
 import { gatePhase } from './finish.js';
-import { Deadline } from './host.js';
 import { lockReleaseStep } from './lock.js';
-import { newReleaseId, projectName, releaseDir } from './layout.js';
+import { projectName, releaseDir } from './layout.js';
 import { preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
 import { closeHost, recordFailure } from './revert.js';
@@ -71,19 +69,7 @@ export function checkSwarmSpec(d: Pick<DeploySpec, 'hosts' | 'composeText' | 'im
       'give one manager as `host`: Swarm places the tasks on its nodes (`deploy.placement.constraints` in the compose file chooses which)'
     );
   const info = parseComposeFile(d.composeText);
-  swarmStackFile(d.composeText, imagesOf(d, info));
-}
-
-function imagesOf(
-  d: Pick<DeploySpec, 'images'>,
-  info: ReturnType<typeof parseComposeFile>
-): Record<string, string> {
-  const images: Record<string, string> = {};
-  for (const s of info.services) {
-    const ref = d.images[s] ?? info.images[s];
-    if (ref) images[s] = ref;
-  }
-  return images;
+  swarmStackFile(d.composeText, releaseImages(d, info));
 }
 
 function target(ctx: HostContext, spec: TargetSpec): SwarmTarget {
@@ -150,21 +136,7 @@ async function finishSwarm(
  */
 export async function deploySwarm(d: DeploySpec, deps: DeploySwarmDeps): Promise<DeployOutcome> {
   checkSwarmSpec(d);
-  const clock = clockFrom(deps.now);
-  const started = clock.ms();
-  const rec = new Recorder(d, deps, clock);
-  const deadline = new Deadline(d.timeoutMs, 'deploy', clock);
-  const releaseId = newReleaseId(clock.now());
-  const outcome: DeployOutcome = {
-    ok: false,
-    releaseId,
-    digests: {},
-    rolledBack: false,
-    durationMs: 0,
-    events: rec.events,
-    hosts: []
-  };
-  const images = imagesOf(d, parseComposeFile(d.composeText));
+  const { clock, started, rec, deadline, releaseId, outcome, images } = beginDeploy(d, deps);
   await rec.emit('deploy.started', d.version, { release: releaseId, strategy: 'swarm', hosts: d.hosts });
   let run: HostRun;
   try {
@@ -290,13 +262,7 @@ export async function deploySwarm(d: DeploySpec, deps: DeploySwarmDeps): Promise
     await undoSwarm(d, run, t, err, deployed, outcome, rec, wait());
   } finally {
     outcome.hosts.push({
-      host: ctx.host.name,
-      release: run.state.release?.id,
-      previous: before?.active.release,
-      digests: run.state.release?.digests ?? {},
-      ...(run.state.gate ? { gate: run.state.gate } : {}),
-      rolledBack: outcome.rolledBack,
-      noopMs: ctx.host.noopMs,
+      ...hostOutcome(run, outcome.rolledBack),
       outcome: outcome.ok
         ? `serving ${releaseId}`
         : before

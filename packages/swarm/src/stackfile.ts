@@ -1,4 +1,5 @@
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { parseComposeDocument } from '../../compose/src/index.js';
 import { InputError } from '../../core/src/index.js';
 
 /**
@@ -60,22 +61,7 @@ export function swarmStackFile(
   images: Readonly<Record<string, string>>,
   input = 'compose-file'
 ): StackFile {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new InputError(
-      input,
-      `is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
-      'fix the syntax'
-    );
-  }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
-    throw new InputError(input, 'is not a mapping', 'write a compose file with a top-level `services:`');
-  const root = doc as Record<string, unknown>;
-  const services = root.services;
-  if (!services || typeof services !== 'object' || Array.isArray(services) || !Object.keys(services).length)
-    throw new InputError(input, 'defines no services', 'add a `services:` mapping with at least one service');
+  const { root, services } = parseComposeDocument(text, input);
   for (const key of ['include', 'extends'])
     if (key in root)
       throw new InputError(
@@ -85,10 +71,7 @@ export function swarmStackFile(
       );
 
   const pinned: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(services as Record<string, unknown>)) {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-      throw new InputError(input, `service "${name}" is not a mapping`, 'give each service its settings');
-    const svc = raw as Record<string, unknown>;
+  for (const [name, svc] of Object.entries(services)) {
     if ('network_mode' in svc)
       throw new InputError(
         input,
@@ -119,7 +102,7 @@ export function swarmStackFile(
     pinned[name] = image;
   }
   for (const name of Object.keys(images))
-    if (!(name in (services as Record<string, unknown>)))
+    if (!(name in services))
       throw new InputError(
         'images',
         `names service "${name}", which the compose file does not define`,
