@@ -23,7 +23,7 @@ import {
   type HistoryRow,
   type MigrateResult
 } from '../../packages/migrate/src/index.js';
-import { migrationsDir, removeDir } from './pg.js';
+import { migrationsDir, removeDir } from './support.js';
 
 describe('file names and versions', () => {
   it.each([
