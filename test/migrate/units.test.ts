@@ -1,4 +1,10 @@
-import { InputError, InputReader, type MigrationError } from '../../packages/core/src/index.js';
+import { join } from 'node:path';
+import {
+  InputError,
+  InputReader,
+  parseDuration,
+  type MigrationError
+} from '../../packages/core/src/index.js';
 import {
   canonicalVersion,
   compareVersions,
@@ -23,7 +29,8 @@ import {
   type HistoryRow,
   type MigrateResult
 } from '../../packages/migrate/src/index.js';
-import { migrationsDir, removeDir } from './pg.js';
+import { migrationsDir, removeDir, writeFiles } from './support.js';
+import { INPUTS } from '../../packages/manifest/src/index.js';
 
 describe('file names and versions', () => {
   it.each([
@@ -398,6 +405,29 @@ describe('readMigrateInputs', () => {
     expect(o.database?.database).toBe('shop');
     expect(o.backup).toEqual({ path: '/runner/tmp/shop-20261123T093000.dump' });
     expect(o.migrations.map((m) => m.file)).toEqual(['V1__a.sql']);
+  });
+
+  it('falls back to the defaults run-migrations declares in manifest.yml', () => {
+    const declared = INPUTS['run-migrations'];
+    const workspace = migrationsDir({});
+    try {
+      writeFiles(join(workspace, declared.dir.default), { 'V1__a.sql': 'SELECT 1;' });
+      const o = read({ 'database-url': url }, { GITHUB_WORKSPACE: workspace });
+      expect(o).toMatchObject({
+        mode: declared.mode.default,
+        dir: join(workspace, declared.dir.default),
+        historyTable: declared['history-table'].default,
+        lockTimeoutMs: parseDuration(declared['lock-timeout'].default),
+        statementTimeoutMs: parseDuration(declared['statement-timeout'].default),
+        allowOutOfOrder: (declared['allow-out-of-order'].default as string) === 'true',
+        environment: declared.environment.default
+      });
+      expect(o.backup).toBeUndefined();
+      const c = read({ 'database-url': url, command: 'migrate up' }, { GITHUB_WORKSPACE: workspace });
+      expect(c.commandTimeoutMs).toBe(parseDuration(declared['command-timeout'].default));
+    } finally {
+      removeDir(workspace);
+    }
   });
 
   it.each([

@@ -10,8 +10,7 @@ import {
 } from '../../core/src/index.js';
 import { parseComposeFile } from '../../compose/src/index.js';
 import { readGateInputs } from '../../health/src/index.js';
-import { SshExecutor } from '../../ssh/src/index.js';
-import { parseFingerprints } from '../../ssh/src/hostkeys.js';
+import { parseFingerprints, SshExecutor } from '../../ssh/src/index.js';
 import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
 import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
