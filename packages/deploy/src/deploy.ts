@@ -11,7 +11,15 @@ import { openHost } from './open.js';
 import { checkStrategy, preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
-import { envSlug, newHostRun, stateAfter, type HostContext, type HostRun } from './run.js';
+import {
+  envSlug,
+  failWith,
+  newHostRun,
+  stateAfter,
+  type HostContext,
+  type HostRun,
+  type RunState
+} from './run.js';
 import { startPhase } from './start.js';
 import { switchPhase } from './switch.js';
 import { configHash } from './validate.js';
@@ -119,6 +127,7 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
   const clock = clockFrom(deps.now);
   const rec = new Recorder(d, deps, clock);
   const releaseId = newReleaseId(clock.now());
+  const started = clock.ms();
   const outcome: DeployOutcome = {
     ok: false,
     releaseId,
@@ -129,15 +138,94 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
     hosts: []
   };
   const info = parseComposeFile(d.composeText);
+  const images = releaseImages(d, info);
   return {
     clock,
-    started: clock.ms(),
+    started,
     rec,
     deadline: new Deadline(d.timeoutMs, 'deploy', clock),
     releaseId,
     outcome,
     info,
-    images: releaseImages(d, info)
+    images,
+    /** The hosts could not be opened: nothing changed anywhere. */
+    async openFailed(err: unknown): Promise<DeployOutcome> {
+      const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
+      outcome.error = error;
+      outcome.durationMs = clock.ms() - started;
+      await rec.emit('deploy.failed', d.version, {
+        release: releaseId,
+        reason: error.message.split('\n')[0]
+      });
+      return outcome;
+    },
+    /** The record of this release on one host, before anything of it runs. */
+    record(previous: string | undefined, extra: Partial<ReleaseRecord> = {}): ReleaseRecord {
+      return {
+        id: releaseId,
+        app: d.app,
+        environment: d.environment,
+        version: d.version,
+        strategy: d.strategy,
+        images: { ...images },
+        digests: {},
+        configHash: configHash(d.composeText, images, d.envText),
+        actor: deps.context.actor,
+        runUrl: deps.context.runUrl,
+        createdAt: clock.now().toISOString(),
+        status: 'pending',
+        ...extra,
+        ...(previous ? { previous } : {})
+      };
+    },
+    /** Gate what one host now serves; a verdict other than healthy fails the deploy. */
+    async gate(ctx: HostContext, s: RunState, release: ReleaseRecord): Promise<RunState> {
+      const g = await gatePhase(ctx, s, release);
+      if (g.result) outcome.gate = g.result;
+      if (g.result && g.result.verdict !== 'healthy')
+        throw failWith(
+          new HealthError(`Release ${releaseId} failed its ${gateFailure(g.result)} on ${ctx.host.name}`, {
+            hint: 'read the gate evidence in the job summary'
+          }),
+          g.state
+        );
+      return g.state;
+    },
+    /** The history line each host writes when the deploy completed. */
+    completedEntry(ctx: HostContext, digests: Record<string, string>): HistoryEntry {
+      return ctx.rec.entry(ctx.host.name, 'deploy.completed', {
+        release: releaseId,
+        version: d.version,
+        digests,
+        durationMs: clock.ms() - started
+      });
+    },
+    /** Every host completed: the deploy is done, and the world is told once. */
+    async complete(): Promise<void> {
+      outcome.ok = true;
+      await rec.emit('deploy.completed', d.version, {
+        release: releaseId,
+        digests: outcome.digests,
+        durationMs: clock.ms() - started
+      });
+    },
+    /** One host's line in the outcome: what it did and what serves there now. */
+    served(r: HostRun, before: RunState['before']): HostOutcome {
+      return {
+        ...hostOutcome(r, outcome.rolledBack),
+        outcome: outcome.ok
+          ? `serving ${releaseId}`
+          : before
+            ? `serving ${before.active.release}`
+            : 'nothing serving'
+      };
+    },
+    /** The outcome, stamped with its URL and duration. */
+    end(): DeployOutcome {
+      outcome.url = d.gate?.urls[0]?.url;
+      outcome.durationMs = clock.ms() - started;
+      return outcome;
+    }
   };
 }
 
@@ -147,7 +235,8 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
  * Never throws for a failed deploy: the outcome carries the error, so outputs can still be set.
  */
 export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOutcome> {
-  const { clock, started, rec, deadline, releaseId, outcome, info, images } = beginDeploy(d, deps);
+  const begun = beginDeploy(d, deps);
+  const { rec, deadline, releaseId, outcome, info } = begun;
   const volumes = volumesOverride(info, projectName(d.app, envSlug(d)));
   await rec.emit('deploy.started', d.version, { release: releaseId, strategy: d.strategy, hosts: d.hosts });
   let runs: HostRun[] = [];
@@ -158,33 +247,17 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
       needNginx: usesSlots(d.strategy)
     });
   } catch (err) {
-    const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
-    outcome.error = error;
-    outcome.durationMs = clock.ms() - started;
-    await rec.emit('deploy.failed', d.version, { release: releaseId, reason: error.message.split('\n')[0] });
-    return outcome;
+    return begun.openFailed(err);
   }
   outcome.previousReleaseId = runs[0]!.state.before?.active.release;
   try {
     for (const r of runs) checkStrategy(r.ctx, r.state);
     await eachParallel(runs, (r) =>
       step(r, (s) => {
-        const record: ReleaseRecord = {
-          id: releaseId,
-          app: d.app,
-          environment: d.environment,
-          version: d.version,
-          strategy: d.strategy,
-          images: { ...images },
-          digests: {},
-          configHash: configHash(d.composeText, images, d.envText),
-          actor: deps.context.actor,
-          runUrl: deps.context.runUrl,
-          createdAt: clock.now().toISOString(),
-          status: 'pending',
-          ...(volumes ? { overrides: ['compose.images.yml', 'compose.volumes.yml'] } : {}),
-          ...(s.before?.active.release ? { previous: s.before.active.release } : {})
-        };
+        const record = begun.record(
+          s.before?.active.release,
+          volumes ? { overrides: ['compose.images.yml', 'compose.volumes.yml'] } : {}
+        );
         return preparePhase(r.ctx, s, { ...d, ...r.ctx.spec }, record, volumes);
       })
     );
@@ -202,53 +275,21 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
         batch.filter(() => usesSlots(d.strategy)),
         (r) => step(r, (s) => switchPhase(r.ctx, s))
       );
-      for (const r of batch) {
-        const g = await gatePhase(r.ctx, r.state, r.state.release!);
-        r.state = g.state;
-        if (g.result) outcome.gate = g.result;
-        if (g.result && g.result.verdict !== 'healthy')
-          throw new HealthError(
-            `Release ${releaseId} failed its ${gateFailure(g.result)} on ${r.ctx.host.name}`,
-            { hint: 'read the gate evidence in the job summary' }
-          );
-      }
+      for (const r of batch) await step(r, (s) => begun.gate(r.ctx, s, s.release!));
     }
     await eachParallel(runs, (r) =>
-      step(r, (s) =>
-        finishPhase(r.ctx, s, d.keepReleases, [
-          r.ctx.rec.entry(r.ctx.host.name, 'deploy.completed', {
-            release: releaseId,
-            version: d.version,
-            digests: s.release!.digests,
-            durationMs: clock.ms() - started
-          })
-        ])
-      )
+      step(r, (s) => finishPhase(r.ctx, s, d.keepReleases, [begun.completedEntry(r.ctx, s.release!.digests)]))
     );
-    outcome.ok = true;
-    await rec.emit('deploy.completed', d.version, {
-      release: releaseId,
-      digests: outcome.digests,
-      durationMs: clock.ms() - started
-    });
+    await begun.complete();
   } catch (err) {
     await undoDeploy(d, runs, err, outcome, rec);
   } finally {
     for (const r of runs) {
-      outcome.hosts.push({
-        ...hostOutcome(r, outcome.rolledBack),
-        outcome: outcome.ok
-          ? `serving ${releaseId}`
-          : r.state.before
-            ? `serving ${r.state.before.active.release}`
-            : 'nothing serving'
-      });
+      outcome.hosts.push(begun.served(r, r.state.before));
       await closeHost(r.ctx, r.state);
     }
   }
-  outcome.url = d.gate?.urls[0]?.url;
-  outcome.durationMs = clock.ms() - started;
-  return outcome;
+  return begun.end();
 }
 
 /** A deploy failed: return every host that moved to what served before, gate that, record it everywhere. */

@@ -2,7 +2,6 @@ import { join } from 'node:path/posix';
 import {
   DeployActionsError,
   DeployError,
-  HealthError,
   InputError,
   describeError,
   formatMs
@@ -19,7 +18,7 @@ import {
   type StackSource,
   type SwarmTarget
 } from '../../swarm/src/index.js';
-import { beginDeploy, gateFailure, hostOutcome, openHosts, releaseImages } from './deploy.js';
+import { beginDeploy, openHosts, releaseImages } from './deploy.js';
 import { gatePhase } from './finish.js';
 import { lockReleaseStep } from './lock.js';
 import { projectName, releaseDir } from './layout.js';
@@ -39,7 +38,6 @@ import {
   type RunState
 } from './run.js';
 import { switchSteps } from './switch.js';
-import { configHash } from './validate.js';
 import type {
   ActiveRecord,
   DeployOutcome,
@@ -136,7 +134,8 @@ async function finishSwarm(
  */
 export async function deploySwarm(d: DeploySpec, deps: DeploySwarmDeps): Promise<DeployOutcome> {
   checkSwarmSpec(d);
-  const { clock, started, rec, deadline, releaseId, outcome, images } = beginDeploy(d, deps);
+  const begun = beginDeploy(d, deps);
+  const { clock, rec, deadline, releaseId, outcome } = begun;
   await rec.emit('deploy.started', d.version, { release: releaseId, strategy: 'swarm', hosts: d.hosts });
   let run: HostRun;
   try {
@@ -146,13 +145,7 @@ export async function deploySwarm(d: DeploySpec, deps: DeploySwarmDeps): Promise
       needNginx: false
     })) as [HostRun];
   } catch (err) {
-    outcome.error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
-    outcome.durationMs = clock.ms() - started;
-    await rec.emit('deploy.failed', d.version, {
-      release: releaseId,
-      reason: outcome.error.message.split('\n')[0]
-    });
-    return outcome;
+    return begun.openFailed(err);
   }
   const { ctx } = run;
   const t = target(ctx, d);
@@ -173,21 +166,7 @@ export async function deploySwarm(d: DeploySpec, deps: DeploySwarmDeps): Promise
         }
       );
     await assertManager(t);
-    const record: ReleaseRecord = {
-      id: releaseId,
-      app: d.app,
-      environment: d.environment,
-      version: d.version,
-      strategy: 'swarm',
-      images: { ...images },
-      digests: {},
-      configHash: configHash(d.composeText, images, d.envText),
-      actor: deps.context.actor,
-      runUrl: deps.context.runUrl,
-      createdAt: clock.now().toISOString(),
-      status: 'pending',
-      ...(before?.active.release ? { previous: before.active.release } : {})
-    };
+    const record = begun.record(before?.active.release);
     try {
       run.state = await preparePhase(ctx, run.state, d, record, undefined);
     } catch (err) {
@@ -237,43 +216,21 @@ export async function deploySwarm(d: DeploySpec, deps: DeploySwarmDeps): Promise
       throw new DeployError(`Stack ${t.stack} ${convergeFailure(deployed.converge)} on ${ctx.host.name}`, {
         hint: '`docker service ps --no-trunc <service>` on the manager shows each task and its error'
       });
-    const g = await gatePhase(ctx, run.state, release);
-    run.state = g.state;
-    if (g.result) outcome.gate = g.result;
-    if (g.result && g.result.verdict !== 'healthy')
-      throw new HealthError(`Release ${releaseId} failed its ${gateFailure(g.result)} on ${ctx.host.name}`, {
-        hint: 'read the gate evidence in the job summary'
-      });
-    run.state = await finishSwarm(ctx, run.state, [
-      ctx.rec.entry(ctx.host.name, 'deploy.completed', {
-        release: releaseId,
-        version: d.version,
-        digests: release.digests,
-        durationMs: clock.ms() - started
-      })
-    ]);
-    outcome.ok = true;
-    await rec.emit('deploy.completed', d.version, {
-      release: releaseId,
-      digests: outcome.digests,
-      durationMs: clock.ms() - started
-    });
+    try {
+      run.state = await begun.gate(ctx, run.state, release);
+    } catch (err) {
+      run.state = stateAfter(err, run.state);
+      throw err;
+    }
+    run.state = await finishSwarm(ctx, run.state, [begun.completedEntry(ctx, release.digests)]);
+    await begun.complete();
   } catch (err) {
     await undoSwarm(d, run, t, err, deployed, outcome, rec, wait());
   } finally {
-    outcome.hosts.push({
-      ...hostOutcome(run, outcome.rolledBack),
-      outcome: outcome.ok
-        ? `serving ${releaseId}`
-        : before
-          ? `serving ${before.active.release}`
-          : 'nothing serving'
-    });
+    outcome.hosts.push(begun.served(run, before));
     await closeHost(ctx, run.state);
   }
-  outcome.url = d.gate?.urls[0]?.url;
-  outcome.durationMs = clock.ms() - started;
-  return outcome;
+  return begun.end();
 }
 
 /** A swarm deploy failed: put back what served (gated), record the failure, release the lock. */
