@@ -208,7 +208,18 @@ export function renderHelpTs(actions = expand()) {
   const line = ([name, spec]) =>
     `      { name: ${j(name)}, required: ${spec.required}, default: ${j(spec.required ? '' : spec.default)}, description: ${j(spec.description)} },`;
   const key = (part) => (part.prefix ? `${part.prefix}${part.group}` : part.group);
-  const out = [GENERATED_TS, "import type { ActionHelp } from './help.js';", ''];
+  const out = [
+    GENERATED_TS,
+    '',
+    '/** An action as its help shows it (help.ts renders it; declared here so the two files import one way). */',
+    'export interface ActionHelp {',
+    '  id: string;',
+    '  description: string;',
+    '  inputs: readonly { name: string; description: string; required: boolean; default: string }[];',
+    '  outputs: readonly { name: string; description: string }[];',
+    '}',
+    ''
+  ];
   // A group's help once, spread where each action uses it (a prefixed use has texts of its own).
   out.push(
     "/** Each shared group's inputs as the actions show them: `ssh`, or `health-health` for the prefix `health-`. */",

@@ -1,5 +1,12 @@
 // Generated from manifest.yml by `npm run catalog`. Do not edit: change manifest.yml and regenerate.
-import type { ActionHelp } from './help.js';
+
+/** An action as its help shows it (help.ts renders it; declared here so the two files import one way). */
+export interface ActionHelp {
+  id: string;
+  description: string;
+  inputs: readonly { name: string; description: string; required: boolean; default: string }[];
+  outputs: readonly { name: string; description: string }[];
+}
 
 /** Each shared group's inputs as the actions show them: `ssh`, or `health-health` for the prefix `health-`. */
 // prettier-ignore
