@@ -9,6 +9,7 @@ import {
   maskedCommand,
   migrateBoundArgv,
   migrateContainerName,
+  migrateProject,
   parseMigrateCommand,
   readDeployInputs,
   splitWords
@@ -156,6 +157,12 @@ describe('compose run argv, both generations', () => {
       'db',
       '--help'
     ]);
+  });
+
+  it('runs on the host network in a project of its own, else in the release project', () => {
+    const compose = 'services:\n  web:\n    image: a\n    network_mode: host\n  job:\n    image: a\n';
+    expect(migrateProject(compose, 'web', 'shop-prod')).toBe('shop-prod-migrate');
+    expect(migrateProject(compose, 'job', 'shop-prod')).toBe('shop-prod');
   });
 
   it('names the one-off container after the project and the release', () => {

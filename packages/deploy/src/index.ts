@@ -9,7 +9,13 @@ export { Deadline, Host, PhaseResult, parseContainerStates, parseState } from '.
 export { checkSteps, checkedTools } from './open.js';
 export { pickDigest } from './prepare.js';
 export { parseMigrateCommand, splitWords, showCommand, type MigrateSpec } from './migrate-command.js';
-export { migrateBoundArgv, migrateContainerName, maskedCommand, MIGRATE_TIMED_OUT } from './migrate.js';
+export {
+  migrateBoundArgv,
+  migrateContainerName,
+  migrateProject,
+  maskedCommand,
+  MIGRATE_TIMED_OUT
+} from './migrate.js';
 export { describeHolder, staleReason } from './lock.js';
 export { deploy } from './dispatch.js';
 export { checkSwarmSpec, stackName } from './swarm.js';

@@ -1,5 +1,5 @@
 import { MigrationError, formatMs } from '../../core/src/index.js';
-import { composeRunArgv } from '../../compose/src/index.js';
+import { composeRunArgv, parseComposeDocument } from '../../compose/src/index.js';
 import { linkTimeoutMs, runPhase, type ScriptStep } from '../../ssh/src/index.js';
 import { PhaseResult } from './host.js';
 import { showCommand, type MigrateSpec } from './migrate-command.js';
@@ -60,11 +60,30 @@ export function migrateContainerName(projectName: string, releaseId: string): st
   return `${projectName}-migrate-${releaseId}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-');
 }
 
+/**
+ * The compose project the one-off container runs in: the one the release will run as (so it shares that
+ * project's networks), except on the host network, where a project's networks mean nothing and compose v1
+ * would link the one-off to its service's running container, which host networking refuses (recreate runs
+ * the old release in that very project): there it gets a project of its own.
+ */
+export function migrateProject(composeText: string, service: string, releaseProject: string): string {
+  const svc = parseComposeDocument(composeText).services[service];
+  return svc?.network_mode === 'host' ? `${releaseProject}-migrate` : releaseProject;
+}
+
 /** Mask the env file's values in what the command line says (a token given as an argument). */
 export function maskedCommand(argv: readonly string[], envText: string): string {
-  let text = showCommand(argv);
-  for (const v of envValues(envText).sort((a, b) => b.length - a.length)) text = text.split(v).join('***');
-  return text;
+  return maskEnv(showCommand(argv), envText);
+}
+
+/**
+ * The env file's values as *** in a text: the migration's output is masked here already, not only by the
+ * runner, so no copy of the raw log (a CLI run, a captured stdout) holds them.
+ */
+export function maskEnv(text: string, envText: string): string {
+  let out = text;
+  for (const v of envValues(envText).sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
+  return out;
 }
 
 /** Log whole lines as they come, tagged with the host; the logger masks registered secrets. */
@@ -94,7 +113,7 @@ function lineLogger(log: (line: string) => void): { push(chunk: string): void; f
 export async function migratePhase(
   ctx: HostContext,
   s: RunState,
-  d: Pick<DeploySpec, 'envText'>,
+  d: Pick<DeploySpec, 'envText' | 'composeText'>,
   m: MigrateSpec
 ): Promise<RunState> {
   const { host } = ctx;
@@ -102,8 +121,9 @@ export async function migratePhase(
   const logger = host.logger;
   for (const v of envValues(d.envText)) logger.secret(v);
   const command = maskedCommand(m.command, d.envText);
-  const where = candidateFor(ctx, s, release);
-  const container = migrateContainerName(where.project, release.id);
+  const candidate = candidateFor(ctx, s, release);
+  const where = { ...candidate, project: migrateProject(d.composeText, m.service, candidate.project) };
+  const container = migrateContainerName(candidate.project, release.id);
   // The deploy's own bound may leave less than migrate-timeout: the host must stop it first, so the
   // container never outlives the session.
   const left = host.deadline.remaining() - 15_000 - 10 * host.noopMs;
@@ -123,7 +143,7 @@ export async function migratePhase(
     }
   ];
   logger.info(`${host.name}: migrate-command ${command} (service ${m.service}, bound ${formatMs(boundMs)})`);
-  const lines = lineLogger((line) => logger.info(`${host.name} | ${line}`));
+  const lines = lineLogger((line) => logger.info(`${host.name} | ${maskEnv(line, d.envText)}`));
   const started = ctx.rec.clock.ms();
   const timeoutMs = host.deadline.step('migrate', linkTimeoutMs(boundMs + 30_000, host.noopMs));
   const run = await runPhase(host.executor, 'migrate', steps, timeoutMs, (c) => lines.push(c))
@@ -135,7 +155,7 @@ export async function migratePhase(
   const result = r.get(MIGRATE_STEP);
   const durationMs = ctx.rec.clock.ms() - started;
   const exitCode = result?.exitCode ?? -1;
-  const output = result?.stdout ?? '';
+  const output = maskEnv(result?.stdout ?? '', d.envText);
   const timedOut = exitCode === MIGRATE_TIMED_OUT && output.includes(TIMED_OUT_LINE);
   const migration: MigrationRecord = {
     command,
@@ -193,7 +213,7 @@ export async function migratePhase(
  */
 export async function migrateOnce(
   runs: HostRun[],
-  d: Pick<DeploySpec, 'envText'>,
+  d: Pick<DeploySpec, 'envText' | 'composeText'>,
   m: MigrateSpec,
   outcome: Pick<DeployOutcome, 'migration'>
 ): Promise<void> {
