@@ -152,9 +152,12 @@ async function plain(w: Where): Promise<Cell> {
   }
 }
 
-/** deploy-compose v1 then v2 (measured), then a rollback to v1 (measured). */
-async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number) {
-  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}-${w.label}`;
+/**
+ * deploy-compose v1 then v2 (measured), then a rollback to v1 (measured). `migrate`: the v2 deploy runs a
+ * trivial migrate-command (`true` in the new image, before the switch), to measure what the step costs.
+ */
+async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number, migrate = false) {
+  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}${migrate ? 'm' : ''}-${w.label}`;
   const port = w.base + offset;
   try {
     const base = deploySpec(app, w.stateDir, port, {
@@ -175,7 +178,15 @@ async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number
     };
     const d = await measure(port, () =>
       run((connect) =>
-        deploy({ ...base, version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }, deps({ connect }))
+        deploy(
+          {
+            ...base,
+            version: 'v2',
+            images: { web: `${IMAGE_REPO}:v2` },
+            ...(migrate ? { migrate: { command: ['true'], service: 'web', timeoutMs: 60_000 } } : {})
+          },
+          deps({ connect })
+        )
       )
     );
     const r = await measure(port, () => run((connect) => rollback(rollbackSpec(base), deps({ connect }))));
@@ -192,7 +203,8 @@ const rows: { method: string; cells: Cell[] }[] = [
   { method: "plain `ssh host 'docker-compose pull && docker-compose up -d'`", cells: [] },
   { method: 'deploy-compose `strategy: recreate`', cells: [] },
   { method: 'deploy-compose `strategy: blue-green`', cells: [] },
-  { method: 'rollback (blue-green)', cells: [] }
+  { method: 'rollback (blue-green)', cells: [] },
+  { method: 'deploy-compose `strategy: blue-green` + trivial `migrate-command` (`true`)', cells: [] }
 ];
 for (const w of columns) {
   rows[0]!.cells.push(await plain(w));
@@ -200,6 +212,7 @@ for (const w of columns) {
   const bg = await engine(w, 'blue-green', 5);
   rows[2]!.cells.push(bg.deploy);
   rows[3]!.cells.push(bg.rollback);
+  rows[4]!.cells.push((await engine(w, 'blue-green', 8, true)).deploy);
 }
 
 const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
@@ -219,6 +232,9 @@ for (const r of rows)
     `| ${r.method} | ${r.cells.map((c) => `${(c.ms / 1000).toFixed(1)} s | ${c.sessions} | ${c.failed}`).join(' | ')} |`
   );
 const bgRatio = rows[2]!.cells[1]!.ms / rows[2]!.cells[0]!.ms;
+const over = (i: number) =>
+  `${((rows[4]!.cells[i]!.ms - rows[2]!.cells[i]!.ms) / 1000).toFixed(1)} s and ${rows[4]!.cells[i]!.sessions - rows[2]!.cells[i]!.sessions} session(s)`;
+console.log(`\nmigrate-command overhead over the same blue-green deploy: near ${over(0)}, far ${over(1)}.`);
 console.log(
   `\nblue-green far / near: ${bgRatio.toFixed(2)}× (goal ≤ 1.3×); rollback far: ${(rows[3]!.cells[1]!.ms / 1000).toFixed(1)} s (goal ≤ 10 s).`
 );
