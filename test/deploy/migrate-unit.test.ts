@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, InputReader, LocalExecutor } from '../../packages/core/src/index.js';
@@ -308,5 +308,49 @@ integration('the host-side bound of migrate-command (local dockerd)', () => {
     expect(out).toContain(`migrate-timeout reached after 2s: container ${name} killed and removed`);
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `name=^${name}$`], { encoding: 'utf8' });
     expect(left.trim()).toBe('');
+  }, 60_000);
+
+  it('still kills and removes the container at the bound when the session dies under it', async () => {
+    const argv = migrateBoundArgv(3, name, [
+      'docker',
+      'run',
+      '--rm',
+      '--name',
+      name,
+      image(),
+      'sleep',
+      '600'
+    ]);
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+    const running = () =>
+      execFileSync('docker', ['ps', '-q', '--filter', `name=^${name}$`], { encoding: 'utf8' }).trim() !== '';
+    const until = async (ok: () => boolean, what: string) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 100));
+      if (!ok()) throw new Error(`never: ${what}`);
+    };
+    await until(running, 'the container runs');
+    // The step's shell dies (a dropped session), leaving the compose client and the watchdog behind.
+    child.kill('SIGKILL');
+    await until(
+      () =>
+        execFileSync('docker', ['ps', '-aq', '--filter', `name=^${name}$`], { encoding: 'utf8' }).trim() ===
+        '',
+      'the container is gone'
+    );
+    // And the watchdog stopped too: nothing of the step is left on the host (the name is in its argv).
+    const left = () => {
+      try {
+        return execFileSync('pgrep', ['-f', `--name ${name}`], { encoding: 'utf8' })
+          .trim()
+          .split('\n');
+      } catch {
+        return [];
+      }
+    };
+    try {
+      await until(() => left().length === 0, 'the watchdog has stopped');
+    } finally {
+      for (const pid of left()) process.kill(Number(pid), 'SIGKILL');
+    }
   }, 60_000);
 });

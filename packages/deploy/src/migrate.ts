@@ -24,8 +24,8 @@ const TIMED_OUT_LINE = 'deploy-actions: migrate-timeout reached';
 
 /**
  * Run `argv` (a compose run) on the host, bounded there: after `timeoutS` a watchdog `docker kill`s the one-off
- * container by its name (again each second until the command returns), which ends `compose run`; the
- * container is then removed, and the step exits 124 printing why. Otherwise it exits with the command's own
+ * container by its name (again each second until the command returns, for at most a minute), which ends
+ * `compose run`; the container is then removed, and the step exits 124 printing why. Otherwise it exits with the command's own
  * code. The script is a constant; the bound, the name and the command are positional arguments.
  */
 export function migrateBoundArgv(timeoutS: number, container: string, argv: readonly string[]): string[] {
@@ -35,9 +35,16 @@ export function migrateBoundArgv(timeoutS: number, container: string, argv: read
     [
       't=$1; n=$2; shift 2',
       'd=$(mktemp -d) || exit 97',
-      // The watchdog holds none of the step's output: the phase reads that output to its end.
+      // The watchdog holds none of the step's output (the phase reads that output to its end). It outlives
+      // this script when the session dies under it: then it still kills the container at the bound, removes
+      // it, and stops; otherwise it retries the kill each second (compose may not have created the
+      // container yet) for at most a minute, until this script stops it.
       '( end=$(( $(date +%s) + t )); while [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done',
-      '  : >"$d/timeout"; while :; do docker kill "$n"; sleep 1; done ) </dev/null >/dev/null 2>&1 &',
+      '  : >"$d/timeout"; i=0',
+      '  while [ $i -lt 60 ]; do',
+      '    docker kill "$n"; kill -0 $$ || { docker rm -f "$n"; rm -rf "$d"; exit 0; }',
+      '    i=$((i+1)); sleep 1',
+      '  done ) </dev/null >/dev/null 2>&1 &',
       'w=$!',
       '"$@"; c=$?',
       'kill "$w" 2>/dev/null; wait "$w" 2>/dev/null',
