@@ -340,7 +340,7 @@ integration('the host-side bound of migrate-command (local dockerd)', () => {
     // And the watchdog stopped too: nothing of the step is left on the host (the name is in its argv).
     const left = () => {
       try {
-        return execFileSync('pgrep', ['-f', `--name ${name}`], { encoding: 'utf8' })
+        return execFileSync('pgrep', ['-f', '--', `${name} docker run`], { encoding: 'utf8' })
           .trim()
           .split('\n');
       } catch {
