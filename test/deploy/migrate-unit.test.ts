@@ -8,6 +8,7 @@ import {
   MIGRATE_TIMED_OUT,
   maskedCommand,
   migrateBoundArgv,
+  migrateBoundMs,
   migrateContainerName,
   migrateProject,
   parseMigrateCommand,
@@ -163,6 +164,14 @@ describe('compose run argv, both generations', () => {
     const compose = 'services:\n  web:\n    image: a\n    network_mode: host\n  job:\n    image: a\n';
     expect(migrateProject(compose, 'web', 'shop-prod')).toBe('shop-prod-migrate');
     expect(migrateProject(compose, 'job', 'shop-prod')).toBe('shop-prod');
+  });
+
+  it('bounds it by migrate-timeout, or by what the deploy has left less the login and the cleanup', () => {
+    // A slow login shell (6 s a no-op) with 90 s left: the 60 s bound stands.
+    expect(migrateBoundMs(60_000, 90_000, 6000)).toBe(60_000);
+    // 40 s left: 40 - 15 - 2×6 = 13 s, so the host stops it before the runner gives up on the session.
+    expect(migrateBoundMs(60_000, 40_000, 6000)).toBe(13_000);
+    expect(migrateBoundMs(60_000, 5000, 6000)).toBe(1000);
   });
 
   it('names the one-off container after the project and the release', () => {

@@ -11,6 +11,7 @@ export { pickDigest } from './prepare.js';
 export { parseMigrateCommand, splitWords, showCommand, type MigrateSpec } from './migrate-command.js';
 export {
   migrateBoundArgv,
+  migrateBoundMs,
   migrateContainerName,
   migrateProject,
   maskedCommand,

@@ -62,6 +62,16 @@ export function migrateBoundArgv(timeoutS: number, container: string, argv: read
   ];
 }
 
+/**
+ * The bound kept on the host: migrate-timeout, or less when the deploy's own `timeout` leaves less. The host
+ * must stop the container before the runner gives up on the session (so it never outlives it): that is the
+ * time left, less the login before the script starts (a no-op's cost, twice for slack) and 15 s to kill and
+ * remove the container and report. Never below 1 s.
+ */
+export function migrateBoundMs(timeoutMs: number, remainingMs: number, noopMs: number): number {
+  return Math.max(1000, Math.min(timeoutMs, remainingMs - 15_000 - 2 * Math.max(0, noopMs)));
+}
+
 /** The one-off container's name: known, so the bound can kill it; unique per release. */
 export function migrateContainerName(projectName: string, releaseId: string): string {
   return `${projectName}-migrate-${releaseId}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-');
@@ -131,10 +141,7 @@ export async function migratePhase(
   const candidate = candidateFor(ctx, s, release);
   const where = { ...candidate, project: migrateProject(d.composeText, m.service, candidate.project) };
   const container = migrateContainerName(candidate.project, release.id);
-  // The deploy's own bound may leave less than migrate-timeout: the host must stop it first, so the
-  // container never outlives the session.
-  const left = host.deadline.remaining() - 15_000 - 10 * host.noopMs;
-  const boundMs = Math.max(1000, Math.min(m.timeoutMs, left));
+  const boundMs = migrateBoundMs(m.timeoutMs, host.deadline.remaining(), host.noopMs);
   const byDeploy = boundMs < m.timeoutMs;
   const steps: ScriptStep[] = [
     {
