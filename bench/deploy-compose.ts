@@ -46,6 +46,8 @@ interface Cell {
   sessions: number;
   failed: string;
   noopMs?: number;
+  /** The migrate phase alone (its session, compose run of `true`), as the outcome records it. */
+  migrateMs?: number;
 }
 
 function near(): Where {
@@ -152,9 +154,12 @@ async function plain(w: Where): Promise<Cell> {
   }
 }
 
-/** deploy-compose v1 then v2 (measured), then a rollback to v1 (measured). */
-async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number) {
-  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}-${w.label}`;
+/**
+ * deploy-compose v1 then v2 (measured), then a rollback to v1 (measured). `migrate`: the v2 deploy runs a
+ * trivial migrate-command (`true` in the new image, before the switch), to measure what the step costs.
+ */
+async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number, migrate = false) {
+  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}${migrate ? 'm' : ''}-${w.label}`;
   const port = w.base + offset;
   try {
     const base = deploySpec(app, w.stateDir, port, {
@@ -166,21 +171,38 @@ async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number
     const first = await deploy(base, deps({ connect: connector(w, []) }));
     if (!first.ok) throw first.error;
     let noopMs = 0;
-    const run = async (fn: (connect: (h: string) => Promise<Executor>) => Promise<{ ok: boolean }>) => {
+    let migrateMs: number | undefined;
+    const run = async (
+      fn: (
+        connect: (h: string) => Promise<Executor>
+      ) => Promise<{ ok: boolean; migration?: { durationMs: number } }>
+    ) => {
       const opened: SshExecutor[] = [];
       const o = await fn(connector(w, opened));
       if (!o.ok) throw (o as { error?: Error }).error;
       noopMs = opened[0]?.noopMs ?? 0;
+      migrateMs ??= o.migration?.durationMs;
       return opened.reduce((n, e) => n + e.sessions, 0);
     };
     const d = await measure(port, () =>
       run((connect) =>
-        deploy({ ...base, version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }, deps({ connect }))
+        deploy(
+          {
+            ...base,
+            version: 'v2',
+            images: { web: `${IMAGE_REPO}:v2` },
+            ...(migrate ? { migrate: { command: ['true'], service: 'web', timeoutMs: 60_000 } } : {})
+          },
+          deps({ connect })
+        )
       )
     );
     const r = await measure(port, () => run((connect) => rollback(rollbackSpec(base), deps({ connect }))));
     if ((await version(port)) !== 'v1') throw new Error(`${strategy}: rollback did not bring v1 back`);
-    return { deploy: { ...d, noopMs }, rollback: { ...r, noopMs } };
+    return {
+      deploy: { ...d, noopMs, ...(migrateMs !== undefined ? { migrateMs } : {}) },
+      rollback: { ...r, noopMs }
+    };
   } finally {
     cleanup(w.stateDir, app);
   }
@@ -192,7 +214,8 @@ const rows: { method: string; cells: Cell[] }[] = [
   { method: "plain `ssh host 'docker-compose pull && docker-compose up -d'`", cells: [] },
   { method: 'deploy-compose `strategy: recreate`', cells: [] },
   { method: 'deploy-compose `strategy: blue-green`', cells: [] },
-  { method: 'rollback (blue-green)', cells: [] }
+  { method: 'rollback (blue-green)', cells: [] },
+  { method: 'deploy-compose `strategy: blue-green` + trivial `migrate-command` (`true`)', cells: [] }
 ];
 for (const w of columns) {
   rows[0]!.cells.push(await plain(w));
@@ -200,6 +223,7 @@ for (const w of columns) {
   const bg = await engine(w, 'blue-green', 5);
   rows[2]!.cells.push(bg.deploy);
   rows[3]!.cells.push(bg.rollback);
+  rows[4]!.cells.push((await engine(w, 'blue-green', 8, true)).deploy);
 }
 
 const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
@@ -219,6 +243,13 @@ for (const r of rows)
     `| ${r.method} | ${r.cells.map((c) => `${(c.ms / 1000).toFixed(1)} s | ${c.sessions} | ${c.failed}`).join(' | ')} |`
   );
 const bgRatio = rows[2]!.cells[1]!.ms / rows[2]!.cells[0]!.ms;
+const over = (i: number) =>
+  `${((rows[4]!.cells[i]!.ms - rows[2]!.cells[i]!.ms) / 1000).toFixed(1)} s and ${rows[4]!.cells[i]!.sessions - rows[2]!.cells[i]!.sessions} session(s)`;
+const phase = (i: number) => `${((rows[4]!.cells[i]!.migrateMs ?? 0) / 1000).toFixed(1)} s`;
+console.log(
+  `\nmigrate-command overhead over the same blue-green deploy (two runs, so load noise included): near ${over(0)}, far ${over(1)}; ` +
+    `the migrate phase itself (its session and the compose run, as recorded in the release): near ${phase(0)}, far ${phase(1)}.`
+);
 console.log(
   `\nblue-green far / near: ${bgRatio.toFixed(2)}× (goal ≤ 1.3×); rollback far: ${(rows[3]!.cells[1]!.ms / 1000).toFixed(1)} s (goal ≤ 10 s).`
 );

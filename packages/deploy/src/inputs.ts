@@ -16,6 +16,7 @@ import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
 import { checkSwarmSpec } from './swarm.js';
+import { readMigrate } from './migrate-command.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
 import { STRATEGIES, usesSlots } from './strategy.js';
 
@@ -329,6 +330,7 @@ export function readDeployInputs(
     registry = { registry: registryHost, username, password };
   }
   if (strategy === 'swarm') checkSwarmSpec({ hosts: target.hosts, composeText, images });
+  const migrate = readMigrate(inputs, info, strategy, MAX_DURATION_MS);
   const firstTag = Object.values(images)[0]?.match(/:([\w][\w.-]*)$/)?.[1];
   const spec: DeploySpec = {
     ...target,
@@ -340,7 +342,8 @@ export function readDeployInputs(
     images,
     keepReleases: inputs.integer('keep-releases', { fallback: 5, min: 1, max: 100 }),
     autoRollback: inputs.boolean('auto-rollback', true),
-    ...(registry ? { registry } : {})
+    ...(registry ? { registry } : {}),
+    ...(migrate ? { migrate } : {})
   };
   if (strategy === 'canary') spec.canary = readCanaryPlan(inputs, spec);
   const url = inputs.optional('webhook-url');
