@@ -6,13 +6,15 @@ import { parseComposeFile, composeUpArgv } from '../../packages/compose/src/inde
 import {
   accessoryChanges,
   chooseAccessories,
+  deploy,
   ensureNetworkArgv,
   networkOverride,
   parseAccessoryState,
-  releaseUpOptions
-} from '../../packages/deploy/src/accessories.js';
-import { releaseFiles } from '../../packages/deploy/src/deploy.js';
-import { deploy, rollback, type DeploySpec } from '../../packages/deploy/src/index.js';
+  releaseFiles,
+  releaseUpOptions,
+  rollback,
+  type DeploySpec
+} from '../../packages/deploy/src/index.js';
 import { integration } from '../support/infra.js';
 import {
   IMAGE_REPO,
