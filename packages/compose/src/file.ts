@@ -91,7 +91,10 @@ export function parseComposeFiles(texts: readonly string[], input = 'compose-fil
   };
   const volumes = new Map<string, boolean>();
   texts.forEach((text, i) => {
-    const { root, services } = parseComposeDocument(text, input, { override: i > 0 });
+    // A file that includes others may define no services of its own.
+    const { root, services } = parseComposeDocument(text, input, {
+      override: i > 0 || /^include\s*:/m.test(text)
+    });
     if (root.include !== undefined) info.include = true;
     const vols = root.volumes;
     if (vols && typeof vols === 'object' && !Array.isArray(vols))
@@ -111,7 +114,7 @@ export function parseComposeFiles(texts: readonly string[], input = 'compose-fil
       if (svc.build !== undefined) add(info.building);
     }
   });
-  if (info.services.length === 0)
+  if (info.services.length === 0 && !info.include)
     throw new InputError(input, 'defines no services', 'add a `services:` mapping with at least one service');
   info.volumes = [...volumes].filter(([, own]) => own).map(([name]) => name);
   return info;

@@ -422,14 +422,18 @@ async function undoDeploy(
     (anySwitched && d.autoRollback && restoredAll && outcome.rolledBack
       ? ' (rolled back automatically)'
       : '');
+  // Refused before any release directory was written (a check on what the host offers): its own words hold.
+  const untouched = runs.every((r) => !r.state.release) && error.state !== undefined;
   outcome.error = new DeployError(
     `Deploy of ${d.app}/${d.environment} release ${releaseId} failed: ${error.message}`,
-    {
-      state,
-      hint: restoredAll
-        ? `fix the cause above and deploy again; the failed release stays in ${join(d.stateDir, d.app, envSlug(d), 'releases', releaseId)} for inspection (docs/runbooks/failed-deploy.md)`
-        : 'act now: check what serves (docs/runbooks/failed-deploy.md) and roll back by hand with the rollback action or `deploy-actions rollback` (docs/runbooks/manual-rollback.md)',
-      cause: err
-    }
+    untouched
+      ? { state: error.state, ...(error.hint ? { hint: error.hint } : {}), cause: err }
+      : {
+          state,
+          hint: restoredAll
+            ? `fix the cause above and deploy again; the failed release stays in ${join(d.stateDir, d.app, envSlug(d), 'releases', releaseId)} for inspection (docs/runbooks/failed-deploy.md)`
+            : 'act now: check what serves (docs/runbooks/failed-deploy.md) and roll back by hand with the rollback action or `deploy-actions rollback` (docs/runbooks/manual-rollback.md)',
+          cause: err
+        }
   );
 }
