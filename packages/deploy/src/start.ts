@@ -11,11 +11,10 @@ import {
   sharedNetworkName
 } from './accessories.js';
 import { composeUpArgv } from '../../compose/src/index.js';
-import { removeProjectContainersArgv } from '../../docker/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import { hostHttpCheckArgv, waitReadyArgv } from './commands.js';
+import { hostHttpCheckArgv, startSlotArgv, waitReadyArgv } from './commands.js';
 import { parseContainerStates, stepError, type PhaseResult } from './host.js';
-import { otherSlot, projectName } from './layout.js';
+import { otherSlot, projectName, releaseDir } from './layout.js';
 import {
   commitStep,
   envSlug,
@@ -56,7 +55,9 @@ export function candidateFor(ctx: HostContext, s: RunState, release: ReleaseReco
 }
 
 /**
- * The start phase, one session: (the release record with pinned digests), clear the idle slot, `compose up`,
+ * The start phase, one session: (the release record with pinned digests), the accessories (a deploy), the
+ * idle slot's kept containers started again when they are this release's or else the slot cleared and
+ * `compose up`,
  * and wait ON THE HOST until the containers run (healthy) and the slot answers. Under recreate the switch
  * record rides along; a rollback adds the whole switch (`alsoSwitch`).
  */
@@ -100,12 +101,6 @@ export async function startPhase(
       )
     );
   else if (s.pending.length) steps.push(commitStep(ctx, 'record history', [], s.pending));
-  if (!recreate)
-    steps.push({
-      name: 'clear the idle slot',
-      argv: removeProjectContainersArgv(candidate.project),
-      check: false
-    });
   // A deploy (not a rollback) brings its accessories up first; an unchanged one keeps its container.
   const acc = o.writeRecord
     ? accessorySteps(ctx, tool, release, {
@@ -124,18 +119,20 @@ export async function startPhase(
       })
     : [];
   steps.push(...acc);
+  // A rollback past the release that introduced accessories still leaves them to their own project.
+  const up = composeUpArgv(
+    tool,
+    project(ctx, release, candidate),
+    releaseUpOptions(
+      release,
+      release.accessories?.length ? release.accessories : (s.before?.record?.accessories ?? [])
+    )
+  );
   steps.push(
     {
       name: `compose up ${candidate.project}`,
-      // A rollback past the release that introduced accessories still leaves them to their own project.
-      argv: composeUpArgv(
-        tool,
-        project(ctx, release, candidate),
-        releaseUpOptions(
-          release,
-          release.accessories?.length ? release.accessories : (s.before?.record?.accessories ?? [])
-        )
-      )
+      // Slots: the idle slot's stopped containers when they are this release's (a rollback), else cleared.
+      argv: recreate ? up : startSlotArgv(candidate.project, releaseDir(host.layout, release.id), up)
     },
     {
       name: WAIT,
