@@ -57,9 +57,8 @@ export function candidateFor(ctx: HostContext, s: RunState, release: ReleaseReco
 /**
  * The start phase, one session: (the release record with pinned digests), the accessories (a deploy), the
  * idle slot's kept containers started again when they are this release's or else the slot cleared and
- * `compose up`,
- * and wait ON THE HOST until the containers run (healthy) and the slot answers. Under recreate the switch
- * record rides along; a rollback adds the whole switch (`alsoSwitch`).
+ * `compose up`, and wait ON THE HOST until the containers run (healthy) and the slot answers. Under recreate
+ * the switch record rides along; a rollback adds the whole switch (`alsoSwitch`).
  */
 export async function startPhase(
   ctx: HostContext,
@@ -156,7 +155,9 @@ export async function startPhase(
   const r = await host.phase('start', steps, 5 * 60_000 + spec.startTimeoutMs).catch((err: Error) => {
     throw failWith(err, { ...next, switched: next.switched || switching });
   });
-  const accLines = acc.length ? [accessoriesReport(ctx, release, r)] : [];
+  // Only when the accessories ran to their record: a phase stopped earlier has nothing to say about them.
+  const accLines =
+    acc.length && r.get(ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : [];
   next = { ...next, pending: switching ? accLines : [started, ...accLines] };
   const failed = r.failed(steps);
   if (!failed) return { ...next, switched: switching || next.switched };
