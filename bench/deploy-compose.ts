@@ -197,11 +197,25 @@ async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number
         )
       )
     );
-    const r = await measure(port, () => run((connect) => rollback(rollbackSpec(base), deps({ connect }))));
+    let log: ReturnType<typeof deps>['logger'] | undefined;
+    const r = await measure(port, () =>
+      run((connect) => {
+        const rd = deps({ connect });
+        log = rd.logger;
+        return rollback(rollbackSpec(base), rd);
+      })
+    );
     if ((await version(port)) !== 'v1') throw new Error(`${strategy}: rollback did not bring v1 back`);
+    // The rollback's profile: each phase's wall time on the host (one SSH session each), from the engine's log.
+    const phases: Record<string, number> = {};
+    for (const l of log?.lines ?? []) {
+      const m = /phase (\w+) took (\d+)ms/.exec(l.message);
+      if (m) phases[m[1]!] = (phases[m[1]!] ?? 0) + Number(m[2]);
+    }
     return {
       deploy: { ...d, noopMs, ...(migrateMs !== undefined ? { migrateMs } : {}) },
-      rollback: { ...r, noopMs }
+      rollback: { ...r, noopMs },
+      phases
     };
   } finally {
     cleanup(w.stateDir, app);
@@ -210,6 +224,7 @@ async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number
 
 buildImages();
 const columns = [near(), far()];
+const profiles: Record<string, number>[] = [];
 const rows: { method: string; cells: Cell[] }[] = [
   { method: "plain `ssh host 'docker-compose pull && docker-compose up -d'`", cells: [] },
   { method: 'deploy-compose `strategy: recreate`', cells: [] },
@@ -224,6 +239,7 @@ for (const w of columns) {
   rows[2]!.cells.push(bg.deploy);
   rows[3]!.cells.push(bg.rollback);
   rows[4]!.cells.push((await engine(w, 'blue-green', 8, true)).deploy);
+  profiles.push(bg.phases);
 }
 
 const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
@@ -242,6 +258,21 @@ for (const r of rows)
   console.log(
     `| ${r.method} | ${r.cells.map((c) => `${(c.ms / 1000).toFixed(1)} s | ${c.sessions} | ${c.failed}`).join(' | ')} |`
   );
+console.log('\n#### where the blue-green rollback spends its time\n');
+console.log('| part | near | far |');
+console.log('| --- | ---: | ---: |');
+for (const phase of ['open', 'start', 'finish'])
+  console.log(
+    `| phase ${phase} (one session) | ${profiles.map((p) => `${((p[phase] ?? 0) / 1000).toFixed(1)} s`).join(' | ')} |`
+  );
+console.log(
+  `| the rest: connect and its no-op, the gate from the runner | ${profiles
+    .map((p, i) => {
+      const phases = Object.values(p).reduce((a, b) => a + b, 0);
+      return `${((rows[3]!.cells[i]!.ms - phases) / 1000).toFixed(1)} s`;
+    })
+    .join(' | ')} |`
+);
 const bgRatio = rows[2]!.cells[1]!.ms / rows[2]!.cells[0]!.ms;
 const over = (i: number) =>
   `${((rows[4]!.cells[i]!.ms - rows[2]!.cells[i]!.ms) / 1000).toFixed(1)} s and ${rows[4]!.cells[i]!.sessions - rows[2]!.cells[i]!.sessions} session(s)`;

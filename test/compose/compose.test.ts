@@ -119,7 +119,9 @@ describe('compose argv, both generations', () => {
       images: { web: 'app:1', worker: undefined },
       containerNames: ['web'],
       publishing: ['worker'],
-      building: ['worker']
+      building: ['worker'],
+      networkModes: { web: undefined, worker: undefined },
+      include: false
     });
     expect(() => parseComposeFile('services: [')).toThrow(/Input 'compose-file': is not valid YAML/);
     expect(() => parseComposeFile('version: "3"\n')).toThrow(/defines no services/);

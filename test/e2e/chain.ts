@@ -13,7 +13,7 @@ import {
 } from '../../packages/workflow-sim/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
 import { startChatReceiver } from '../support/chat-receiver.js';
-import { infra } from '../support/infra.js';
+import { fieldHost, infra } from '../support/infra.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 /**
@@ -119,13 +119,17 @@ export function flattenJobs(result: WorkflowResult, prefix = ''): JobResult[] {
 }
 
 export async function runChain(log: (line: string) => void = () => undefined): Promise<ChainReport> {
-  const { registries, ssh, postgres } = infra();
+  const { registries, postgres } = infra();
+  // The field path: host 1 as the field has it (a non-root deploy user, a slow login shell, a far link),
+  // with its pinned known_hosts; the chain's state lives in a directory of its own under that user's home.
+  const host = fieldHost(0);
   await choosePorts();
   const reg = registries[0]!;
   const suffix = `${Date.now().toString(36)}`;
   const image = `${reg.host}/e2e/shop-${suffix}`;
   const work = mkdtempSync(join(tmpdir(), 'deploy-actions-e2e-'));
   const app = join(work, 'shop');
+  const stateRoot = join(host.stateDir, `fa-e2e-${suffix}`);
   const authority = new TokenAuthority();
   const standIn: GitHubStandIn = await startGitHubStandIn({ tokenScopes: (t) => authority.scopes(t) });
   // Each environment notifies in another chat format; dev is marked critical.
@@ -158,10 +162,10 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       const port = PUBLIC_PORT[env];
       environments[env] = {
         vars: {
-          DEPLOY_HOSTS: ssh.host,
-          DEPLOY_USER: ssh.user,
-          DEPLOY_SSH_PORT: String(ssh.port),
-          DEPLOY_STATE_DIR: join(work, 'hosts', env),
+          DEPLOY_HOSTS: host.host,
+          DEPLOY_USER: host.user,
+          DEPLOY_SSH_PORT: String(host.port),
+          DEPLOY_STATE_DIR: join(stateRoot, env),
           PUBLIC_PORT: String(port),
           SLOT_PORTS: `${port + 1},${port + 2}`,
           PROXY_BIND: '127.0.0.1',
@@ -172,8 +176,8 @@ export async function runChain(log: (line: string) => void = () => undefined): P
           ...(env === 'dev' ? { CRITICAL: 'true' } : {})
         },
         secrets: {
-          SSH_KEY: readFileSync(ssh.keyPath, 'utf8'),
-          KNOWN_HOSTS: readFileSync(ssh.knownHostsPath, 'utf8'),
+          SSH_KEY: readFileSync(host.keyPath, 'utf8'),
+          KNOWN_HOSTS: readFileSync(host.knownHostsPath, 'utf8'),
           DATABASE_URL: url.toString(),
           NOTIFY_WEBHOOK_URL: `${chat.url}/${env}/${NOTIFY[env]}`
         }
@@ -284,17 +288,18 @@ export async function runChain(log: (line: string) => void = () => undefined): P
     report.markdown = renderReport(report);
     return report;
   } finally {
-    await stopApps(work);
+    await stopApps(stateRoot);
     for (const db of databases)
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await standIn.close();
     chat.server.close();
     rmSync(work, { recursive: true, force: true });
+    rmSync(stateRoot, { recursive: true, force: true });
   }
 }
 
-/** Stop what the chain started on the "hosts": its containers and its nginx proxies. */
+/** Run docker here (the field hosts share this dockerd). */
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
 }
@@ -331,6 +336,7 @@ function tagDigest(
   });
 }
 
+/** Stop what the chain started under `work` on the host: its containers and its nginx proxies. */
 async function stopApps(work: string): Promise<void> {
   const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project'], {
     encoding: 'utf8'

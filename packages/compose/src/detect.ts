@@ -11,7 +11,11 @@ export function composeDetectArgv(options: { required?: boolean } = {}): string[
     '-c',
     [
       'if docker compose version 2>&1; then echo "generation v2"; exit 0; fi',
-      'if docker-compose version 2>&1; then echo "generation v1"; exit 0; fi',
+      // v1 is a Python program: `docker-compose version` costs ~1 s of interpreter start on every call. Its
+      // answer is kept in the user's cache, keyed on the program's path, size and mtime (an upgrade changes
+      // them); no cache (no HOME, read-only) only means paying the second again.
+      'p=$(command -v docker-compose 2>/dev/null) && k=$(stat -L -c "%n %s %Y" "$p" 2>/dev/null) && c="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/deploy-actions/compose-v1" && [ -f "$c" ] && [ "$(head -n 1 "$c")" = "$k" ] && tail -n +2 "$c" && echo "generation v1" && exit 0',
+      'if out=$(docker-compose version 2>&1); then printf "%s\\n" "$out"; if [ -n "$k" ] && mkdir -p "${c%/*}" 2>/dev/null; then { printf "%s\\n" "$k"; printf "%s\\n" "$out"; } > "$c.$$" 2>/dev/null && mv -f "$c.$$" "$c" 2>/dev/null; fi; echo "generation v1"; exit 0; fi',
       // required: fail, so a phase stops here before it changes anything.
       `echo "PATH=$PATH"; echo "generation none"${options.required ? '; exit 1' : ''}`
     ].join('\n')

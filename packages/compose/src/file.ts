@@ -14,6 +14,10 @@ export interface ComposeFileInfo {
   building: string[];
   /** Top-level named volumes compose would name per project (no `name:`, not `external`). */
   volumes: string[];
+  /** service → its `network_mode` (absent: compose's default network). */
+  networkModes: Record<string, string | undefined>;
+  /** A file uses Compose's top-level `include:` (compose v2.20+ only). */
+  include: boolean;
 }
 
 /** A compose file as a document: a mapping whose `services:` maps each name to a mapping of settings. */
@@ -23,7 +27,11 @@ export interface ComposeDocument {
 }
 
 /** Parse and check the shape every reader of a compose file relies on; bad input names `input` and the fix. */
-export function parseComposeDocument(text: string, input = 'compose-file'): ComposeDocument {
+export function parseComposeDocument(
+  text: string,
+  input = 'compose-file',
+  o: { override?: boolean } = {}
+): ComposeDocument {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -36,7 +44,9 @@ export function parseComposeDocument(text: string, input = 'compose-file'): Comp
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc))
     throw new InputError(input, 'is not a mapping', 'write a compose file with a top-level `services:`');
-  const services = (doc as Record<string, unknown>).services;
+  const services = (doc as Record<string, unknown>).services ?? (o.override ? {} : undefined);
+  if (o.override && services && typeof services === 'object' && !Array.isArray(services))
+    return docOf(doc as Record<string, unknown>, services as Record<string, unknown>, input);
   if (
     !services ||
     typeof services !== 'object' ||
@@ -44,38 +54,69 @@ export function parseComposeDocument(text: string, input = 'compose-file'): Comp
     Object.keys(services).length === 0
   )
     throw new InputError(input, 'defines no services', 'add a `services:` mapping with at least one service');
-  for (const [name, raw] of Object.entries(services as Record<string, unknown>))
+  return docOf(doc as Record<string, unknown>, services as Record<string, unknown>, input);
+}
+
+function docOf(
+  root: Record<string, unknown>,
+  services: Record<string, unknown>,
+  input: string
+): ComposeDocument {
+  for (const [name, raw] of Object.entries(services))
     if (!raw || typeof raw !== 'object' || Array.isArray(raw))
       throw new InputError(input, `service "${name}" is not a mapping`, 'give each service its settings');
-  return {
-    root: doc as Record<string, unknown>,
-    services: services as Record<string, Record<string, unknown>>
-  };
+  return { root, services: services as Record<string, Record<string, unknown>> };
 }
 
 export function parseComposeFile(text: string, input = 'compose-file'): ComposeFileInfo {
-  const { root, services } = parseComposeDocument(text, input);
+  return parseComposeFiles([text], input);
+}
+
+/**
+ * The runner's view of compose files given in order (`-f a -f b`), for the checks made before any host is
+ * touched: each file's own services and top-level volumes, a later file's settings over an earlier one's.
+ * It resolves nothing: `include`, `extends`, `profiles` and interpolation are resolved by the host's compose
+ * (the prepare phase runs `config` there with every file), never here.
+ */
+export function parseComposeFiles(texts: readonly string[], input = 'compose-file'): ComposeFileInfo {
   const info: ComposeFileInfo = {
     services: [],
     images: {},
     containerNames: [],
     publishing: [],
     building: [],
-    volumes: []
+    volumes: [],
+    networkModes: {},
+    include: false
   };
-  const volumes = root.volumes;
-  if (volumes && typeof volumes === 'object' && !Array.isArray(volumes))
-    for (const [name, raw] of Object.entries(volumes as Record<string, unknown>)) {
-      const v = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-      if (v.name === undefined && !v.external) info.volumes.push(name);
+  const volumes = new Map<string, boolean>();
+  texts.forEach((text, i) => {
+    // A file that includes others may define no services of its own.
+    const { root, services } = parseComposeDocument(text, input, {
+      override: i > 0 || /^include\s*:/m.test(text)
+    });
+    if (root.include !== undefined) info.include = true;
+    const vols = root.volumes;
+    if (vols && typeof vols === 'object' && !Array.isArray(vols))
+      for (const [name, raw] of Object.entries(vols as Record<string, unknown>)) {
+        const v = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+        volumes.set(name, v.name === undefined && !v.external);
+      }
+    for (const [name, svc] of Object.entries(services)) {
+      if (!info.services.includes(name)) info.services.push(name);
+      if (typeof svc.image === 'string' || !(name in info.images))
+        info.images[name] = typeof svc.image === 'string' ? svc.image : undefined;
+      if (typeof svc.network_mode === 'string' || !(name in info.networkModes))
+        info.networkModes[name] = typeof svc.network_mode === 'string' ? svc.network_mode : undefined;
+      const add = (list: string[]) => list.includes(name) || list.push(name);
+      if (svc.container_name !== undefined) add(info.containerNames);
+      if (svc.ports !== undefined) add(info.publishing);
+      if (svc.build !== undefined) add(info.building);
     }
-  for (const [name, svc] of Object.entries(services)) {
-    info.services.push(name);
-    info.images[name] = typeof svc.image === 'string' ? svc.image : undefined;
-    if (svc.container_name !== undefined) info.containerNames.push(name);
-    if (svc.ports !== undefined) info.publishing.push(name);
-    if (svc.build !== undefined) info.building.push(name);
-  }
+  });
+  if (info.services.length === 0 && !info.include)
+    throw new InputError(input, 'defines no services', 'add a `services:` mapping with at least one service');
+  info.volumes = [...volumes].filter(([, own]) => own).map(([name]) => name);
   return info;
 }
 

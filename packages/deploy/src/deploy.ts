@@ -1,6 +1,13 @@
 import { join } from 'node:path/posix';
 import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
-import { parseComposeFile, volumesOverride } from '../../compose/src/index.js';
+import { parseComposeFiles, volumesOverride, type ComposeFileInfo } from '../../compose/src/index.js';
+import {
+  chooseAccessories,
+  needsSharedNetwork,
+  networkOverride,
+  reportChoice,
+  sharedNetworkName
+} from './accessories.js';
 import type { GateResult } from '../../health/src/index.js';
 import { canarySteps } from './canary.js';
 import { clockFrom } from './clock.js';
@@ -13,6 +20,9 @@ import { checkStrategy, preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
 import {
+  IMAGES_FILE,
+  NETWORK_FILE,
+  VOLUMES_FILE,
   envSlug,
   failWith,
   newHostRun,
@@ -113,14 +123,46 @@ export function hostOutcome(r: HostRun, rolledBack: boolean): HostOutcome {
 /** service → the image reference this release runs: the `images` input, else the compose file's own. */
 export function releaseImages(
   d: Pick<DeploySpec, 'images'>,
-  info: ReturnType<typeof parseComposeFile>
+  info: ComposeFileInfo,
+  accessories: readonly string[] = []
 ): Record<string, string> {
   const images: Record<string, string> = {};
   for (const s of info.services) {
+    if (accessories.includes(s)) continue;
     const ref = d.images[s] ?? info.images[s];
     if (ref) images[s] = ref;
   }
   return images;
+}
+
+/** The compose files of a deploy as one text for the config hash (the first file alone hashes as before). */
+export function composeTexts(d: Pick<DeploySpec, 'composeText' | 'composeMore'>): string {
+  return [d.composeText, ...(d.composeMore ?? [])].join('\0');
+}
+
+/**
+ * The files a release directory holds besides compose.yml, .env and release.json: the further compose files
+ * given (compose.2.yml, …), then the overrides the deploy writes (images first, written by prepare itself),
+ * pinned volume names, and the shared network when there are accessories and some service is not on the
+ * host network. `overrides` is what compose gets after compose.yml (undefined: the default).
+ */
+export function releaseFiles(
+  d: DeploySpec,
+  info: ComposeFileInfo,
+  accessories: readonly string[]
+): { overrides?: string[]; extra: { name: string; content: string }[] } {
+  const extra = (d.composeMore ?? []).map((content, i) => ({ name: `compose.${i + 2}.yml`, content }));
+  const names = extra.map((f) => f.name);
+  const volumes = volumesOverride(info, projectName(d.app, envSlug(d)));
+  const mine: { name: string; content: string }[] = [];
+  if (volumes) mine.push({ name: VOLUMES_FILE, content: volumes });
+  if (accessories.length && needsSharedNetwork(info))
+    mine.push({ name: NETWORK_FILE, content: networkOverride(sharedNetworkName(d.app, envSlug(d))) });
+  const overrides = [...names, IMAGES_FILE, ...mine.map((f) => f.name)];
+  return {
+    ...(overrides.length > 1 ? { overrides } : {}),
+    extra: [...extra, ...mine]
+  };
 }
 
 /** What every deploy starts with, whatever its strategy: one clock, the recorder, the deadline, an empty outcome. */
@@ -138,8 +180,14 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
     events: rec.events,
     hosts: []
   };
-  const info = parseComposeFile(d.composeText);
-  const images = releaseImages(d, info);
+  const info = parseComposeFiles([d.composeText, ...(d.composeMore ?? [])]);
+  const choice =
+    d.strategy === 'swarm'
+      ? { accessories: [], how: 'none' as const }
+      : chooseAccessories(d.accessories ?? [], info, d.images);
+  reportChoice(choice, deps.logger);
+  const accessories = choice.accessories;
+  const images = releaseImages(d, info, accessories);
   return {
     clock,
     started,
@@ -149,6 +197,7 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
     outcome,
     info,
     images,
+    accessories,
     /** The hosts could not be opened: nothing changed anywhere. */
     async openFailed(err: unknown): Promise<DeployOutcome> {
       const error = err instanceof DeployActionsError ? err : new DeployError(describeError(err));
@@ -170,7 +219,7 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
         strategy: d.strategy,
         images: { ...images },
         digests: {},
-        configHash: configHash(d.composeText, images, d.envText),
+        configHash: configHash(composeTexts(d), images, d.envText),
         actor: deps.context.actor,
         runUrl: deps.context.runUrl,
         createdAt: clock.now().toISOString(),
@@ -237,8 +286,8 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
  */
 export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOutcome> {
   const begun = beginDeploy(d, deps);
-  const { rec, deadline, releaseId, outcome, info } = begun;
-  const volumes = volumesOverride(info, projectName(d.app, envSlug(d)));
+  const { rec, deadline, releaseId, outcome, info, accessories } = begun;
+  const files = releaseFiles(d, info, accessories);
   await rec.emit('deploy.started', d.version, { release: releaseId, strategy: d.strategy, hosts: d.hosts });
   let runs: HostRun[] = [];
   try {
@@ -255,11 +304,11 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     for (const r of runs) checkStrategy(r.ctx, r.state);
     await eachParallel(runs, (r) =>
       step(r, (s) => {
-        const record = begun.record(
-          s.before?.active.release,
-          volumes ? { overrides: ['compose.images.yml', 'compose.volumes.yml'] } : {}
-        );
-        return preparePhase(r.ctx, s, { ...d, ...r.ctx.spec }, record, volumes);
+        const record = begun.record(s.before?.active.release, {
+          ...(files.overrides ? { overrides: files.overrides } : {}),
+          ...(accessories.length ? { accessories: [...accessories] } : {})
+        });
+        return preparePhase(r.ctx, s, { ...d, ...r.ctx.spec }, record, files.extra);
       })
     );
     outcome.digests = { ...runs[0]!.state.release!.digests };
@@ -376,14 +425,18 @@ async function undoDeploy(
     (anySwitched && d.autoRollback && restoredAll && outcome.rolledBack
       ? ' (rolled back automatically)'
       : '');
+  // Refused before any release directory was written (a check on what the host offers): its own words hold.
+  const untouched = runs.every((r) => !r.state.release) && error.state !== undefined;
   outcome.error = new DeployError(
     `Deploy of ${d.app}/${d.environment} release ${releaseId} failed: ${error.message}`,
-    {
-      state,
-      hint: restoredAll
-        ? `fix the cause above and deploy again; the failed release stays in ${join(d.stateDir, d.app, envSlug(d), 'releases', releaseId)} for inspection (docs/runbooks/failed-deploy.md)`
-        : 'act now: check what serves (docs/runbooks/failed-deploy.md) and roll back by hand with the rollback action or `deploy-actions rollback` (docs/runbooks/manual-rollback.md)',
-      cause: err
-    }
+    untouched
+      ? { state: error.state, ...(error.hint ? { hint: error.hint } : {}), cause: err }
+      : {
+          state,
+          hint: restoredAll
+            ? `fix the cause above and deploy again; the failed release stays in ${join(d.stateDir, d.app, envSlug(d), 'releases', releaseId)} for inspection (docs/runbooks/failed-deploy.md)`
+            : 'act now: check what serves (docs/runbooks/failed-deploy.md) and roll back by hand with the rollback action or `deploy-actions rollback` (docs/runbooks/manual-rollback.md)',
+          cause: err
+        }
   );
 }

@@ -1,14 +1,13 @@
 import { DeployError, type Command, type Executor } from '../../core/src/index.js';
-import { composeDownArgv } from '../../compose/src/index.js';
 import { imageRmArgv } from '../../docker/src/index.js';
 import { runGate, type GateResult, type GateSpec } from '../../health/src/index.js';
 import { linkTimeoutMs, type ScriptStep } from '../../ssh/src/index.js';
-import { removeTreeArgv, stillRunningArgv } from './commands.js';
+import { removeTreeArgv, stillRunningArgv, stopKeepArgv } from './commands.js';
 import { noopCost, stepError } from './host.js';
 import { releaseDir } from './layout.js';
 import { lockReleaseStep } from './lock.js';
 import { prunePlan } from './retention.js';
-import { commitStep, entry, failWith, project, recordFile, type HostContext, type RunState } from './run.js';
+import { commitStep, entry, failWith, recordFile, type HostContext, type RunState } from './run.js';
 import type { HistoryEntry, ReleaseRecord } from './types.js';
 
 const STILL_RUNNING = 'check the containers still run';
@@ -71,14 +70,12 @@ export async function finishPhase(
   if (old && old.project !== cand.project && old.slot) {
     // Drain: nginx's old workers finish the requests they hold while new ones go to the new slot. The stop
     // then honours the services' own stop_grace_period.
-    const drainS = Math.min(spec.drainMs, Math.max(0, host.deadline.remaining() - 5000)) / 1000;
+    // The time the gate took since the switch counts towards the drain.
+    const drainMs = Math.max(0, spec.drainMs - (s.gate?.durationMs ?? 0));
+    const drainS = Math.min(drainMs, Math.max(0, host.deadline.remaining() - 5000)) / 1000;
     if (drainS > 0) steps.push({ name: 'drain', argv: ['sleep', String(drainS)] });
-    const oldRelease = s.before?.record ?? { id: old.release };
-    steps.push({
-      name: `stop ${old.project}`,
-      argv: composeDownArgv(s.tools!.compose, project(ctx, oldRelease, old), { removeOrphans: true }),
-      check: false
-    });
+    // Stopped, not removed (no compose run): a rollback starts them again (start.ts, startSlotArgv).
+    steps.push({ name: `stop ${old.project}`, argv: stopKeepArgv(old.project), check: false });
     lines.push(entry(ctx, s, 'release.stopped', { stopped: old.release, project: old.project }));
   }
   const plan = prunePlan(s.known, release, keepReleases);

@@ -30,3 +30,13 @@ export { deploySummary, rollbackSummary } from './summary.js';
 export * from './canary-proxy.js';
 export { judgeCanary } from './canary.js';
 export { doctor, doctorTable, type DoctorReport, type DoctorRow } from './doctor.js';
+export {
+  accessoryChanges,
+  accessoriesProject,
+  chooseAccessories,
+  ensureNetworkArgv,
+  networkOverride,
+  parseAccessoryState,
+  releaseUpOptions
+} from './accessories.js';
+export { releaseFiles } from './deploy.js';

@@ -8,7 +8,8 @@ import {
   type Logger,
   type RunContext
 } from '../../core/src/index.js';
-import { parseComposeFile } from '../../compose/src/index.js';
+import { parseComposeFiles } from '../../compose/src/index.js';
+import { chooseAccessories } from './accessories.js';
 import { readGateInputs } from '../../health/src/index.js';
 import { parseFingerprints, SshExecutor } from '../../ssh/src/index.js';
 import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
@@ -268,6 +269,27 @@ function readPath(
   return readFileSync(full, 'utf8');
 }
 
+/**
+ * compose-file: one path or several (newline- or comma-separated), in the order `docker compose -f a -f b`
+ * merges them. Each is read here; the host's compose resolves them together.
+ */
+function readComposeFiles(inputs: InputReader, files: FileReader): string[] {
+  const paths = inputs.list('compose-file');
+  if (paths.length === 0) paths.push('compose.yml');
+  if (new Set(paths).size !== paths.length)
+    throw new InputError('compose-file', 'lists a file twice', 'give each file once');
+  return paths.map((p) => {
+    const full = isAbsolute(p) ? p : resolve(files.workspace, p);
+    if (!existsSync(full))
+      throw new InputError(
+        'compose-file',
+        `${p} does not exist (looked in ${files.workspace})`,
+        'check the path (actions/checkout first?)'
+      );
+    return readFileSync(full, 'utf8');
+  });
+}
+
 export interface DeployInputs {
   spec: DeploySpec;
   connection: ConnectionSpec;
@@ -283,8 +305,8 @@ export function readDeployInputs(
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
   const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
-  const composeText = readPath(inputs, 'compose-file', files, true, 'compose.yml')!;
-  const info = parseComposeFile(composeText);
+  const [composeText, ...composeMore] = readComposeFiles(inputs, files);
+  const info = parseComposeFiles([composeText!, ...composeMore]);
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
   const template = readPath(inputs, 'env-template', files, false);
   if (template !== undefined) checkEnvAgainstTemplate(envText, template);
@@ -296,6 +318,9 @@ export function readDeployInputs(
         `service "${s}" has no image (only \`build:\`): nothing to pull on the host`,
         `add \`${s}=<registry>/<repo>@sha256:…\``
       );
+  const accessories = inputs.list('accessories');
+  // Accessories run once, beside the slots: they may name their container and publish host ports.
+  const once = strategy === 'swarm' ? [] : chooseAccessories(accessories, info, images).accessories;
   if (usesSlots(strategy)) {
     if (target.publicPort === undefined)
       throw new InputError(
@@ -303,16 +328,18 @@ export function readDeployInputs(
         `is required with strategy ${strategy}`,
         'give the port users reach; the proxy listens on it'
       );
-    if (info.containerNames.length)
+    const named = info.containerNames.filter((n) => !once.includes(n));
+    const publishing = info.publishing.filter((n) => !once.includes(n));
+    if (named.length)
       throw new InputError(
         'compose-file',
-        `service ${info.containerNames.join(', ')} sets container_name, but ${strategy} runs two releases side by side`,
+        `service ${named.join(', ')} sets container_name, but ${strategy} runs two releases side by side`,
         'remove container_name (compose names containers per project)'
       );
-    if (info.publishing.length)
+    if (publishing.length)
       throw new InputError(
         'compose-file',
-        `service ${info.publishing.join(', ')} publishes fixed host ports (ports:), which two releases side by side cannot share`,
+        `service ${publishing.join(', ')} publishes fixed host ports (ports:), which two releases side by side cannot share`,
         `listen on \${${target.portVar}} instead and let the proxy own public-port`
       );
   }
@@ -329,7 +356,21 @@ export function readDeployInputs(
       );
     registry = { registry: registryHost, username, password };
   }
-  if (strategy === 'swarm') checkSwarmSpec({ hosts: target.hosts, composeText, images });
+  if (strategy === 'swarm') {
+    if (accessories.length && accessories.join() !== 'none')
+      throw new InputError(
+        'accessories',
+        'is not supported with strategy swarm',
+        'deploy stateful services as their own stack, or use another strategy'
+      );
+    if (composeMore.length)
+      throw new InputError(
+        'compose-file',
+        'gives several files, but strategy swarm deploys one stack file',
+        'merge them into one file (`docker compose -f a -f b config`) for swarm'
+      );
+    checkSwarmSpec({ hosts: target.hosts, composeText: composeText!, images });
+  }
   const migrate = readMigrate(inputs, info, strategy, MAX_DURATION_MS);
   const firstTag = Object.values(images)[0]?.match(/:([\w][\w.-]*)$/)?.[1];
   const spec: DeploySpec = {
@@ -337,7 +378,9 @@ export function readDeployInputs(
     version:
       inputs.optional('version') ?? (context.sha ? context.sha.slice(0, 7) : (firstTag ?? 'unversioned')),
     strategy,
-    composeText,
+    composeText: composeText!,
+    ...(composeMore.length ? { composeMore } : {}),
+    ...(accessories.length ? { accessories } : {}),
     envText,
     images,
     keepReleases: inputs.integer('keep-releases', { fallback: 5, min: 1, max: 100 }),

@@ -1,6 +1,6 @@
 import { join } from 'node:path/posix';
 import { DeployError } from '../../core/src/index.js';
-import { composeConfigArgv, imagesOverride } from '../../compose/src/index.js';
+import { composeConfigArgv, imagesOverride, parseComposeFiles } from '../../compose/src/index.js';
 import { inspectArgv, loginArgv, pullArgv, withDockerConfig } from '../../docker/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { portFreeArgv, publicPortArgv, removeTreeArgv } from './commands.js';
@@ -11,7 +11,6 @@ import { proxyFiles } from './proxy.js';
 import {
   COMPOSE_FILE,
   IMAGES_FILE,
-  VOLUMES_FILE,
   commitStep,
   entry,
   envSlug,
@@ -55,10 +54,18 @@ export async function preparePhase(
   s: RunState,
   d: DeploySpec,
   release: ReleaseRecord,
-  volumesOverride: string | undefined
+  extraFiles: readonly { name: string; content: string }[] = []
 ): Promise<RunState> {
   const { host } = ctx;
   const tool = s.tools!.compose;
+  if (tool.generation === 'v1' && parseComposeFiles([d.composeText, ...(d.composeMore ?? [])]).include)
+    throw new DeployError(
+      `compose-file uses \`include:\`, which docker-compose ${tool.version} (v1) on ${host.name} cannot resolve: only Compose v2.20 and later know it`,
+      {
+        state: 'nothing was changed on the host',
+        hint: 'install the compose plugin (docker compose v2.20+) on the host, or give the included files in `compose-file` instead (newline- or comma-separated, in order, as `docker compose -f a -f b` merges them)'
+      }
+    );
   const slotted = usesSlots(ctx.strategy);
   const before = s.before?.active;
   const slot = otherSlot(before?.slot);
@@ -68,7 +75,7 @@ export async function preparePhase(
     { path: releaseFile(release.id, COMPOSE_FILE), content: d.composeText },
     { path: releaseFile(release.id, '.env'), content: d.envText },
     { path: releaseFile(release.id, IMAGES_FILE), content: imagesOverride(release.images) },
-    ...(volumesOverride ? [{ path: releaseFile(release.id, VOLUMES_FILE), content: volumesOverride }] : []),
+    ...extraFiles.map((f) => ({ path: releaseFile(release.id, f.name), content: f.content })),
     recordFile(release)
   ];
   const withCfg = (argv: string[]) => (d.registry ? withDockerConfig(cfg, argv) : argv);

@@ -1,6 +1,7 @@
 import { ConnectionError, type Logger } from '../../core/src/index.js';
 import { composeDownArgv, composeUpArgv } from '../../compose/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
+import { releaseUpOptions } from './accessories.js';
 import { proxyStopArgv } from './commands.js';
 import { stepError } from './host.js';
 import { lockReleaseStep } from './lock.js';
@@ -47,7 +48,11 @@ export async function revertPhase(ctx: HostContext, s: RunState): Promise<Revert
     if (!old.active.slot)
       steps.push({
         name: `compose up ${old.active.project} (previous release)`,
-        argv: composeUpArgv(s.tools!.compose, project(ctx, old.record, old.active), { removeOrphans: true })
+        argv: composeUpArgv(
+          s.tools!.compose,
+          project(ctx, old.record, old.active),
+          releaseUpOptions(old.record)
+        )
       });
     steps.push(...switchSteps(ctx, s, old.active, old.record, []));
     restored = true;

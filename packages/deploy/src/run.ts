@@ -21,6 +21,9 @@ import type {
 export const COMPOSE_FILE = 'compose.yml';
 export const IMAGES_FILE = 'compose.images.yml';
 export const VOLUMES_FILE = 'compose.volumes.yml';
+export const NETWORK_FILE = 'compose.network.yml';
+/** The host's record of its accessories (accessories.ts), in the app's state directory. */
+export const ACCESSORIES_STATE = 'accessories.state';
 
 /** What a host run is about; fixed for its whole life. */
 export interface HostContext {

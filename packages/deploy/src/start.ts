@@ -1,10 +1,20 @@
+import { join } from 'node:path/posix';
 import { DeployError, HealthError, formatMs } from '../../core/src/index.js';
+import {
+  ACCESSORIES_BEFORE,
+  ACCESSORIES_RECORD,
+  accessoriesProject,
+  accessoryChanges,
+  accessorySteps,
+  parseAccessoryState,
+  releaseUpOptions,
+  sharedNetworkName
+} from './accessories.js';
 import { composeUpArgv } from '../../compose/src/index.js';
-import { removeProjectContainersArgv } from '../../docker/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import { hostHttpCheckArgv, waitReadyArgv } from './commands.js';
-import { parseContainerStates, stepError } from './host.js';
-import { otherSlot, projectName } from './layout.js';
+import { hostHttpCheckArgv, startSlotArgv, waitReadyArgv } from './commands.js';
+import { parseContainerStates, stepError, type PhaseResult } from './host.js';
+import { otherSlot, projectName, releaseDir } from './layout.js';
 import {
   commitStep,
   envSlug,
@@ -16,9 +26,9 @@ import {
   type RunState
 } from './run.js';
 import { imagesOverride } from '../../compose/src/index.js';
-import { releaseFile, IMAGES_FILE } from './run.js';
+import { releaseFile, ACCESSORIES_STATE, IMAGES_FILE, NETWORK_FILE } from './run.js';
 import { switchSteps } from './switch.js';
-import type { ActiveRecord, ReleaseRecord } from './types.js';
+import type { ActiveRecord, HistoryEntry, ReleaseRecord } from './types.js';
 
 const WAIT = 'wait until ready';
 
@@ -45,9 +55,10 @@ export function candidateFor(ctx: HostContext, s: RunState, release: ReleaseReco
 }
 
 /**
- * The start phase, one session: (the release record with pinned digests), clear the idle slot, `compose up`,
- * and wait ON THE HOST until the containers run (healthy) and the slot answers. Under recreate the switch
- * record rides along; a rollback adds the whole switch (`alsoSwitch`).
+ * The start phase, one session: (the release record with pinned digests), the accessories (a deploy), the
+ * idle slot's kept containers started again when they are this release's or else the slot cleared and
+ * `compose up`, and wait ON THE HOST until the containers run (healthy) and the slot answers. Under recreate
+ * the switch record rides along; a rollback adds the whole switch (`alsoSwitch`).
  */
 export async function startPhase(
   ctx: HostContext,
@@ -89,16 +100,38 @@ export async function startPhase(
       )
     );
   else if (s.pending.length) steps.push(commitStep(ctx, 'record history', [], s.pending));
-  if (!recreate)
-    steps.push({
-      name: 'clear the idle slot',
-      argv: removeProjectContainersArgv(candidate.project),
-      check: false
-    });
+  // A deploy (not a rollback) brings its accessories up first; an unchanged one keeps its container.
+  const acc = o.writeRecord
+    ? accessorySteps(ctx, tool, release, {
+        ...(s.before
+          ? {
+              serving: {
+                project: s.before.active.project,
+                accessories: s.before.record?.accessories ?? []
+              }
+            }
+          : {}),
+        ...(release.overrides?.includes(NETWORK_FILE)
+          ? { network: sharedNetworkName(spec.app, envSlug(spec)) }
+          : {}),
+        stateFile: join(host.layout.root, ACCESSORIES_STATE)
+      })
+    : [];
+  steps.push(...acc);
+  // A rollback past the release that introduced accessories still leaves them to their own project.
+  const up = composeUpArgv(
+    tool,
+    project(ctx, release, candidate),
+    releaseUpOptions(
+      release,
+      release.accessories?.length ? release.accessories : (s.before?.record?.accessories ?? [])
+    )
+  );
   steps.push(
     {
       name: `compose up ${candidate.project}`,
-      argv: composeUpArgv(tool, project(ctx, release, candidate), { removeOrphans: true })
+      // Slots: the idle slot's stopped containers when they are this release's (a rollback), else cleared.
+      argv: recreate ? up : startSlotArgv(candidate.project, releaseDir(host.layout, release.id), up)
     },
     {
       name: WAIT,
@@ -122,13 +155,41 @@ export async function startPhase(
   const r = await host.phase('start', steps, 5 * 60_000 + spec.startTimeoutMs).catch((err: Error) => {
     throw failWith(err, { ...next, switched: next.switched || switching });
   });
-  next = { ...next, pending: switching ? [] : [started] };
+  // Only when the accessories ran to their record: a phase stopped earlier has nothing to say about them.
+  const accLines =
+    acc.length && r.get(ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : [];
+  next = { ...next, pending: switching ? accLines : [started, ...accLines] };
   const failed = r.failed(steps);
   if (!failed) return { ...next, switched: switching || next.switched };
   if (failed.name === WAIT)
     throw failWith(waitError(ctx, release, failed.exitCode, failed.stdout, url), next);
   // A switch step that failed after the wait: traffic may or may not have moved; revert decides.
   throw failWith(stepError(failed, host.name), { ...next, switched: next.switched || !!r.get(WAIT) });
+}
+
+/** Say what the accessories' `up` did (kept, started, recreated because the spec changed); a history line. */
+function accessoriesReport(ctx: HostContext, release: ReleaseRecord, r: PhaseResult): HistoryEntry {
+  const acc = release.accessories ?? [];
+  const changes = accessoryChanges(
+    acc,
+    parseAccessoryState(r.get(ACCESSORIES_BEFORE)?.stdout ?? ''),
+    parseAccessoryState(r.get(ACCESSORIES_RECORD)?.stdout ?? '')
+  );
+  const h = ctx.host.name;
+  if (changes.recreated.length)
+    ctx.host.logger.info(
+      `accessories on ${h}: recreated ${changes.recreated.join(', ')} (spec changed)${changes.kept.length ? `; kept ${changes.kept.join(', ')} running` : ''}`
+    );
+  if (changes.started.length)
+    ctx.host.logger.info(`accessories on ${h}: started ${changes.started.join(', ')}`);
+  if (changes.kept.length && !changes.recreated.length)
+    ctx.host.logger.info(`accessories on ${h}: kept ${changes.kept.join(', ')} running (spec unchanged)`);
+  return ctx.rec.entry(h, 'accessories.up', {
+    release: release.id,
+    version: release.version,
+    project: accessoriesProject(ctx.spec.app, envSlug(ctx.spec)),
+    ...changes
+  });
 }
 
 function waitError(

@@ -168,7 +168,7 @@ export async function deploySwarm(d: DeploySpec, deps: DeploySwarmDeps): Promise
     await assertManager(t);
     const record = begun.record(before?.active.release);
     try {
-      run.state = await preparePhase(ctx, run.state, d, record, undefined);
+      run.state = await preparePhase(ctx, run.state, d, record);
     } catch (err) {
       run.state = stateAfter(err, run.state);
       throw err;

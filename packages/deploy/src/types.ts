@@ -30,10 +30,15 @@ export interface ReleaseRecord {
   /** The release that served before this one was activated (what rollback goes back to). */
   previous?: string;
   reason?: string;
-  /** Compose override files of the release directory, after compose.yml (default: compose.images.yml). */
+  /**
+   * Compose files of the release directory after compose.yml, in order: the further files given in
+   * compose-file (compose.2.yml, …), then the deploy's own overrides (default: compose.images.yml).
+   */
   overrides?: string[];
   /** migrate-command, when the deploy ran one (migrate.ts). */
   migration?: MigrationRecord;
+  /** Services that run as accessories (their own project, not in the slots; accessories.ts). */
+  accessories?: string[];
 }
 
 /** What migrate-command did: in the release record, the history line and the `migration.applied` event. */
@@ -148,7 +153,14 @@ export interface TargetSpec {
 export interface DeploySpec extends TargetSpec {
   version: string;
   strategy: Strategy;
+  /** The first compose file (compose.yml in the release). */
   composeText: string;
+  /** Further compose files, in order (`-f compose.yml -f compose.2.yml …`), resolved by the host's compose. */
+  composeMore?: string[];
+  /**
+   * The `accessories` input: service names, `['none']`, or empty to detect them (accessories.ts).
+   */
+  accessories?: string[];
   envText: string;
   /** service → reference. */
   images: Record<string, string>;

@@ -177,6 +177,7 @@ export const INPUTS = {
     'env-file': { default: '', required: false },
     'env-template': { default: '', required: false },
     images: { default: '', required: false },
+    accessories: { default: '', required: false },
     version: { default: '', required: false },
     strategy: { default: 'recreate', required: false },
     'canary-steps': { default: '10,50,100', required: false },
