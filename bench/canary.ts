@@ -13,19 +13,12 @@ import { formatMs } from '../packages/core/src/index.js';
 import { deploy, type DeployOutcome, type DeploySpec } from '../packages/deploy/src/index.js';
 import {
   BAD_TAG,
-  buildDegradedImage,
+  canarySpec,
+  prepareCanaryHost,
   recordingLoad,
   shareDuringStep
 } from '../test/deploy/canary-support.js';
-import {
-  IMAGE_REPO,
-  buildImages,
-  cleanup,
-  deploySpec,
-  deps,
-  gate,
-  stateDir
-} from '../test/deploy/support.js';
+import { cleanup, deps } from '../test/deploy/support.js';
 
 const STEP_MS = 5000;
 const app = 'canary-bench';
@@ -41,14 +34,7 @@ interface Row {
 }
 
 function spec(dir: string, tag: string, strategy: DeploySpec['strategy']): DeploySpec {
-  return deploySpec(app, dir, port, {
-    strategy,
-    version: tag,
-    images: { web: `${IMAGE_REPO}:${tag}` },
-    gate: gate(port, { expectBody: 'ok' }),
-    canary: { steps: [50, 100], stepMs: STEP_MS },
-    timeoutMs: 240_000
-  });
+  return canarySpec(app, dir, port, tag, { strategy, stepMs: STEP_MS });
 }
 
 async function measure(
@@ -82,10 +68,7 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  buildImages();
-  buildDegradedImage();
-  const dir = stateDir('canary-bench');
-  cleanup(dir, app);
+  const dir = prepareCanaryHost('canary-bench', app);
   const rows: Row[] = [];
   try {
     const first = await deploy(spec(dir, 'v1', 'blue-green'), deps());

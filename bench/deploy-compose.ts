@@ -46,6 +46,8 @@ interface Cell {
   sessions: number;
   failed: string;
   noopMs?: number;
+  /** The migrate phase alone (its session, compose run of `true`), as the outcome records it. */
+  migrateMs?: number;
 }
 
 function near(): Where {
@@ -152,9 +154,12 @@ async function plain(w: Where): Promise<Cell> {
   }
 }
 
-/** deploy-compose v1 then v2 (measured), then a rollback to v1 (measured). */
-async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number) {
-  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}-${w.label}`;
+/**
+ * deploy-compose v1 then v2 (measured), then a rollback to v1 (measured). `migrate`: the v2 deploy runs a
+ * trivial migrate-command (`true` in the new image, before the switch), to measure what the step costs.
+ */
+async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number, migrate = false) {
+  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}${migrate ? 'm' : ''}-${w.label}`;
   const port = w.base + offset;
   try {
     const base = deploySpec(app, w.stateDir, port, {
@@ -166,16 +171,30 @@ async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number
     const first = await deploy(base, deps({ connect: connector(w, []) }));
     if (!first.ok) throw first.error;
     let noopMs = 0;
-    const run = async (fn: (connect: (h: string) => Promise<Executor>) => Promise<{ ok: boolean }>) => {
+    let migrateMs: number | undefined;
+    const run = async (
+      fn: (
+        connect: (h: string) => Promise<Executor>
+      ) => Promise<{ ok: boolean; migration?: { durationMs: number } }>
+    ) => {
       const opened: SshExecutor[] = [];
       const o = await fn(connector(w, opened));
       if (!o.ok) throw (o as { error?: Error }).error;
       noopMs = opened[0]?.noopMs ?? 0;
+      migrateMs ??= o.migration?.durationMs;
       return opened.reduce((n, e) => n + e.sessions, 0);
     };
     const d = await measure(port, () =>
       run((connect) =>
-        deploy({ ...base, version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }, deps({ connect }))
+        deploy(
+          {
+            ...base,
+            version: 'v2',
+            images: { web: `${IMAGE_REPO}:v2` },
+            ...(migrate ? { migrate: { command: ['true'], service: 'web', timeoutMs: 60_000 } } : {})
+          },
+          deps({ connect })
+        )
       )
     );
     let log: ReturnType<typeof deps>['logger'] | undefined;
@@ -193,7 +212,11 @@ async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number
       const m = /phase (\w+) took (\d+)ms/.exec(l.message);
       if (m) phases[m[1]!] = (phases[m[1]!] ?? 0) + Number(m[2]);
     }
-    return { deploy: { ...d, noopMs }, rollback: { ...r, noopMs }, phases };
+    return {
+      deploy: { ...d, noopMs, ...(migrateMs !== undefined ? { migrateMs } : {}) },
+      rollback: { ...r, noopMs },
+      phases
+    };
   } finally {
     cleanup(w.stateDir, app);
   }
@@ -206,7 +229,8 @@ const rows: { method: string; cells: Cell[] }[] = [
   { method: "plain `ssh host 'docker-compose pull && docker-compose up -d'`", cells: [] },
   { method: 'deploy-compose `strategy: recreate`', cells: [] },
   { method: 'deploy-compose `strategy: blue-green`', cells: [] },
-  { method: 'rollback (blue-green)', cells: [] }
+  { method: 'rollback (blue-green)', cells: [] },
+  { method: 'deploy-compose `strategy: blue-green` + trivial `migrate-command` (`true`)', cells: [] }
 ];
 for (const w of columns) {
   rows[0]!.cells.push(await plain(w));
@@ -215,6 +239,7 @@ for (const w of columns) {
   rows[2]!.cells.push(bg.deploy);
   rows[3]!.cells.push(bg.rollback);
   profiles.push(bg.phases);
+  rows[4]!.cells.push((await engine(w, 'blue-green', 8, true)).deploy);
 }
 
 const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
@@ -249,6 +274,13 @@ console.log(
     .join(' | ')} |`
 );
 const bgRatio = rows[2]!.cells[1]!.ms / rows[2]!.cells[0]!.ms;
+const over = (i: number) =>
+  `${((rows[4]!.cells[i]!.ms - rows[2]!.cells[i]!.ms) / 1000).toFixed(1)} s and ${rows[4]!.cells[i]!.sessions - rows[2]!.cells[i]!.sessions} session(s)`;
+const phase = (i: number) => `${((rows[4]!.cells[i]!.migrateMs ?? 0) / 1000).toFixed(1)} s`;
+console.log(
+  `\nmigrate-command overhead over the same blue-green deploy (two runs, so load noise included): near ${over(0)}, far ${over(1)}; ` +
+    `the migrate phase itself (its session and the compose run, as recorded in the release): near ${phase(0)}, far ${phase(1)}.`
+);
 console.log(
   `\nblue-green far / near: ${bgRatio.toFixed(2)}× (goal ≤ 1.3×); rollback far: ${(rows[3]!.cells[1]!.ms / 1000).toFixed(1)} s (goal ≤ 10 s).`
 );

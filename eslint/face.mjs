@@ -1,8 +1,8 @@
 // Each package has a face: code outside packages/<name>/ imports it only through packages/<name>/src/index.ts.
-// `face/index-only` fails on any other import of a package's file; the imports still listed in
-// eslint/face-allowlist.txt (packages others were editing, and tests) are reported by `face/allowlisted` as
-// warnings until someone moves them to the index and deletes their line. test/foundation/face.test.ts fails
-// on a line that no longer matches an import, so the list only shrinks.
+// `face/index-only` fails on any other import of a package's file. eslint/face-allowlist.txt is empty, and
+// its emptiness is the rule: test/foundation/face.test.ts fails on any entry in it and on any import that
+// reaches past an index. The mechanism stays so that a large move can list what it has not moved yet
+// (`face/allowlisted` warns about each listed import) — but only on a branch, never on main.
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +32,14 @@ export function faceViolation(importerAbs, source) {
   return { importer, target: target.replace(/\.js$/, '.ts'), pkg: m[1] };
 }
 
+/** The rule's option `{ allow: ['importer -> target', …] }` stands in for the file (the face test uses it). */
+function allowlistOf(context) {
+  const given = context.options[0]?.allow;
+  return given ? readAllowlist(given.join('\n')) : readAllowlist();
+}
+
 function check(context, allowlisted) {
-  const allow = readAllowlist();
+  const allow = allowlistOf(context);
   const visit = (node, sourceNode) => {
     if (!sourceNode || typeof sourceNode.value !== 'string') return;
     const v = faceViolation(context.filename, sourceNode.value);
@@ -54,9 +60,17 @@ function check(context, allowlisted) {
   };
 }
 
+const schema = [
+  {
+    type: 'object',
+    properties: { allow: { type: 'array', items: { type: 'string' } } },
+    additionalProperties: false
+  }
+];
+
 export default {
   rules: {
-    'index-only': { meta: { type: 'problem', schema: [] }, create: (context) => check(context, false) },
-    allowlisted: { meta: { type: 'suggestion', schema: [] }, create: (context) => check(context, true) }
+    'index-only': { meta: { type: 'problem', schema }, create: (context) => check(context, false) },
+    allowlisted: { meta: { type: 'suggestion', schema }, create: (context) => check(context, true) }
   }
 };

@@ -64,9 +64,12 @@ function declared(spec) {
 export function expand(doc = loadManifest()) {
   return Object.entries(doc.actions).map(([id, action]) => {
     const inputs = [];
+    // The same inputs as written: an action's own input, or a group's run of them (rendered once, reused).
+    const parts = [];
     for (const [key, value] of Object.entries(action.inputs ?? {})) {
       if (!key.startsWith('$')) {
         inputs.push([key, declared(value)]);
+        parts.push({ input: inputs[inputs.length - 1] });
         continue;
       }
       const group = doc.groups[key.slice(1)];
@@ -77,6 +80,7 @@ export function expand(doc = loadManifest()) {
           `declare it under groups: (${Object.keys(doc.groups).join(', ')})`
         );
       const prefix = value?.prefix ?? '';
+      const from = inputs.length;
       for (const [name, spec] of Object.entries(group)) {
         if (!prefix) {
           inputs.push([name, declared(spec)]);
@@ -88,6 +92,7 @@ export function expand(doc = loadManifest()) {
         );
         inputs.push([prefix + name, declared({ description, ...(spec.required ? { required: true } : {}) })]);
       }
+      parts.push({ group: key.slice(1), prefix, inputs: inputs.slice(from) });
     }
     const seen = new Set();
     for (const [name] of inputs) {
@@ -111,6 +116,7 @@ export function expand(doc = loadManifest()) {
       },
       author: doc.author,
       inputs,
+      parts,
       outputs
     };
   });
@@ -159,11 +165,29 @@ export function renderDefaultsTs(doc = loadManifest(), actions = expand(doc)) {
     out.push('  },');
   }
   out.push('} as const;', '');
-  out.push("/** Every action's inputs, as its action.yml declares them. */");
+  out.push(
+    "/** A group's inputs under `prefix`; each defaults to '' there (its reader falls back to the group's default). */",
+    'function prefixed<G extends Record<string, { required: boolean }>, P extends string>(group: G, prefix: P) {',
+    '  return Object.fromEntries(',
+    "    Object.entries(group).map(([name, spec]) => [prefix + name, { default: '', required: spec.required }])",
+    '  ) as {',
+    "    readonly [K in keyof G & string as `${P}${K}`]: { readonly default: ''; readonly required: G[K]['required'] };",
+    '  };',
+    '}',
+    ''
+  );
+  out.push(
+    "/** Every action's inputs, as its action.yml declares them (a group's inputs where it stands). */"
+  );
   out.push('export const INPUTS = {');
   for (const action of actions) {
     out.push(`  ${JSON.stringify(action.id)}: {`);
-    for (const [name, spec] of action.inputs) out.push(`    ${JSON.stringify(name)}: ${entry(spec)},`);
+    for (const part of action.parts) {
+      if (part.input) out.push(`    ${JSON.stringify(part.input[0])}: ${entry(part.input[1])},`);
+      else if (part.prefix)
+        out.push(`    ...prefixed(GROUPS[${JSON.stringify(part.group)}], ${JSON.stringify(part.prefix)}),`);
+      else out.push(`    ...GROUPS[${JSON.stringify(part.group)}],`);
+    }
     out.push('  },');
   }
   out.push('} as const;', '');
@@ -181,14 +205,39 @@ export function renderDefaultsTs(doc = loadManifest(), actions = expand(doc)) {
  */
 export function renderHelpTs(actions = expand()) {
   const j = (v) => JSON.stringify(v);
-  const out = [GENERATED_TS, "import type { ActionHelp } from './help.js';", '', '// prettier-ignore'];
+  const line = ([name, spec]) =>
+    `      { name: ${j(name)}, required: ${spec.required}, default: ${j(spec.required ? '' : spec.default)}, description: ${j(spec.description)} },`;
+  const key = (part) => (part.prefix ? `${part.prefix}${part.group}` : part.group);
+  const out = [
+    GENERATED_TS,
+    '',
+    '/** An action as its help shows it (help.ts renders it; declared here so the two files import one way). */',
+    'export interface ActionHelp {',
+    '  id: string;',
+    '  description: string;',
+    '  inputs: readonly { name: string; description: string; required: boolean; default: string }[];',
+    '  outputs: readonly { name: string; description: string }[];',
+    '}',
+    ''
+  ];
+  // A group's help once, spread where each action uses it (a prefixed use has texts of its own).
+  out.push(
+    "/** Each shared group's inputs as the actions show them: `ssh`, or `health-health` for the prefix `health-`. */",
+    '// prettier-ignore',
+    "const GROUP_HELP: Record<string, ActionHelp['inputs']> = {"
+  );
+  const seen = new Set();
+  for (const part of actions.flatMap((a) => a.parts).filter((p) => p.group)) {
+    if (seen.has(key(part))) continue;
+    seen.add(key(part));
+    out.push(`  ${j(key(part))}: [`, ...part.inputs.map((i) => line(i).replace(/^ {2}/, '')), '  ],');
+  }
+  out.push('};', '', '// prettier-ignore');
   out.push('export const ACTION_HELP: readonly ActionHelp[] = [');
   for (const a of actions) {
     out.push(`  { id: ${j(a.id)}, description: ${j(a.description)},`, '    inputs: [');
-    for (const [name, spec] of a.inputs)
-      out.push(
-        `      { name: ${j(name)}, required: ${spec.required}, default: ${j(spec.required ? '' : spec.default)}, description: ${j(spec.description)} },`
-      );
+    for (const part of a.parts)
+      out.push(part.input ? line(part.input) : `      ...GROUP_HELP[${j(key(part))}]!,`);
     out.push('    ],', '    outputs: [');
     for (const [name, spec] of a.outputs)
       out.push(`      { name: ${j(name)}, description: ${j(spec.description)} },`);

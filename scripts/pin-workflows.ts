@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pinWorkflowText } from '../packages/contract/src/pin.js';
+import { pinWorkflowText } from '../packages/contract/src/index.js';
 
 const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8' }).trim();
 const arg = (name: string): string | undefined => {

@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEntry } from '../common/entry.js';
-import { LocalExecutor } from '../../packages/core/src/index.js';
-import { splitList } from '../../packages/core/src/index.js';
+import { LocalExecutor, splitList } from '../../packages/core/src/index.js';
 import {
   annotationsAt,
   bakeDefinition,
@@ -20,6 +19,10 @@ import {
   splitTagInput,
   type BakeKind
 } from '../../packages/docker/src/index.js';
+import { defaultsOf } from '../../packages/manifest/src/index.js';
+
+/** The defaults build-image declares (manifest.yml): the runner applies them, the CLI and tests may not. */
+const DEFAULTS = defaultsOf('build-image');
 
 /** metadata-action's separators are taken as written (a single space is a valid separator). */
 const untrimmed = (name: string) => process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '\n';
@@ -31,8 +34,8 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   const githubToken = inputs.optional('github-token');
   secret(githubToken);
   const executor = new LocalExecutor();
-  const contextDir = inputs.string('context', { fallback: '.' });
-  const flavor = parseFlavor(lines(inputs.raw('flavor')));
+  const contextDir = inputs.string('context', { fallback: DEFAULTS.text('context') });
+  const flavor = parseFlavor(lines(inputs.string('flavor', { fallback: DEFAULTS.text('flavor') })));
   const { rules, refs } = splitTagInput(lines(inputs.raw('tags')));
   const ctx = metaContext(context, process.env.GITHUB_EVENT_PATH, process.env);
   ctx.commitDate ??= await commitDate(executor, contextDir, ctx.sha);
@@ -51,7 +54,7 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   const levels = parseLevels(process.env.DOCKER_METADATA_ANNOTATIONS_LEVELS);
   // Without images the tag names are outputs only (as metadata-action's `tags`), not references to build.
   const tags = [...meta.tags, ...refs];
-  const builderInput = inputs.string('builder', { fallback: 'auto' });
+  const builderInput = inputs.string('builder', { fallback: DEFAULTS.text('builder') });
   const known = ['auto', 'buildx', 'classic'].includes(builderInput);
   const result = await buildImage(
     {
@@ -69,10 +72,10 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
       secretEnvs: Object.fromEntries(inputs.keyValues('secret-envs')),
       provenance: inputs.optional('provenance'),
       sbom: inputs.optional('sbom'),
-      push: inputs.boolean('push', false),
-      load: inputs.optional('load') === undefined ? undefined : inputs.boolean('load', false),
-      noCache: inputs.boolean('no-cache', false),
-      pull: inputs.boolean('pull', false),
+      push: inputs.boolean('push', DEFAULTS.flag('push')),
+      load: inputs.optional('load') === undefined ? undefined : inputs.boolean('load'),
+      noCache: inputs.boolean('no-cache', DEFAULTS.flag('no-cache')),
+      pull: inputs.boolean('pull', DEFAULTS.flag('pull')),
       addHosts: inputs.list('add-hosts'),
       allow: inputs.list('allow'),
       annotations: inputs.raw('annotations') ? annotationsAt(meta, levels) : [],
@@ -102,7 +105,7 @@ await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
   output('annotations', annotationsAt(meta, levels).join(untrimmed('sep-annotations')));
   output('json', metaJson(meta, levels));
   const bakeDir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'build-image-bake-'));
-  const target = inputs.string('bake-target', { fallback: 'docker-metadata-action' });
+  const target = inputs.string('bake-target', { fallback: DEFAULTS.text('bake-target') });
   for (const kind of ['tags', 'labels', 'annotations', 'all'] as BakeKind[]) {
     const file = join(bakeDir, `docker-metadata-action-bake${kind === 'all' ? '' : `-${kind}`}.json`);
     writeFileSync(file, JSON.stringify(bakeDefinition(meta, kind, levels, target), null, 2));

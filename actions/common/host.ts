@@ -1,7 +1,7 @@
 import type { Entry } from './entry.js';
 import { headerValues, urlPasswords } from '../../packages/health/src/index.js';
 import { createNotifier, NOTIFY_FORMATS, type NotifierOptions } from '../../packages/events/src/index.js';
-import type { trackDeployment } from '../../packages/github/src/deployments.js';
+import type { trackDeployment } from '../../packages/github/src/index.js';
 import {
   readConnection,
   releaseLeftLocks,

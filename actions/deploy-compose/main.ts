@@ -1,6 +1,6 @@
 import { runEntry } from '../common/entry.js';
 import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js';
-import { trackDeployment } from '../../packages/github/src/deployments.js';
+import { trackDeployment } from '../../packages/github/src/index.js';
 import { DeployError } from '../../packages/core/src/index.js';
 import {
   deploy,

@@ -8,6 +8,10 @@ import {
   publishSummary,
   type LoginState
 } from '../../packages/registry/src/index.js';
+import { defaultsOf } from '../../packages/manifest/src/index.js';
+
+/** The defaults publish-registry declares (manifest.yml): the runner applies them, the CLI and tests may not. */
+const DEFAULTS = defaultsOf('publish-registry');
 
 await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) => {
   const password = inputs.optional('password');
@@ -19,11 +23,11 @@ await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) =>
   const authText = inputs.optional('registry-auth');
   const registryAuth = authText ? parseRegistryAuth(authText, process.env) : undefined;
   for (const a of registryAuth ?? []) secret(a.password);
-  const logout = inputs.boolean('logout', true);
+  const logout = inputs.boolean('logout', DEFAULTS.flag('logout'));
   const loggedIn: LoginState[] = [];
   const result = await publish(
     {
-      registry: inputs.string('registry', { fallback: 'ghcr.io' }),
+      registry: inputs.string('registry', { fallback: DEFAULTS.text('registry') }),
       username: inputs.optional('username'),
       password,
       githubToken,
@@ -32,11 +36,11 @@ await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) =>
       source: inputs.string('source'),
       targets: inputs.list('targets'),
       tags: inputs.list('tags'),
-      dockerLogin: inputs.boolean('docker-login', true),
-      retries: inputs.integer('retries', { fallback: 5, min: 0, max: 20 }),
+      dockerLogin: inputs.boolean('docker-login', DEFAULTS.flag('docker-login')),
+      retries: inputs.integer('retries', { fallback: DEFAULTS.number('retries'), min: 0, max: 20 }),
       registryAuth,
       scope: inputs.optional('scope'),
-      ecr: inputs.optional('ecr'),
+      ecr: inputs.string('ecr', { fallback: DEFAULTS.text('ecr') }),
       loginEnv: process.env
     },
     {

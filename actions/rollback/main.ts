@@ -1,6 +1,6 @@
 import { runEntry } from '../common/entry.js';
 import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js';
-import { trackDeployment } from '../../packages/github/src/deployments.js';
+import { trackDeployment } from '../../packages/github/src/index.js';
 import { readRollbackInputs, rollback, rollbackSummary } from '../../packages/deploy/src/index.js';
 
 await runEntry(async (entry) => {

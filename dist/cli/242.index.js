@@ -841,14 +841,7 @@ exports.renderPlan = renderPlan;
 const index_js_1 = __webpack_require__(893);
 const index_js_2 = __webpack_require__(7305);
 async function tryGet(request, route, params) {
-    try {
-        return (await request(route, params)).data;
-    }
-    catch (err) {
-        if (err.status === 404)
-            return undefined;
-        throw asGitHubError(err, route);
-    }
+    return (0, index_js_2.getIfFound)(request, route, params, (err) => asGitHubError(err, route));
 }
 /** GitHub's refusal of an environments call, mapped by packages/github with the permission it needs. */
 function asGitHubError(err, route) {
@@ -1328,6 +1321,7 @@ exports.apiFailure = apiFailure;
 exports.isRulesetRejection = isRulesetRejection;
 exports.isWorkflowsPermission = isWorkflowsPermission;
 exports.githubError = githubError;
+exports.getIfFound = getIfFound;
 const index_js_1 = __webpack_require__(893);
 function apiFailure(err) {
     const e = err;
@@ -1379,6 +1373,20 @@ function githubError(err, action, state, options = {}) {
                 'belongs to this repository; a token from another repository or an App not installed on it sees 404'));
     return new index_js_1.GitHubError(`GitHub refused to ${action} (${f.status}: ${said})`, details('read the message above; re-running is safe once the cause is fixed'));
 }
+/**
+ * GET `route`: the response's data, or undefined when GitHub answers 404 (no such tag, release, …). Any
+ * other failure is thrown as `fail` maps it (githubError with what was being done).
+ */
+async function getIfFound(request, route, params, fail) {
+    try {
+        return (await request(route, params)).data;
+    }
+    catch (err) {
+        if (apiFailure(err).status === 404)
+            return undefined;
+        throw fail(err);
+    }
+}
 
 
 /***/ }),
@@ -1422,15 +1430,8 @@ exports.moveFloatingTag = moveFloatingTag;
 const errors_js_1 = __webpack_require__(3570);
 /** The sha a tag ref points at (a tag object for annotated tags), or undefined when there is none. */
 async function getTagRef(request, r, tag) {
-    try {
-        const res = await request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...r, ref: `tags/${tag}` });
-        return res.data.object.sha;
-    }
-    catch (err) {
-        if ((0, errors_js_1.apiFailure)(err).status === 404)
-            return undefined;
-        throw (0, errors_js_1.githubError)(err, `read tag ${tag}`);
-    }
+    const data = await (0, errors_js_1.getIfFound)(request, 'GET /repos/{owner}/{repo}/git/ref/{ref}', { ...r, ref: `tags/${tag}` }, (err) => (0, errors_js_1.githubError)(err, `read tag ${tag}`));
+    return data === undefined ? undefined : data.object.sha;
 }
 async function createAnnotatedTag(request, r, tag) {
     let objectSha;
@@ -1523,16 +1524,8 @@ async function createRelease(request, r, release, state) {
     }
 }
 async function getReleaseByTag(request, r, tag) {
-    try {
-        const res = await request('GET /repos/{owner}/{repo}/releases/tags/{tag}', { ...r, tag });
-        const data = res.data;
-        return { id: data.id, htmlUrl: data.html_url };
-    }
-    catch (err) {
-        if (err.status === 404)
-            return undefined;
-        throw (0, errors_js_1.githubError)(err, `read the release ${tag}`);
-    }
+    const data = (await (0, errors_js_1.getIfFound)(request, 'GET /repos/{owner}/{repo}/releases/tags/{tag}', { ...r, tag }, (err) => (0, errors_js_1.githubError)(err, `read the release ${tag}`)));
+    return data && { id: data.id, htmlUrl: data.html_url };
 }
 
 

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { adoptActionYml, diffActionYml, expand, loadManifest } from '../../scripts/manifest.mjs';
 import { generated } from '../../scripts/catalog.mjs';
 import { ACTIONS, loadActionMetadata } from '../../packages/runner/src/index.js';
-import { GROUPS, INPUTS, OUTPUTS, groupInputNames } from '../../packages/manifest/src/index.js';
+import { GROUPS, INPUTS, OUTPUTS, defaultsOf, groupInputNames } from '../../packages/manifest/src/index.js';
 import { GATE_INPUT_NAMES, defaultGateSpec, readGateInputs } from '../../packages/health/src/index.js';
 import { InputReader, parseDuration } from '../../packages/core/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -120,6 +120,46 @@ describe('shared groups', () => {
   it('a prefixed description that quotes the default takes it from the manifest', () => {
     expect(current('deploy-compose').inputs['health-interval']?.description).toBe(
       `Health gate: time between probe rounds (default ${GROUPS.health.interval.default}).`
+    );
+  });
+});
+
+describe('input readers take their defaults from the manifest, not from literals', () => {
+  // A reader that falls back to a literal keeps a second copy of a default: change manifest.yml and the CLI
+  // (which, unlike the runner, does not apply action.yml's defaults) goes on using the old one. The deploy
+  // readers (packages/deploy/src/inputs.ts, actions/common/host.ts) join this list when they move over.
+  const READERS = [
+    'packages/migrate/src/inputs.ts',
+    'actions/build-image/main.ts',
+    'actions/publish-registry/main.ts',
+    'actions/run-migrations/main.ts',
+    'actions/tag-release/main.ts',
+    'actions/health-gate/main.ts',
+    'packages/health/src/spec.ts'
+  ];
+  const LITERAL_DEFAULT =
+    /fallback: ['"\d]|\.boolean\('[a-z-]+', (?:true|false)\)|\.choice\([^()]*, ['"][^'"]*['"]\)/g;
+
+  it.each(READERS)('%s', (file) => {
+    const text = readFileSync(join(REPO_ROOT, file), 'utf8');
+    const found = [...text.matchAll(LITERAL_DEFAULT)].map((m) =>
+      text.slice(m.index, text.indexOf('\n', m.index)).trim()
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('the check above sees a literal default', () => {
+    const sample = "inputs.string('dir', { fallback: 'migrations' }); inputs.boolean('push', false);";
+    expect(sample.match(LITERAL_DEFAULT)).toHaveLength(2);
+  });
+
+  it("defaultsOf reads an action's declared defaults as text, flag and number", () => {
+    const d = defaultsOf('publish-registry');
+    expect(d.text('registry')).toBe(INPUTS['publish-registry'].registry.default);
+    expect(d.flag('logout')).toBe(INPUTS['publish-registry'].logout.default === 'true');
+    expect(d.number('retries')).toBe(Number(INPUTS['publish-registry'].retries.default));
+    expect(() => d.number('registry')).toThrow(
+      /publish-registry\.registry has the default "ghcr.io", not a number/
     );
   });
 });

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { verifySignature } from '../../packages/events/src/webhook.js';
+import { verifySignature } from '../../packages/events/src/index.js';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { infra, integration } from '../support/infra.js';

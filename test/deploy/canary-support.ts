@@ -2,10 +2,39 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import type { GateSpec } from '../../packages/health/src/index.js';
+import type { DeploySpec } from '../../packages/deploy/src/index.js';
 import { infra } from '../support/infra.js';
-import { IMAGE_REPO } from './support.js';
+import { IMAGE_REPO, buildImages, cleanup, deploySpec, gate, stateDir } from './support.js';
 
 /** Shared by test/deploy/canary.test.ts and bench/canary.ts. */
+
+/** The images v1, v2 and the degraded one in the registry, and `app` gone from field host 1: its state dir. */
+export function prepareCanaryHost(name: string, app: string): string {
+  buildImages();
+  buildDegradedImage();
+  const dir = stateDir(name);
+  cleanup(dir, app);
+  return dir;
+}
+
+/** A deploy of `tag` to field host 1 in the steps 50,100, gated on the body `ok` of the public port's /up. */
+export function canarySpec(
+  app: string,
+  dir: string,
+  port: number,
+  tag: string,
+  o: { strategy?: DeploySpec['strategy']; stepMs: number; gate?: Partial<GateSpec> }
+): DeploySpec {
+  return deploySpec(app, dir, port, {
+    strategy: o.strategy ?? 'canary',
+    version: tag,
+    images: { web: `${IMAGE_REPO}:${tag}` },
+    gate: gate(port, { expectBody: 'ok', ...o.gate }),
+    canary: { steps: [50, 100], stepMs: o.stepMs },
+    timeoutMs: 240_000
+  });
+}
 
 /**
  * GET / on a fresh connection. A request fails on an error status, a reset or a refused connection; it may

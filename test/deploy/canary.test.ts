@@ -22,20 +22,8 @@ import {
   type DeployOutcome
 } from '../../packages/deploy/src/index.js';
 import { infra, integration } from '../support/infra.js';
-import { BAD_TAG, buildDegradedImage, recordingLoad, shareDuringStep } from './canary-support.js';
-import {
-  IMAGE_REPO,
-  buildImages,
-  cleanup,
-  deploySpec,
-  deps,
-  gate,
-  history,
-  rollbackSpec,
-  sshConnector,
-  stateDir,
-  version
-} from './support.js';
+import { BAD_TAG, canarySpec, prepareCanaryHost, recordingLoad, shareDuringStep } from './canary-support.js';
+import { cleanup, deps, gate, history, rollbackSpec, sshConnector, version } from './support.js';
 
 function inputError(fn: () => unknown): InputError {
   try {
@@ -278,24 +266,17 @@ integration('strategy canary over SSH to a field host (non-root, slow shell, far
   const port = 18650;
   let dir: string;
   const spec = (tag: string, stepMs = 6000) =>
-    deploySpec(app, dir, port, {
-      strategy: 'canary',
-      version: tag,
-      images: { web: `${IMAGE_REPO}:${tag}` },
+    canarySpec(app, dir, port, tag, {
+      stepMs,
       // Probes wait up to 5 s: this machine is shared by parallel suites and stalls for seconds at times.
-      gate: gate(port, { expectBody: 'ok', probeTimeoutMs: 5000, failureThreshold: 4, timeoutMs: 30_000 }),
-      canary: { steps: [50, 100], stepMs },
-      timeoutMs: 240_000
+      gate: { probeTimeoutMs: 5000, failureThreshold: 4, timeoutMs: 30_000 }
     });
   const root = () => join(dir, app, 'test');
   let first: DeployOutcome;
   let second: DeployOutcome;
 
   beforeAll(() => {
-    buildImages();
-    buildDegradedImage();
-    dir = stateDir('canary');
-    cleanup(dir, app);
+    dir = prepareCanaryHost('canary', app);
   });
   afterAll(() => cleanup(dir, app));
 

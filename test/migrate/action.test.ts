@@ -2,25 +2,23 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { infra, integration } from '../support/infra.js';
-import { createDb, migrationsDir, removeDir, sql, writeFiles, type TestDb } from './pg.js';
+import { sql, withFreshDb, writeFiles, type TestDb } from './support.js';
 
 /** The bundle (node scripts/build.mjs run-migrations) run as the GitHub runner runs it. */
 integration('run-migrations action bundle', () => {
   let db: TestDb;
   let dir: string;
   const password = () => infra().postgres.password;
-  beforeAll(async () => {
-    db = await createDb('action');
-    dir = migrationsDir({
+  withFreshDb(
+    'action',
+    {
       'V1__users.sql':
         "CREATE TABLE users (id int PRIMARY KEY, email text);\nINSERT INTO users VALUES (1, 'a@example.test');\n",
       'V2__name.sql': 'ALTER TABLE users ADD COLUMN name text;\n'
-    });
-  });
-  afterAll(async () => {
-    await db.drop();
-    removeDir(dir);
-  });
+    },
+    (f) => ({ db, dir } = f),
+    { once: true }
+  );
 
   it('refuses bad input before connecting, naming the input', async () => {
     const run = await runBundle('run-migrations', {

@@ -14,9 +14,10 @@ import {
   removeDir,
   sql,
   tables,
+  withFreshDb,
   writeFiles,
   type TestDb
-} from './pg.js';
+} from './support.js';
 
 const FIVE = {
   'V1__create_users.sql': 'CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\n',
@@ -29,14 +30,7 @@ const FIVE = {
 integration('run-migrations engine: apply, plan, status, down, repair', () => {
   let db: TestDb;
   let dir: string;
-  beforeEach(async () => {
-    db = await createDb(`apply_${Math.floor(Math.random() * 1e6)}`);
-    dir = migrationsDir(FIVE);
-  });
-  afterEach(async () => {
-    await db.drop();
-    removeDir(dir);
-  });
+  withFreshDb('apply', FIVE, (f) => ({ db, dir } = f));
 
   it('plan lists the pending files with their SQL and changes nothing, not even the history table', async () => {
     const r = await migrate(db.url, dir, { mode: 'plan' });

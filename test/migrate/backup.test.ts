@@ -22,13 +22,12 @@ import {
   createDb,
   historyRows,
   migrate,
-  migrationsDir,
-  removeDir,
   sql,
   tables,
+  withFreshDb,
   writeFiles,
   type TestDb
-} from './pg.js';
+} from './support.js';
 
 /** Records every command before running it locally, so tests can check argv and env. */
 class RecordingExecutor implements Executor {
@@ -46,17 +45,18 @@ integration('run-migrations engine: backup and command', () => {
   let db: TestDb;
   let dir: string;
   let out: string;
-  beforeEach(async () => {
-    db = await createDb(`backup_${Math.floor(Math.random() * 1e6)}`);
-    dir = migrationsDir({
+  withFreshDb(
+    'backup',
+    {
       'V1__users.sql':
         "CREATE TABLE users (id int PRIMARY KEY, email text);\nINSERT INTO users VALUES (1, 'a@example.test'), (2, 'b@example.test');\n"
-    });
+    },
+    (f) => ({ db, dir } = f)
+  );
+  beforeEach(() => {
     out = mkdtempSync(join(tmpdir(), 'da-migrate-backup-'));
   });
-  afterEach(async () => {
-    await db.drop();
-    removeDir(dir);
+  afterEach(() => {
     rmSync(out, { recursive: true, force: true });
   });
 

@@ -1,17 +1,7 @@
 import { ConnectionError, LockError, MigrationError } from '../../packages/core/src/index.js';
 import { lockKey, parseTableName } from '../../packages/migrate/src/index.js';
 import { infra, integration } from '../support/infra.js';
-import {
-  createDb,
-  historyRows,
-  migrate,
-  migrationsDir,
-  removeDir,
-  sql,
-  tables,
-  writeFiles,
-  type TestDb
-} from './pg.js';
+import { historyRows, migrate, sql, tables, withFreshDb, writeFiles, type TestDb } from './support.js';
 
 const KEY = lockKey(parseTableName('deploy_actions_migrations', 'public'));
 
@@ -26,18 +16,15 @@ async function advisoryLocks(database: string): Promise<number> {
 integration('run-migrations engine: faults', () => {
   let db: TestDb;
   let dir: string;
-  beforeEach(async () => {
-    db = await createDb(`faults_${Math.floor(Math.random() * 1e6)}`);
-    dir = migrationsDir({
+  withFreshDb(
+    'faults',
+    {
       'V1__users.sql':
         "CREATE TABLE users (id serial PRIMARY KEY, email text);\nINSERT INTO users (email) VALUES ('a@example.test');\n",
       'V2__name.sql': 'ALTER TABLE users ADD COLUMN name text;\n'
-    });
-  });
-  afterEach(async () => {
-    await db.drop();
-    removeDir(dir);
-  });
+    },
+    (f) => ({ db, dir } = f)
+  );
 
   it('a syntax error in file 3 of 5: 1 and 2 applied and recorded, 3 rolled back and recorded failed with its line, the lock released', async () => {
     writeFiles(dir, {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createHistoryTableSql, lockKey, parseTableName } from '../../packages/migrate/src/index.js';
 import { runBundle } from '../support/harness.js';
-import { adminUrl, createDb, historyRows, migrationsDir, removeDir, sql, type TestDb } from './pg.js';
+import { adminUrl, createDb, historyRows, migrationsDir, removeDir, sql, type TestDb } from './support.js';
 
 /**
  * Issue 17.4: SIGKILL the run-migrations bundle (a real child process, run as the GitHub runner runs it)

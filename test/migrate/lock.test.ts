@@ -2,16 +2,7 @@ import pg from 'pg';
 import { LockError } from '../../packages/core/src/index.js';
 import { lockHolder, lockKey, parseTableName } from '../../packages/migrate/src/index.js';
 import { integration } from '../support/infra.js';
-import {
-  createDb,
-  historyRows,
-  migrate,
-  migrationsDir,
-  removeDir,
-  sql,
-  writeFiles,
-  type TestDb
-} from './pg.js';
+import { historyRows, migrate, sql, withFreshDb, writeFiles, type TestDb } from './support.js';
 
 const KEY = lockKey(parseTableName('deploy_actions_migrations', 'public'));
 
@@ -34,18 +25,15 @@ async function lockTaken(url: string): Promise<number> {
 integration('run-migrations engine: one run at a time, and CREATE INDEX CONCURRENTLY under the lock', () => {
   let db: TestDb;
   let dir: string;
-  beforeEach(async () => {
-    db = await createDb(`lock_${Math.floor(Math.random() * 1e6)}`);
-    dir = migrationsDir({
+  withFreshDb(
+    'lock',
+    {
       'V1__users.sql':
         "CREATE TABLE users (id serial PRIMARY KEY, email text);\nINSERT INTO users (email) SELECT 'u' || g || '@example.test' FROM generate_series(1, 2000) g;\n",
       'V2__slow.sql': 'SELECT pg_sleep(1.5);\n'
-    });
-  });
-  afterEach(async () => {
-    await db.drop();
-    removeDir(dir);
-  });
+    },
+    (f) => ({ db, dir } = f)
+  );
 
   it('concurrent runs: a second run waits and fails naming the first; a patient third waits, then finds nothing to do', async () => {
     const first = migrate(db.url, dir);

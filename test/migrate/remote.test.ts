@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { fieldHost, infra, integration } from '../support/infra.js';
-import { createDb, historyRows, migrationsDir, removeDir, sql, type TestDb } from './pg.js';
+import { createDb, historyRows, sql, withFreshDb, type TestDb } from './support.js';
 
 /**
  * Issue 16.3: run-migrations' `command` on a deploy host over SSH, with deploy-compose's connection
@@ -23,9 +23,8 @@ integration('run-migrations command on a deploy host', () => {
   let dir: string;
   let runnerTemp: string;
   const marker = `da-migrate-remote-${process.pid}.txt`;
-  beforeAll(async () => {
-    db = await createDb('remote');
-    dir = migrationsDir({ 'V1__a.sql': 'CREATE TABLE a (id int);' });
+  withFreshDb('remote', { 'V1__a.sql': 'CREATE TABLE a (id int);' }, (f) => ({ db, dir } = f), {
+    once: true
   });
   beforeEach(() => {
     // Readable by everyone, so the host user (on this same machine) could read the key if it were not private.
@@ -35,9 +34,7 @@ integration('run-migrations command on a deploy host', () => {
   afterEach(() => {
     rmSync(runnerTemp, { recursive: true, force: true });
   });
-  afterAll(async () => {
-    await db.drop();
-    removeDir(dir);
+  afterAll(() => {
     rmSync(join(h().home, marker), { force: true });
   });
 

@@ -1,34 +1,21 @@
 import { integration } from '../support/infra.js';
-import {
-  createDb,
-  historyRows,
-  migrate,
-  migrationsDir,
-  removeDir,
-  sql,
-  tables,
-  writeFiles,
-  type TestDb
-} from './pg.js';
+import { historyRows, migrate, sql, tables, withFreshDb, writeFiles, type TestDb } from './support.js';
 
 /** Issue 16.1: a failure that rolled back retries with no repair; a partial one still asks for it. */
 integration('run-migrations engine: retrying a failed file', () => {
   let db: TestDb;
   let dir: string;
-  beforeEach(async () => {
-    db = await createDb(`retry_${Math.floor(Math.random() * 1e6)}`);
-    dir = migrationsDir({
+  withFreshDb(
+    'retry',
+    {
       'V1__users.sql':
         "CREATE TABLE users (id serial PRIMARY KEY, email text);\nINSERT INTO users (email) VALUES ('a@example.test'), ('a@example.test');\n",
       'V2__orders.sql':
         'CREATE TABLE orders (id serial PRIMARY KEY);\nALTER TABLE orders ADD COLUMN total numeric NOT NUL;\n',
       'V3__items.sql': 'CREATE TABLE items (id serial PRIMARY KEY);\n'
-    });
-  });
-  afterEach(async () => {
-    await db.drop();
-    removeDir(dir);
-  });
+    },
+    (f) => ({ db, dir } = f)
+  );
 
   it('a syntax error in file 2 of 3, then the fixed file applies with no repair; history keeps both attempts', async () => {
     const failed = await migrate(db.url, dir);

@@ -2,12 +2,17 @@
  * CLI commands beyond running an action. Each takes its arguments and the repository root and returns an
  * exit code. Imported lazily so `deploy-actions <action>` starts fast.
  */
-export type CliCommand = (args: string[], root: string) => Promise<number>;
+export type CliCommand = (
+  args: string[],
+  root: string,
+  /** The CLI itself (main), for a command that runs an action: passed in, so this file does not import main. */
+  cli: (args: string[]) => Promise<number>
+) => Promise<number>;
 
 export const extraCommands: Record<string, CliCommand> = {
   environments: async (args) => (await import('./environments.js')).environmentsCommand(args),
   // Each host checked as deploy-compose would use it: deploy-compose's own checks, and nothing changed.
-  doctor: async (args) => (await import('./main.js')).main(['deploy-compose', ...args, '--doctor', 'only']),
+  doctor: (args, _root, cli) => cli(['deploy-compose', ...args, '--doctor', 'only']),
   'check-workflows': async (args, root) =>
     (await import('./check-workflows.js')).checkWorkflowsCommand(args, root)
 };

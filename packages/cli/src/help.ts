@@ -1,12 +1,7 @@
-import { ACTION_HELP } from './help.generated.js';
+import { ACTION_HELP, type ActionHelp } from './help.generated.js';
 
 /** An action as its help shows it; help.generated.ts holds every action's, generated from manifest.yml. */
-export interface ActionHelp {
-  id: string;
-  description: string;
-  inputs: readonly { name: string; description: string; required: boolean; default: string }[];
-  outputs: readonly { name: string; description: string }[];
-}
+export type { ActionHelp };
 
 export function actionsHelp(actions: readonly ActionHelp[] = ACTION_HELP): string {
   const width = Math.max(...actions.map((a) => a.id.length), 10);

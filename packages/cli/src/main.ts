@@ -52,7 +52,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const extra = extraCommands[command];
-  if (extra) return extra(rest, ROOT);
+  if (extra) return extra(rest, ROOT, main);
 
   const actionDir = join(ROOT, command);
   const help = ACTION_HELP.find((a) => a.id === command);

@@ -78,6 +78,27 @@ export function composeUpArgv(tool: ComposeTool, p: ComposeProject, o: UpOptions
   return composeArgv(tool, p, [...sub, ...(o.services ?? [])]);
 }
 
+export interface RunOptions {
+  /** `--name`: a known name, so a host script can `docker kill` / `rm -f` the one-off container. */
+  name?: string;
+}
+
+/**
+ * A one-off container of `service` running `command` (argv, never a shell string): `run --rm --no-deps -T`.
+ * `-T`: no pseudo-TTY (the host script has no terminal; v1 would otherwise refuse, v2 detects it the same).
+ * Options go before the service; everything after it is the container's command.
+ */
+export function composeRunArgv(
+  tool: ComposeTool,
+  p: ComposeProject,
+  service: string,
+  command: readonly string[],
+  o: RunOptions = {}
+): string[] {
+  const sub = ['run', '--rm', '--no-deps', '-T', ...(o.name ? ['--name', o.name] : [])];
+  return composeArgv(tool, p, [...sub, service, ...command]);
+}
+
 /** Container ids of the project (`-a`: stopped ones too). */
 export function composePsArgv(tool: ComposeTool, p: ComposeProject, o: { all?: boolean } = {}): string[] {
   return composeArgv(tool, p, ['ps', '-q', ...(o.all ? ['-a'] : [])]);

@@ -14,6 +14,7 @@ import { clockFrom } from './clock.js';
 import { finishPhase, gatePhase } from './finish.js';
 import { Deadline, Host, sessionCount } from './host.js';
 import { layout, newReleaseId, projectName } from './layout.js';
+import { migrateOnce } from './migrate.js';
 import { openHost } from './open.js';
 import { checkStrategy, preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
@@ -311,6 +312,8 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
       })
     );
     outcome.digests = { ...runs[0]!.state.release!.digests };
+    // migrate-command: once, on the first host, before any traffic moves under any strategy (migrate.ts).
+    if (d.migrate) await migrateOnce(runs, d, d.migrate, outcome);
     // rolling and recreate: one host at a time, gated before the next; blue-green: every host ready, then
     // every host switched, then gated.
     const batches = d.strategy === 'blue-green' || d.strategy === 'canary' ? [runs] : runs.map((r) => [r]);

@@ -8,6 +8,15 @@ export * from './validate.js';
 export { Deadline, Host, PhaseResult, parseContainerStates, parseState } from './host.js';
 export { checkSteps, checkedTools } from './open.js';
 export { pickDigest } from './prepare.js';
+export { parseMigrateCommand, splitWords, showCommand, type MigrateSpec } from './migrate-command.js';
+export {
+  migrateBoundArgv,
+  migrateBoundMs,
+  migrateContainerName,
+  migrateProject,
+  maskedCommand,
+  MIGRATE_TIMED_OUT
+} from './migrate.js';
 export { describeHolder, staleReason } from './lock.js';
 export { deploy } from './dispatch.js';
 export { checkSwarmSpec, stackName } from './swarm.js';

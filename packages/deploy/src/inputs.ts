@@ -11,13 +11,13 @@ import {
 import { parseComposeFiles } from '../../compose/src/index.js';
 import { chooseAccessories } from './accessories.js';
 import { readGateInputs } from '../../health/src/index.js';
-import { SshExecutor } from '../../ssh/src/index.js';
-import { parseFingerprints } from '../../ssh/src/hostkeys.js';
+import { parseFingerprints, SshExecutor } from '../../ssh/src/index.js';
 import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
 import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
 import { checkSwarmSpec } from './swarm.js';
+import { readMigrate } from './migrate-command.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
 import { STRATEGIES, usesSlots } from './strategy.js';
 
@@ -371,6 +371,7 @@ export function readDeployInputs(
       );
     checkSwarmSpec({ hosts: target.hosts, composeText: composeText!, images });
   }
+  const migrate = readMigrate(inputs, info, strategy, MAX_DURATION_MS);
   const firstTag = Object.values(images)[0]?.match(/:([\w][\w.-]*)$/)?.[1];
   const spec: DeploySpec = {
     ...target,
@@ -384,7 +385,8 @@ export function readDeployInputs(
     images,
     keepReleases: inputs.integer('keep-releases', { fallback: 5, min: 1, max: 100 }),
     autoRollback: inputs.boolean('auto-rollback', true),
-    ...(registry ? { registry } : {})
+    ...(registry ? { registry } : {}),
+    ...(migrate ? { migrate } : {})
   };
   if (strategy === 'canary') spec.canary = readCanaryPlan(inputs, spec);
   const url = inputs.optional('webhook-url');

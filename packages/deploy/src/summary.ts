@@ -5,6 +5,7 @@ import type {
   DeployOutcome,
   DeploySpec,
   HostOutcome,
+  MigrationRecord,
   RollbackOutcome,
   RollbackSpec,
   TargetSpec
@@ -37,6 +38,12 @@ function hostsTable(hosts: readonly HostOutcome[] | undefined): string[] {
   ];
 }
 
+/** `bin/migrate` on host1 (service web): exit 0 in 2.1s. */
+function migrationCell(m: MigrationRecord): string {
+  const end = m.timedOut ? 'killed at its timeout' : `exit ${m.exitCode}`;
+  return `\`${m.command}\` on ${m.host} (service ${m.service}): ${end} after ${formatMs(m.durationMs)}`;
+}
+
 /** The job summary of a deploy: what was shipped where, how it ended, and a timeline of what happened. */
 export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
   const status = o.ok ? '✅ deployed' : o.rolledBack ? '↩️ failed and rolled back' : '❌ failed';
@@ -50,7 +57,8 @@ export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
         ['strategy', spec.strategy],
         ['hosts', spec.hosts.join(', ')],
         ['duration', formatMs(o.durationMs)],
-        ['url', o.url ?? '']
+        ['url', o.url ?? ''],
+        ...(o.migration ? [['migrate-command', migrationCell(o.migration)]] : [])
       ]
     ),
     table(

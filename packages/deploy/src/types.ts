@@ -2,6 +2,7 @@ import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } fr
 import type { GateResult, GateSpec } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
 import type { CanaryPlan } from './canary-proxy.js';
+import type { MigrateSpec } from './migrate-command.js';
 
 import type { Strategy } from './strategy.js';
 export type { Strategy } from './strategy.js';
@@ -36,6 +37,24 @@ export interface ReleaseRecord {
   overrides?: string[];
   /** Services that run as accessories (their own project, not in the slots; accessories.ts). */
   accessories?: string[];
+  /** migrate-command, when the deploy ran one (migrate.ts). */
+  migration?: MigrationRecord;
+}
+
+/** What migrate-command did: in the release record, the history line and the `migration.applied` event. */
+export interface MigrationRecord {
+  /** The command as POSIX-quoted words, the env file's values masked. */
+  command: string;
+  service: string;
+  /** The one host it ran on. */
+  host: string;
+  /** The compose project it ran in (the new release's). */
+  project: string;
+  exitCode: number;
+  durationMs: number;
+  /** When it started. */
+  at: string;
+  timedOut?: boolean;
 }
 
 /** active.json: what serves now and how. */
@@ -149,6 +168,8 @@ export interface DeploySpec extends TargetSpec {
   autoRollback: boolean;
   /** strategy canary: the shares and how long each lasts (canary-proxy.ts). */
   canary?: CanaryPlan;
+  /** migrate-command: run once, before any traffic moves (migrate.ts). */
+  migrate?: MigrateSpec;
 }
 
 export interface RollbackSpec extends TargetSpec {
@@ -211,6 +232,8 @@ export interface DeployOutcome {
   gate?: GateResult;
   /** strategy canary: each step below 100% on each host, judged on the canary slot's own probes. */
   canary?: CanaryStepReport[];
+  /** migrate-command, when it ran (also when it failed). */
+  migration?: MigrationRecord;
 }
 
 export interface CanaryStepReport {

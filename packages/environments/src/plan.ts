@@ -1,5 +1,5 @@
 import { GitHubError } from '../../core/src/index.js';
-import { githubError, type GitHubRequest } from '../../github/src/index.js';
+import { getIfFound, githubError, type GitHubRequest } from '../../github/src/index.js';
 import type { EnvironmentSpec, Reviewer } from './config.js';
 
 /**
@@ -70,12 +70,7 @@ async function tryGet(
   route: string,
   params: Record<string, unknown>
 ): Promise<unknown | undefined> {
-  try {
-    return (await request(route, params)).data;
-  } catch (err) {
-    if ((err as { status?: number }).status === 404) return undefined;
-    throw asGitHubError(err, route);
-  }
+  return getIfFound(request, route, params, (err) => asGitHubError(err, route));
 }
 
 /** GitHub's refusal of an environments call, mapped by packages/github with the permission it needs. */

@@ -1,4 +1,5 @@
 import { GitHubError } from '../../core/src/index.js';
+import type { GitHubRequest } from './client.js';
 
 /**
  * GitHub's refusals, turned into errors that name the fix. The two that catch release automation most
@@ -112,4 +113,22 @@ export function githubError(
     `GitHub refused to ${action} (${f.status}: ${said})`,
     details('read the message above; re-running is safe once the cause is fixed')
   );
+}
+
+/**
+ * GET `route`: the response's data, or undefined when GitHub answers 404 (no such tag, release, …). Any
+ * other failure is thrown as `fail` maps it (githubError with what was being done).
+ */
+export async function getIfFound(
+  request: GitHubRequest,
+  route: string,
+  params: Record<string, unknown>,
+  fail: (err: unknown) => Error
+): Promise<unknown> {
+  try {
+    return (await request(route, params)).data;
+  } catch (err) {
+    if (apiFailure(err).status === 404) return undefined;
+    throw fail(err);
+  }
 }

@@ -1,4 +1,4 @@
-import { apiFailure, githubError } from './errors.js';
+import { getIfFound, githubError } from './errors.js';
 import type { GitHubRequest } from './client.js';
 
 /**
@@ -22,13 +22,13 @@ export async function getTagRef(
   r: RepoRef,
   tag: string
 ): Promise<string | undefined> {
-  try {
-    const res = await request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...r, ref: `tags/${tag}` });
-    return (res.data as { object: { sha: string } }).object.sha;
-  } catch (err) {
-    if (apiFailure(err).status === 404) return undefined;
-    throw githubError(err, `read tag ${tag}`);
-  }
+  const data = await getIfFound(
+    request,
+    'GET /repos/{owner}/{repo}/git/ref/{ref}',
+    { ...r, ref: `tags/${tag}` },
+    (err) => githubError(err, `read tag ${tag}`)
+  );
+  return data === undefined ? undefined : (data as { object: { sha: string } }).object.sha;
 }
 
 export async function createAnnotatedTag(

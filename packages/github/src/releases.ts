@@ -1,4 +1,4 @@
-import { githubError } from './errors.js';
+import { getIfFound, githubError } from './errors.js';
 import type { GitHubRequest } from './client.js';
 import type { RepoRef } from './refs.js';
 
@@ -54,12 +54,11 @@ export async function getReleaseByTag(
   r: RepoRef,
   tag: string
 ): Promise<CreatedRelease | undefined> {
-  try {
-    const res = await request('GET /repos/{owner}/{repo}/releases/tags/{tag}', { ...r, tag });
-    const data = res.data as { id: number; html_url: string };
-    return { id: data.id, htmlUrl: data.html_url };
-  } catch (err) {
-    if ((err as { status?: number }).status === 404) return undefined;
-    throw githubError(err, `read the release ${tag}`);
-  }
+  const data = (await getIfFound(
+    request,
+    'GET /repos/{owner}/{repo}/releases/tags/{tag}',
+    { ...r, tag },
+    (err) => githubError(err, `read the release ${tag}`)
+  )) as { id: number; html_url: string } | undefined;
+  return data && { id: data.id, htmlUrl: data.html_url };
 }

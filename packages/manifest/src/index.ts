@@ -22,3 +22,23 @@ export function groupInputNames<G extends GroupId>(group: G): GroupInputName<G>[
 export function inputDefault<A extends ActionId>(action: A, name: InputName<A>): string {
   return (INPUTS[action] as Record<string, { default: string }>)[name]!.default;
 }
+
+/**
+ * One action's declared defaults, typed by its input names, for the action's input reader:
+ * `const DEFAULTS = defaultsOf('run-migrations'); inputs.string('dir', { fallback: DEFAULTS.text('dir') })`.
+ */
+export function defaultsOf<A extends ActionId>(action: A) {
+  const text = (name: InputName<A>): string => inputDefault(action, name);
+  return {
+    text,
+    /** The default as a boolean: true only for a declared `'true'`. */
+    flag: (name: InputName<A>): boolean => text(name) === 'true',
+    /** The default as a number; a declared default that is not one is a bug in manifest.yml. */
+    number: (name: InputName<A>): number => {
+      const n = Number(text(name));
+      if (text(name) === '' || !Number.isFinite(n))
+        throw new Error(`manifest.yml: ${action}.${name} has the default "${text(name)}", not a number`);
+      return n;
+    }
+  };
+}

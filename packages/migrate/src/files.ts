@@ -48,8 +48,11 @@ interface ParsedName {
   layout: Layout;
 }
 
-const FLYWAY = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
-const GOLANG = /^(\d+)_(.+)\.(up|down)\.sql$/;
+/** The two file name layouts; `dir` is V or up for an up file, U or down for a down file. */
+const LAYOUTS: readonly [Layout, RegExp][] = [
+  ['flyway', /^(?<dir>[VU])(?<version>\d+(?:[._]\d+)*)__(?<name>.+)\.sql$/],
+  ['golang-migrate', /^(?<version>\d+)_(?<name>.+)\.(?<dir>up|down)\.sql$/]
+];
 
 /** Canonical version text: "0001" → "1", "1_2" → "1.2", "1.0" → "1". Throws on anything but digits. */
 export function canonicalVersion(text: string): string {
@@ -72,22 +75,14 @@ export function compareVersions(a: string, b: string): number {
 }
 
 export function parseMigrationName(file: string): ParsedName | undefined {
-  const f = FLYWAY.exec(file);
-  if (f) {
+  for (const [layout, pattern] of LAYOUTS) {
+    const g = pattern.exec(file)?.groups;
+    if (!g) continue;
     return {
-      version: canonicalVersion(f[2]!),
-      name: f[3]!,
-      direction: f[1] === 'V' ? 'up' : 'down',
-      layout: 'flyway'
-    };
-  }
-  const g = GOLANG.exec(file);
-  if (g) {
-    return {
-      version: canonicalVersion(g[1]!),
-      name: g[2]!,
-      direction: g[3] === 'up' ? 'up' : 'down',
-      layout: 'golang-migrate'
+      version: canonicalVersion(g.version!),
+      name: g.name!,
+      direction: g.dir === 'V' || g.dir === 'up' ? 'up' : 'down',
+      layout
     };
   }
   return undefined;

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError, type InputReader } from '../../core/src/index.js';
+import { defaultsOf } from '../../manifest/src/index.js';
 import { parseCommandInput } from './argv.js';
 import { parseTableName } from './db.js';
 import { canonicalVersion, loadMigrations } from './files.js';
@@ -7,6 +8,20 @@ import type { MigrateOptions, Mode } from './types.js';
 import { parseDatabaseUrl } from './url.js';
 
 export const MODES: readonly Mode[] = ['apply', 'plan', 'down', 'status', 'repair'];
+
+/** The defaults run-migrations declares (manifest.yml): the runner applies them, the CLI and tests may not. */
+const DEFAULTS = defaultsOf('run-migrations');
+
+/** An optional version input (`3`, `v1.2`, `20240101120000`), in its canonical form. */
+function versionInput(inputs: InputReader, name: 'target' | 'baseline', example: string): string | undefined {
+  const text = inputs.optional(name);
+  if (text === undefined) return undefined;
+  try {
+    return canonicalVersion(text.replace(/^[Vv]/, ''));
+  } catch {
+    throw new InputError(name, `"${text}" is not a version`, example);
+  }
+}
 
 /**
  * Every input of run-migrations, read and validated into one options object. Bad input throws
@@ -18,7 +33,7 @@ export function readMigrateInputs(
   env: NodeJS.ProcessEnv = process.env,
   now: Date = new Date()
 ): MigrateOptions {
-  const mode = inputs.choice('mode', MODES, 'apply');
+  const mode = inputs.choice('mode', MODES, DEFAULTS.text('mode') as Mode);
   const urlText = inputs.raw('database-url') || (env.DATABASE_URL ?? '').trim();
   const urlInput = inputs.raw('database-url') ? 'database-url' : 'database-url (from env DATABASE_URL)';
   const command = parseCommandInput(inputs.raw('command'));
@@ -38,36 +53,12 @@ export function readMigrateInputs(
     );
   }
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const dirText = inputs.string('dir', { fallback: 'migrations' });
+  const dirText = inputs.string('dir', { fallback: DEFAULTS.text('dir') });
   const dir = isAbsolute(dirText) ? dirText : resolve(workspace, dirText);
   const migrations = command.length ? [] : loadMigrations(dir, 'dir');
 
-  const targetText = inputs.optional('target');
-  let target: string | undefined;
-  if (targetText !== undefined) {
-    try {
-      target = canonicalVersion(targetText.replace(/^[Vv]/, ''));
-    } catch {
-      throw new InputError(
-        'target',
-        `"${targetText}" is not a version`,
-        'give a version like 3, 1.2 or 20240101120000'
-      );
-    }
-  }
-  const baselineText = inputs.optional('baseline');
-  let baseline: string | undefined;
-  if (baselineText !== undefined) {
-    try {
-      baseline = canonicalVersion(baselineText.replace(/^[Vv]/, ''));
-    } catch {
-      throw new InputError(
-        'baseline',
-        `"${baselineText}" is not a version`,
-        'give the version the database is at, like 12'
-      );
-    }
-  }
+  const target = versionInput(inputs, 'target', 'give a version like 3, 1.2 or 20240101120000');
+  const baseline = versionInput(inputs, 'baseline', 'give the version the database is at, like 12');
   if (mode === 'down' && target === undefined) {
     throw new InputError(
       'target',
@@ -90,7 +81,7 @@ export function readMigrateInputs(
     backup = { path, ...(pgDump ? { binDir: pgDump.replace(/\/pg_dump$/, '') } : {}) };
   }
 
-  const historyTable = inputs.string('history-table', { fallback: 'deploy_actions_migrations' });
+  const historyTable = inputs.string('history-table', { fallback: DEFAULTS.text('history-table') });
   parseTableName(historyTable, 'public'); // refuse a bad name before connecting
   const webhookUrl = inputs.optional('webhook-url');
   if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) {
@@ -109,17 +100,22 @@ export function readMigrateInputs(
     ...(command.length
       ? {
           command,
-          commandTimeoutMs: inputs.duration('command-timeout', { fallback: '30m', positive: true }),
+          commandTimeoutMs: inputs.duration('command-timeout', {
+            fallback: DEFAULTS.text('command-timeout'),
+            positive: true
+          }),
           commandCwd: workspace
         }
       : {}),
     ...(backup ? { backup } : {}),
-    lockTimeoutMs: inputs.duration('lock-timeout', { fallback: '5m' }),
-    statementTimeoutMs: inputs.duration('statement-timeout', { fallback: '0s' }),
-    allowOutOfOrder: inputs.boolean('allow-out-of-order', false),
+    lockTimeoutMs: inputs.duration('lock-timeout', { fallback: DEFAULTS.text('lock-timeout') }),
+    statementTimeoutMs: inputs.duration('statement-timeout', {
+      fallback: DEFAULTS.text('statement-timeout')
+    }),
+    allowOutOfOrder: inputs.boolean('allow-out-of-order', DEFAULTS.flag('allow-out-of-order')),
     historyTable,
     app: inputs.string('app', { fallback: repository.split('/').pop() || 'app' }),
-    environment: inputs.string('environment', { fallback: '' }),
+    environment: inputs.string('environment', { fallback: DEFAULTS.text('environment') }),
     ...(webhookUrl
       ? { webhook: { url: webhookUrl, ...(webhookSecret ? { secret: webhookSecret } : {}) } }
       : {})

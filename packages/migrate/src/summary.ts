@@ -19,6 +19,11 @@ export function evidenceJson(result: MigrateResult): Record<string, unknown> {
   };
 }
 
+/** A titled table, or nothing when there are no rows. */
+function section(title: string, headers: string[], rows: string[][]): string[] {
+  return rows.length ? [`${title}\n`, table(headers, rows)] : [];
+}
+
 /** The job summary: outcome, server, a table of what ran (or would run, or the status), the failure. */
 export function migrationSummary(result: MigrateResult): string {
   const out: string[] = [];
@@ -46,58 +51,42 @@ export function migrationSummary(result: MigrateResult): string {
   facts.push(['duration', formatMs(result.durationMs)]);
   out.push(table(['', ''], facts));
 
-  if (result.applied.length) {
-    out.push('**Applied**\n');
-    out.push(
-      table(
-        ['version', 'file', 'execution', 'duration', 'sha256'],
-        result.applied.map((a) => [
-          a.version,
-          a.file,
-          a.execution,
-          formatMs(a.durationMs),
-          a.checksum.slice(0, 12)
-        ])
-      )
-    );
-  }
-  if (result.retried.length) {
-    out.push(
-      '**Retried after a failed attempt** (each rolled back and left nothing, so no repair was needed)\n'
-    );
-    out.push(
-      table(
-        ['version', 'file', 'earlier failed attempts', 'last failure'],
-        result.retried.map((r) => {
-          const last = r.earlierFailures[r.earlierFailures.length - 1]!;
-          return [
-            r.version,
-            r.direction === 'up' ? r.file : `${r.file} (down)`,
-            String(r.earlierFailures.length),
-            `${last.at} by ${last.by}${last.line ? `, line ${last.line}` : ''}: ${last.error}`
-          ];
-        })
-      )
-    );
-  }
-  if (result.reverted.length) {
-    out.push('**Reverted**\n');
-    out.push(
-      table(
-        ['version', 'down file', 'execution', 'duration'],
-        result.reverted.map((a) => [a.version, a.file, a.execution, formatMs(a.durationMs)])
-      )
-    );
-  }
-  if (result.repaired.length) {
-    out.push('**Repaired**\n');
-    out.push(
-      table(
-        ['version', 'file', 'action'],
-        result.repaired.map((r) => [r.version, r.file, r.action])
-      )
-    );
-  }
+  out.push(
+    ...section(
+      '**Applied**',
+      ['version', 'file', 'execution', 'duration', 'sha256'],
+      result.applied.map((a) => [
+        a.version,
+        a.file,
+        a.execution,
+        formatMs(a.durationMs),
+        a.checksum.slice(0, 12)
+      ])
+    ),
+    ...section(
+      '**Retried after a failed attempt** (each rolled back and left nothing, so no repair was needed)',
+      ['version', 'file', 'earlier failed attempts', 'last failure'],
+      result.retried.map((r) => {
+        const last = r.earlierFailures[r.earlierFailures.length - 1]!;
+        return [
+          r.version,
+          r.direction === 'up' ? r.file : `${r.file} (down)`,
+          String(r.earlierFailures.length),
+          `${last.at} by ${last.by}${last.line ? `, line ${last.line}` : ''}: ${last.error}`
+        ];
+      })
+    ),
+    ...section(
+      '**Reverted**',
+      ['version', 'down file', 'execution', 'duration'],
+      result.reverted.map((a) => [a.version, a.file, a.execution, formatMs(a.durationMs)])
+    ),
+    ...section(
+      '**Repaired**',
+      ['version', 'file', 'action'],
+      result.repaired.map((r) => [r.version, r.file, r.action])
+    )
+  );
   if (result.baselined.length) {
     out.push(`**Baseline**: recorded as applied without running: ${result.baselined.join(', ')}\n`);
   }
@@ -105,30 +94,28 @@ export function migrationSummary(result: MigrateResult): string {
     out.push(result.plan.length ? `**Would apply ${result.plan.length}**\n` : 'Nothing to apply.\n');
     for (const p of result.plan) out.push(details(`${p.file} (${p.execution})`, codeBlock(p.sql, 'sql')));
   }
-  if (result.status.length) {
-    out.push('**Status**\n');
-    out.push(
-      table(
-        ['version', 'file', 'state', 'applied at', 'by', 'note'],
-        result.status.map((s) => [
-          s.version,
-          s.file,
-          s.state,
-          s.appliedAt ?? '',
-          s.appliedBy ?? '',
-          [
-            s.drifted ? 'checksum drift' : '',
-            s.outOfOrder ? 'out of order' : '',
-            s.fileMissing ? 'file missing' : '',
-            s.failedAttempts ? `${s.failedAttempts} failed attempt(s) rolled back` : '',
-            s.error ? (s.error.split('\n')[0] ?? '') : ''
-          ]
-            .filter(Boolean)
-            .join('; ')
-        ])
-      )
-    );
-  }
+  out.push(
+    ...section(
+      '**Status**',
+      ['version', 'file', 'state', 'applied at', 'by', 'note'],
+      result.status.map((s) => [
+        s.version,
+        s.file,
+        s.state,
+        s.appliedAt ?? '',
+        s.appliedBy ?? '',
+        [
+          s.drifted ? 'checksum drift' : '',
+          s.outOfOrder ? 'out of order' : '',
+          s.fileMissing ? 'file missing' : '',
+          s.failedAttempts ? `${s.failedAttempts} failed attempt(s) rolled back` : '',
+          s.error ? (s.error.split('\n')[0] ?? '') : ''
+        ]
+          .filter(Boolean)
+          .join('; ')
+      ])
+    )
+  );
   if (result.error) {
     out.push(`**Error**\n`);
     out.push(codeBlock(result.error.describe()));

@@ -1,4 +1,4 @@
-import { shellJoin, shellQuote } from '../../core/src/shell.js';
+import { shellJoin, shellQuote } from '../../core/src/index.js';
 
 /** Where to connect: `user@host:port`, and optionally through a jump host. */
 export interface SshTarget {

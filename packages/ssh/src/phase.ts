@@ -17,7 +17,9 @@ export async function runPhase(
   executor: Executor,
   name: string,
   steps: readonly ScriptStep[],
-  timeoutMs: number
+  timeoutMs: number,
+  /** The session's stderr as it comes: the output of `stream` steps (and the script's own complaints). */
+  onStream?: (chunk: string) => void
 ): Promise<PhaseRun> {
   const script = phaseScript(steps);
   const started = Date.now();
@@ -31,7 +33,7 @@ export async function runPhase(
       timeoutMs,
       step: `phase '${name}'`,
       onOutput: (chunk, stream) => {
-        if (stream !== 'stdout') return;
+        if (stream !== 'stdout') return onStream?.(chunk);
         seen += chunk;
         if (beganAt === undefined && seen.includes(`${script.marker} begin`)) beganAt = Date.now();
       }

@@ -17,6 +17,11 @@ export interface ScriptStep {
   always?: boolean;
   /** When false, a non-zero exit is reported but does not stop the phase. Default true. */
   check?: boolean;
+  /**
+   * Also send the output, stdout and stderr merged, to the session's stderr as it comes (a long migration's
+   * progress in the log, runPhase's `onStream`); the step's result then has it all as its stdout. No stdin.
+   */
+  stream?: boolean;
 }
 
 export interface PhaseScript {
@@ -57,7 +62,9 @@ export function phaseScript(
     const run =
       s.stdin !== undefined
         ? `base64 -d <<'${end}' | ${cmd} >"$__da_d/o" 2>"$__da_d/e"; __da_c=$?\n${heredoc(s.stdin, end)}`
-        : `${cmd} </dev/null >"$__da_d/o" 2>"$__da_d/e"; __da_c=$?`;
+        : s.stream
+          ? `rm -f "$__da_d/c"; { ${cmd} </dev/null 2>&1; echo "$?" >"$__da_d/c"; } | tee "$__da_d/o" >&2; __da_c=$(cat "$__da_d/c" 2>/dev/null || echo 1); : >"$__da_d/e"`
+          : `${cmd} </dev/null >"$__da_d/o" 2>"$__da_d/e"; __da_c=$?`;
     out.push(
       `${s.always ? 'if true' : 'if [ "$__da_f" = 0 ]'}; then`,
       `printf '%s start ${i}\\n' "$__da_m"`,

@@ -137,24 +137,21 @@ export function evaluate(src: string, ctx: Context, status?: StatusFunctions): E
     p++;
   };
 
-  const or = (): Value => {
-    let l = and();
-    while (isOp('||')) {
+  /** A left-associative chain of `op`: both sides are evaluated, `pick` keeps one (GitHub's || and &&). */
+  const chain = (op: string, operand: () => Value, pick: (l: Value, r: Value) => Value) => (): Value => {
+    let l = operand();
+    while (isOp(op)) {
       p++;
-      const r = and();
-      l = truthy(l) ? l : r;
+      l = pick(l, operand());
     }
     return l;
   };
-  const and = (): Value => {
-    let l = cmp();
-    while (isOp('&&')) {
-      p++;
-      const r = cmp();
-      l = truthy(l) ? r : l;
-    }
-    return l;
-  };
+  const and = chain(
+    '&&',
+    () => cmp(),
+    (l, r) => (truthy(l) ? r : l)
+  );
+  const or = chain('||', and, (l, r) => (truthy(l) ? l : r));
   const cmp = (): Value => {
     let l = unary();
     for (;;) {

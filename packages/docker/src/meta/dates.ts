@@ -94,90 +94,57 @@ function zone(offset: number, sep: string): string {
   return `${offset < 0 ? '-' : '+'}${pad(Math.trunc(Math.abs(offset) / 60))}${sep}${pad(Math.abs(offset) % 60)}`;
 }
 
+type Part = (w: Wall, date: Date) => string;
+
+const dayOfYear = (w: Wall) =>
+  Math.round((Date.UTC(w.year, w.month - 1, w.day) - Date.UTC(w.year, 0, 1)) / 86_400_000) + 1;
+
+/** A number token and its doubled form: `M` writes 3, `MM` writes 03. */
+const numeric = (token: string, value: (w: Wall) => number): Record<string, Part> => ({
+  [token]: (w) => String(value(w)),
+  [token + token]: (w) => pad(value(w))
+});
+
+/** What each moment.js token writes. */
+const PARTS: Record<string, Part> = {
+  YYYY: (w) => String(w.year).padStart(4, '0'),
+  YY: (w) => pad(w.year % 100),
+  Q: (w) => String(Math.ceil(w.month / 3)),
+  MMMM: (w) => MONTHS[w.month - 1]!,
+  MMM: (w) => MONTHS[w.month - 1]!.slice(0, 3),
+  ...numeric('M', (w) => w.month),
+  DDDD: (w) => pad(dayOfYear(w), 3),
+  DDD: (w) => String(dayOfYear(w)),
+  Do: (w) => ordinal(w.day),
+  ...numeric('D', (w) => w.day),
+  dddd: (w) => DAYS[w.weekday]!,
+  ddd: (w) => DAYS[w.weekday]!.slice(0, 3),
+  dd: (w) => DAYS[w.weekday]!.slice(0, 2),
+  d: (w) => String(w.weekday),
+  E: (w) => String(w.weekday === 0 ? 7 : w.weekday),
+  ...numeric('H', (w) => w.hour),
+  ...numeric('h', (w) => w.hour % 12 || 12),
+  ...numeric('k', (w) => w.hour || 24),
+  ...numeric('m', (w) => w.minute),
+  ...numeric('s', (w) => w.second),
+  SSS: (w) => pad(w.ms, 3),
+  SS: (w) => pad(Math.floor(w.ms / 10)),
+  S: (w) => String(Math.floor(w.ms / 100)),
+  A: (w) => (w.hour < 12 ? 'AM' : 'PM'),
+  a: (w) => (w.hour < 12 ? 'am' : 'pm'),
+  ZZ: (w) => zone(w.offset, ''),
+  Z: (w) => zone(w.offset, ':'),
+  X: (_w, date) => String(Math.floor(date.getTime() / 1000)),
+  x: (_w, date) => String(date.getTime())
+};
+
 /** Format `date` in time zone `tz` with a moment.js format (undefined: moment's default ISO form). */
 export function formatDate(date: Date, format: string | undefined, tz = 'UTC'): string {
   const w = wallClock(date, tz);
-  const dayOfYear =
-    Math.round((Date.UTC(w.year, w.month - 1, w.day) - Date.UTC(w.year, 0, 1)) / 86_400_000) + 1;
   // moment's default format writes UTC as a literal Z.
   const fmt = format ?? (w.offset === 0 ? DEFAULT_FORMAT.replace(/Z$/, '[Z]') : DEFAULT_FORMAT);
   return fmt.replace(TOKEN, (tok, literal: string | undefined) => {
     if (literal !== undefined) return literal;
-    switch (tok) {
-      case 'YYYY':
-        return String(w.year).padStart(4, '0');
-      case 'YY':
-        return pad(w.year % 100);
-      case 'Q':
-        return String(Math.ceil(w.month / 3));
-      case 'MMMM':
-        return MONTHS[w.month - 1]!;
-      case 'MMM':
-        return MONTHS[w.month - 1]!.slice(0, 3);
-      case 'MM':
-        return pad(w.month);
-      case 'M':
-        return String(w.month);
-      case 'DDDD':
-        return pad(dayOfYear, 3);
-      case 'DDD':
-        return String(dayOfYear);
-      case 'Do':
-        return ordinal(w.day);
-      case 'DD':
-        return pad(w.day);
-      case 'D':
-        return String(w.day);
-      case 'dddd':
-        return DAYS[w.weekday]!;
-      case 'ddd':
-        return DAYS[w.weekday]!.slice(0, 3);
-      case 'dd':
-        return DAYS[w.weekday]!.slice(0, 2);
-      case 'd':
-        return String(w.weekday);
-      case 'E':
-        return String(w.weekday === 0 ? 7 : w.weekday);
-      case 'HH':
-        return pad(w.hour);
-      case 'H':
-        return String(w.hour);
-      case 'hh':
-        return pad(w.hour % 12 || 12);
-      case 'h':
-        return String(w.hour % 12 || 12);
-      case 'kk':
-        return pad(w.hour || 24);
-      case 'k':
-        return String(w.hour || 24);
-      case 'mm':
-        return pad(w.minute);
-      case 'm':
-        return String(w.minute);
-      case 'ss':
-        return pad(w.second);
-      case 's':
-        return String(w.second);
-      case 'SSS':
-        return pad(w.ms, 3);
-      case 'SS':
-        return pad(Math.floor(w.ms / 10));
-      case 'S':
-        return String(Math.floor(w.ms / 100));
-      case 'A':
-        return w.hour < 12 ? 'AM' : 'PM';
-      case 'a':
-        return w.hour < 12 ? 'am' : 'pm';
-      case 'ZZ':
-        return zone(w.offset, '');
-      case 'Z':
-        return zone(w.offset, ':');
-      case 'X':
-        return String(Math.floor(date.getTime() / 1000));
-      case 'x':
-        return String(date.getTime());
-      default:
-        return tok;
-    }
+    return PARTS[tok]?.(w, date) ?? tok;
   });
 }

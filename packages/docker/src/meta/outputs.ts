@@ -1,10 +1,11 @@
+import { INPUTS } from '../../../manifest/src/index.js';
 import type { Meta } from './compute.js';
 
 /**
  * metadata-action's outputs in its shapes: `labels`/`annotations` as lines, `json`, and the bake
  * definitions (`bake-file-tags`, `-labels`, `-annotations`, and the combined `bake-file`).
  */
-export const DEFAULT_BAKE_TARGET = 'docker-metadata-action';
+export const DEFAULT_BAKE_TARGET: string = INPUTS['build-image']['bake-target'].default;
 
 /** `key=value` lines into an object (a later key wins). */
 export function linesToRecord(lines: string[]): Record<string, string> {

@@ -12,7 +12,11 @@ import {
 } from '../../packages/migrate/src/index.js';
 import { infra } from '../support/infra.js';
 
-/** Per-test databases `da_migrate_<name>_<pid>` on the infra PostgreSQL, dropped afterwards. */
+/**
+ * What the run-migrations suites share: per-test databases `da_migrate_<name>_<pid>` on the infra PostgreSQL
+ * (dropped afterwards), folders of migration files, the engine run with test defaults, and the reads of a
+ * database's tables and history.
+ */
 export function adminUrl(database = 'postgres'): string {
   const p = infra().postgres;
   return `postgres://${p.user}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${database}`;
@@ -47,6 +51,35 @@ export async function createDb(label: string): Promise<TestDb> {
     url: adminUrl(name),
     drop: () => sql('postgres', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined)
   };
+}
+
+export interface FreshDb {
+  db: TestDb;
+  dir: string;
+}
+
+/**
+ * The setup a suite registers once: a fresh database and a folder holding `files` before each test (before
+ * the suite with `{ once: true }`), both removed after. `take` gets them: `(f) => ({ db, dir } = f)`.
+ */
+export function withFreshDb(
+  label: string,
+  files: Record<string, string>,
+  take: (fresh: FreshDb) => void,
+  { once = false } = {}
+): void {
+  let fresh: FreshDb | undefined;
+  (once ? beforeAll : beforeEach)(async () => {
+    const db = await createDb(once ? label : `${label}_${Math.floor(Math.random() * 1e6)}`);
+    fresh = { db, dir: migrationsDir(files) };
+    take(fresh);
+  });
+  (once ? afterAll : afterEach)(async () => {
+    if (!fresh) return;
+    await fresh.db.drop();
+    removeDir(fresh.dir);
+    fresh = undefined;
+  });
 }
 
 /** A temp folder of migration files: { 'V1__a.sql': 'CREATE TABLE a (id int);' }. */
