@@ -238,8 +238,8 @@ for (const w of columns) {
   const bg = await engine(w, 'blue-green', 5);
   rows[2]!.cells.push(bg.deploy);
   rows[3]!.cells.push(bg.rollback);
-  profiles.push(bg.phases);
   rows[4]!.cells.push((await engine(w, 'blue-green', 8, true)).deploy);
+  profiles.push(bg.phases);
 }
 
 const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];

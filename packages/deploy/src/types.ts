@@ -35,10 +35,10 @@ export interface ReleaseRecord {
    * compose-file (compose.2.yml, …), then the deploy's own overrides (default: compose.images.yml).
    */
   overrides?: string[];
-  /** Services that run as accessories (their own project, not in the slots; accessories.ts). */
-  accessories?: string[];
   /** migrate-command, when the deploy ran one (migrate.ts). */
   migration?: MigrationRecord;
+  /** Services that run as accessories (their own project, not in the slots; accessories.ts). */
+  accessories?: string[];
 }
 
 /** What migrate-command did: in the release record, the history line and the `migration.applied` event. */
