@@ -10,6 +10,7 @@ import { layout, newReleaseId, projectName } from './layout.js';
 import { openHost } from './open.js';
 import { checkStrategy, preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
+import { resolveUnverified } from './resolve.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
 import { envSlug, newHostRun, stateAfter, type HostContext, type HostRun } from './run.js';
 import { startPhase } from './start.js';
@@ -164,8 +165,10 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     await rec.emit('deploy.failed', d.version, { release: releaseId, reason: error.message.split('\n')[0] });
     return outcome;
   }
-  outcome.previousReleaseId = runs[0]!.state.before?.active.release;
   try {
+    // A switch an earlier (killed) run never verified is resolved first: verified, or reverted.
+    await eachParallel(runs, (r) => step(r, (s) => resolveUnverified(r.ctx, s)));
+    outcome.previousReleaseId = runs[0]!.state.before?.active.release;
     for (const r of runs) checkStrategy(r.ctx, r.state);
     await eachParallel(runs, (r) =>
       step(r, (s) => {

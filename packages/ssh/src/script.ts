@@ -73,6 +73,39 @@ export function phaseScript(
   return { text: out.join('\n') + '\n', marker: m };
 }
 
+/**
+ * The remote command of a DETACHED phase: the script arrives whole on stdin (a truncated one never runs), then
+ * runs in a session of its own (`setsid`, SIGHUP and SIGPIPE ignored) with its output in a private file that
+ * this command relays as it grows. When the link drops or the runner dies, only the relay dies: the script
+ * runs to its end on the host, so a phase is never cut halfway by the link. The script file is unlinked once
+ * the shell holds it open, and the private directory goes when both are done.
+ */
+export const DETACHED_PHASE = [
+  'umask 077',
+  'd=$(mktemp -d "${TMPDIR:-/tmp}/da-phase.XXXXXX") || { echo "mktemp failed" >&2; exit 97; }',
+  'cat > "$d/s" || { rm -rf "$d"; exit 97; }',
+  'if [ "$(tail -n 1 "$d/s")" != "exit 0" ]; then rm -rf "$d"; echo "the phase script arrived truncated; nothing was run" >&2; exit 98; fi',
+  ': > "$d/o"',
+  'setsid sh -c \'trap "" HUP PIPE; exec 3<"$1/s"; rm -f "$1/s"; sh -s <&3 3<&- >"$1/o" 2>"$1/e"; echo $? >"$1/x.new"; mv -f "$1/x.new" "$1/x"; while kill -0 "$2" 2>/dev/null; do sleep 1; done; rm -rf "$1"\' sh "$d" "$$" </dev/null >/dev/null 2>&1 &',
+  'n=0',
+  'while :; do',
+  '  f=0; [ -f "$d/x" ] && f=1',
+  '  s=$(wc -c <"$d/o")',
+  '  if [ "$s" -gt "$n" ]; then tail -c +$((n + 1)) "$d/o" | head -c $((s - n)); n=$s; fi',
+  '  [ $f = 1 ] && break',
+  '  sleep 0.05',
+  'done',
+  'cat "$d/e" >&2',
+  'c=$(cat "$d/x")',
+  'rm -rf "$d"',
+  'exit "$c"'
+].join('\n');
+
+/** argv of a detached phase (its script on stdin). */
+export function detachedPhaseArgv(): string[] {
+  return ['sh', '-c', DETACHED_PHASE, 'sh'];
+}
+
 export interface StepResult {
   index: number;
   name: string;
