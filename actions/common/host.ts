@@ -78,7 +78,10 @@ export function hostDeps(
     },
     // With a token, a lock held by a run GitHub reports completed is taken over (takeover.ts).
     ...(token && context
-      ? { workflowRun: (repository: string, runId: string) => workflowRunState(token, context, repository, runId, logger) }
+      ? {
+          workflowRun: (repository: string, runId: string) =>
+            workflowRunState(token, context, repository, runId, logger)
+        }
       : {}),
     // Held locks are step state: the post step releases one this run could not (cancelled, killed).
     onLock: (host, held) => {

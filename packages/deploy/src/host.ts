@@ -147,14 +147,18 @@ export class Host {
 
   /**
    * Run a phase in one session; its timeout is its own bound plus what the link costs, cut to the deadline.
-   * Detached on the host: a dropped link or a killed runner does not stop it halfway (DETACHED_PHASE).
+   * Detached on the host: a dropped link or a killed runner does not stop it halfway (DETACHED_PHASE); the
+   * app's phases run one at a time there, so the next phase waits for one a dead runner left running.
    */
   async phase(name: string, steps: readonly ScriptStep[], ownMs: number): Promise<PhaseResult> {
     const timeoutMs = this.deadline.step(name, linkTimeoutMs(ownMs, this.noopMs));
     // Appended, so the caller's step indexes stay valid.
     const beat = this.heartbeat?.();
     const all = beat ? [...steps, beat] : steps;
-    const run = await runPhase(this.executor, name, all, timeoutMs, { detach: true });
+    const run = await runPhase(this.executor, name, all, timeoutMs, {
+      detach: true,
+      serialize: `${this.layout.root}.phase-lock`
+    });
     this.logger.debug(`${this.name}: phase ${name} took ${run.durationMs}ms (${run.results.length} steps)`);
     return new PhaseResult(run, this);
   }

@@ -9,7 +9,13 @@ export { Deadline, Host, PhaseResult, parseContainerStates, parseState } from '.
 export { checkSteps, checkedTools } from './open.js';
 export { pickDigest } from './prepare.js';
 export { describeHolder, staleReason } from './lock.js';
-export { lockVerdict, holderRun, type LockVerdict, type TakeoverFacts, type WorkflowRunState } from './takeover.js';
+export {
+  lockVerdict,
+  holderRun,
+  type LockVerdict,
+  type TakeoverFacts,
+  type WorkflowRunState
+} from './takeover.js';
 export { deploy } from './dispatch.js';
 export { checkSwarmSpec, stackName } from './swarm.js';
 export { rollback, chooseTarget } from './rollback.js';

@@ -76,7 +76,7 @@ export function newHolder(o: LockOptions, clock: Clock): LockHolder {
 
 export const LOCK_TAKE = 'take the deploy lock';
 export const LOCK_READ = 'read the lock holder';
-export const LOCK_BREAK = 'remove the old holder\'s lock';
+export const LOCK_BREAK = "remove the old holder's lock";
 
 /**
  * The open phase's lock steps: (remove the lock of a holder judged gone, only while it is still that holder's),
@@ -96,7 +96,8 @@ export function lockReleaseStep(dir: string, token: string): ScriptStep {
   return { name: 'release the deploy lock', argv: lockReleaseArgv(dir, token), always: true, check: false };
 }
 
-export type LockSeen = { taken: true } | { taken: false; holder?: LockHolder } | { taken: false; failed: string };
+export type LockSeen =
+  { taken: true } | { taken: false; holder?: LockHolder } | { taken: false; failed: string };
 
 /** What the open phase's lock steps say. */
 export function lockSeen(r: PhaseResult): LockSeen | undefined {

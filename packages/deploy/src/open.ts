@@ -168,7 +168,9 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
     });
     if (verdict.kind === 'gone') {
       if (again) throw lockFailed(host, `the lock of ${describeHolder(old)} could not be removed`);
-      host.logger.warning(`taking over the deploy lock on ${host.name}: ${describeHolder(old)}; ${verdict.proof.detail}`);
+      host.logger.warning(
+        `taking over the deploy lock on ${host.name}: ${describeHolder(old)}; ${verdict.proof.detail}`
+      );
       takenOver = { ...(old ? { holder: old } : {}), proof: verdict.proof.detail, via: verdict.proof.via };
       removeToken = old?.token ?? '';
       continue;

@@ -29,7 +29,12 @@ export async function resolveUnverified(ctx: HostContext, s: RunState): Promise<
   );
   const verdict = await verify(ctx, s, active, record);
   const clean = withoutMark(active);
-  const base = { release: active.release, switchedBy: mark.runUrl, check: verdict.how, evidence: verdict.reason };
+  const base = {
+    release: active.release,
+    switchedBy: mark.runUrl,
+    check: verdict.how,
+    evidence: verdict.reason
+  };
   if (verdict.ok || !previous || !prevRecord) {
     const deployed: ReleaseRecord | undefined = record
       ? { ...record, status: 'deployed', activatedAt: record.activatedAt ?? active.since }
@@ -70,7 +75,11 @@ export async function resolveUnverified(ctx: HostContext, s: RunState): Promise<
     switched: true,
     written: true
   });
-  const line = ctx.rec.entry(host.name, 'switch.reverted', { ...base, from: active.release, to: previous.release });
+  const line = ctx.rec.entry(host.name, 'switch.reverted', {
+    ...base,
+    from: active.release,
+    to: previous.release
+  });
   const steps: ScriptStep[] = [
     commitStep(ctx, 'record the switch reverted', failed ? [recordFile(failed)] : [], [...s.pending, line])
   ];
@@ -96,13 +105,15 @@ async function verify(
     const g = await gatePhase(ctx, { ...s, pending: [] }, record);
     if (g.result) return { ok: g.result.verdict === 'healthy', how: 'gate', reason: g.result.reason };
   }
-  const steps: ScriptStep[] = [{ name: CONTAINERS, argv: stillRunningArgv(active.project, 2, 1), check: false }];
+  const steps: ScriptStep[] = [
+    { name: CONTAINERS, argv: stillRunningArgv(active.project, 2, 1), check: false }
+  ];
   const r = (await ctx.host.phase('verify', steps, 30_000)).get(CONTAINERS);
   const ok = r?.exitCode === 0;
   return {
     ok,
     how: 'containers',
-    reason: ok ? `the containers of ${active.project} run` : (r?.stdout.trim() || 'its containers do not run')
+    reason: ok ? `the containers of ${active.project} run` : r?.stdout.trim() || 'its containers do not run'
   };
 }
 
@@ -114,4 +125,3 @@ function withoutMark(a: ActiveRecord): ActiveRecord {
 function replace(list: ReleaseRecord[], r: ReleaseRecord | undefined): ReleaseRecord[] {
   return r ? list.map((x) => (x.id === r.id ? r : x)) : list;
 }
-

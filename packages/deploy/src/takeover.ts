@@ -12,9 +12,7 @@ import type { LockHolder } from './types.js';
  *   live   wait for it (bounded by lock-timeout)
  */
 export type LockVerdict =
-  | { kind: 'gone'; proof: TakeoverProof }
-  | { kind: 'stale'; reason: string }
-  | { kind: 'live' };
+  { kind: 'gone'; proof: TakeoverProof } | { kind: 'stale'; reason: string } | { kind: 'live' };
 
 export interface TakeoverProof {
   /** pid: its process on this runner exited; github-run: its run completed; heartbeat: silent too long on this runner. */
@@ -43,7 +41,8 @@ export interface TakeoverFacts {
 
 export function lockVerdict(f: TakeoverFacts): LockVerdict {
   const h = f.holder;
-  if (!h) return { kind: 'stale', reason: 'the lock has no holder.json (written by an older version, or damaged)' };
+  if (!h)
+    return { kind: 'stale', reason: 'the lock has no holder.json (written by an older version, or damaged)' };
   const sameRunner = !!h.runner && h.runner === f.runnerName;
   if (sameRunner && h.pid > 0 && !f.pidAlive(h.pid))
     return {

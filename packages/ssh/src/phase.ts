@@ -26,7 +26,7 @@ export async function runPhase(
   name: string,
   steps: readonly ScriptStep[],
   timeoutMs: number,
-  options: { detach?: boolean } = {}
+  options: { detach?: boolean; serialize?: string } = {}
 ): Promise<PhaseRun> {
   const script = phaseScript(steps);
   const started = Date.now();
@@ -34,7 +34,7 @@ export async function runPhase(
   let beganAt: number | undefined;
   try {
     const r = await executor.run({
-      argv: options.detach ? detachedPhaseArgv() : ['sh', '-s'],
+      argv: options.detach ? detachedPhaseArgv(options.serialize) : ['sh', '-s'],
       stdin: script.text,
       check: false,
       timeoutMs,
