@@ -43,13 +43,13 @@ try {
 
 const cell = (ok: boolean) => (ok ? '✅' : '❌');
 const lines = [
-  '| operation | kill point | at | how | answered 200 | failed requests | history whole | state agrees | next deploy | taken over | unverified resolved | rollback | time to next deploy |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
+  '| operation | kill point | at | how | answered 200 | failed requests | slowest answer | history whole | state agrees | next deploy | taken over | unverified resolved | rollback | time to next deploy |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
 ];
 for (const r of rows) {
   const at = POINTS.find((p) => p.op === r.op && p.name === r.point)!.at;
   lines.push(
-    `| ${r.op} | ${r.point} | ${at} | ${r.how} | ${r.answeredMs >= 0 ? `${cell(true)} ${r.answeredMs} ms` : cell(false)} | ${r.failedRequests}/${r.requests} | ${cell(r.historyWhole)} | ${r.stateAgrees === true ? cell(true) : `❌ ${r.stateAgrees}`} | ${cell(r.nextDeployOk)} | ${r.tookOver ? 'yes' : r.cancelledRecorded ? 'released by post' : 'no (released by the run)'} | ${r.resolved || '—'} | ${cell(r.rollbackOk)} | ${(r.recoveredMs / 1000).toFixed(1)} s |`
+    `| ${r.op} | ${r.point} | ${at} | ${r.how} | ${r.answeredMs >= 0 ? `${cell(true)} ${r.answeredMs} ms` : cell(false)} | ${r.failedRequests}/${r.requests} | ${(r.slowestMs / 1000).toFixed(1)} s | ${cell(r.historyWhole)} | ${r.stateAgrees === true ? cell(true) : `❌ ${r.stateAgrees}`} | ${cell(r.nextDeployOk)} | ${r.tookOver ? 'yes' : r.cancelledRecorded ? 'released by post' : 'no (released by the run)'} | ${r.resolved || '—'} | ${cell(r.rollbackOk)} | ${(r.recoveredMs / 1000).toFixed(1)} s |`
   );
 }
 const green = rows.filter((r) => r.problems.length === 0).length;
