@@ -2,16 +2,21 @@ import { integration } from '../support/infra.js';
 import { KillLab, POINTS, type CaseResult, type How } from './kill-lab.js';
 
 /**
- * Issue 17's fault matrix, bounded for CI (five cells, ~3 minutes on 2 cores at a load average of 4): a deploy
+ * Issue 17's fault matrix, bounded for CI (four cells; each is a killed run, a plain deploy and a plain rollback, ~45 s on 2 cores at a
+ * load average of 4, ~2 minutes at 12): a deploy
  * (and a rollback) of the committed bundles killed, cancelled or cut at phase boundaries and inside phases on
  * field host 1, through a private link. The cases run in sequence, each starting from what the one before left.
  * The full matrix and its numbers: bench/kill-matrix.ts (docs/kill-matrix.md).
  */
 const CASES: [op: 'deploy' | 'rollback', point: string, how: How][] = [
+  // boundary: traffic moved, the gate never ran: the lock is taken over, the switch verified or reverted
   ['deploy', 'switch done (unverified)', 'kill'],
-  ['deploy', 'start: new slot container up', 'kill'],
-  ['deploy', 'prepare done (images pulled)', 'cancel'],
+  // inside start (the new slot is up): the post step releases the lock and records deploy.cancelled; the
+  // next deploy clears what the detached phase left in the idle slot
+  ['deploy', 'start: new slot container up', 'cancel'],
+  // inside start, the link drops: the host finishes the phase, the runner reverts and lets go
   ['deploy', 'start: new slot container up', 'cut'],
+  // a rollback killed between its switch and its gate
   ['rollback', 'start+switch done (unverified)', 'kill']
 ];
 
