@@ -12,7 +12,11 @@
  * Field host 1 (non-root, slow login shell) through a private 50 ms-each-way link.
  *
  *   npx tsx bench/kill-matrix.ts [--how kill,cut] [--op deploy] [--only <substring of a point>]
+ *   npx tsx bench/kill-matrix.ts --cells 'deploy/start: new slot container up/cut;rollback/…/kill'
+ *
+ * Rows print as each cell ends (a long run on a loaded machine still leaves its table).
  */
+import { cpus } from 'node:os';
 import { KillLab, POINTS, type CaseResult, type How } from '../test/deploy/kill-lab.js';
 
 function arg(name: string): string | undefined {
@@ -23,39 +27,45 @@ function arg(name: string): string | undefined {
 const hows = (arg('how') ?? 'kill,cancel,cut').split(',') as How[];
 const ops = (arg('op') ?? 'deploy,rollback').split(',');
 const only = arg('only');
+const cells = arg('cells')
+  ?.split(';')
+  .map((c) => c.split('/'))
+  .map(([op, point, how]) => ({ op, point, how: how as How }));
 
 const lab = new KillLab(18720, 'km-bench');
 const rows: CaseResult[] = [];
 const started = Date.now();
+const plan: { point: (typeof POINTS)[number]; how: How }[] = cells
+  ? cells.map((c) => ({ point: POINTS.find((p) => p.op === c.op && p.name === c.point)!, how: c.how }))
+  : POINTS.filter((p) => ops.includes(p.op) && (!only || p.name.includes(only))).flatMap((point) =>
+      hows.map((how) => ({ point, how }))
+    );
+for (const c of plan) if (!c.point) throw new Error(`unknown cell in --cells`);
+
+const cell = (ok: boolean) => (ok ? '✅' : '❌');
+console.log(
+  [
+    '| operation | kill point | at | how | answered 200 | failed requests | slowest answer | history whole | state agrees | next deploy | lock | unverified switch | rollback | time to next deploy |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
+  ].join('\n')
+);
 await lab.setup();
 try {
-  for (const point of POINTS.filter((p) => ops.includes(p.op) && (!only || p.name.includes(only))))
-    for (const how of hows) {
-      const r = await lab.runCase(point, how);
-      rows.push(r);
-      process.stderr.write(
-        `${r.op} | ${r.point} | ${r.how}: ${r.problems.length ? `PROBLEMS ${r.problems.join(' / ')}` : 'green'} (next deploy after ${r.recoveredMs} ms)\n`
-      );
-    }
+  for (const { point, how } of plan) {
+    const r = await lab.runCase(point, how);
+    rows.push(r);
+    console.log(
+      `| ${r.op} | ${r.point} | ${point.at} | ${r.how} | ${r.answeredMs >= 0 ? `${cell(true)} ${r.answeredMs} ms` : cell(false)} | ${r.failedRequests}/${r.requests} | ${(r.slowestMs / 1000).toFixed(1)} s | ${cell(r.historyWhole)} | ${r.stateAgrees === true ? cell(true) : `❌ ${r.stateAgrees}`} | ${cell(r.nextDeployOk)} | ${r.tookOver ? 'taken over' : r.cancelledRecorded ? 'released by post' : 'released by the run'} | ${r.resolved || '—'} | ${cell(r.rollbackOk)} | ${(r.recoveredMs / 1000).toFixed(1)} s |`
+    );
+    if (r.problems.length)
+      process.stderr.write(`${r.op} / ${r.point} / ${r.how}: ${r.problems.join('; ')}\n`);
+  }
 } finally {
   await lab.teardown();
 }
-
-const cell = (ok: boolean) => (ok ? '✅' : '❌');
-const lines = [
-  '| operation | kill point | at | how | answered 200 | failed requests | slowest answer | history whole | state agrees | next deploy | taken over | unverified resolved | rollback | time to next deploy |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
-];
-for (const r of rows) {
-  const at = POINTS.find((p) => p.op === r.op && p.name === r.point)!.at;
-  lines.push(
-    `| ${r.op} | ${r.point} | ${at} | ${r.how} | ${r.answeredMs >= 0 ? `${cell(true)} ${r.answeredMs} ms` : cell(false)} | ${r.failedRequests}/${r.requests} | ${(r.slowestMs / 1000).toFixed(1)} s | ${cell(r.historyWhole)} | ${r.stateAgrees === true ? cell(true) : `❌ ${r.stateAgrees}`} | ${cell(r.nextDeployOk)} | ${r.tookOver ? 'yes' : r.cancelledRecorded ? 'released by post' : 'no (released by the run)'} | ${r.resolved || '—'} | ${cell(r.rollbackOk)} | ${(r.recoveredMs / 1000).toFixed(1)} s |`
-  );
-}
 const green = rows.filter((r) => r.problems.length === 0).length;
-console.log(lines.join('\n'));
 console.log(
-  `\n${green} of ${rows.length} cells green; ${Math.round((Date.now() - started) / 1000)} s in all; measured ${new Date().toISOString().slice(0, 10)} on ${(await import('node:os')).cpus().length} cores`
+  `\n${green} of ${rows.length} cells green; ${Math.round((Date.now() - started) / 1000)} s in all; measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores`
 );
 for (const r of rows.filter((x) => x.problems.length))
   console.log(`- ${r.op} / ${r.point} / ${r.how}: ${r.problems.join('; ')}`);
