@@ -156,7 +156,7 @@ export function lockAcquireArgv(lockDir: string): string[] {
     '-c',
     [
       '[ -e "$1" ] && exit 75',
-      't="$1.take.$$"; umask 077; rm -rf "$t"',
+      't="$1.take.$$"; umask 077; rm -rf "$t" "$1".released.* "$1".old.*',
       'mkdir "$t" && cat > "$t/holder.json" || { rm -rf "$t"; exit 1; }',
       'mv -T "$t" "$1" 2>/dev/null || { rm -rf "$t"; exit 75; }'
     ].join('\n'),
@@ -202,12 +202,15 @@ export function lockHeartbeatArgv(lockDir: string, token: string): string[] {
   ];
 }
 
-/** Release the lock, only when it is still ours. */
+/**
+ * Release the lock, only when it is still ours. The name goes first, by rename, so a heartbeat racing the
+ * release can never leave a lock behind (it writes into a directory that no longer has the lock's name).
+ */
 export function lockReleaseArgv(lockDir: string, token: string): string[] {
   return [
     'sh',
     '-c',
-    'grep -qF "$2" "$1/holder.json" 2>/dev/null && rm -rf -- "$1"; true',
+    'grep -qF "$2" "$1/holder.json" 2>/dev/null && mv -T "$1" "$1.released.$$" && rm -rf -- "$1.released.$$"; true',
     'sh',
     lockDir,
     token
@@ -219,7 +222,7 @@ export function lockReleaseIfOursArgv(lockDir: string): string[] {
   return [
     'sh',
     '-c',
-    'token=$(cat) && grep -qF "$token" "$1/holder.json" 2>/dev/null && rm -rf -- "$1" && echo released; true',
+    'token=$(cat) && grep -qF "$token" "$1/holder.json" 2>/dev/null && mv -T "$1" "$1.released.$$" && rm -rf -- "$1.released.$$" && echo released; true',
     'sh',
     lockDir
   ];
