@@ -8,9 +8,12 @@ import {
   sshConnector,
   type ConnectionSpec,
   type EngineDeps,
-  type HeldLockRef
+  type HeldLockRef,
+  type WorkflowRunState
 } from '../../packages/deploy/src/index.js';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
+import { octokitRequest, splitRepository } from '../../packages/github/src/index.js';
+import { hostname } from 'node:os';
 
 /**
  * The runner side that deploy-compose and rollback share: masking their connection secrets, the engine
@@ -47,12 +50,13 @@ export function readNotify(
 }
 
 export function hostDeps(
-  entry: Pick<Entry, 'logger' | 'saveState'>,
+  entry: Pick<Entry, 'logger' | 'saveState'> & Partial<Pick<Entry, 'context' | 'inputs'>>,
   connection: ConnectionSpec,
   webhook: { url: string; secret?: string } | undefined,
   notify: Pick<NotifierOptions, 'format' | 'critical' | 'automatic'> = { format: 'json' }
-): Pick<EngineDeps, 'connect' | 'onLock' | 'onEvent'> {
-  const { logger, saveState } = entry;
+): Pick<EngineDeps, 'connect' | 'onLock' | 'onEvent' | 'runner' | 'workflowRun'> {
+  const { logger, saveState, context } = entry;
+  const token = entry.inputs?.raw('token') ?? '';
   const locks: Record<string, HeldLockRef> = {};
   const sshDirs: string[] = [];
   return {
@@ -64,6 +68,21 @@ export function hostDeps(
         saveState('ssh-dirs', JSON.stringify(sshDirs));
       }
     }),
+    // The lock names this runner, this process and this GitHub run: proof material for a takeover later.
+    runner: {
+      name: hostname(),
+      pid: process.pid,
+      ...(context?.repository && context.runId
+        ? { repository: context.repository, runId: context.runId, runAttempt: context.runAttempt }
+        : {})
+    },
+    // With a token, a lock held by a run GitHub reports completed is taken over (takeover.ts).
+    ...(token && context
+      ? {
+          workflowRun: (repository: string, runId: string) =>
+            workflowRunState(token, context, repository, runId, logger)
+        }
+      : {}),
     // Held locks are step state: the post step releases one this run could not (cancelled, killed).
     onLock: (host, held) => {
       if (held) locks[host] = held;
@@ -77,6 +96,34 @@ export function hostDeps(
         })()
       : {})
   };
+}
+
+/** GET /repos/{owner}/{repo}/actions/runs/{run_id}: the holder's run as GitHub sees it; undefined when unknown. */
+async function workflowRunState(
+  token: string,
+  context: Entry['context'],
+  repository: string,
+  runId: string,
+  logger: Entry['logger']
+): Promise<WorkflowRunState | undefined> {
+  const repo = splitRepository(repository);
+  if (!repo) return undefined;
+  try {
+    const request = octokitRequest({ token, baseUrl: context.apiUrl, debug: (m) => logger.debug(m) });
+    const { data } = await request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+      ...repo,
+      run_id: Number(runId)
+    });
+    const run = data as { status?: string | null; conclusion?: string | null; run_attempt?: number };
+    return {
+      status: run.status ?? 'unknown',
+      conclusion: run.conclusion ?? null,
+      ...(typeof run.run_attempt === 'number' ? { runAttempt: run.run_attempt } : {})
+    };
+  } catch (err) {
+    logger.debug(`could not read GitHub run ${repository}#${runId}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 type Deployment = Awaited<ReturnType<typeof trackDeployment>>;

@@ -250,7 +250,7 @@ describe('a stream step: its output as it comes, and in its result', () => {
         { name: 'after', argv: ['true'], always: true }
       ],
       10_000,
-      (c) => chunks.push(c)
+      { onStream: (c) => chunks.push(c) }
     );
     const streamed = run.results.find((r) => r.name === 'stream')!;
     expect(streamed.exitCode).toBe(3);

@@ -122,6 +122,14 @@ export interface RepoState {
   environments: Map<string, StandInEnvironment>;
   /** When non-empty, only these commits exist: refs and tags to any other sha are refused like GitHub does. */
   commits: Set<string>;
+  /** Workflow runs by id (GET /repos/{owner}/{repo}/actions/runs/{run_id}); a test sets their state. */
+  runs: Map<number, StandInRun>;
+}
+
+export interface StandInRun {
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: 'success' | 'failure' | 'cancelled' | null;
+  run_attempt: number;
 }
 
 export interface GitHubStandIn {
@@ -453,7 +461,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         releases: [],
         deployments: [],
         environments: new Map(),
-        commits: new Set()
+        commits: new Set(),
+        runs: new Map()
       };
       repos.set(fullName, r);
     }
@@ -561,6 +570,97 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       updated_at: e.updated_at,
       protection_rules: rules,
       deployment_branch_policy: e.deployment_branch_policy
+    };
+  };
+  const repoJson = (fullName: string) => {
+    const [owner = '', name = ''] = fullName.split('/');
+    const url = `${baseUrl}/repos/${fullName}`;
+    const templated: Record<string, string> = {
+      archive_url: '/{archive_format}{/ref}',
+      assignees_url: '/assignees{/user}',
+      blobs_url: '/git/blobs{/sha}',
+      branches_url: '/branches{/branch}',
+      collaborators_url: '/collaborators{/collaborator}',
+      comments_url: '/comments{/number}',
+      commits_url: '/commits{/sha}',
+      compare_url: '/compare/{base}...{head}',
+      contents_url: '/contents/{+path}',
+      git_commits_url: '/git/commits{/sha}',
+      git_refs_url: '/git/refs{/sha}',
+      git_tags_url: '/git/tags{/sha}',
+      issue_comment_url: '/issues/comments{/number}',
+      issue_events_url: '/issues/events{/number}',
+      issues_url: '/issues{/number}',
+      keys_url: '/keys{/key_id}',
+      labels_url: '/labels{/name}',
+      milestones_url: '/milestones{/number}',
+      notifications_url: '/notifications{?since,all,participating}',
+      pulls_url: '/pulls{/number}',
+      releases_url: '/releases{/id}',
+      statuses_url: '/statuses/{sha}',
+      trees_url: '/git/trees{/sha}'
+    };
+    const plain = [
+      'contributors',
+      'deployments',
+      'downloads',
+      'events',
+      'forks',
+      'hooks',
+      'languages',
+      'merges',
+      'stargazers',
+      'subscribers',
+      'subscription',
+      'tags',
+      'teams'
+    ];
+    return {
+      id: 1000 + fullName.length,
+      node_id: Buffer.from(`repo:${fullName}`).toString('base64'),
+      name,
+      full_name: fullName,
+      owner: userJson(owner, 9000 + owner.length),
+      private: false,
+      html_url: `${web}/${fullName}`,
+      description: null,
+      fork: false,
+      url,
+      ...Object.fromEntries(Object.entries(templated).map(([k, v]) => [k, url + v])),
+      ...Object.fromEntries(plain.map((k) => [`${k}_url`, `${url}/${k}`]))
+    };
+  };
+  const runJson = (fullName: string, id: number, run: StandInRun) => {
+    const url = api(fullName, `/actions/runs/${id}`);
+    return {
+      id,
+      node_id: Buffer.from(`run:${id}`).toString('base64'),
+      name: 'deploy',
+      head_branch: 'main',
+      head_sha: '0123456789abcdef0123456789abcdef01234567',
+      path: '.github/workflows/deploy.yml',
+      display_title: 'deploy',
+      run_number: id,
+      run_attempt: run.run_attempt,
+      event: 'push',
+      status: run.status,
+      conclusion: run.conclusion,
+      workflow_id: 1,
+      url,
+      html_url: `${web}/${fullName}/actions/runs/${id}`,
+      pull_requests: [],
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+      jobs_url: `${url}/jobs`,
+      logs_url: `${url}/logs`,
+      check_suite_url: api(fullName, `/check-suites/${id}`),
+      artifacts_url: `${url}/artifacts`,
+      cancel_url: `${url}/cancel`,
+      rerun_url: `${url}/rerun`,
+      workflow_url: api(fullName, '/actions/workflows/1'),
+      head_commit: null,
+      repository: repoJson(fullName),
+      head_repository: repoJson(fullName)
     };
   };
   const deploymentJson = (fullName: string, d: StandInDeployment) => ({
@@ -762,6 +862,16 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       };
       repo.deployments.push(d);
       return answer(201, deploymentJson(fullName, d));
+    },
+    'GET /repos/{owner}/{repo}/actions/runs/{run_id}': ({ repo, fullName, params }) => {
+      const id = Number(params.run_id);
+      const run = repo.runs.get(id);
+      return run
+        ? { status: 200, body: runJson(fullName, id, run) }
+        : {
+            status: 404,
+            body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }
+          };
     },
     'GET /repos/{owner}/{repo}/deployments': ({ repo, fullName, query }) =>
       answer(

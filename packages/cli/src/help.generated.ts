@@ -31,7 +31,7 @@ const GROUP_HELP: Record<string, ActionHelp['inputs']> = {
     { name: "proxy-bind", required: false, default: "0.0.0.0", description: "Address the proxy listens on." },
     { name: "state-dir", required: false, default: "/var/lib/deploy-actions", description: "Where releases, history, the lock and the proxy live on the host." },
     { name: "lock-timeout", required: false, default: "5m", description: "How long to wait for another deploy of the same app and environment on a host to finish, before failing with its holder." },
-    { name: "lock-stale-after", required: false, default: "2m", description: "A lock whose heartbeat is older than this (or whose holder process on this runner is gone) is reported as stale." },
+    { name: "lock-stale-after", required: false, default: "2m", description: "A lock whose heartbeat is older than this is taken over (recorded as lock.taken-over) when its holder declared this same runner, and reported as stale otherwise. A holder whose process on this runner is gone, or (with `token`) whose GitHub run completed, is taken over at once." },
     { name: "break-lock", required: false, default: "false", description: "Break a STALE lock (never a live one) and record it in the history. Use after checking that its holder is really gone." },
     { name: "start-timeout", required: false, default: "60s", description: "How long new containers may take to run (and be healthy, with a HEALTHCHECK) and answer health-urls path on their slot, from the host, before traffic moves." },
     { name: "drain-timeout", required: false, default: "5s", description: "After switching, how long the old slot keeps running so the requests it holds finish, before it is stopped." },
@@ -39,7 +39,7 @@ const GROUP_HELP: Record<string, ActionHelp['inputs']> = {
   "events": [
     { name: "webhook-url", required: false, default: "", description: "Optional URL that receives the events (deploy.started, deploy.completed, deploy.failed, rollback.executed) as signed JSON POSTs." },
     { name: "webhook-secret", required: false, default: "", description: "HMAC-SHA256 key for the webhook signature header `X-Deploy-Actions-Signature-256: t=<unix>,v1=<hex>` (over the timestamp and the body: receivers can refuse replays)." },
-    { name: "token", required: false, default: "", description: "GitHub token: record this run as a GitHub Deployment (in_progress, then success or failure; needs `permissions: deployments: write`). Empty: no record." },
+    { name: "token", required: false, default: "", description: "GitHub token: record this run as a GitHub Deployment (in_progress, then success or failure; needs `permissions: deployments: write`), and prove a lock holder gone by its completed run (needs `actions: read`). Empty: no record." },
   ],
   "health-health": [
     { name: "health-url", required: false, default: "", description: "The health gate: URLs probed from the runner after each switch, one per line, e.g. `https://shop.example.com/up`. The path of the first one is also checked on the new slot from the host before traffic moves." },

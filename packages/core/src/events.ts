@@ -10,7 +10,9 @@ export type EventType =
   | 'incident.opened'
   | 'release.tagged'
   | 'image.published'
-  | 'health.verdict';
+  | 'health.verdict'
+  | 'lock.taken-over'
+  | 'deploy.cancelled';
 
 export interface DeployEvent {
   type: EventType;

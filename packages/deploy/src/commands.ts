@@ -18,16 +18,24 @@ export function writeFileArgv(path: string): string[] {
 export const HISTORY_ADD = '.history-add';
 
 /**
- * One round trip for a step's bookkeeping: extract a tarball (files 0600 under `root`, directories created)
- * and append the history lines it carries to history.jsonl.
+ * One round trip for a step's bookkeeping, crash-consistent: the tarball is extracted into a private staging
+ * directory, then each file lands by rename (a cut leaves the old file or the new one, never half of one), the
+ * history lines it carries are appended in one write (after closing a torn last line, if a killed writer left
+ * one), and `current` is re-pointed by renaming a new symlink over it.
  */
 export function commitArgv(root: string, link?: string): string[] {
   return [
     'sh',
     '-c',
     [
-      'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf - || exit 1',
-      'if [ -f .history-add ]; then cat .history-add >> history.jsonl && rm -f .history-add || exit 1; fi',
+      'umask 077 && mkdir -p "$1" && cd "$1" || exit 1',
+      's=".commit.$$"; rm -rf "$s"; mkdir "$s" && tar -xf - -C "$s" || { rm -rf "$s"; exit 1; }',
+      '(cd "$s" && find . -type f ! -name .history-add) | while read -r f; do mkdir -p "$(dirname "$f")" && mv -f "$s/$f" "$f" || exit 1; done || { rm -rf "$s"; exit 1; }',
+      'if [ -f "$s/.history-add" ]; then',
+      '  if [ -s history.jsonl ] && [ -n "$(tail -c 1 history.jsonl)" ]; then echo >> history.jsonl; fi',
+      '  cat "$s/.history-add" >> history.jsonl || exit 1',
+      'fi',
+      'rm -rf "$s"',
       'if [ -n "$2" ]; then ln -sfn "$2" current.new && mv -fT current.new current; fi'
     ].join('\n'),
     'sh',
@@ -91,6 +99,20 @@ export function slotProbeArgv(
   ];
 }
 
+/**
+ * Append stdin (whole JSON lines) to a history file in one write, after closing a torn last line a killed
+ * writer may have left (readers skip a line that does not parse).
+ */
+export function historyAppendArgv(path: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'umask 077; l=$(cat); if [ -s "$1" ] && [ -n "$(tail -c 1 "$1")" ]; then l=$(printf "\\n%s" "$l"); fi; printf "%s\\n" "$l" >> "$1"',
+    'sh',
+    path
+  ];
+}
+
 /** Append stdin to `path` (one JSON line per call: O_APPEND keeps lines whole). */
 export function appendFileArgv(path: string): string[] {
   return ['sh', '-c', 'umask 077 && cat >> "$1"', 'sh', path];
@@ -124,9 +146,41 @@ export function readStateArgv(root: string): string[] {
   ];
 }
 
-/** Take the lock: `mkdir` is atomic; the holder is written inside only by the one who created it. */
+/**
+ * Take the lock: holder.json (stdin) is written whole into a private directory, which is then renamed to the
+ * lock directory. The rename is atomic and fails onto a held lock, so a lock never exists without its holder.
+ */
 export function lockAcquireArgv(lockDir: string): string[] {
-  return ['sh', '-c', 'mkdir "$1" 2>/dev/null || exit 75; umask 077; cat > "$1/holder.json"', 'sh', lockDir];
+  return [
+    'sh',
+    '-c',
+    [
+      '[ -e "$1" ] && exit 75',
+      't="$1.take.$$"; umask 077; rm -rf "$t" "$1".released.* "$1".old.*',
+      'mkdir "$t" && cat > "$t/holder.json" || { rm -rf "$t"; exit 1; }',
+      'mv -T "$t" "$1" 2>/dev/null || { rm -rf "$t"; exit 75; }'
+    ].join('\n'),
+    'sh',
+    lockDir
+  ];
+}
+
+/**
+ * Take a lock over (or break it): only while it still has the holder that was judged (its token; empty: a
+ * lock without holder.json), it is renamed aside, then removed. Prints `removed` when it was.
+ */
+export function lockRemoveIfHolderArgv(lockDir: string, token: string): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'if [ -n "$2" ]; then grep -qF "$2" "$1/holder.json" 2>/dev/null || exit 0; elif [ -f "$1/holder.json" ]; then exit 0; fi',
+      'a="$1.old.$$"; mv -T "$1" "$a" 2>/dev/null && rm -rf -- "$a" && echo removed; true'
+    ].join('\n'),
+    'sh',
+    lockDir,
+    token
+  ];
 }
 
 /** Exit code of lockAcquireArgv when someone else holds the lock. */
@@ -136,24 +190,27 @@ export function lockReadArgv(lockDir: string): string[] {
   return ['sh', '-c', 'cat "$1/holder.json" 2>/dev/null || true', 'sh', lockDir];
 }
 
-/** Refresh the holder (heartbeat), only while the lock is still ours. */
+/** Refresh the holder (heartbeat), only while the lock is still ours; prints `beat`, or `lost` when it is not. */
 export function lockHeartbeatArgv(lockDir: string, token: string): string[] {
   return [
     'sh',
     '-c',
-    'grep -qF "$2" "$1/holder.json" 2>/dev/null || exit 75; umask 077; cat > "$1/holder.json.new" && mv -f "$1/holder.json.new" "$1/holder.json"',
+    'grep -qF "$2" "$1/holder.json" 2>/dev/null || { echo lost; exit 0; }; umask 077; cat > "$1/holder.json.new" && mv -f "$1/holder.json.new" "$1/holder.json" && echo beat; true',
     'sh',
     lockDir,
     token
   ];
 }
 
-/** Release the lock, only when it is still ours. */
+/**
+ * Release the lock, only when it is still ours. The name goes first, by rename, so a heartbeat racing the
+ * release can never leave a lock behind (it writes into a directory that no longer has the lock's name).
+ */
 export function lockReleaseArgv(lockDir: string, token: string): string[] {
   return [
     'sh',
     '-c',
-    'grep -qF "$2" "$1/holder.json" 2>/dev/null && rm -rf -- "$1"; true',
+    'grep -qF "$2" "$1/holder.json" 2>/dev/null && mv -T "$1" "$1.released.$$" && rm -rf -- "$1.released.$$"; true',
     'sh',
     lockDir,
     token
@@ -165,7 +222,7 @@ export function lockReleaseIfOursArgv(lockDir: string): string[] {
   return [
     'sh',
     '-c',
-    'token=$(cat) && grep -qF "$token" "$1/holder.json" 2>/dev/null && rm -rf -- "$1" && echo released; true',
+    'token=$(cat) && grep -qF "$token" "$1/holder.json" 2>/dev/null && mv -T "$1" "$1.released.$$" && rm -rf -- "$1.released.$$" && echo released; true',
     'sh',
     lockDir
   ];

@@ -18,6 +18,7 @@ import { migrateOnce } from './migrate.js';
 import { openHost } from './open.js';
 import { checkStrategy, preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
+import { resolveUnverified } from './resolve.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
 import {
   IMAGES_FILE,
@@ -299,8 +300,10 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
   } catch (err) {
     return begun.openFailed(err);
   }
-  outcome.previousReleaseId = runs[0]!.state.before?.active.release;
   try {
+    // A switch an earlier (killed) run never verified is resolved first: verified, or reverted.
+    await eachParallel(runs, (r) => step(r, (s) => resolveUnverified(r.ctx, s)));
+    outcome.previousReleaseId = runs[0]!.state.before?.active.release;
     for (const r of runs) checkStrategy(r.ctx, r.state);
     await eachParallel(runs, (r) =>
       step(r, (s) => {

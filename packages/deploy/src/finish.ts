@@ -9,6 +9,7 @@ import { lockReleaseStep } from './lock.js';
 import { prunePlan } from './retention.js';
 import { commitStep, entry, failWith, recordFile, type HostContext, type RunState } from './run.js';
 import type { HistoryEntry, ReleaseRecord } from './types.js';
+import { activeRecord, gated } from './switch.js';
 
 const STILL_RUNNING = 'check the containers still run';
 
@@ -66,6 +67,17 @@ export async function finishPhase(
   const steps: ScriptStep[] = [
     { name: STILL_RUNNING, argv: stillRunningArgv(cand.project, spec.gate ? 1 : 3, 1) }
   ];
+  // The gate passed: the switch is verified before anything of the old release goes (a kill from here on
+  // leaves a verified switch and an old slot the next run clears).
+  if (gated(ctx).unverified)
+    steps.push(
+      commitStep(
+        ctx,
+        'mark the switch verified',
+        [{ path: 'active.json', content: JSON.stringify(activeRecord(ctx, cand)) + '\n' }],
+        []
+      )
+    );
   const lines: HistoryEntry[] = [...s.pending];
   if (old && old.project !== cand.project && old.slot) {
     // Drain: nginx's old workers finish the requests they hold while new ones go to the new slot. The stop

@@ -142,10 +142,23 @@ export class Host {
     return noopCost(this.executor);
   }
 
-  /** Run a phase in one session; its timeout is its own bound plus what the link costs, cut to the deadline. */
+  /** While the lock is held: a heartbeat step that rides at the end of every phase (lock.ts heldLock). */
+  heartbeat?: () => ScriptStep;
+
+  /**
+   * Run a phase in one session; its timeout is its own bound plus what the link costs, cut to the deadline.
+   * Detached on the host: a dropped link or a killed runner does not stop it halfway (DETACHED_PHASE); the
+   * app's phases run one at a time there, so the next phase waits for one a dead runner left running.
+   */
   async phase(name: string, steps: readonly ScriptStep[], ownMs: number): Promise<PhaseResult> {
     const timeoutMs = this.deadline.step(name, linkTimeoutMs(ownMs, this.noopMs));
-    const run = await runPhase(this.executor, name, steps, timeoutMs);
+    // Appended, so the caller's step indexes stay valid.
+    const beat = this.heartbeat?.();
+    const all = beat ? [...steps, beat] : steps;
+    const run = await runPhase(this.executor, name, all, timeoutMs, {
+      detach: true,
+      serialize: `${this.layout.root}.phase-lock`
+    });
     this.logger.debug(`${this.name}: phase ${name} took ${run.durationMs}ms (${run.results.length} steps)`);
     return new PhaseResult(run, this);
   }

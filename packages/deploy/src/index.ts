@@ -18,6 +18,13 @@ export {
   MIGRATE_TIMED_OUT
 } from './migrate.js';
 export { describeHolder, staleReason } from './lock.js';
+export {
+  lockVerdict,
+  holderRun,
+  type LockVerdict,
+  type TakeoverFacts,
+  type WorkflowRunState
+} from './takeover.js';
 export { deploy } from './dispatch.js';
 export { checkSwarmSpec, stackName } from './swarm.js';
 export { rollback, chooseTarget } from './rollback.js';

@@ -7,16 +7,17 @@ import {
   lockHeartbeatArgv,
   lockReadArgv,
   lockReleaseArgv,
-  removeTreeArgv
+  lockRemoveIfHolderArgv
 } from './commands.js';
 import type { Clock } from './clock.js';
 import type { Host, PhaseResult } from './host.js';
 import type { LockHolder } from './types.js';
 
 /**
- * The app's deploy lock on a host: an atomic `mkdir` plus holder.json, refreshed by a heartbeat while held.
- * Taking it is a few steps of the open phase (lockSteps); what the phase saw decides (lockOutcome): taken,
- * held by a live holder (wait and try again), or stale (reported; broken only on request).
+ * The app's deploy lock on a host: a directory holding holder.json, created whole by one rename, refreshed by a
+ * heartbeat while held. Taking it is a few steps of the open phase (lockSteps); what the phase saw decides:
+ * taken, held by a live holder (wait and try again), held by a holder that is provably gone (taken over, with
+ * the proof in the history: takeover.ts), or stale without proof (reported; broken only on request).
  */
 export interface LockOptions {
   timeoutMs: number;
@@ -24,6 +25,7 @@ export interface LockOptions {
   pollMs: number;
   breakLock: boolean;
   holder: Omit<LockHolder, 'token' | 'startedAt' | 'heartbeatAt'>;
+  /** Remove the old holder's lock (its token; '' for a lock without holder.json) before taking it. */
   /** The runner's own name: a holder from this machine whose pid is gone is stale at once. */
   runnerName: string;
 }
@@ -74,12 +76,17 @@ export function newHolder(o: LockOptions, clock: Clock): LockHolder {
 
 export const LOCK_TAKE = 'take the deploy lock';
 export const LOCK_READ = 'read the lock holder';
-export const LOCK_BREAK = 'break the stale lock';
+export const LOCK_BREAK = "remove the old holder's lock";
 
-/** The open phase's lock steps: (break a stale one), take it, and read the holder when that failed. */
-export function lockSteps(dir: string, holder: LockHolder, breakFirst: boolean): ScriptStep[] {
+/**
+ * The open phase's lock steps: (remove the lock of a holder judged gone, only while it is still that holder's),
+ * take it, and read the holder when that failed.
+ */
+export function lockSteps(dir: string, holder: LockHolder, removeToken?: string): ScriptStep[] {
   return [
-    ...(breakFirst ? [{ name: LOCK_BREAK, argv: removeTreeArgv(dir) }] : []),
+    ...(removeToken !== undefined
+      ? [{ name: LOCK_BREAK, argv: lockRemoveIfHolderArgv(dir, removeToken), check: false }]
+      : []),
     { name: LOCK_TAKE, argv: lockAcquireArgv(dir), stdin: JSON.stringify(holder) + '\n' },
     { name: LOCK_READ, argv: lockReadArgv(dir), always: true, check: false }
   ];
@@ -90,10 +97,10 @@ export function lockReleaseStep(dir: string, token: string): ScriptStep {
 }
 
 export type LockSeen =
-  { taken: true } | { taken: false; holder?: LockHolder; stale?: string } | { taken: false; failed: string };
+  { taken: true } | { taken: false; holder?: LockHolder } | { taken: false; failed: string };
 
 /** What the open phase's lock steps say. */
-export function lockSeen(r: PhaseResult, o: LockOptions, clock: Clock): LockSeen | undefined {
+export function lockSeen(r: PhaseResult): LockSeen | undefined {
   const take = r.get(LOCK_TAKE);
   if (!take) return undefined;
   if (take.exitCode === 0) return { taken: true };
@@ -105,8 +112,7 @@ export function lockSeen(r: PhaseResult, o: LockOptions, clock: Clock): LockSeen
   } catch {
     holder = undefined;
   }
-  const stale = staleReason(holder, clock.ms(), o.staleMs, o.runnerName, localPidAlive);
-  return { taken: false, ...(holder ? { holder } : {}), ...(stale ? { stale } : {}) };
+  return { taken: false, ...(holder ? { holder } : {}) };
 }
 
 export function lockFailed(host: Host, message: string): LockError {
@@ -136,25 +142,45 @@ export function lockTimeoutError(host: Host, timeoutMs: number, holder: LockHold
   );
 }
 
-/** Keep the lock fresh while held; release() lets it go only while it is still ours. */
+/**
+ * Keep the lock fresh while held. The heartbeat rides at the end of every phase (Host.heartbeat), so it costs
+ * no session of its own; only when no phase ran for a quarter of lock-stale-after (a long gate) does a timer
+ * send one. release() lets the lock go only while it is still ours.
+ */
 export function heldLock(host: Host, holder: LockHolder, staleMs: number, clock: Clock): HeldLock {
   const dir = host.layout.lock;
   const every = Math.max(1000, Math.floor(staleMs / 4));
+  let lastBeat = clock.ms();
+  const beatStdin = () => {
+    lastBeat = clock.ms();
+    return JSON.stringify({ ...holder, heartbeatAt: clock.now().toISOString() }) + '\n';
+  };
+  host.heartbeat = () => ({
+    name: 'lock heartbeat',
+    argv: lockHeartbeatArgv(dir, holder.token),
+    stdin: beatStdin(),
+    always: true,
+    check: false
+  });
   let beating: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    const next = { ...holder, heartbeatAt: clock.now().toISOString() };
-    beating = host.executor
-      .run({
-        argv: lockHeartbeatArgv(dir, holder.token),
-        stdin: JSON.stringify(next) + '\n',
-        check: false,
-        timeoutMs: linkTimeoutMs(every, host.noopMs)
-      })
-      .catch(() => undefined);
-  }, every);
+  const timer = setInterval(
+    () => {
+      if (clock.ms() - lastBeat < every) return;
+      beating = host.executor
+        .run({
+          argv: lockHeartbeatArgv(dir, holder.token),
+          stdin: beatStdin(),
+          check: false,
+          timeoutMs: linkTimeoutMs(every, host.noopMs)
+        })
+        .catch(() => undefined);
+    },
+    Math.max(500, Math.floor(every / 4))
+  );
   timer.unref();
   const stop = async () => {
     clearInterval(timer);
+    host.heartbeat = undefined;
     await beating;
   };
   return {

@@ -160,7 +160,7 @@ export async function migratePhase(
   const lines = lineLogger((line) => logger.info(`${host.name} | ${maskEnv(line, d.envText)}`));
   const started = ctx.rec.clock.ms();
   const timeoutMs = host.deadline.step('migrate', linkTimeoutMs(boundMs + 30_000, host.noopMs));
-  const run = await runPhase(host.executor, 'migrate', steps, timeoutMs, (c) => lines.push(c))
+  const run = await runPhase(host.executor, 'migrate', steps, timeoutMs, { onStream: (c) => lines.push(c) })
     .catch((err: Error) => {
       throw failWith(err, s);
     })

@@ -11,11 +11,14 @@ import {
   lockSeen,
   lockSteps,
   lockTimeoutError,
+  localPidAlive,
   newHolder,
   staleLockError,
   describeHolder,
   type LockOptions
 } from './lock.js';
+import { holderRun, lockVerdict, type WorkflowRunState } from './takeover.js';
+import type { HistoryEntry, LockHolder } from './types.js';
 import { type HostContext, type HostTools, type RunState } from './run.js';
 
 /**
@@ -96,12 +99,17 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
       runUrl: deps.context.runUrl,
       runner: runner.name,
       pid: runner.pid,
+      ...(runner.repository && runner.runId
+        ? { repository: runner.repository, runId: runner.runId, runAttempt: runner.runAttempt ?? '1' }
+        : {}),
       operation: ctx.operation,
       ...(o.releaseHint ? { release: o.releaseHint } : {})
     }
   };
   const started = clock.ms();
-  let breakFirst = false;
+  // The token of the lock to remove before taking it ('' for one without holder.json), once judged.
+  let removeToken: string | undefined;
+  let takenOver: { holder?: LockHolder; proof: string; via: string } | undefined;
   let waitedFor: string | undefined;
   const pending = [...s.pending];
   for (;;) {
@@ -111,7 +119,7 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
       ...(o.lock
         ? [
             { name: 'create state-dir', argv: mkdirArgv(host.layout.releases, host.layout.proxy) },
-            ...lockSteps(host.layout.lock, holder, breakFirst)
+            ...lockSteps(host.layout.lock, holder, removeToken)
           ]
         : []),
       { name: 'read releases', argv: readStateArgv(host.layout.root) }
@@ -120,11 +128,12 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
     const tools = checkedTools(host, r, userOf(host.executor.target));
     const mk = r.get('create state-dir');
     if (mk && mk.exitCode !== 0) throw lockFailed(host, (mk.stderr || mk.stdout).trim());
-    const seen = o.lock ? lockSeen(r, lockOptions, clock) : { taken: true as const };
+    const seen = o.lock ? lockSeen(r) : { taken: true as const };
     if (!seen) throw lockFailed(host, 'the lock step did not run');
     if ('failed' in seen) throw lockFailed(host, seen.failed);
     if (seen.taken) {
       if (waitedFor) host.logger.info(`lock taken after waiting ${clock.ms() - started}ms for ${waitedFor}`);
+      if (takenOver) await recordTakeover(ctx, pending, takenOver);
       const known = parseState(r.get('read releases')?.stdout ?? '');
       const active = known.active;
       const record = active ? known.releases.find((x) => x.id === active.release) : undefined;
@@ -133,6 +142,9 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
         deps.onLock?.(host.name, {
           dir: host.layout.lock,
           token: holder.token,
+          operation: ctx.operation,
+          app: spec.app,
+          environment: spec.environment,
           ...(o.releaseHint ? { release: o.releaseHint } : {})
         });
       return {
@@ -144,15 +156,30 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
         ...(active ? { before: { active, ...(record ? { record } : {}) } } : {})
       };
     }
-    if (seen.stale) {
-      if (!lockOptions.breakLock || breakFirst) throw staleLockError(host, seen.holder, seen.stale);
+    const old = seen.holder;
+    const again = removeToken !== undefined && removeToken === (old?.token ?? '');
+    const verdict = lockVerdict({
+      holder: old,
+      now: clock.ms(),
+      staleMs: lockOptions.staleMs,
+      runnerName: lockOptions.runnerName,
+      pidAlive: localPidAlive,
+      run: await runOf(ctx, old)
+    });
+    if (verdict.kind === 'gone') {
+      if (again) throw lockFailed(host, `the lock of ${describeHolder(old)} could not be removed`);
       host.logger.warning(
-        `breaking a stale lock on ${host.name}: ${describeHolder(seen.holder)}; ${seen.stale}`
+        `taking over the deploy lock on ${host.name}: ${describeHolder(old)}; ${verdict.proof.detail}`
       );
-      pending.push(
-        ctx.rec.entry(host.name, 'lock.broken', { holder: seen.holder ?? null, reason: seen.stale })
-      );
-      breakFirst = true;
+      takenOver = { ...(old ? { holder: old } : {}), proof: verdict.proof.detail, via: verdict.proof.via };
+      removeToken = old?.token ?? '';
+      continue;
+    }
+    if (verdict.kind === 'stale') {
+      if (!lockOptions.breakLock || again) throw staleLockError(host, old, verdict.reason);
+      host.logger.warning(`breaking a stale lock on ${host.name}: ${describeHolder(old)}; ${verdict.reason}`);
+      pending.push(ctx.rec.entry(host.name, 'lock.broken', { holder: old ?? null, reason: verdict.reason }));
+      removeToken = old?.token ?? '';
       continue;
     }
     const waited = clock.ms() - started;
@@ -167,6 +194,32 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
       setTimeout(res, Math.min(lockOptions.pollMs, lockOptions.timeoutMs - waited + 10))
     );
   }
+}
+
+/** What GitHub says of the holder's run, when a token lets us ask and the holder names one. */
+async function runOf(ctx: HostContext, h: LockHolder | undefined): Promise<WorkflowRunState | undefined> {
+  const run = holderRun(h);
+  if (!run || !ctx.deps.workflowRun) return undefined;
+  try {
+    return await ctx.deps.workflowRun(run.repository, run.runId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `lock.taken-over`: in the host's history (with the next phase) and as an event, naming the old holder and the proof. */
+async function recordTakeover(
+  ctx: HostContext,
+  pending: HistoryEntry[],
+  t: { holder?: LockHolder; proof: string; via: string }
+): Promise<void> {
+  const holder = t.holder ? { ...t.holder, token: undefined } : null;
+  const fields = { holder, proof: t.proof, via: t.via, operation: ctx.operation };
+  pending.push(ctx.rec.entry(ctx.host.name, 'lock.taken-over', fields));
+  await ctx.rec.emit('lock.taken-over', (ctx.spec as { version?: string }).version ?? '', {
+    host: ctx.host.name,
+    ...fields
+  });
 }
 
 export function userOf(target: string): string | undefined {

@@ -1,7 +1,13 @@
 import { join } from 'node:path/posix';
 import { DeployError } from '../../core/src/index.js';
 import { composeConfigArgv, imagesOverride, parseComposeFiles } from '../../compose/src/index.js';
-import { inspectArgv, loginArgv, pullArgv, withDockerConfig } from '../../docker/src/index.js';
+import {
+  inspectArgv,
+  loginArgv,
+  pullArgv,
+  removeProjectContainersArgv,
+  withDockerConfig
+} from '../../docker/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { portFreeArgv, publicPortArgv, removeTreeArgv } from './commands.js';
 import { stepError } from './host.js';
@@ -83,6 +89,12 @@ export async function preparePhase(
   const steps: ScriptStep[] = [
     ...(slotted
       ? [
+          // Under the lock the idle slot serves nothing: what runs there was left by an interrupted run.
+          {
+            name: 'clear the idle slot',
+            argv: removeProjectContainersArgv(projectName(d.app, envSlug(d), slot)),
+            check: false
+          },
           { name: SLOT_CHECK, argv: portFreeArgv(slotPort(ctx.spec, slot)) },
           { name: PUBLIC_CHECK, argv: publicPortArgv(pf.pid, ctx.spec.publicPort!) }
         ]

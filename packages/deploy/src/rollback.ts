@@ -3,6 +3,7 @@ import { clockFrom } from './clock.js';
 import { gateFailure, hostOutcome, openHosts } from './deploy.js';
 import { finishPhase, gatePhase } from './finish.js';
 import { Deadline } from './host.js';
+import { resolveUnverified } from './resolve.js';
 import { Recorder } from './recorder.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
 import { entry, newHostRun, stateAfter, type HostRun } from './run.js';
@@ -99,6 +100,18 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
     return outcome;
   }
   try {
+    // A switch an earlier (killed) run never verified is resolved first: verified, or reverted.
+    if (!spec.dryRun)
+      for (const r of runs) {
+        try {
+          const strategy = r.state.before?.active.strategy ?? r.ctx.strategy;
+          const ctx = { ...r.ctx, spec: hostSpec(r.ctx.spec as RollbackSpec, r), strategy };
+          r.state = await resolveUnverified(ctx, r.state);
+        } catch (err) {
+          r.state = stateAfter(err, r.state);
+          throw err;
+        }
+      }
     const targets: ReleaseRecord[] = [];
     for (const r of runs) {
       const s = r.state;

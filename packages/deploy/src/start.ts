@@ -27,7 +27,7 @@ import {
 } from './run.js';
 import { imagesOverride } from '../../compose/src/index.js';
 import { releaseFile, ACCESSORIES_STATE, IMAGES_FILE, NETWORK_FILE } from './run.js';
-import { switchSteps } from './switch.js';
+import { gated, switchSteps } from './switch.js';
 import type { ActiveRecord, HistoryEntry, ReleaseRecord } from './types.js';
 
 const WAIT = 'wait until ready';
@@ -150,7 +150,7 @@ export async function startPhase(
     port: candidate.port ?? null
   });
   const switching = recreate || o.alsoSwitch;
-  if (switching) steps.push(...switchSteps(ctx, next, candidate, release, [started]));
+  if (switching) steps.push(...switchSteps(ctx, next, candidate, release, [started], gated(ctx)));
   // A phase cut part way (a dropped link, a timeout) may have started the candidate: revert must know it.
   const r = await host.phase('start', steps, 5 * 60_000 + spec.startTimeoutMs).catch((err: Error) => {
     throw failWith(err, { ...next, switched: next.switched || switching });

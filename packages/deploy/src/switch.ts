@@ -16,15 +16,16 @@ export function switchSteps(
   s: RunState,
   active: ActiveRecord,
   release: ReleaseRecord,
-  history: readonly HistoryEntry[] = []
+  history: readonly HistoryEntry[] = [],
+  o: { unverified?: boolean } = {}
 ): ScriptStep[] {
   const { spec, host } = ctx;
   const record: ActiveRecord = {
-    ...active,
-    ...(spec.publicPort !== undefined ? { publicPort: spec.publicPort } : {}),
-    slotPorts: spec.slotPorts,
-    proxyBind: spec.proxyBind,
-    portVar: spec.portVar
+    ...activeRecord(ctx, active),
+    // Until the gate passes (finish clears it): a run killed in between leaves a switch the next run resolves.
+    ...(o.unverified
+      ? { unverified: { previous: s.before?.active ?? null, runUrl: ctx.deps.context.runUrl } }
+      : {})
   };
   const steps: ScriptStep[] = [];
   if (active.slot && active.port !== undefined) {
@@ -61,9 +62,27 @@ export function switchSteps(
   return steps;
 }
 
+/** active.json of `active` as this run serves it (how the app is reached, for a rollback with less input). */
+export function activeRecord(ctx: HostContext, active: ActiveRecord): ActiveRecord {
+  const { spec } = ctx;
+  const { unverified: _drop, ...rest } = active;
+  return {
+    ...rest,
+    ...(spec.publicPort !== undefined ? { publicPort: spec.publicPort } : {}),
+    slotPorts: spec.slotPorts,
+    proxyBind: spec.proxyBind,
+    portVar: spec.portVar
+  };
+}
+
+/** Switches to a candidate are unverified until the gate passes, when there is a gate. */
+export function gated(ctx: HostContext): { unverified: boolean } {
+  return { unverified: !!ctx.spec.gate };
+}
+
 /** The switch phase, one session (blue-green switches every host in its own session, all before any gate). */
 export async function switchPhase(ctx: HostContext, s: RunState): Promise<RunState> {
-  const steps = switchSteps(ctx, s, s.candidate!, s.release!, s.pending);
+  const steps = switchSteps(ctx, s, s.candidate!, s.release!, s.pending, gated(ctx));
   // Cut part way, traffic may have moved: revert switches back, which is harmless if it had not.
   const r = await ctx.host.phase('switch', steps, 60_000).catch((err: Error) => {
     throw failWith(err, { ...s, switched: true });

@@ -3,6 +3,7 @@ import type { GateResult, GateSpec } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
 import type { CanaryPlan } from './canary-proxy.js';
 import type { MigrateSpec } from './migrate-command.js';
+import type { WorkflowRunState } from './takeover.js';
 
 import type { Strategy } from './strategy.js';
 export type { Strategy } from './strategy.js';
@@ -70,6 +71,11 @@ export interface ActiveRecord {
   slotPorts?: [number, number];
   proxyBind?: string;
   portVar?: string;
+  /**
+   * Set by a switch until its gate passed: what served before it, and the run that switched. A run killed
+   * between the switch and the gate leaves it; the next deploy or rollback resolves it (resolve.ts).
+   */
+  unverified?: { previous: ActiveRecord | null; runUrl: string };
 }
 
 export interface HostState {
@@ -96,6 +102,10 @@ export interface HeldLockRef {
   dir: string;
   token: string;
   release?: string;
+  /** What held it, for the post step's `deploy.cancelled` line. */
+  operation?: 'deploy' | 'rollback';
+  app?: string;
+  environment?: string;
 }
 
 export interface LockHolder {
@@ -105,6 +115,10 @@ export interface LockHolder {
   /** hostname of the machine that runs the deploy (the runner), and its pid, for stale detection. */
   runner: string;
   pid: number;
+  /** The GitHub run that holds it (when run by GitHub): checked through the API before a takeover. */
+  repository?: string;
+  runId?: string;
+  runAttempt?: string;
   operation: string;
   release?: string;
   startedAt: string;
@@ -194,8 +208,16 @@ export interface EngineDeps {
   /** Runs the gate; default packages/health runGate. */
   runGate?(spec: GateSpec, executor: Executor): Promise<GateResult>;
   now?(): Date;
-  /** The runner's hostname and pid, recorded in the lock (default os.hostname(), process.pid). */
-  runner?: { name: string; pid: number };
+  /**
+   * The runner's hostname and pid, and the GitHub run, recorded in the lock (default os.hostname(),
+   * process.pid, no run).
+   */
+  runner?: { name: string; pid: number; repository?: string; runId?: string; runAttempt?: string };
+  /**
+   * The state of a GitHub workflow run (with a token): proof that a lock's holder is gone when it is
+   * completed. Undefined when unknown; never throws.
+   */
+  workflowRun?(repository: string, runId: string): Promise<WorkflowRunState | undefined>;
   /**
    * What differs on one host (its state dir, ports, gate URL). Labs that run several "hosts" on one dockerd
    * give each its own ports and environment slug this way; default: the spec as it is.

@@ -39,6 +39,12 @@ export interface RunActionOptions {
   node?: string;
   /** Stream stdout/stderr as it comes (the CLI uses this). */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Start each step's process in a process group of its own and hand it over as it starts (a test kills the
+   * whole group at a chosen point, as a reclaimed runner or a cancellation would).
+   */
+  processGroup?: boolean;
+  onSpawn?: (pid: number, phase: 'main' | 'post') => void;
   /** Keep the parent's environment (PATH, HOME, DOCKER_HOST…). Default true; GITHUB_*, INPUT_* are always dropped. */
   inheritEnv?: boolean;
   /**
@@ -277,8 +283,10 @@ async function runStep(
     const child = spawn(options.node ?? process.execPath, [script], {
       cwd: workspace,
       env: { ...env, ...files },
-      stdio: ['ignore', 'pipe', 'pipe']
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.processGroup ? { detached: true } : {})
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid, phase);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => {

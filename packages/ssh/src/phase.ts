@@ -1,5 +1,11 @@
 import { ConnectionError, TimeoutError, formatMs, type Executor } from '../../core/src/index.js';
-import { parsePhaseOutput, phaseScript, type ParsedPhase, type ScriptStep } from './script.js';
+import {
+  detachedPhaseArgv,
+  parsePhaseOutput,
+  phaseScript,
+  type ParsedPhase,
+  type ScriptStep
+} from './script.js';
 
 export interface PhaseRun extends ParsedPhase {
   name: string;
@@ -12,14 +18,20 @@ export interface PhaseRun extends ParsedPhase {
  * Run a phase (a list of argv steps) as one script in one session of `executor` (`sh -s`, script on stdin).
  * Returns every step's result; the caller decides what a failed step means. When the session dies (the link
  * drops, the phase runs out of time) the error names the step that was running and the steps already done.
+ * With `detach`, the script runs on the host in a session of its own (DETACHED_PHASE): a dropped link or a
+ * dead runner ends only the relay of its output, never the phase halfway.
  */
 export async function runPhase(
   executor: Executor,
   name: string,
   steps: readonly ScriptStep[],
   timeoutMs: number,
-  /** The session's stderr as it comes: the output of `stream` steps (and the script's own complaints). */
-  onStream?: (chunk: string) => void
+  options: {
+    detach?: boolean;
+    serialize?: string;
+    /** The session's stderr as it comes: the output of `stream` steps (and the script's own complaints). */
+    onStream?: (chunk: string) => void;
+  } = {}
 ): Promise<PhaseRun> {
   const script = phaseScript(steps);
   const started = Date.now();
@@ -27,13 +39,13 @@ export async function runPhase(
   let beganAt: number | undefined;
   try {
     const r = await executor.run({
-      argv: ['sh', '-s'],
+      argv: options.detach ? detachedPhaseArgv(options.serialize) : ['sh', '-s'],
       stdin: script.text,
       check: false,
       timeoutMs,
       step: `phase '${name}'`,
       onOutput: (chunk, stream) => {
-        if (stream !== 'stdout') return onStream?.(chunk);
+        if (stream !== 'stdout') return options.onStream?.(chunk);
         seen += chunk;
         if (beganAt === undefined && seen.includes(`${script.marker} begin`)) beganAt = Date.now();
       }

@@ -1,0 +1,96 @@
+import { formatMs } from '../../core/src/index.js';
+import type { LockHolder } from './types.js';
+
+/**
+ * Whether a held deploy lock may be taken over without a person: only when its holder is PROVABLY gone.
+ * Pure: every fact it weighs (the clock, whether a local pid runs, what GitHub says of the holder's run) is
+ * an input, so the unit tests can state each rule.
+ *
+ *   gone   the holder cannot come back: take the lock over and record `lock.taken-over` with the proof
+ *   stale  it looks dead but nothing proves it (another runner, no answer from GitHub): the error names the
+ *          holder and the `break-lock` fix
+ *   live   wait for it (bounded by lock-timeout)
+ */
+export type LockVerdict =
+  { kind: 'gone'; proof: TakeoverProof } | { kind: 'stale'; reason: string } | { kind: 'live' };
+
+export interface TakeoverProof {
+  /** pid: its process on this runner exited; github-run: its run completed; heartbeat: silent too long on this runner. */
+  via: 'pid' | 'github-run' | 'heartbeat';
+  detail: string;
+}
+
+/** What GitHub says of the holder's workflow run (GET /repos/{owner}/{repo}/actions/runs/{run_id}). */
+export interface WorkflowRunState {
+  status: string;
+  conclusion: string | null;
+  /** The run's latest attempt: a newer one means the holder's attempt is over. */
+  runAttempt?: number;
+}
+
+export interface TakeoverFacts {
+  holder: LockHolder | undefined;
+  now: number;
+  staleMs: number;
+  /** This runner's name (the machine that runs this deploy). */
+  runnerName: string;
+  pidAlive(pid: number): boolean;
+  /** The holder's run as GitHub reports it; undefined without a token, a run id, or an answer. */
+  run?: WorkflowRunState;
+}
+
+export function lockVerdict(f: TakeoverFacts): LockVerdict {
+  const h = f.holder;
+  if (!h)
+    return { kind: 'stale', reason: 'the lock has no holder.json (written by an older version, or damaged)' };
+  const sameRunner = !!h.runner && h.runner === f.runnerName;
+  if (sameRunner && h.pid > 0 && !f.pidAlive(h.pid))
+    return {
+      kind: 'gone',
+      proof: { via: 'pid', detail: `its process ${h.pid} on this runner (${h.runner}) has exited` }
+    };
+  if (f.run && h.runId) {
+    const attempt = Number(h.runAttempt || '1');
+    if (f.run.status === 'completed')
+      return {
+        kind: 'gone',
+        proof: {
+          via: 'github-run',
+          detail: `its GitHub run ${h.repository ?? ''}#${h.runId} is completed (${f.run.conclusion ?? 'no conclusion'})`
+        }
+      };
+    if (f.run.runAttempt !== undefined && f.run.runAttempt > attempt)
+      return {
+        kind: 'gone',
+        proof: {
+          via: 'github-run',
+          detail: `its GitHub run ${h.repository ?? ''}#${h.runId} attempt ${attempt} was superseded by attempt ${f.run.runAttempt}`
+        }
+      };
+  }
+  const beat = Date.parse(h.heartbeatAt || h.startedAt);
+  const silent = Number.isFinite(beat) ? f.now - beat : Infinity;
+  if (silent > f.staleMs) {
+    const ago = Number.isFinite(silent) ? `${formatMs(silent)} ago` : 'never';
+    if (sameRunner)
+      return {
+        kind: 'gone',
+        proof: {
+          via: 'heartbeat',
+          detail: `its last heartbeat was ${ago} (lock-stale-after ${formatMs(f.staleMs)}) and it declared this runner (${h.runner})`
+        }
+      };
+    return {
+      kind: 'stale',
+      reason: `its last heartbeat was ${ago} (stale after ${formatMs(f.staleMs)}), but it ran on ${h.runner || 'an unknown runner'}, not here, and ${h.runId ? 'GitHub did not confirm its run ended' : 'it names no GitHub run to check'}`
+    };
+  }
+  return { kind: 'live' };
+}
+
+/** The holder's run, as the lock records it; undefined when it names none. */
+export function holderRun(h: LockHolder | undefined): { repository: string; runId: string } | undefined {
+  return h?.repository && h.runId && /^\d+$/.test(h.runId)
+    ? { repository: h.repository, runId: h.runId }
+    : undefined;
+}
