@@ -180,7 +180,7 @@ integration('accessories on a field host (non-root, far link)', () => {
   const dir = target(0).stateDir;
   beforeAll(() => buildImages());
   afterAll(() => {
-    for (const app of ['fa-acc', 'fa-accrc']) {
+    for (const app of ['fa-acc', 'fa-accrc', 'fa-accmig']) {
       cleanup(dir, app);
       for (const id of containers(`${app}-test-accessories`))
         execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
@@ -258,6 +258,30 @@ integration('accessories on a field host (non-root, far link)', () => {
     expect(inStore(app, 'cat /data/k1')).toBe('kept-value');
     expect(await version(port)).toBe('v3');
   }, 400_000);
+
+  it('a migrate-command reaches an accessory the same deploy brings: the accessories come up before it', async () => {
+    const app = 'fa-accmig';
+    const port = 18830;
+    const storePort = 18839;
+    const d1 = deps();
+    const first = await deploy(
+      spec(app, port, storePort, {
+        migrate: {
+          // Exits non-zero unless the store answers: the migration needs its database up.
+          command: ['sh', '-c', `wget -qO- http://127.0.0.1:${storePort}/boots && echo store-reached`],
+          service: 'web',
+          timeoutMs: 60_000
+        }
+      }),
+      d1
+    );
+    expect(first.error?.describe()).toBeUndefined();
+    expect(first.migration?.exitCode).toBe(0);
+    expect(d1.logger.text()).toMatch(/store-reached/);
+    // The start phase's second `up` kept the store the migration saw.
+    expect(inStore(app, 'wc -l < /data/boots')).toBe('1');
+    expect(await version(port)).toBe('v1');
+  }, 300_000);
 
   it('recreate keeps a declared accessory running and its data', async () => {
     const app = 'fa-accrc';

@@ -1,10 +1,10 @@
 import { MigrationError, formatMs } from '../../core/src/index.js';
 import { composeRunArgv, parseComposeDocument } from '../../compose/src/index.js';
 import { linkTimeoutMs, runPhase, type ScriptStep } from '../../ssh/src/index.js';
-import { PhaseResult } from './host.js';
+import { PhaseResult, stepError } from './host.js';
 import { showCommand, type MigrateSpec } from './migrate-command.js';
 import { failWith, project, stateAfter, type HostContext, type HostRun, type RunState } from './run.js';
-import { candidateFor } from './start.js';
+import { candidateFor, deployAccessorySteps } from './start.js';
 import type { DeployOutcome, DeploySpec, HistoryEntry, MigrationRecord } from './types.js';
 import { envValues } from './validate.js';
 
@@ -144,6 +144,8 @@ export async function migratePhase(
   const boundMs = migrateBoundMs(m.timeoutMs, host.deadline.remaining(), host.noopMs);
   const byDeploy = boundMs < m.timeoutMs;
   const steps: ScriptStep[] = [
+    // The release's accessories first (a database it brings), so the migration can reach them.
+    ...deployAccessorySteps(ctx, s, release, s.tools!.compose),
     {
       name: MIGRATE_STEP,
       argv: migrateBoundArgv(
@@ -166,6 +168,9 @@ export async function migratePhase(
     })
     .finally(() => lines.flush());
   const r = new PhaseResult(run, host);
+  // An accessory step that failed stopped the phase before the migration: say so, not "exit -1".
+  const before = r.failed(steps);
+  if (before && before.name !== MIGRATE_STEP) throw failWith(stepError(before, host.name), s);
   const result = r.get(MIGRATE_STEP);
   const durationMs = ctx.rec.clock.ms() - started;
   const exitCode = result?.exitCode ?? -1;

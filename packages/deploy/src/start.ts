@@ -10,7 +10,7 @@ import {
   releaseUpOptions,
   sharedNetworkName
 } from './accessories.js';
-import { composeUpArgv } from '../../compose/src/index.js';
+import { composeUpArgv, type ComposeTool } from '../../compose/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { hostHttpCheckArgv, startSlotArgv, waitReadyArgv } from './commands.js';
 import { parseContainerStates, stepError, type PhaseResult } from './host.js';
@@ -101,22 +101,7 @@ export async function startPhase(
     );
   else if (s.pending.length) steps.push(commitStep(ctx, 'record history', [], s.pending));
   // A deploy (not a rollback) brings its accessories up first; an unchanged one keeps its container.
-  const acc = o.writeRecord
-    ? accessorySteps(ctx, tool, release, {
-        ...(s.before
-          ? {
-              serving: {
-                project: s.before.active.project,
-                accessories: s.before.record?.accessories ?? []
-              }
-            }
-          : {}),
-        ...(release.overrides?.includes(NETWORK_FILE)
-          ? { network: sharedNetworkName(spec.app, envSlug(spec)) }
-          : {}),
-        stateFile: join(host.layout.root, ACCESSORIES_STATE)
-      })
-    : [];
+  const acc = o.writeRecord ? deployAccessorySteps(ctx, s, release, tool) : [];
   steps.push(...acc);
   // A rollback past the release that introduced accessories still leaves them to their own project.
   const up = composeUpArgv(
@@ -229,4 +214,32 @@ function waitError(
     });
   }
   return new DeployError(`Waiting for release ${release.id} on ${h} failed (exit ${code}): ${out.trim()}`);
+}
+
+/**
+ * A deploy's accessory steps (accessories.ts accessorySteps) with what this host serves: the start phase runs
+ * them, and so does the migrate phase first, so a migration reaches a database the release brings as an
+ * accessory (an unchanged accessory keeps its container, so the second `up` changes nothing).
+ */
+export function deployAccessorySteps(
+  ctx: HostContext,
+  s: RunState,
+  release: ReleaseRecord,
+  tool: ComposeTool
+): ScriptStep[] {
+  const { spec, host } = ctx;
+  return accessorySteps(ctx, tool, release, {
+    ...(s.before
+      ? {
+          serving: {
+            project: s.before.active.project,
+            accessories: s.before.record?.accessories ?? []
+          }
+        }
+      : {}),
+    ...(release.overrides?.includes(NETWORK_FILE)
+      ? { network: sharedNetworkName(spec.app, envSlug(spec)) }
+      : {}),
+    stateFile: join(host.layout.root, ACCESSORIES_STATE)
+  });
 }
