@@ -1,4 +1,5 @@
 import type { Entry } from './entry.js';
+import { defaultsOf } from '../../packages/manifest/src/index.js';
 import { headerValues, urlPasswords } from '../../packages/health/src/index.js';
 import { createNotifier, NOTIFY_FORMATS, type NotifierOptions } from '../../packages/events/src/index.js';
 import type { trackDeployment } from '../../packages/github/src/index.js';
@@ -41,9 +42,15 @@ export function readNotify(
   inputs: Entry['inputs'],
   action: 'deploy' | 'rollback'
 ): Pick<NotifierOptions, 'format' | 'critical' | 'automatic'> {
-  const critical = inputs.boolean('critical', false);
+  // The events group: deploy-compose and rollback declare it alike.
+  const defaults = defaultsOf('deploy-compose');
+  const critical = inputs.boolean('critical', defaults.flag('critical'));
   return {
-    format: inputs.choice('notify-format', NOTIFY_FORMATS, 'json'),
+    format: inputs.choice(
+      'notify-format',
+      NOTIFY_FORMATS,
+      defaults.text('notify-format') as (typeof NOTIFY_FORMATS)[number]
+    ),
     critical,
     automatic: action === 'rollback' && critical
   };

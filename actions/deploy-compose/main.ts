@@ -1,4 +1,5 @@
 import { runEntry } from '../common/entry.js';
+import { defaultsOf } from '../../packages/manifest/src/index.js';
 import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js';
 import { trackDeployment } from '../../packages/github/src/index.js';
 import { DeployError } from '../../packages/core/src/index.js';
@@ -15,6 +16,8 @@ import {
   STRATEGIES,
   type Strategy
 } from '../../packages/deploy/src/index.js';
+
+const DOCTOR_MODES = ['false', 'true', 'only'] as const;
 
 await runEntry(async (entry) => {
   const { inputs, logger, context, output, summary, secret } = entry;
@@ -39,7 +42,11 @@ await runEntry(async (entry) => {
   }
   maskHostSecrets(entry, ['password', 'webhook-secret', 'token']);
   // doctor: `only` checks the hosts and stops (the CLI's `deploy-actions doctor`); `true` checks, then deploys.
-  const doctorMode = inputs.choice('doctor', ['false', 'true', 'only'] as const, 'false');
+  const doctorMode = inputs.choice(
+    'doctor',
+    DOCTOR_MODES,
+    defaultsOf('deploy-compose').text('doctor') as (typeof DOCTOR_MODES)[number]
+  );
   if (doctorMode === 'only') {
     const connection = readConnection(inputs);
     const target = readTarget(inputs);

@@ -135,7 +135,12 @@ describe('input readers take their defaults from the manifest, not from literals
     'actions/run-migrations/main.ts',
     'actions/tag-release/main.ts',
     'actions/health-gate/main.ts',
-    'packages/health/src/spec.ts'
+    'packages/health/src/spec.ts',
+    'packages/deploy/src/inputs.ts',
+    'packages/deploy/src/migrate-command.ts',
+    'actions/common/host.ts',
+    'actions/deploy-compose/main.ts',
+    'actions/rollback/main.ts'
   ];
   const LITERAL_DEFAULT =
     /fallback: ['"\d]|\.boolean\('[a-z-]+', (?:true|false)\)|\.choice\([^()]*, ['"][^'"]*['"]\)/g;

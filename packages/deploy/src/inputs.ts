@@ -9,6 +9,7 @@ import {
   type RunContext
 } from '../../core/src/index.js';
 import { parseComposeFiles } from '../../compose/src/index.js';
+import { defaultsOf } from '../../manifest/src/index.js';
 import { chooseAccessories } from './accessories.js';
 import { readGateInputs } from '../../health/src/index.js';
 import { parseFingerprints, SshExecutor } from '../../ssh/src/index.js';
@@ -20,6 +21,12 @@ import { checkSwarmSpec } from './swarm.js';
 import { readMigrate } from './migrate-command.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
 import { STRATEGIES, usesSlots } from './strategy.js';
+
+/** Defaults as manifest.yml declares them. The shared groups (ssh, app, release-host) read deploy-compose's:
+ * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
+const DEPLOY = defaultsOf('deploy-compose');
+const ROLLBACK = defaultsOf('rollback');
+const IMAGE_CHECKS = ['registry', 'pull', 'none'] as const;
 
 /**
  * Inputs of deploy-compose and rollback into typed specs. Every problem is an InputError naming the input,
@@ -66,8 +73,8 @@ export function readConnection(inputs: InputReader): ConnectionSpec {
       'write e.g. deploy@bastion.example.com:22'
     );
   const spec: ConnectionSpec = {
-    port: inputs.integer('port', { fallback: 22, min: 1, max: 65535 }),
-    user: inputs.string('user', { fallback: 'root' }),
+    port: inputs.integer('port', { fallback: DEPLOY.number('port'), min: 1, max: 65535 }),
+    user: inputs.string('user', { fallback: DEPLOY.text('user') }),
     privateKey
   };
   if (!/^[a-z_][\w.-]*$/i.test(spec.user))
@@ -141,7 +148,7 @@ export function environmentSlug(name: string): string {
 }
 
 function environment(inputs: InputReader): { environment: string; environmentSlug: string } {
-  const v = inputs.string('environment', { fallback: 'production' }).trim();
+  const v = inputs.string('environment', { fallback: DEPLOY.text('environment') }).trim();
   const slug = environmentSlug(v);
   if (!/^[A-Za-z0-9][\w .-]{0,62}$/.test(v) || !NAME.test(slug))
     throw new InputError(
@@ -173,7 +180,10 @@ function port(input: string, text: string): number {
   return n;
 }
 
-export function readTarget(inputs: InputReader, timeoutFallback = '15m'): TargetSpec {
+export function readTarget(
+  inputs: InputReader,
+  action: 'deploy-compose' | 'rollback' = 'deploy-compose'
+): TargetSpec {
   const publicText = inputs.optional('public-port');
   const publicPort = publicText === undefined ? undefined : port('public-port', publicText);
   const slotsText = inputs.list('slot-ports');
@@ -191,10 +201,10 @@ export function readTarget(inputs: InputReader, timeoutFallback = '15m'): Target
       `includes public-port ${publicPort}`,
       'the proxy owns public-port: pick other slot ports'
     );
-  const portVar = inputs.string('port-variable', { fallback: 'PORT' });
+  const portVar = inputs.string('port-variable', { fallback: DEPLOY.text('port-variable') });
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(portVar))
     throw new InputError('port-variable', `"${portVar}" is not a variable name`, 'use e.g. PORT');
-  const stateDir = inputs.string('state-dir', { fallback: '/var/lib/deploy-actions' });
+  const stateDir = inputs.string('state-dir', { fallback: DEPLOY.text('state-dir') });
   if (!stateDir.startsWith('/') || stateDir.split('/').includes('..'))
     throw new InputError(
       'state-dir',
@@ -208,7 +218,7 @@ export function readTarget(inputs: InputReader, timeoutFallback = '15m'): Target
       `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, a backslash or a brace`,
       'use a plain path such as /home/deploy/deploy-actions'
     );
-  const proxyBind = inputs.string('proxy-bind', { fallback: '0.0.0.0' });
+  const proxyBind = inputs.string('proxy-bind', { fallback: DEPLOY.text('proxy-bind') });
   if (isIP(proxyBind) === 0)
     throw new InputError(
       'proxy-bind',
@@ -225,13 +235,22 @@ export function readTarget(inputs: InputReader, timeoutFallback = '15m'): Target
     slotPorts,
     proxyBind,
     portVar,
-    lockTimeoutMs: duration(inputs, 'lock-timeout', { fallback: '5m' }),
-    lockStaleMs: duration(inputs, 'lock-stale-after', { fallback: '2m', positive: true }),
+    lockTimeoutMs: duration(inputs, 'lock-timeout', { fallback: DEPLOY.text('lock-timeout') }),
+    lockStaleMs: duration(inputs, 'lock-stale-after', {
+      fallback: DEPLOY.text('lock-stale-after'),
+      positive: true
+    }),
     lockPollMs: 1000,
-    breakLock: inputs.boolean('break-lock', false),
-    timeoutMs: duration(inputs, 'timeout', { fallback: timeoutFallback, positive: true }),
-    drainMs: duration(inputs, 'drain-timeout', { fallback: '5s' }),
-    startTimeoutMs: duration(inputs, 'start-timeout', { fallback: '60s', positive: true })
+    breakLock: inputs.boolean('break-lock', DEPLOY.flag('break-lock')),
+    timeoutMs: duration(inputs, 'timeout', {
+      fallback: (action === 'rollback' ? ROLLBACK : DEPLOY).text('timeout'),
+      positive: true
+    }),
+    drainMs: duration(inputs, 'drain-timeout', { fallback: DEPLOY.text('drain-timeout') }),
+    startTimeoutMs: duration(inputs, 'start-timeout', {
+      fallback: DEPLOY.text('start-timeout'),
+      positive: true
+    })
   };
   if (publicPort !== undefined) spec.publicPort = publicPort;
   if (gate) spec.gate = gate;
@@ -383,8 +402,12 @@ export function readDeployInputs(
     ...(accessories.length ? { accessories } : {}),
     envText,
     images,
-    keepReleases: inputs.integer('keep-releases', { fallback: 5, min: 1, max: 100 }),
-    autoRollback: inputs.boolean('auto-rollback', true),
+    keepReleases: inputs.integer('keep-releases', {
+      fallback: DEPLOY.number('keep-releases'),
+      min: 1,
+      max: 100
+    }),
+    autoRollback: inputs.boolean('auto-rollback', DEPLOY.flag('auto-rollback')),
     ...(registry ? { registry } : {}),
     ...(migrate ? { migrate } : {})
   };
@@ -394,7 +417,11 @@ export function readDeployInputs(
   return {
     spec,
     connection,
-    imageCheck: inputs.choice('image-check', ['registry', 'pull', 'none'] as const, 'registry'),
+    imageCheck: inputs.choice(
+      'image-check',
+      IMAGE_CHECKS,
+      DEPLOY.text('image-check') as (typeof IMAGE_CHECKS)[number]
+    ),
     ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
   };
 }
@@ -402,8 +429,11 @@ export function readDeployInputs(
 /** canary-steps and canary-step-duration, checked against the gate and the timeout (strategy canary). */
 function readCanaryPlan(inputs: InputReader, spec: DeploySpec): CanaryPlan {
   const plan: CanaryPlan = {
-    steps: parseCanarySteps(inputs.string('canary-steps', { fallback: '10,50,100' })),
-    stepMs: inputs.duration('canary-step-duration', { fallback: '2m', positive: true })
+    steps: parseCanarySteps(inputs.string('canary-steps', { fallback: DEPLOY.text('canary-steps') })),
+    stepMs: inputs.duration('canary-step-duration', {
+      fallback: DEPLOY.text('canary-step-duration'),
+      positive: true
+    })
   };
   checkCanaryPlan(plan, spec.gate, spec.timeoutMs);
   return plan;
@@ -417,12 +447,12 @@ export interface RollbackInputs {
 
 export function readRollbackInputs(inputs: InputReader): RollbackInputs {
   const connection = readConnection(inputs);
-  const target = readTarget(inputs, '10m');
+  const target = readTarget(inputs, 'rollback');
   const to = inputs.optional('to');
   const spec: RollbackSpec = {
     ...target,
-    dryRun: inputs.boolean('dry-run', false),
-    reason: inputs.string('reason', { fallback: 'manual rollback' }),
+    dryRun: inputs.boolean('dry-run', ROLLBACK.flag('dry-run')),
+    reason: inputs.string('reason', { fallback: ROLLBACK.text('reason') }),
     ...(to ? { to } : {})
   };
   const url = inputs.optional('webhook-url');
