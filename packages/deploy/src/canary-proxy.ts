@@ -1,18 +1,13 @@
 import { InputError, formatMs, table } from '../../core/src/index.js';
 import type { GateResult, GateSpec } from '../../health/src/index.js';
-import type { CanaryStepReport } from './types.js';
+import type { CanaryPlan, CanaryStepReport } from './types.js';
+export type { CanaryPlan };
 
 /**
  * The pure half of `strategy: canary`: the plan read from the inputs, the weighted nginx upstream of a step,
  * and the probe loop that runs on the host against the canary's own slot port (the runner cannot reach a
  * slot port; the public port only measures the mix). Nothing here runs anything.
  */
-export interface CanaryPlan {
-  /** Increasing shares of traffic, in percent, ending at 100. */
-  steps: number[];
-  /** How long each step below 100 lasts (and is judged). */
-  stepMs: number;
-}
 
 /** `10,50,100` → [10, 50, 100]; refused (naming `canary-steps`) unless increasing percentages ending at 100. */
 export function parseCanarySteps(text: string): number[] {

@@ -1,5 +1,6 @@
 import { formatMs } from '../../core/src/index.js';
-import type { LockHolder } from './types.js';
+import type { LockHolder, WorkflowRunState } from './types.js';
+export type { WorkflowRunState };
 
 /**
  * Whether a held deploy lock may be taken over without a person: only when its holder is PROVABLY gone.
@@ -18,14 +19,6 @@ export interface TakeoverProof {
   /** pid: its process on this runner exited; github-run: its run completed; heartbeat: silent too long on this runner. */
   via: 'pid' | 'github-run' | 'heartbeat';
   detail: string;
-}
-
-/** What GitHub says of the holder's workflow run (GET /repos/{owner}/{repo}/actions/runs/{run_id}). */
-export interface WorkflowRunState {
-  status: string;
-  conclusion: string | null;
-  /** The run's latest attempt: a newer one means the holder's attempt is over. */
-  runAttempt?: number;
 }
 
 export interface TakeoverFacts {

@@ -1,9 +1,7 @@
 import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } from '../../core/src/index.js';
 import type { GateResult, GateSpec } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
-import type { CanaryPlan } from './canary-proxy.js';
 import type { MigrateSpec } from './migrate-command.js';
-import type { WorkflowRunState } from './takeover.js';
 
 import type { Strategy } from './strategy.js';
 export type { Strategy } from './strategy.js';
@@ -293,4 +291,20 @@ export interface RollbackOutcome {
   error?: DeployActionsError;
   gate?: GateResult;
   hosts?: HostOutcome[];
+}
+
+/** `strategy: canary`'s plan, read from the inputs (canary-proxy.ts). */
+export interface CanaryPlan {
+  /** Increasing shares of traffic, in percent, ending at 100. */
+  steps: number[];
+  /** How long each step below 100 lasts (and is judged). */
+  stepMs: number;
+}
+
+/** What GitHub says of the holder's workflow run (GET /repos/{owner}/{repo}/actions/runs/{run_id}). */
+export interface WorkflowRunState {
+  status: string;
+  conclusion: string | null;
+  /** The run's latest attempt: a newer one means the holder's attempt is over. */
+  runAttempt?: number;
 }
