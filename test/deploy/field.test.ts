@@ -94,15 +94,20 @@ function historyOf(i: number, app: string, env: string): Entry[] {
 integration('the field: a non-root user with a slow shell behind a far link', () => {
   const spec = (app: string, port: number, over: Partial<DeploySpec> = {}) =>
     deploySpec(app, target(2).stateDir, port, { lockStaleMs: 600_000, ...over });
-  beforeAll(() => buildImages());
-  afterAll(() => {
+  /** Before and after: a run killed part way (a cancelled CI job) leaves its apps and named volumes behind. */
+  const clean = () => {
     for (const a of ['deploy-fbg', 'deploy-frc', 'deploy-fcut', 'deploy-f502'])
       cleanup(target(2).stateDir, a);
     for (let i = 0; i < 3; i++) cleanup(target(i).stateDir, 'deploy-fm', `test-h${i + 1}`);
     execFileSync('sh', ['-c', 'docker volume ls -q | grep "^deploy-f" | xargs -r docker volume rm -f'], {
       stdio: 'ignore'
     });
+  };
+  beforeAll(() => {
+    buildImages();
+    clean();
   });
+  afterAll(clean);
 
   it('blue-green ≤ 6 sessions, rollback ≤ 4, and a named volume keeps its data across releases', async () => {
     const app = 'deploy-fbg';
