@@ -70,6 +70,8 @@ integration('deploy-compose and rollback action bundles', () => {
   beforeAll(async () => {
     buildImages();
     dir = stateDir('act');
+    // A run killed part way (a cancelled CI job) leaves the app behind: start from nothing.
+    cleanup(dir, app);
     workspace = mkdtempSync('/tmp/deploy-actions-test-deploy-ws-');
     const d = join(workspace, 'deploy');
     mkdirSync(d, { recursive: true });
