@@ -277,8 +277,13 @@ integration('accessories on a field host (non-root, far link)', () => {
     );
     expect(first.error?.describe()).toBeUndefined();
     expect(first.migration?.exitCode).toBe(0);
-    expect(d1.logger.text()).toMatch(/store-reached/);
-    // The start phase's second `up` kept the store the migration saw.
+    const log = d1.logger.text();
+    expect(log).toMatch(/store-reached/);
+    // The migrate phase brought the store up and said so; the start phase did not run its `up` again.
+    const said = [...log.matchAll(/accessories on [^:]+: (started|kept|recreated) store/g)];
+    expect(said.map((m) => m[1])).toEqual(['started']);
+    expect(said[0]!.index).toBeLessThan(log.indexOf('migrate-command done'));
+    // The store the migration saw is the one that serves: started once.
     expect(inStore(app, 'wc -l < /data/boots')).toBe('1');
     expect(await version(port)).toBe('v1');
   }, 300_000);

@@ -4,7 +4,7 @@ import { linkTimeoutMs, runPhase, type ScriptStep } from '../../ssh/src/index.js
 import { PhaseResult, stepError } from './host.js';
 import { showCommand, type MigrateSpec } from './migrate-command.js';
 import { failWith, project, stateAfter, type HostContext, type HostRun, type RunState } from './run.js';
-import { candidateFor, deployAccessorySteps } from './start.js';
+import { candidateFor, deployAccessories } from './start.js';
 import type { DeployOutcome, DeploySpec, HistoryEntry, MigrationRecord } from './types.js';
 import { envValues } from './validate.js';
 
@@ -143,9 +143,10 @@ export async function migratePhase(
   const container = migrateContainerName(candidate.project, release.id);
   const boundMs = migrateBoundMs(m.timeoutMs, host.deadline.remaining(), host.noopMs);
   const byDeploy = boundMs < m.timeoutMs;
+  // The release's accessories first (a database it brings), so the migration can reach them.
+  const acc = deployAccessories(ctx, s, release, s.tools!.compose);
   const steps: ScriptStep[] = [
-    // The release's accessories first (a database it brings), so the migration can reach them.
-    ...deployAccessorySteps(ctx, s, release, s.tools!.compose),
+    ...acc.steps,
     {
       name: MIGRATE_STEP,
       argv: migrateBoundArgv(
@@ -191,7 +192,14 @@ export async function migratePhase(
     exitCode === 0 ? 'migration.applied' : 'migration.failed',
     { release: release.id, version: release.version, ...migration }
   );
-  const next: RunState = { ...s, release: { ...release, migration }, pending: [...s.pending, line] };
+  // The accessories are up (and said so): the start phase on this host does not run them again.
+  const accLines = acc.report(r);
+  const next: RunState = {
+    ...s,
+    release: { ...release, migration },
+    ...(accLines.length ? { accessoriesUp: true } : {}),
+    pending: [...s.pending, ...accLines, line]
+  };
   if (exitCode === 0) {
     logger.info(`${host.name}: migrate-command done in ${formatMs(durationMs)}`);
     await ctx.rec.emit('migration.applied', release.version, { release: release.id, ...migration });

@@ -64,6 +64,8 @@ export interface RunState {
   /** This app's proxy ran before this run. */
   readonly proxyWasUp: boolean;
   readonly gate?: GateResult;
+  /** This run brought the release's accessories up already (the migrate phase): the start phase does not. */
+  readonly accessoriesUp?: boolean;
   /** History lines that ride along with the next phase. */
   readonly pending: readonly HistoryEntry[];
 }

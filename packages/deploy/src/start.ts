@@ -100,9 +100,10 @@ export async function startPhase(
       )
     );
   else if (s.pending.length) steps.push(commitStep(ctx, 'record history', [], s.pending));
-  // A deploy (not a rollback) brings its accessories up first; an unchanged one keeps its container.
-  const acc = o.writeRecord ? deployAccessorySteps(ctx, s, release, tool) : [];
-  steps.push(...acc);
+  // A deploy (not a rollback) brings its accessories up first, unless its migrate phase did; an unchanged one
+  // keeps its container.
+  const acc = o.writeRecord ? deployAccessories(ctx, s, release, tool) : undefined;
+  steps.push(...(acc?.steps ?? []));
   // A rollback past the release that introduced accessories still leaves them to their own project.
   const up = composeUpArgv(
     tool,
@@ -140,9 +141,7 @@ export async function startPhase(
   const r = await host.phase('start', steps, 5 * 60_000 + spec.startTimeoutMs).catch((err: Error) => {
     throw failWith(err, { ...next, switched: next.switched || switching });
   });
-  // Only when the accessories ran to their record: a phase stopped earlier has nothing to say about them.
-  const accLines =
-    acc.length && r.get(ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : [];
+  const accLines = acc?.report(r) ?? [];
   next = { ...next, pending: switching ? accLines : [started, ...accLines] };
   const failed = r.failed(steps);
   if (!failed) return { ...next, switched: switching || next.switched };
@@ -216,19 +215,27 @@ function waitError(
   return new DeployError(`Waiting for release ${release.id} on ${h} failed (exit ${code}): ${out.trim()}`);
 }
 
+/** A deploy's accessory steps, and the history line that says what they did once a phase ran them. */
+export interface AccessoryRun {
+  readonly steps: ScriptStep[];
+  /** The `accessories.up` line, only when the steps ran to their record (a phase stopped earlier says nothing). */
+  report(r: PhaseResult): HistoryEntry[];
+}
+
 /**
- * A deploy's accessory steps (accessories.ts accessorySteps) with what this host serves: the start phase runs
- * them, and so does the migrate phase first, so a migration reaches a database the release brings as an
- * accessory (an unchanged accessory keeps its container, so the second `up` changes nothing).
+ * A deploy's accessory steps (accessories.ts accessorySteps) with what this host serves. The migrate phase
+ * runs them first, so a migration reaches a database the release brings as an accessory, and marks the run
+ * state; the start phase then leaves them alone. Without a migration the start phase runs them.
  */
-export function deployAccessorySteps(
+export function deployAccessories(
   ctx: HostContext,
   s: RunState,
   release: ReleaseRecord,
   tool: ComposeTool
-): ScriptStep[] {
+): AccessoryRun {
   const { spec, host } = ctx;
-  return accessorySteps(ctx, tool, release, {
+  if (s.accessoriesUp || !release.accessories?.length) return { steps: [], report: () => [] };
+  const steps = accessorySteps(ctx, tool, release, {
     ...(s.before
       ? {
           serving: {
@@ -242,4 +249,9 @@ export function deployAccessorySteps(
       : {}),
     stateFile: join(host.layout.root, ACCESSORIES_STATE)
   });
+  return {
+    steps,
+    report: (r) =>
+      steps.length && r.get(ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : []
+  };
 }
