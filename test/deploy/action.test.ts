@@ -15,7 +15,17 @@ import { verifySignature } from '../../packages/events/src/index.js';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { infra, integration } from '../support/infra.js';
-import { COMPOSE, IMAGE_REPO, buildImages, cleanup, history, stateDir, target, version } from './support.js';
+import {
+  COMPOSE,
+  bundleDeploy,
+  bundleTarget,
+  buildImages,
+  cleanup,
+  history,
+  stateDir,
+  target,
+  version
+} from './support.js';
 
 /** The bundles (node scripts/build.mjs deploy-compose rollback) run as the GitHub runner runs them. */
 integration('deploy-compose and rollback action bundles', () => {
@@ -27,45 +37,24 @@ integration('deploy-compose and rollback action bundles', () => {
   let hook: Server;
   const events: { type: string; signed: boolean }[] = [];
 
-  const connection = () => {
-    const ssh = target();
-    return {
-      host: `${ssh.host}:${ssh.port}`,
-      user: ssh.user,
-      'ssh-key': readFileSync(ssh.keyPath, 'utf8'),
-      'known-hosts': readFileSync(ssh.knownHostsPath, 'utf8'),
-      app,
-      environment: 'test',
-      'state-dir': dir,
-      'public-port': port,
-      'proxy-bind': '127.0.0.1',
-      'health-url': `http://127.0.0.1:${port}/`,
-      'health-interval': '200ms',
-      'health-success-threshold': 2,
-      'health-failure-threshold': 2,
-      'health-timeout': '15s',
-      'drain-timeout': '500ms',
-      'start-timeout': '15s'
-    };
+  const quick = {
+    'health-success-threshold': 2,
+    'health-failure-threshold': 2,
+    'drain-timeout': '500ms',
+    'start-timeout': '15s'
   };
-  const deployInputs = (tag: string, expectBody = tag) => {
-    const reg = infra().registries[0]!;
-    return {
-      ...connection(),
-      strategy: 'blue-green',
-      'compose-file': 'deploy/compose.yml',
-      'env-file': 'deploy/.env',
-      'env-template': 'deploy/.env.example',
-      images: `web=${IMAGE_REPO}:${tag}`,
-      version: tag,
-      registry: reg.host,
-      username: reg.username,
-      password: reg.password,
-      'health-expect-body': expectBody,
-      'webhook-url': `http://127.0.0.1:${port + 3}/hook`,
-      'webhook-secret': hookSecret
-    };
-  };
+  const connection = () => bundleTarget({ app, port, dir }, quick);
+  const deployInputs = (tag: string, expectBody = tag) =>
+    bundleDeploy(
+      { app, port, dir, tag },
+      {
+        ...quick,
+        'env-template': 'deploy/.env.example',
+        'health-expect-body': expectBody,
+        'webhook-url': `http://127.0.0.1:${port + 3}/hook`,
+        'webhook-secret': hookSecret
+      }
+    );
 
   beforeAll(async () => {
     buildImages();

@@ -13,9 +13,17 @@ import { join } from 'node:path';
 import type { ActionRun } from '../../packages/runner/src/index.js';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
 import { runBundle } from '../support/harness.js';
-import { fieldHost, infra, privateLink, type FieldHost } from '../support/infra.js';
+import { fieldHost, privateLink, type FieldHost } from '../support/infra.js';
 import { request } from 'node:http';
-import { COMPOSE, IMAGE_REPO, buildImages, cleanup, get } from './support.js';
+import {
+  COMPOSE,
+  bundleDeploy,
+  bundleTarget,
+  buildImages,
+  cleanup,
+  get,
+  type BundleInputs
+} from './support.js';
 
 /**
  * The kill matrix (issue 17): the deploy-compose and rollback bundles run as the GitHub runner runs them, each
@@ -173,45 +181,23 @@ export class KillLab {
     rmSync(this.temp, { recursive: true, force: true });
   }
 
-  inputs(op: Op, tag: string): Record<string, string | number> {
-    const h = this.host;
-    const common = {
-      host: `${h.host}:${this.link.port}`,
-      user: h.user,
-      'ssh-key': readFileSync(h.keyPath, 'utf8'),
-      // The host's own keys, under the private link's port.
-      'known-hosts': readFileSync(h.knownHostsPath, 'utf8')
-        .split('\n')
-        .filter((l) => l.includes(`]:${h.directPort} `))
-        .map((l) => l.replace(`]:${h.directPort} `, `]:${this.link.port} `))
-        .join('\n'),
+  inputs(op: Op, tag: string): BundleInputs {
+    const where = {
       app: this.app,
-      environment: this.env,
-      'state-dir': h.stateDir,
-      'public-port': this.port,
-      'proxy-bind': '127.0.0.1',
-      'health-url': `http://127.0.0.1:${this.port}/`,
-      'health-interval': '200ms',
+      port: this.port,
+      dir: this.host.stateDir,
+      host: this.host,
+      via: this.link.port
+    };
+    const quick = {
       'health-success-threshold': 2,
       'health-failure-threshold': 3,
-      'health-timeout': '15s',
       'drain-timeout': '300ms',
       'start-timeout': '20s',
       'lock-timeout': '60s'
     };
-    if (op === 'rollback') return { ...common, reason: 'kill matrix' };
-    const reg = infra().registries[0]!;
-    return {
-      ...common,
-      strategy: 'blue-green',
-      'compose-file': 'deploy/compose.yml',
-      'env-file': 'deploy/.env',
-      images: `web=${IMAGE_REPO}:${tag}`,
-      version: tag,
-      registry: reg.host,
-      username: reg.username,
-      password: reg.password
-    };
+    if (op === 'rollback') return bundleTarget(where, { ...quick, reason: 'kill matrix' });
+    return bundleDeploy({ ...where, tag }, quick);
   }
 
   /** The next tag to deploy (they rotate, so each deploy changes the image). */

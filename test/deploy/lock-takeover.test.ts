@@ -5,8 +5,8 @@ import { lockVerdict, type TakeoverFacts } from '../../packages/deploy/src/index
 import type { LockHolder } from '../../packages/deploy/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
 import { runBundle } from '../support/harness.js';
-import { infra, integration } from '../support/infra.js';
-import { COMPOSE, IMAGE_REPO, buildImages, cleanup, history, target, version } from './support.js';
+import { integration } from '../support/infra.js';
+import { COMPOSE, bundleDeploy, buildImages, cleanup, history, target, version } from './support.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const holder = (over: Partial<LockHolder> = {}): LockHolder => ({
@@ -117,34 +117,11 @@ integration('lock takeover through the GitHub API (deploy-compose bundle)', () =
   const h = () => target();
   const root = () => join(h().stateDir, app, 'test');
 
-  const inputs = (tag: string) => {
-    const reg = infra().registries[0]!;
-    return {
-      host: `${h().host}:${h().port}`,
-      user: h().user,
-      'ssh-key': readFileSync(h().keyPath, 'utf8'),
-      'known-hosts': readFileSync(h().knownHostsPath, 'utf8'),
-      app,
-      environment: 'test',
-      'state-dir': h().stateDir,
-      'public-port': port,
-      'proxy-bind': '127.0.0.1',
-      'health-url': `http://127.0.0.1:${port}/`,
-      'health-interval': '200ms',
-      'health-timeout': '15s',
-      'drain-timeout': '300ms',
-      'lock-timeout': '3s',
-      strategy: 'blue-green',
-      'compose-file': 'deploy/compose.yml',
-      'env-file': 'deploy/.env',
-      images: `web=${IMAGE_REPO}:${tag}`,
-      version: tag,
-      registry: reg.host,
-      username: reg.username,
-      password: reg.password,
-      token: 'ghs_standin_token_km'
-    };
-  };
+  const inputs = (tag: string) =>
+    bundleDeploy(
+      { app, port, dir: h().stateDir, tag },
+      { 'drain-timeout': '300ms', 'lock-timeout': '3s', token: 'ghs_standin_token_km' }
+    );
   /** A lock as a run on another runner left it: alive by its heartbeat, its GitHub run 777. */
   const plantLock = () => {
     mkdirSync(join(root(), 'lock'), { recursive: true });

@@ -6,6 +6,7 @@ import { leakedSecrets, runBundle } from '../support/harness.js';
 import { infra, integration } from '../support/infra.js';
 import {
   IMAGE_REPO,
+  bundleDeploy,
   buildImages,
   cleanup,
   deploySpec,
@@ -365,35 +366,17 @@ integration('migrate-command through the deploy-compose bundle', () => {
     removeVolume(`${app}-test_data`);
     rmSync(workspace, { recursive: true, force: true });
   });
-  const inputs = (tag: string, over: Record<string, string> = {}) => {
-    const ssh = target();
-    const reg = infra().registries[0]!;
-    return {
-      host: `${ssh.host}:${ssh.port}`,
-      user: ssh.user,
-      'ssh-key': readFileSync(ssh.keyPath, 'utf8'),
-      'known-hosts': readFileSync(ssh.knownHostsPath, 'utf8'),
-      app,
-      environment: 'test',
-      'state-dir': dir,
-      'public-port': String(port),
-      strategy: 'recreate',
-      'compose-file': 'deploy/compose.yml',
-      'env-file': 'deploy/.env',
-      images: `web=${IMAGE_REPO}:${tag}`,
-      version: tag,
-      registry: reg.host,
-      username: reg.username,
-      password: reg.password,
-      'image-check': 'pull',
-      'health-url': `http://127.0.0.1:${port}/`,
-      'health-expect-body': tag,
-      'health-interval': '200ms',
-      'health-timeout': '15s',
-      'start-timeout': '15s',
-      ...over
-    };
-  };
+  const inputs = (tag: string, over: Record<string, string> = {}) =>
+    bundleDeploy(
+      { app, port, dir, tag },
+      {
+        strategy: 'recreate',
+        'image-check': 'pull',
+        'health-expect-body': tag,
+        'start-timeout': '15s',
+        ...over
+      }
+    );
   const errorOf = (run: Awaited<ReturnType<typeof runBundle>>) =>
     run.annotations.filter((a) => a.level === 'error').at(-1)?.message ?? '';
 

@@ -191,6 +191,64 @@ export function rollbackSpec(base: DeploySpec, over: Partial<RollbackSpec> = {})
   return { ...target, dryRun: false, reason: 'test', ...over };
 }
 
+/** What the deploy-compose and rollback bundles take, as `runBundle` passes inputs. */
+export type BundleInputs = Record<string, string | number>;
+
+/**
+ * The deploy-compose and rollback bundles' inputs for an app on a field host, as a workflow would pass them:
+ * the connection (the host's pinned keys), the app, its public port and a quick gate on `/`. `bundleDeploy`
+ * adds what a deploy needs; `over` sets or replaces any input.
+ */
+export function bundleTarget(
+  o: { app: string; port: number; dir: string; host?: FieldHost; via?: number },
+  over: BundleInputs = {}
+): BundleInputs {
+  const h = o.host ?? target();
+  // Through a private link (its own port): the host's own keys, under that port.
+  const known = readFileSync(h.knownHostsPath, 'utf8');
+  return {
+    host: `${h.host}:${o.via ?? h.port}`,
+    user: h.user,
+    'ssh-key': readFileSync(h.keyPath, 'utf8'),
+    'known-hosts':
+      o.via === undefined
+        ? known
+        : known
+            .split('\n')
+            .filter((l) => l.includes(`]:${h.directPort} `))
+            .map((l) => l.replace(`]:${h.directPort} `, `]:${o.via} `))
+            .join('\n'),
+    app: o.app,
+    environment: 'test',
+    'state-dir': o.dir,
+    'public-port': o.port,
+    'proxy-bind': '127.0.0.1',
+    'health-url': `http://127.0.0.1:${o.port}/`,
+    'health-interval': '200ms',
+    'health-timeout': '15s',
+    ...over
+  };
+}
+
+/** `bundleTarget` plus a deploy of the test image's `tag` from the lab's first registry (blue-green). */
+export function bundleDeploy(
+  o: Parameters<typeof bundleTarget>[0] & { tag: string },
+  over: BundleInputs = {}
+): BundleInputs {
+  const reg = infra().registries[0]!;
+  return bundleTarget(o, {
+    strategy: 'blue-green',
+    'compose-file': 'deploy/compose.yml',
+    'env-file': 'deploy/.env',
+    images: `web=${IMAGE_REPO}:${o.tag}`,
+    version: o.tag,
+    registry: reg.host,
+    username: reg.username,
+    password: reg.password,
+    ...over
+  });
+}
+
 export function deps(
   over: Partial<EngineDeps> = {}
 ): EngineDeps & { logger: ReturnType<typeof captureLogger> } {
@@ -232,19 +290,24 @@ export async function version(port: number): Promise<string> {
 export function load(
   port: number,
   rate = 20
-): { stop(): Promise<{ total: number; failed: number; failures: string[] }> } {
+): {
+  stop(): Promise<{ total: number; failed: number; failures: string[]; firstSeen: Record<string, number> }>;
+} {
   let total = 0;
   let failed = 0;
   const failures: string[] = [];
+  // When each answer body (a version) was first served, by the clock of performance.now() at the request.
+  const firstSeen: Record<string, number> = {};
   const pending = new Set<Promise<void>>();
   const timer = setInterval(() => {
     total++;
+    const sent = performance.now();
     const p = get(port)
       .then((r) => {
         if (r.status !== 200) {
           failed++;
           failures.push(`status ${r.status}`);
-        }
+        } else firstSeen[r.body.trim()] ??= sent;
       })
       .catch((e: Error) => {
         failed++;
@@ -257,7 +320,7 @@ export function load(
     stop: async () => {
       clearInterval(timer);
       await Promise.all([...pending]);
-      return { total, failed, failures: [...new Set(failures)] };
+      return { total, failed, failures: [...new Set(failures)], firstSeen };
     }
   };
 }
