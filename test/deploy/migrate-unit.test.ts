@@ -1,7 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, InputReader, LocalExecutor } from '../../packages/core/src/index.js';
+import {
+  InputError,
+  InputReader,
+  LocalExecutor,
+  parseCommandLine,
+  splitWords as split
+} from '../../packages/core/src/index.js';
 import { composeRunArgv, type ComposeTool } from '../../packages/compose/src/index.js';
 import { runPhase } from '../../packages/ssh/src/index.js';
 import {
@@ -11,11 +17,13 @@ import {
   migrateBoundMs,
   migrateContainerName,
   migrateProject,
-  parseMigrateCommand,
-  readDeployInputs,
-  splitWords
+  readDeployInputs
 } from '../../packages/deploy/src/index.js';
 import { infra, integration } from '../support/infra.js';
+
+// What migrate-command's reader calls (packages/core, shared with run-migrations' `command`).
+const parseMigrateCommand = (text: string) => parseCommandLine(text, 'migrate-command');
+const splitWords = (text: string) => split(text, 'migrate-command');
 
 /** What a real POSIX shell (dash) makes of the same text: the reference the splitter must match. */
 function shellSplit(text: string): string[] {

@@ -1,10 +1,9 @@
-import { InputError, type MigrationError } from '../../packages/core/src/index.js';
+import { InputError, parseCommandLine, type MigrationError } from '../../packages/core/src/index.js';
 import {
   canonicalVersion,
   compareVersions,
   computeState,
   loadMigrations,
-  parseCommandInput,
   parseDatabaseUrl,
   parseMigrationName,
   pgDumpArgv,
@@ -233,7 +232,8 @@ describe('database URL, argv and the command input', () => {
     ]);
   });
 
-  it('reads the command as argv data, never as shell code', () => {
+  it('reads the command as argv data, never as shell code (the splitter deploy-compose uses too)', () => {
+    const parseCommandInput = (text: string) => parseCommandLine(text, 'command');
     expect(parseCommandInput('npm run migrate -- --env "prod eu"')).toEqual([
       'npm',
       'run',
@@ -244,12 +244,14 @@ describe('database URL, argv and the command input', () => {
     ]);
     expect(parseCommandInput(`bin/rails 'db:migrate'`)).toEqual(['bin/rails', 'db:migrate']);
     expect(parseCommandInput('["./migrate", "up; rm -rf /"]')).toEqual(['./migrate', 'up; rm -rf /']);
+    expect(parseCommandInput('- ./migrate\n- up')).toEqual(['./migrate', 'up']);
     expect(() => parseCommandInput('npm run migrate && echo done')).toThrow(
-      /Input 'command': contains `&` outside quotes, but the command is not run by a shell/
+      /Input 'command': has `&&` outside quotes: a shell would read it as an operator/
     );
-    expect(() => parseCommandInput('migrate $DATABASE_URL')).toThrow(/contains `\$`/);
-    expect(() => parseCommandInput('["a", 1]')).toThrow(/non-empty JSON array of strings/);
+    expect(() => parseCommandInput('migrate $DATABASE_URL')).toThrow(/has `\$D` outside quotes/);
+    expect(() => parseCommandInput('["a", {"b": 1}]')).toThrow(/item 2 of the list is not a string/);
     expect(() => parseCommandInput('say "hi')).toThrow(/unclosed "/);
+    expect(() => parseCommandInput('migrate\nseed')).toThrow(/line break/);
   });
 
   it('quotes the history table and refuses names that would need quoting', () => {

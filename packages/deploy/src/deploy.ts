@@ -1,6 +1,7 @@
 import { join } from 'node:path/posix';
 import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
-import { parseComposeFiles, volumesOverride, type ComposeFileInfo } from '../../compose/src/index.js';
+import { volumesOverride, type ComposeFileInfo } from '../../compose/src/index.js';
+import { composeInfo, composeTexts } from './compose-files.js';
 import {
   chooseAccessories,
   needsSharedNetwork,
@@ -136,11 +137,6 @@ export function releaseImages(
   return images;
 }
 
-/** The compose files of a deploy as one text for the config hash (the first file alone hashes as before). */
-export function composeTexts(d: Pick<DeploySpec, 'composeText' | 'composeMore'>): string {
-  return [d.composeText, ...(d.composeMore ?? [])].join('\0');
-}
-
 /**
  * The files a release directory holds besides compose.yml, .env and release.json: the further compose files
  * given (compose.2.yml, …), then the overrides the deploy writes (images first, written by prepare itself),
@@ -181,7 +177,7 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
     events: rec.events,
     hosts: []
   };
-  const info = parseComposeFiles([d.composeText, ...(d.composeMore ?? [])]);
+  const info = composeInfo(d);
   const choice =
     d.strategy === 'swarm'
       ? { accessories: [], how: 'none' as const }

@@ -8,7 +8,7 @@ export * from './validate.js';
 export { Deadline, Host, PhaseResult, parseContainerStates, parseState } from './host.js';
 export { checkSteps, checkedTools } from './open.js';
 export { pickDigest } from './prepare.js';
-export { parseMigrateCommand, splitWords, showCommand, type MigrateSpec } from './migrate-command.js';
+export { showCommand, type MigrateSpec } from './migrate-command.js';
 export {
   migrateBoundArgv,
   migrateBoundMs,

@@ -8,9 +8,9 @@ import {
   type Logger,
   type RunContext
 } from '../../core/src/index.js';
-import { parseComposeFiles } from '../../compose/src/index.js';
 import { defaultsOf } from '../../manifest/src/index.js';
 import { chooseAccessories } from './accessories.js';
+import { composeInfo } from './compose-files.js';
 import { readGateInputs } from '../../health/src/index.js';
 import { parseFingerprints, SshExecutor } from '../../ssh/src/index.js';
 import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
@@ -325,7 +325,7 @@ export function readDeployInputs(
   const target = readTarget(inputs);
   const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
   const [composeText, ...composeMore] = readComposeFiles(inputs, files);
-  const info = parseComposeFiles([composeText!, ...composeMore]);
+  const info = composeInfo({ composeText: composeText!, composeMore });
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
   const template = readPath(inputs, 'env-template', files, false);
   if (template !== undefined) checkEnvAgainstTemplate(envText, template);

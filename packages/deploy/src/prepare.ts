@@ -1,6 +1,7 @@
 import { join } from 'node:path/posix';
 import { DeployError } from '../../core/src/index.js';
-import { composeConfigArgv, imagesOverride, parseComposeFiles } from '../../compose/src/index.js';
+import { composeConfigArgv, imagesOverride } from '../../compose/src/index.js';
+import { composeInfo } from './compose-files.js';
 import {
   inspectArgv,
   loginArgv,
@@ -64,7 +65,7 @@ export async function preparePhase(
 ): Promise<RunState> {
   const { host } = ctx;
   const tool = s.tools!.compose;
-  if (tool.generation === 'v1' && parseComposeFiles([d.composeText, ...(d.composeMore ?? [])]).include)
+  if (tool.generation === 'v1' && composeInfo(d).include)
     throw new DeployError(
       `compose-file uses \`include:\`, which docker-compose ${tool.version} (v1) on ${host.name} cannot resolve: only Compose v2.20 and later know it`,
       {

@@ -6,7 +6,6 @@ import {
   describeError,
   formatMs
 } from '../../core/src/index.js';
-import { parseComposeFile } from '../../compose/src/index.js';
 import { linkTimeoutMs } from '../../ssh/src/index.js';
 import {
   assertManager,
@@ -18,6 +17,7 @@ import {
   type StackSource,
   type SwarmTarget
 } from '../../swarm/src/index.js';
+import { composeInfo } from './compose-files.js';
 import { beginDeploy, openHosts, releaseImages } from './deploy.js';
 import { gatePhase } from './finish.js';
 import { lockReleaseStep } from './lock.js';
@@ -66,8 +66,7 @@ export function checkSwarmSpec(d: Pick<DeploySpec, 'hosts' | 'composeText' | 'im
       `strategy swarm deploys through one swarm manager, but ${d.hosts.length} hosts were given`,
       'give one manager as `host`: Swarm places the tasks on its nodes (`deploy.placement.constraints` in the compose file chooses which)'
     );
-  const info = parseComposeFile(d.composeText);
-  swarmStackFile(d.composeText, releaseImages(d, info));
+  swarmStackFile(d.composeText, releaseImages(d, composeInfo(d)));
 }
 
 function target(ctx: HostContext, spec: TargetSpec): SwarmTarget {

@@ -14,7 +14,7 @@ export {
 } from './files.js';
 export { splitStatements, positionToLine, lineAt, type Statement } from './sql.js';
 export { parseDatabaseUrl, libpqEnv, redact, type DatabaseTarget } from './url.js';
-export { pgDumpArgv, pgRestoreArgv, psqlFileArgv, parseCommandInput } from './argv.js';
+export { pgDumpArgv, pgRestoreArgv, psqlFileArgv } from './argv.js';
 export {
   connect,
   connectionError,

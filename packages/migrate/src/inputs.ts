@@ -1,7 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { InputError, type InputReader } from '../../core/src/index.js';
+import { InputError, parseCommandLine, type InputReader } from '../../core/src/index.js';
 import { defaultsOf } from '../../manifest/src/index.js';
-import { parseCommandInput } from './argv.js';
 import { parseTableName } from './db.js';
 import { canonicalVersion, loadMigrations } from './files.js';
 import type { MigrateOptions, Mode } from './types.js';
@@ -36,7 +35,7 @@ export function readMigrateInputs(
   const mode = inputs.choice('mode', MODES, DEFAULTS.text('mode') as Mode);
   const urlText = inputs.raw('database-url') || (env.DATABASE_URL ?? '').trim();
   const urlInput = inputs.raw('database-url') ? 'database-url' : 'database-url (from env DATABASE_URL)';
-  const command = parseCommandInput(inputs.raw('command'));
+  const command = parseCommandLine(inputs.raw('command'), 'command');
   if (!urlText && !command.length) {
     throw new InputError(
       'database-url',
