@@ -1,13 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  InputError,
-  InputReader,
-  LocalExecutor,
-  parseCommandLine,
-  splitWords as split
-} from '../../packages/core/src/index.js';
+import { parseCommandLine, splitWords as split } from '../../packages/command/src/index.js';
+import { InputError, InputReader, LocalExecutor } from '../../packages/core/src/index.js';
 import { composeRunArgv, type ComposeTool } from '../../packages/compose/src/index.js';
 import { runPhase } from '../../packages/ssh/src/index.js';
 import {

@@ -1,4 +1,5 @@
-import { InputError, parseCommandLine, type MigrationError } from '../../packages/core/src/index.js';
+import { parseCommandLine } from '../../packages/command/src/index.js';
+import { InputError, type MigrationError } from '../../packages/core/src/index.js';
 import {
   canonicalVersion,
   compareVersions,

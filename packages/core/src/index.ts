@@ -2,7 +2,6 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './executor.js';
 export * from './shell.js';
-export * from './command-line.js';
 export * from './duration.js';
 export * from './inputs.js';
 export * from './context.js';

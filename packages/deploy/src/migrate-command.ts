@@ -1,4 +1,5 @@
-import { InputError, parseCommandLine, shellJoin, type InputReader } from '../../core/src/index.js';
+import { parseCommandLine } from '../../command/src/index.js';
+import { InputError, shellJoin, type InputReader } from '../../core/src/index.js';
 import type { ComposeFileInfo } from '../../compose/src/index.js';
 import { INPUTS } from '../../manifest/src/index.js';
 import type { Strategy } from './strategy.js';

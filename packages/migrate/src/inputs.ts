@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { InputError, parseCommandLine, type InputReader } from '../../core/src/index.js';
+import { parseCommandLine } from '../../command/src/index.js';
+import { InputError, type InputReader } from '../../core/src/index.js';
 import { defaultsOf } from '../../manifest/src/index.js';
 import { parseTableName } from './db.js';
 import { canonicalVersion, loadMigrations } from './files.js';

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { InputError } from './errors.js';
+import { InputError } from '../../core/src/index.js';
 
 /**
  * A command line given as an input, as argv data. It travels as argv (through a phase script's quoting or
