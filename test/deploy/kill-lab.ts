@@ -197,7 +197,9 @@ export class KillLab {
       'lock-timeout': '60s'
     };
     if (op === 'rollback') return bundleTarget(where, { ...quick, reason: 'kill matrix' });
-    return bundleDeploy({ ...where, tag }, quick);
+    // The gate expects this deploy's own version: a switch it leaves unverified must be judged by that, not
+    // by what the next deploy expects of its release.
+    return bundleDeploy({ ...where, tag }, { ...quick, 'health-expect-body': tag });
   }
 
   /** The next tag to deploy (they rotate, so each deploy changes the image). */

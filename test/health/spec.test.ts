@@ -18,7 +18,11 @@ import {
   percentile,
   judgeContainerState,
   parseQueryResponse,
-  prometheusQueryUrl
+  prometheusQueryUrl,
+  defaultGateSpec,
+  judgeHttpResponse,
+  saveExpectations,
+  withExpectations
 } from '../../packages/health/src/index.js';
 
 const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');
@@ -359,5 +363,43 @@ describe('commands are data', () => {
         95
       )
     ).toBe(95);
+  });
+});
+
+describe('saved expectations (an unverified switch is judged by what its own run expected)', () => {
+  const judge = (g: ReturnType<typeof defaultGateSpec>, body: string) =>
+    judgeHttpResponse({ url: 'http://127.0.0.1/' }, g, 1, { status: 200, body, latencyMs: 1 }, 'now').ok;
+  const gate = (over: Partial<ReturnType<typeof defaultGateSpec>>) => ({ ...defaultGateSpec(), ...over });
+
+  it('round-trips a substring, a regex and expect-json lines through JSON, and replaces the gate’s own', () => {
+    const switching = gate({
+      expectBody: /"VERSION":"v2"/i,
+      expectJson: [parseJsonExpectation('$.version == v2')]
+    });
+    const saved = JSON.parse(JSON.stringify(saveExpectations(switching))) as ReturnType<
+      typeof saveExpectations
+    >;
+    expect(saved).toEqual({ body: '/"VERSION":"v2"/i', regex: true, json: ['$.version == v2'] });
+    // The next run expects its own version; judged with the saved expectations, v2's answers pass.
+    const next = gate({
+      expectBody: 'v3',
+      expectJson: [parseJsonExpectation('$.version == v3')],
+      maxLatencyMs: 500
+    });
+    const judged = withExpectations(next, saved);
+    expect(judge(next, '{"version":"v2"}')).toBe(false);
+    expect(judge(judged, '{"version":"v2"}')).toBe(true);
+    expect(judge(judged, '{"version":"v3"}')).toBe(false);
+    expect(judged.expectBody).toEqual(/"VERSION":"v2"/i);
+    expect(judged.maxLatencyMs).toBe(500);
+    const plain = withExpectations(next, saveExpectations(gate({ expectBody: 'v2' })));
+    expect(judge(plain, 'release v2 ok')).toBe(true);
+    expect(judge(plain, 'release v3 ok')).toBe(false);
+  });
+
+  it('a switching run that expected nothing of the body leaves no body check', () => {
+    const judged = withExpectations(gate({ expectBody: 'v3' }), saveExpectations(gate({})));
+    expect(judged.expectBody).toBeUndefined();
+    expect(judged.expectJson).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { withExpectations } from '../../health/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { stillRunningArgv } from './commands.js';
 import { gatePhase } from './finish.js';
@@ -102,7 +103,12 @@ async function verify(
   record: ReleaseRecord | undefined
 ): Promise<{ ok: boolean; how: string; reason: string }> {
   if (ctx.spec.gate && record) {
-    const g = await gatePhase(ctx, { ...s, pending: [] }, record);
+    // This run's gate (its URLs, thresholds, metrics), expecting of the answers what the switching run did.
+    const expect = active.unverified?.expect;
+    const judge = expect
+      ? { ...ctx, spec: { ...ctx.spec, gate: withExpectations(ctx.spec.gate, expect) } }
+      : ctx;
+    const g = await gatePhase(judge, { ...s, pending: [] }, record);
     if (g.result) return { ok: g.result.verdict === 'healthy', how: 'gate', reason: g.result.reason };
   }
   const steps: ScriptStep[] = [

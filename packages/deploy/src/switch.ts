@@ -1,3 +1,4 @@
+import { saveExpectations } from '../../health/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { proxySwitchArgv } from './commands.js';
 import { stepError } from './host.js';
@@ -24,7 +25,13 @@ export function switchSteps(
     ...activeRecord(ctx, active),
     // Until the gate passes (finish clears it): a run killed in between leaves a switch the next run resolves.
     ...(o.unverified
-      ? { unverified: { previous: s.before?.active ?? null, runUrl: ctx.deps.context.runUrl } }
+      ? {
+          unverified: {
+            previous: s.before?.active ?? null,
+            runUrl: ctx.deps.context.runUrl,
+            ...(spec.gate ? { expect: saveExpectations(spec.gate) } : {})
+          }
+        }
       : {})
   };
   const steps: ScriptStep[] = [];

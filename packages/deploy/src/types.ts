@@ -1,5 +1,5 @@
 import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } from '../../core/src/index.js';
-import type { GateResult, GateSpec } from '../../health/src/index.js';
+import type { GateResult, GateSpec, SavedExpectations } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
 import type { MigrateSpec } from './migrate-command.js';
 
@@ -71,9 +71,11 @@ export interface ActiveRecord {
   portVar?: string;
   /**
    * Set by a switch until its gate passed: what served before it, and the run that switched. A run killed
-   * between the switch and the gate leaves it; the next deploy or rollback resolves it (resolve.ts).
+   * between the switch and the gate leaves it; the next deploy or rollback resolves it (resolve.ts), judging the
+   * release by what the switching run expected of its answers (`expect`), not by what the next run expects of
+   * its own release (a `health-expect-body` naming its version).
    */
-  unverified?: { previous: ActiveRecord | null; runUrl: string };
+  unverified?: { previous: ActiveRecord | null; runUrl: string; expect?: SavedExpectations };
 }
 
 export interface HostState {

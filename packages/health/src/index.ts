@@ -7,7 +7,10 @@ export {
   defaultGateSpec,
   headerValues,
   urlPasswords,
-  GATE_INPUT_NAMES
+  GATE_INPUT_NAMES,
+  saveExpectations,
+  withExpectations,
+  type SavedExpectations
 } from './spec.js';
 export { runGate, judgeSoak, soakAlreadyBroken, describeRules } from './gate.js';
 export { canaryRules, MAX_ROUNDS_IN_FLIGHT } from './defaults.js';

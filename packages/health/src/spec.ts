@@ -451,3 +451,39 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
   }
   return spec;
 }
+
+/** A gate's content expectations as plain data, to record on a host and judge by later (deploy's unverified switch). */
+export interface SavedExpectations {
+  /** expect-body as written: a substring, or `/re/flags` when `regex`. */
+  body?: string;
+  regex?: boolean;
+  /** expect-json lines as written. */
+  json: string[];
+}
+
+export function saveExpectations(g: Pick<GateSpec, 'expectBody' | 'expectJson'>): SavedExpectations {
+  return {
+    ...(g.expectBody === undefined
+      ? {}
+      : typeof g.expectBody === 'string'
+        ? { body: g.expectBody }
+        : { body: String(g.expectBody), regex: true }),
+    json: g.expectJson.map((e) => e.text)
+  };
+}
+
+/** The gate `g` with the content expectations `saved` instead of its own (status, latency, metrics stay). */
+export function withExpectations(g: GateSpec, saved: SavedExpectations): GateSpec {
+  const { expectBody: _own, ...rest } = g;
+  const body =
+    saved.body === undefined
+      ? undefined
+      : saved.regex
+        ? (parseRegexLiteral(saved.body, 'expect-body') ?? saved.body)
+        : saved.body;
+  return {
+    ...rest,
+    ...(body === undefined ? {} : { expectBody: body }),
+    expectJson: saved.json.map((line) => parseJsonExpectation(line))
+  };
+}
