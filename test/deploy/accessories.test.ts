@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../packages/core/src/index.js';
 import { parseComposeFile, composeUpArgv } from '../../packages/compose/src/index.js';
@@ -10,12 +10,13 @@ import {
   ensureNetworkArgv,
   networkOverride,
   parseAccessoryState,
+  pullIfMissingArgv,
   releaseFiles,
   releaseUpOptions,
   rollback,
   type DeploySpec
 } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { infra, integration } from '../support/infra.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -180,7 +181,7 @@ integration('accessories on a field host (non-root, far link)', () => {
   const dir = target(0).stateDir;
   beforeAll(() => buildImages());
   afterAll(() => {
-    for (const app of ['fa-acc', 'fa-accrc', 'fa-accmig']) {
+    for (const app of ['fa-acc', 'fa-accrc', 'fa-accmig', 'fa-accpriv']) {
       cleanup(dir, app);
       for (const id of containers(`${app}-test-accessories`))
         execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
@@ -286,6 +287,57 @@ integration('accessories on a field host (non-root, far link)', () => {
     // The store the migration saw is the one that serves: started once.
     expect(inStore(app, 'wc -l < /data/boots')).toBe('1');
     expect(await version(port)).toBe('v1');
+  }, 300_000);
+
+  it('pullIfMissingArgv runs its pull only when the host lacks the image (real docker, argv as data)', () => {
+    const run = (ref: string) => {
+      const [program, ...args] = pullIfMissingArgv(ref, ['echo', 'pulled', ref]);
+      return execFileSync(program!, args, { encoding: 'utf8' }).trim();
+    };
+    expect(run('deploy-actions/busybox:latest')).toBe('present');
+    // A ref with a quote and a `;` stays one argument: no shell reads it.
+    expect(run("deploy-actions/none:x';true")).toBe("pulled deploy-actions/none:x';true");
+  });
+
+  it('an accessory image only the private registry holds is fetched, with the deploy’s own login', async () => {
+    const app = 'fa-accpriv';
+    const port = 18810;
+    const storePort = 18819;
+    const reg = infra().registries[0]!;
+    // Pushed under a tag of its own, then removed here: the host (same dockerd) lacks it, and the deploy user
+    // has no login of their own for that registry.
+    const ref = `${reg.host}/deploy/store-private:t${process.pid}`;
+    const cfg = mkdtempSync('/tmp/deploy-actions-test-accpriv-');
+    const env = { ...process.env, DOCKER_CONFIG: cfg };
+    execFileSync('docker', ['login', reg.host, '--username', reg.username, '--password-stdin'], {
+      input: reg.password,
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env
+    });
+    execFileSync('docker', ['tag', 'deploy-actions/busybox:latest', ref]);
+    execFileSync('docker', ['push', '-q', ref], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    execFileSync('docker', ['image', 'rm', ref], { stdio: 'ignore' });
+    rmSync(cfg, { recursive: true, force: true });
+    try {
+      const base = spec(app, port, storePort, {
+        composeText: compose(storePort).replace('image: deploy-actions/busybox:latest', `image: ${ref}`),
+        accessories: ['store']
+      });
+      const d1 = deps();
+      const first = await deploy(base, d1);
+      expect(first.error?.describe()).toBeUndefined();
+      expect(d1.logger.text()).toContain(`fetched ${ref} for accessory store (the host lacked it)`);
+      expect(containers(`${app}-test-accessories`, 'store')).toHaveLength(1);
+      expect(await version(port)).toBe('v1');
+      // No login stayed behind for the deploy user.
+      const own = join(target(0).home, '.docker', 'config.json');
+      if (existsSync(own)) expect(readFileSync(own, 'utf8')).not.toContain(reg.host);
+    } finally {
+      cleanup(dir, app);
+      for (const id of containers(`${app}-test-accessories`))
+        execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
+      execFileSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
+    }
   }, 300_000);
 
   it('recreate keeps a declared accessory running and its data', async () => {

@@ -259,6 +259,22 @@ export function publicPortArgv(pidFile: string, port: number): string[] {
   ];
 }
 
+/**
+ * Fetch an image only when the host lacks it: `pull` (argv, e.g. `docker pull` under the deploy's private
+ * login) runs after `docker image inspect <ref>` fails. Prints `present` when it was there. An accessory's image
+ * is fetched this way, never refreshed, so a moved tag upstream does not restart a database.
+ */
+export function pullIfMissingArgv(ref: string, pull: readonly string[]): string[] {
+  return [
+    'sh',
+    '-c',
+    'if docker image inspect "$1" >/dev/null 2>&1; then echo present; exit 0; fi; shift; exec "$@"',
+    'sh',
+    ref,
+    ...pull
+  ];
+}
+
 /** Fails, naming the PATH searched, when a program is missing (the phase PATH includes the sbin dirs). */
 export function requireProgramArgv(program: string): string[] {
   return ['sh', '-c', 'command -v "$1" || { echo "$1 not found in PATH=$PATH" >&2; exit 1; }', 'sh', program];

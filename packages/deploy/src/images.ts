@@ -95,3 +95,12 @@ export function repositoryOf(refText: string): string | undefined {
     return undefined;
   }
 }
+
+/** The registry host of a reference (`docker.io` for Docker Hub), as packages/registry reads it. */
+export function registryOf(refText: string): string | undefined {
+  try {
+    return parseReference(refText).registry;
+  } catch {
+    return undefined;
+  }
+}

@@ -10,9 +10,9 @@ import {
   withDockerConfig
 } from '../../docker/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import { portFreeArgv, publicPortArgv, removeTreeArgv } from './commands.js';
+import { portFreeArgv, publicPortArgv, pullIfMissingArgv, removeTreeArgv } from './commands.js';
 import { stepError } from './host.js';
-import { repositoryOf } from './images.js';
+import { registryOf, repositoryOf } from './images.js';
 import { otherSlot, projectName } from './layout.js';
 import { proxyFiles } from './proxy.js';
 import {
@@ -36,6 +36,7 @@ const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
 const WRITE = 'write the release directory';
 const CONFIG = 'compose config';
+const FETCH = 'fetch accessory ';
 
 /** The strategy fits what runs now (pure; before any session). */
 export function checkStrategy(ctx: HostContext, s: RunState): void {
@@ -87,6 +88,13 @@ export async function preparePhase(
   ];
   const withCfg = (argv: string[]) => (d.registry ? withDockerConfig(cfg, argv) : argv);
   const services = Object.entries(release.images);
+  // Accessories' images (a database) are compose's own, by tag: fetched here when the host lacks them, with
+  // this deploy's login (the start phase has none left), and never refreshed. Interpolated ones compose pulls.
+  const info = composeInfo(d);
+  const fetch = (release.accessories ?? []).flatMap((a) => {
+    const ref = info.images[a];
+    return ref && !ref.includes('$') ? [[a, ref] as const] : [];
+  });
   const steps: ScriptStep[] = [
     ...(slotted
       ? [
@@ -129,6 +137,14 @@ export async function preparePhase(
       { name: `pull ${service}`, argv: withCfg(pullArgv(ref)) },
       { name: `inspect ${service}`, argv: inspectArgv(ref, '{{json .RepoDigests}} {{.Id}}') }
     ]),
+    // From the deploy's registry with its login; from any other with the host user's own, as compose would.
+    ...fetch.map(([a, ref]) => ({
+      name: `${FETCH}${a}`,
+      argv: pullIfMissingArgv(
+        ref,
+        registryOf(ref) === d.registry?.registry ? withCfg(pullArgv(ref)) : pullArgv(ref)
+      )
+    })),
     ...(d.registry
       ? [{ name: 'remove the registry login', argv: removeTreeArgv(cfg), always: true, check: false }]
       : [])
@@ -146,6 +162,9 @@ export async function preparePhase(
     pending: written ? [] : s.pending,
     proxyWasUp: r.get(PUBLIC_CHECK)?.stdout.includes('proxy-up') ?? false
   };
+  for (const [a, ref] of fetch)
+    if (r.get(`${FETCH}${a}`)?.exitCode === 0 && !r.get(`${FETCH}${a}`)?.stdout.includes('present'))
+      host.logger.info(`${host.name}: fetched ${ref} for accessory ${a} (the host lacked it)`);
   const failed = r.failed(steps);
   if (!failed) {
     const digests: Record<string, string> = {};
@@ -184,6 +203,15 @@ export async function preparePhase(
       {
         state: 'nothing was started; the previous release is untouched',
         hint: 'check that the registry is reachable from the host and that registry/username/password are right'
+      }
+    );
+  } else if (failed.name.startsWith(FETCH)) {
+    const accessory = failed.name.slice(FETCH.length);
+    error = new DeployError(
+      `Fetching ${info.images[accessory]} (accessory ${accessory}) on ${host.name} failed: ${(failed.stderr || failed.stdout).trim().split('\n').join(' ')}`,
+      {
+        state: 'nothing was started; the previous release is untouched',
+        hint: 'check the image name in the compose file; a private image needs `registry`/`username`/`password` for its registry, or a `docker login` of the deploy user on the host'
       }
     );
   } else error = stepError(failed, host.name);
