@@ -87,6 +87,7 @@ async function measure(
 ): Promise<Omit<Cell, 'noopMs'>> {
   const during = load(port, 20);
   const t = performance.now();
+  const sentFrom = Date.now();
   const sessions = (await fn()) ?? 1;
   const ms = performance.now() - t;
   // The plain command may return before its container answers: wait for it, so its first answer is counted.
@@ -97,7 +98,7 @@ async function measure(
     ms,
     sessions,
     failed: `${r.failed} / ${r.total}`,
-    ...(seen !== undefined ? { servedMs: seen - t } : {})
+    ...(seen !== undefined ? { servedMs: seen - sentFrom } : {})
   };
 }
 

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import type { GateSpec } from '../../packages/health/src/index.js';
 import type { DeploySpec } from '../../packages/deploy/src/index.js';
 import { infra } from '../support/infra.js';
-import { IMAGE_REPO, buildImages, cleanup, deploySpec, gate, stateDir } from './support.js';
+import { IMAGE_REPO, buildImages, cleanup, deploySpec, gate, load, stateDir } from './support.js';
 
 /** Shared by test/deploy/canary.test.ts and bench/canary.ts. */
 
@@ -37,56 +36,11 @@ export function canarySpec(
 }
 
 /**
- * GET / on a fresh connection. A request fails on an error status, a reset or a refused connection; it may
- * wait up to 10 s, because this machine is shared by parallel suites (load average above 20 at times) and a
- * starved client or proxy is not a failed request.
+ * Load that remembers what answered (support.ts load): fresh connections at `rate`/s, each waiting up to 10 s,
+ * because this machine is shared by parallel suites (load average above 20 at times).
  */
-function getPatiently(port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 10s')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Load that remembers what answered: fresh connections at `rate`/s, each response's body and time. */
 export function recordingLoad(port: number, rate = 20) {
-  const seen: { at: number; body: string }[] = [];
-  const failures: string[] = [];
-  const pending = new Set<Promise<void>>();
-  const timer = setInterval(() => {
-    const at = Date.now();
-    const p = getPatiently(port)
-      .then((r) => {
-        if (r.status !== 200) failures.push(`status ${r.status}`);
-        else seen.push({ at, body: r.body.trim() });
-      })
-      .catch((e: Error) => void failures.push(e.message))
-      .finally(() => pending.delete(p));
-    pending.add(p);
-  }, 1000 / rate);
-  return {
-    seen,
-    /** Resolves once a response with `body` came back (observable state, no fixed sleep). */
-    until: async (body: string, timeoutMs = 120_000) => {
-      const end = Date.now() + timeoutMs;
-      while (!seen.some((x) => x.body === body)) {
-        if (Date.now() > end) throw new Error(`no response "${body}" within ${timeoutMs}ms`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.all([...pending]);
-      seen.sort((a, b) => a.at - b.at);
-      return { total: seen.length + failures.length, failed: failures.length, failures, seen };
-    }
-  };
+  return load(port, rate, { giveUpMs: 10_000 });
 }
 
 /** The share of `body` among the responses between its first appearance and the last response of `other`. */

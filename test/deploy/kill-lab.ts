@@ -14,7 +14,6 @@ import type { ActionRun } from '../../packages/runner/src/index.js';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
 import { runBundle } from '../support/harness.js';
 import { fieldHost, privateLink, type FieldHost } from '../support/infra.js';
-import { request } from 'node:http';
 import {
   COMPOSE,
   bundleDeploy,
@@ -22,6 +21,7 @@ import {
   buildImages,
   cleanup,
   get,
+  load,
   type BundleInputs
 } from './support.js';
 
@@ -321,7 +321,8 @@ export class KillLab {
       releasesBefore: new Set(listReleases(this.root)),
       lab: this
     };
-    const traffic = steadyLoad(this.port, 20);
+    // A request still waiting after 10 s fails (a loaded 2-core machine exceeds 3 s at times).
+    const traffic = load(this.port, 20, { giveUpMs: 10_000 });
     let pid: number | undefined;
     let actedAt = 0;
     const runnerTemp = mkdtempSync(join(this.temp, 'rt-'));
@@ -405,50 +406,6 @@ export class KillLab {
     rmSync(runnerTemp, { recursive: true, force: true });
     return res;
   }
-}
-
-/**
- * 20 requests/s on fresh connections to the public port. A request fails when it gets no answer, an error or a
- * status other than 200; one still waiting after 10 s counts as failed. (test/deploy/support.ts load() gives up
- * at 3 s, which a loaded 2-core machine exceeds at times with nothing being deployed.)
- */
-function steadyLoad(port: number, rate: number) {
-  let total = 0;
-  let failed = 0;
-  let slowestMs = 0;
-  const failures = new Set<string>();
-  const pending = new Set<Promise<void>>();
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const t = Date.now();
-      const done = (problem?: string) => {
-        if (problem) {
-          failed++;
-          failures.add(problem);
-        } else slowestMs = Math.max(slowestMs, Date.now() - t);
-        resolve();
-      };
-      const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 10_000 }, (res) => {
-        res.resume();
-        res.on('end', () => done(res.statusCode === 200 ? undefined : `status ${res.statusCode}`));
-        res.on('error', (e) => done(e.message));
-      });
-      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-      req.on('error', (e) => done(e.message));
-      req.end();
-    });
-  const timer = setInterval(() => {
-    total++;
-    const p = one().finally(() => pending.delete(p));
-    pending.add(p);
-  }, 1000 / rate);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.all([...pending]);
-      return { total, failed, failures: [...failures], slowestMs };
-    }
-  };
 }
 
 function lastError(run: ActionRun): string {

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { captureLogger, runContextFromEnv, type Executor } from '../../packages/core/src/index.js';
 import { defaultGateSpec, type GateSpec } from '../../packages/health/src/index.js';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
-import type { DeploySpec, EngineDeps, RollbackSpec } from '../../packages/deploy/src/index.js';
+import type { DeploySpec, EngineDeps, RollbackSpec, TargetSpec } from '../../packages/deploy/src/index.js';
 import { fieldHost, infra, type FieldHost } from '../support/infra.js';
 
 /**
@@ -191,6 +191,30 @@ export function rollbackSpec(base: DeploySpec, over: Partial<RollbackSpec> = {})
   return { ...target, dryRun: false, reason: 'test', ...over };
 }
 
+/**
+ * Several field hosts on one dockerd: host i (field host i) gets its own state dir, environment slug
+ * (`test-h<i+1>`), public port `ports[i]`, slot ports and gate URL, through the engine's `forHost` hook.
+ */
+export function severalHosts(ports: readonly number[]): {
+  hosts: string[];
+  forHost: <S extends TargetSpec>(host: string, s: S) => S;
+} {
+  const hosts = ports.map((_, i) => `127.0.0.1:${target(i).port}`);
+  const forHost = <S extends TargetSpec>(host: string, s: S): S => {
+    const i = hosts.indexOf(host);
+    const p = ports[i]!;
+    return {
+      ...s,
+      stateDir: target(i).stateDir,
+      environmentSlug: `test-h${i + 1}`,
+      publicPort: p,
+      slotPorts: [p + 1, p + 2],
+      ...(s.gate ? { gate: { ...s.gate, urls: [{ url: `http://127.0.0.1:${p}/up` }] } } : {})
+    };
+  };
+  return { hosts, forHost };
+}
+
 /** What the deploy-compose and rollback bundles take, as `runBundle` passes inputs. */
 export type BundleInputs = Record<string, string | number>;
 
@@ -264,14 +288,15 @@ export function deps(
 }
 
 /** GET http://127.0.0.1:port/path on a fresh connection. */
-export function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
+/** GET on a fresh connection; a request still waiting after `giveUpMs` fails. */
+export function get(port: number, path = '/', giveUpMs = 3000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 3000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: giveUpMs }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${giveUpMs / 1000} s`)));
     req.on('error', reject);
     req.end();
   });
@@ -287,27 +312,37 @@ export async function version(port: number): Promise<string> {
 }
 
 /** Steady load: `rate` requests per second on fresh connections until stop(); counts failures. */
-export function load(
-  port: number,
-  rate = 20
-): {
-  stop(): Promise<{ total: number; failed: number; failures: string[]; firstSeen: Record<string, number> }>;
-} {
+/** One answer of `load`: when its request was sent (Date.now()) and the body, trimmed. */
+export interface Answer {
+  at: number;
+  body: string;
+}
+
+/**
+ * Steady traffic to the public port: `rate` requests/s on fresh connections. A request fails on a status other
+ * than 200, an error, or no answer within `giveUpMs` (3 s; suites on a loaded shared machine give 10 s, since a
+ * starved client or proxy is not a failed request). It remembers every answer, so a test can wait for a body
+ * (`until`, observable state) and read what served when.
+ */
+export function load(port: number, rate = 20, o: { giveUpMs?: number } = {}) {
   let total = 0;
   let failed = 0;
+  let slowestMs = 0;
   const failures: string[] = [];
-  // When each answer body (a version) was first served, by the clock of performance.now() at the request.
-  const firstSeen: Record<string, number> = {};
+  const seen: Answer[] = [];
   const pending = new Set<Promise<void>>();
   const timer = setInterval(() => {
     total++;
-    const sent = performance.now();
-    const p = get(port)
+    const at = Date.now();
+    const p = get(port, '/', o.giveUpMs)
       .then((r) => {
         if (r.status !== 200) {
           failed++;
           failures.push(`status ${r.status}`);
-        } else firstSeen[r.body.trim()] ??= sent;
+        } else {
+          seen.push({ at, body: r.body.trim() });
+          slowestMs = Math.max(slowestMs, Date.now() - at);
+        }
       })
       .catch((e: Error) => {
         failed++;
@@ -317,10 +352,23 @@ export function load(
     pending.add(p);
   }, 1000 / rate);
   return {
+    seen,
+    /** Resolves once a response with `body` came back. */
+    until: async (body: string, timeoutMs = 120_000) => {
+      const end = Date.now() + timeoutMs;
+      while (!seen.some((x) => x.body === body)) {
+        if (Date.now() > end) throw new Error(`no response "${body}" within ${timeoutMs}ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     stop: async () => {
       clearInterval(timer);
       await Promise.all([...pending]);
-      return { total, failed, failures: [...new Set(failures)], firstSeen };
+      seen.sort((x, y) => x.at - y.at);
+      // When each answer body (a version) was first served: the send time of its first request.
+      const firstSeen: Record<string, number> = {};
+      for (const x of seen) firstSeen[x.body] ??= x.at;
+      return { total, failed, failures: [...new Set(failures)], slowestMs, seen, firstSeen };
     }
   };
 }
