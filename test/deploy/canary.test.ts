@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBundle } from '../support/harness.js';
-import { ConnectionError, InputError, InputReader, type Executor } from '../../packages/core/src/index.js';
+import { ConnectionError, InputReader, type Executor } from '../../packages/core/src/index.js';
 import { defaultGateSpec, parseMetricCheck } from '../../packages/health/src/index.js';
 import {
   canaryProbeArgv,
@@ -23,17 +23,8 @@ import {
 } from '../../packages/deploy/src/index.js';
 import { infra, integration } from '../support/infra.js';
 import { BAD_TAG, canarySpec, prepareCanaryHost, recordingLoad, shareDuringStep } from './canary-support.js';
+import { refusal } from '../support/refusal.js';
 import { cleanup, deps, gate, history, rollbackSpec, sshConnector, version } from './support.js';
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('canary plan (pure)', () => {
   it('reads increasing percentages that end at 100', () => {
@@ -51,7 +42,7 @@ describe('canary plan (pure)', () => {
     ['100', 'blue-green switch with no canary step'],
     ['', 'is empty']
   ])('refuses canary-steps %j, naming the input', (text, why) => {
-    const e = inputError(() => parseCanarySteps(text));
+    const e = refusal(() => parseCanarySteps(text));
     expect(e.message).toContain("Input 'canary-steps'");
     expect(e.message).toContain(why);
   });
@@ -59,17 +50,17 @@ describe('canary plan (pure)', () => {
   it('refuses a step shorter than the gate can judge, a canary with no gate, and steps the timeout cannot hold', () => {
     const g = { ...defaultGateSpec(), urls: [{ url: 'http://x/up' }], intervalMs: 2000, successThreshold: 3 };
     expect(() => checkCanaryPlan({ steps: [50, 100], stepMs: 6000 }, g, 600_000)).not.toThrow();
-    const short = inputError(() => checkCanaryPlan({ steps: [50, 100], stepMs: 5000 }, g, 600_000));
+    const short = refusal(() => checkCanaryPlan({ steps: [50, 100], stepMs: 5000 }, g, 600_000));
     expect(short.message).toContain("Input 'canary-step-duration'");
     expect(short.message).toContain('at least 6s');
-    const none = inputError(() => checkCanaryPlan({ steps: [50, 100], stepMs: 60_000 }, undefined, 600_000));
+    const none = refusal(() => checkCanaryPlan({ steps: [50, 100], stepMs: 60_000 }, undefined, 600_000));
     expect(none.message).toContain("Input 'health-url'");
     expect(none.message).toContain('strategy canary');
-    const onlyContainers = inputError(() =>
+    const onlyContainers = refusal(() =>
       checkCanaryPlan({ steps: [50, 100], stepMs: 60_000 }, { ...g, urls: [] }, 600_000)
     );
     expect(onlyContainers.message).toContain("Input 'health-url'");
-    const long = inputError(() => checkCanaryPlan({ steps: [10, 50, 100], stepMs: 300_000 }, g, 600_000));
+    const long = refusal(() => checkCanaryPlan({ steps: [10, 50, 100], stepMs: 300_000 }, g, 600_000));
     expect(long.message).toContain("Input 'timeout'");
   });
 
@@ -99,14 +90,12 @@ describe('canary plan (pure)', () => {
     try {
       expect(read({}).spec.canary).toEqual({ steps: [10, 50, 100], stepMs: 30_000 });
       expect(read({}).spec.strategy).toBe('canary');
-      expect(inputError(() => read({ 'canary-steps': '10,5,100' })).message).toContain(
-        "Input 'canary-steps'"
-      );
-      expect(inputError(() => read({ 'canary-step-duration': '2s' })).message).toContain(
+      expect(refusal(() => read({ 'canary-steps': '10,5,100' })).message).toContain("Input 'canary-steps'");
+      expect(refusal(() => read({ 'canary-step-duration': '2s' })).message).toContain(
         "Input 'canary-step-duration'"
       );
-      expect(inputError(() => read({ 'health-url': '' })).message).toContain("Input 'health-url'");
-      expect(inputError(() => read({ 'public-port': '' })).message).toContain("Input 'public-port'");
+      expect(refusal(() => read({ 'health-url': '' })).message).toContain("Input 'health-url'");
+      expect(refusal(() => read({ 'public-port': '' })).message).toContain("Input 'public-port'");
     } finally {
       rmSync(ws, { recursive: true, force: true });
     }

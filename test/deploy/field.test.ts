@@ -13,6 +13,7 @@ import {
   deps,
   gate,
   rollbackSpec,
+  severalHosts,
   sshConnector,
   target,
   version
@@ -226,20 +227,8 @@ integration('the field: a non-root user with a slow shell behind a far link', ()
     const app = 'deploy-fm';
     const port = 18430;
     // One dockerd serves the three hosts: each gets its own state dir, ports and projects (environment slug).
-    const hosts = [0, 1, 2].map((i) => `127.0.0.1:${target(i).port}`);
     const ports = [port, port + 10, port + 20];
-    const forHost = <S extends TargetSpec>(host: string, s: S): S => {
-      const i = hosts.indexOf(host);
-      const p = ports[i]!;
-      return {
-        ...s,
-        stateDir: target(i).stateDir,
-        environmentSlug: `test-h${i + 1}`,
-        publicPort: p,
-        slotPorts: [p + 1, p + 2],
-        gate: gate(p)
-      };
-    };
+    const { hosts, forHost } = severalHosts(ports);
     const d = deploySpec(app, target(0).stateDir, port, { hosts, lockStaleMs: 600_000 });
     const connect = sshConnector();
     const d1 = await deploy(d, deps({ connect, forHost }));

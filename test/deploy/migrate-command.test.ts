@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deploy, migrateContainerName, type TargetSpec } from '../../packages/deploy/src/index.js';
+import { deploy, migrateContainerName } from '../../packages/deploy/src/index.js';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { infra, integration } from '../support/infra.js';
 import {
@@ -13,6 +13,7 @@ import {
   deps,
   history,
   load,
+  severalHosts,
   sshConnector,
   stateDir,
   target,
@@ -278,21 +279,9 @@ integration('migrate-command: the app’s own migration in the new release, befo
   it('with two hosts it runs once, on the first, and says so', async () => {
     const app = 'mc-two';
     const vol = `${app}-test_data`;
-    const hosts = [0, 1].map((i) => `127.0.0.1:${target(i).port}`);
-    const ports = [18630, 18640];
     // One dockerd serves both hosts: each its own state dir, ports and projects; the pinned volume is one.
-    const forHost = <S extends TargetSpec>(host: string, s: S): S => {
-      const i = hosts.indexOf(host);
-      const p = ports[i]!;
-      return {
-        ...s,
-        stateDir: target(i).stateDir,
-        environmentSlug: `test-h${i + 1}`,
-        publicPort: p,
-        slotPorts: [p + 1, p + 2],
-        gate: { ...s.gate!, urls: [{ url: `http://127.0.0.1:${p}/up` }] }
-      };
-    };
+    const ports = [18630, 18640];
+    const { hosts, forHost } = severalHosts(ports);
     const clean = () => {
       cleanup(target(0).stateDir, app, 'test-h1');
       cleanup(target(1).stateDir, app, 'test-h2');

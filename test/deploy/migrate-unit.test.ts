@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandLine, splitWords as split } from '../../packages/command/src/index.js';
-import { InputError, InputReader, LocalExecutor } from '../../packages/core/src/index.js';
+import { InputReader, LocalExecutor } from '../../packages/core/src/index.js';
 import { composeRunArgv, type ComposeTool } from '../../packages/compose/src/index.js';
 import { runPhase } from '../../packages/ssh/src/index.js';
 import {
@@ -15,6 +15,7 @@ import {
   readDeployInputs
 } from '../../packages/deploy/src/index.js';
 import { infra, integration } from '../support/infra.js';
+import { refusal } from '../support/refusal.js';
 
 // What migrate-command's reader calls (packages/core, shared with run-migrations' `command`).
 const parseMigrateCommand = (text: string) => parseCommandLine(text, 'migrate-command');
@@ -30,16 +31,6 @@ function shellSplit(text: string): string[] {
     }
   );
   return out === '' ? [] : out.slice(0, -1).split('\0');
-}
-
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('migrate-command: words split as a POSIX shell splits them', () => {

@@ -1,4 +1,4 @@
-import { InputError } from '../../packages/core/src/index.js';
+import { refusal } from '../support/refusal.js';
 import {
   buildxConfigDir,
   decodeLoginState,
@@ -20,15 +20,6 @@ const base: PublishOptions = {
   tags: [],
   dockerLogin: true,
   dockerConfigDir: '/nonexistent'
-};
-const refused = (f: () => unknown): InputError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('not refused');
 };
 
 describe('ECR detection (login-action ecr: auto)', () => {
@@ -116,7 +107,7 @@ describe('registry-auth', () => {
       ['- [', /is not YAML/],
       ['- registry: ghcr.io\n  username: a\n  password: b\n  ecr: maybe', /not auto, true or false/]
     ] as const) {
-      expect(refused(() => parseRegistryAuth(text)).input).toBe('registry-auth');
+      expect(refusal(() => parseRegistryAuth(text)).input).toBe('registry-auth');
       expect(() => parseRegistryAuth(text)).toThrow(msg);
     }
   });
@@ -125,13 +116,13 @@ describe('registry-auth', () => {
     const auths = parseRegistryAuth(
       '- registry: 127.0.0.1:5055\n  username: u1\n  password: p1\n- registry: 127.0.0.1:5056\n  username: u2\n  password: p2'
     );
-    expect(refused(() => planPublish({ ...base, registryAuth: auths, password: 'x' })).message).toMatch(
+    expect(refusal(() => planPublish({ ...base, registryAuth: auths, password: 'x' })).message).toMatch(
       /cannot be used with password/
     );
-    expect(refused(() => planPublish({ ...base, registryAuth: auths, scope: 'a/b' })).input).toBe(
+    expect(refusal(() => planPublish({ ...base, registryAuth: auths, scope: 'a/b' })).input).toBe(
       'registry-auth'
     );
-    expect(refused(() => planPublish({ ...base, registryAuth: auths, ecr: 'true' })).input).toBe(
+    expect(refusal(() => planPublish({ ...base, registryAuth: auths, ecr: 'true' })).input).toBe(
       'registry-auth'
     );
     const plan = planPublish({ ...base, registryAuth: auths });
@@ -166,13 +157,13 @@ describe('ecr on the single login', () => {
     expect(plan.credentialSource.get(ecrHost)).toBe('inputs username/password (user AWS, ECR)');
   });
   it('refuses an AWS access key id as user, and an ECR login with no password', () => {
-    const e = refused(() =>
+    const e = refusal(() =>
       planPublish({ ...base, registry: ecrHost, username: 'AKIAIOSFODNN7EXAMPLE', password: 's' })
     );
     expect(e.input).toBe('ecr');
     expect(e.message).toMatch(/access key id; this action makes no AWS call/);
     expect(e.message).toMatch(/aws ecr get-login-password/);
-    expect(refused(() => planPublish({ ...base, registry: ecrHost, username: 'AWS' })).input).toBe(
+    expect(refusal(() => planPublish({ ...base, registry: ecrHost, username: 'AWS' })).input).toBe(
       'password'
     );
   });
