@@ -278,6 +278,11 @@ function readPath(
     if (required) throw new InputError(input, 'is required', `give the path of the file`);
     return undefined;
   }
+  return readWorkspaceFile(input, p, files);
+}
+
+/** A file the input names, relative to the workspace unless absolute; refused, naming the input, when missing. */
+function readWorkspaceFile(input: string, p: string, files: FileReader): string {
   const full = isAbsolute(p) ? p : resolve(files.workspace, p);
   if (!existsSync(full))
     throw new InputError(
@@ -294,19 +299,10 @@ function readPath(
  */
 function readComposeFiles(inputs: InputReader, files: FileReader): string[] {
   const paths = inputs.list('compose-file');
-  if (paths.length === 0) paths.push('compose.yml');
+  if (paths.length === 0) paths.push(DEPLOY.text('compose-file'));
   if (new Set(paths).size !== paths.length)
     throw new InputError('compose-file', 'lists a file twice', 'give each file once');
-  return paths.map((p) => {
-    const full = isAbsolute(p) ? p : resolve(files.workspace, p);
-    if (!existsSync(full))
-      throw new InputError(
-        'compose-file',
-        `${p} does not exist (looked in ${files.workspace})`,
-        'check the path (actions/checkout first?)'
-      );
-    return readFileSync(full, 'utf8');
-  });
+  return paths.map((p) => readWorkspaceFile('compose-file', p, files));
 }
 
 export interface DeployInputs {
@@ -323,7 +319,7 @@ export function readDeployInputs(
 ): DeployInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
-  const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
+  const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, DEPLOY.text('strategy') as Strategy);
   const [composeText, ...composeMore] = readComposeFiles(inputs, files);
   const info = composeInfo({ composeText: composeText!, composeMore });
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
