@@ -66,7 +66,8 @@ export async function preparePhase(
 ): Promise<RunState> {
   const { host } = ctx;
   const tool = s.tools!.compose;
-  if (tool.generation === 'v1' && composeInfo(d).include)
+  const info = composeInfo(d);
+  if (tool.generation === 'v1' && info.include)
     throw new DeployError(
       `compose-file uses \`include:\`, which docker-compose ${tool.version} (v1) on ${host.name} cannot resolve: only Compose v2.20 and later know it`,
       {
@@ -90,7 +91,6 @@ export async function preparePhase(
   const services = Object.entries(release.images);
   // Accessories' images (a database) are compose's own, by tag: fetched here when the host lacks them, with
   // this deploy's login (the start phase has none left), and never refreshed. Interpolated ones compose pulls.
-  const info = composeInfo(d);
   const fetch = (release.accessories ?? []).flatMap((a) => {
     const ref = info.images[a];
     return ref && !ref.includes('$') ? [[a, ref] as const] : [];

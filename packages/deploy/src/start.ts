@@ -10,23 +10,25 @@ import {
   releaseUpOptions,
   sharedNetworkName
 } from './accessories.js';
-import { composeUpArgv, type ComposeTool } from '../../compose/src/index.js';
+import { composeUpArgv, imagesOverride, type ComposeTool } from '../../compose/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { hostHttpCheckArgv, startSlotArgv, waitReadyArgv } from './commands.js';
 import { parseContainerStates, stepError, type PhaseResult } from './host.js';
 import { otherSlot, projectName, releaseDir } from './layout.js';
 import {
+  ACCESSORIES_STATE,
+  IMAGES_FILE,
+  NETWORK_FILE,
   commitStep,
   envSlug,
   failWith,
   project,
   recordFile,
+  releaseFile,
   slotPort,
   type HostContext,
   type RunState
 } from './run.js';
-import { imagesOverride } from '../../compose/src/index.js';
-import { releaseFile, ACCESSORIES_STATE, IMAGES_FILE, NETWORK_FILE } from './run.js';
 import { gated, switchSteps } from './switch.js';
 import type { ActiveRecord, HistoryEntry, ReleaseRecord } from './types.js';
 
