@@ -26,6 +26,9 @@ FIELD_SSH_BASE=${DA_FIELD_SSH_BASE:-2230}     # host N's sshd listens on BASE+N
 FIELD_PROXY_BASE=${DA_FIELD_PROXY_BASE:-2240} # and its far link (the latency proxy) on PROXY_BASE+N
 FIELD_LINK_DELAY_MS=${DA_FIELD_LINK_DELAY_MS:-50}
 FIELD_SHELL_DELAY=${DA_FIELD_SHELL_DELAY:-0.4}
+# Compose as the field runs it: the v2 plugin (`docker compose`) in each deploy user's ~/.docker/cli-plugins,
+# except on the legacy hosts listed here, which keep only docker-compose v1 (Debian bookworm's 1.29).
+FIELD_COMPOSE_V1_HOSTS=${DA_FIELD_COMPOSE_V1_HOSTS:-4}
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
@@ -109,6 +112,20 @@ make_base_image() {
   tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - "$BASE_IMAGE" >/dev/null
   rm -rf "$root"
 }
+
+# --- Docker CLI plugins (scripts/docker-plugins.sh) ---------------------------------------------------
+# buildx goes where GitHub's runners have it, a system plugin directory (found whatever DOCKER_CONFIG says);
+# Compose v2 goes into root's own plugin directory (the runner and the near host) and each field host's user's.
+PLUGINS="$DIR/plugins"
+RUNNER_PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+install_plugins() {
+  bash "$SCRIPTS/docker-plugins.sh" fetch "$PLUGINS"
+  bash "$SCRIPTS/docker-plugins.sh" install "$PLUGINS" docker-buildx "$RUNNER_PLUGIN_DIR"
+  bash "$SCRIPTS/docker-plugins.sh" install "$PLUGINS" docker-compose "$HOME/.docker/cli-plugins"
+  # Compose v2 must not become everyone's from a system directory: the legacy hosts run v1 only.
+  rm -f "$RUNNER_PLUGIN_DIR/docker-compose"
+}
+field_compose_v1() { [[ ",$FIELD_COMPOSE_V1_HOSTS," == *",$1,"* ]]; }
 
 # --- registries ------------------------------------------------------------------------------------
 start_registry() { # start_registry <n> <port> <user>
@@ -229,6 +246,13 @@ start_field_host() {
   field_rc >"$home/.bashrc"
   cp "$home/.bashrc" "$home/.profile"
   chown -R "$user:$user" "$home/.ssh" "$home/.bashrc" "$home/.profile" "$home/deploy-actions"
+  if field_compose_v1 "$n"; then
+    rm -f "$home/.docker/cli-plugins/docker-compose"
+  else
+    mkdir -p "$home/.docker"
+    chown "$user:$user" "$home/.docker"
+    bash "$SCRIPTS/docker-plugins.sh" install "$PLUGINS" docker-compose "$home/.docker/cli-plugins" "$user:$user"
+  fi
   chmod 700 "$home/.ssh"
   chmod 600 "$home/.ssh/authorized_keys"
   : >"$d/known_hosts.tmp"
@@ -301,15 +325,16 @@ EOF
 write_env() {
   local r1 r2 pg
   r1=$(cat "$DIR/registry1/password"); r2=$(cat "$DIR/registry2/password"); pg=$(cat "$DIR/pg/password")
-  local hosts='[]' n user home
+  local hosts='[]' n user home compose
   for ((n = 1; n <= FIELD_HOSTS; n++)); do
     user=$(field_user "$n")
+    if field_compose_v1 "$n"; then compose=v1; else compose=v2; fi
     home=$(getent passwd "$user" | cut -d: -f6)
     hosts=$(jq -c --arg name "host$n" --argjson port $((FIELD_PROXY_BASE + n)) \
       --argjson direct $((FIELD_SSH_BASE + n)) --arg user "$user" --arg home "$home" --arg d "$DIR/hosts/$n" \
       --arg run "$DIR/run" --arg logs "$DIR/logs" --argjson delay "$FIELD_LINK_DELAY_MS" \
-      --arg shell "$FIELD_SHELL_DELAY" --arg i "$n" \
-      '. + [{name: $name, host: "127.0.0.1", port: $port, directPort: $direct, user: $user, home: $home,
+      --arg shell "$FIELD_SHELL_DELAY" --arg i "$n" --arg compose "$compose" \
+      '. + [{name: $name, compose: $compose, host: "127.0.0.1", port: $port, directPort: $direct, user: $user, home: $home,
              stateDir: ($home + "/deploy-actions"), keyPath: ($d + "/id_ed25519"),
              knownHostsPath: ($d + "/known_hosts"),
              hostKeys: {ed25519: ($d + "/host_ed25519.pub"), ecdsa: ($d + "/host_ecdsa.pub"), rsa: ($d + "/host_rsa.pub")},
@@ -323,8 +348,9 @@ write_env() {
     --argjson sshPort "$SSH_PORT" --arg ssh "$DIR/ssh" \
     --argjson pgPort "$PG_PORT" --arg pgp "$pg" --arg pgBin "$PG_BIN" --arg pgRun "$DIR/pg/run" \
     --arg prom "http://127.0.0.1:$PROM_PORT" --arg promTargets "$DIR/prometheus/targets" \
+    --arg runnerPlugins "$RUNNER_PLUGIN_DIR" \
     '{dir: $dir,
-      docker: {socket: "/var/run/docker.sock", baseImage: $base},
+      docker: {socket: "/var/run/docker.sock", baseImage: $base, runnerPluginDir: $runnerPlugins},
       registries: [{host: $r1, username: "deploy", password: $r1p}, {host: $r2, username: "deploy2", password: $r2p}],
       ssh: {host: "127.0.0.1", port: $sshPort, user: "root", keyPath: ($ssh + "/id_ed25519"),
             knownHostsPath: ($ssh + "/known_hosts"),
@@ -379,6 +405,7 @@ case "${1:-}" in
     mkdir -p "$DIR/run" "$DIR/logs"
     chmod 755 "$DIR"
     start_docker
+    install_plugins
     make_base_image
     start_registry 1 "$REG1_PORT" deploy
     start_registry 2 "$REG2_PORT" deploy2

@@ -10,7 +10,8 @@ import { REPO_ROOT } from './paths.js';
  */
 export interface Infra {
   dir: string;
-  docker: { socket: string; baseImage: string };
+  /** runnerPluginDir: the system CLI-plugin directory where buildx lives, as on GitHub's runners. */
+  docker: { socket: string; baseImage: string; runnerPluginDir: string };
   registries: { host: string; username: string; password: string }[];
   ssh: {
     host: string;
@@ -61,6 +62,8 @@ export interface FieldHost {
   sshdLog: string;
   proxy: { pidFile: string; log: string; delayMs: number };
   shellDelaySeconds: number;
+  /** The Compose generation the host's user runs: the v2 plugin, or docker-compose v1 on the legacy host. */
+  compose: 'v1' | 'v2';
 }
 
 export const INFRA_DIR = process.env.DEPLOY_ACTIONS_INFRA ?? '/tmp/deploy-actions-infra';
