@@ -13,6 +13,7 @@ export const extraCommands: Record<string, CliCommand> = {
   environments: async (args) => (await import('./environments.js')).environmentsCommand(args),
   // Each host checked as deploy-compose would use it: deploy-compose's own checks, and nothing changed.
   doctor: (args, _root, cli) => cli(['deploy-compose', ...args, '--doctor', 'only']),
+  report: async (args) => (await import('./report.js')).reportCommand(args),
   'check-workflows': async (args, root) =>
     (await import('./check-workflows.js')).checkWorkflowsCommand(args, root)
 };

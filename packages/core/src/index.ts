@@ -7,3 +7,4 @@ export * from './inputs.js';
 export * from './context.js';
 export * from './events.js';
 export * from './markdown.js';
+export * from './prometheus.js';

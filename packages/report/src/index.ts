@@ -1,0 +1,25 @@
+export { DORA_BANDS, bands, type Band } from './bands.js';
+export { parseHistory, type HistoryLine, type HostHistory } from './history.js';
+export {
+  environmentReport,
+  deployAttempts,
+  isoWeek,
+  quantile,
+  type Commit,
+  type DeployAttempt,
+  type EnvironmentReport,
+  type Figures,
+  type HostReading,
+  type ReportOptions
+} from './dora.js';
+export { reportJson, reportExposition, reportMarkdown } from './render.js';
+export {
+  readHost,
+  readHosts,
+  commitsByVersion,
+  historyReadArgv,
+  clockArgv,
+  revParseArgv,
+  commitsArgv,
+  type HostConnection
+} from './read.js';
