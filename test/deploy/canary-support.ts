@@ -75,7 +75,7 @@ export function buildDegradedImage(): void {
       join(dir, 'Dockerfile'),
       `FROM ${IMAGE_REPO}:v2\nRUN echo bad > /www/index.html && echo degraded > /www/up\n`
     );
-    execFileSync('docker', ['build', '-q', '-t', `${IMAGE_REPO}:${BAD_TAG}`, dir], {
+    execFileSync('docker', ['build', '-q', '--network', 'host', '-t', `${IMAGE_REPO}:${BAD_TAG}`, dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env
     });

@@ -30,7 +30,11 @@ CMD ["sh", "-c", "if [ \\"$(cat /crash)\\" = yes ]; then echo 'fatal: config mis
 export type Variant = 'v1' | 'v2' | 'v3' | 'sick' | 'crash';
 
 let built = false;
-/** Build and push the app images once per test process (cheap: a few layers on busybox). */
+/**
+ * Build and push the app images once per test process (cheap: a few layers on busybox). With buildx installed
+ * (as on GitHub's runners) `docker build` is BuildKit, and this dockerd has no default bridge: `RUN` steps need
+ * the host network.
+ */
 export function buildImages(): void {
   if (built) return;
   const { registries } = infra();
@@ -54,7 +58,16 @@ export function buildImages(): void {
   for (const [tag, a] of Object.entries(args)) {
     execFileSync(
       'docker',
-      ['build', '-q', ...a.flatMap((x) => ['--build-arg', x]), '-t', `${IMAGE_REPO}:${tag}`, dir],
+      [
+        'build',
+        '-q',
+        '--network',
+        'host',
+        ...a.flatMap((x) => ['--build-arg', x]),
+        '-t',
+        `${IMAGE_REPO}:${tag}`,
+        dir
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'], env }
     );
     execFileSync('docker', ['push', '-q', `${IMAGE_REPO}:${tag}`], {

@@ -65,10 +65,14 @@ export function buildSwarmImages(): Record<string, string> {
     };
     for (const [tag, args] of Object.entries(variants)) {
       const ref = `${SWARM_REPO}:${tag}`;
-      execFileSync('docker', ['build', '-q', ...args.flatMap((a) => ['--build-arg', a]), '-t', ref, dir], {
-        env,
-        stdio: ['ignore', 'ignore', 'pipe']
-      });
+      execFileSync(
+        'docker',
+        ['build', '-q', '--network', 'host', ...args.flatMap((a) => ['--build-arg', a]), '-t', ref, dir],
+        {
+          env,
+          stdio: ['ignore', 'ignore', 'pipe']
+        }
+      );
       execFileSync('docker', ['push', '-q', ref], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       digests[tag] = execFileSync(
         'docker',
