@@ -1,0 +1,220 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deploy, rollback } from '../../packages/deploy/src/index.js';
+import { integration } from '../support/infra.js';
+import { REPO_ROOT } from '../support/paths.js';
+import {
+  IMAGE_REPO,
+  buildImages,
+  cleanup,
+  deploySpec,
+  deps,
+  history,
+  rollbackSpec,
+  stateDir,
+  target
+} from '../deploy/support.js';
+
+/**
+ * `deploy-actions report` over the history real deploys left on a field host (non-root, slow login shell,
+ * far link): v1 serves, `sick` fails before it serves, v2 serves, then v2 is rolled back by hand. The expected
+ * figures are worked out here from the recorded lines and the commits' own times, not by the report's code.
+ */
+integration('delivery report from real deploys on a field host', () => {
+  const app = 'report-dora';
+  const port = 18900;
+  let dir: string;
+  let repo: string;
+  const t = (l: { time?: unknown }) => Date.parse(String(l.time));
+
+  beforeAll(() => {
+    buildImages();
+    dir = stateDir('report');
+    cleanup(dir, app);
+    // The app's repository: a commit per version, tagged as tag-release tags them, at known times.
+    repo = mkdtempSync(join(tmpdir(), 'da-report-repo-'));
+    const git = (args: string[], when?: number) =>
+      execFileSync('git', ['-C', repo, ...args], {
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@example.com',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@example.com',
+          ...(when ? { GIT_COMMITTER_DATE: `@${when} +0000`, GIT_AUTHOR_DATE: `@${when} +0000` } : {})
+        },
+        encoding: 'utf8'
+      });
+    git(['init', '-q']);
+    const now = Math.floor(Date.now() / 1000);
+    const commit = (msg: string, ago: number, tag: string) => {
+      writeFileSync(join(repo, 'f'), msg);
+      git(['add', 'f']);
+      git(['commit', '-qm', msg], now - ago);
+      git(['tag', tag]);
+    };
+    commit('feat: one', 7200, 'v1');
+    commit('fix: sick', 3600, 'sick');
+    commit('feat: two', 1800, 'v2');
+  });
+  afterAll(() => cleanup(dir, app));
+
+  it('computes the four keys, per environment and per week, as the recorded history says', async () => {
+    const v1 = await deploy(deploySpec(app, dir, port), deps());
+    expect(v1.error?.describe()).toBeUndefined();
+    const sick = await deploy(
+      deploySpec(app, dir, port, {
+        version: 'sick',
+        images: { web: `${IMAGE_REPO}:sick` },
+        startTimeoutMs: 4000
+      }),
+      deps()
+    );
+    expect(sick.ok).toBe(false);
+    const v2 = await deploy(
+      deploySpec(app, dir, port, { version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }),
+      deps()
+    );
+    expect(v2.error?.describe()).toBeUndefined();
+    const back = await rollback(rollbackSpec(deploySpec(app, dir, port), { reason: 'v2 is slow' }), deps());
+    expect(back.ok).toBe(true);
+
+    const h = target();
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
+        'report',
+        '--host',
+        h.host,
+        '--port',
+        String(h.port),
+        '--user',
+        h.user,
+        '--app',
+        app,
+        '--environment',
+        'test',
+        '--state-dir',
+        dir,
+        '--ssh-key-env',
+        'DA_KEY',
+        '--known-hosts-env',
+        'DA_KNOWN',
+        '--repo',
+        repo,
+        '--format',
+        'json'
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DA_KEY: readFileSync(h.keyPath, 'utf8'),
+          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
+        },
+        timeout: 60_000
+      }
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const [report] = JSON.parse(r.stdout) as Record<string, unknown>[];
+
+    // By hand, from the lines the deploys wrote.
+    const lines = history(dir, app);
+    const of = (release: string, event: string) =>
+      lines.find((l) => l.release === release && l.event === event);
+    const servedAt = (release: string) =>
+      Math.min(
+        ...['traffic.switched', 'deploy.completed']
+          .map((e) => of(release, e))
+          .filter(Boolean)
+          .map((l) => t(l!))
+      );
+    const manual = lines.find((l) => l.event === 'rollback.executed' && l.from === v2.releaseId)!;
+    expect(manual).toBeDefined();
+    expect(of(sick.releaseId, 'traffic.switched')).toBeUndefined(); // it never served
+    const commitTime = (ref: string) =>
+      Number(
+        execFileSync('git', ['-C', repo, 'log', '-1', '--format=%ct', ref], { encoding: 'utf8' }).trim()
+      ) * 1000;
+    const leads = [
+      servedAt(v1.releaseId) - commitTime('v1'),
+      servedAt(v2.releaseId) - commitTime('sick'), // v2 is the first served release containing it
+      servedAt(v2.releaseId) - commitTime('v2')
+    ]
+      .map((ms) => ms / 1000)
+      .sort((a, b) => a - b);
+
+    expect(report).toMatchObject({
+      environment: 'test',
+      app,
+      deployments: 3,
+      successfulDeployments: 2,
+      failedDeployments: 2, // sick failed its start; v2 was rolled back
+      timeToRestoreWorstSeconds: (t(manual) - servedAt(v2.releaseId)) / 1000
+    });
+    expect(report.changeFailureRate).toBeCloseTo(2 / 3);
+    expect(report.timeToRestoreMedianSeconds).toBe((t(manual) - servedAt(v2.releaseId)) / 1000);
+    expect(report.leadTimeMedianSeconds).toBeCloseTo(leads[1]!, 3);
+    expect(report.leadTimeP90Seconds).toBeCloseTo(leads[2]!, 3);
+    const weeks = report.weeks as { deployments: number }[];
+    expect(weeks.reduce((n, w) => n + w.deployments, 0)).toBe(3);
+    // One host, read once; its clock is this machine's.
+    const hosts = report.hosts as { torn: number; skewSeconds: number; error: string | null }[];
+    expect(hosts).toHaveLength(1);
+    expect(hosts[0]!.error).toBeNull();
+    expect(Math.abs(hosts[0]!.skewSeconds)).toBeLessThan(2);
+    expect(report.skew).toEqual([]);
+  }, 300_000);
+
+  it('writes the Prometheus textfile by rename, and names a host it could not read', () => {
+    const h = target();
+    const out = join(mkdtempSync(join(tmpdir(), 'da-report-prom-')), 'deploy.prom');
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
+        'report',
+        '--host',
+        h.host,
+        '--port',
+        String(h.port),
+        '--user',
+        h.user,
+        '--app',
+        'report-no-such-app',
+        '--environment',
+        'test',
+        '--state-dir',
+        dir,
+        '--ssh-key-env',
+        'DA_KEY',
+        '--known-hosts-env',
+        'DA_KNOWN',
+        '--format',
+        'prometheus',
+        '--output',
+        out
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DA_KEY: readFileSync(h.keyPath, 'utf8'),
+          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
+        },
+        timeout: 60_000
+      }
+    );
+    // No host had a history for that app: exit 1, and the file still says what was measured.
+    expect(r.status).toBe(1);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('deploy_actions_deployments{app="report-no-such-app",environment="test"} 0');
+    expect(spawnSync('promtool', ['check', 'metrics'], { input: text }).status).toBe(0);
+  });
+});
