@@ -1,7 +1,7 @@
 import { runEntry } from '../common/entry.js';
 import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js';
 import { trackDeployment } from '../../packages/github/src/index.js';
-import { readRollbackInputs, rollback, rollbackSummary } from '../../packages/deploy/src/index.js';
+import { drill, readRollbackInputs, rollback, rollbackSummary } from '../../packages/deploy/src/index.js';
 
 await runEntry(async (entry) => {
   const { inputs, logger, context, output, summary } = entry;
@@ -22,11 +22,28 @@ await runEntry(async (entry) => {
         },
         logger
       );
-  const outcome = await settle(
-    rollback(spec, { logger, context, ...hostDeps(entry, connection, webhook, notify) }),
-    deployment,
-    'rollback'
-  );
+  const deps = { logger, context, ...hostDeps(entry, connection, webhook, notify) };
+  if (spec.drill && !spec.dryRun) {
+    const d = await settle(drill(spec, deps), deployment, 'rollback');
+    await deployment?.finish(d.ok ? 'success' : 'failure', undefined, d.ok ? 'drill passed' : 'drill failed');
+    output('release-id', d.servedBefore ?? d.back.fromReleaseId ?? '');
+    output('from-release-id', d.back.fromReleaseId ?? '');
+    output('rolled-back', String(d.ok));
+    output('drill-seconds', `${d.backSeconds.toFixed(1)},${d.forwardSeconds?.toFixed(1) ?? ''}`);
+    await summary(
+      `## Rollback drill: ${d.ok ? '✅ passed' : '❌ failed'}\n\n` +
+        `| step | release | seconds |\n| --- | --- | ---: |\n` +
+        `| back | ${d.back.releaseId} | ${d.backSeconds.toFixed(1)} |\n` +
+        (d.forward ? `| forward | ${d.forward.releaseId} | ${d.forwardSeconds!.toFixed(1)} |\n` : '') +
+        `\nServing now: ${d.serving}\n`
+    );
+    if (d.error) throw d.error;
+    logger.info(
+      `drill passed: back in ${d.backSeconds.toFixed(1)} s, forward in ${d.forwardSeconds!.toFixed(1)} s`
+    );
+    return;
+  }
+  const outcome = await settle(rollback(spec, deps), deployment, 'rollback');
   await deployment?.finish(
     outcome.error ? 'failure' : 'success',
     undefined,

@@ -2384,6 +2384,94 @@ function doctorTable(report) {
 
 /***/ }),
 
+/***/ 3867:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.drill = drill;
+const index_js_1 = __webpack_require__(7458);
+const clock_js_1 = __webpack_require__(4320);
+const commands_js_1 = __webpack_require__(5254);
+const inputs_js_1 = __webpack_require__(277);
+const layout_js_1 = __webpack_require__(2186);
+const recorder_js_1 = __webpack_require__(7846);
+const rollback_js_1 = __webpack_require__(1456);
+/**
+ * A rollback drill: prove the way back on a live environment, then return. It rolls back to the previous
+ * release and gates it, rolls forward to the release that served before and gates that, and records
+ * `drill.completed` (both times) in each host's history. Both moves are rollbacks marked `drill`, so delivery
+ * reports never count them as failed changes. A drill that fails leaves the release that served before
+ * serving (a failed rollback returns traffic to it), or says exactly what serves.
+ */
+async function drill(spec, deps) {
+    const clock = (0, clock_js_1.clockFrom)(deps.now);
+    const started = clock.ms();
+    const back = await (0, rollback_js_1.rollback)({ ...spec, to: undefined, drill: true, reason: `drill: back (${spec.reason})` }, deps);
+    const backSeconds = (clock.ms() - started) / 1000;
+    const servedBefore = back.fromReleaseId;
+    if (!back.ok || !servedBefore)
+        return {
+            ok: false,
+            back,
+            ...(servedBefore ? { servedBefore } : {}),
+            serving: servedBefore
+                ? `${servedBefore} (the release that served before the drill: the failed rollback returned to it)`
+                : 'what served before the drill (nothing to roll back to was found)',
+            backSeconds,
+            error: back.error ?? new index_js_1.DeployError('rollback drill: the rollback to the previous release did not run')
+        };
+    const forwardStart = clock.ms();
+    const forward = await (0, rollback_js_1.rollback)({ ...spec, to: servedBefore, drill: true, reason: `drill: forward (${spec.reason})` }, deps);
+    const forwardSeconds = (clock.ms() - forwardStart) / 1000;
+    if (!forward.ok)
+        return {
+            ok: false,
+            back,
+            forward,
+            servedBefore,
+            serving: `${back.releaseId} (the drill's rollback target: the roll forward to ${servedBefore} failed and returned to it); deploy or roll back to ${servedBefore} when the cause is fixed`,
+            backSeconds,
+            forwardSeconds,
+            error: forward.error ?? new index_js_1.DeployError(`rollback drill: the roll forward to ${servedBefore} failed`)
+        };
+    await recordDrill(spec, deps, clock, {
+        release: servedBefore,
+        via: back.releaseId,
+        backSeconds,
+        forwardSeconds
+    });
+    return { ok: true, back, forward, servedBefore, serving: servedBefore, backSeconds, forwardSeconds };
+}
+/** `drill.completed` on each host: one appended line, outside the lock (as the post step's lines are). */
+async function recordDrill(spec, deps, clock, fields) {
+    const rec = new recorder_js_1.Recorder(spec, deps, clock);
+    await Promise.all(spec.hosts.map(async (host) => {
+        const own = deps.forHost ? deps.forHost(host, spec) : spec;
+        const line = new recorder_js_1.Recorder(own, deps, clock).entry(host, 'drill.completed', fields);
+        try {
+            const exec = await deps.connect(host);
+            try {
+                await exec.run({
+                    argv: (0, commands_js_1.historyAppendArgv)((0, layout_js_1.layout)(own.stateDir, own.app, own.environmentSlug ?? (0, inputs_js_1.environmentSlug)(own.environment)).history),
+                    stdin: JSON.stringify(line) + '\n',
+                    timeoutMs: 30_000
+                });
+            }
+            finally {
+                await exec.close();
+            }
+        }
+        catch (err) {
+            deps.logger.warning(`${host}: the drill passed but drill.completed was not recorded: ${(0, index_js_1.describeError)(err)}`);
+        }
+    }));
+    await rec.emit('drill.completed', String(fields.release), fields);
+}
+
+
+/***/ }),
+
 /***/ 4815:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
@@ -2785,7 +2873,7 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
+exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
 __exportStar(__webpack_require__(6495), exports);
 var strategy_js_1 = __webpack_require__(5001);
 Object.defineProperty(exports, "STRATEGIES", ({ enumerable: true, get: function () { return strategy_js_1.STRATEGIES; } }));
@@ -2829,6 +2917,8 @@ Object.defineProperty(exports, "stackName", ({ enumerable: true, get: function (
 var rollback_js_1 = __webpack_require__(1456);
 Object.defineProperty(exports, "rollback", ({ enumerable: true, get: function () { return rollback_js_1.rollback; } }));
 Object.defineProperty(exports, "chooseTarget", ({ enumerable: true, get: function () { return rollback_js_1.chooseTarget; } }));
+var drill_js_1 = __webpack_require__(3867);
+Object.defineProperty(exports, "drill", ({ enumerable: true, get: function () { return drill_js_1.drill; } }));
 var post_js_1 = __webpack_require__(1010);
 Object.defineProperty(exports, "releaseLeftLocks", ({ enumerable: true, get: function () { return post_js_1.releaseLeftLocks; } }));
 var retention_js_1 = __webpack_require__(1836);
@@ -3177,7 +3267,7 @@ function readRollbackInputs(inputs) {
         ...target,
         dryRun: inputs.boolean('dry-run', ROLLBACK.flag('dry-run')),
         reason: inputs.string('reason', { fallback: ROLLBACK.text('reason') }),
-        ...(to ? { to } : {})
+        ...(inputs.boolean('drill', ROLLBACK.flag('drill')) ? { drill: true } : to ? { to } : {})
     };
     const url = inputs.optional('webhook-url');
     const secret = inputs.optional('webhook-secret');
@@ -4715,7 +4805,11 @@ async function rollback(spec, deps) {
                 ...run.state,
                 pending: [
                     ...run.state.pending,
-                    (0, run_js_1.entry)(run.ctx, run.state, 'rollback.started', { from, reason: spec.reason })
+                    (0, run_js_1.entry)(run.ctx, run.state, 'rollback.started', {
+                        from,
+                        reason: spec.reason,
+                        ...(spec.drill ? { drill: true } : {})
+                    })
                 ]
             };
             try {
@@ -4738,7 +4832,12 @@ async function rollback(spec, deps) {
                 });
             try {
                 const done = [
-                    (0, run_js_1.entry)(run.ctx, run.state, 'rollback.executed', { from, to: target.id, reason: spec.reason })
+                    (0, run_js_1.entry)(run.ctx, run.state, 'rollback.executed', {
+                        from,
+                        to: target.id,
+                        reason: spec.reason,
+                        ...(spec.drill ? { drill: true } : {})
+                    })
                 ];
                 run.state =
                     strategy === 'swarm'
@@ -9566,6 +9665,7 @@ exports.INPUTS = {
         to: { default: '', required: false },
         'dry-run': { default: 'false', required: false },
         reason: { default: 'manual rollback', required: false },
+        drill: { default: 'false', required: false },
         timeout: { default: '10m', required: false },
         ...exports.GROUPS['release-host'],
         ...exports.GROUPS['events'],
@@ -9614,7 +9714,7 @@ exports.OUTPUTS = {
         'duration-ms'
     ],
     'health-gate': ['verdict', 'reason', 'probes', 'failures', 'p50-ms', 'p95-ms', 'evidence', 'evidence-file'],
-    rollback: ['release-id', 'from-release-id', 'rolled-back']
+    rollback: ['release-id', 'from-release-id', 'rolled-back', 'drill-seconds']
 };
 
 

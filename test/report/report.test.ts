@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deploy, rollback } from '../../packages/deploy/src/index.js';
+import { deploy, drill, rollback } from '../../packages/deploy/src/index.js';
 import { integration } from '../support/infra.js';
 import { REPO_ROOT } from '../support/paths.js';
 import {
@@ -14,7 +14,8 @@ import {
   history,
   rollbackSpec,
   stateDir,
-  target
+  target,
+  version
 } from '../deploy/support.js';
 
 /**
@@ -27,7 +28,7 @@ integration('delivery report from real deploys on a field host', () => {
   const port = 18900;
   let dir: string;
   let repo: string;
-  const t = (l: { time?: unknown }) => Date.parse(String(l.time));
+  const t = (l: Record<string, unknown>) => Date.parse(String(l.time));
 
   beforeAll(() => {
     buildImages();
@@ -61,6 +62,45 @@ integration('delivery report from real deploys on a field host', () => {
   });
   afterAll(() => cleanup(dir, app));
 
+  /** `deploy-actions report` against field host 1, the key and known_hosts through the environment. */
+  const runReport = (name: string, extra: string[] = ['--format', 'json']) => {
+    const h = target();
+    return spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
+        'report',
+        '--host',
+        h.host,
+        '--port',
+        String(h.port),
+        '--user',
+        h.user,
+        '--app',
+        name,
+        '--environment',
+        'test',
+        '--state-dir',
+        dir,
+        '--ssh-key-env',
+        'DA_KEY',
+        '--known-hosts-env',
+        'DA_KNOWN',
+        ...extra
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DA_KEY: readFileSync(h.keyPath, 'utf8'),
+          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
+        },
+        timeout: 60_000
+      }
+    );
+  };
+
   it('computes the four keys, per environment and per week, as the recorded history says', async () => {
     const v1 = await deploy(deploySpec(app, dir, port), deps());
     expect(v1.error?.describe()).toBeUndefined();
@@ -81,47 +121,10 @@ integration('delivery report from real deploys on a field host', () => {
     const back = await rollback(rollbackSpec(deploySpec(app, dir, port), { reason: 'v2 is slow' }), deps());
     expect(back.ok).toBe(true);
 
-    const h = target();
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
-        'report',
-        '--host',
-        h.host,
-        '--port',
-        String(h.port),
-        '--user',
-        h.user,
-        '--app',
-        app,
-        '--environment',
-        'test',
-        '--state-dir',
-        dir,
-        '--ssh-key-env',
-        'DA_KEY',
-        '--known-hosts-env',
-        'DA_KNOWN',
-        '--repo',
-        repo,
-        '--format',
-        'json'
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DA_KEY: readFileSync(h.keyPath, 'utf8'),
-          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
-        },
-        timeout: 60_000
-      }
-    );
+    const r = runReport(app, ['--repo', repo, '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const [report] = JSON.parse(r.stdout) as Record<string, unknown>[];
+    const report = (JSON.parse(r.stdout) as Record<string, unknown>[])[0]!;
 
     // By hand, from the lines the deploys wrote.
     const lines = history(dir, app);
@@ -171,46 +174,37 @@ integration('delivery report from real deploys on a field host', () => {
     expect(report.skew).toEqual([]);
   }, 300_000);
 
+  it('a rollback drill goes back and forward through the gate, and the report lists it without counting it', async () => {
+    const before = await version(port);
+    const d = await drill(rollbackSpec(deploySpec(app, dir, port), { reason: 'weekly drill' }), deps());
+    expect(d.error?.describe()).toBeUndefined();
+    expect(d.ok).toBe(true);
+    expect(d.back.releaseId).not.toBe(d.servedBefore);
+    expect(await version(port)).toBe(before);
+    const lines = history(dir, app);
+    const drilled = lines.filter((l) => l.event === 'rollback.executed' && l.drill === true);
+    expect(drilled.map((l) => [l.from, l.to])).toEqual([
+      [d.servedBefore, d.back.releaseId],
+      [d.back.releaseId, d.servedBefore]
+    ]);
+    const done = lines.filter((l) => l.event === 'drill.completed');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ release: d.servedBefore, via: d.back.releaseId });
+
+    const r = runReport(app);
+    expect(r.status).toBe(0);
+    const json = (JSON.parse(r.stdout) as Record<string, unknown>[])[0]!;
+    expect(json).toMatchObject({
+      lastDrill: done[0]!.time,
+      drillOlderThanMigration: false,
+      deployments: 3,
+      failedDeployments: 2
+    });
+  }, 300_000);
+
   it('writes the Prometheus textfile by rename, and names a host it could not read', () => {
-    const h = target();
     const out = join(mkdtempSync(join(tmpdir(), 'da-report-prom-')), 'deploy.prom');
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
-        'report',
-        '--host',
-        h.host,
-        '--port',
-        String(h.port),
-        '--user',
-        h.user,
-        '--app',
-        'report-no-such-app',
-        '--environment',
-        'test',
-        '--state-dir',
-        dir,
-        '--ssh-key-env',
-        'DA_KEY',
-        '--known-hosts-env',
-        'DA_KNOWN',
-        '--format',
-        'prometheus',
-        '--output',
-        out
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DA_KEY: readFileSync(h.keyPath, 'utf8'),
-          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
-        },
-        timeout: 60_000
-      }
-    );
+    const r = runReport('report-no-such-app', ['--format', 'prometheus', '--output', out]);
     // No host had a history for that app: exit 1, and the file still says what was measured.
     expect(r.status).toBe(1);
     const text = readFileSync(out, 'utf8');

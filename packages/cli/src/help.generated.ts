@@ -299,6 +299,7 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "to", required: false, default: "", description: "Release id or version to go back to. Default: the release that served before the current one. `dry-run` lists the candidates." },
       { name: "dry-run", required: false, default: "false", description: "Show what would change (images, configuration, version) and the releases on the host, and change nothing." },
       { name: "reason", required: false, default: "manual rollback", description: "Why: recorded in the host history and the rollback.executed event." },
+      { name: "drill", required: false, default: "false", description: "`true`: a rollback drill. Roll back to the previous release and gate it, roll forward to the release that served before and gate it again, and record `drill.completed` with both times in the host history. Delivery reports list the last drill per environment and do not count a drill as a failed change. A drill that fails leaves the release that served before serving, or says exactly what serves. `to` is ignored." },
       { name: "timeout", required: false, default: "10m", description: "Bound of the whole rollback, gate included." },
       ...GROUP_HELP["release-host"]!,
       ...GROUP_HELP["events"]!,
@@ -310,5 +311,6 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "release-id", description: "The release serving after the rollback (the target; with dry-run, the one it would re-activate)." },
       { name: "from-release-id", description: "The release that served before." },
       { name: "rolled-back", description: "`true` when the rollback happened and passed its gate." },
+      { name: "drill-seconds", description: "With `drill`: the seconds the way back took and the roll forward took, as `back,forward`." },
     ] },
 ];

@@ -12,7 +12,8 @@ export type EventType =
   | 'image.published'
   | 'health.verdict'
   | 'lock.taken-over'
-  | 'deploy.cancelled';
+  | 'deploy.cancelled'
+  | 'drill.completed';
 
 export interface DeployEvent {
   type: EventType;

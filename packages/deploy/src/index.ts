@@ -28,6 +28,7 @@ export {
 export { deploy } from './dispatch.js';
 export { checkSwarmSpec, stackName } from './swarm.js';
 export { rollback, chooseTarget } from './rollback.js';
+export { drill, type DrillOutcome } from './drill.js';
 export { releaseLeftLocks } from './post.js';
 export { prunePlan } from './retention.js';
 export { clockFrom, type Clock } from './clock.js';

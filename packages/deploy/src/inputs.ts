@@ -449,7 +449,7 @@ export function readRollbackInputs(inputs: InputReader): RollbackInputs {
     ...target,
     dryRun: inputs.boolean('dry-run', ROLLBACK.flag('dry-run')),
     reason: inputs.string('reason', { fallback: ROLLBACK.text('reason') }),
-    ...(to ? { to } : {})
+    ...(inputs.boolean('drill', ROLLBACK.flag('drill')) ? { drill: true } : to ? { to } : {})
   };
   const url = inputs.optional('webhook-url');
   const secret = inputs.optional('webhook-secret');

@@ -160,7 +160,11 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
         ...run.state,
         pending: [
           ...run.state.pending,
-          entry(run.ctx, run.state, 'rollback.started', { from, reason: spec.reason })
+          entry(run.ctx, run.state, 'rollback.started', {
+            from,
+            reason: spec.reason,
+            ...(spec.drill ? { drill: true } : {})
+          })
         ]
       };
       try {
@@ -184,7 +188,12 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
         );
       try {
         const done = [
-          entry(run.ctx, run.state, 'rollback.executed', { from, to: target.id, reason: spec.reason })
+          entry(run.ctx, run.state, 'rollback.executed', {
+            from,
+            to: target.id,
+            reason: spec.reason,
+            ...(spec.drill ? { drill: true } : {})
+          })
         ];
         run.state =
           strategy === 'swarm'

@@ -191,6 +191,8 @@ export interface RollbackSpec extends TargetSpec {
   to?: string;
   dryRun: boolean;
   reason: string;
+  /** Part of a rollback drill: its history lines say so, and delivery reports do not count it as a failure. */
+  drill?: boolean;
 }
 
 export interface EngineDeps {

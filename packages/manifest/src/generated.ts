@@ -209,6 +209,7 @@ export const INPUTS = {
     to: { default: '', required: false },
     'dry-run': { default: 'false', required: false },
     reason: { default: 'manual rollback', required: false },
+    drill: { default: 'false', required: false },
     timeout: { default: '10m', required: false },
     ...GROUPS['release-host'],
     ...GROUPS['events'],
@@ -258,5 +259,5 @@ export const OUTPUTS = {
     'duration-ms'
   ],
   'health-gate': ['verdict', 'reason', 'probes', 'failures', 'p50-ms', 'p95-ms', 'evidence', 'evidence-file'],
-  rollback: ['release-id', 'from-release-id', 'rolled-back']
+  rollback: ['release-id', 'from-release-id', 'rolled-back', 'drill-seconds']
 } as const;
