@@ -15,7 +15,7 @@ const index_js_1 = __webpack_require__(7458);
 const index_js_2 = __webpack_require__(4939);
 const index_js_3 = __webpack_require__(8704);
 const argv_js_1 = __webpack_require__(7277);
-exports.REPORT_USAGE = `Usage: deploy-actions report --host <h>[,<h>…] --user <u> --app <app> --environment <e>[,<e>…]
+exports.REPORT_USAGE = `Usage: deploy-actions report --host [<user>@]<h>[:<port>][,…] --user <u> --app <app> --environment <e>[,<e>…]
          --ssh-key-env <VAR> --known-hosts-env <VAR> [--port <p>] [--state-dir <dir>]
          [--repo <git checkout>] [--incident-window 24h] [--since <ISO time>]
          [--format markdown|json|prometheus] [--output <file>]
@@ -56,13 +56,17 @@ async function reportCommand(args) {
         const port = flags.has('port') ? Number(flags.get('port')) : undefined;
         if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
             throw new Error(`--port "${flags.get('port')}" is not a TCP port`);
-        const connections = list(need('host')).map((host) => ({
-            host,
-            ...(port ? { port } : {}),
-            user: need('user'),
-            privateKey,
-            knownHosts
-        }));
+        const connections = list(need('host')).map((line) => {
+            // `[user@]host[:port]`, as deploy-compose's `host` lines; --user and --port are the defaults.
+            const m = /^(?:([^@\s]+)@)?([^:@\s]+)(?::(\d+))?$/.exec(line);
+            if (!m)
+                throw new Error(`--host "${line}" is not [user@]host[:port]`);
+            const p = m[3] ? Number(m[3]) : port;
+            const user = m[1] ?? flags.get('user');
+            if (!user)
+                throw new Error(`--user is required (or give each host as user@host)\n\n${exports.REPORT_USAGE}`);
+            return { host: m[2], ...(p ? { port: p } : {}), user, privateKey, knownHosts };
+        });
         const incidentWindowMs = (0, index_js_1.parseDuration)(flags.get('incident-window') ?? '24h', 'incident-window');
         const since = flags.has('since') ? Date.parse(flags.get('since')) : undefined;
         if (since !== undefined && Number.isNaN(since))

@@ -13,7 +13,7 @@ import {
 import { GROUPS } from '../../manifest/src/index.js';
 import { parseArgs } from './argv.js';
 
-export const REPORT_USAGE = `Usage: deploy-actions report --host <h>[,<h>…] --user <u> --app <app> --environment <e>[,<e>…]
+export const REPORT_USAGE = `Usage: deploy-actions report --host [<user>@]<h>[:<port>][,…] --user <u> --app <app> --environment <e>[,<e>…]
          --ssh-key-env <VAR> --known-hosts-env <VAR> [--port <p>] [--state-dir <dir>]
          [--repo <git checkout>] [--incident-window 24h] [--since <ISO time>]
          [--format markdown|json|prometheus] [--output <file>]
@@ -53,13 +53,15 @@ export async function reportCommand(args: string[]): Promise<number> {
     const port = flags.has('port') ? Number(flags.get('port')) : undefined;
     if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
       throw new Error(`--port "${flags.get('port')}" is not a TCP port`);
-    const connections = list(need('host')).map((host) => ({
-      host,
-      ...(port ? { port } : {}),
-      user: need('user'),
-      privateKey,
-      knownHosts
-    }));
+    const connections = list(need('host')).map((line) => {
+      // `[user@]host[:port]`, as deploy-compose's `host` lines; --user and --port are the defaults.
+      const m = /^(?:([^@\s]+)@)?([^:@\s]+)(?::(\d+))?$/.exec(line);
+      if (!m) throw new Error(`--host "${line}" is not [user@]host[:port]`);
+      const p = m[3] ? Number(m[3]) : port;
+      const user = m[1] ?? flags.get('user');
+      if (!user) throw new Error(`--user is required (or give each host as user@host)\n\n${REPORT_USAGE}`);
+      return { host: m[2]!, ...(p ? { port: p } : {}), user, privateKey, knownHosts };
+    });
     const incidentWindowMs = parseDuration(flags.get('incident-window') ?? '24h', 'incident-window');
     const since = flags.has('since') ? Date.parse(flags.get('since')!) : undefined;
     if (since !== undefined && Number.isNaN(since))
