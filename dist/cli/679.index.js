@@ -1135,7 +1135,7 @@ exports.toString = toString;
 
 /***/ }),
 
-/***/ 179:
+/***/ 2560:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
@@ -1253,7 +1253,7 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: DescriptionDictionary, Evaluator, Expr, ExpressionError, ExpressionEvaluationError, FeatureFlags, complete, data, isDescriptionDictionary, wellKnownFunctions
 
 // EXTERNAL MODULE: ../../main/node_modules/@actions/expressions/dist/ast.js
-var ast = __webpack_require__(179);
+var ast = __webpack_require__(2560);
 ;// CONCATENATED MODULE: ../../main/node_modules/@actions/expressions/dist/data/expressiondata.js
 var expressiondata_Kind;
 (function (Kind) {
@@ -4717,7 +4717,7 @@ function getOptionsWithDefaults(options) {
 
 /* unused harmony exports ensureStatusFunction, convertToIfCondition, validateRunsIfCondition */
 /* harmony import */ var _actions_expressions__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(708);
-/* harmony import */ var _actions_expressions_ast__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(179);
+/* harmony import */ var _actions_expressions_ast__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(2560);
 /* harmony import */ var _templates_tokens_index_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7714);
 
 

@@ -202,6 +202,54 @@ integration('delivery report from real deploys on a field host', () => {
     });
   }, 300_000);
 
+  it('an incident recorded through the CLI makes the release serving then a failed change', () => {
+    const h = target();
+    const before = (JSON.parse(runReport(app).stdout) as Record<string, unknown>[])[0]!;
+    const serving = JSON.parse(readFileSync(join(dir, app, 'test', 'active.json'), 'utf8')) as {
+      release: string;
+    };
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
+        'incident',
+        '--host',
+        `${h.user}@${h.host}:${h.port}`,
+        '--app',
+        app,
+        '--environment',
+        'test',
+        '--state-dir',
+        dir,
+        '--reason',
+        'checkout errors at 3 a.m.',
+        '--ssh-key-env',
+        'DA_KEY',
+        '--known-hosts-env',
+        'DA_KNOWN'
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DA_KEY: readFileSync(h.keyPath, 'utf8'),
+          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
+        },
+        timeout: 60_000
+      }
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const line = history(dir, app).at(-1)!;
+    expect(line).toMatchObject({ event: 'incident.opened', reason: 'checkout errors at 3 a.m.', app });
+    const after = (JSON.parse(runReport(app).stdout) as Record<string, unknown>[])[0]!;
+    // The release serving (v1's, back after the drill) served within the incident window: now a failed change.
+    expect(serving.release).toBeTruthy();
+    expect(after.failedDeployments).toBe((before.failedDeployments as number) + 1);
+    expect(after.deployments).toBe(before.deployments);
+  }, 120_000);
+
   it('writes the Prometheus textfile by rename, and names a host it could not read', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'da-report-prom-')), 'deploy.prom');
     const r = runReport('report-no-such-app', ['--format', 'prometheus', '--output', out]);

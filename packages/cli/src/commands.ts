@@ -14,6 +14,7 @@ export const extraCommands: Record<string, CliCommand> = {
   // Each host checked as deploy-compose would use it: deploy-compose's own checks, and nothing changed.
   doctor: (args, _root, cli) => cli(['deploy-compose', ...args, '--doctor', 'only']),
   report: async (args) => (await import('./report.js')).reportCommand(args),
+  incident: async (args) => (await import('./incident.js')).incidentCommand(args),
   'check-workflows': async (args, root) =>
     (await import('./check-workflows.js')).checkWorkflowsCommand(args, root)
 };

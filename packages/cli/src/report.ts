@@ -10,8 +10,8 @@ import {
   reportMarkdown,
   type EnvironmentReport
 } from '../../report/src/index.js';
-import { GROUPS } from '../../manifest/src/index.js';
 import { parseArgs } from './argv.js';
+import { hostFlags, list } from './host-flags.js';
 
 export const REPORT_USAGE = `Usage: deploy-actions report --host [<user>@]<h>[:<port>][,…] --user <u> --app <app> --environment <e>[,<e>…]
          --ssh-key-env <VAR> --known-hosts-env <VAR> [--port <p>] [--state-dir <dir>]
@@ -37,37 +37,17 @@ export async function reportCommand(args: string[]): Promise<number> {
     return v;
   };
   try {
-    const fromEnv = (flag: string): string => {
-      const name = need(flag);
-      const v = process.env[name];
-      if (!v) throw new Error(`--${flag} names $${name}, which is empty: export the secret into it first`);
-      return v;
-    };
     const format = flags.get('format') ?? 'markdown';
     if (!['markdown', 'json', 'prometheus'].includes(format))
       throw new Error(`--format "${format}" is not one of markdown, json, prometheus`);
     const app = need('app');
     const environments = list(need('environment'));
-    const privateKey = fromEnv('ssh-key-env');
-    const knownHosts = fromEnv('known-hosts-env');
-    const port = flags.has('port') ? Number(flags.get('port')) : undefined;
-    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
-      throw new Error(`--port "${flags.get('port')}" is not a TCP port`);
-    const connections = list(need('host')).map((line) => {
-      // `[user@]host[:port]`, as deploy-compose's `host` lines; --user and --port are the defaults.
-      const m = /^(?:([^@\s]+)@)?([^:@\s]+)(?::(\d+))?$/.exec(line);
-      if (!m) throw new Error(`--host "${line}" is not [user@]host[:port]`);
-      const p = m[3] ? Number(m[3]) : port;
-      const user = m[1] ?? flags.get('user');
-      if (!user) throw new Error(`--user is required (or give each host as user@host)\n\n${REPORT_USAGE}`);
-      return { host: m[2]!, ...(p ? { port: p } : {}), user, privateKey, knownHosts };
-    });
+    const { connections, stateDir } = hostFlags(flags, REPORT_USAGE);
     const incidentWindowMs = parseDuration(flags.get('incident-window') ?? '24h', 'incident-window');
     const since = flags.has('since') ? Date.parse(flags.get('since')!) : undefined;
     if (since !== undefined && Number.isNaN(since))
       throw new Error(`--since "${flags.get('since')}" is not a date (ISO 8601, e.g. 2026-11-01)`);
     const until = Date.now();
-    const stateDir = flags.get('state-dir') ?? GROUPS['release-host']['state-dir'].default;
     const reports: EnvironmentReport[] = [];
     for (const environment of environments) {
       const readings = await readHosts(connections, stateDir, app, environment, silentLogger);
@@ -103,9 +83,3 @@ export async function reportCommand(args: string[]): Promise<number> {
     return 2;
   }
 }
-
-const list = (v: string): string[] =>
-  v
-    .split(/[,\n]/)
-    .map((s) => s.trim())
-    .filter(Boolean);

@@ -162,14 +162,10 @@ export function deployAttempts(
   const attempts = [...byRelease.entries()].map(([release, own]) => attemptOf(release, own, all));
   for (const incident of all.filter((l) => l.event === 'incident.opened')) {
     const at = timeOf(incident);
-    const serving = [...attempts]
-      .reverse()
-      .find(
-        (a) =>
-          a.servedAt !== undefined &&
-          a.servedAt <= at &&
-          (!incident.release || incident.release === a.release)
-      );
+    const release = typeof incident.release === 'string' ? incident.release : servingAt(all, at);
+    const serving = attempts.find(
+      (a) => a.release === release && a.servedAt !== undefined && a.servedAt <= at
+    );
     if (!serving || at - serving.servedAt! > incidentWindowMs) continue;
     // An incident that came first explains a later rollback away from the release: it is the failure's start.
     if (!serving.failure || (serving.failure.kind === 'rollback' && serving.failure.at >= at)) {
@@ -179,6 +175,18 @@ export function deployAttempts(
   }
   for (const a of attempts) a.restoreSeconds = restoreSeconds(a, all);
   return attempts.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** The release serving at a time: the last deploy completed, rollback or reverted switch before it. */
+function servingAt(all: readonly HistoryLine[], at: number): string | undefined {
+  let serving: string | undefined;
+  for (const l of all) {
+    if (timeOf(l) > at) break;
+    if (l.event === 'deploy.completed' && l.release) serving = l.release;
+    else if ((l.event === 'rollback.executed' || l.event === 'switch.reverted') && typeof l.to === 'string')
+      serving = l.to;
+  }
+  return serving;
 }
 
 function attemptOf(release: string, own: HistoryLine[], all: readonly HistoryLine[]): DeployAttempt {

@@ -16,6 +16,7 @@ export { reportJson, reportExposition, reportMarkdown } from './render.js';
 export {
   readHost,
   readHosts,
+  appendToHistories,
   commitsByVersion,
   historyReadArgv,
   clockArgv,

@@ -1,5 +1,5 @@
 import { LocalExecutor, describeError, type Executor, type Logger } from '../../core/src/index.js';
-import { environmentSlug, layout } from '../../deploy/src/index.js';
+import { environmentSlug, historyAppendArgv, layout } from '../../deploy/src/index.js';
 import { SshExecutor } from '../../ssh/src/index.js';
 import type { Commit, HostReading } from './dora.js';
 import { parseHistory } from './history.js';
@@ -58,13 +58,13 @@ export async function readHost(
   }
 }
 
-export async function readHosts(
+/** Run `work` on each host over its own pinned connection; a host that fails yields its error. */
+async function eachHost<T>(
   connections: readonly HostConnection[],
-  stateDir: string,
-  app: string,
-  environment: string,
-  logger: Logger
-): Promise<HostReading[]> {
+  logger: Logger,
+  work: (exec: Executor, name: string) => Promise<T>,
+  failed: (name: string, error: string) => T
+): Promise<T[]> {
   return Promise.all(
     connections.map(async (c) => {
       const name = c.port && c.port !== 22 ? `${c.host}:${c.port}` : c.host;
@@ -79,13 +79,56 @@ export async function readHosts(
           logger,
           connectAttempts: 1
         });
-        return await readHost(exec, name, stateDir, app, environment);
+        return await work(exec, name);
       } catch (err) {
-        return { host: name, lines: [], torn: 0, error: describeError(err).split('\n')[0]! };
+        return failed(name, describeError(err).split('\n')[0]!);
       } finally {
         await exec?.close();
       }
     })
+  );
+}
+
+export function readHosts(
+  connections: readonly HostConnection[],
+  stateDir: string,
+  app: string,
+  environment: string,
+  logger: Logger
+): Promise<HostReading[]> {
+  return eachHost(
+    connections,
+    logger,
+    (exec, name) => readHost(exec, name, stateDir, app, environment),
+    (host, error) => ({ host, lines: [], torn: 0, error })
+  );
+}
+
+/**
+ * Append one line (an `incident.opened` from a pager, say) to the app's history on every host, in one write
+ * that closes a torn last line first, as the engine appends. Returns each host's error, or null.
+ */
+export function appendToHistories(
+  connections: readonly HostConnection[],
+  stateDir: string,
+  app: string,
+  environment: string,
+  line: (host: string) => Record<string, unknown>,
+  logger: Logger
+): Promise<{ host: string; error: string | null }[]> {
+  const path = layout(stateDir, app, environmentSlug(environment)).history;
+  return eachHost<{ host: string; error: string | null }>(
+    connections,
+    logger,
+    async (exec, host) => {
+      await exec.run({
+        argv: historyAppendArgv(path),
+        stdin: JSON.stringify(line(host)) + '\n',
+        timeoutMs: 30_000
+      });
+      return { host, error: null };
+    },
+    (host, error) => ({ host, error })
   );
 }
 
