@@ -35,8 +35,8 @@ log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
 
 # --- install ---------------------------------------------------------------------------------------
-PACKAGES=(docker.io docker-registry openssh-server openssh-client prometheus skopeo docker-compose
-  busybox-static nginx-light apache2-utils curl jq postgresql-client)
+PACKAGES=(docker.io docker-registry openssh-server openssh-client prometheus prometheus-node-exporter skopeo
+  docker-compose busybox-static nginx-light apache2-utils curl jq postgresql-client)
 need_cmds() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
@@ -44,6 +44,7 @@ need_cmds() {
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v ssh >/dev/null || missing+=(openssh-client)
   command -v prometheus >/dev/null || missing+=(prometheus)
+  command -v prometheus-node-exporter >/dev/null || missing+=(prometheus-node-exporter)
   command -v skopeo >/dev/null || missing+=(skopeo)
   command -v docker-compose >/dev/null || missing+=(docker-compose)
   [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || missing+=(busybox-static)
@@ -65,10 +66,11 @@ install() {
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
     # Debian's packages start their services through init where there is one: we run our own, on loopback.
-    for svc in docker-registry prometheus nginx ssh; do
+    for svc in docker-registry prometheus prometheus-node-exporter nginx ssh; do
       if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
     done
     pkill -x nginx 2>/dev/null || true
+    pkill -x prometheus-node-exporter 2>/dev/null || pkill -f /usr/bin/prometheus-node-exporter 2>/dev/null || true
   fi
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
   [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"

@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deploy, drill, rollback } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { infra, integration } from '../support/infra.js';
 import { REPO_ROOT } from '../support/paths.js';
 import {
   IMAGE_REPO,
@@ -248,6 +248,49 @@ integration('delivery report from real deploys on a field host', () => {
     expect(serving.release).toBeTruthy();
     expect(after.failedDeployments).toBe((before.failedDeployments as number) + 1);
     expect(after.deployments).toBe(before.deployments);
+  }, 120_000);
+
+  it("the textfile is scraped by Prometheus through node_exporter's textfile collector", async () => {
+    const textDir = mkdtempSync(join(tmpdir(), 'da-report-textfile-'));
+    const r = runReport(app, ['--format', 'prometheus', '--output', join(textDir, 'deploy.prom')]);
+    expect(r.status).toBe(0);
+    const exporterPort = 18931;
+    const exporter = spawn(
+      'prometheus-node-exporter',
+      [
+        `--web.listen-address=127.0.0.1:${exporterPort}`,
+        '--collector.disable-defaults',
+        '--collector.textfile',
+        `--collector.textfile.directory=${textDir}`
+      ],
+      { stdio: 'ignore' }
+    );
+    const targets = join(infra().prometheus.targetsDir, 'report-textfile.json');
+    try {
+      writeFileSync(
+        targets,
+        JSON.stringify([{ targets: [`127.0.0.1:${exporterPort}`], labels: { suite: 'report' } }])
+      );
+      const until = Date.now() + 45_000;
+      let value: string | undefined;
+      while (!value) {
+        const q = new URL('/api/v1/query', infra().prometheus.url);
+        q.searchParams.set('query', `deploy_actions_deployments{app="${app}",suite="report"}`);
+        const res = await fetch(q).catch(() => undefined);
+        const body = res?.ok
+          ? ((await res.json()) as { data: { result: { value: [number, string] }[] } })
+          : undefined;
+        value = body?.data.result[0]?.value[1];
+        if (!value && Date.now() > until)
+          throw new Error('Prometheus did not scrape the textfile within 45 s');
+        if (!value) await new Promise((res) => setTimeout(res, 500));
+      }
+      const json = (JSON.parse(runReport(app).stdout) as Record<string, unknown>[])[0]!;
+      expect(Number(value)).toBe(json.deployments);
+    } finally {
+      rmSync(targets, { force: true });
+      exporter.kill('SIGTERM');
+    }
   }, 120_000);
 
   it('writes the Prometheus textfile by rename, and names a host it could not read', () => {
