@@ -121,7 +121,8 @@ describe('compose argv, both generations', () => {
       publishing: ['worker'],
       building: ['worker'],
       networkModes: { web: undefined, worker: undefined },
-      include: false
+      include: false,
+      dependsOn: {}
     });
     expect(() => parseComposeFile('services: [')).toThrow(/Input 'compose-file': is not valid YAML/);
     expect(() => parseComposeFile('version: "3"\n')).toThrow(/defines no services/);
@@ -131,7 +132,7 @@ describe('compose argv, both generations', () => {
   });
 });
 
-integration('compose for real (docker-compose 1.29 here)', () => {
+integration('compose for real (the runner has the Compose v2 plugin and docker-compose 1.29)', () => {
   const local = new LocalExecutor();
   let dir: string;
   let tool: ComposeTool;
@@ -153,9 +154,10 @@ integration('compose for real (docker-compose 1.29 here)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('detects v1 and validates, starts, lists and stops a project', async () => {
-    expect(tool.generation).toBe('v1');
-    expect(tool.version).toMatch(/^1\.29\./);
+  it('picks v2 where v1 is installed too, and validates, starts, lists and stops a project', async () => {
+    expect((await local.run({ argv: ['docker-compose', 'version', '--short'] })).stdout).toMatch(/^1\.29\./);
+    expect(tool.generation).toBe('v2');
+    expect(tool.version).toMatch(/^2\.\d+\.\d+/);
     await local.run({ argv: composeConfigArgv(tool, p()) });
     writeFileSync(join(dir, 'bad.yml'), 'services:\n  web:\n    image: [1\n');
     const bad = await local.run({

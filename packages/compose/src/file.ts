@@ -18,6 +18,8 @@ export interface ComposeFileInfo {
   networkModes: Record<string, string | undefined>;
   /** A file uses Compose's top-level `include:` (compose v2.20+ only). */
   include: boolean;
+  /** service → the services its `depends_on` names (list or mapping form). */
+  dependsOn: Record<string, string[]>;
 }
 
 /** A compose file as a document: a mapping whose `services:` maps each name to a mapping of settings. */
@@ -87,7 +89,8 @@ export function parseComposeFiles(texts: readonly string[], input = 'compose-fil
     building: [],
     volumes: [],
     networkModes: {},
-    include: false
+    include: false,
+    dependsOn: {}
   };
   const volumes = new Map<string, boolean>();
   texts.forEach((text, i) => {
@@ -112,6 +115,12 @@ export function parseComposeFiles(texts: readonly string[], input = 'compose-fil
       if (svc.container_name !== undefined) add(info.containerNames);
       if (svc.ports !== undefined) add(info.publishing);
       if (svc.build !== undefined) add(info.building);
+      const deps = Array.isArray(svc.depends_on)
+        ? svc.depends_on.map(String)
+        : svc.depends_on && typeof svc.depends_on === 'object'
+          ? Object.keys(svc.depends_on)
+          : [];
+      if (deps.length) info.dependsOn[name] = [...new Set([...(info.dependsOn[name] ?? []), ...deps])];
     }
   });
   if (info.services.length === 0 && !info.include)

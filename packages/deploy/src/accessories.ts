@@ -35,11 +35,12 @@ export interface AccessoryChoice {
  * - A list (comma- or newline-separated service names) declares them.
  * - Empty (the default) detects them: when `images` names at least one service, every other service that
  *   has its own `image:` in the compose file is an accessory (its image is not set by this deploy, so it is
- *   not what the deploy ships). With `images` empty nothing is detected.
+ *   not what the deploy ships), unless it `depends_on` a service that is not one (a proxy in front of the
+ *   app runs in the slot beside it). With `images` empty nothing is detected.
  */
 export function chooseAccessories(
   declared: readonly string[],
-  info: Pick<ComposeFileInfo, 'services' | 'images'>,
+  info: Pick<ComposeFileInfo, 'services' | 'images'> & Partial<Pick<ComposeFileInfo, 'dependsOn'>>,
   imagesInput: Readonly<Record<string, string>>
 ): AccessoryChoice {
   if (declared.length === 1 && declared[0] === 'none') return { accessories: [], how: 'none' };
@@ -75,7 +76,13 @@ export function chooseAccessories(
     return { accessories: [...declared], how: 'declared' };
   }
   if (Object.keys(imagesInput).length === 0) return { accessories: [], how: 'none' };
-  const detected = info.services.filter((s) => !imagesInput[s] && info.images[s]);
+  let detected = info.services.filter((s) => !imagesInput[s] && info.images[s]);
+  // A service that depends on one the release ships (a proxy in front of the app) runs beside it, in the slot.
+  for (let changed = true; changed;) {
+    const before = detected.length;
+    detected = detected.filter((s) => (info.dependsOn?.[s] ?? []).every((d) => detected.includes(d)));
+    changed = detected.length !== before;
+  }
   return detected.length ? { accessories: detected, how: 'detected' } : { accessories: [], how: 'none' };
 }
 

@@ -34,6 +34,7 @@ import {
   type RunState
 } from './run.js';
 import { startPhase } from './start.js';
+import { reportUserCompose, userCompose, type UserCompose } from './user-files.js';
 import { switchPhase } from './switch.js';
 import { configHash } from './validate.js';
 import type {
@@ -284,7 +285,19 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
 export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOutcome> {
   const begun = beginDeploy(d, deps);
   const { rec, deadline, releaseId, outcome, info, accessories } = begun;
-  const files = releaseFiles(d, info, accessories);
+  // The compose files as users write them: the release's copy, rewritten where two slots need it.
+  let user: UserCompose;
+  try {
+    user = userCompose(d, accessories);
+  } catch (err) {
+    return begun.openFailed(err);
+  }
+  reportUserCompose(user, deps.logger);
+  if (user.report.length || user.plan.warnings.length)
+    outcome.compose = { report: user.report, warnings: user.plan.warnings };
+  const [composeText = d.composeText, ...composeMore] = user.texts;
+  const shipped = { composeText, ...(composeMore.length ? { composeMore } : {}) };
+  const files = releaseFiles({ ...d, ...shipped }, info, accessories);
   await rec.emit('deploy.started', d.version, { release: releaseId, strategy: d.strategy, hosts: d.hosts });
   let runs: HostRun[] = [];
   try {
@@ -305,9 +318,10 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
       step(r, (s) => {
         const record = begun.record(s.before?.active.release, {
           ...(files.overrides ? { overrides: files.overrides } : {}),
-          ...(accessories.length ? { accessories: [...accessories] } : {})
+          ...(accessories.length ? { accessories: [...accessories] } : {}),
+          ...(user.plan.awaitHealthy.length ? { awaitHealthy: [...user.plan.awaitHealthy] } : {})
         });
-        return preparePhase(r.ctx, s, { ...d, ...r.ctx.spec }, record, files.extra);
+        return preparePhase(r.ctx, s, { ...d, ...r.ctx.spec, ...shipped }, record, files.extra, user);
       })
     );
     outcome.digests = { ...runs[0]!.state.release!.digests };

@@ -48,3 +48,10 @@ export {
   releaseUpOptions
 } from './accessories.js';
 export { releaseFiles } from './deploy.js';
+export {
+  parsePortMapping,
+  planUserCompose,
+  type UserComposeOptions,
+  type UserComposePlan
+} from './user-compose.js';
+export { readShipped, SHIP_LIMIT_BYTES, awaitHealthyArgv } from './user-files.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   InputError,
   type Executor,
@@ -18,6 +18,7 @@ import { parseImagesInput } from './images.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
 import { checkSwarmSpec } from './swarm.js';
+import { userCompose } from './user-files.js';
 import { readMigrate } from './migrate-command.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
 import { STRATEGIES, usesSlots } from './strategy.js';
@@ -297,12 +298,16 @@ function readWorkspaceFile(input: string, p: string, files: FileReader): string 
  * compose-file: one path or several (newline- or comma-separated), in the order `docker compose -f a -f b`
  * merges them. Each is read here; the host's compose resolves them together.
  */
-function readComposeFiles(inputs: InputReader, files: FileReader): string[] {
+function readComposeFiles(inputs: InputReader, files: FileReader): { texts: string[]; dir: string } {
   const paths = inputs.list('compose-file');
   if (paths.length === 0) paths.push(DEPLOY.text('compose-file'));
   if (new Set(paths).size !== paths.length)
     throw new InputError('compose-file', 'lists a file twice', 'give each file once');
-  return paths.map((p) => readWorkspaceFile('compose-file', p, files));
+  const first = paths[0]!;
+  return {
+    texts: paths.map((p) => readWorkspaceFile('compose-file', p, files)),
+    dir: dirname(isAbsolute(first) ? first : resolve(files.workspace, first))
+  };
 }
 
 export interface DeployInputs {
@@ -320,7 +325,8 @@ export function readDeployInputs(
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
   const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, DEPLOY.text('strategy') as Strategy);
-  const [composeText, ...composeMore] = readComposeFiles(inputs, files);
+  const compose = readComposeFiles(inputs, files);
+  const [composeText, ...composeMore] = compose.texts;
   const info = composeInfo({ composeText: composeText!, composeMore });
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
   const template = readPath(inputs, 'env-template', files, false);
@@ -342,20 +348,6 @@ export function readDeployInputs(
         'public-port',
         `is required with strategy ${strategy}`,
         'give the port users reach; the proxy listens on it'
-      );
-    const named = info.containerNames.filter((n) => !once.includes(n));
-    const publishing = info.publishing.filter((n) => !once.includes(n));
-    if (named.length)
-      throw new InputError(
-        'compose-file',
-        `service ${named.join(', ')} sets container_name, but ${strategy} runs two releases side by side`,
-        'remove container_name (compose names containers per project)'
-      );
-    if (publishing.length)
-      throw new InputError(
-        'compose-file',
-        `service ${publishing.join(', ')} publishes fixed host ports (ports:), which two releases side by side cannot share`,
-        `listen on \${${target.portVar}} instead and let the proxy own public-port`
       );
   }
   const registryHost = inputs.optional('registry');
@@ -405,9 +397,13 @@ export function readDeployInputs(
     }),
     autoRollback: inputs.boolean('auto-rollback', DEPLOY.flag('auto-rollback')),
     ...(registry ? { registry } : {}),
-    ...(migrate ? { migrate } : {})
+    ...(migrate ? { migrate } : {}),
+    composeDir: compose.dir,
+    ...readUserCompose(inputs)
   };
   if (strategy === 'canary') spec.canary = readCanaryPlan(inputs, spec);
+  // The compose files as written (web service, ports, relative binds, secrets): refused here, before any host.
+  if (strategy !== 'swarm') userCompose(spec, once);
   const url = inputs.optional('webhook-url');
   const secret = inputs.optional('webhook-secret');
   return {
@@ -419,6 +415,27 @@ export function readDeployInputs(
       DEPLOY.text('image-check') as (typeof IMAGE_CHECKS)[number]
     ),
     ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
+  };
+}
+
+/** web-service, app-port and data-paths: how the compose files as users write them run (user-compose.ts). */
+function readUserCompose(inputs: InputReader): Pick<DeploySpec, 'webService' | 'appPort' | 'dataPaths'> {
+  const web = inputs.optional('web-service');
+  if (web !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(web))
+    throw new InputError('web-service', `"${web}" is not a service name`, 'name the service users reach');
+  const appPort = inputs.optional('app-port');
+  const dataPaths = inputs.list('data-paths');
+  for (const p of dataPaths)
+    if (!/^\.\.?(\/|$)/.test(p))
+      throw new InputError(
+        'data-paths',
+        `"${p}" is not a relative bind source`,
+        'write it as the compose file does, e.g. `./data`'
+      );
+  return {
+    ...(web ? { webService: web } : {}),
+    ...(appPort !== undefined ? { appPort: port('app-port', appPort) } : {}),
+    ...(dataPaths.length ? { dataPaths } : {})
   };
 }
 

@@ -31,6 +31,7 @@ import {
 } from './run.js';
 import type { DeploySpec, ReleaseRecord } from './types.js';
 import { usesSlots } from './strategy.js';
+import { userComposeSteps, type UserCompose } from './user-files.js';
 
 const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
@@ -62,7 +63,8 @@ export async function preparePhase(
   s: RunState,
   d: DeploySpec,
   release: ReleaseRecord,
-  extraFiles: readonly { name: string; content: string }[] = []
+  extraFiles: readonly { name: string; content: string | Buffer }[] = [],
+  user?: UserCompose
 ): Promise<RunState> {
   const { host } = ctx;
   const tool = s.tools!.compose;
@@ -85,6 +87,7 @@ export async function preparePhase(
     { path: releaseFile(release.id, '.env'), content: d.envText },
     { path: releaseFile(release.id, IMAGES_FILE), content: imagesOverride(release.images) },
     ...extraFiles.map((f) => ({ path: releaseFile(release.id, f.name), content: f.content })),
+    ...(user?.files ?? []).map((f) => ({ path: releaseFile(release.id, f.name), content: f.content })),
     recordFile(release)
   ];
   const withCfg = (argv: string[]) => (d.registry ? withDockerConfig(cfg, argv) : argv);
@@ -113,6 +116,7 @@ export async function preparePhase(
       entry(ctx, { ...s, release }, 'deploy.started', { strategy: d.strategy }),
       entry(ctx, { ...s, release }, 'release.written', { configHash: release.configHash })
     ]),
+    ...(user ? userComposeSteps(host.layout, release.id, user) : []),
     {
       name: CONFIG,
       argv: composeConfigArgv(

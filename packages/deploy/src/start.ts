@@ -30,9 +30,11 @@ import {
   type RunState
 } from './run.js';
 import { gated, switchSteps } from './switch.js';
+import { awaitHealthyArgv } from './user-files.js';
 import type { ActiveRecord, HistoryEntry, ReleaseRecord } from './types.js';
 
 const WAIT = 'wait until ready';
+const AWAIT = 'wait for healthy accessories';
 
 /** Where the release will run: the idle slot (slots) or the app's one project (recreate). Pure. */
 export function candidateFor(ctx: HostContext, s: RunState, release: ReleaseRecord): ActiveRecord {
@@ -115,6 +117,16 @@ export async function startPhase(
       release.accessories?.length ? release.accessories : (s.before?.record?.accessories ?? [])
     )
   );
+  // A slot that waits for an accessory's health (depends_on … service_healthy) starts after it, with --no-deps.
+  if (release.awaitHealthy?.length)
+    steps.push({
+      name: AWAIT,
+      argv: awaitHealthyArgv(
+        accessoriesProject(spec.app, envSlug(spec)),
+        release.awaitHealthy,
+        Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000
+      )
+    });
   steps.push(
     {
       name: `compose up ${candidate.project}`,
@@ -149,6 +161,14 @@ export async function startPhase(
   if (!failed) return { ...next, switched: switching || next.switched };
   if (failed.name === WAIT)
     throw failWith(waitError(ctx, release, failed.exitCode, failed.stdout, url), next);
+  if (failed.name === AWAIT)
+    throw failWith(
+      new HealthError(
+        `Accessories of release ${release.id} did not become healthy on ${host.name} within ${formatMs(spec.startTimeoutMs)} (${failed.stdout.trim().replace(/^timeout\s*/, '')}): the slot waits for them (depends_on … condition: service_healthy)`,
+        { hint: "check the accessory's healthcheck and logs; raise `start-timeout` if it is slow to start" }
+      ),
+      next
+    );
   // A switch step that failed after the wait: traffic may or may not have moved; revert decides.
   throw failWith(stepError(failed, host.name), { ...next, switched: next.switched || !!r.get(WAIT) });
 }

@@ -67,6 +67,12 @@ export function deploySummary(o: DeployOutcome, spec: DeploySpec): string {
     )
   ];
   parts.push(...hostsTable(o.hosts));
+  if (o.compose)
+    parts.push(
+      '### Compose files as written\n',
+      [...o.compose.warnings.map((w) => `- ⚠️ ${w}`), ...o.compose.report.map((l) => `- ${l}`)].join('\n') +
+        '\n'
+    );
   parts.push(...canarySummary(o.canary, spec.canary, o.gate));
   if (o.error) parts.push('### What failed\n', codeBlock(o.error.describe()));
   if (o.gate)

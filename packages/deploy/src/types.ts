@@ -38,6 +38,8 @@ export interface ReleaseRecord {
   migration?: MigrationRecord;
   /** Services that run as accessories (their own project, not in the slots; accessories.ts). */
   accessories?: string[];
+  /** Accessories the slots wait for (healthy) before they start: a `depends_on` with `service_healthy`. */
+  awaitHealthy?: string[];
 }
 
 /** What migrate-command did: in the release record, the history line and the `migration.applied` event. */
@@ -184,6 +186,17 @@ export interface DeploySpec extends TargetSpec {
   canary?: CanaryPlan;
   /** migrate-command: run once, before any traffic moves (migrate.ts). */
   migrate?: MigrateSpec;
+  /**
+   * The first compose file's directory on the runner: relative bind sources, secrets and configs are looked up
+   * there (user-compose.ts). Absent: nothing ships and every relative bind is data.
+   */
+  composeDir?: string;
+  /** The service behind the proxy (`web-service`); default: the only slotted service with `ports:`. */
+  webService?: string;
+  /** The web service's container port (`app-port`); default: its one TCP mapping. */
+  appPort?: number;
+  /** Relative bind sources that are data even when they exist on the runner (`data-paths`). */
+  dataPaths?: string[];
 }
 
 export interface RollbackSpec extends TargetSpec {
@@ -258,6 +271,8 @@ export interface DeployOutcome {
   canary?: CanaryStepReport[];
   /** migrate-command, when it ran (also when it failed). */
   migration?: MigrationRecord;
+  /** What the release's copy of the compose files changed, and the warnings about them (user-compose.ts). */
+  compose?: { report: string[]; warnings: string[] };
 }
 
 export interface CanaryStepReport {

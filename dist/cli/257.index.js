@@ -1,15 +1,15 @@
-export const id = 793;
-export const ids = [793];
+export const id = 257;
+export const ids = [257];
 export const modules = {
 
-/***/ 179:
+/***/ 8000:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.list = void 0;
 exports.hostFlags = hostFlags;
-const index_js_1 = __webpack_require__(8704);
+const index_js_1 = __webpack_require__(3747);
 /**
  * The connection flags the host-reading commands share (report, incident), as `rollback` and `doctor` take
  * them: `--host [user@]host[:port],…`, `--user`, `--port`, `--state-dir`, and the key and pinned host keys
@@ -56,15 +56,15 @@ exports.list = list;
 
 /***/ }),
 
-/***/ 9556:
+/***/ 875:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCommandLine = parseCommandLine;
 exports.splitWords = splitWords;
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
 /**
  * A command line given as an input, as argv data. It travels as argv (through a phase script's quoting or
  * straight to a process), so whatever a shell would have done with it (expand `$VAR`, glob `*`, run `a && b`)
@@ -192,21 +192,21 @@ function splitWords(text, input) {
 
 /***/ }),
 
-/***/ 952:
+/***/ 4009:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.splitWords = exports.parseCommandLine = void 0;
 // A command given as an input (run-migrations' `command`, deploy-compose's `migrate-command`) as argv data.
-var command_line_js_1 = __webpack_require__(9556);
+var command_line_js_1 = __webpack_require__(875);
 Object.defineProperty(exports, "parseCommandLine", ({ enumerable: true, get: function () { return command_line_js_1.parseCommandLine; } }));
 Object.defineProperty(exports, "splitWords", ({ enumerable: true, get: function () { return command_line_js_1.splitWords; } }));
 
 
 /***/ }),
 
-/***/ 2839:
+/***/ 2336:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -300,7 +300,7 @@ function normaliseProjectName(name) {
 
 /***/ }),
 
-/***/ 5958:
+/***/ 8049:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -309,8 +309,8 @@ exports.composeDetectArgv = composeDetectArgv;
 exports.parseDetect = parseDetect;
 exports.detectCompose = detectCompose;
 exports.composeFound = composeFound;
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(2839);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(2336);
 /**
  * Both probes in one round trip: the v2 plugin (`docker compose version`) first, then v1
  * (`docker-compose version`). Prints `generation v2|v1|none` after the version output.
@@ -374,7 +374,7 @@ function composeFound(output, where, logger) {
 
 /***/ }),
 
-/***/ 9407:
+/***/ 8480:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -384,8 +384,8 @@ exports.parseComposeFile = parseComposeFile;
 exports.parseComposeFiles = parseComposeFiles;
 exports.imagesOverride = imagesOverride;
 exports.volumesOverride = volumesOverride;
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
 /** Parse and check the shape every reader of a compose file relies on; bad input names `input` and the fix. */
 function parseComposeDocument(text, input = 'compose-file', o = {}) {
     let doc;
@@ -431,7 +431,8 @@ function parseComposeFiles(texts, input = 'compose-file') {
         building: [],
         volumes: [],
         networkModes: {},
-        include: false
+        include: false,
+        dependsOn: {}
     };
     const volumes = new Map();
     texts.forEach((text, i) => {
@@ -461,6 +462,13 @@ function parseComposeFiles(texts, input = 'compose-file') {
                 add(info.publishing);
             if (svc.build !== undefined)
                 add(info.building);
+            const deps = Array.isArray(svc.depends_on)
+                ? svc.depends_on.map(String)
+                : svc.depends_on && typeof svc.depends_on === 'object'
+                    ? Object.keys(svc.depends_on)
+                    : [];
+            if (deps.length)
+                info.dependsOn[name] = [...new Set([...(info.dependsOn[name] ?? []), ...deps])];
         }
     });
     if (info.services.length === 0 && !info.include)
@@ -491,7 +499,7 @@ function volumesOverride(info, base) {
 
 /***/ }),
 
-/***/ 13:
+/***/ 2804:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -511,18 +519,18 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDetect = exports.composeFound = exports.composeDetectArgv = exports.detectCompose = void 0;
-__exportStar(__webpack_require__(2839), exports);
-var detect_js_1 = __webpack_require__(5958);
+__exportStar(__webpack_require__(2336), exports);
+var detect_js_1 = __webpack_require__(8049);
 Object.defineProperty(exports, "detectCompose", ({ enumerable: true, get: function () { return detect_js_1.detectCompose; } }));
 Object.defineProperty(exports, "composeDetectArgv", ({ enumerable: true, get: function () { return detect_js_1.composeDetectArgv; } }));
 Object.defineProperty(exports, "composeFound", ({ enumerable: true, get: function () { return detect_js_1.composeFound; } }));
 Object.defineProperty(exports, "parseDetect", ({ enumerable: true, get: function () { return detect_js_1.parseDetect; } }));
-__exportStar(__webpack_require__(9407), exports);
+__exportStar(__webpack_require__(8480), exports);
 
 
 /***/ }),
 
-/***/ 7168:
+/***/ 6427:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -542,10 +550,10 @@ exports.needsSharedNetwork = needsSharedNetwork;
 exports.parseAccessoryState = parseAccessoryState;
 exports.accessoryChanges = accessoryChanges;
 exports.accessorySteps = accessorySteps;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const layout_js_1 = __webpack_require__(2186);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const layout_js_1 = __webpack_require__(5759);
+const run_js_1 = __webpack_require__(5692);
 /**
  * The accessories of a deploy. Pure; every problem names the `accessories` input.
  *
@@ -553,7 +561,8 @@ const run_js_1 = __webpack_require__(1087);
  * - A list (comma- or newline-separated service names) declares them.
  * - Empty (the default) detects them: when `images` names at least one service, every other service that
  *   has its own `image:` in the compose file is an accessory (its image is not set by this deploy, so it is
- *   not what the deploy ships). With `images` empty nothing is detected.
+ *   not what the deploy ships), unless it `depends_on` a service that is not one (a proxy in front of the
+ *   app runs in the slot beside it). With `images` empty nothing is detected.
  */
 function chooseAccessories(declared, info, imagesInput) {
     if (declared.length === 1 && declared[0] === 'none')
@@ -575,7 +584,13 @@ function chooseAccessories(declared, info, imagesInput) {
     }
     if (Object.keys(imagesInput).length === 0)
         return { accessories: [], how: 'none' };
-    const detected = info.services.filter((s) => !imagesInput[s] && info.images[s]);
+    let detected = info.services.filter((s) => !imagesInput[s] && info.images[s]);
+    // A service that depends on one the release ships (a proxy in front of the app) runs beside it, in the slot.
+    for (let changed = true; changed;) {
+        const before = detected.length;
+        detected = detected.filter((s) => (info.dependsOn?.[s] ?? []).every((d) => detected.includes(d)));
+        changed = detected.length !== before;
+    }
     return detected.length ? { accessories: detected, how: 'detected' } : { accessories: [], how: 'none' };
 }
 /** Say which services are accessories and why, once per deploy. */
@@ -732,7 +747,7 @@ function accessorySteps(ctx, tool, release, o) {
 
 /***/ }),
 
-/***/ 2793:
+/***/ 9008:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -747,7 +762,7 @@ exports.parseProbeLines = parseProbeLines;
 exports.curlErrorText = curlErrorText;
 exports.canaryUrl = canaryUrl;
 exports.canarySummary = canarySummary;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /**
  * The pure half of `strategy: canary`: the plan read from the inputs, the weighted nginx upstream of a step,
  * and the probe loop that runs on the host against the canary's own slot port (the runner cannot reach a
@@ -939,21 +954,21 @@ function canarySummary(rows, plan, finalGate) {
 
 /***/ }),
 
-/***/ 4876:
+/***/ 809:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.canarySteps = canarySteps;
 exports.judgeCanary = judgeCanary;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(5979);
-const canary_proxy_js_1 = __webpack_require__(2793);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const proxy_js_1 = __webpack_require__(486);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3656);
+const canary_proxy_js_1 = __webpack_require__(9008);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const proxy_js_1 = __webpack_require__(2865);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
 const WEIGHTS = 'weight the proxy (nginx -t, reload)';
 const PROBE = 'probe the canary slot';
 const RESTORE = 'all traffic back to the stable release (nginx -t, reload)';
@@ -1250,7 +1265,7 @@ async function abortCanary(runs, d, why) {
 
 /***/ }),
 
-/***/ 4320:
+/***/ 8751:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1271,7 +1286,7 @@ function clockFrom(now) {
 
 /***/ }),
 
-/***/ 5254:
+/***/ 3639:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1305,7 +1320,7 @@ exports.whichArgv = whichArgv;
 exports.pidAliveArgv = pidAliveArgv;
 exports.startSlotArgv = startSlotArgv;
 exports.stopKeepArgv = stopKeepArgv;
-const index_js_1 = __webpack_require__(3601);
+const index_js_1 = __webpack_require__(9718);
 /**
  * Pure argv builders for what the deploy runs on a host besides compose and docker (packages/docker): files,
  * the lock, the proxy, the waiting loops. Scripts passed to `sh -c` are constants; every variable part is a
@@ -1691,7 +1706,7 @@ function stopKeepArgv(project) {
 
 /***/ }),
 
-/***/ 1392:
+/***/ 6211:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1699,7 +1714,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.composeFiles = composeFiles;
 exports.composeTexts = composeTexts;
 exports.composeInfo = composeInfo;
-const index_js_1 = __webpack_require__(13);
+const index_js_1 = __webpack_require__(2804);
 /** A deploy's compose files in order: the first, then `compose-file`'s further ones. */
 function composeFiles(d) {
     return [d.composeText, ...(d.composeMore ?? [])];
@@ -1723,7 +1738,7 @@ function composeInfo(d) {
 
 /***/ }),
 
-/***/ 9515:
+/***/ 4493:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1736,26 +1751,27 @@ exports.releaseFiles = releaseFiles;
 exports.beginDeploy = beginDeploy;
 exports.deploy = deploy;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const compose_files_js_1 = __webpack_require__(1392);
-const accessories_js_1 = __webpack_require__(7168);
-const canary_js_1 = __webpack_require__(4876);
-const clock_js_1 = __webpack_require__(4320);
-const finish_js_1 = __webpack_require__(4815);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const migrate_js_1 = __webpack_require__(6147);
-const open_js_1 = __webpack_require__(4140);
-const prepare_js_1 = __webpack_require__(262);
-const recorder_js_1 = __webpack_require__(7846);
-const resolve_js_1 = __webpack_require__(5342);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
-const start_js_1 = __webpack_require__(1282);
-const switch_js_1 = __webpack_require__(5356);
-const validate_js_1 = __webpack_require__(2254);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const compose_files_js_1 = __webpack_require__(6211);
+const accessories_js_1 = __webpack_require__(6427);
+const canary_js_1 = __webpack_require__(809);
+const clock_js_1 = __webpack_require__(8751);
+const finish_js_1 = __webpack_require__(2278);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const migrate_js_1 = __webpack_require__(772);
+const open_js_1 = __webpack_require__(2729);
+const prepare_js_1 = __webpack_require__(842);
+const recorder_js_1 = __webpack_require__(4607);
+const resolve_js_1 = __webpack_require__(4381);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
+const start_js_1 = __webpack_require__(3245);
+const user_files_js_1 = __webpack_require__(2884);
+const switch_js_1 = __webpack_require__(6445);
+const validate_js_1 = __webpack_require__(1983);
+const strategy_js_1 = __webpack_require__(9836);
 function gateFailure(result) {
     return `health gate ${result.verdict}: ${result.reason}`;
 }
@@ -1968,7 +1984,20 @@ function beginDeploy(d, deps) {
 async function deploy(d, deps) {
     const begun = beginDeploy(d, deps);
     const { rec, deadline, releaseId, outcome, info, accessories } = begun;
-    const files = releaseFiles(d, info, accessories);
+    // The compose files as users write them: the release's copy, rewritten where two slots need it.
+    let user;
+    try {
+        user = (0, user_files_js_1.userCompose)(d, accessories);
+    }
+    catch (err) {
+        return begun.openFailed(err);
+    }
+    (0, user_files_js_1.reportUserCompose)(user, deps.logger);
+    if (user.report.length || user.plan.warnings.length)
+        outcome.compose = { report: user.report, warnings: user.plan.warnings };
+    const [composeText = d.composeText, ...composeMore] = user.texts;
+    const shipped = { composeText, ...(composeMore.length ? { composeMore } : {}) };
+    const files = releaseFiles({ ...d, ...shipped }, info, accessories);
     await rec.emit('deploy.started', d.version, { release: releaseId, strategy: d.strategy, hosts: d.hosts });
     let runs = [];
     try {
@@ -1990,9 +2019,10 @@ async function deploy(d, deps) {
         await eachParallel(runs, (r) => step(r, (s) => {
             const record = begun.record(s.before?.active.release, {
                 ...(files.overrides ? { overrides: files.overrides } : {}),
-                ...(accessories.length ? { accessories: [...accessories] } : {})
+                ...(accessories.length ? { accessories: [...accessories] } : {}),
+                ...(user.plan.awaitHealthy.length ? { awaitHealthy: [...user.plan.awaitHealthy] } : {})
             });
-            return (0, prepare_js_1.preparePhase)(r.ctx, s, { ...d, ...r.ctx.spec }, record, files.extra);
+            return (0, prepare_js_1.preparePhase)(r.ctx, s, { ...d, ...r.ctx.spec, ...shipped }, record, files.extra, user);
         }));
         outcome.digests = { ...runs[0].state.release.digests };
         // migrate-command: once, on the first host, before any traffic moves under any strategy (migrate.ts).
@@ -2111,14 +2141,14 @@ async function undoDeploy(d, runs, err, outcome, rec) {
 
 /***/ }),
 
-/***/ 9846:
+/***/ 715:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deploy = deploy;
-const deploy_js_1 = __webpack_require__(9515);
-const swarm_js_1 = __webpack_require__(3010);
+const deploy_js_1 = __webpack_require__(4493);
+const swarm_js_1 = __webpack_require__(7757);
 /** One entry for every strategy: Swarm hands placement to the swarm; the others run compose on each host. */
 function deploy(d, deps) {
     return d.strategy === 'swarm' ? (0, swarm_js_1.deploySwarm)(d, deps) : (0, deploy_js_1.deploy)(d, deps);
@@ -2127,7 +2157,7 @@ function deploy(d, deps) {
 
 /***/ }),
 
-/***/ 4687:
+/***/ 3306:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2135,17 +2165,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctor = doctor;
 exports.doctorTable = doctorTable;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const index_js_3 = __webpack_require__(6955);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const open_js_1 = __webpack_require__(4140);
-const proxy_js_1 = __webpack_require__(486);
-const clock_js_1 = __webpack_require__(4320);
-const run_js_1 = __webpack_require__(1087);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const index_js_3 = __webpack_require__(2978);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const open_js_1 = __webpack_require__(2729);
+const proxy_js_1 = __webpack_require__(2865);
+const clock_js_1 = __webpack_require__(8751);
+const run_js_1 = __webpack_require__(5692);
+const strategy_js_1 = __webpack_require__(9836);
 /** Free space under which a deploy (release files, pulled layers) is likely to fail. */
 const MIN_FREE_KB = 1024 * 1024;
 function doctorSteps(spec, strategy, root) {
@@ -2326,19 +2356,19 @@ function doctorTable(report) {
 
 /***/ }),
 
-/***/ 3867:
+/***/ 4848:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.drill = drill;
-const index_js_1 = __webpack_require__(7458);
-const clock_js_1 = __webpack_require__(4320);
-const commands_js_1 = __webpack_require__(5254);
-const inputs_js_1 = __webpack_require__(277);
-const layout_js_1 = __webpack_require__(2186);
-const recorder_js_1 = __webpack_require__(7846);
-const rollback_js_1 = __webpack_require__(1456);
+const index_js_1 = __webpack_require__(893);
+const clock_js_1 = __webpack_require__(8751);
+const commands_js_1 = __webpack_require__(3639);
+const inputs_js_1 = __webpack_require__(8252);
+const layout_js_1 = __webpack_require__(5759);
+const recorder_js_1 = __webpack_require__(4607);
+const rollback_js_1 = __webpack_require__(1957);
 /**
  * A rollback drill: prove the way back on a live environment, then return. It rolls back to the previous
  * release and gates it, rolls forward to the release that served before and gates that, and records
@@ -2414,7 +2444,7 @@ async function recordDrill(spec, deps, clock, fields) {
 
 /***/ }),
 
-/***/ 4815:
+/***/ 2278:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2422,17 +2452,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.linkAware = linkAware;
 exports.gatePhase = gatePhase;
 exports.finishPhase = finishPhase;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(3601);
-const index_js_3 = __webpack_require__(5979);
-const index_js_4 = __webpack_require__(6955);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const lock_js_1 = __webpack_require__(623);
-const retention_js_1 = __webpack_require__(1836);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(9718);
+const index_js_3 = __webpack_require__(3656);
+const index_js_4 = __webpack_require__(2978);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const lock_js_1 = __webpack_require__(4654);
+const retention_js_1 = __webpack_require__(2523);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
 const STILL_RUNNING = 'check the containers still run';
 /** Container probes of a gate pay the link: their timeouts grow with the measured no-op cost. */
 function linkAware(executor) {
@@ -2525,7 +2555,7 @@ async function finishPhase(ctx, s, keepReleases, history) {
 
 /***/ }),
 
-/***/ 4474:
+/***/ 6107:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2536,8 +2566,8 @@ exports.parseState = parseState;
 exports.noopCost = noopCost;
 exports.sessionCount = sessionCount;
 exports.stepError = stepError;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6955);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2978);
 /** The overall bound of an operation; each phase gets what is left, so a timeout names the phase that ran out. */
 class Deadline {
     totalMs;
@@ -2698,7 +2728,7 @@ exports.Host = Host;
 
 /***/ }),
 
-/***/ 4462:
+/***/ 1827:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2707,8 +2737,8 @@ exports.parseImagesInput = parseImagesInput;
 exports.resolveImage = resolveImage;
 exports.repositoryOf = repositoryOf;
 exports.registryOf = registryOf;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(5078);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(61);
 /**
  * The `images` input and the runner-side image check. Image references are parsed by packages/registry (the
  * reference grammar, one owner); registry access goes through its client (auth, retries).
@@ -2796,7 +2826,7 @@ function registryOf(refText) {
 
 /***/ }),
 
-/***/ 1574:
+/***/ 3149:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -2815,71 +2845,71 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
-__exportStar(__webpack_require__(6495), exports);
-var strategy_js_1 = __webpack_require__(5001);
+exports.awaitHealthyArgv = exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
+__exportStar(__webpack_require__(9224), exports);
+var strategy_js_1 = __webpack_require__(9836);
 Object.defineProperty(exports, "STRATEGIES", ({ enumerable: true, get: function () { return strategy_js_1.STRATEGIES; } }));
 Object.defineProperty(exports, "usesSlots", ({ enumerable: true, get: function () { return strategy_js_1.usesSlots; } }));
-__exportStar(__webpack_require__(2186), exports);
-__exportStar(__webpack_require__(5254), exports);
-__exportStar(__webpack_require__(486), exports);
-__exportStar(__webpack_require__(4462), exports);
-__exportStar(__webpack_require__(2254), exports);
-var host_js_1 = __webpack_require__(4474);
+__exportStar(__webpack_require__(5759), exports);
+__exportStar(__webpack_require__(3639), exports);
+__exportStar(__webpack_require__(2865), exports);
+__exportStar(__webpack_require__(1827), exports);
+__exportStar(__webpack_require__(1983), exports);
+var host_js_1 = __webpack_require__(6107);
 Object.defineProperty(exports, "Deadline", ({ enumerable: true, get: function () { return host_js_1.Deadline; } }));
 Object.defineProperty(exports, "Host", ({ enumerable: true, get: function () { return host_js_1.Host; } }));
 Object.defineProperty(exports, "PhaseResult", ({ enumerable: true, get: function () { return host_js_1.PhaseResult; } }));
 Object.defineProperty(exports, "parseContainerStates", ({ enumerable: true, get: function () { return host_js_1.parseContainerStates; } }));
 Object.defineProperty(exports, "parseState", ({ enumerable: true, get: function () { return host_js_1.parseState; } }));
-var open_js_1 = __webpack_require__(4140);
+var open_js_1 = __webpack_require__(2729);
 Object.defineProperty(exports, "checkSteps", ({ enumerable: true, get: function () { return open_js_1.checkSteps; } }));
 Object.defineProperty(exports, "checkedTools", ({ enumerable: true, get: function () { return open_js_1.checkedTools; } }));
-var prepare_js_1 = __webpack_require__(262);
+var prepare_js_1 = __webpack_require__(842);
 Object.defineProperty(exports, "pickDigest", ({ enumerable: true, get: function () { return prepare_js_1.pickDigest; } }));
-var migrate_command_js_1 = __webpack_require__(6347);
+var migrate_command_js_1 = __webpack_require__(8736);
 Object.defineProperty(exports, "showCommand", ({ enumerable: true, get: function () { return migrate_command_js_1.showCommand; } }));
-var migrate_js_1 = __webpack_require__(6147);
+var migrate_js_1 = __webpack_require__(772);
 Object.defineProperty(exports, "migrateBoundArgv", ({ enumerable: true, get: function () { return migrate_js_1.migrateBoundArgv; } }));
 Object.defineProperty(exports, "migrateBoundMs", ({ enumerable: true, get: function () { return migrate_js_1.migrateBoundMs; } }));
 Object.defineProperty(exports, "migrateContainerName", ({ enumerable: true, get: function () { return migrate_js_1.migrateContainerName; } }));
 Object.defineProperty(exports, "migrateProject", ({ enumerable: true, get: function () { return migrate_js_1.migrateProject; } }));
 Object.defineProperty(exports, "maskedCommand", ({ enumerable: true, get: function () { return migrate_js_1.maskedCommand; } }));
 Object.defineProperty(exports, "MIGRATE_TIMED_OUT", ({ enumerable: true, get: function () { return migrate_js_1.MIGRATE_TIMED_OUT; } }));
-var lock_js_1 = __webpack_require__(623);
+var lock_js_1 = __webpack_require__(4654);
 Object.defineProperty(exports, "describeHolder", ({ enumerable: true, get: function () { return lock_js_1.describeHolder; } }));
 Object.defineProperty(exports, "staleReason", ({ enumerable: true, get: function () { return lock_js_1.staleReason; } }));
-var takeover_js_1 = __webpack_require__(153);
+var takeover_js_1 = __webpack_require__(8968);
 Object.defineProperty(exports, "lockVerdict", ({ enumerable: true, get: function () { return takeover_js_1.lockVerdict; } }));
 Object.defineProperty(exports, "holderRun", ({ enumerable: true, get: function () { return takeover_js_1.holderRun; } }));
-var dispatch_js_1 = __webpack_require__(9846);
+var dispatch_js_1 = __webpack_require__(715);
 Object.defineProperty(exports, "deploy", ({ enumerable: true, get: function () { return dispatch_js_1.deploy; } }));
-var swarm_js_1 = __webpack_require__(3010);
+var swarm_js_1 = __webpack_require__(7757);
 Object.defineProperty(exports, "checkSwarmSpec", ({ enumerable: true, get: function () { return swarm_js_1.checkSwarmSpec; } }));
 Object.defineProperty(exports, "stackName", ({ enumerable: true, get: function () { return swarm_js_1.stackName; } }));
-var rollback_js_1 = __webpack_require__(1456);
+var rollback_js_1 = __webpack_require__(1957);
 Object.defineProperty(exports, "rollback", ({ enumerable: true, get: function () { return rollback_js_1.rollback; } }));
 Object.defineProperty(exports, "chooseTarget", ({ enumerable: true, get: function () { return rollback_js_1.chooseTarget; } }));
-var drill_js_1 = __webpack_require__(3867);
+var drill_js_1 = __webpack_require__(4848);
 Object.defineProperty(exports, "drill", ({ enumerable: true, get: function () { return drill_js_1.drill; } }));
-var post_js_1 = __webpack_require__(1010);
+var post_js_1 = __webpack_require__(4851);
 Object.defineProperty(exports, "releaseLeftLocks", ({ enumerable: true, get: function () { return post_js_1.releaseLeftLocks; } }));
-var retention_js_1 = __webpack_require__(1836);
+var retention_js_1 = __webpack_require__(2523);
 Object.defineProperty(exports, "prunePlan", ({ enumerable: true, get: function () { return retention_js_1.prunePlan; } }));
-var clock_js_1 = __webpack_require__(4320);
+var clock_js_1 = __webpack_require__(8751);
 Object.defineProperty(exports, "clockFrom", ({ enumerable: true, get: function () { return clock_js_1.clockFrom; } }));
-var tar_js_1 = __webpack_require__(2129);
+var tar_js_1 = __webpack_require__(8422);
 Object.defineProperty(exports, "tarball", ({ enumerable: true, get: function () { return tar_js_1.tarball; } }));
-__exportStar(__webpack_require__(277), exports);
-var summary_js_1 = __webpack_require__(9342);
+__exportStar(__webpack_require__(8252), exports);
+var summary_js_1 = __webpack_require__(9001);
 Object.defineProperty(exports, "deploySummary", ({ enumerable: true, get: function () { return summary_js_1.deploySummary; } }));
 Object.defineProperty(exports, "rollbackSummary", ({ enumerable: true, get: function () { return summary_js_1.rollbackSummary; } }));
-__exportStar(__webpack_require__(2793), exports);
-var canary_js_1 = __webpack_require__(4876);
+__exportStar(__webpack_require__(9008), exports);
+var canary_js_1 = __webpack_require__(809);
 Object.defineProperty(exports, "judgeCanary", ({ enumerable: true, get: function () { return canary_js_1.judgeCanary; } }));
-var doctor_js_1 = __webpack_require__(4687);
+var doctor_js_1 = __webpack_require__(3306);
 Object.defineProperty(exports, "doctor", ({ enumerable: true, get: function () { return doctor_js_1.doctor; } }));
 Object.defineProperty(exports, "doctorTable", ({ enumerable: true, get: function () { return doctor_js_1.doctorTable; } }));
-var accessories_js_1 = __webpack_require__(7168);
+var accessories_js_1 = __webpack_require__(6427);
 Object.defineProperty(exports, "accessoryChanges", ({ enumerable: true, get: function () { return accessories_js_1.accessoryChanges; } }));
 Object.defineProperty(exports, "accessoriesProject", ({ enumerable: true, get: function () { return accessories_js_1.accessoriesProject; } }));
 Object.defineProperty(exports, "chooseAccessories", ({ enumerable: true, get: function () { return accessories_js_1.chooseAccessories; } }));
@@ -2887,13 +2917,20 @@ Object.defineProperty(exports, "ensureNetworkArgv", ({ enumerable: true, get: fu
 Object.defineProperty(exports, "networkOverride", ({ enumerable: true, get: function () { return accessories_js_1.networkOverride; } }));
 Object.defineProperty(exports, "parseAccessoryState", ({ enumerable: true, get: function () { return accessories_js_1.parseAccessoryState; } }));
 Object.defineProperty(exports, "releaseUpOptions", ({ enumerable: true, get: function () { return accessories_js_1.releaseUpOptions; } }));
-var deploy_js_1 = __webpack_require__(9515);
+var deploy_js_1 = __webpack_require__(4493);
 Object.defineProperty(exports, "releaseFiles", ({ enumerable: true, get: function () { return deploy_js_1.releaseFiles; } }));
+var user_compose_js_1 = __webpack_require__(3307);
+Object.defineProperty(exports, "parsePortMapping", ({ enumerable: true, get: function () { return user_compose_js_1.parsePortMapping; } }));
+Object.defineProperty(exports, "planUserCompose", ({ enumerable: true, get: function () { return user_compose_js_1.planUserCompose; } }));
+var user_files_js_1 = __webpack_require__(2884);
+Object.defineProperty(exports, "readShipped", ({ enumerable: true, get: function () { return user_files_js_1.readShipped; } }));
+Object.defineProperty(exports, "SHIP_LIMIT_BYTES", ({ enumerable: true, get: function () { return user_files_js_1.SHIP_LIMIT_BYTES; } }));
+Object.defineProperty(exports, "awaitHealthyArgv", ({ enumerable: true, get: function () { return user_files_js_1.awaitHealthyArgv; } }));
 
 
 /***/ }),
 
-/***/ 277:
+/***/ 8252:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2909,19 +2946,20 @@ exports.readRollbackInputs = readRollbackInputs;
 const node_fs_1 = __webpack_require__(3024);
 const node_net_1 = __webpack_require__(7030);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(8704);
-const accessories_js_1 = __webpack_require__(7168);
-const compose_files_js_1 = __webpack_require__(1392);
-const index_js_3 = __webpack_require__(5979);
-const index_js_4 = __webpack_require__(6955);
-const canary_proxy_js_1 = __webpack_require__(2793);
-const images_js_1 = __webpack_require__(4462);
-const layout_js_1 = __webpack_require__(2186);
-const validate_js_1 = __webpack_require__(2254);
-const swarm_js_1 = __webpack_require__(3010);
-const migrate_command_js_1 = __webpack_require__(6347);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3747);
+const accessories_js_1 = __webpack_require__(6427);
+const compose_files_js_1 = __webpack_require__(6211);
+const index_js_3 = __webpack_require__(3656);
+const index_js_4 = __webpack_require__(2978);
+const canary_proxy_js_1 = __webpack_require__(9008);
+const images_js_1 = __webpack_require__(1827);
+const layout_js_1 = __webpack_require__(5759);
+const validate_js_1 = __webpack_require__(1983);
+const swarm_js_1 = __webpack_require__(7757);
+const user_files_js_1 = __webpack_require__(2884);
+const migrate_command_js_1 = __webpack_require__(8736);
+const strategy_js_1 = __webpack_require__(9836);
 /** Defaults as manifest.yml declares them. The shared groups (ssh, app, release-host) read deploy-compose's:
  * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
 const DEPLOY = (0, index_js_2.defaultsOf)('deploy-compose');
@@ -3113,13 +3151,18 @@ function readComposeFiles(inputs, files) {
         paths.push(DEPLOY.text('compose-file'));
     if (new Set(paths).size !== paths.length)
         throw new index_js_1.InputError('compose-file', 'lists a file twice', 'give each file once');
-    return paths.map((p) => readWorkspaceFile('compose-file', p, files));
+    const first = paths[0];
+    return {
+        texts: paths.map((p) => readWorkspaceFile('compose-file', p, files)),
+        dir: (0, node_path_1.dirname)((0, node_path_1.isAbsolute)(first) ? first : (0, node_path_1.resolve)(files.workspace, first))
+    };
 }
 function readDeployInputs(inputs, files, context) {
     const connection = readConnection(inputs);
     const target = readTarget(inputs);
     const strategy = inputs.choice('strategy', strategy_js_1.STRATEGIES, DEPLOY.text('strategy'));
-    const [composeText, ...composeMore] = readComposeFiles(inputs, files);
+    const compose = readComposeFiles(inputs, files);
+    const [composeText, ...composeMore] = compose.texts;
     const info = (0, compose_files_js_1.composeInfo)({ composeText: composeText, composeMore });
     const envText = readPath(inputs, 'env-file', files, false) ?? '';
     const template = readPath(inputs, 'env-template', files, false);
@@ -3135,12 +3178,6 @@ function readDeployInputs(inputs, files, context) {
     if ((0, strategy_js_1.usesSlots)(strategy)) {
         if (target.publicPort === undefined)
             throw new index_js_1.InputError('public-port', `is required with strategy ${strategy}`, 'give the port users reach; the proxy listens on it');
-        const named = info.containerNames.filter((n) => !once.includes(n));
-        const publishing = info.publishing.filter((n) => !once.includes(n));
-        if (named.length)
-            throw new index_js_1.InputError('compose-file', `service ${named.join(', ')} sets container_name, but ${strategy} runs two releases side by side`, 'remove container_name (compose names containers per project)');
-        if (publishing.length)
-            throw new index_js_1.InputError('compose-file', `service ${publishing.join(', ')} publishes fixed host ports (ports:), which two releases side by side cannot share`, `listen on \${${target.portVar}} instead and let the proxy own public-port`);
     }
     const registryHost = inputs.optional('registry');
     const username = inputs.optional('username');
@@ -3176,10 +3213,15 @@ function readDeployInputs(inputs, files, context) {
         }),
         autoRollback: inputs.boolean('auto-rollback', DEPLOY.flag('auto-rollback')),
         ...(registry ? { registry } : {}),
-        ...(migrate ? { migrate } : {})
+        ...(migrate ? { migrate } : {}),
+        composeDir: compose.dir,
+        ...readUserCompose(inputs)
     };
     if (strategy === 'canary')
         spec.canary = readCanaryPlan(inputs, spec);
+    // The compose files as written (web service, ports, relative binds, secrets): refused here, before any host.
+    if (strategy !== 'swarm')
+        (0, user_files_js_1.userCompose)(spec, once);
     const url = inputs.optional('webhook-url');
     const secret = inputs.optional('webhook-secret');
     return {
@@ -3187,6 +3229,22 @@ function readDeployInputs(inputs, files, context) {
         connection,
         imageCheck: inputs.choice('image-check', IMAGE_CHECKS, DEPLOY.text('image-check')),
         ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
+    };
+}
+/** web-service, app-port and data-paths: how the compose files as users write them run (user-compose.ts). */
+function readUserCompose(inputs) {
+    const web = inputs.optional('web-service');
+    if (web !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(web))
+        throw new index_js_1.InputError('web-service', `"${web}" is not a service name`, 'name the service users reach');
+    const appPort = inputs.optional('app-port');
+    const dataPaths = inputs.list('data-paths');
+    for (const p of dataPaths)
+        if (!/^\.\.?(\/|$)/.test(p))
+            throw new index_js_1.InputError('data-paths', `"${p}" is not a relative bind source`, 'write it as the compose file does, e.g. `./data`');
+    return {
+        ...(web ? { webService: web } : {}),
+        ...(appPort !== undefined ? { appPort: port('app-port', appPort) } : {}),
+        ...(dataPaths.length ? { dataPaths } : {})
     };
 }
 /** canary-steps and canary-step-duration, checked against the gate and the timeout (strategy canary). */
@@ -3219,7 +3277,7 @@ function readRollbackInputs(inputs) {
 
 /***/ }),
 
-/***/ 2186:
+/***/ 5759:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3269,7 +3327,7 @@ function projectName(app, environment, slot) {
 
 /***/ }),
 
-/***/ 623:
+/***/ 4654:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3287,9 +3345,9 @@ exports.staleLockError = staleLockError;
 exports.lockTimeoutError = lockTimeoutError;
 exports.heldLock = heldLock;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6955);
-const commands_js_1 = __webpack_require__(5254);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2978);
+const commands_js_1 = __webpack_require__(3639);
 function describeHolder(h) {
     if (!h)
         return 'an unknown holder (no holder.json)';
@@ -3428,16 +3486,16 @@ function heldLock(host, holder, staleMs, clock) {
 
 /***/ }),
 
-/***/ 6347:
+/***/ 8736:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.showCommand = showCommand;
 exports.readMigrate = readMigrate;
-const index_js_1 = __webpack_require__(952);
-const index_js_2 = __webpack_require__(7458);
-const index_js_3 = __webpack_require__(8704);
+const index_js_1 = __webpack_require__(4009);
+const index_js_2 = __webpack_require__(893);
+const index_js_3 = __webpack_require__(3747);
 /**
  * The `migrate-command` input as argv data. Pure: nothing here runs anything. The command never becomes a
  * shell string of ours: it travels as argv of `compose run` through the phase script's quoting
@@ -3478,7 +3536,7 @@ function readMigrate(inputs, info, strategy, maxMs) {
 
 /***/ }),
 
-/***/ 6147:
+/***/ 772:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3492,14 +3550,14 @@ exports.maskedCommand = maskedCommand;
 exports.maskEnv = maskEnv;
 exports.migratePhase = migratePhase;
 exports.migrateOnce = migrateOnce;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const index_js_3 = __webpack_require__(6955);
-const host_js_1 = __webpack_require__(4474);
-const migrate_command_js_1 = __webpack_require__(6347);
-const run_js_1 = __webpack_require__(1087);
-const start_js_1 = __webpack_require__(1282);
-const validate_js_1 = __webpack_require__(2254);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const index_js_3 = __webpack_require__(2978);
+const host_js_1 = __webpack_require__(6107);
+const migrate_command_js_1 = __webpack_require__(8736);
+const run_js_1 = __webpack_require__(5692);
+const start_js_1 = __webpack_require__(3245);
+const validate_js_1 = __webpack_require__(1983);
 /**
  * migrate-command: the app's own migration tool, run once per deploy, on the first host, under the lock, after
  * the pull and before any traffic moves (before `compose up` of the new release, so also before recreate stops
@@ -3719,7 +3777,7 @@ async function migrateOnce(runs, d, m, outcome) {
 
 /***/ }),
 
-/***/ 4140:
+/***/ 2729:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3731,13 +3789,13 @@ exports.checkedTools = checkedTools;
 exports.openHost = openHost;
 exports.userOf = userOf;
 const node_os_1 = __webpack_require__(8161);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const index_js_3 = __webpack_require__(3601);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const lock_js_1 = __webpack_require__(623);
-const takeover_js_1 = __webpack_require__(153);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const index_js_3 = __webpack_require__(9718);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const lock_js_1 = __webpack_require__(4654);
+const takeover_js_1 = __webpack_require__(8968);
 /**
  * The open phase, one session: docker answers for this user, compose and (for slots) nginx are there, the
  * lock is taken and the host's releases are read. Refused with the fix before anything changes.
@@ -3933,15 +3991,15 @@ function userOf(target) {
 
 /***/ }),
 
-/***/ 1010:
+/***/ 4851:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.releaseLeftLocks = releaseLeftLocks;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const commands_js_1 = __webpack_require__(5254);
+const index_js_1 = __webpack_require__(893);
+const commands_js_1 = __webpack_require__(3639);
 /**
  * For the action's `post:` step: release locks its main step took and never let go (the run was cancelled
  * or killed), only when they are still held with the same token, and record `deploy.cancelled` and
@@ -4008,7 +4066,7 @@ async function releaseLeftLocks(locks, deps) {
 
 /***/ }),
 
-/***/ 262:
+/***/ 842:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4017,17 +4075,18 @@ exports.checkStrategy = checkStrategy;
 exports.preparePhase = preparePhase;
 exports.pickDigest = pickDigest;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const compose_files_js_1 = __webpack_require__(1392);
-const index_js_3 = __webpack_require__(3601);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const images_js_1 = __webpack_require__(4462);
-const layout_js_1 = __webpack_require__(2186);
-const proxy_js_1 = __webpack_require__(486);
-const run_js_1 = __webpack_require__(1087);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const compose_files_js_1 = __webpack_require__(6211);
+const index_js_3 = __webpack_require__(9718);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const images_js_1 = __webpack_require__(1827);
+const layout_js_1 = __webpack_require__(5759);
+const proxy_js_1 = __webpack_require__(2865);
+const run_js_1 = __webpack_require__(5692);
+const strategy_js_1 = __webpack_require__(9836);
+const user_files_js_1 = __webpack_require__(2884);
 const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
 const WRITE = 'write the release directory';
@@ -4048,7 +4107,7 @@ function checkStrategy(ctx, s) {
  * the host's compose resolves the files, the images are pulled (with a registry login in a private
  * DOCKER_CONFIG removed at the end) and their digests read.
  */
-async function preparePhase(ctx, s, d, release, extraFiles = []) {
+async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
     const { host } = ctx;
     const tool = s.tools.compose;
     const info = (0, compose_files_js_1.composeInfo)(d);
@@ -4067,6 +4126,7 @@ async function preparePhase(ctx, s, d, release, extraFiles = []) {
         { path: (0, run_js_1.releaseFile)(release.id, '.env'), content: d.envText },
         { path: (0, run_js_1.releaseFile)(release.id, run_js_1.IMAGES_FILE), content: (0, index_js_2.imagesOverride)(release.images) },
         ...extraFiles.map((f) => ({ path: (0, run_js_1.releaseFile)(release.id, f.name), content: f.content })),
+        ...(user?.files ?? []).map((f) => ({ path: (0, run_js_1.releaseFile)(release.id, f.name), content: f.content })),
         (0, run_js_1.recordFile)(release)
     ];
     const withCfg = (argv) => (d.registry ? (0, index_js_3.withDockerConfig)(cfg, argv) : argv);
@@ -4095,6 +4155,7 @@ async function preparePhase(ctx, s, d, release, extraFiles = []) {
             (0, run_js_1.entry)(ctx, { ...s, release }, 'deploy.started', { strategy: d.strategy }),
             (0, run_js_1.entry)(ctx, { ...s, release }, 'release.written', { configHash: release.configHash })
         ]),
+        ...(user ? (0, user_files_js_1.userComposeSteps)(host.layout, release.id, user) : []),
         {
             name: CONFIG,
             argv: (0, index_js_2.composeConfigArgv)(tool, (0, run_js_1.project)(ctx, release, {
@@ -4198,7 +4259,7 @@ function pickDigest(ref, inspect) {
 
 /***/ }),
 
-/***/ 486:
+/***/ 2865:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4255,13 +4316,13 @@ function upstreamConf(port, release, slot) {
 
 /***/ }),
 
-/***/ 7846:
+/***/ 4607:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Recorder = void 0;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** Shared by deploy and rollback: events to the caller, and the lines of each host's history. */
 class Recorder {
     spec;
@@ -4308,17 +4369,17 @@ function slugField(spec) {
 
 /***/ }),
 
-/***/ 5342:
+/***/ 4381:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveUnverified = resolveUnverified;
-const index_js_1 = __webpack_require__(5979);
-const commands_js_1 = __webpack_require__(5254);
-const finish_js_1 = __webpack_require__(4815);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(3656);
+const commands_js_1 = __webpack_require__(3639);
+const finish_js_1 = __webpack_require__(2278);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
 const CONTAINERS = 'check the unverified release runs';
 /**
  * A run killed between its switch and its gate leaves active.json marked `unverified` (switch.ts). The next
@@ -4434,7 +4495,7 @@ function replace(list, r) {
 
 /***/ }),
 
-/***/ 1836:
+/***/ 2523:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4460,7 +4521,7 @@ function prunePlan(known, activated, keep) {
 
 /***/ }),
 
-/***/ 4878:
+/***/ 2055:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4469,15 +4530,15 @@ exports.persist = persist;
 exports.revertPhase = revertPhase;
 exports.recordFailure = recordFailure;
 exports.closeHost = closeHost;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const accessories_js_1 = __webpack_require__(7168);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const lock_js_1 = __webpack_require__(623);
-const proxy_js_1 = __webpack_require__(486);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const accessories_js_1 = __webpack_require__(6427);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const lock_js_1 = __webpack_require__(4654);
+const proxy_js_1 = __webpack_require__(2865);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
 /** Retry a cleanup phase across a short connection outage: cleanup must not give up at the first drop. */
 async function persist(what, logger, fn, attempts = 5) {
     for (let i = 1;; i++) {
@@ -4588,7 +4649,7 @@ async function closeHost(ctx, s) {
 
 /***/ }),
 
-/***/ 1456:
+/***/ 1957:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4596,17 +4657,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.chooseTarget = chooseTarget;
 exports.describeChanges = describeChanges;
 exports.rollback = rollback;
-const index_js_1 = __webpack_require__(7458);
-const clock_js_1 = __webpack_require__(4320);
-const deploy_js_1 = __webpack_require__(9515);
-const finish_js_1 = __webpack_require__(4815);
-const host_js_1 = __webpack_require__(4474);
-const resolve_js_1 = __webpack_require__(5342);
-const recorder_js_1 = __webpack_require__(7846);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
-const start_js_1 = __webpack_require__(1282);
-const swarm_js_1 = __webpack_require__(3010);
+const index_js_1 = __webpack_require__(893);
+const clock_js_1 = __webpack_require__(8751);
+const deploy_js_1 = __webpack_require__(4493);
+const finish_js_1 = __webpack_require__(2278);
+const host_js_1 = __webpack_require__(6107);
+const resolve_js_1 = __webpack_require__(4381);
+const recorder_js_1 = __webpack_require__(4607);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
+const start_js_1 = __webpack_require__(3245);
+const swarm_js_1 = __webpack_require__(7757);
 /** Pick the release to go back to. Pure. */
 function chooseTarget(state, to) {
     const current = state.active?.release ?? state.current;
@@ -4841,7 +4902,7 @@ async function rollback(spec, deps) {
 
 /***/ }),
 
-/***/ 1087:
+/***/ 5692:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4858,9 +4919,9 @@ exports.envSlug = envSlug;
 exports.failWith = failWith;
 exports.stateAfter = stateAfter;
 const posix_1 = __webpack_require__(3916);
-const commands_js_1 = __webpack_require__(5254);
-const layout_js_1 = __webpack_require__(2186);
-const tar_js_1 = __webpack_require__(2129);
+const commands_js_1 = __webpack_require__(3639);
+const layout_js_1 = __webpack_require__(5759);
+const tar_js_1 = __webpack_require__(8422);
 exports.COMPOSE_FILE = 'compose.yml';
 exports.IMAGES_FILE = 'compose.images.yml';
 exports.VOLUMES_FILE = 'compose.volumes.yml';
@@ -4932,7 +4993,7 @@ function stateAfter(err, fallback) {
 
 /***/ }),
 
-/***/ 1282:
+/***/ 3245:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4941,15 +5002,17 @@ exports.candidateFor = candidateFor;
 exports.startPhase = startPhase;
 exports.deployAccessories = deployAccessories;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const accessories_js_1 = __webpack_require__(7168);
-const index_js_2 = __webpack_require__(13);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
+const index_js_1 = __webpack_require__(893);
+const accessories_js_1 = __webpack_require__(6427);
+const index_js_2 = __webpack_require__(2804);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
+const user_files_js_1 = __webpack_require__(2884);
 const WAIT = 'wait until ready';
+const AWAIT = 'wait for healthy accessories';
 /** Where the release will run: the idle slot (slots) or the app's one project (recreate). Pure. */
 function candidateFor(ctx, s, release) {
     const since = ctx.rec.clock.now().toISOString();
@@ -5010,6 +5073,12 @@ async function startPhase(ctx, s, o) {
     steps.push(...(acc?.steps ?? []));
     // A rollback past the release that introduced accessories still leaves them to their own project.
     const up = (0, index_js_2.composeUpArgv)(tool, (0, run_js_1.project)(ctx, release, candidate), (0, accessories_js_1.releaseUpOptions)(release, release.accessories?.length ? release.accessories : (s.before?.record?.accessories ?? [])));
+    // A slot that waits for an accessory's health (depends_on … service_healthy) starts after it, with --no-deps.
+    if (release.awaitHealthy?.length)
+        steps.push({
+            name: AWAIT,
+            argv: (0, user_files_js_1.awaitHealthyArgv)((0, accessories_js_1.accessoriesProject)(spec.app, (0, run_js_1.envSlug)(spec)), release.awaitHealthy, Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000)
+        });
     steps.push({
         name: `compose up ${candidate.project}`,
         // Slots: the idle slot's stopped containers when they are this release's (a rollback), else cleared.
@@ -5039,6 +5108,8 @@ async function startPhase(ctx, s, o) {
         return { ...next, switched: switching || next.switched };
     if (failed.name === WAIT)
         throw (0, run_js_1.failWith)(waitError(ctx, release, failed.exitCode, failed.stdout, url), next);
+    if (failed.name === AWAIT)
+        throw (0, run_js_1.failWith)(new index_js_1.HealthError(`Accessories of release ${release.id} did not become healthy on ${host.name} within ${(0, index_js_1.formatMs)(spec.startTimeoutMs)} (${failed.stdout.trim().replace(/^timeout\s*/, '')}): the slot waits for them (depends_on … condition: service_healthy)`, { hint: "check the accessory's healthcheck and logs; raise `start-timeout` if it is slow to start" }), next);
     // A switch step that failed after the wait: traffic may or may not have moved; revert decides.
     throw (0, run_js_1.failWith)((0, host_js_1.stepError)(failed, host.name), { ...next, switched: next.switched || !!r.get(WAIT) });
 }
@@ -5117,7 +5188,7 @@ function deployAccessories(ctx, s, release, tool) {
 
 /***/ }),
 
-/***/ 5001:
+/***/ 9836:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5137,16 +5208,16 @@ function usesSlots(strategy) {
 
 /***/ }),
 
-/***/ 9342:
+/***/ 9001:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deploySummary = deploySummary;
 exports.rollbackSummary = rollbackSummary;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6860);
-const canary_proxy_js_1 = __webpack_require__(2793);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(1507);
+const canary_proxy_js_1 = __webpack_require__(9008);
 /** `Staging EU (staging-eu)`: the environment as named, and its slug on the hosts when that differs. */
 function envLabel(spec) {
     return spec.environmentSlug && spec.environmentSlug !== spec.environment
@@ -5192,6 +5263,9 @@ function deploySummary(o, spec) {
         (0, index_js_1.table)(['service', 'image pinned in the release'], Object.entries(o.digests).map(([s, d]) => [s, d]))
     ];
     parts.push(...hostsTable(o.hosts));
+    if (o.compose)
+        parts.push('### Compose files as written\n', [...o.compose.warnings.map((w) => `- ⚠️ ${w}`), ...o.compose.report.map((l) => `- ${l}`)].join('\n') +
+            '\n');
     parts.push(...(0, canary_proxy_js_1.canarySummary)(o.canary, spec.canary, o.gate));
     if (o.error)
         parts.push('### What failed\n', (0, index_js_1.codeBlock)(o.error.describe()));
@@ -5229,7 +5303,7 @@ function timeline(events, spec) {
 
 /***/ }),
 
-/***/ 3010:
+/***/ 7757:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5243,18 +5317,18 @@ exports.activateSwarm = activateSwarm;
 exports.revertSwarm = revertSwarm;
 exports.finishSwarmRun = finishSwarm;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6955);
-const index_js_3 = __webpack_require__(2353);
-const compose_files_js_1 = __webpack_require__(1392);
-const deploy_js_1 = __webpack_require__(9515);
-const finish_js_1 = __webpack_require__(4815);
-const lock_js_1 = __webpack_require__(623);
-const layout_js_1 = __webpack_require__(2186);
-const prepare_js_1 = __webpack_require__(262);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2978);
+const index_js_3 = __webpack_require__(824);
+const compose_files_js_1 = __webpack_require__(6211);
+const deploy_js_1 = __webpack_require__(4493);
+const finish_js_1 = __webpack_require__(2278);
+const lock_js_1 = __webpack_require__(4654);
+const layout_js_1 = __webpack_require__(5759);
+const prepare_js_1 = __webpack_require__(842);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
 /** The release's stack file, images pinned by digest, beside its compose.yml. */
 exports.STACK_FILE = 'stack.yml';
 /** The Swarm stack of an app in an environment (the same name its compose project would have). */
@@ -5546,7 +5620,7 @@ async function revertSwarm(ctx, s) {
 
 /***/ }),
 
-/***/ 5356:
+/***/ 6445:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5556,11 +5630,11 @@ exports.switchSteps = switchSteps;
 exports.activeRecord = activeRecord;
 exports.gated = gated;
 exports.switchPhase = switchPhase;
-const index_js_1 = __webpack_require__(5979);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const proxy_js_1 = __webpack_require__(486);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(3656);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const proxy_js_1 = __webpack_require__(2865);
+const run_js_1 = __webpack_require__(5692);
 exports.PROXY_SWITCH = 'switch the proxy (nginx -t, reload)';
 /**
  * Move traffic: the proxy's upstream and a graceful reload (slots), then `current`, active.json and the
@@ -5634,14 +5708,14 @@ async function switchPhase(ctx, s) {
 
 /***/ }),
 
-/***/ 153:
+/***/ 8968:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.lockVerdict = lockVerdict;
 exports.holderRun = holderRun;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 function lockVerdict(f) {
     const h = f.holder;
     if (!h)
@@ -5700,7 +5774,7 @@ function holderRun(h) {
 
 /***/ }),
 
-/***/ 2129:
+/***/ 8422:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5745,7 +5819,7 @@ function tarball(files, mtime = Math.floor(Date.now() / 1000)) {
 
 /***/ }),
 
-/***/ 6495:
+/***/ 9224:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5754,7 +5828,553 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 2254:
+/***/ 3307:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parsePortMapping = parsePortMapping;
+exports.planUserCompose = planUserCompose;
+const node_path_1 = __webpack_require__(6760);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+/** Images that hold a database's files: a slotted copy would run twice on one data directory. */
+const DATABASE_IMAGE = /^(?:[^/]+\/)*(postgres|mysql|mariadb|mongo|redis)(?:[:@]|$)/;
+/** Files the release directory holds itself: a shipped path never overwrites them. */
+const OWN_FILE = /^(?:compose(?:\.[\w-]+)*\.yml|\.env|release\.json)$/;
+const isObj = (v) => !!v && typeof v === 'object' && !Array.isArray(v);
+/** The services as compose merges them across `-f` files, for what this module asks (not a full merge). */
+function mergeServices(docs) {
+    const out = new Map();
+    for (const root of docs) {
+        const services = isObj(root.services) ? root.services : {};
+        for (const [name, raw] of Object.entries(services)) {
+            if (!isObj(raw))
+                continue;
+            const m = out.get(name) ?? {
+                ports: [],
+                volumes: [],
+                networks: [],
+                dependsHealthy: [],
+                dependsOn: [],
+                envFiles: []
+            };
+            if (typeof raw.image === 'string')
+                m.image = raw.image;
+            if (typeof raw.network_mode === 'string')
+                m.networkMode = raw.network_mode;
+            if (Array.isArray(raw.ports))
+                m.ports.push(...raw.ports);
+            if (Array.isArray(raw.volumes))
+                m.volumes.push(...raw.volumes);
+            if (raw.container_name !== undefined)
+                m.containerName = String(raw.container_name);
+            if (Array.isArray(raw.networks))
+                m.networks.push(...raw.networks.map(String));
+            else if (isObj(raw.networks))
+                m.networks.push(...Object.keys(raw.networks));
+            if (Array.isArray(raw.depends_on))
+                m.dependsOn.push(...raw.depends_on.map(String));
+            else if (isObj(raw.depends_on))
+                for (const [dep, cond] of Object.entries(raw.depends_on)) {
+                    m.dependsOn.push(dep);
+                    if (isObj(cond) && cond.condition === 'service_healthy')
+                        m.dependsHealthy.push(dep);
+                }
+            const ef = raw.env_file;
+            for (const e of Array.isArray(ef) ? ef : ef === undefined ? [] : [ef]) {
+                const p = typeof e === 'string' ? e : isObj(e) && typeof e.path === 'string' ? e.path : undefined;
+                if (p)
+                    m.envFiles.push(p);
+            }
+            out.set(name, m);
+        }
+    }
+    return out;
+}
+/** One entry of `ports:`, short (`127.0.0.1:8080:80/tcp`, `80`) or long (`{target: 80, published: 8080}`). */
+function parsePortMapping(entry) {
+    if (typeof entry === 'number')
+        return { containerPort: entry, protocol: 'tcp', range: false, text: String(entry) };
+    if (isObj(entry)) {
+        const target = Number(entry.target);
+        const protocol = typeof entry.protocol === 'string' ? entry.protocol : 'tcp';
+        const text = `${entry.host_ip ? `${String(entry.host_ip)}:` : ''}${entry.published ?? ''}${entry.published !== undefined ? ':' : ''}${String(entry.target)}/${protocol}`;
+        const range = /-/.test(String(entry.target ?? ''));
+        return {
+            ...(Number.isInteger(target) && target > 0 ? { containerPort: target } : {}),
+            protocol,
+            range,
+            text
+        };
+    }
+    const text = String(entry);
+    const [spec = '', protocol = 'tcp'] = text.split('/');
+    const container = spec.slice(spec.lastIndexOf(':') + 1);
+    const range = container.includes('-') || /:\d+-\d+:/.test(`:${spec}`);
+    const n = /^\d+$/.test(container) ? Number(container) : undefined;
+    return { ...(n ? { containerPort: n } : {}), protocol, range, text };
+}
+function normalise(source) {
+    return node_path_1.posix.normalize(source).replace(/\/+$/, '') || '.';
+}
+function isRelative(source) {
+    return source === '.' || source === '..' || source.startsWith('./') || source.startsWith('../');
+}
+/** `./x:/y[:ro]` or `{type: bind, source: ./x, target: /y}`: the relative bind source, or undefined. */
+function relativeSource(v) {
+    if (typeof v === 'string') {
+        const [source = '', target = ''] = v.split(':');
+        return isRelative(source) ? { source, target } : undefined;
+    }
+    if (isObj(v) && (v.type === 'bind' || v.type === undefined) && typeof v.source === 'string')
+        return isRelative(v.source) ? { source: v.source, target: String(v.target ?? '') } : undefined;
+    return undefined;
+}
+function namedVolume(v) {
+    if (typeof v === 'string') {
+        const parts = v.split(':');
+        return (parts.length > 1 &&
+            !!parts[0] &&
+            !parts[0].startsWith('/') &&
+            !parts[0].startsWith('.') &&
+            !parts[0].startsWith('~'));
+    }
+    return isObj(v) && v.type === 'volume' && typeof v.source === 'string';
+}
+function refuse(input, what, fix) {
+    throw new index_js_1.InputError(input, what, fix);
+}
+/** The web service and its container port (slot strategies). */
+function chooseWeb(o, services, slottedNames) {
+    if (o.webService) {
+        if (!services.has(o.webService))
+            refuse('web-service', `"${o.webService}" is not a service of compose-file (its services: ${[...services.keys()].join(', ')})`, 'name the service users reach');
+        if (o.accessories.includes(o.webService))
+            refuse('web-service', `"${o.webService}" is an accessory: it runs once, not in the slots the proxy switches between`, `remove ${o.webService} from \`accessories\``);
+    }
+    const candidates = slottedNames.filter((s) => services.get(s).ports.length > 0);
+    if (!o.webService && candidates.length > 1)
+        refuse('web-service', `is needed: services ${candidates.join(', ')} all publish ports, and only one can be behind the proxy`, `set \`web-service: ${candidates[candidates.length - 1]}\` (the one users reach); the others' host ports are dropped in the slots`);
+    const name = o.webService ?? candidates[0];
+    if (!name) {
+        // Host networking (the app listens on ${PORT} itself) needs no mapping.
+        const bridged = slottedNames.filter((s) => services.get(s).networkMode === undefined);
+        if (!bridged.length || o.appPort === undefined) {
+            if (bridged.length && slottedNames.every((s) => services.get(s).networkMode !== 'host'))
+                refuse('compose-file', `service ${bridged.join(', ')} is on a bridge network and publishes no port, so the proxy has nothing to reach in a slot`, bridged.length === 1
+                    ? `add \`ports: ["8080"]\` (its container port) to service ${bridged[0]}, or set \`app-port: 8080\``
+                    : `set \`web-service: <the one users reach>\` and \`app-port: <its container port>\``);
+            return undefined;
+        }
+        if (bridged.length > 1)
+            refuse('web-service', `is needed with app-port: services ${bridged.join(', ')} publish no port`, `set \`web-service: ${bridged[0]}\``);
+        return { service: bridged[0], containerPort: o.appPort, how: 'app-port' };
+    }
+    const svc = services.get(name);
+    if (svc.networkMode === 'host')
+        return undefined;
+    if (o.appPort !== undefined)
+        return { service: name, containerPort: o.appPort, how: 'app-port' };
+    const maps = svc.ports.map(parsePortMapping);
+    const tcp = maps.filter((m) => m.protocol === 'tcp');
+    const only = tcp[0];
+    if (maps.length === 0 ||
+        maps.some((m) => m.range || m.protocol !== 'tcp') ||
+        tcp.length > 1 ||
+        !only?.containerPort)
+        refuse('app-port', `is needed: the ports of service ${name} (${maps.map((m) => m.text).join(', ') || 'none'}) do not name one TCP container port`, `set \`app-port: <the container port users reach>\``);
+    return { service: name, containerPort: only.containerPort, how: o.webService ? 'web-service' : 'ports' };
+}
+/** Plan the release's copy of the compose files (see the module comment). Throws InputError naming the input. */
+function planUserCompose(texts, o) {
+    const docs = texts.map((t) => (0, yaml_1.parseDocument)(t));
+    const roots = texts.map((t, i) => (0, index_js_2.parseComposeDocument)(t, 'compose-file', { override: i > 0 || /^include\s*:/m.test(t) }).root);
+    const services = mergeServices(roots);
+    const slottedNames = [...services.keys()].filter((s) => !o.accessories.includes(s));
+    const plan = {
+        texts: [...texts],
+        changed: false,
+        droppedPorts: [],
+        droppedNames: [],
+        binds: [],
+        ship: [],
+        data: [],
+        networks: [],
+        awaitHealthy: [],
+        warnings: []
+    };
+    const dataPaths = new Set(o.dataPaths.map(normalise));
+    if (o.slotted) {
+        for (const s of slottedNames) {
+            const image = services.get(s).image;
+            if (image && DATABASE_IMAGE.test(image))
+                refuse('accessories', `service ${s} runs ${image}, a database: in a slot it would run twice during a switch, on one data directory`, `add \`${s}\` to \`accessories\` (it then runs once, beside the slots)`);
+        }
+        plan.web = chooseWeb(o, services, slottedNames);
+    }
+    // Relative binds of every service, classed once per path.
+    const classOf = new Map();
+    for (const [service, m] of services)
+        for (const v of m.volumes) {
+            const rel = relativeSource(v);
+            if (!rel)
+                continue;
+            const path = normalise(rel.source);
+            if (path === '..' || path.startsWith('../'))
+                refuse('compose-file', `service ${service} binds ${rel.source}, outside the compose file's directory`, 'move it under the directory of the first compose file, or give an absolute path on the host');
+            const cls = classOf.get(path) ?? (!dataPaths.has(path) && o.exists(path) ? 'config' : 'data');
+            classOf.set(path, cls);
+            plan.binds.push({ service, source: rel.source, path, target: rel.target, class: cls });
+        }
+    for (const p of dataPaths)
+        if (!classOf.has(p))
+            refuse('data-paths', `names ${p}, which no service binds (relative binds: ${[...classOf.keys()].join(', ') || 'none'})`, 'list relative bind sources as the compose file writes them, e.g. `./data`');
+    for (const [path, cls] of classOf) {
+        if (cls === 'data')
+            plan.data.push(path);
+        else
+            plan.ship.push({ path, kind: 'bind', mode: 'public' });
+    }
+    // secrets: and configs: from files; env_file: paths (the deploy's own .env excepted).
+    for (const kind of ['secrets', 'configs'])
+        for (const root of roots) {
+            const decl = root[kind];
+            if (!isObj(decl))
+                continue;
+            for (const [key, raw] of Object.entries(decl)) {
+                if (!isObj(raw) || typeof raw.file !== 'string' || raw.file.startsWith('/'))
+                    continue;
+                const path = normalise(raw.file);
+                if (!o.exists(path))
+                    refuse('compose-file', `${kind.slice(0, -1)} ${key} reads ${raw.file}, which does not exist next to the compose file`, `create ${raw.file} in an earlier step (e.g. from a GitHub secret), or give an absolute path on the host`);
+                plan.ship.push({ path, kind: kind === 'secrets' ? 'secret' : 'config', mode: 'public' });
+            }
+        }
+    for (const m of services.values())
+        for (const e of m.envFiles) {
+            const path = normalise(e);
+            if (e.startsWith('/') || path === '.env' || !o.exists(path) || plan.ship.some((x) => x.path === path))
+                continue;
+            plan.ship.push({ path, kind: 'env_file', mode: 'private' });
+        }
+    plan.ship = plan.ship.filter((f) => !OWN_FILE.test(f.path) || f.path === '.');
+    // Networks an accessory is on: one name per app and environment.
+    const accNetworks = new Set(o.accessories.flatMap((a) => services.get(a)?.networks ?? []));
+    for (const root of roots) {
+        const decl = root.networks;
+        if (!isObj(decl))
+            continue;
+        for (const [key, raw] of Object.entries(decl)) {
+            const n = isObj(raw) ? raw : {};
+            if (!accNetworks.has(key) ||
+                n.external ||
+                n.name !== undefined ||
+                plan.networks.some((x) => x.key === key))
+                continue;
+            plan.networks.push({
+                key,
+                name: `${o.app}-${o.environment}_${key}`,
+                ...(typeof n.driver === 'string' ? { driver: n.driver } : {})
+            });
+        }
+    }
+    // depends_on an accessory with condition service_healthy: waited for before the slot starts.
+    for (const s of slottedNames)
+        for (const dep of services.get(s).dependsHealthy)
+            if (o.accessories.includes(dep) && !plan.awaitHealthy.includes(dep))
+                plan.awaitHealthy.push(dep);
+    if (o.slotted)
+        for (const s of slottedNames) {
+            const m = services.get(s);
+            const shared = [
+                ...plan.binds.filter((b) => b.service === s && b.class === 'data').map((b) => b.source),
+                ...m.volumes
+                    .filter(namedVolume)
+                    .map((v) => (typeof v === 'string' ? v.split(':')[0] : String(v.source)))
+            ];
+            if (shared.length)
+                plan.warnings.push(`service ${s} runs in both slots during a switch and both mount ${shared.join(', ')}: the old and the new release share that data while they overlap (make it an accessory if it must run once)`);
+        }
+    // The rewrite, file by file.
+    docs.forEach((doc, i) => {
+        if (rewrite(doc, i, o, plan, slottedNames)) {
+            plan.texts[i] = doc.toString({ lineWidth: 0 });
+            plan.changed = true;
+        }
+    });
+    return plan;
+}
+function rewrite(doc, i, o, plan, slotted) {
+    let changed = false;
+    const services = doc.get('services');
+    if ((0, yaml_1.isMap)(services)) {
+        for (const s of slotted) {
+            const svc = services.get(s);
+            if (!(0, yaml_1.isMap)(svc))
+                continue;
+            if (o.slotted) {
+                const ports = svc.get('ports');
+                if (ports !== undefined) {
+                    if ((0, yaml_1.isSeq)(ports))
+                        for (const p of ports.toJSON())
+                            plan.droppedPorts.push({ service: s, mapping: parsePortMapping(p).text });
+                    svc.delete('ports');
+                    changed = true;
+                }
+                const cn = svc.get('container_name');
+                if (cn !== undefined) {
+                    plan.droppedNames.push({ service: s, name: String(cn) });
+                    svc.delete('container_name');
+                    changed = true;
+                }
+            }
+            // Data binds point at the app's data directory, two levels above the release directory.
+            changed = pointDataBinds(svc, plan) || changed;
+        }
+        // Accessories' data binds too (a database's `./data`), without touching their ports or names.
+        for (const a of o.accessories) {
+            const svc = services.get(a);
+            if ((0, yaml_1.isMap)(svc))
+                changed = pointDataBinds(svc, plan) || changed;
+        }
+        // The web service's one mapping, in the first file that defines it.
+        if (plan.web && i === firstDefining(doc, plan.web.service, i, plan)) {
+            const web = services.get(plan.web.service);
+            if ((0, yaml_1.isMap)(web)) {
+                web.set('ports', doc.createNode([`127.0.0.1:\${${o.portVar}:-0}:${plan.web.containerPort}`]));
+                changed = true;
+            }
+        }
+    }
+    const nets = doc.get('networks');
+    if ((0, yaml_1.isMap)(nets))
+        for (const n of plan.networks)
+            if (nets.has(n.key)) {
+                nets.set(n.key, doc.createNode({ name: n.name, external: true }));
+                changed = true;
+            }
+    return changed;
+}
+/** Rewrite a service's data bind sources to `../../data/<path>`; true when one changed. */
+function pointDataBinds(svc, plan) {
+    const vols = svc.get('volumes');
+    if (!(0, yaml_1.isSeq)(vols))
+        return false;
+    let changed = false;
+    vols.items.forEach((item, k) => {
+        const v = (0, yaml_1.isNode)(item) ? item.toJSON() : item;
+        const rel = relativeSource(v);
+        if (!rel || !plan.data.includes(normalise(rel.source)))
+            return;
+        const to = `../../data/${normalise(rel.source)}`;
+        if (typeof v === 'string')
+            vols.set(k, [to, ...v.split(':').slice(1)].join(':'));
+        else
+            vols.setIn([k, 'source'], to);
+        changed = true;
+    });
+    return changed;
+}
+const placed = new WeakMap();
+/** Index of the first file (in order) whose `services:` names the web service: where its mapping goes. */
+function firstDefining(doc, service, i, plan) {
+    const known = placed.get(plan);
+    if (known !== undefined)
+        return known;
+    const services = doc.get('services');
+    if ((0, yaml_1.isMap)(services) && services.has(service)) {
+        placed.set(plan, i);
+        return i;
+    }
+    return -1;
+}
+
+
+/***/ }),
+
+/***/ 2884:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SHIP_LIMIT_BYTES = void 0;
+exports.userFileName = userFileName;
+exports.userCompose = userCompose;
+exports.readShipped = readShipped;
+exports.reportUserCompose = reportUserCompose;
+exports.userComposeSteps = userComposeSteps;
+exports.awaitHealthyArgv = awaitHealthyArgv;
+const node_fs_1 = __webpack_require__(3024);
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(893);
+const accessories_js_1 = __webpack_require__(6427);
+const compose_files_js_1 = __webpack_require__(6211);
+const layout_js_1 = __webpack_require__(5759);
+const user_compose_js_1 = __webpack_require__(3307);
+const strategy_js_1 = __webpack_require__(9836);
+/** Config that ships with a release (relative binds that exist, secrets, configs, env files): at most this. */
+exports.SHIP_LIMIT_BYTES = 20 * 1024 * 1024;
+/** The user's own files, kept beside the rewritten copies: compose.user.yml, compose.2.user.yml, … */
+function userFileName(i) {
+    return i === 0 ? 'compose.user.yml' : `compose.${i + 1}.user.yml`;
+}
+let last;
+/**
+ * Plan a deploy's compose files and read what ships from the first compose file's directory on the runner
+ * (`composeDir`; without it nothing exists there, so every relative bind is data and nothing ships). The
+ * input reader and the engine both ask; the work is done once per spec.
+ */
+function userCompose(d, accessories) {
+    if (last?.key === d && last.accessories === accessories.join())
+        return last.value;
+    const dir = d.composeDir;
+    const texts = (0, compose_files_js_1.composeFiles)(d);
+    const plan = (0, user_compose_js_1.planUserCompose)(texts, {
+        app: d.app,
+        environment: d.environmentSlug ?? d.environment,
+        slotted: (0, strategy_js_1.usesSlots)(d.strategy),
+        accessories,
+        ...(d.webService ? { webService: d.webService } : {}),
+        ...(d.appPort !== undefined ? { appPort: d.appPort } : {}),
+        dataPaths: d.dataPaths ?? [],
+        portVar: d.portVar,
+        exists: (p) => !!dir && (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, p))
+    });
+    const files = dir ? readShipped(dir, plan.ship) : [];
+    if (plan.changed)
+        texts.forEach((t, i) => {
+            if (plan.texts[i] !== t)
+                files.push({ name: userFileName(i), content: Buffer.from(t), public: false });
+        });
+    const value = { plan, texts: plan.texts, files, report: reportLines(plan) };
+    last = { key: d, accessories: accessories.join(), value };
+    return value;
+}
+/** Regular files under each shipped path (directories walked, `.git` skipped), capped at SHIP_LIMIT_BYTES. */
+function readShipped(dir, ship) {
+    const out = [];
+    let total = 0;
+    const add = (rel, pub, top) => {
+        const full = (0, node_path_1.join)(dir, rel);
+        const st = (0, node_fs_1.statSync)(full);
+        if (st.isDirectory()) {
+            for (const e of (0, node_fs_1.readdirSync)(full).sort())
+                if (e !== '.git')
+                    add(rel === '.' ? e : node_path_1.posix.join(rel, e), pub, top);
+            return;
+        }
+        if (!st.isFile() || out.some((f) => f.name === rel))
+            return;
+        // The release directory's own files are never replaced by a shipped one.
+        if (/^(?:compose(?:\.[\w-]+)*\.yml|\.env|release\.json)$/.test(rel))
+            return;
+        total += st.size;
+        if (total > exports.SHIP_LIMIT_BYTES)
+            throw new index_js_1.InputError('compose-file', `${top} makes the config shipped with the release larger than ${exports.SHIP_LIMIT_BYTES / 1024 / 1024} MiB`, `make ${top} data (\`data-paths: ${top}\`), bake it into the image, or bind a smaller path`);
+        // ustar names hold 100 bytes, `releases/<id>/` included.
+        if (Buffer.byteLength(rel) > 64)
+            throw new index_js_1.InputError('compose-file', `${rel} (shipped with the release) has a path longer than 64 bytes`, 'bind a shorter path');
+        out.push({ name: rel, content: (0, node_fs_1.readFileSync)(full), public: pub });
+    };
+    for (const s of ship)
+        add(s.path, s.mode === 'public', s.path);
+    return out;
+}
+function reportLines(plan) {
+    const lines = [];
+    if (plan.web)
+        lines.push(`web service ${plan.web.service}: container port ${plan.web.containerPort} (from ${plan.web.how}), published in each slot on 127.0.0.1:<slot port>`);
+    for (const p of plan.droppedPorts)
+        lines.push(`dropped host port ${p.mapping} of service ${p.service} (two slots cannot share it)`);
+    for (const n of plan.droppedNames)
+        lines.push(`dropped container_name ${n.name} of service ${n.service} (compose names each slot's containers)`);
+    for (const b of plan.binds)
+        lines.push(b.class === 'config'
+            ? `bind ${b.source} → ${b.target} (service ${b.service}): config, ships with the release`
+            : `bind ${b.source} → ${b.target} (service ${b.service}): data, kept in data/${b.path} for every release`);
+    for (const n of plan.networks)
+        lines.push(`network ${n.key}: pinned to ${n.name} (slots and accessories meet there)`);
+    for (const a of plan.awaitHealthy)
+        lines.push(`slots wait for accessory ${a} to be healthy before they start`);
+    return lines;
+}
+/** Say what the rewrite did, once per deploy; the warnings as warnings. */
+function reportUserCompose(u, logger) {
+    for (const l of u.report)
+        logger.info(`compose-file: ${l}`);
+    for (const w of u.plan.warnings)
+        logger.warning(`compose-file: ${w}`);
+}
+/**
+ * Host steps after the release directory is written: shipped config and secrets readable by any container uid
+ * (0644 files, 0755 directories, inside the 0700 release directory), the data directories, and the pinned
+ * networks.
+ */
+function userComposeSteps(l, releaseId, u) {
+    const steps = [];
+    const pub = u.files.filter((f) => f.public).map((f) => f.name);
+    if (pub.length) {
+        const dirs = new Set();
+        for (const f of pub)
+            for (let d = node_path_1.posix.dirname(f); d !== '.'; d = node_path_1.posix.dirname(d))
+                dirs.add(d);
+        steps.push({
+            name: 'open shipped config to containers',
+            argv: [
+                'sh',
+                '-c',
+                'cd "$1" && shift && for p in "$@"; do if [ -d "$p" ]; then chmod 0755 -- "$p"; else chmod 0644 -- "$p"; fi || exit 1; done',
+                'sh',
+                (0, layout_js_1.releaseDir)(l, releaseId),
+                ...[...dirs].sort(),
+                ...pub
+            ]
+        });
+    }
+    if (u.plan.data.length)
+        steps.push({
+            name: 'data directories',
+            argv: ['mkdir', '-p', '--', ...u.plan.data.map((p) => node_path_1.posix.join(l.root, 'data', p))]
+        });
+    for (const n of u.plan.networks)
+        steps.push({ name: `network ${n.name}`, argv: (0, accessories_js_1.ensureNetworkArgv)(n.name) });
+    return steps;
+}
+/**
+ * Wait until every container of `services` in `project` is healthy (running, when it has no healthcheck), at
+ * most `timeoutS`. Exit 0 `healthy`; exit 5 `timeout <service state>…`.
+ */
+function awaitHealthyArgv(project, services, timeoutS) {
+    return [
+        'sh',
+        '-c',
+        [
+            'end=$(( $(date +%s) + $1 )); p=$2; shift 2',
+            'while :; do',
+            '  waiting=',
+            '  for s in "$@"; do',
+            '    id=$(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s" | head -n 1)',
+            '    st=missing; [ -z "$id" ] || st=$(docker inspect --format \'{{.State.Status}}/{{with index .State "Health"}}{{.Status}}{{else}}-{{end}}\' "$id")',
+            '    case "$st" in running/healthy|running/-) ;; *) waiting="$waiting $s:$st";; esac',
+            '  done',
+            '  [ -n "$waiting" ] || { echo healthy; exit 0; }',
+            '  if [ "$(date +%s)" -ge "$end" ]; then echo "timeout$waiting"; exit 5; fi',
+            '  sleep 0.5',
+            'done'
+        ].join('\n'),
+        'sh',
+        String(Math.max(1, Math.ceil(timeoutS))),
+        project,
+        ...services
+    ];
+}
+
+
+/***/ }),
+
+/***/ 1983:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5764,7 +6384,7 @@ exports.envValues = envValues;
 exports.checkEnvAgainstTemplate = checkEnvAgainstTemplate;
 exports.configHash = configHash;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** Keys of a dotenv text (`KEY=value`, `export KEY=value`); comments and blank lines skipped. */
 function envKeys(text) {
     const keys = [];
@@ -5816,7 +6436,7 @@ function configHash(composeText, images, envText) {
 
 /***/ }),
 
-/***/ 8363:
+/***/ 1118:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5844,7 +6464,7 @@ exports.containerStateArgv = containerStateArgv;
 exports.projectContainersArgv = projectContainersArgv;
 exports.removeProjectContainersArgv = removeProjectContainersArgv;
 exports.containerLogsArgv = containerLogsArgv;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** `docker buildx version`: exit 0 means the buildx plugin is installed. */
 function buildxVersionArgv() {
     return ['docker', 'buildx', 'version'];
@@ -6106,7 +6726,7 @@ function containerLogsArgv(id, tail = 20) {
 
 /***/ }),
 
-/***/ 4629:
+/***/ 3278:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6120,8 +6740,8 @@ const node_fs_1 = __webpack_require__(3024);
 const promises_1 = __webpack_require__(1455);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(8363);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(1118);
 /** A remote context (Git repository or tarball URL, or stdin) rather than a local directory. */
 function isRemoteContext(context) {
     return context === '-' || /^(https?:\/\/|git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(context);
@@ -6301,7 +6921,7 @@ async function buildImage(req, deps) {
 
 /***/ }),
 
-/***/ 9870:
+/***/ 3633:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6313,7 +6933,7 @@ exports.gitCommitDateArgv = gitCommitDateArgv;
 exports.knownVersions = knownVersions;
 exports.commitDate = commitDate;
 const node_fs_1 = __webpack_require__(3024);
-const index_js_1 = __webpack_require__(487);
+const index_js_1 = __webpack_require__(1550);
 /**
  * The runner's side of tag computation: read the event payload and the DOCKER_METADATA_* variables, ask
  * git what the payload does not say. The computation itself (meta/) takes all of it as data.
@@ -6368,7 +6988,7 @@ async function commitDate(executor, cwd, sha) {
 
 /***/ }),
 
-/***/ 3601:
+/***/ 9718:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -6387,16 +7007,16 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(8363), exports);
-__exportStar(__webpack_require__(487), exports);
-__exportStar(__webpack_require__(4629), exports);
-__exportStar(__webpack_require__(9870), exports);
-__exportStar(__webpack_require__(5629), exports);
+__exportStar(__webpack_require__(1118), exports);
+__exportStar(__webpack_require__(1550), exports);
+__exportStar(__webpack_require__(3278), exports);
+__exportStar(__webpack_require__(3633), exports);
+__exportStar(__webpack_require__(2478), exports);
 
 
 /***/ }),
 
-/***/ 6374:
+/***/ 8351:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -6409,13 +7029,13 @@ exports.computeMeta = computeMeta;
 exports.semverValue = semverValue;
 exports.pep440Value = pep440Value;
 exports.isLatestRelease = isLatestRelease;
-const semver_1 = __importDefault(__webpack_require__(6626));
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(5078);
-const dates_js_1 = __webpack_require__(3630);
-const pep440_js_1 = __webpack_require__(560);
-const rules_js_1 = __webpack_require__(1060);
-const template_js_1 = __webpack_require__(7677);
+const semver_1 = __importDefault(__webpack_require__(2088));
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(61);
+const dates_js_1 = __webpack_require__(1747);
+const pep440_js_1 = __webpack_require__(5819);
+const rules_js_1 = __webpack_require__(2269);
+const template_js_1 = __webpack_require__(8462);
 /** metadata-action's sanitising of a tag: every run of invalid characters becomes '-'. */
 function sanitizeTag(s) {
     return s.replace(/[^a-zA-Z0-9._-]+/g, '-');
@@ -6680,14 +7300,14 @@ function isLatestRelease(tag, known) {
 
 /***/ }),
 
-/***/ 4748:
+/***/ 2489:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveMetaContext = resolveMetaContext;
 exports.commitDateFromPayload = commitDateFromPayload;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 const isTrue = (v) => /^(true|1|yes|on)$/i.test((v ?? '').trim());
 /**
  * The context metadata-action computes from a run: pull_request_target reads as `refs/pull/N/merge`,
@@ -6741,13 +7361,13 @@ function commitDateFromPayload(payload, sha) {
 
 /***/ }),
 
-/***/ 3630:
+/***/ 1747:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.formatDate = formatDate;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /**
  * Moment.js format strings (what metadata-action's `{{date 'FORMAT' tz='Zone'}}` takes), rendered with the
  * runtime's own time-zone database (Intl), so no tz data is bundled. Tokens: YYYY YY Q M MM MMM MMMM D DD
@@ -6875,7 +7495,7 @@ function formatDate(date, format, tz = 'UTC') {
 
 /***/ }),
 
-/***/ 487:
+/***/ 1550:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -6894,18 +7514,18 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(6374), exports);
-__exportStar(__webpack_require__(4748), exports);
-__exportStar(__webpack_require__(3630), exports);
-__exportStar(__webpack_require__(9177), exports);
-__exportStar(__webpack_require__(560), exports);
-__exportStar(__webpack_require__(1060), exports);
-__exportStar(__webpack_require__(7677), exports);
+__exportStar(__webpack_require__(8351), exports);
+__exportStar(__webpack_require__(2489), exports);
+__exportStar(__webpack_require__(1747), exports);
+__exportStar(__webpack_require__(1784), exports);
+__exportStar(__webpack_require__(5819), exports);
+__exportStar(__webpack_require__(2269), exports);
+__exportStar(__webpack_require__(8462), exports);
 
 
 /***/ }),
 
-/***/ 9177:
+/***/ 1784:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6916,7 +7536,7 @@ exports.annotationsAt = annotationsAt;
 exports.parseLevels = parseLevels;
 exports.metaJson = metaJson;
 exports.bakeDefinition = bakeDefinition;
-const index_js_1 = __webpack_require__(8704);
+const index_js_1 = __webpack_require__(3747);
 /**
  * metadata-action's outputs in its shapes: `labels`/`annotations` as lines, `json`, and the bake
  * definitions (`bake-file-tags`, `-labels`, `-annotations`, and the combined `bake-file`).
@@ -6966,7 +7586,7 @@ function bakeDefinition(meta, kind, levels, target = exports.DEFAULT_BAKE_TARGET
 
 /***/ }),
 
-/***/ 560:
+/***/ 5819:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7028,7 +7648,7 @@ function isPep440Special(v) {
 
 /***/ }),
 
-/***/ 1060:
+/***/ 2269:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7040,7 +7660,7 @@ exports.parseTagRules = parseTagRules;
 exports.splitTagInput = splitTagInput;
 exports.parseFlavor = parseFlavor;
 exports.parseImages = parseImages;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 exports.PRIORITY = {
     schedule: 1000,
     semver: 900,
@@ -7276,14 +7896,14 @@ function parseImages(lines) {
 
 /***/ }),
 
-/***/ 7677:
+/***/ 8462:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.renderTemplate = renderTemplate;
 exports.isRawStatement = isRawStatement;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 const ESCAPES = {
     '&': '&amp;',
     '<': '&lt;',
@@ -7386,14 +8006,14 @@ function isRawStatement(pattern) {
 
 /***/ }),
 
-/***/ 5629:
+/***/ 2478:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildSummary = buildSummary;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(487);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(1550);
 /** The job summary of a build: builder, id/digest, every tag and whether it was pushed, the labels. */
 function buildSummary(meta, result) {
     const lines = [
@@ -7413,7 +8033,7 @@ function buildSummary(meta, result) {
 
 /***/ }),
 
-/***/ 6860:
+/***/ 1507:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -7432,14 +8052,14 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(7801), exports);
-__exportStar(__webpack_require__(4485), exports);
-__exportStar(__webpack_require__(3331), exports);
+__exportStar(__webpack_require__(8294), exports);
+__exportStar(__webpack_require__(9236), exports);
+__exportStar(__webpack_require__(4554), exports);
 
 
 /***/ }),
 
-/***/ 3331:
+/***/ 4554:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7451,8 +8071,8 @@ exports.teamsPayload = teamsPayload;
 exports.discordPayload = discordPayload;
 exports.notificationBody = notificationBody;
 exports.createNotifier = createNotifier;
-const index_js_1 = __webpack_require__(7458);
-const webhook_js_1 = __webpack_require__(7801);
+const index_js_1 = __webpack_require__(893);
+const webhook_js_1 = __webpack_require__(8294);
 /**
  * Notifications people read. `json` posts the signed event itself (for machines); `slack`, `teams` and
  * `discord` post a message in that service's incoming-webhook format: who, which version, which environment,
@@ -7650,14 +8270,14 @@ function createNotifier(options) {
 
 /***/ }),
 
-/***/ 4485:
+/***/ 9236:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.timelineMermaid = timelineMermaid;
 exports.eventsTable = eventsTable;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** A mermaid timeline of a run's events (GitHub renders mermaid in job summaries). */
 function timelineMermaid(events, title = 'What happened') {
     if (events.length === 0)
@@ -7693,7 +8313,7 @@ function sanitize(s) {
 
 /***/ }),
 
-/***/ 7801:
+/***/ 8294:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7706,7 +8326,7 @@ exports.deliverEvent = deliverEvent;
 const node_crypto_1 = __webpack_require__(7598);
 const node_http_1 = __webpack_require__(7067);
 const node_https_1 = __webpack_require__(4708);
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 exports.SIGNATURE_HEADER = 'x-deploy-actions-signature-256';
 /** How old a signed timestamp a receiver accepts by default, either way (clock skew), in seconds. */
 exports.SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -7805,7 +8425,7 @@ async function deliverEvent(event, options) {
 
 /***/ }),
 
-/***/ 8580:
+/***/ 4783:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7813,7 +8433,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dockerInspectHealthArgv = dockerInspectHealthArgv;
 exports.judgeContainerState = judgeContainerState;
 exports.probeContainer = probeContainer;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** `docker inspect` of a container's state as JSON. Pure: tests assert it; any Executor (local, SSH) runs it. */
 function dockerInspectHealthArgv(container) {
     return ['docker', 'inspect', '--type', 'container', '--format', '{{json .State}}', container];
@@ -7889,7 +8509,7 @@ async function probeContainer(container, options) {
 
 /***/ }),
 
-/***/ 5089:
+/***/ 4596:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7912,7 +8532,7 @@ function canaryRules(hasHttp) {
 
 /***/ }),
 
-/***/ 5206:
+/***/ 5487:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7942,7 +8562,7 @@ function evidenceForOutput(evidence, maxBytes = exports.MAX_EVIDENCE_OUTPUT_BYTE
 
 /***/ }),
 
-/***/ 7112:
+/***/ 9053:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7953,12 +8573,12 @@ exports.tallyRound = tallyRound;
 exports.soakAlreadyBroken = soakAlreadyBroken;
 exports.judgeSoak = judgeSoak;
 const node_events_1 = __webpack_require__(8474);
-const index_js_1 = __webpack_require__(7458);
-const container_js_1 = __webpack_require__(8580);
-const http_js_1 = __webpack_require__(4972);
-const prometheus_js_1 = __webpack_require__(3403);
-const stats_js_1 = __webpack_require__(1500);
-const defaults_js_1 = __webpack_require__(5089);
+const index_js_1 = __webpack_require__(893);
+const container_js_1 = __webpack_require__(4783);
+const http_js_1 = __webpack_require__(6274);
+const prometheus_js_1 = __webpack_require__(138);
+const stats_js_1 = __webpack_require__(1407);
+const defaults_js_1 = __webpack_require__(4596);
 function sleep(ms, signal) {
     if (ms <= 0 || signal?.aborted)
         return Promise.resolve();
@@ -8312,7 +8932,7 @@ function judgeSoak(spec, evidence, failedRounds, started) {
 
 /***/ }),
 
-/***/ 4972:
+/***/ 6274:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -8357,9 +8977,9 @@ exports.judgeHttpResponse = judgeHttpResponse;
 const http = __importStar(__webpack_require__(7067));
 const https = __importStar(__webpack_require__(4708));
 const tls = __importStar(__webpack_require__(1692));
-const index_js_1 = __webpack_require__(7458);
-const json_js_1 = __webpack_require__(569);
-const spec_js_1 = __webpack_require__(9392);
+const index_js_1 = __webpack_require__(893);
+const json_js_1 = __webpack_require__(7152);
+const spec_js_1 = __webpack_require__(1309);
 /** How much of a body we read: enough for any health document, bounded against a streaming endpoint. */
 const MAX_BODY = 64 * 1024;
 const ERROR_TEXT = {
@@ -8540,7 +9160,7 @@ function judgeHttpResponse(target, spec, round, r, time) {
 
 /***/ }),
 
-/***/ 5979:
+/***/ 3656:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -8560,8 +9180,8 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.judgeHttpResponse = exports.percentile = exports.jsonPath = exports.evaluateJson = exports.judgeContainerState = exports.probeContainer = exports.dockerInspectHealthArgv = exports.prometheusQueryUrl = exports.parseQueryResponse = exports.probeMetric = exports.queryPrometheus = exports.probeHttp = exports.latencyChart = exports.gateSummary = exports.MAX_EVIDENCE_OUTPUT_BYTES = exports.evidenceForOutput = exports.MAX_ROUNDS_IN_FLIGHT = exports.canaryRules = exports.describeRules = exports.soakAlreadyBroken = exports.judgeSoak = exports.runGate = exports.withExpectations = exports.saveExpectations = exports.GATE_INPUT_NAMES = exports.urlPasswords = exports.headerValues = exports.defaultGateSpec = exports.parseMetricCheck = exports.parseJsonExpectation = exports.parseStatusRanges = exports.readGateInputs = void 0;
-__exportStar(__webpack_require__(6014), exports);
-var spec_js_1 = __webpack_require__(9392);
+__exportStar(__webpack_require__(209), exports);
+var spec_js_1 = __webpack_require__(1309);
 Object.defineProperty(exports, "readGateInputs", ({ enumerable: true, get: function () { return spec_js_1.readGateInputs; } }));
 Object.defineProperty(exports, "parseStatusRanges", ({ enumerable: true, get: function () { return spec_js_1.parseStatusRanges; } }));
 Object.defineProperty(exports, "parseJsonExpectation", ({ enumerable: true, get: function () { return spec_js_1.parseJsonExpectation; } }));
@@ -8572,43 +9192,43 @@ Object.defineProperty(exports, "urlPasswords", ({ enumerable: true, get: functio
 Object.defineProperty(exports, "GATE_INPUT_NAMES", ({ enumerable: true, get: function () { return spec_js_1.GATE_INPUT_NAMES; } }));
 Object.defineProperty(exports, "saveExpectations", ({ enumerable: true, get: function () { return spec_js_1.saveExpectations; } }));
 Object.defineProperty(exports, "withExpectations", ({ enumerable: true, get: function () { return spec_js_1.withExpectations; } }));
-var gate_js_1 = __webpack_require__(7112);
+var gate_js_1 = __webpack_require__(9053);
 Object.defineProperty(exports, "runGate", ({ enumerable: true, get: function () { return gate_js_1.runGate; } }));
 Object.defineProperty(exports, "judgeSoak", ({ enumerable: true, get: function () { return gate_js_1.judgeSoak; } }));
 Object.defineProperty(exports, "soakAlreadyBroken", ({ enumerable: true, get: function () { return gate_js_1.soakAlreadyBroken; } }));
 Object.defineProperty(exports, "describeRules", ({ enumerable: true, get: function () { return gate_js_1.describeRules; } }));
-var defaults_js_1 = __webpack_require__(5089);
+var defaults_js_1 = __webpack_require__(4596);
 Object.defineProperty(exports, "canaryRules", ({ enumerable: true, get: function () { return defaults_js_1.canaryRules; } }));
 Object.defineProperty(exports, "MAX_ROUNDS_IN_FLIGHT", ({ enumerable: true, get: function () { return defaults_js_1.MAX_ROUNDS_IN_FLIGHT; } }));
-var evidence_js_1 = __webpack_require__(5206);
+var evidence_js_1 = __webpack_require__(5487);
 Object.defineProperty(exports, "evidenceForOutput", ({ enumerable: true, get: function () { return evidence_js_1.evidenceForOutput; } }));
 Object.defineProperty(exports, "MAX_EVIDENCE_OUTPUT_BYTES", ({ enumerable: true, get: function () { return evidence_js_1.MAX_EVIDENCE_OUTPUT_BYTES; } }));
-var summary_js_1 = __webpack_require__(9267);
+var summary_js_1 = __webpack_require__(924);
 Object.defineProperty(exports, "gateSummary", ({ enumerable: true, get: function () { return summary_js_1.gateSummary; } }));
 Object.defineProperty(exports, "latencyChart", ({ enumerable: true, get: function () { return summary_js_1.latencyChart; } }));
-var http_js_1 = __webpack_require__(4972);
+var http_js_1 = __webpack_require__(6274);
 Object.defineProperty(exports, "probeHttp", ({ enumerable: true, get: function () { return http_js_1.probeHttp; } }));
-var prometheus_js_1 = __webpack_require__(3403);
+var prometheus_js_1 = __webpack_require__(138);
 Object.defineProperty(exports, "queryPrometheus", ({ enumerable: true, get: function () { return prometheus_js_1.queryPrometheus; } }));
 Object.defineProperty(exports, "probeMetric", ({ enumerable: true, get: function () { return prometheus_js_1.probeMetric; } }));
 Object.defineProperty(exports, "parseQueryResponse", ({ enumerable: true, get: function () { return prometheus_js_1.parseQueryResponse; } }));
 Object.defineProperty(exports, "prometheusQueryUrl", ({ enumerable: true, get: function () { return prometheus_js_1.prometheusQueryUrl; } }));
-var container_js_1 = __webpack_require__(8580);
+var container_js_1 = __webpack_require__(4783);
 Object.defineProperty(exports, "dockerInspectHealthArgv", ({ enumerable: true, get: function () { return container_js_1.dockerInspectHealthArgv; } }));
 Object.defineProperty(exports, "probeContainer", ({ enumerable: true, get: function () { return container_js_1.probeContainer; } }));
 Object.defineProperty(exports, "judgeContainerState", ({ enumerable: true, get: function () { return container_js_1.judgeContainerState; } }));
-var json_js_1 = __webpack_require__(569);
+var json_js_1 = __webpack_require__(7152);
 Object.defineProperty(exports, "evaluateJson", ({ enumerable: true, get: function () { return json_js_1.evaluateJson; } }));
 Object.defineProperty(exports, "jsonPath", ({ enumerable: true, get: function () { return json_js_1.jsonPath; } }));
-var stats_js_1 = __webpack_require__(1500);
+var stats_js_1 = __webpack_require__(1407);
 Object.defineProperty(exports, "percentile", ({ enumerable: true, get: function () { return stats_js_1.percentile; } }));
-var http_js_2 = __webpack_require__(4972);
+var http_js_2 = __webpack_require__(6274);
 Object.defineProperty(exports, "judgeHttpResponse", ({ enumerable: true, get: function () { return http_js_2.judgeHttpResponse; } }));
 
 
 /***/ }),
 
-/***/ 569:
+/***/ 7152:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -8727,7 +9347,7 @@ function compareNumbers(a, op, b) {
 
 /***/ }),
 
-/***/ 3403:
+/***/ 138:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8737,8 +9357,8 @@ exports.sampleValue = sampleValue;
 exports.parseQueryResponse = parseQueryResponse;
 exports.queryPrometheus = queryPrometheus;
 exports.probeMetric = probeMetric;
-const json_js_1 = __webpack_require__(569);
-const http_js_1 = __webpack_require__(4972);
+const json_js_1 = __webpack_require__(7152);
+const http_js_1 = __webpack_require__(6274);
 /** The URL of an instant query: `<base>/api/v1/query?query=…`. Pure, so tests can assert it. */
 function prometheusQueryUrl(baseUrl, query) {
     const u = new URL(baseUrl.replace(/\/+$/, '') + '/api/v1/query');
@@ -8850,7 +9470,7 @@ async function probeMetric(check, options) {
 
 /***/ }),
 
-/***/ 9392:
+/***/ 1309:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8868,9 +9488,9 @@ exports.readGateInputs = readGateInputs;
 exports.saveExpectations = saveExpectations;
 exports.withExpectations = withExpectations;
 const node_fs_1 = __webpack_require__(3024);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(8704);
-const defaults_js_1 = __webpack_require__(5089);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3747);
+const defaults_js_1 = __webpack_require__(4596);
 const JSON_OPS = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'];
 const METRIC_OPS = ['<=', '>=', '==', '!=', '<', '>'];
 /**
@@ -9241,7 +9861,7 @@ function withExpectations(g, saved) {
 
 /***/ }),
 
-/***/ 1500:
+/***/ 1407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9263,17 +9883,17 @@ function round1(n) {
 
 /***/ }),
 
-/***/ 9267:
+/***/ 924:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.latencyChart = latencyChart;
 exports.gateSummary = gateSummary;
-const index_js_1 = __webpack_require__(7458);
-const defaults_js_1 = __webpack_require__(5089);
-const gate_js_1 = __webpack_require__(7112);
-const stats_js_1 = __webpack_require__(1500);
+const index_js_1 = __webpack_require__(893);
+const defaults_js_1 = __webpack_require__(4596);
+const gate_js_1 = __webpack_require__(9053);
+const stats_js_1 = __webpack_require__(1407);
 const ICON = { healthy: '✅', unhealthy: '❌', timeout: '⏱️' };
 /** Mermaid charts get unreadable past this many points; longer windows are bucketed (max per bucket). */
 const MAX_POINTS = 60;
@@ -9390,7 +10010,7 @@ function gateSummary(result, spec) {
 
 /***/ }),
 
-/***/ 6014:
+/***/ 209:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9400,7 +10020,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 3641:
+/***/ 1054:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9572,6 +10192,9 @@ exports.INPUTS = {
         ...exports.GROUPS['ssh'],
         ...exports.GROUPS['app'],
         'compose-file': { default: 'compose.yml', required: false },
+        'web-service': { default: '', required: false },
+        'app-port': { default: '', required: false },
+        'data-paths': { default: '', required: false },
         'env-file': { default: '', required: false },
         'env-template': { default: '', required: false },
         images: { default: '', required: false },
@@ -9662,7 +10285,7 @@ exports.OUTPUTS = {
 
 /***/ }),
 
-/***/ 8704:
+/***/ 3747:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -9677,7 +10300,7 @@ exports.defaultsOf = defaultsOf;
  * lives in one place: `GROUPS.health.interval.default`, `INPUTS['tag-release'].target.default`. A name that
  * the manifest does not declare is a type error.
  */
-const generated_js_1 = __webpack_require__(3641);
+const generated_js_1 = __webpack_require__(1054);
 Object.defineProperty(exports, "GROUPS", ({ enumerable: true, get: function () { return generated_js_1.GROUPS; } }));
 Object.defineProperty(exports, "INPUTS", ({ enumerable: true, get: function () { return generated_js_1.INPUTS; } }));
 Object.defineProperty(exports, "OUTPUTS", ({ enumerable: true, get: function () { return generated_js_1.OUTPUTS; } }));
@@ -9712,7 +10335,7 @@ function defaultsOf(action) {
 
 /***/ }),
 
-/***/ 5403:
+/***/ 966:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -9756,10 +10379,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RegistryClient = void 0;
 const http = __importStar(__webpack_require__(7067));
 const https = __importStar(__webpack_require__(4708));
-const index_js_1 = __webpack_require__(7458);
-const reference_js_1 = __webpack_require__(7391);
-const oci_js_1 = __webpack_require__(8807);
-__exportStar(__webpack_require__(8807), exports);
+const index_js_1 = __webpack_require__(893);
+const reference_js_1 = __webpack_require__(420);
+const oci_js_1 = __webpack_require__(4352);
+__exportStar(__webpack_require__(4352), exports);
 /**
  * A Registry HTTP API v2 client with no daemon behind it: basic auth and the Bearer token flow
  * (WWW-Authenticate realm/service/scope), retries with backoff on 429 (Retry-After honoured), 5xx and
@@ -10151,7 +10774,7 @@ exports.RegistryClient = RegistryClient;
 
 /***/ }),
 
-/***/ 4417:
+/***/ 884:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10161,9 +10784,9 @@ exports.copyImage = copyImage;
 exports.platformOf = platformOf;
 const node_crypto_1 = __webpack_require__(7598);
 const node_stream_1 = __webpack_require__(7075);
-const index_js_1 = __webpack_require__(7458);
-const client_js_1 = __webpack_require__(5403);
-const reference_js_1 = __webpack_require__(7391);
+const index_js_1 = __webpack_require__(893);
+const client_js_1 = __webpack_require__(966);
+const reference_js_1 = __webpack_require__(420);
 /** A copy that has written nothing yet (fresh arrays each time: results are filled in place). */
 function emptyCopyResult(of = { digest: '', mediaType: '', platforms: [] }) {
     return {
@@ -10398,7 +11021,7 @@ function platformOf(d) {
 
 /***/ }),
 
-/***/ 5078:
+/***/ 61:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -10417,16 +11040,16 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(7391), exports);
-__exportStar(__webpack_require__(5403), exports);
-__exportStar(__webpack_require__(4417), exports);
-__exportStar(__webpack_require__(3278), exports);
-__exportStar(__webpack_require__(2997), exports);
+__exportStar(__webpack_require__(420), exports);
+__exportStar(__webpack_require__(966), exports);
+__exportStar(__webpack_require__(884), exports);
+__exportStar(__webpack_require__(7203), exports);
+__exportStar(__webpack_require__(3298), exports);
 
 
 /***/ }),
 
-/***/ 3278:
+/***/ 7203:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10445,9 +11068,9 @@ exports.decodeLoginState = decodeLoginState;
 exports.logoutAll = logoutAll;
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
-const reference_js_1 = __webpack_require__(7391);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
+const reference_js_1 = __webpack_require__(420);
 const ECR = /^(([0-9]{12})\.(dkr\.ecr|dkr-ecr)\.(.+)\.(on\.aws|amazonaws\.(com(\.cn)?|eu)))(\/([^:]+)(:.+)?)?$/;
 const ECR_PUBLIC = /public\.ecr\.aws|ecr-public\.aws\.com/;
 /** An Amazon ECR host (private `<account>.dkr.ecr.<region>.amazonaws.com` or ECR Public). */
@@ -10595,7 +11218,7 @@ async function logoutAll(state, deps) {
 
 /***/ }),
 
-/***/ 8807:
+/***/ 4352:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10686,7 +11309,7 @@ function detail(text) {
 
 /***/ }),
 
-/***/ 2997:
+/***/ 3298:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10698,11 +11321,11 @@ exports.publishSummary = publishSummary;
 const node_fs_1 = __webpack_require__(3024);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const client_js_1 = __webpack_require__(5403);
-const copy_js_1 = __webpack_require__(4417);
-const logins_js_1 = __webpack_require__(3278);
-const reference_js_1 = __webpack_require__(7391);
+const index_js_1 = __webpack_require__(893);
+const client_js_1 = __webpack_require__(966);
+const copy_js_1 = __webpack_require__(884);
+const logins_js_1 = __webpack_require__(7203);
+const reference_js_1 = __webpack_require__(420);
 const GHCR = 'ghcr.io';
 /** Validate every input and decide what goes where; throws InputError before anything changes. */
 function planPublish(o) {
@@ -10965,7 +11588,7 @@ function publishSummary(r) {
 
 /***/ }),
 
-/***/ 7391:
+/***/ 420:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10974,7 +11597,7 @@ exports.TAG = exports.DOCKER_HUB_API = exports.DOCKER_HUB = void 0;
 exports.parseReference = parseReference;
 exports.formatReference = formatReference;
 exports.apiHost = apiHost;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 exports.DOCKER_HUB = 'docker.io';
 /** Where Docker Hub's Registry API answers. */
 exports.DOCKER_HUB_API = 'registry-1.docker.io';
@@ -11088,7 +11711,7 @@ function apiHost(registry) {
 
 /***/ }),
 
-/***/ 9499:
+/***/ 1232:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -11141,7 +11764,7 @@ exports.bands = {
 
 /***/ }),
 
-/***/ 7135:
+/***/ 9890:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11150,8 +11773,8 @@ exports.environmentReport = environmentReport;
 exports.deployAttempts = deployAttempts;
 exports.isoWeek = isoWeek;
 exports.quantile = quantile;
-const bands_js_1 = __webpack_require__(9499);
-const history_js_1 = __webpack_require__(2591);
+const bands_js_1 = __webpack_require__(1232);
+const history_js_1 = __webpack_require__(3912);
 const WEEK_MS = 7 * 86_400_000;
 const RESTORING = new Set(['rollback.executed', 'switch.reverted']);
 function environmentReport(environment, readings, options) {
@@ -11372,7 +11995,7 @@ function last(lines, pick) {
 
 /***/ }),
 
-/***/ 2591:
+/***/ 3912:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -11416,27 +12039,27 @@ exports.timeOf = timeOf;
 
 /***/ }),
 
-/***/ 4939:
+/***/ 8796:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
-var bands_js_1 = __webpack_require__(9499);
+var bands_js_1 = __webpack_require__(1232);
 Object.defineProperty(exports, "DORA_BANDS", ({ enumerable: true, get: function () { return bands_js_1.DORA_BANDS; } }));
 Object.defineProperty(exports, "bands", ({ enumerable: true, get: function () { return bands_js_1.bands; } }));
-var history_js_1 = __webpack_require__(2591);
+var history_js_1 = __webpack_require__(3912);
 Object.defineProperty(exports, "parseHistory", ({ enumerable: true, get: function () { return history_js_1.parseHistory; } }));
-var dora_js_1 = __webpack_require__(7135);
+var dora_js_1 = __webpack_require__(9890);
 Object.defineProperty(exports, "environmentReport", ({ enumerable: true, get: function () { return dora_js_1.environmentReport; } }));
 Object.defineProperty(exports, "deployAttempts", ({ enumerable: true, get: function () { return dora_js_1.deployAttempts; } }));
 Object.defineProperty(exports, "isoWeek", ({ enumerable: true, get: function () { return dora_js_1.isoWeek; } }));
 Object.defineProperty(exports, "quantile", ({ enumerable: true, get: function () { return dora_js_1.quantile; } }));
-var render_js_1 = __webpack_require__(2875);
+var render_js_1 = __webpack_require__(6890);
 Object.defineProperty(exports, "reportJson", ({ enumerable: true, get: function () { return render_js_1.reportJson; } }));
 Object.defineProperty(exports, "reportExposition", ({ enumerable: true, get: function () { return render_js_1.reportExposition; } }));
 Object.defineProperty(exports, "reportMarkdown", ({ enumerable: true, get: function () { return render_js_1.reportMarkdown; } }));
-var read_js_1 = __webpack_require__(9615);
+var read_js_1 = __webpack_require__(2762);
 Object.defineProperty(exports, "readHost", ({ enumerable: true, get: function () { return read_js_1.readHost; } }));
 Object.defineProperty(exports, "readHosts", ({ enumerable: true, get: function () { return read_js_1.readHosts; } }));
 Object.defineProperty(exports, "appendToHistories", ({ enumerable: true, get: function () { return read_js_1.appendToHistories; } }));
@@ -11449,7 +12072,7 @@ Object.defineProperty(exports, "commitsArgv", ({ enumerable: true, get: function
 
 /***/ }),
 
-/***/ 9615:
+/***/ 2762:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11460,10 +12083,10 @@ exports.readHost = readHost;
 exports.readHosts = readHosts;
 exports.appendToHistories = appendToHistories;
 exports.commitsByVersion = commitsByVersion;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(1574);
-const index_js_3 = __webpack_require__(6955);
-const history_js_1 = __webpack_require__(2591);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3149);
+const index_js_3 = __webpack_require__(2978);
+const history_js_1 = __webpack_require__(3912);
 /** argv: the app's history on a host, whole (the engine's layout owns the path). */
 function historyReadArgv(stateDir, app, environment) {
     return ['cat', '--', (0, index_js_2.layout)(stateDir, app, (0, index_js_2.environmentSlug)(environment)).history];
@@ -11607,7 +12230,7 @@ async function commitsByVersion(repo, versions, exec = new index_js_1.LocalExecu
 
 /***/ }),
 
-/***/ 2875:
+/***/ 6890:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11615,8 +12238,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportJson = reportJson;
 exports.reportExposition = reportExposition;
 exports.reportMarkdown = reportMarkdown;
-const index_js_1 = __webpack_require__(7458);
-const bands_js_1 = __webpack_require__(9499);
+const index_js_1 = __webpack_require__(893);
+const bands_js_1 = __webpack_require__(1232);
 /** The JSON the CLI prints with `--format json`: one object per environment, attempts left out. */
 function reportJson(reports) {
     return (JSON.stringify(reports.map(({ attempts: _attempts, ...r }) => r), null, 2) + '\n');
@@ -11704,7 +12327,7 @@ function reportMarkdown(reports) {
 
 /***/ }),
 
-/***/ 9353:
+/***/ 9946:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11716,7 +12339,7 @@ exports.sshCommandArgv = sshCommandArgv;
 exports.sshExitArgv = sshExitArgv;
 exports.sshCheckArgv = sshCheckArgv;
 exports.sshKeyscanArgv = sshKeyscanArgv;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** A path in an ssh option: ssh splits option values at spaces unless they are double-quoted. */
 function path(p) {
     return /\s/.test(p) ? `"${p}"` : p;
@@ -11809,7 +12432,7 @@ function sshKeyscanArgv(host, port, timeoutS) {
 
 /***/ }),
 
-/***/ 4318:
+/***/ 2877:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11819,10 +12442,10 @@ const node_child_process_1 = __webpack_require__(1421);
 const node_fs_1 = __webpack_require__(3024);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(9353);
-const phase_js_1 = __webpack_require__(8012);
-const hostkeys_js_1 = __webpack_require__(9229);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(9946);
+const phase_js_1 = __webpack_require__(2633);
+const hostkeys_js_1 = __webpack_require__(7382);
 const CONNECT_ERRORS = /Connection refused|Connection timed out|timed out during banner|No route to host|Could not resolve|Network is unreachable|kex_exchange_identification/i;
 /**
  * An Executor that runs argv on a remote host through the system OpenSSH client: pinned host keys
@@ -12118,7 +12741,7 @@ function spawnDetachedMaster(argv, errFile, timeoutMs) {
 
 /***/ }),
 
-/***/ 9229:
+/***/ 7382:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12191,7 +12814,7 @@ function classifySshError(stderr) {
 
 /***/ }),
 
-/***/ 6955:
+/***/ 2978:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -12211,17 +12834,17 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SshExecutor = void 0;
-__exportStar(__webpack_require__(9353), exports);
-__exportStar(__webpack_require__(9229), exports);
-var executor_js_1 = __webpack_require__(4318);
+__exportStar(__webpack_require__(9946), exports);
+__exportStar(__webpack_require__(7382), exports);
+var executor_js_1 = __webpack_require__(2877);
 Object.defineProperty(exports, "SshExecutor", ({ enumerable: true, get: function () { return executor_js_1.SshExecutor; } }));
-__exportStar(__webpack_require__(6276), exports);
-__exportStar(__webpack_require__(8012), exports);
+__exportStar(__webpack_require__(1347), exports);
+__exportStar(__webpack_require__(2633), exports);
 
 
 /***/ }),
 
-/***/ 8012:
+/***/ 2633:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12230,8 +12853,8 @@ exports.SLOW_NOOP_MS = exports.LINK_MULTIPLE = exports.LINK_FLOOR_MS = void 0;
 exports.runPhase = runPhase;
 exports.linkTimeoutMs = linkTimeoutMs;
 exports.slowShellNotice = slowShellNotice;
-const index_js_1 = __webpack_require__(7458);
-const script_js_1 = __webpack_require__(6276);
+const index_js_1 = __webpack_require__(893);
+const script_js_1 = __webpack_require__(1347);
 /**
  * Run a phase (a list of argv steps) as one script in one session of `executor` (`sh -s`, script on stdin).
  * Returns every step's result; the caller decides what a failed step means. When the session dies (the link
@@ -12321,7 +12944,7 @@ function slowShellNotice(target, noopMs) {
 
 /***/ }),
 
-/***/ 6276:
+/***/ 1347:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12331,7 +12954,7 @@ exports.phaseScript = phaseScript;
 exports.detachedPhaseArgv = detachedPhaseArgv;
 exports.parsePhaseOutput = parsePhaseOutput;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /**
  * Directories searched after the user's own PATH: a non-root user's non-interactive PATH often lacks the sbin
  * directories where nginx and ss live on Debian.
@@ -12450,7 +13073,7 @@ function parsePhaseOutput(stdout, marker, steps) {
 
 /***/ }),
 
-/***/ 5115:
+/***/ 708:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -12535,7 +13158,7 @@ function removeDirArgv(dir) {
 
 /***/ }),
 
-/***/ 4672:
+/***/ 1691:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -12613,7 +13236,7 @@ function judgeStack(services, tasks, options = {}) {
 
 /***/ }),
 
-/***/ 2353:
+/***/ 824:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -12633,13 +13256,13 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.waitForConvergence = exports.rollbackStack = exports.readStack = exports.deployStack = exports.assertManager = exports.judgeStack = exports.judgeService = exports.swarmStackFile = void 0;
-__exportStar(__webpack_require__(5115), exports);
-var stackfile_js_1 = __webpack_require__(4627);
+__exportStar(__webpack_require__(708), exports);
+var stackfile_js_1 = __webpack_require__(4994);
 Object.defineProperty(exports, "swarmStackFile", ({ enumerable: true, get: function () { return stackfile_js_1.swarmStackFile; } }));
-var converge_js_1 = __webpack_require__(4672);
+var converge_js_1 = __webpack_require__(1691);
 Object.defineProperty(exports, "judgeService", ({ enumerable: true, get: function () { return converge_js_1.judgeService; } }));
 Object.defineProperty(exports, "judgeStack", ({ enumerable: true, get: function () { return converge_js_1.judgeStack; } }));
-var stack_js_1 = __webpack_require__(2509);
+var stack_js_1 = __webpack_require__(9700);
 Object.defineProperty(exports, "assertManager", ({ enumerable: true, get: function () { return stack_js_1.assertManager; } }));
 Object.defineProperty(exports, "deployStack", ({ enumerable: true, get: function () { return stack_js_1.deployStack; } }));
 Object.defineProperty(exports, "readStack", ({ enumerable: true, get: function () { return stack_js_1.readStack; } }));
@@ -12649,7 +13272,7 @@ Object.defineProperty(exports, "waitForConvergence", ({ enumerable: true, get: f
 
 /***/ }),
 
-/***/ 2509:
+/***/ 9700:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12659,9 +13282,9 @@ exports.readStack = readStack;
 exports.waitForConvergence = waitForConvergence;
 exports.deployStack = deployStack;
 exports.rollbackStack = rollbackStack;
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(5115);
-const converge_js_1 = __webpack_require__(4672);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(708);
+const converge_js_1 = __webpack_require__(1691);
 const realSleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function docker(t, argv, step, extra = {}) {
     return t.executor.run({ argv, step, timeoutMs: t.commandTimeoutMs ?? 60_000, ...extra });
@@ -12833,15 +13456,15 @@ function sameImage(a, b) {
 
 /***/ }),
 
-/***/ 4627:
+/***/ 4994:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.swarmStackFile = swarmStackFile;
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(13);
-const index_js_2 = __webpack_require__(7458);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(2804);
+const index_js_2 = __webpack_require__(893);
 /**
  * Keys `docker stack deploy` drops with no more than a line on stderr (docker/cli's UnsupportedProperties
  * and DeprecatedProperties), and depends_on, which it ignores: a file that relies on them would deploy and
