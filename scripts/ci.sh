@@ -19,6 +19,8 @@ npx tsc -p .
 step "lint and format"
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check . || true; exit 1; }
+step "shell scripts (shellcheck)"
+git ls-files -z '*.sh' | xargs -0 shellcheck -S warning
 step "generated from manifest.yml: action.yml files, catalog, typed defaults, CLI help"
 node scripts/catalog.mjs --check
 step "dist matches a fresh build"

@@ -35,8 +35,6 @@ log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
 
 # --- install ---------------------------------------------------------------------------------------
-PACKAGES=(docker.io docker-registry openssh-server openssh-client prometheus prometheus-node-exporter skopeo
-  docker-compose busybox-static nginx-light apache2-utils curl jq postgresql-client)
 need_cmds() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
@@ -53,6 +51,7 @@ need_cmds() {
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
   command -v psql >/dev/null || missing+=(postgresql-client)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
   [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
   printf '%s\n' "${missing[@]}"
 }

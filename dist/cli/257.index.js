@@ -3284,6 +3284,7 @@ function readRollbackInputs(inputs) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NAME = exports.RELEASE_ID = void 0;
 exports.layout = layout;
+exports.observeScriptPath = observeScriptPath;
 exports.releaseDir = releaseDir;
 exports.newReleaseId = newReleaseId;
 exports.otherSlot = otherSlot;
@@ -3301,6 +3302,13 @@ function layout(stateDir, app, environment) {
         lock: (0, posix_1.join)(root, 'lock'),
         proxy: (0, posix_1.join)(root, 'proxy')
     };
+}
+/**
+ * `<state-dir>/<app>/observe.sh`: the forced command of the app's read-only observe keys (packages/report's
+ * host/observe.sh, installed by `deploy-actions observe-key`). One per app: it reads any of its environments.
+ */
+function observeScriptPath(stateDir, app) {
+    return (0, posix_1.join)(stateDir, app, 'observe.sh');
 }
 function releaseDir(l, id) {
     return (0, posix_1.join)(l.releases, id);
@@ -12044,7 +12052,7 @@ exports.timeOf = timeOf;
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
+exports.changeObserveKeys = exports.withoutObserveKey = exports.withObserveKey = exports.observeKeyLine = exports.parsePublicKey = exports.observeMark = exports.AUTHORIZED_KEYS = exports.OBSERVE_SCRIPT_SOURCE = exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
 var bands_js_1 = __webpack_require__(1232);
 Object.defineProperty(exports, "DORA_BANDS", ({ enumerable: true, get: function () { return bands_js_1.DORA_BANDS; } }));
 Object.defineProperty(exports, "bands", ({ enumerable: true, get: function () { return bands_js_1.bands; } }));
@@ -12068,6 +12076,123 @@ Object.defineProperty(exports, "historyReadArgv", ({ enumerable: true, get: func
 Object.defineProperty(exports, "clockArgv", ({ enumerable: true, get: function () { return read_js_1.clockArgv; } }));
 Object.defineProperty(exports, "revParseArgv", ({ enumerable: true, get: function () { return read_js_1.revParseArgv; } }));
 Object.defineProperty(exports, "commitsArgv", ({ enumerable: true, get: function () { return read_js_1.commitsArgv; } }));
+var observe_js_1 = __webpack_require__(9504);
+Object.defineProperty(exports, "OBSERVE_SCRIPT_SOURCE", ({ enumerable: true, get: function () { return observe_js_1.OBSERVE_SCRIPT_SOURCE; } }));
+Object.defineProperty(exports, "AUTHORIZED_KEYS", ({ enumerable: true, get: function () { return observe_js_1.AUTHORIZED_KEYS; } }));
+Object.defineProperty(exports, "observeMark", ({ enumerable: true, get: function () { return observe_js_1.observeMark; } }));
+Object.defineProperty(exports, "parsePublicKey", ({ enumerable: true, get: function () { return observe_js_1.parsePublicKey; } }));
+Object.defineProperty(exports, "observeKeyLine", ({ enumerable: true, get: function () { return observe_js_1.observeKeyLine; } }));
+Object.defineProperty(exports, "withObserveKey", ({ enumerable: true, get: function () { return observe_js_1.withObserveKey; } }));
+Object.defineProperty(exports, "withoutObserveKey", ({ enumerable: true, get: function () { return observe_js_1.withoutObserveKey; } }));
+Object.defineProperty(exports, "changeObserveKeys", ({ enumerable: true, get: function () { return observe_js_1.changeObserveKeys; } }));
+
+
+/***/ }),
+
+/***/ 9504:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AUTHORIZED_KEYS = exports.observeMark = exports.OBSERVE_SCRIPT_SOURCE = void 0;
+exports.parsePublicKey = parsePublicKey;
+exports.observeKeyLine = observeKeyLine;
+exports.withObserveKey = withObserveKey;
+exports.withoutObserveKey = withoutObserveKey;
+exports.changeObserveKeys = changeObserveKeys;
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3149);
+const read_js_1 = __webpack_require__(2762);
+/**
+ * A reviewer-less route for reading the records: an `<environment>-observe` GitHub environment holds its own
+ * SSH key, and each host lets that key do nothing but what `deploy-actions report` asks (the host's clock and
+ * one app's history), through an authorized_keys forced command:
+ *
+ *   restrict,command="sh <state-dir>/<app>/observe.sh <state-dir> <app>" ssh-ed25519 AAAA… deploy-actions-observe:<app>
+ *
+ * `restrict` turns off forwarding, a pty and user rc files; the forced command (packages/report/host/observe.sh)
+ * compares the request with the two shapes it serves and never runs the request itself. A nightly report then
+ * needs no approval of the protected environment, and its key cannot deploy, roll back or read `.env`.
+ */
+/** The forced command's source, relative to the repository root (a `.sh` file shellcheck reads). */
+exports.OBSERVE_SCRIPT_SOURCE = 'packages/report/host/observe.sh';
+/** The comment that marks an app's observe key in authorized_keys (one per app: installing replaces it). */
+const observeMark = (app) => `deploy-actions-observe:${app}`;
+exports.observeMark = observeMark;
+/** The default authorized_keys of the login user (sshd's default AuthorizedKeysFile, relative to home). */
+exports.AUTHORIZED_KEYS = '.ssh/authorized_keys';
+const KEY_TYPES = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'ssh-rsa',
+    'sk-ssh-ed25519@openssh.com',
+    'sk-ecdsa-sha2-nistp256@openssh.com'
+];
+/** Characters that need no quoting in the forced command (core/shell.ts's safe set). */
+const SAFE = /^[\w@%+=:,./-]+$/;
+/** A public key line as `ssh-keygen` writes it (`type base64 [comment]`), reduced to `type base64`. */
+function parsePublicKey(text, input = 'public-key') {
+    const t = text.trim();
+    if (/PRIVATE KEY/.test(t))
+        throw new index_js_1.InputError(input, 'is a private key: give the PUBLIC half (the .pub file ssh-keygen wrote beside it); the private key stays in the observe environment');
+    const [type, body] = t.split(/\s+/);
+    if (!type || !KEY_TYPES.includes(type) || !body || !/^[A-Za-z0-9+/]+={0,3}$/.test(body) || t.includes('\n'))
+        throw new index_js_1.InputError(input, `is not one OpenSSH public key line (${KEY_TYPES.slice(0, 2).join(', ')}, …): make one with ssh-keygen -t ed25519 -f observe -N '' and pass observe.pub`);
+    return `${type} ${body}`;
+}
+function checkSafe(value, input) {
+    if (!SAFE.test(value))
+        throw new index_js_1.InputError(input, `"${value}" has characters an authorized_keys forced command would need quoted: use letters, digits and @%+=:,./- only`);
+}
+/** The authorized_keys line for an app's observe key. */
+function observeKeyLine(stateDir, app, publicKey) {
+    checkSafe(stateDir, 'state-dir');
+    checkSafe(app, 'app');
+    const key = parsePublicKey(publicKey);
+    const command = `sh ${(0, index_js_2.observeScriptPath)(stateDir, app)} ${stateDir} ${app}`;
+    return `restrict,command="${command}" ${key} ${(0, exports.observeMark)(app)}`;
+}
+const isMarked = (line, app) => line.trimEnd().endsWith(` ${(0, exports.observeMark)(app)}`);
+/** authorized_keys with the app's observe key line set to `line` (replacing an earlier one), others kept. */
+function withObserveKey(existing, app, line) {
+    return withoutObserveKey(existing, app) + line + '\n';
+}
+/** authorized_keys without the app's observe key line; every other line kept as it was. */
+function withoutObserveKey(existing, app) {
+    const kept = existing
+        .split('\n')
+        .filter((l, i, all) => !(isMarked(l, app) || (l === '' && i === all.length - 1)));
+    return kept.length ? kept.join('\n') + '\n' : '';
+}
+/**
+ * Install (or remove) an app's observe key on every host, over the deploy user's own connection: the forced
+ * command lands at `<state-dir>/<app>/observe.sh`, then authorized_keys is rewritten whole by temp file and
+ * rename (0600), keeping every other line. Returns each host's error, or null.
+ */
+function changeObserveKeys(connections, change, logger) {
+    const file = change.authorizedKeys ?? exports.AUTHORIZED_KEYS;
+    const line = change.publicKey ? observeKeyLine(change.stateDir, change.app, change.publicKey) : undefined;
+    const script = (0, index_js_2.observeScriptPath)(change.stateDir, change.app);
+    return (0, read_js_1.eachHost)(connections, logger, async (exec, host) => {
+        if (line) {
+            await exec.run({ argv: (0, index_js_2.mkdirArgv)(script.slice(0, script.lastIndexOf('/'))), timeoutMs: 30_000 });
+            await exec.run({ argv: (0, index_js_2.writeFileArgv)(script), stdin: change.script, timeoutMs: 30_000 });
+        }
+        const read = await exec.run({ argv: ['cat', '--', file], check: false, timeoutMs: 30_000 });
+        if (read.exitCode !== 0 && !/No such file/.test(read.stderr))
+            throw new Error(`cannot read ${file}: ${read.stderr.trim()}`);
+        const existing = read.exitCode === 0 ? read.stdout : '';
+        const next = line
+            ? withObserveKey(existing, change.app, line)
+            : withoutObserveKey(existing, change.app);
+        if (next !== existing) {
+            await exec.run({ argv: (0, index_js_2.writeFileArgv)(file), stdin: next, timeoutMs: 30_000 });
+        }
+        return { host, error: null };
+    }, (host, error) => ({ host, error }));
+}
 
 
 /***/ }),
@@ -12080,6 +12205,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.commitsArgv = exports.revParseArgv = exports.clockArgv = void 0;
 exports.historyReadArgv = historyReadArgv;
 exports.readHost = readHost;
+exports.eachHost = eachHost;
 exports.readHosts = readHosts;
 exports.appendToHistories = appendToHistories;
 exports.commitsByVersion = commitsByVersion;
@@ -12161,6 +12287,10 @@ function readHosts(connections, stateDir, app, environment, logger) {
 function appendToHistories(connections, stateDir, app, environment, line, logger) {
     const path = (0, index_js_2.layout)(stateDir, app, (0, index_js_2.environmentSlug)(environment)).history;
     return eachHost(connections, logger, async (exec, host) => {
+        const root = path.slice(0, path.lastIndexOf('/'));
+        const there = await exec.run({ argv: ['test', '-d', root], check: false, timeoutMs: 30_000 });
+        if (there.exitCode !== 0)
+            throw new Error(`${app} was never deployed to ${environment} here (no ${root}): check --app, --environment and --state-dir`);
         await exec.run({
             argv: (0, index_js_2.historyAppendArgv)(path),
             stdin: JSON.stringify(line(host)) + '\n',

@@ -15,6 +15,7 @@ export const extraCommands: Record<string, CliCommand> = {
   doctor: (args, _root, cli) => cli(['deploy-compose', ...args, '--doctor', 'only']),
   report: async (args) => (await import('./report.js')).reportCommand(args),
   incident: async (args) => (await import('./incident.js')).incidentCommand(args),
+  'observe-key': async (args, root) => (await import('./observe-key.js')).observeKeyCommand(args, root),
   'check-workflows': async (args, root) =>
     (await import('./check-workflows.js')).checkWorkflowsCommand(args, root)
 };

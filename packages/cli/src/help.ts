@@ -15,6 +15,7 @@ export function actionsHelp(actions: readonly ActionHelp[] = ACTION_HELP): strin
     '  deploy-actions doctor --host … --app …        check hosts as deploy-compose would use them (its inputs)',
     "  deploy-actions report --host … --app …        delivery metrics (DORA keys) from the hosts' history",
     "  deploy-actions incident --host … --app …      record incident.opened in the hosts' history",
+    "  deploy-actions observe-key --host … --app …   let a read-only key read the app's history (for report)",
     '',
     'Options for any action: --json (print outputs as JSON), --summary-file <path> (write the job summary).',
     'Secrets can come from the environment: --password-env NAME reads the input "password" from $NAME.',

@@ -35,6 +35,14 @@ export function layout(stateDir: string, app: string, environment: string): Layo
   };
 }
 
+/**
+ * `<state-dir>/<app>/observe.sh`: the forced command of the app's read-only observe keys (packages/report's
+ * host/observe.sh, installed by `deploy-actions observe-key`). One per app: it reads any of its environments.
+ */
+export function observeScriptPath(stateDir: string, app: string): string {
+  return join(stateDir, app, 'observe.sh');
+}
+
 export function releaseDir(l: Layout, id: string): string {
   return join(l.releases, id);
 }

@@ -24,3 +24,14 @@ export {
   commitsArgv,
   type HostConnection
 } from './read.js';
+export {
+  OBSERVE_SCRIPT_SOURCE,
+  AUTHORIZED_KEYS,
+  observeMark,
+  parsePublicKey,
+  observeKeyLine,
+  withObserveKey,
+  withoutObserveKey,
+  changeObserveKeys,
+  type ObserveKeyChange
+} from './observe.js';

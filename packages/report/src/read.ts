@@ -59,7 +59,7 @@ export async function readHost(
 }
 
 /** Run `work` on each host over its own pinned connection; a host that fails yields its error. */
-async function eachHost<T>(
+export async function eachHost<T>(
   connections: readonly HostConnection[],
   logger: Logger,
   work: (exec: Executor, name: string) => Promise<T>,
@@ -121,6 +121,12 @@ export function appendToHistories(
     connections,
     logger,
     async (exec, host) => {
+      const root = path.slice(0, path.lastIndexOf('/'));
+      const there = await exec.run({ argv: ['test', '-d', root], check: false, timeoutMs: 30_000 });
+      if (there.exitCode !== 0)
+        throw new Error(
+          `${app} was never deployed to ${environment} here (no ${root}): check --app, --environment and --state-dir`
+        );
       await exec.run({
         argv: historyAppendArgv(path),
         stdin: JSON.stringify(line(host)) + '\n',
