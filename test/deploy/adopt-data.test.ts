@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync
@@ -41,7 +43,11 @@ describe('adopting data of earlier releases', () => {
       'left data/db in releases/20261101T000000Z-aaaa'
     ]);
     expect(readFileSync(join(root, 'data', 'data', 'db', 'rows'), 'utf8')).toBe('serving\n');
-    expect(existsSync(join(root, 'releases', '20261102T000000Z-bbbb', 'data', 'db'))).toBe(false);
+    // A link in its place: a rollback to that release (its compose file binds ./data/db) finds the data.
+    const link = join(root, 'releases', '20261102T000000Z-bbbb', 'data', 'db');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(join(root, 'data', 'data', 'db'));
+    expect(readFileSync(join(link, 'rows'), 'utf8')).toBe('serving\n');
     expect(readFileSync(join(root, 'releases', '20261101T000000Z-aaaa', 'data', 'db', 'rows'), 'utf8')).toBe(
       'old\n'
     );

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs';
 import { join } from 'node:path';
 import { deploy, type DeploySpec } from '../../packages/deploy/src/index.js';
 import { defaultGateSpec } from '../../packages/health/src/index.js';
@@ -137,6 +146,11 @@ integration('files a compose file references, on a host', () => {
       /service web runs in both slots during a switch and both mount \.\/data/
     );
     expect(readFileSync(join(root, 'data', 'data', 'rows'), 'utf8')).toBe('written by the first release\n');
+    // The first release's compose file binds ./data: a link there leads a rollback to the same data.
+    expect(readFileSync(join(root, 'releases', first, 'data', 'rows'), 'utf8')).toBe(
+      'written by the first release\n'
+    );
+    expect(lstatSync(join(root, 'releases', first, 'data')).isSymbolicLink()).toBe(true);
     const again = deps({ connect: nearHost() });
     expect((await deploy(spec('v1', ['./data']), again)).error?.describe()).toBeUndefined();
     expect(again.logger.text()).not.toContain('adopted');
