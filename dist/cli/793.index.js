@@ -6356,7 +6356,8 @@ exports.ADOPT_DATA = 'adopt data of earlier releases';
 /**
  * Data an earlier version of this action left inside release directories (a relative bind resolved there, so
  * each release had its own `releases/<id>/<path>`), adopted once per path, when `<root>/data/<path>` does not
- * exist yet: the serving release's copy is moved there (a rename: a running container keeps its mount), and
+ * exist yet: the serving release's copy is moved there (a rename: a running container keeps its mount) and a
+ * link to it left in its place (a rollback to that release, whose compose file binds `./<path>`, finds it), and
  * every other release's copy is left in place, listed, and marked in that release's `.earlier-data` so that
  * no prune deletes it (pruneReleaseArgv). Prints `adopted <path> from releases/<id>` and
  * `left <path> in releases/<id> …`; a copy it cannot move fails the step, naming it, with nothing moved.
@@ -6377,7 +6378,7 @@ function adoptDataArgv(root, paths) {
             '    d=${d%/}; id=${d##*/}',
             '    { [ -e "$d/$p" ] || [ -L "$d/$p" ]; } || continue',
             '    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then',
-            '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
+            '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
             '      echo "adopted $p from releases/$id"',
             '    else',
             '      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1',
