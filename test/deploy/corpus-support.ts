@@ -9,7 +9,7 @@ import {
   symlinkSync,
   writeFileSync
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
 import type { Executor } from '../../packages/core/src/index.js';
 import { infra } from '../support/infra.js';
@@ -20,7 +20,24 @@ import { REPO_ROOT } from '../support/paths.js';
  * what deploying them here needs: a checkout of each app (its files linked in place, plus the source folders the
  * corpus leaves out), stand-in images that listen where the real ones would, and the near host (root).
  */
-export const CORPUS = process.env.DEPLOY_ACTIONS_CORPUS ?? join(REPO_ROOT, '..', 'shared', 'compose-corpus');
+export const CORPUS = process.env.DEPLOY_ACTIONS_CORPUS ?? findCorpus();
+
+/** Beside the repository; from a linked git worktree, beside its main checkout. */
+function findCorpus(): string {
+  const beside = (root: string) => join(root, '..', 'shared', 'compose-corpus');
+  if (existsSync(join(beside(REPO_ROOT), 'README.md'))) return beside(REPO_ROOT);
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore']
+    }).trim();
+    if (existsSync(join(beside(dirname(common)), 'README.md'))) return beside(dirname(common));
+  } catch {
+    /* not a git checkout */
+  }
+  return beside(REPO_ROOT);
+}
 
 export function corpusDir(): string {
   if (!existsSync(join(CORPUS, 'README.md')))

@@ -2,11 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { InputError } from '../../packages/core/src/index.js';
+import { InputError, InputReader } from '../../packages/core/src/index.js';
 import { parseComposeFile } from '../../packages/compose/src/index.js';
 import {
   chooseAccessories,
   planUserCompose,
+  readDeployInputs,
   readShipped,
   SHIP_LIMIT_BYTES,
   type UserComposeOptions
@@ -181,5 +182,39 @@ describe('compose files as users write them (the plan, pure)', () => {
       `services:\n  proxy:\n    image: nginx\n    depends_on: [backend]\n  backend:\n    build: .\n  db:\n    image: postgres\n`
     );
     expect(chooseAccessories([], info, { backend: 'r/b:1' }).accessories).toEqual(['db']);
+  });
+});
+
+describe('a bridge-network app with no published port, read as action inputs', () => {
+  it('is refused when the inputs are read (before any host is touched), naming the service and the fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-files-noport-'));
+    try {
+      writeFileSync(join(dir, 'compose.yml'), 'services:\n  api:\n    build: .\n');
+      const inputs: Record<string, string> = {
+        'ssh-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----',
+        'known-hosts': 'x',
+        host: '127.0.0.1',
+        app: 'compose-files-noport',
+        strategy: 'blue-green',
+        'public-port': '17690',
+        'compose-file': 'compose.yml',
+        images: 'api=r/api:1'
+      };
+      const read = (extra: Record<string, string> = {}) =>
+        readDeployInputs(
+          new InputReader((n) => ({ ...inputs, ...extra })[n] ?? ''),
+          { workspace: dir },
+          { sha: '' }
+        );
+      expect(read).toThrow(InputError);
+      expect(read).toThrow(
+        /service api is on a bridge network and publishes no port.*add `ports: \["8080"\]` \(its container port\) to service api, or set `app-port: 8080`/
+      );
+      // The one-line fix works; recreate needs none.
+      expect(() => read({ 'app-port': '8080' })).not.toThrow();
+      expect(() => read({ strategy: 'recreate', 'public-port': '' })).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@ import { DeployError, type Command, type Executor } from '../../core/src/index.j
 import { imageRmArgv } from '../../docker/src/index.js';
 import { runGate, type GateResult, type GateSpec } from '../../health/src/index.js';
 import { linkTimeoutMs, type ScriptStep } from '../../ssh/src/index.js';
-import { removeTreeArgv, stillRunningArgv, stopKeepArgv } from './commands.js';
+import { stillRunningArgv, stopKeepArgv } from './commands.js';
 import { noopCost, stepError } from './host.js';
 import { releaseDir } from './layout.js';
 import { lockReleaseStep } from './lock.js';
@@ -10,6 +10,7 @@ import { prunePlan } from './retention.js';
 import { commitStep, entry, failWith, recordFile, type HostContext, type RunState } from './run.js';
 import type { HistoryEntry, ReleaseRecord } from './types.js';
 import { activeRecord, gated } from './switch.js';
+import { pruneReleaseArgv } from './user-files.js';
 
 const STILL_RUNNING = 'check the containers still run';
 
@@ -92,7 +93,7 @@ export async function finishPhase(
   }
   const plan = prunePlan(s.known, release, keepReleases);
   for (const id of plan.drop)
-    steps.push({ name: `remove release ${id}`, argv: removeTreeArgv(releaseDir(host.layout, id)) });
+    steps.push({ name: `remove release ${id}`, argv: pruneReleaseArgv(releaseDir(host.layout, id)) });
   if (plan.images.length)
     steps.push({ name: 'prune old images', argv: imageRmArgv(plan.images), check: false });
   lines.push(...history);

@@ -54,4 +54,10 @@ export {
   type UserComposeOptions,
   type UserComposePlan
 } from './user-compose.js';
-export { readShipped, SHIP_LIMIT_BYTES, awaitHealthyArgv } from './user-files.js';
+export {
+  readShipped,
+  SHIP_LIMIT_BYTES,
+  awaitHealthyArgv,
+  adoptDataArgv,
+  pruneReleaseArgv
+} from './user-files.js';

@@ -31,7 +31,7 @@ import {
 } from './run.js';
 import type { DeploySpec, ReleaseRecord } from './types.js';
 import { usesSlots } from './strategy.js';
-import { userComposeSteps, type UserCompose } from './user-files.js';
+import { ADOPT_DATA, userComposeSteps, type UserCompose } from './user-files.js';
 
 const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
@@ -169,6 +169,10 @@ export async function preparePhase(
   for (const [a, ref] of fetch)
     if (r.get(`${FETCH}${a}`)?.exitCode === 0 && !r.get(`${FETCH}${a}`)?.stdout.includes('present'))
       host.logger.info(`${host.name}: fetched ${ref} for accessory ${a} (the host lacked it)`);
+  for (const line of (r.get(ADOPT_DATA)?.stdout ?? '').split('\n').filter(Boolean))
+    host.logger.warning(
+      `${host.name}: ${line.startsWith('left') ? `${line} (data an earlier version of deploy-compose kept per release; not adopted, never pruned: merge it into data/ by hand if it matters)` : `${line} (data an earlier version of deploy-compose kept per release; now in data/, shared by every release)`}`
+    );
   const failed = r.failed(steps);
   if (!failed) {
     const digests: Record<string, string> = {};

@@ -157,6 +157,7 @@ export function userComposeSteps(l: Layout, releaseId: string, u: UserCompose): 
       ]
     });
   }
+  if (u.plan.data.length) steps.push({ name: ADOPT_DATA, argv: adoptDataArgv(l.root, u.plan.data) });
   if (u.plan.data.length)
     steps.push({
       name: 'data directories',
@@ -164,6 +165,70 @@ export function userComposeSteps(l: Layout, releaseId: string, u: UserCompose): 
     });
   for (const n of u.plan.networks) steps.push({ name: `network ${n.name}`, argv: ensureNetworkArgv(n.name) });
   return steps;
+}
+
+export const ADOPT_DATA = 'adopt data of earlier releases';
+
+/**
+ * Data an earlier version of this action left inside release directories (a relative bind resolved there, so
+ * each release had its own `releases/<id>/<path>`), adopted once per path, when `<root>/data/<path>` does not
+ * exist yet: the serving release's copy is moved there (a rename: a running container keeps its mount) and a
+ * link to it left in its place (a rollback to that release, whose compose file binds `./<path>`, finds it), and
+ * every other release's copy is left in place, listed, and marked in that release's `.earlier-data` so that
+ * no prune deletes it (pruneReleaseArgv). Prints `adopted <path> from releases/<id>` and
+ * `left <path> in releases/<id> …`; a copy it cannot move fails the step, naming it, with nothing moved.
+ */
+export function adoptDataArgv(root: string, paths: readonly string[]): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'root=$1; shift',
+      'cur=$(readlink "$root/current" 2>/dev/null) || cur=',
+      'cur=${cur%/}; cur=${cur##*/}',
+      'for p in "$@"; do',
+      '  dst="$root/data/$p"',
+      '  { [ -e "$dst" ] || [ -L "$dst" ]; } && continue',
+      '  left=',
+      '  for d in "$root"/releases/*/; do',
+      '    d=${d%/}; id=${d##*/}',
+      '    { [ -e "$d/$p" ] || [ -L "$d/$p" ]; } || continue',
+      '    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then',
+      '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
+      '      echo "adopted $p from releases/$id"',
+      '    else',
+      '      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1',
+      '      left="$left releases/$id"',
+      '    fi',
+      '  done',
+      '  [ -z "$left" ] || echo "left $p in$left"',
+      'done'
+    ].join('\n'),
+    'sh',
+    root,
+    ...paths
+  ];
+}
+
+/**
+ * Prune a release directory, except the data an earlier version of this action left in it (listed in its
+ * `.earlier-data` by adoptDataArgv): then only its release.json goes (it is no longer a release) and the data
+ * stays. Prints `kept <path> …` when it keeps some.
+ */
+export function pruneReleaseArgv(dir: string): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'if [ -f "$1/.earlier-data" ]; then',
+      '  rm -f -- "$1/release.json" && echo "kept $(tr "\\n" " " < "$1/.earlier-data")"',
+      'else',
+      '  rm -rf -- "$1"',
+      'fi'
+    ].join('\n'),
+    'sh',
+    dir
+  ];
 }
 
 /**
