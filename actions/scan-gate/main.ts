@@ -6,9 +6,11 @@ import { ScanError } from '../../packages/core/src/index.js';
 import { evidenceOf, judge, outputsOf, readScanInputs, scanSummary } from '../../packages/scan/src/index.js';
 import { defaultsOf } from '../../packages/manifest/src/index.js';
 
-await runEntry(async ({ inputs, logger, output, summary }) => {
+await runEntry(async ({ inputs, logger, output, summary, secret }) => {
+  secret(inputs.raw('registry-password'));
   const failStep = inputs.boolean('fail-step', defaultsOf('scan-gate').flag('fail-step'));
-  const { report, policy } = readScanInputs(inputs);
+  const { report, policy, stored } = await readScanInputs(inputs, logger);
+  if (stored) logger.info(`report ${inputs.raw('report') ? 'stored at' : 'read from'} ${stored}`);
 
   const verdict = judge(report, policy);
 
@@ -16,6 +18,7 @@ await runEntry(async ({ inputs, logger, output, summary }) => {
   writeFileSync(file, JSON.stringify(evidenceOf(verdict), null, 1) + '\n', { mode: 0o600 });
   for (const [name, value] of Object.entries(outputsOf(verdict))) output(name, value);
   output('evidence-file', file);
+  output('stored', stored ?? '');
   await summary(scanSummary(verdict));
   for (const w of verdict.warnings) logger.warning(w);
 

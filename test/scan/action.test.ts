@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBundle } from '../support/harness.js';
+import { leakedSecrets, runBundle } from '../support/harness.js';
+import { infra, integration } from '../support/infra.js';
 import { reportPath, reportText } from './reports.js';
 
 /** The committed bundle (node scripts/build.mjs scan-gate) run like the GitHub runner runs it. */
@@ -102,6 +103,41 @@ describe('scan-gate action bundle', () => {
     expect(
       run.annotations.some(
         (a) => a.level === 'error' && a.message.includes("Input 'digest': 'latest' is not a digest")
+      )
+    ).toBe(true);
+  });
+});
+
+/** The scan job stores the report beside the digest; a promote job, with only the registry, reads it back. */
+integration('scan-gate with registry-image', () => {
+  it('stores the report beside the digest, and a later gate reads and judges the stored one', async () => {
+    const reg = infra().registries[0]!;
+    const image = `${reg.host}/scan/stored-${Date.now().toString(36)}`;
+    const digest = JSON.parse(reportText('trivy-alpine-310.json')).Metadata.ImageID as string;
+    const registry = {
+      'registry-image': image,
+      'registry-username': reg.username,
+      'registry-password': reg.password
+    };
+    const store = await runBundle('scan-gate', {
+      inputs: { report: reportPath('trivy-alpine-310.json'), digest, ...registry }
+    });
+    expect([store.exitCode, store.outputs.verdict]).toEqual([0, 'pass']);
+    expect(store.outputs.stored).toBe(`${image}:sha256-${digest.slice(7)}.scan`);
+    expect(leakedSecrets(store, [reg.password])).toEqual([]);
+
+    const read = await runBundle('scan-gate', { inputs: { digest, 'fail-on': 'MEDIUM', ...registry } });
+    expect(read.exitCode).toBe(1);
+    expect(read.outputs.stored).toBe(store.outputs.stored);
+    expect(JSON.parse(read.outputs.counts!)).toMatchObject({ MEDIUM: 4 });
+    expect(read.outputs['blocking-count']).toBe('4');
+
+    const other = `sha256:${'f'.repeat(64)}`;
+    const none = await runBundle('scan-gate', { inputs: { digest: other, ...registry } });
+    expect(none.exitCode).toBe(1);
+    expect(
+      none.annotations.some(
+        (a) => a.level === 'error' && a.message.includes(`no report is stored beside ${other}`)
       )
     ).toBe(true);
   });

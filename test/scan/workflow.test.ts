@@ -65,7 +65,8 @@ integration('deploy.yml scans the built digest once and gates the rollout on it'
     const rollout = job('rollout');
     expect(rollout.result).toBe('failure');
     const step = (name: string) => rollout.steps.find((s) => s.id === name || s.name === name)!;
-    expect(step('scan gate').outcome).toBe('failure');
+    expect(step('scan').outcome).toBe('failure');
+    expect(step('scan').summary).toContain(`sha256-${digest.slice(7)}.scan`);
     expect(step('deploy').outcome).toBe('skipped');
     expect(step('migrate').outcome).toBe('skipped');
     expect(step('record').summary).toMatch(/\| fail \| \{"CRITICAL":2,"HIGH":0,"MEDIUM":4/);

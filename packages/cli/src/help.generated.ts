@@ -206,7 +206,7 @@ export const ACTION_HELP: readonly ActionHelp[] = [
     ] },
   { id: "scan-gate", description: "Judge a vulnerability scanner's own report (Trivy or Grype, JSON or SARIF) against a policy: severities that block, fixable only, exceptions that expire and name an owner, only what the serving release lacks; the report must describe the image that ships.",
     inputs: [
-      { name: "report", required: true, default: "", description: "The scanner report to judge: Trivy JSON (`--format json`), Trivy SARIF, Grype JSON (`-o json`) or Grype SARIF, detected from the content. A file that does not parse never passes; a report with zero findings does." },
+      { name: "report", required: false, default: "", description: "The scanner report to judge: Trivy JSON (`--format json`), Trivy SARIF, Grype JSON (`-o json`) or Grype SARIF, detected from the content. A file that does not parse never passes; a report with zero findings does. Empty: the report stored in `registry-image` beside `digest`." },
       { name: "digest", required: false, default: "", description: "The image the report must describe: a manifest digest or the image id, as build-image outputs them (`sha256:…` or `repo@sha256:…`). A report of another image is refused, naming both. Empty: nothing is checked, and the summary says so." },
       { name: "allow-unidentified", required: false, default: "false", description: "`true`: accept a report that names no image (Grype SARIF, a directory scan, an empty Grype report) although `digest` is given." },
       { name: "fail-on", required: false, default: "HIGH,CRITICAL", description: "Severities that block, e.g. `HIGH,CRITICAL`: the lowest one listed and everything above it (`HIGH` means the same). UNKNOWN blocks only when listed." },
@@ -214,10 +214,14 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "exceptions", required: false, default: "", description: "A YAML file with a list of exceptions, each with `id`, optional `package`, `reason`, `owner` and `expires` (YYYY-MM-DD, valid through that day, UTC). An expired exception that matches a blocking finding fails the gate, naming its owner and date." },
       { name: "new-only", required: false, default: "false", description: "`true`: only findings that `baseline-report` lacks block (the release serving in the target environment already has the others). A finding is (vulnerability id, package): a new installed version does not make it new." },
       { name: "baseline-report", required: false, default: "", description: "The report of the release serving in the target environment (deploy-compose keeps it as `scan-report.json` in the release directory). Empty with `new-only`: nothing serves, every finding is new." },
+      { name: "registry-image", required: false, default: "", description: "An image repository with its registry (`ghcr.io/acme/shop`) where the report lives beside `digest`, as an OCI artifact tagged `sha256-<hex>.scan`. With `report`: the gate stores the report there (the scan job). Without: it reads the stored one (a promote job, which needs only the registry)." },
+      { name: "registry-username", required: false, default: "", description: "User for `registry-image`. Empty: anonymous." },
+      { name: "registry-password", required: false, default: "", description: "Password or token for `registry-image` (masked)." },
       { name: "fail-step", required: false, default: "true", description: "Fail the step when the verdict is `fail`. Set false to branch on the `verdict` output instead." },
     ],
     outputs: [
       { name: "verdict", description: "`pass` or `fail`." },
+      { name: "stored", description: "The reference the report was stored at or read from in `registry-image` (`<image>:sha256-<hex>.scan`); empty without it." },
       { name: "reason", description: "Why, in one line: the blocking findings, an expired exception and its owner, or the image the report describes instead." },
       { name: "counts", description: "JSON object of the findings by severity, e.g. `{\"CRITICAL\":2,\"HIGH\":0,\"MEDIUM\":4,\"LOW\":0,\"NEGLIGIBLE\":0,\"UNKNOWN\":0}`." },
       { name: "blocking-count", description: "Number of blocking findings." },

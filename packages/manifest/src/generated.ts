@@ -147,7 +147,7 @@ export const INPUTS = {
     retries: { default: '5', required: false }
   },
   'scan-gate': {
-    report: { default: '', required: true },
+    report: { default: '', required: false },
     digest: { default: '', required: false },
     'allow-unidentified': { default: 'false', required: false },
     'fail-on': { default: 'HIGH,CRITICAL', required: false },
@@ -155,6 +155,9 @@ export const INPUTS = {
     exceptions: { default: '', required: false },
     'new-only': { default: 'false', required: false },
     'baseline-report': { default: '', required: false },
+    'registry-image': { default: '', required: false },
+    'registry-username': { default: '', required: false },
+    'registry-password': { default: '', required: false },
     'fail-step': { default: 'true', required: false }
   },
   'run-migrations': {
@@ -256,6 +259,7 @@ export const OUTPUTS = {
   'publish-registry': ['digest', 'refs', 'platforms'],
   'scan-gate': [
     'verdict',
+    'stored',
     'reason',
     'counts',
     'blocking-count',
