@@ -10165,7 +10165,7 @@ exports.INPUTS = {
         retries: { default: '5', required: false }
     },
     'scan-gate': {
-        report: { default: '', required: true },
+        report: { default: '', required: false },
         digest: { default: '', required: false },
         'allow-unidentified': { default: 'false', required: false },
         'fail-on': { default: 'HIGH,CRITICAL', required: false },
@@ -10173,6 +10173,9 @@ exports.INPUTS = {
         exceptions: { default: '', required: false },
         'new-only': { default: 'false', required: false },
         'baseline-report': { default: '', required: false },
+        'registry-image': { default: '', required: false },
+        'registry-username': { default: '', required: false },
+        'registry-password': { default: '', required: false },
         'fail-step': { default: 'true', required: false }
     },
     'run-migrations': {
@@ -10273,6 +10276,7 @@ exports.OUTPUTS = {
     'publish-registry': ['digest', 'refs', 'platforms'],
     'scan-gate': [
         'verdict',
+        'stored',
         'reason',
         'counts',
         'blocking-count',
@@ -11067,6 +11071,7 @@ __exportStar(__webpack_require__(5403), exports);
 __exportStar(__webpack_require__(4417), exports);
 __exportStar(__webpack_require__(3278), exports);
 __exportStar(__webpack_require__(2997), exports);
+__exportStar(__webpack_require__(3996), exports);
 
 
 /***/ }),
@@ -11728,6 +11733,81 @@ function formatReference(r) {
 /** The host the Registry API answers on: Docker Hub's API host differs from its name. */
 function apiHost(registry) {
     return registry === exports.DOCKER_HUB ? exports.DOCKER_HUB_API : registry;
+}
+
+
+/***/ }),
+
+/***/ 3996:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SCAN_REPORT_ARTIFACT = void 0;
+exports.scanReportTag = scanReportTag;
+exports.scanReportManifest = scanReportManifest;
+exports.putScanReport = putScanReport;
+exports.getScanReport = getScanReport;
+const index_js_1 = __webpack_require__(7458);
+const oci_js_1 = __webpack_require__(8807);
+/**
+ * A scanner's report stored in the registry beside the image it describes, as an OCI artifact tagged
+ * `sha256-<hex>.scan` (the tag scheme cosign uses for signatures): a promote job that holds only its own
+ * environment's secrets reads the report of the digest it promotes from the registry it pulls from.
+ */
+exports.SCAN_REPORT_ARTIFACT = 'application/vnd.deploy-actions.scan-report.v1+json';
+const EMPTY_CONFIG = Buffer.from('{}');
+const EMPTY_CONFIG_TYPE = 'application/vnd.oci.empty.v1+json';
+/** The tag beside `sha256:<hex>`: `sha256-<hex>.scan`. */
+function scanReportTag(imageDigest) {
+    const m = /^sha256:([0-9a-f]{64})$/.exec(imageDigest);
+    if (!m)
+        throw new Error(`scanReportTag: '${imageDigest}' is not a sha256 digest`);
+    return `sha256-${m[1]}.scan`;
+}
+/** The manifest that carries a report, byte for byte (deterministic: the same report gives the same digest). */
+function scanReportManifest(report) {
+    return Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: oci_js_1.OCI_MANIFEST,
+        artifactType: exports.SCAN_REPORT_ARTIFACT,
+        config: { mediaType: EMPTY_CONFIG_TYPE, digest: (0, oci_js_1.sha256)(EMPTY_CONFIG), size: EMPTY_CONFIG.length },
+        layers: [{ mediaType: 'application/json', digest: (0, oci_js_1.sha256)(report), size: report.length }]
+    }));
+}
+/** Store `report` beside `imageDigest` in `repo`; returns the tag and the artifact's manifest digest. */
+async function putScanReport(client, repo, imageDigest, report) {
+    const tag = scanReportTag(imageDigest);
+    await client.pushBlob(repo, EMPTY_CONFIG);
+    await client.pushBlob(repo, report);
+    const digest = await client.putManifest(repo, tag, oci_js_1.OCI_MANIFEST, scanReportManifest(report));
+    return { tag, digest };
+}
+/** The report stored beside `imageDigest`, or undefined when there is none (the digest was never scanned). */
+async function getScanReport(client, repo, imageDigest) {
+    const tag = scanReportTag(imageDigest);
+    let layer;
+    try {
+        const manifest = await client.getManifest(repo, tag);
+        layer = manifest.json.layers?.[0];
+    }
+    catch (err) {
+        if (err instanceof index_js_1.RegistryError && err.status === 404)
+            return undefined;
+        throw err;
+    }
+    if (!layer)
+        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag} holds no report layer`, {
+            state: 'nothing was changed'
+        });
+    const res = await client.getBlob(repo, layer.digest);
+    const body = Buffer.from(await res.arrayBuffer());
+    if ((0, oci_js_1.sha256)(body) !== layer.digest)
+        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag}: the report served hashes to ${(0, oci_js_1.sha256)(body)}, not ${layer.digest}`, {
+            state: 'nothing was changed',
+            hint: 'the registry or a proxy altered the content; retry, or scan the digest again'
+        });
+    return body;
 }
 
 
