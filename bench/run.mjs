@@ -16,6 +16,7 @@ const CHAIN = [
   'tag-release',
   'build-image',
   'publish-registry',
+  'scan-gate',
   'run-migrations',
   'deploy-compose',
   'health-gate',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generate everything that comes from manifest.yml, the one declaration of every action's inputs and outputs:
-// the seven <name>/action.yml files, action-catalog.md, packages/manifest/src/generated.ts (typed input names
+// every <name>/action.yml files, action-catalog.md, packages/manifest/src/generated.ts (typed input names
 // and defaults) and packages/cli/src/help.generated.ts (the CLI's help).
 //   node scripts/catalog.mjs          write them
 //   node scripts/catalog.mjs --check  fail when a committed file differs from what the manifest gives
@@ -8,8 +8,8 @@
 //                                     not, as snippets to paste into it (porting an input added by hand)
 //   node scripts/catalog.mjs --adopt [<name>…]  take the actions' own inputs and outputs from their
 //                                     action.yml files into manifest.yml (all, or the ones named), then write
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import {
@@ -170,7 +170,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     console.log(`${files.size} files generated from manifest.yml are up to date.`);
   } else {
-    for (const [path, text] of files) writeFileSync(join(root, path), text);
+    for (const [path, text] of files) {
+      // A new action in manifest.yml gets its folder here.
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
     console.log(`wrote ${[...files.keys()].join(', ')}`);
   }
 }

@@ -71,7 +71,7 @@ function parseDuration(value, input = 'duration') {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DeployError = exports.GitHubError = exports.RegistryError = exports.MigrationError = exports.LockError = exports.HealthError = exports.TimeoutError = exports.CommandError = exports.ConnectionError = exports.InputError = exports.DeployActionsError = void 0;
+exports.DeployError = exports.GitHubError = exports.RegistryError = exports.MigrationError = exports.LockError = exports.ScanError = exports.HealthError = exports.TimeoutError = exports.CommandError = exports.ConnectionError = exports.InputError = exports.DeployActionsError = void 0;
 exports.formatArgv = formatArgv;
 exports.lastLines = lastLines;
 exports.formatMs = formatMs;
@@ -151,6 +151,13 @@ class HealthError extends DeployActionsError {
     }
 }
 exports.HealthError = HealthError;
+/** A scanner's report that the scan gate refuses: blocking findings, an expired exception, another image. */
+class ScanError extends DeployActionsError {
+    constructor(message, details = {}) {
+        super('scan', message, details);
+    }
+}
+exports.ScanError = ScanError;
 class LockError extends DeployActionsError {
     constructor(message, details = {}) {
         super('lock', message, details);

@@ -2463,7 +2463,6 @@ const lock_js_1 = __webpack_require__(623);
 const retention_js_1 = __webpack_require__(1836);
 const run_js_1 = __webpack_require__(1087);
 const switch_js_1 = __webpack_require__(5356);
-const user_files_js_1 = __webpack_require__(5021);
 const STILL_RUNNING = 'check the containers still run';
 /** Container probes of a gate pay the link: their timeouts grow with the measured no-op cost. */
 function linkAware(executor) {
@@ -2526,7 +2525,7 @@ async function finishPhase(ctx, s, keepReleases, history) {
     }
     const plan = (0, retention_js_1.prunePlan)(s.known, release, keepReleases);
     for (const id of plan.drop)
-        steps.push({ name: `remove release ${id}`, argv: (0, user_files_js_1.pruneReleaseArgv)((0, layout_js_1.releaseDir)(host.layout, id)) });
+        steps.push({ name: `remove release ${id}`, argv: (0, commands_js_1.removeTreeArgv)((0, layout_js_1.releaseDir)(host.layout, id)) });
     if (plan.images.length)
         steps.push({ name: 'prune old images', argv: (0, index_js_2.imageRmArgv)(plan.images), check: false });
     lines.push(...history);
@@ -2846,8 +2845,7 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.adoptDataArgv = exports.awaitHealthyArgv = exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
-exports.pruneReleaseArgv = void 0;
+exports.awaitHealthyArgv = exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
 __exportStar(__webpack_require__(6495), exports);
 var strategy_js_1 = __webpack_require__(5001);
 Object.defineProperty(exports, "STRATEGIES", ({ enumerable: true, get: function () { return strategy_js_1.STRATEGIES; } }));
@@ -2928,8 +2926,6 @@ var user_files_js_1 = __webpack_require__(5021);
 Object.defineProperty(exports, "readShipped", ({ enumerable: true, get: function () { return user_files_js_1.readShipped; } }));
 Object.defineProperty(exports, "SHIP_LIMIT_BYTES", ({ enumerable: true, get: function () { return user_files_js_1.SHIP_LIMIT_BYTES; } }));
 Object.defineProperty(exports, "awaitHealthyArgv", ({ enumerable: true, get: function () { return user_files_js_1.awaitHealthyArgv; } }));
-Object.defineProperty(exports, "adoptDataArgv", ({ enumerable: true, get: function () { return user_files_js_1.adoptDataArgv; } }));
-Object.defineProperty(exports, "pruneReleaseArgv", ({ enumerable: true, get: function () { return user_files_js_1.pruneReleaseArgv; } }));
 
 
 /***/ }),
@@ -4206,8 +4202,6 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
     for (const [a, ref] of fetch)
         if (r.get(`${FETCH}${a}`)?.exitCode === 0 && !r.get(`${FETCH}${a}`)?.stdout.includes('present'))
             host.logger.info(`${host.name}: fetched ${ref} for accessory ${a} (the host lacked it)`);
-    for (const line of (r.get(user_files_js_1.ADOPT_DATA)?.stdout ?? '').split('\n').filter(Boolean))
-        host.logger.warning(`${host.name}: ${line.startsWith('left') ? `${line} (data an earlier version of deploy-compose kept per release; not adopted, never pruned: merge it into data/ by hand if it matters)` : `${line} (data an earlier version of deploy-compose kept per release; now in data/, shared by every release)`}`);
     const failed = r.failed(steps);
     if (!failed) {
         const digests = {};
@@ -6205,14 +6199,12 @@ function firstDefining(doc, service, i, plan) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.ADOPT_DATA = exports.SHIP_LIMIT_BYTES = void 0;
+exports.SHIP_LIMIT_BYTES = void 0;
 exports.userFileName = userFileName;
 exports.userCompose = userCompose;
 exports.readShipped = readShipped;
 exports.reportUserCompose = reportUserCompose;
 exports.userComposeSteps = userComposeSteps;
-exports.adoptDataArgv = adoptDataArgv;
-exports.pruneReleaseArgv = pruneReleaseArgv;
 exports.awaitHealthyArgv = awaitHealthyArgv;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
@@ -6342,8 +6334,6 @@ function userComposeSteps(l, releaseId, u) {
         });
     }
     if (u.plan.data.length)
-        steps.push({ name: exports.ADOPT_DATA, argv: adoptDataArgv(l.root, u.plan.data) });
-    if (u.plan.data.length)
         steps.push({
             name: 'data directories',
             argv: ['mkdir', '-p', '--', ...u.plan.data.map((p) => node_path_1.posix.join(l.root, 'data', p))]
@@ -6351,67 +6341,6 @@ function userComposeSteps(l, releaseId, u) {
     for (const n of u.plan.networks)
         steps.push({ name: `network ${n.name}`, argv: (0, accessories_js_1.ensureNetworkArgv)(n.name) });
     return steps;
-}
-exports.ADOPT_DATA = 'adopt data of earlier releases';
-/**
- * Data an earlier version of this action left inside release directories (a relative bind resolved there, so
- * each release had its own `releases/<id>/<path>`), adopted once per path, when `<root>/data/<path>` does not
- * exist yet: the serving release's copy is moved there (a rename: a running container keeps its mount) and a
- * link to it left in its place (a rollback to that release, whose compose file binds `./<path>`, finds it), and
- * every other release's copy is left in place, listed, and marked in that release's `.earlier-data` so that
- * no prune deletes it (pruneReleaseArgv). Prints `adopted <path> from releases/<id>` and
- * `left <path> in releases/<id> …`; a copy it cannot move fails the step, naming it, with nothing moved.
- */
-function adoptDataArgv(root, paths) {
-    return [
-        'sh',
-        '-c',
-        [
-            'root=$1; shift',
-            'cur=$(readlink "$root/current" 2>/dev/null) || cur=',
-            'cur=${cur%/}; cur=${cur##*/}',
-            'for p in "$@"; do',
-            '  dst="$root/data/$p"',
-            '  { [ -e "$dst" ] || [ -L "$dst" ]; } && continue',
-            '  left=',
-            '  for d in "$root"/releases/*/; do',
-            '    d=${d%/}; id=${d##*/}',
-            '    { [ -e "$d/$p" ] || [ -L "$d/$p" ]; } || continue',
-            '    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then',
-            '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
-            '      echo "adopted $p from releases/$id"',
-            '    else',
-            '      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1',
-            '      left="$left releases/$id"',
-            '    fi',
-            '  done',
-            '  [ -z "$left" ] || echo "left $p in$left"',
-            'done'
-        ].join('\n'),
-        'sh',
-        root,
-        ...paths
-    ];
-}
-/**
- * Prune a release directory, except the data an earlier version of this action left in it (listed in its
- * `.earlier-data` by adoptDataArgv): then only its release.json goes (it is no longer a release) and the data
- * stays. Prints `kept <path> …` when it keeps some.
- */
-function pruneReleaseArgv(dir) {
-    return [
-        'sh',
-        '-c',
-        [
-            'if [ -f "$1/.earlier-data" ]; then',
-            '  rm -f -- "$1/release.json" && echo "kept $(tr "\\n" " " < "$1/.earlier-data")"',
-            'else',
-            '  rm -rf -- "$1"',
-            'fi'
-        ].join('\n'),
-        'sh',
-        dir
-    ];
 }
 /**
  * Wait until every container of `services` in `project` is healthy (running, when it has no healthcheck), at
@@ -10235,6 +10164,20 @@ exports.INPUTS = {
         ecr: { default: 'auto', required: false },
         retries: { default: '5', required: false }
     },
+    'scan-gate': {
+        report: { default: '', required: false },
+        digest: { default: '', required: false },
+        'allow-unidentified': { default: 'false', required: false },
+        'fail-on': { default: 'HIGH,CRITICAL', required: false },
+        'only-fixable': { default: 'false', required: false },
+        exceptions: { default: '', required: false },
+        'new-only': { default: 'false', required: false },
+        'baseline-report': { default: '', required: false },
+        'registry-image': { default: '', required: false },
+        'registry-username': { default: '', required: false },
+        'registry-password': { default: '', required: false },
+        'fail-step': { default: 'true', required: false }
+    },
     'run-migrations': {
         'database-url': { default: '', required: false },
         dir: { default: 'migrations', required: false },
@@ -10331,6 +10274,18 @@ exports.OUTPUTS = {
         'builder'
     ],
     'publish-registry': ['digest', 'refs', 'platforms'],
+    'scan-gate': [
+        'verdict',
+        'stored',
+        'reason',
+        'counts',
+        'blocking-count',
+        'new-findings',
+        'exceptions-used',
+        'exceptions-expired',
+        'exceptions-unused',
+        'evidence-file'
+    ],
     'run-migrations': [
         'applied',
         'reverted',
@@ -11116,6 +11071,7 @@ __exportStar(__webpack_require__(5403), exports);
 __exportStar(__webpack_require__(4417), exports);
 __exportStar(__webpack_require__(3278), exports);
 __exportStar(__webpack_require__(2997), exports);
+__exportStar(__webpack_require__(3996), exports);
 
 
 /***/ }),
@@ -11777,6 +11733,81 @@ function formatReference(r) {
 /** The host the Registry API answers on: Docker Hub's API host differs from its name. */
 function apiHost(registry) {
     return registry === exports.DOCKER_HUB ? exports.DOCKER_HUB_API : registry;
+}
+
+
+/***/ }),
+
+/***/ 3996:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SCAN_REPORT_ARTIFACT = void 0;
+exports.scanReportTag = scanReportTag;
+exports.scanReportManifest = scanReportManifest;
+exports.putScanReport = putScanReport;
+exports.getScanReport = getScanReport;
+const index_js_1 = __webpack_require__(7458);
+const oci_js_1 = __webpack_require__(8807);
+/**
+ * A scanner's report stored in the registry beside the image it describes, as an OCI artifact tagged
+ * `sha256-<hex>.scan` (the tag scheme cosign uses for signatures): a promote job that holds only its own
+ * environment's secrets reads the report of the digest it promotes from the registry it pulls from.
+ */
+exports.SCAN_REPORT_ARTIFACT = 'application/vnd.deploy-actions.scan-report.v1+json';
+const EMPTY_CONFIG = Buffer.from('{}');
+const EMPTY_CONFIG_TYPE = 'application/vnd.oci.empty.v1+json';
+/** The tag beside `sha256:<hex>`: `sha256-<hex>.scan`. */
+function scanReportTag(imageDigest) {
+    const m = /^sha256:([0-9a-f]{64})$/.exec(imageDigest);
+    if (!m)
+        throw new Error(`scanReportTag: '${imageDigest}' is not a sha256 digest`);
+    return `sha256-${m[1]}.scan`;
+}
+/** The manifest that carries a report, byte for byte (deterministic: the same report gives the same digest). */
+function scanReportManifest(report) {
+    return Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: oci_js_1.OCI_MANIFEST,
+        artifactType: exports.SCAN_REPORT_ARTIFACT,
+        config: { mediaType: EMPTY_CONFIG_TYPE, digest: (0, oci_js_1.sha256)(EMPTY_CONFIG), size: EMPTY_CONFIG.length },
+        layers: [{ mediaType: 'application/json', digest: (0, oci_js_1.sha256)(report), size: report.length }]
+    }));
+}
+/** Store `report` beside `imageDigest` in `repo`; returns the tag and the artifact's manifest digest. */
+async function putScanReport(client, repo, imageDigest, report) {
+    const tag = scanReportTag(imageDigest);
+    await client.pushBlob(repo, EMPTY_CONFIG);
+    await client.pushBlob(repo, report);
+    const digest = await client.putManifest(repo, tag, oci_js_1.OCI_MANIFEST, scanReportManifest(report));
+    return { tag, digest };
+}
+/** The report stored beside `imageDigest`, or undefined when there is none (the digest was never scanned). */
+async function getScanReport(client, repo, imageDigest) {
+    const tag = scanReportTag(imageDigest);
+    let layer;
+    try {
+        const manifest = await client.getManifest(repo, tag);
+        layer = manifest.json.layers?.[0];
+    }
+    catch (err) {
+        if (err instanceof index_js_1.RegistryError && err.status === 404)
+            return undefined;
+        throw err;
+    }
+    if (!layer)
+        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag} holds no report layer`, {
+            state: 'nothing was changed'
+        });
+    const res = await client.getBlob(repo, layer.digest);
+    const body = Buffer.from(await res.arrayBuffer());
+    if ((0, oci_js_1.sha256)(body) !== layer.digest)
+        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag}: the report served hashes to ${(0, oci_js_1.sha256)(body)}, not ${layer.digest}`, {
+            state: 'nothing was changed',
+            hint: 'the registry or a proxy altered the content; retry, or scan the digest again'
+        });
+    return body;
 }
 
 

@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'command'
   | 'timeout'
   | 'health'
+  | 'scan'
   | 'lock'
   | 'migration'
   | 'registry'
@@ -100,6 +101,13 @@ export class TimeoutError extends DeployActionsError {
 export class HealthError extends DeployActionsError {
   constructor(message: string, details: ErrorDetails = {}) {
     super('health', message, details);
+  }
+}
+
+/** A scanner's report that the scan gate refuses: blocking findings, an expired exception, another image. */
+export class ScanError extends DeployActionsError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('scan', message, details);
   }
 }
 

@@ -146,6 +146,20 @@ export const INPUTS = {
     ecr: { default: 'auto', required: false },
     retries: { default: '5', required: false }
   },
+  'scan-gate': {
+    report: { default: '', required: false },
+    digest: { default: '', required: false },
+    'allow-unidentified': { default: 'false', required: false },
+    'fail-on': { default: 'HIGH,CRITICAL', required: false },
+    'only-fixable': { default: 'false', required: false },
+    exceptions: { default: '', required: false },
+    'new-only': { default: 'false', required: false },
+    'baseline-report': { default: '', required: false },
+    'registry-image': { default: '', required: false },
+    'registry-username': { default: '', required: false },
+    'registry-password': { default: '', required: false },
+    'fail-step': { default: 'true', required: false }
+  },
   'run-migrations': {
     'database-url': { default: '', required: false },
     dir: { default: 'migrations', required: false },
@@ -243,6 +257,18 @@ export const OUTPUTS = {
     'builder'
   ],
   'publish-registry': ['digest', 'refs', 'platforms'],
+  'scan-gate': [
+    'verdict',
+    'stored',
+    'reason',
+    'counts',
+    'blocking-count',
+    'new-findings',
+    'exceptions-used',
+    'exceptions-expired',
+    'exceptions-unused',
+    'evidence-file'
+  ],
   'run-migrations': [
     'applied',
     'reverted',

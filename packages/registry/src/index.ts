@@ -3,3 +3,4 @@ export * from './client.js';
 export * from './copy.js';
 export * from './logins.js';
 export * from './publish.js';
+export * from './scan-report.js';

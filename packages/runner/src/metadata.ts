@@ -67,11 +67,12 @@ export function repoRoot(from: string): string {
   throw new Error(`cannot find the deploy-actions repository above ${from}`);
 }
 
-/** The names of the seven actions, in chain order. */
+/** The names of the eight actions, in chain order. */
 export const ACTIONS = [
   'tag-release',
   'build-image',
   'publish-registry',
+  'scan-gate',
   'run-migrations',
   'deploy-compose',
   'health-gate',

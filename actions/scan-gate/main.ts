@@ -1,0 +1,32 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runEntry } from '../common/entry.js';
+import { ScanError } from '../../packages/core/src/index.js';
+import { evidenceOf, judge, outputsOf, readScanInputs, scanSummary } from '../../packages/scan/src/index.js';
+import { defaultsOf } from '../../packages/manifest/src/index.js';
+
+await runEntry(async ({ inputs, logger, output, summary, secret }) => {
+  secret(inputs.raw('registry-password'));
+  const failStep = inputs.boolean('fail-step', defaultsOf('scan-gate').flag('fail-step'));
+  const { report, policy, stored } = await readScanInputs(inputs, logger);
+  if (stored) logger.info(`report ${inputs.raw('report') ? 'stored at' : 'read from'} ${stored}`);
+
+  const verdict = judge(report, policy);
+
+  const file = join(mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'scan-gate-')), 'evidence.json');
+  writeFileSync(file, JSON.stringify(evidenceOf(verdict), null, 1) + '\n', { mode: 0o600 });
+  for (const [name, value] of Object.entries(outputsOf(verdict))) output(name, value);
+  output('evidence-file', file);
+  output('stored', stored ?? '');
+  await summary(scanSummary(verdict));
+  for (const w of verdict.warnings) logger.warning(w);
+
+  if (verdict.verdict === 'pass') logger.info(`scan-gate pass: ${verdict.reason}; image ${verdict.identity}`);
+  else if (failStep)
+    throw new ScanError(`scan-gate fail: ${verdict.reason}`, {
+      state: 'nothing was deployed or changed by the gate',
+      hint: 'read the blocking findings in the job summary: upgrade the packages (rebuild on a fixed base image), or add an exception with a reason, an owner and an expiry date (docs/actions/scan-gate.md)'
+    });
+  else logger.warning(`scan-gate fail: ${verdict.reason} (fail-step is false)`);
+});

@@ -1,0 +1,44 @@
+import type { JudgedFinding, ScanException, ScanVerdict } from './types.js';
+
+const brief = (f: JudgedFinding) => ({ id: f.id, package: f.package, severity: f.severity, fixed: f.fixed });
+const exception = (e: ScanException) => ({
+  id: e.id,
+  ...(e.package ? { package: e.package } : {}),
+  owner: e.owner,
+  expires: e.expires,
+  reason: e.reason
+});
+
+/** The step outputs, as strings. Lists are JSON arrays so a workflow can `fromJSON` them. */
+export function outputsOf(v: ScanVerdict): Record<string, string> {
+  return {
+    verdict: v.verdict,
+    reason: v.reason,
+    counts: JSON.stringify(v.counts),
+    'blocking-count': String(v.blocking.length),
+    'new-findings': JSON.stringify(v.newFindings.map(brief)),
+    'exceptions-used': JSON.stringify(v.exceptionsUsed.map(exception)),
+    'exceptions-expired': JSON.stringify(v.exceptionsExpired.map(exception)),
+    'exceptions-unused': JSON.stringify(v.exceptionsUnused.map(exception))
+  };
+}
+
+/** Everything judged, for the evidence file: each finding with its status and the exception that covers it. */
+export function evidenceOf(v: ScanVerdict): unknown {
+  return {
+    verdict: v.verdict,
+    reason: v.reason,
+    identity: v.identity,
+    report: v.report,
+    counts: v.counts,
+    findings: v.findings.map((f) => ({
+      ...brief(f),
+      installed: f.installed,
+      link: f.link,
+      status: f.status,
+      new: f.isNew,
+      ...(f.exception ? { exception: exception(f.exception) } : {})
+    })),
+    warnings: v.warnings
+  };
+}
