@@ -1,11 +1,10 @@
-import { dirname } from 'node:path/posix';
 import { describeError, formatMs, table, type DeployActionsError } from '../../core/src/index.js';
 import { composeFound } from '../../compose/src/index.js';
 import { SLOW_NOOP_MS, slowShellNotice, type ScriptStep } from '../../ssh/src/index.js';
 import { portFreeArgv, publicPortArgv } from './commands.js';
 import { Deadline, Host } from './host.js';
 import { layout } from './layout.js';
-import { checkSteps, dockerProblem, nginxProblem, userOf } from './open.js';
+import { checkSteps, dockerProblem, nginxProblem, stateDirFix, userOf } from './open.js';
 import { proxyFiles } from './proxy.js';
 import { bootHookCheckArgv, bootLine } from './proxy-boot.js';
 import { clockFrom } from './clock.js';
@@ -159,9 +158,7 @@ async function checkHost(
       check: 'state-dir writable',
       ok: access === 'writable',
       detail: `${l.root} (${access || 'unknown'})`,
-      ...(access !== 'writable'
-        ? { fix: `give the SSH user a state-dir it owns, e.g. under its home (${dirname(l.root)})` }
-        : {}),
+      ...(access !== 'writable' ? { fix: stateDirFix(spec.stateDir, userOf(executor.target)) } : {}),
       blocking: true
     });
     rows.push({

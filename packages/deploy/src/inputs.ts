@@ -369,19 +369,7 @@ export function readDeployInputs(
         'give the port users reach; the proxy listens on it'
       );
   }
-  const registryHost = inputs.optional('registry');
-  const username = inputs.optional('username');
-  const password = inputs.optional('password');
-  let registry: RegistryLogin | undefined;
-  if (registryHost || username || password) {
-    if (!registryHost || !username || !password)
-      throw new InputError(
-        !registryHost ? 'registry' : !username ? 'username' : 'password',
-        'is missing: registry, username and password go together',
-        'give all three, or none'
-      );
-    registry = { registry: registryHost, username, password };
-  }
+  const registry = readRegistry(inputs);
   if (strategy === 'swarm') {
     if (accessories.length && accessories.join() !== 'none')
       throw new InputError(
@@ -477,12 +465,29 @@ export interface RollbackInputs {
   webhook?: { url: string; secret?: string };
 }
 
+/** registry, username and password (deploy-compose and rollback): all three or none. */
+export function readRegistry(inputs: InputReader): RegistryLogin | undefined {
+  const registryHost = inputs.optional('registry');
+  const username = inputs.optional('username');
+  const password = inputs.optional('password');
+  if (!registryHost && !username && !password) return undefined;
+  if (!registryHost || !username || !password)
+    throw new InputError(
+      !registryHost ? 'registry' : !username ? 'username' : 'password',
+      'is missing: registry, username and password go together',
+      'give all three, or none'
+    );
+  return { registry: registryHost, username, password };
+}
+
 export function readRollbackInputs(inputs: InputReader): RollbackInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs, 'rollback');
   const to = inputs.optional('to');
+  const registry = readRegistry(inputs);
   const spec: RollbackSpec = {
     ...target,
+    ...(registry ? { registry } : {}),
     dryRun: inputs.boolean('dry-run', ROLLBACK.flag('dry-run')),
     reason: inputs.string('reason', { fallback: ROLLBACK.text('reason') }),
     ...(inputs.boolean('drill', ROLLBACK.flag('drill')) ? { drill: true } : to ? { to } : {})
