@@ -2164,7 +2164,6 @@ function deploy(d, deps) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctor = doctor;
 exports.doctorTable = doctorTable;
-const posix_1 = __webpack_require__(3916);
 const index_js_1 = __webpack_require__(7458);
 const index_js_2 = __webpack_require__(13);
 const index_js_3 = __webpack_require__(6955);
@@ -2296,9 +2295,7 @@ async function checkHost(name, spec, strategy, deps) {
             check: 'state-dir writable',
             ok: access === 'writable',
             detail: `${l.root} (${access || 'unknown'})`,
-            ...(access !== 'writable'
-                ? { fix: `give the SSH user a state-dir it owns, e.g. under its home (${(0, posix_1.dirname)(l.root)})` }
-                : {}),
+            ...(access !== 'writable' ? { fix: (0, open_js_1.stateDirFix)(spec.stateDir, (0, open_js_1.userOf)(executor.target)) } : {}),
             blocking: true
         });
         rows.push({
@@ -2987,6 +2984,7 @@ exports.environmentSlug = environmentSlug;
 exports.readProxy = readProxy;
 exports.readTarget = readTarget;
 exports.readDeployInputs = readDeployInputs;
+exports.readRegistry = readRegistry;
 exports.readRollbackInputs = readRollbackInputs;
 const node_fs_1 = __webpack_require__(3024);
 const node_net_1 = __webpack_require__(7030);
@@ -3141,9 +3139,10 @@ function readTarget(inputs, action = 'deploy-compose') {
     const stateDir = inputs.string('state-dir', { fallback: DEPLOY.text('state-dir') });
     if (!stateDir.startsWith('/') || stateDir.split('/').includes('..'))
         throw new index_js_1.InputError('state-dir', `"${stateDir}" is not an absolute path`, 'give an absolute path on the host');
-    // It is written into nginx.conf: nothing there may end a directive or quote.
-    if (/[\s'"`;{}\\$]/.test(stateDir))
-        throw new index_js_1.InputError('state-dir', `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, a backslash or a brace`, 'use a plain path such as /home/deploy/deploy-actions');
+    // It is written into nginx.conf (nothing there may end a directive or quote) and into a crontab line
+    // (where `%` is a newline).
+    if (/[\s'"`;{}\\$%]/.test(stateDir))
+        throw new index_js_1.InputError('state-dir', `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, \`%\`, a backslash or a brace`, 'use a plain path such as /home/deploy/deploy-actions');
     const proxyBind = inputs.string('proxy-bind', { fallback: DEPLOY.text('proxy-bind') });
     if ((0, node_net_1.isIP)(proxyBind) === 0)
         throw new index_js_1.InputError('proxy-bind', `"${proxyBind}" is not an IP address`, 'give the address the proxy listens on, e.g. 0.0.0.0, 127.0.0.1 or ::');
@@ -3239,15 +3238,7 @@ function readDeployInputs(inputs, files, context) {
         if (target.publicPort === undefined)
             throw new index_js_1.InputError('public-port', `is required with strategy ${strategy}`, 'give the port users reach; the proxy listens on it');
     }
-    const registryHost = inputs.optional('registry');
-    const username = inputs.optional('username');
-    const password = inputs.optional('password');
-    let registry;
-    if (registryHost || username || password) {
-        if (!registryHost || !username || !password)
-            throw new index_js_1.InputError(!registryHost ? 'registry' : !username ? 'username' : 'password', 'is missing: registry, username and password go together', 'give all three, or none');
-        registry = { registry: registryHost, username, password };
-    }
+    const registry = readRegistry(inputs);
     if (strategy === 'swarm') {
         if (accessories.length && accessories.join() !== 'none')
             throw new index_js_1.InputError('accessories', 'is not supported with strategy swarm', 'deploy stateful services as their own stack, or use another strategy');
@@ -3319,12 +3310,25 @@ function readCanaryPlan(inputs, spec) {
     (0, canary_proxy_js_1.checkCanaryPlan)(plan, spec.gate, spec.timeoutMs);
     return plan;
 }
+/** registry, username and password (deploy-compose and rollback): all three or none. */
+function readRegistry(inputs) {
+    const registryHost = inputs.optional('registry');
+    const username = inputs.optional('username');
+    const password = inputs.optional('password');
+    if (!registryHost && !username && !password)
+        return undefined;
+    if (!registryHost || !username || !password)
+        throw new index_js_1.InputError(!registryHost ? 'registry' : !username ? 'username' : 'password', 'is missing: registry, username and password go together', 'give all three, or none');
+    return { registry: registryHost, username, password };
+}
 function readRollbackInputs(inputs) {
     const connection = readConnection(inputs);
     const target = readTarget(inputs, 'rollback');
     const to = inputs.optional('to');
+    const registry = readRegistry(inputs);
     const spec = {
         ...target,
+        ...(registry ? { registry } : {}),
         dryRun: inputs.boolean('dry-run', ROLLBACK.flag('dry-run')),
         reason: inputs.string('reason', { fallback: ROLLBACK.text('reason') }),
         ...(inputs.boolean('drill', ROLLBACK.flag('drill')) ? { drill: true } : to ? { to } : {})
@@ -3848,6 +3852,8 @@ exports.nginxProblem = nginxProblem;
 exports.checkedTools = checkedTools;
 exports.openHost = openHost;
 exports.userOf = userOf;
+exports.stateDirFix = stateDirFix;
+exports.stateDirProblem = stateDirProblem;
 const node_os_1 = __webpack_require__(8161);
 const index_js_1 = __webpack_require__(7458);
 const index_js_2 = __webpack_require__(13);
@@ -3951,8 +3957,12 @@ async function openHost(ctx, s, o) {
         const r = await host.phase('open', steps, 60_000);
         const tools = checkedTools(host, r, userOf(host.executor.target));
         const mk = r.get('create state-dir');
-        if (mk && mk.exitCode !== 0)
-            throw (0, lock_js_1.lockFailed)(host, (mk.stderr || mk.stdout).trim());
+        if (mk && mk.exitCode !== 0) {
+            const why = (mk.stderr || mk.stdout).trim();
+            if (/permission denied|read-only/i.test(why))
+                throw stateDirProblem(host, spec.stateDir, userOf(host.executor.target), why);
+            throw (0, lock_js_1.lockFailed)(host, why);
+        }
         const seen = o.lock ? (0, lock_js_1.lockSeen)(r) : { taken: true };
         if (!seen)
             throw (0, lock_js_1.lockFailed)(host, 'the lock step did not run');
@@ -4046,6 +4056,14 @@ async function recordTakeover(ctx, pending, t) {
 function userOf(target) {
     const at = target.indexOf('@');
     return at > 0 ? target.slice(0, at) : undefined;
+}
+/** What to run when the SSH user cannot create state-dir (the default /var/lib/deploy-actions needs root once). */
+function stateDirFix(stateDir, user) {
+    const u = user ?? '<ssh user>';
+    return `once as root on the host: \`sudo install -d -o ${u} -g ${u} -m 755 ${stateDir}\`; or give state-dir a directory the user owns, e.g. \`state-dir: /home/${u}/deploy-actions\` (vars.DEPLOY_STATE_DIR in the reusable workflows)`;
+}
+function stateDirProblem(host, stateDir, user, why) {
+    return new index_js_1.DeployError(`Input 'state-dir': ${user ?? 'the SSH user'} cannot create ${host.layout.root} on ${host.name} (${why})`, { state: 'nothing was changed on the host', hint: stateDirFix(stateDir, user) });
 }
 
 
@@ -5228,11 +5246,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.candidateFor = candidateFor;
 exports.startPhase = startPhase;
 exports.deployAccessories = deployAccessories;
+exports.repullSteps = repullSteps;
 const posix_1 = __webpack_require__(3916);
 const index_js_1 = __webpack_require__(7458);
 const accessories_js_1 = __webpack_require__(7168);
 const index_js_2 = __webpack_require__(13);
 const commands_js_1 = __webpack_require__(5254);
+const index_js_3 = __webpack_require__(3601);
+const images_js_1 = __webpack_require__(4462);
 const host_js_1 = __webpack_require__(4474);
 const layout_js_1 = __webpack_require__(2186);
 const run_js_1 = __webpack_require__(1087);
@@ -5306,6 +5327,9 @@ async function startPhase(ctx, s, o) {
             name: AWAIT,
             argv: (0, user_files_js_1.awaitHealthyArgv)((0, accessories_js_1.accessoriesProject)(spec.app, (0, run_js_1.envSlug)(spec)), release.awaitHealthy, Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000)
         });
+    // A rollback re-pulls, by digest, what the host no longer has (pruned, a new host) with its own login.
+    if (!o.writeRecord && spec.registry)
+        steps.push(...repullSteps(ctx, release.id, release.digests, spec.registry));
     steps.push({
         name: `compose up ${candidate.project}`,
         // Slots: the idle slot's stopped containers when they are this release's (a rollback), else cleared.
@@ -5410,6 +5434,29 @@ function deployAccessories(ctx, s, release, tool) {
         steps,
         report: (r) => steps.length && r.get(accessories_js_1.ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : []
     };
+}
+/**
+ * The release's images from the login's registry, pulled by digest only when the host lacks them, with the login
+ * in a private docker config that is removed whatever happens (the deploy's login never stays on the host).
+ */
+function repullSteps(ctx, releaseId, digests, login) {
+    const refs = Object.entries(digests).filter(([, ref]) => (0, images_js_1.registryOf)(ref) === login.registry);
+    if (!refs.length)
+        return [];
+    const cfg = (0, posix_1.join)(ctx.host.layout.root, `.docker-${releaseId}-again`);
+    return [
+        { name: 'private docker config', argv: ['mkdir', '-m', '700', '-p', cfg] },
+        {
+            name: `docker login ${login.registry}`,
+            argv: (0, index_js_3.withDockerConfig)(cfg, (0, index_js_3.loginArgv)(login.registry, login.username)),
+            stdin: login.password
+        },
+        ...refs.map(([service, ref]) => ({
+            name: `pull ${service} again if missing`,
+            argv: (0, commands_js_1.pullIfMissingArgv)(ref, (0, index_js_3.withDockerConfig)(cfg, (0, index_js_3.pullArgv)(ref)))
+        })),
+        { name: 'remove the registry login', argv: (0, commands_js_1.removeTreeArgv)(cfg), always: true, check: false }
+    ];
 }
 
 
@@ -10472,6 +10519,9 @@ exports.INPUTS = {
         'dry-run': { default: 'false', required: false },
         reason: { default: 'manual rollback', required: false },
         drill: { default: 'false', required: false },
+        registry: { default: '', required: false },
+        username: { default: '', required: false },
+        password: { default: '', required: false },
         timeout: { default: '10m', required: false },
         ...exports.GROUPS['release-host'],
         ...exports.GROUPS['events'],
