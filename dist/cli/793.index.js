@@ -1052,7 +1052,7 @@ async function stepOnHost(r, d, step, percent) {
                 path: 'proxy/upstream.conf',
                 content: (0, canary_proxy_js_1.weightedUpstreamConf)({ port: stable.port, release: stable.release, slot: stable.slot }, { port: cand.port, release: s.release.id, slot: cand.slot }, percent)
             },
-            { path: 'proxy/nginx.conf', content: (0, proxy_js_1.nginxConf)(proxy, spec.proxyBind, spec.publicPort) }
+            { path: 'proxy/nginx.conf', content: (0, proxy_js_1.nginxConf)(proxy, spec.proxyBind, spec.publicPort, spec.proxy) }
         ], [...s.pending, line]),
         { name: WEIGHTS, argv: (0, commands_js_1.proxySwitchArgv)(proxy.conf, proxy.prefix) },
         {
@@ -2164,7 +2164,6 @@ function deploy(d, deps) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctor = doctor;
 exports.doctorTable = doctorTable;
-const posix_1 = __webpack_require__(3916);
 const index_js_1 = __webpack_require__(7458);
 const index_js_2 = __webpack_require__(13);
 const index_js_3 = __webpack_require__(6955);
@@ -2173,6 +2172,7 @@ const host_js_1 = __webpack_require__(4474);
 const layout_js_1 = __webpack_require__(2186);
 const open_js_1 = __webpack_require__(4140);
 const proxy_js_1 = __webpack_require__(486);
+const proxy_boot_js_1 = __webpack_require__(8571);
 const clock_js_1 = __webpack_require__(4320);
 const run_js_1 = __webpack_require__(1087);
 const strategy_js_1 = __webpack_require__(5001);
@@ -2213,6 +2213,8 @@ function doctorSteps(spec, strategy, root) {
                 : (0, commands_js_1.portFreeArgv)(spec.publicPort),
             check: false
         });
+    if (slotted)
+        steps.push({ name: 'boot hook', argv: (0, proxy_boot_js_1.bootHookCheckArgv)(`${root}/proxy`), check: false });
     if (slotted)
         for (const p of spec.slotPorts)
             steps.push({ name: `slot port ${p}`, argv: (0, commands_js_1.portFreeArgv)(p), check: false });
@@ -2285,15 +2287,15 @@ async function checkHost(name, spec, strategy, deps) {
                 blocking: true
             });
         }
+        if ((0, strategy_js_1.usesSlots)(strategy))
+            rows.push(bootRow(r.get('boot hook')?.stdout ?? '', `${l.root}/proxy`));
         const [access = '', df = ''] = (r.get('state dir')?.stdout ?? '').trim().split('\n');
         const freeKb = Number(df.trim().split(/\s+/)[3]);
         rows.push({
             check: 'state-dir writable',
             ok: access === 'writable',
             detail: `${l.root} (${access || 'unknown'})`,
-            ...(access !== 'writable'
-                ? { fix: `give the SSH user a state-dir it owns, e.g. under its home (${(0, posix_1.dirname)(l.root)})` }
-                : {}),
+            ...(access !== 'writable' ? { fix: (0, open_js_1.stateDirFix)(spec.stateDir, (0, open_js_1.userOf)(executor.target)) } : {}),
             blocking: true
         });
         rows.push({
@@ -2334,6 +2336,44 @@ async function checkHost(name, spec, strategy, deps) {
         await executor.close().catch(() => undefined);
     }
     return { host: name, rows };
+}
+/** The proxy comes back after a reboot: the @reboot crontab line the switch installs, and a cron to run it. */
+function bootRow(out, proxyDir) {
+    const hook = /boot-hook=(\S+)/.exec(out)?.[1] ?? 'unknown';
+    const cron = /cron=(\S+)/.exec(out)?.[1];
+    const check = 'proxy starts at boot';
+    const unit = 'or run it from a systemd user unit (`ExecStart=/bin/sh ' +
+        `${proxyDir}/start.sh\`, Type=forking, then \`loginctl enable-linger <user>\` once as root)`;
+    if (hook === 'no-crontab')
+        return {
+            check,
+            ok: false,
+            detail: 'no crontab on the host: nothing restarts the proxy after a reboot until the next deploy',
+            fix: `install cron (\`apt-get install cron\`), ${unit}`,
+            blocking: false
+        };
+    if (hook === 'missing')
+        return {
+            check,
+            ok: false,
+            detail: `no \`${(0, proxy_boot_js_1.bootLine)(proxyDir)}\` line in the user's crontab`,
+            fix: 'the next blue-green or rolling deploy adds it (a first deploy too)',
+            blocking: false
+        };
+    if (cron === 'not-running')
+        return {
+            check,
+            ok: false,
+            detail: `\`${(0, proxy_boot_js_1.bootLine)(proxyDir)}\` is in the crontab, but no cron daemon runs`,
+            fix: `enable cron (\`systemctl enable --now cron\`), ${unit}`,
+            blocking: false
+        };
+    return {
+        check,
+        ok: hook === 'present',
+        detail: `\`${(0, proxy_boot_js_1.bootLine)(proxyDir)}\` in the crontab`,
+        blocking: false
+    };
 }
 /** Check every host; `ok` is false when a blocking row fails. Changes nothing on any host. */
 async function doctor(spec, strategy, deps) {
@@ -2926,6 +2966,7 @@ var user_files_js_1 = __webpack_require__(5021);
 Object.defineProperty(exports, "readShipped", ({ enumerable: true, get: function () { return user_files_js_1.readShipped; } }));
 Object.defineProperty(exports, "SHIP_LIMIT_BYTES", ({ enumerable: true, get: function () { return user_files_js_1.SHIP_LIMIT_BYTES; } }));
 Object.defineProperty(exports, "awaitHealthyArgv", ({ enumerable: true, get: function () { return user_files_js_1.awaitHealthyArgv; } }));
+__exportStar(__webpack_require__(8571), exports);
 
 
 /***/ }),
@@ -2940,8 +2981,10 @@ exports.readConnection = readConnection;
 exports.readHosts = readHosts;
 exports.sshConnector = sshConnector;
 exports.environmentSlug = environmentSlug;
+exports.readProxy = readProxy;
 exports.readTarget = readTarget;
 exports.readDeployInputs = readDeployInputs;
+exports.readRegistry = readRegistry;
 exports.readRollbackInputs = readRollbackInputs;
 const node_fs_1 = __webpack_require__(3024);
 const node_net_1 = __webpack_require__(7030);
@@ -2954,6 +2997,7 @@ const index_js_3 = __webpack_require__(5979);
 const index_js_4 = __webpack_require__(6955);
 const canary_proxy_js_1 = __webpack_require__(2793);
 const images_js_1 = __webpack_require__(4462);
+const proxy_js_1 = __webpack_require__(486);
 const layout_js_1 = __webpack_require__(2186);
 const validate_js_1 = __webpack_require__(2254);
 const swarm_js_1 = __webpack_require__(3010);
@@ -3062,6 +3106,19 @@ function port(input, text) {
         throw new index_js_1.InputError(input, `"${text}" is not a port`, 'give a number from 1 to 65535');
     return n;
 }
+/** The proxy-* inputs (release-host group: deploy-compose and rollback declare the same defaults). */
+function readProxy(inputs) {
+    return {
+        trustedProxies: (0, proxy_js_1.parseTrustedProxies)(inputs.list('proxy-trusted')),
+        maxBodySize: (0, proxy_js_1.parseBodySize)(inputs.string('proxy-max-body-size', { fallback: DEPLOY.text('proxy-max-body-size') })),
+        readTimeoutMs: duration(inputs, 'proxy-read-timeout', {
+            fallback: DEPLOY.text('proxy-read-timeout'),
+            positive: true
+        }),
+        buffering: inputs.boolean('proxy-buffering', DEPLOY.flag('proxy-buffering')),
+        accessLog: inputs.boolean('proxy-access-log', DEPLOY.flag('proxy-access-log'))
+    };
+}
 function readTarget(inputs, action = 'deploy-compose') {
     const publicText = inputs.optional('public-port');
     const publicPort = publicText === undefined ? undefined : port('public-port', publicText);
@@ -3082,9 +3139,10 @@ function readTarget(inputs, action = 'deploy-compose') {
     const stateDir = inputs.string('state-dir', { fallback: DEPLOY.text('state-dir') });
     if (!stateDir.startsWith('/') || stateDir.split('/').includes('..'))
         throw new index_js_1.InputError('state-dir', `"${stateDir}" is not an absolute path`, 'give an absolute path on the host');
-    // It is written into nginx.conf: nothing there may end a directive or quote.
-    if (/[\s'"`;{}\\$]/.test(stateDir))
-        throw new index_js_1.InputError('state-dir', `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, a backslash or a brace`, 'use a plain path such as /home/deploy/deploy-actions');
+    // It is written into nginx.conf (nothing there may end a directive or quote) and into a crontab line
+    // (where `%` is a newline).
+    if (/[\s'"`;{}\\$%]/.test(stateDir))
+        throw new index_js_1.InputError('state-dir', `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, \`%\`, a backslash or a brace`, 'use a plain path such as /home/deploy/deploy-actions');
     const proxyBind = inputs.string('proxy-bind', { fallback: DEPLOY.text('proxy-bind') });
     if ((0, node_net_1.isIP)(proxyBind) === 0)
         throw new index_js_1.InputError('proxy-bind', `"${proxyBind}" is not an IP address`, 'give the address the proxy listens on, e.g. 0.0.0.0, 127.0.0.1 or ::');
@@ -3097,6 +3155,7 @@ function readTarget(inputs, action = 'deploy-compose') {
         stateDir: stateDir.replace(/\/+$/, '') || '/',
         slotPorts,
         proxyBind,
+        proxy: readProxy(inputs),
         portVar,
         lockTimeoutMs: duration(inputs, 'lock-timeout', { fallback: DEPLOY.text('lock-timeout') }),
         lockStaleMs: duration(inputs, 'lock-stale-after', {
@@ -3179,15 +3238,7 @@ function readDeployInputs(inputs, files, context) {
         if (target.publicPort === undefined)
             throw new index_js_1.InputError('public-port', `is required with strategy ${strategy}`, 'give the port users reach; the proxy listens on it');
     }
-    const registryHost = inputs.optional('registry');
-    const username = inputs.optional('username');
-    const password = inputs.optional('password');
-    let registry;
-    if (registryHost || username || password) {
-        if (!registryHost || !username || !password)
-            throw new index_js_1.InputError(!registryHost ? 'registry' : !username ? 'username' : 'password', 'is missing: registry, username and password go together', 'give all three, or none');
-        registry = { registry: registryHost, username, password };
-    }
+    const registry = readRegistry(inputs);
     if (strategy === 'swarm') {
         if (accessories.length && accessories.join() !== 'none')
             throw new index_js_1.InputError('accessories', 'is not supported with strategy swarm', 'deploy stateful services as their own stack, or use another strategy');
@@ -3259,12 +3310,25 @@ function readCanaryPlan(inputs, spec) {
     (0, canary_proxy_js_1.checkCanaryPlan)(plan, spec.gate, spec.timeoutMs);
     return plan;
 }
+/** registry, username and password (deploy-compose and rollback): all three or none. */
+function readRegistry(inputs) {
+    const registryHost = inputs.optional('registry');
+    const username = inputs.optional('username');
+    const password = inputs.optional('password');
+    if (!registryHost && !username && !password)
+        return undefined;
+    if (!registryHost || !username || !password)
+        throw new index_js_1.InputError(!registryHost ? 'registry' : !username ? 'username' : 'password', 'is missing: registry, username and password go together', 'give all three, or none');
+    return { registry: registryHost, username, password };
+}
 function readRollbackInputs(inputs) {
     const connection = readConnection(inputs);
     const target = readTarget(inputs, 'rollback');
     const to = inputs.optional('to');
+    const registry = readRegistry(inputs);
     const spec = {
         ...target,
+        ...(registry ? { registry } : {}),
         dryRun: inputs.boolean('dry-run', ROLLBACK.flag('dry-run')),
         reason: inputs.string('reason', { fallback: ROLLBACK.text('reason') }),
         ...(inputs.boolean('drill', ROLLBACK.flag('drill')) ? { drill: true } : to ? { to } : {})
@@ -3788,6 +3852,8 @@ exports.nginxProblem = nginxProblem;
 exports.checkedTools = checkedTools;
 exports.openHost = openHost;
 exports.userOf = userOf;
+exports.stateDirFix = stateDirFix;
+exports.stateDirProblem = stateDirProblem;
 const node_os_1 = __webpack_require__(8161);
 const index_js_1 = __webpack_require__(7458);
 const index_js_2 = __webpack_require__(13);
@@ -3891,8 +3957,12 @@ async function openHost(ctx, s, o) {
         const r = await host.phase('open', steps, 60_000);
         const tools = checkedTools(host, r, userOf(host.executor.target));
         const mk = r.get('create state-dir');
-        if (mk && mk.exitCode !== 0)
-            throw (0, lock_js_1.lockFailed)(host, (mk.stderr || mk.stdout).trim());
+        if (mk && mk.exitCode !== 0) {
+            const why = (mk.stderr || mk.stdout).trim();
+            if (/permission denied|read-only/i.test(why))
+                throw stateDirProblem(host, spec.stateDir, userOf(host.executor.target), why);
+            throw (0, lock_js_1.lockFailed)(host, why);
+        }
         const seen = o.lock ? (0, lock_js_1.lockSeen)(r) : { taken: true };
         if (!seen)
             throw (0, lock_js_1.lockFailed)(host, 'the lock step did not run');
@@ -3986,6 +4056,14 @@ async function recordTakeover(ctx, pending, t) {
 function userOf(target) {
     const at = target.indexOf('@');
     return at > 0 ? target.slice(0, at) : undefined;
+}
+/** What to run when the SSH user cannot create state-dir (the default /var/lib/deploy-actions needs root once). */
+function stateDirFix(stateDir, user) {
+    const u = user ?? '<ssh user>';
+    return `once as root on the host: \`sudo install -d -o ${u} -g ${u} -m 755 ${stateDir}\`; or give state-dir a directory the user owns, e.g. \`state-dir: /home/${u}/deploy-actions\` (vars.DEPLOY_STATE_DIR in the reusable workflows)`;
+}
+function stateDirProblem(host, stateDir, user, why) {
+    return new index_js_1.DeployError(`Input 'state-dir': ${user ?? 'the SSH user'} cannot create ${host.layout.root} on ${host.name} (${why})`, { state: 'nothing was changed on the host', hint: stateDirFix(stateDir, user) });
 }
 
 
@@ -4259,15 +4337,107 @@ function pickDigest(ref, inspect) {
 
 /***/ }),
 
+/***/ 8571:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.START_SCRIPT = void 0;
+exports.startScriptPath = startScriptPath;
+exports.bootLine = bootLine;
+exports.bootHookArgv = bootHookArgv;
+exports.bootHookCheckArgv = bootHookCheckArgv;
+exports.bootHookRemoveArgv = bootHookRemoveArgv;
+const posix_1 = __webpack_require__(3916);
+/**
+ * The proxy survives a reboot without root. The app's containers come back with docker's restart policy; the
+ * per-app nginx is a process of the deploy user, so the switch leaves two things on the host:
+ *
+ *   <proxy>/start.sh   starts this proxy unless it runs (a pid file naming another process, as after a
+ *                      reboot, does not count), and does nothing for an app with no active release;
+ *   an `@reboot` line in the deploy user's crontab running it (cron runs it as that user at boot).
+ *
+ * No root, no systemd: cron is on every Debian and Ubuntu host. A host without `crontab` keeps deploying;
+ * `doctor` says what is missing, and the docs give a systemd user unit as the other way.
+ */
+exports.START_SCRIPT = `#!/bin/sh
+# written by deploy-actions: start this app's proxy unless it runs (the @reboot crontab line runs this at boot)
+set -u
+d=$(dirname "$0")
+[ -f "$d/../active.json" ] || exit 0
+PATH=$PATH:/usr/sbin:/sbin
+pid=$(cat "$d/nginx.pid" 2>/dev/null || true)
+if [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = nginx ]; then
+  exit 0
+fi
+rm -f "$d/nginx.pid"
+mkdir -p "$d/tmp"
+exec nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf"
+`;
+function startScriptPath(proxyDir) {
+    return (0, posix_1.join)(proxyDir, 'start.sh');
+}
+/** The crontab line that starts the proxy of `proxyDir` at boot. */
+function bootLine(proxyDir) {
+    return `@reboot /bin/sh ${startScriptPath(proxyDir)}`;
+}
+/**
+ * Add the @reboot line to the user's crontab unless it is there (idempotent; under flock when the host has it,
+ * since apps deploy to one host in parallel). Prints `boot-hook=installed|present|no-crontab`.
+ */
+function bootHookArgv(proxyDir, stateDir) {
+    return [
+        'sh',
+        '-c',
+        [
+            'command -v crontab >/dev/null 2>&1 || { echo boot-hook=no-crontab; exit 0; }',
+            'add() { if crontab -l 2>/dev/null | grep -qxF "$1"; then echo boot-hook=present; else { crontab -l 2>/dev/null; echo "$1"; } | crontab - && echo boot-hook=installed; fi; }',
+            'if command -v flock >/dev/null 2>&1; then exec 9>"$2/.crontab.lock" && flock -w 30 9; fi',
+            'add "$1"'
+        ].join('\n'),
+        'sh',
+        bootLine(proxyDir),
+        stateDir
+    ];
+}
+/** Doctor: is the boot hook of this proxy in the crontab? Prints `boot-hook=present|missing|no-crontab`. */
+function bootHookCheckArgv(proxyDir) {
+    return [
+        'sh',
+        '-c',
+        'command -v crontab >/dev/null 2>&1 || { echo boot-hook=no-crontab; exit 0; }; if crontab -l 2>/dev/null | grep -qxF "$1"; then echo boot-hook=present; else echo boot-hook=missing; fi; if pgrep -x cron >/dev/null 2>&1 || pgrep -x crond >/dev/null 2>&1; then echo cron=running; else echo cron=not-running; fi',
+        'sh',
+        bootLine(proxyDir)
+    ];
+}
+/** Take a crontab line out again (`deploy-actions remove`). */
+function bootHookRemoveArgv(proxyDir) {
+    return [
+        'sh',
+        '-c',
+        'command -v crontab >/dev/null 2>&1 || exit 0; if crontab -l 2>/dev/null | grep -qxF "$1"; then crontab -l 2>/dev/null | grep -vxF "$1" | crontab -; fi; true',
+        'sh',
+        bootLine(proxyDir)
+    ];
+}
+
+
+/***/ }),
+
 /***/ 486:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_PROXY = void 0;
 exports.proxyFiles = proxyFiles;
+exports.parseTrustedProxies = parseTrustedProxies;
+exports.parseBodySize = parseBodySize;
 exports.nginxConf = nginxConf;
 exports.upstreamConf = upstreamConf;
 const posix_1 = __webpack_require__(3916);
+const node_net_1 = __webpack_require__(7030);
+const index_js_1 = __webpack_require__(7458);
 function proxyFiles(proxyDir) {
     return {
         prefix: proxyDir,
@@ -4276,20 +4446,88 @@ function proxyFiles(proxyDir) {
         pid: (0, posix_1.join)(proxyDir, 'nginx.pid')
     };
 }
-function nginxConf(files, bind, publicPort) {
+exports.DEFAULT_PROXY = {
+    trustedProxies: [],
+    maxBodySize: '100m',
+    readTimeoutMs: 300_000,
+    buffering: false,
+    accessLog: true
+};
+/** `proxy-trusted`: addresses or CIDRs, one per line or comma-separated; refused (naming the input) otherwise. */
+function parseTrustedProxies(items, input = 'proxy-trusted') {
+    return items.map((raw) => {
+        const t = raw.trim();
+        const [addr, bits, extra] = t.split('/');
+        const family = (0, node_net_1.isIP)(addr ?? '');
+        const max = family === 6 ? 128 : 32;
+        const ok = family !== 0 &&
+            extra === undefined &&
+            (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+        if (!ok)
+            throw new index_js_1.InputError(input, `"${t}" is not an IP address or CIDR`, 'give the addresses of your TLS front ends, e.g. `10.0.0.0/8` or `127.0.0.1`, one per line');
+        return t;
+    });
+}
+/** `proxy-max-body-size`: `0` or digits with an optional k/m/g unit, as nginx reads it. */
+function parseBodySize(text, input = 'proxy-max-body-size') {
+    const t = text.trim().toLowerCase();
+    if (!/^\d{1,9}[kmg]?$/.test(t))
+        throw new index_js_1.InputError(input, `"${text}" is not a size`, 'give bytes with an optional unit k, m or g (e.g. `100m`), or 0 for no limit');
+    return t;
+}
+function seconds(ms) {
+    return `${Math.max(1, Math.ceil(ms / 1000))}s`;
+}
+/**
+ * The app's nginx.conf. X-Forwarded-Proto, -Host, -Port and -For are taken from the request only when the
+ * connection comes from a trusted front end, and set from the connection otherwise (a client cannot claim
+ * https or another address). WebSocket upgrades pass through; responses are not buffered unless asked.
+ */
+function nginxConf(files, bind, publicPort, options = exports.DEFAULT_PROXY) {
     const d = files.prefix;
+    const o = options;
+    const trusted = o.trustedProxies.map((t) => `    ${t} 1;\n`).join('');
     return `# written by deploy-actions; traffic is switched by rewriting upstream.conf and \`nginx -s reload\`
 worker_processes 1;
 pid ${files.pid};
 error_log ${(0, posix_1.join)(d, 'error.log')} warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  log_format deploy_actions '$remote_addr - [$time_iso8601] "$request" $status $body_bytes_sent '
+                            '"$http_referer" "$http_user_agent" upstream=$upstream_addr '
+                            'rt=$request_time urt=$upstream_response_time xff="$http_x_forwarded_for"';
+  ${o.accessLog ? `access_log ${(0, posix_1.join)(d, 'access.log')} deploy_actions;` : 'access_log off;'}
   client_body_temp_path ${(0, posix_1.join)(d, 'tmp', 'body')};
   proxy_temp_path ${(0, posix_1.join)(d, 'tmp', 'proxy')};
   fastcgi_temp_path ${(0, posix_1.join)(d, 'tmp', 'fastcgi')};
   uwsgi_temp_path ${(0, posix_1.join)(d, 'tmp', 'uwsgi')};
   scgi_temp_path ${(0, posix_1.join)(d, 'tmp', 'scgi')};
+  client_max_body_size ${o.maxBodySize};
+  # Front ends whose X-Forwarded-* headers are kept (proxy-trusted); everyone else gets them from the connection.
+  geo $da_trusted {
+    default 0;
+${trusted}  }
+  map "$da_trusted:$http_x_forwarded_proto" $da_proto {
+    "~^1:(?<p>[A-Za-z]+)$" $p;
+    default $scheme;
+  }
+  map "$da_trusted:$http_x_forwarded_host" $da_host {
+    "~^1:(?<h>.+)$" $h;
+    default $http_host;
+  }
+  map "$da_trusted:$http_x_forwarded_port" $da_port {
+    "~^1:(?<n>[0-9]+)$" $n;
+    default $server_port;
+  }
+  map $da_trusted $da_for {
+    1 $proxy_add_x_forwarded_for;
+    default $remote_addr;
+  }
+  # WebSocket: pass Upgrade on, and keep the connection to the app open only for an upgrade.
+  map $http_upgrade $da_connection {
+    default upgrade;
+    "" "";
+  }
   upstream app {
     include ${files.upstream};
   }
@@ -4298,12 +4536,18 @@ http {
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $da_connection;
       proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-For $da_for;
+      proxy_set_header X-Forwarded-Proto $da_proto;
+      proxy_set_header X-Forwarded-Host $da_host;
+      proxy_set_header X-Forwarded-Port $da_port;
+      proxy_buffering ${o.buffering ? 'on' : 'off'};
       proxy_next_upstream error timeout;
       proxy_connect_timeout 5s;
+      proxy_read_timeout ${seconds(o.readTimeoutMs)};
+      proxy_send_timeout ${seconds(o.readTimeoutMs)};
     }
   }
 }
@@ -4715,7 +4959,8 @@ function hostSpec(spec, r) {
             ? {
                 publicPort: a.publicPort,
                 slotPorts: a.slotPorts ?? spec.slotPorts,
-                proxyBind: a.proxyBind ?? spec.proxyBind
+                proxyBind: a.proxyBind ?? spec.proxyBind,
+                ...(a.proxy ? { proxy: a.proxy } : {})
             }
             : {}),
         ...(a?.portVar && spec.portVar === 'PORT' ? { portVar: a.portVar } : {})
@@ -5001,11 +5246,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.candidateFor = candidateFor;
 exports.startPhase = startPhase;
 exports.deployAccessories = deployAccessories;
+exports.repullSteps = repullSteps;
 const posix_1 = __webpack_require__(3916);
 const index_js_1 = __webpack_require__(7458);
 const accessories_js_1 = __webpack_require__(7168);
 const index_js_2 = __webpack_require__(13);
 const commands_js_1 = __webpack_require__(5254);
+const index_js_3 = __webpack_require__(3601);
+const images_js_1 = __webpack_require__(4462);
 const host_js_1 = __webpack_require__(4474);
 const layout_js_1 = __webpack_require__(2186);
 const run_js_1 = __webpack_require__(1087);
@@ -5079,6 +5327,9 @@ async function startPhase(ctx, s, o) {
             name: AWAIT,
             argv: (0, user_files_js_1.awaitHealthyArgv)((0, accessories_js_1.accessoriesProject)(spec.app, (0, run_js_1.envSlug)(spec)), release.awaitHealthy, Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000)
         });
+    // A rollback re-pulls, by digest, what the host no longer has (pruned, a new host) with its own login.
+    if (!o.writeRecord && spec.registry)
+        steps.push(...repullSteps(ctx, release.id, release.digests, spec.registry));
     steps.push({
         name: `compose up ${candidate.project}`,
         // Slots: the idle slot's stopped containers when they are this release's (a rollback), else cleared.
@@ -5183,6 +5434,29 @@ function deployAccessories(ctx, s, release, tool) {
         steps,
         report: (r) => steps.length && r.get(accessories_js_1.ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : []
     };
+}
+/**
+ * The release's images from the login's registry, pulled by digest only when the host lacks them, with the login
+ * in a private docker config that is removed whatever happens (the deploy's login never stays on the host).
+ */
+function repullSteps(ctx, releaseId, digests, login) {
+    const refs = Object.entries(digests).filter(([, ref]) => (0, images_js_1.registryOf)(ref) === login.registry);
+    if (!refs.length)
+        return [];
+    const cfg = (0, posix_1.join)(ctx.host.layout.root, `.docker-${releaseId}-again`);
+    return [
+        { name: 'private docker config', argv: ['mkdir', '-m', '700', '-p', cfg] },
+        {
+            name: `docker login ${login.registry}`,
+            argv: (0, index_js_3.withDockerConfig)(cfg, (0, index_js_3.loginArgv)(login.registry, login.username)),
+            stdin: login.password
+        },
+        ...refs.map(([service, ref]) => ({
+            name: `pull ${service} again if missing`,
+            argv: (0, commands_js_1.pullIfMissingArgv)(ref, (0, index_js_3.withDockerConfig)(cfg, (0, index_js_3.pullArgv)(ref)))
+        })),
+        { name: 'remove the registry login', argv: (0, commands_js_1.removeTreeArgv)(cfg), always: true, check: false }
+    ];
 }
 
 
@@ -5625,7 +5899,7 @@ async function revertSwarm(ctx, s) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.PROXY_SWITCH = void 0;
+exports.PROXY_BOOT = exports.PROXY_SWITCH = void 0;
 exports.switchSteps = switchSteps;
 exports.activeRecord = activeRecord;
 exports.gated = gated;
@@ -5634,8 +5908,10 @@ const index_js_1 = __webpack_require__(5979);
 const commands_js_1 = __webpack_require__(5254);
 const host_js_1 = __webpack_require__(4474);
 const proxy_js_1 = __webpack_require__(486);
+const proxy_boot_js_1 = __webpack_require__(8571);
 const run_js_1 = __webpack_require__(1087);
 exports.PROXY_SWITCH = 'switch the proxy (nginx -t, reload)';
+exports.PROXY_BOOT = 'start the proxy at boot (crontab @reboot)';
 /**
  * Move traffic: the proxy's upstream and a graceful reload (slots), then `current`, active.json and the
  * history line. The record follows the proxy, so `current` never names a release the proxy does not serve.
@@ -5660,8 +5936,14 @@ function switchSteps(ctx, s, active, release, history = [], o = {}) {
         const proxy = (0, proxy_js_1.proxyFiles)(host.layout.proxy);
         steps.push((0, run_js_1.commitStep)(ctx, 'write the proxy config', [
             { path: 'proxy/upstream.conf', content: (0, proxy_js_1.upstreamConf)(active.port, release.id, active.slot) },
-            { path: 'proxy/nginx.conf', content: (0, proxy_js_1.nginxConf)(proxy, spec.proxyBind, spec.publicPort) }
-        ], []), { name: exports.PROXY_SWITCH, argv: (0, commands_js_1.proxySwitchArgv)(proxy.conf, proxy.prefix) });
+            {
+                path: 'proxy/nginx.conf',
+                content: (0, proxy_js_1.nginxConf)(proxy, spec.proxyBind, spec.publicPort, spec.proxy)
+            },
+            { path: 'proxy/start.sh', content: proxy_boot_js_1.START_SCRIPT }
+        ], []), { name: exports.PROXY_SWITCH, argv: (0, commands_js_1.proxySwitchArgv)(proxy.conf, proxy.prefix) }, 
+        // Not fatal: a host without cron still serves; doctor reports the missing boot hook.
+        { name: exports.PROXY_BOOT, argv: (0, proxy_boot_js_1.bootHookArgv)(proxy.prefix, spec.stateDir), check: false });
     }
     steps.push((0, run_js_1.commitStep)(ctx, 'record the switch', [{ path: 'active.json', content: JSON.stringify(record) + '\n' }], [
         ...history,
@@ -5682,6 +5964,7 @@ function activeRecord(ctx, active) {
         ...(spec.publicPort !== undefined ? { publicPort: spec.publicPort } : {}),
         slotPorts: spec.slotPorts,
         proxyBind: spec.proxyBind,
+        ...(spec.proxy ? { proxy: spec.proxy } : {}),
         portVar: spec.portVar
     };
 }
@@ -10047,6 +10330,11 @@ exports.GROUPS = {
         'slot-ports': { default: '', required: false },
         'port-variable': { default: 'PORT', required: false },
         'proxy-bind': { default: '0.0.0.0', required: false },
+        'proxy-trusted': { default: '', required: false },
+        'proxy-max-body-size': { default: '100m', required: false },
+        'proxy-read-timeout': { default: '300s', required: false },
+        'proxy-buffering': { default: 'false', required: false },
+        'proxy-access-log': { default: 'true', required: false },
         'state-dir': { default: '/var/lib/deploy-actions', required: false },
         'lock-timeout': { default: '5m', required: false },
         'lock-stale-after': { default: '2m', required: false },
@@ -10164,20 +10452,6 @@ exports.INPUTS = {
         ecr: { default: 'auto', required: false },
         retries: { default: '5', required: false }
     },
-    'scan-gate': {
-        report: { default: '', required: false },
-        digest: { default: '', required: false },
-        'allow-unidentified': { default: 'false', required: false },
-        'fail-on': { default: 'HIGH,CRITICAL', required: false },
-        'only-fixable': { default: 'false', required: false },
-        exceptions: { default: '', required: false },
-        'new-only': { default: 'false', required: false },
-        'baseline-report': { default: '', required: false },
-        'registry-image': { default: '', required: false },
-        'registry-username': { default: '', required: false },
-        'registry-password': { default: '', required: false },
-        'fail-step': { default: 'true', required: false }
-    },
     'run-migrations': {
         'database-url': { default: '', required: false },
         dir: { default: 'migrations', required: false },
@@ -10245,6 +10519,9 @@ exports.INPUTS = {
         'dry-run': { default: 'false', required: false },
         reason: { default: 'manual rollback', required: false },
         drill: { default: 'false', required: false },
+        registry: { default: '', required: false },
+        username: { default: '', required: false },
+        password: { default: '', required: false },
         timeout: { default: '10m', required: false },
         ...exports.GROUPS['release-host'],
         ...exports.GROUPS['events'],
@@ -10274,18 +10551,6 @@ exports.OUTPUTS = {
         'builder'
     ],
     'publish-registry': ['digest', 'refs', 'platforms'],
-    'scan-gate': [
-        'verdict',
-        'stored',
-        'reason',
-        'counts',
-        'blocking-count',
-        'new-findings',
-        'exceptions-used',
-        'exceptions-expired',
-        'exceptions-unused',
-        'evidence-file'
-    ],
     'run-migrations': [
         'applied',
         'reverted',
@@ -11071,7 +11336,6 @@ __exportStar(__webpack_require__(5403), exports);
 __exportStar(__webpack_require__(4417), exports);
 __exportStar(__webpack_require__(3278), exports);
 __exportStar(__webpack_require__(2997), exports);
-__exportStar(__webpack_require__(3996), exports);
 
 
 /***/ }),
@@ -11733,81 +11997,6 @@ function formatReference(r) {
 /** The host the Registry API answers on: Docker Hub's API host differs from its name. */
 function apiHost(registry) {
     return registry === exports.DOCKER_HUB ? exports.DOCKER_HUB_API : registry;
-}
-
-
-/***/ }),
-
-/***/ 3996:
-/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SCAN_REPORT_ARTIFACT = void 0;
-exports.scanReportTag = scanReportTag;
-exports.scanReportManifest = scanReportManifest;
-exports.putScanReport = putScanReport;
-exports.getScanReport = getScanReport;
-const index_js_1 = __webpack_require__(7458);
-const oci_js_1 = __webpack_require__(8807);
-/**
- * A scanner's report stored in the registry beside the image it describes, as an OCI artifact tagged
- * `sha256-<hex>.scan` (the tag scheme cosign uses for signatures): a promote job that holds only its own
- * environment's secrets reads the report of the digest it promotes from the registry it pulls from.
- */
-exports.SCAN_REPORT_ARTIFACT = 'application/vnd.deploy-actions.scan-report.v1+json';
-const EMPTY_CONFIG = Buffer.from('{}');
-const EMPTY_CONFIG_TYPE = 'application/vnd.oci.empty.v1+json';
-/** The tag beside `sha256:<hex>`: `sha256-<hex>.scan`. */
-function scanReportTag(imageDigest) {
-    const m = /^sha256:([0-9a-f]{64})$/.exec(imageDigest);
-    if (!m)
-        throw new Error(`scanReportTag: '${imageDigest}' is not a sha256 digest`);
-    return `sha256-${m[1]}.scan`;
-}
-/** The manifest that carries a report, byte for byte (deterministic: the same report gives the same digest). */
-function scanReportManifest(report) {
-    return Buffer.from(JSON.stringify({
-        schemaVersion: 2,
-        mediaType: oci_js_1.OCI_MANIFEST,
-        artifactType: exports.SCAN_REPORT_ARTIFACT,
-        config: { mediaType: EMPTY_CONFIG_TYPE, digest: (0, oci_js_1.sha256)(EMPTY_CONFIG), size: EMPTY_CONFIG.length },
-        layers: [{ mediaType: 'application/json', digest: (0, oci_js_1.sha256)(report), size: report.length }]
-    }));
-}
-/** Store `report` beside `imageDigest` in `repo`; returns the tag and the artifact's manifest digest. */
-async function putScanReport(client, repo, imageDigest, report) {
-    const tag = scanReportTag(imageDigest);
-    await client.pushBlob(repo, EMPTY_CONFIG);
-    await client.pushBlob(repo, report);
-    const digest = await client.putManifest(repo, tag, oci_js_1.OCI_MANIFEST, scanReportManifest(report));
-    return { tag, digest };
-}
-/** The report stored beside `imageDigest`, or undefined when there is none (the digest was never scanned). */
-async function getScanReport(client, repo, imageDigest) {
-    const tag = scanReportTag(imageDigest);
-    let layer;
-    try {
-        const manifest = await client.getManifest(repo, tag);
-        layer = manifest.json.layers?.[0];
-    }
-    catch (err) {
-        if (err instanceof index_js_1.RegistryError && err.status === 404)
-            return undefined;
-        throw err;
-    }
-    if (!layer)
-        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag} holds no report layer`, {
-            state: 'nothing was changed'
-        });
-    const res = await client.getBlob(repo, layer.digest);
-    const body = Buffer.from(await res.arrayBuffer());
-    if ((0, oci_js_1.sha256)(body) !== layer.digest)
-        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag}: the report served hashes to ${(0, oci_js_1.sha256)(body)}, not ${layer.digest}`, {
-            state: 'nothing was changed',
-            hint: 'the registry or a proxy altered the content; retry, or scan the digest again'
-        });
-    return body;
 }
 
 

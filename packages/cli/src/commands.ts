@@ -12,7 +12,15 @@ export type CliCommand = (
 export const extraCommands: Record<string, CliCommand> = {
   environments: async (args) => (await import('./environments.js')).environmentsCommand(args),
   // Each host checked as deploy-compose would use it: deploy-compose's own checks, and nothing changed.
-  doctor: (args, _root, cli) => cli(['deploy-compose', ...args, '--doctor', 'only']),
+  doctor: async (args, _root, cli) => {
+    if (args.includes('--help') || args.includes('-h')) {
+      const { doctorHelp } = await import('./help.js');
+      const { ACTION_HELP } = await import('./help.generated.js');
+      process.stdout.write(doctorHelp(ACTION_HELP.find((a) => a.id === 'deploy-compose')!));
+      return 0;
+    }
+    return cli(['deploy-compose', ...args, '--doctor', 'only']);
+  },
   report: async (args) => (await import('./report.js')).reportCommand(args),
   incident: async (args) => (await import('./incident.js')).incidentCommand(args),
   'observe-key': async (args, root) => (await import('./observe-key.js')).observeKeyCommand(args, root),

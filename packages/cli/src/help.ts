@@ -16,6 +16,7 @@ export function actionsHelp(actions: readonly ActionHelp[] = ACTION_HELP): strin
     "  deploy-actions report --host … --app …        delivery metrics (DORA keys) from the hosts' history",
     "  deploy-actions incident --host … --app …      record incident.opened in the hosts' history",
     "  deploy-actions observe-key --host … --app …   let a read-only key read the app's history (for report)",
+    '  deploy-actions environments plan|apply --file environments.yml   GitHub environments from a file',
     '',
     'Options for any action: --json (print outputs as JSON), --summary-file <path> (write the job summary).',
     'Secrets can come from the environment: --password-env NAME reads the input "password" from $NAME.',
@@ -41,5 +42,45 @@ export function actionHelp(action: ActionHelp): string {
   lines.push('', 'Outputs:');
   for (const spec of action.outputs)
     lines.push(`  ${spec.name}: ${spec.description.replace(/\s*\n\s*/g, ' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The deploy-compose inputs `doctor` reads: how to reach the hosts and how the app would live there. */
+const DOCTOR_INPUTS = new Set([
+  'host',
+  'port',
+  'user',
+  'ssh-key',
+  'known-hosts',
+  'host-fingerprint',
+  'jump-host',
+  'app',
+  'environment',
+  'strategy',
+  'public-port',
+  'slot-ports',
+  'state-dir'
+]);
+
+/** `deploy-actions doctor --help`: its own usage and the inputs it reads (not deploy-compose's whole help). */
+export function doctorHelp(deployCompose: ActionHelp): string {
+  const lines = [
+    'deploy-actions doctor: check every host as deploy-compose would use it (SSH and the pinned key, shell cost,',
+    'docker permission, compose, nginx, state-dir, free disk, ports, the proxy boot hook). Changes nothing.',
+    '',
+    'Usage: deploy-actions doctor --host <host> --app <app> --ssh-key-env NAME --known-hosts <lines> [--strategy …]',
+    '',
+    'Inputs (as deploy-compose takes them):'
+  ];
+  for (const spec of deployCompose.inputs.filter((i) => DOCTOR_INPUTS.has(i.name))) {
+    const tags = [
+      spec.required ? 'required' : '',
+      spec.default !== '' ? `default: ${JSON.stringify(spec.default)}` : ''
+    ]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  --${spec.name}${tags ? `  (${tags})` : ''}`);
+    lines.push(`      ${spec.description.replace(/\s*\n\s*/g, ' ')}`);
+  }
   return lines.join('\n') + '\n';
 }

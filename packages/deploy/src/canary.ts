@@ -127,7 +127,7 @@ async function stepOnHost(r: HostRun, d: DeploySpec, step: number, percent: numb
             percent
           )
         },
-        { path: 'proxy/nginx.conf', content: nginxConf(proxy, spec.proxyBind, spec.publicPort!) }
+        { path: 'proxy/nginx.conf', content: nginxConf(proxy, spec.proxyBind, spec.publicPort!, spec.proxy) }
       ],
       [...s.pending, line]
     ),

@@ -1,12 +1,12 @@
-import { dirname } from 'node:path/posix';
 import { describeError, formatMs, table, type DeployActionsError } from '../../core/src/index.js';
 import { composeFound } from '../../compose/src/index.js';
 import { SLOW_NOOP_MS, slowShellNotice, type ScriptStep } from '../../ssh/src/index.js';
 import { portFreeArgv, publicPortArgv } from './commands.js';
 import { Deadline, Host } from './host.js';
 import { layout } from './layout.js';
-import { checkSteps, dockerProblem, nginxProblem, userOf } from './open.js';
+import { checkSteps, dockerProblem, nginxProblem, stateDirFix, userOf } from './open.js';
 import { proxyFiles } from './proxy.js';
+import { bootHookCheckArgv, bootLine } from './proxy-boot.js';
 import { clockFrom } from './clock.js';
 import { envSlug } from './run.js';
 import type { EngineDeps, Strategy, TargetSpec } from './types.js';
@@ -74,6 +74,7 @@ function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): Script
         : portFreeArgv(spec.publicPort),
       check: false
     });
+  if (slotted) steps.push({ name: 'boot hook', argv: bootHookCheckArgv(`${root}/proxy`), check: false });
   if (slotted)
     for (const p of spec.slotPorts)
       steps.push({ name: `slot port ${p}`, argv: portFreeArgv(p), check: false });
@@ -150,15 +151,14 @@ async function checkHost(
         blocking: true
       });
     }
+    if (usesSlots(strategy)) rows.push(bootRow(r.get('boot hook')?.stdout ?? '', `${l.root}/proxy`));
     const [access = '', df = ''] = (r.get('state dir')?.stdout ?? '').trim().split('\n');
     const freeKb = Number(df.trim().split(/\s+/)[3]);
     rows.push({
       check: 'state-dir writable',
       ok: access === 'writable',
       detail: `${l.root} (${access || 'unknown'})`,
-      ...(access !== 'writable'
-        ? { fix: `give the SSH user a state-dir it owns, e.g. under its home (${dirname(l.root)})` }
-        : {}),
+      ...(access !== 'writable' ? { fix: stateDirFix(spec.stateDir, userOf(executor.target)) } : {}),
       blocking: true
     });
     rows.push({
@@ -197,6 +197,46 @@ async function checkHost(
     await executor.close().catch(() => undefined);
   }
   return { host: name, rows };
+}
+
+/** The proxy comes back after a reboot: the @reboot crontab line the switch installs, and a cron to run it. */
+function bootRow(out: string, proxyDir: string): DoctorRow {
+  const hook = /boot-hook=(\S+)/.exec(out)?.[1] ?? 'unknown';
+  const cron = /cron=(\S+)/.exec(out)?.[1];
+  const check = 'proxy starts at boot';
+  const unit =
+    'or run it from a systemd user unit (`ExecStart=/bin/sh ' +
+    `${proxyDir}/start.sh\`, Type=forking, then \`loginctl enable-linger <user>\` once as root)`;
+  if (hook === 'no-crontab')
+    return {
+      check,
+      ok: false,
+      detail: 'no crontab on the host: nothing restarts the proxy after a reboot until the next deploy',
+      fix: `install cron (\`apt-get install cron\`), ${unit}`,
+      blocking: false
+    };
+  if (hook === 'missing')
+    return {
+      check,
+      ok: false,
+      detail: `no \`${bootLine(proxyDir)}\` line in the user's crontab`,
+      fix: 'the next blue-green or rolling deploy adds it (a first deploy too)',
+      blocking: false
+    };
+  if (cron === 'not-running')
+    return {
+      check,
+      ok: false,
+      detail: `\`${bootLine(proxyDir)}\` is in the crontab, but no cron daemon runs`,
+      fix: `enable cron (\`systemctl enable --now cron\`), ${unit}`,
+      blocking: false
+    };
+  return {
+    check,
+    ok: hook === 'present',
+    detail: `\`${bootLine(proxyDir)}\` in the crontab`,
+    blocking: false
+  };
 }
 
 /** Check every host; `ok` is false when a blocking row fails. Changes nothing on any host. */

@@ -61,3 +61,4 @@ export {
   adoptDataArgv,
   pruneReleaseArgv
 } from './user-files.js';
+export * from './proxy-boot.js';

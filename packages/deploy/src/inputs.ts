@@ -15,6 +15,7 @@ import { readGateInputs } from '../../health/src/index.js';
 import { parseFingerprints, SshExecutor } from '../../ssh/src/index.js';
 import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-proxy.js';
 import { parseImagesInput } from './images.js';
+import { parseBodySize, parseTrustedProxies, type ProxyOptions } from './proxy.js';
 import { NAME } from './layout.js';
 import { checkEnvAgainstTemplate } from './validate.js';
 import { checkSwarmSpec } from './swarm.js';
@@ -181,6 +182,22 @@ function port(input: string, text: string): number {
   return n;
 }
 
+/** The proxy-* inputs (release-host group: deploy-compose and rollback declare the same defaults). */
+export function readProxy(inputs: InputReader): ProxyOptions {
+  return {
+    trustedProxies: parseTrustedProxies(inputs.list('proxy-trusted')),
+    maxBodySize: parseBodySize(
+      inputs.string('proxy-max-body-size', { fallback: DEPLOY.text('proxy-max-body-size') })
+    ),
+    readTimeoutMs: duration(inputs, 'proxy-read-timeout', {
+      fallback: DEPLOY.text('proxy-read-timeout'),
+      positive: true
+    }),
+    buffering: inputs.boolean('proxy-buffering', DEPLOY.flag('proxy-buffering')),
+    accessLog: inputs.boolean('proxy-access-log', DEPLOY.flag('proxy-access-log'))
+  };
+}
+
 export function readTarget(
   inputs: InputReader,
   action: 'deploy-compose' | 'rollback' = 'deploy-compose'
@@ -212,11 +229,12 @@ export function readTarget(
       `"${stateDir}" is not an absolute path`,
       'give an absolute path on the host'
     );
-  // It is written into nginx.conf: nothing there may end a directive or quote.
-  if (/[\s'"`;{}\\$]/.test(stateDir))
+  // It is written into nginx.conf (nothing there may end a directive or quote) and into a crontab line
+  // (where `%` is a newline).
+  if (/[\s'"`;{}\\$%]/.test(stateDir))
     throw new InputError(
       'state-dir',
-      `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, a backslash or a brace`,
+      `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, \`%\`, a backslash or a brace`,
       'use a plain path such as /home/deploy/deploy-actions'
     );
   const proxyBind = inputs.string('proxy-bind', { fallback: DEPLOY.text('proxy-bind') });
@@ -235,6 +253,7 @@ export function readTarget(
     stateDir: stateDir.replace(/\/+$/, '') || '/',
     slotPorts,
     proxyBind,
+    proxy: readProxy(inputs),
     portVar,
     lockTimeoutMs: duration(inputs, 'lock-timeout', { fallback: DEPLOY.text('lock-timeout') }),
     lockStaleMs: duration(inputs, 'lock-stale-after', {
@@ -350,19 +369,7 @@ export function readDeployInputs(
         'give the port users reach; the proxy listens on it'
       );
   }
-  const registryHost = inputs.optional('registry');
-  const username = inputs.optional('username');
-  const password = inputs.optional('password');
-  let registry: RegistryLogin | undefined;
-  if (registryHost || username || password) {
-    if (!registryHost || !username || !password)
-      throw new InputError(
-        !registryHost ? 'registry' : !username ? 'username' : 'password',
-        'is missing: registry, username and password go together',
-        'give all three, or none'
-      );
-    registry = { registry: registryHost, username, password };
-  }
+  const registry = readRegistry(inputs);
   if (strategy === 'swarm') {
     if (accessories.length && accessories.join() !== 'none')
       throw new InputError(
@@ -458,12 +465,29 @@ export interface RollbackInputs {
   webhook?: { url: string; secret?: string };
 }
 
+/** registry, username and password (deploy-compose and rollback): all three or none. */
+export function readRegistry(inputs: InputReader): RegistryLogin | undefined {
+  const registryHost = inputs.optional('registry');
+  const username = inputs.optional('username');
+  const password = inputs.optional('password');
+  if (!registryHost && !username && !password) return undefined;
+  if (!registryHost || !username || !password)
+    throw new InputError(
+      !registryHost ? 'registry' : !username ? 'username' : 'password',
+      'is missing: registry, username and password go together',
+      'give all three, or none'
+    );
+  return { registry: registryHost, username, password };
+}
+
 export function readRollbackInputs(inputs: InputReader): RollbackInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs, 'rollback');
   const to = inputs.optional('to');
+  const registry = readRegistry(inputs);
   const spec: RollbackSpec = {
     ...target,
+    ...(registry ? { registry } : {}),
     dryRun: inputs.boolean('dry-run', ROLLBACK.flag('dry-run')),
     reason: inputs.string('reason', { fallback: ROLLBACK.text('reason') }),
     ...(inputs.boolean('drill', ROLLBACK.flag('drill')) ? { drill: true } : to ? { to } : {})

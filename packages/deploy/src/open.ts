@@ -127,7 +127,12 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
     const r = await host.phase('open', steps, 60_000);
     const tools = checkedTools(host, r, userOf(host.executor.target));
     const mk = r.get('create state-dir');
-    if (mk && mk.exitCode !== 0) throw lockFailed(host, (mk.stderr || mk.stdout).trim());
+    if (mk && mk.exitCode !== 0) {
+      const why = (mk.stderr || mk.stdout).trim();
+      if (/permission denied|read-only/i.test(why))
+        throw stateDirProblem(host, spec.stateDir, userOf(host.executor.target), why);
+      throw lockFailed(host, why);
+    }
     const seen = o.lock ? lockSeen(r) : { taken: true as const };
     if (!seen) throw lockFailed(host, 'the lock step did not run');
     if ('failed' in seen) throw lockFailed(host, seen.failed);
@@ -225,4 +230,22 @@ async function recordTakeover(
 export function userOf(target: string): string | undefined {
   const at = target.indexOf('@');
   return at > 0 ? target.slice(0, at) : undefined;
+}
+
+/** What to run when the SSH user cannot create state-dir (the default /var/lib/deploy-actions needs root once). */
+export function stateDirFix(stateDir: string, user: string | undefined): string {
+  const u = user ?? '<ssh user>';
+  return `once as root on the host: \`sudo install -d -o ${u} -g ${u} -m 755 ${stateDir}\`; or give state-dir a directory the user owns, e.g. \`state-dir: /home/${u}/deploy-actions\` (vars.DEPLOY_STATE_DIR in the reusable workflows)`;
+}
+
+export function stateDirProblem(
+  host: Host,
+  stateDir: string,
+  user: string | undefined,
+  why: string
+): DeployError {
+  return new DeployError(
+    `Input 'state-dir': ${user ?? 'the SSH user'} cannot create ${host.layout.root} on ${host.name} (${why})`,
+    { state: 'nothing was changed on the host', hint: stateDirFix(stateDir, user) }
+  );
 }

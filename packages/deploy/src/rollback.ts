@@ -62,7 +62,8 @@ function hostSpec(spec: RollbackSpec, r: HostRun): RollbackSpec {
       ? {
           publicPort: a.publicPort,
           slotPorts: a.slotPorts ?? spec.slotPorts,
-          proxyBind: a.proxyBind ?? spec.proxyBind
+          proxyBind: a.proxyBind ?? spec.proxyBind,
+          ...(a.proxy ? { proxy: a.proxy } : {})
         }
       : {}),
     ...(a?.portVar && spec.portVar === 'PORT' ? { portVar: a.portVar } : {})

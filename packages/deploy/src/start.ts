@@ -12,7 +12,16 @@ import {
 } from './accessories.js';
 import { composeUpArgv, imagesOverride, type ComposeTool } from '../../compose/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import { hostHttpCheckArgv, startSlotArgv, waitReadyArgv } from './commands.js';
+import {
+  hostHttpCheckArgv,
+  pullIfMissingArgv,
+  removeTreeArgv,
+  startSlotArgv,
+  waitReadyArgv
+} from './commands.js';
+import { loginArgv, pullArgv, withDockerConfig } from '../../docker/src/index.js';
+import { registryOf } from './images.js';
+import type { RegistryLogin } from './types.js';
 import { parseContainerStates, stepError, type PhaseResult } from './host.js';
 import { otherSlot, projectName, releaseDir } from './layout.js';
 import {
@@ -127,6 +136,9 @@ export async function startPhase(
         Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000
       )
     });
+  // A rollback re-pulls, by digest, what the host no longer has (pruned, a new host) with its own login.
+  if (!o.writeRecord && spec.registry)
+    steps.push(...repullSteps(ctx, release.id, release.digests, spec.registry));
   steps.push(
     {
       name: `compose up ${candidate.project}`,
@@ -276,4 +288,32 @@ export function deployAccessories(
     report: (r) =>
       steps.length && r.get(ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : []
   };
+}
+
+/**
+ * The release's images from the login's registry, pulled by digest only when the host lacks them, with the login
+ * in a private docker config that is removed whatever happens (the deploy's login never stays on the host).
+ */
+export function repullSteps(
+  ctx: HostContext,
+  releaseId: string,
+  digests: Record<string, string>,
+  login: RegistryLogin
+): ScriptStep[] {
+  const refs = Object.entries(digests).filter(([, ref]) => registryOf(ref) === login.registry);
+  if (!refs.length) return [];
+  const cfg = join(ctx.host.layout.root, `.docker-${releaseId}-again`);
+  return [
+    { name: 'private docker config', argv: ['mkdir', '-m', '700', '-p', cfg] },
+    {
+      name: `docker login ${login.registry}`,
+      argv: withDockerConfig(cfg, loginArgv(login.registry, login.username)),
+      stdin: login.password
+    },
+    ...refs.map(([service, ref]) => ({
+      name: `pull ${service} again if missing`,
+      argv: pullIfMissingArgv(ref, withDockerConfig(cfg, pullArgv(ref)))
+    })),
+    { name: 'remove the registry login', argv: removeTreeArgv(cfg), always: true, check: false }
+  ];
 }

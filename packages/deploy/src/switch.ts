@@ -3,10 +3,12 @@ import type { ScriptStep } from '../../ssh/src/index.js';
 import { proxySwitchArgv } from './commands.js';
 import { stepError } from './host.js';
 import { nginxConf, proxyFiles, upstreamConf } from './proxy.js';
+import { START_SCRIPT, bootHookArgv } from './proxy-boot.js';
 import { commitStep, entry, failWith, type HostContext, type RunState } from './run.js';
 import type { ActiveRecord, HistoryEntry, ReleaseRecord } from './types.js';
 
 export const PROXY_SWITCH = 'switch the proxy (nginx -t, reload)';
+export const PROXY_BOOT = 'start the proxy at boot (crontab @reboot)';
 
 /**
  * Move traffic: the proxy's upstream and a graceful reload (slots), then `current`, active.json and the
@@ -43,11 +45,17 @@ export function switchSteps(
         'write the proxy config',
         [
           { path: 'proxy/upstream.conf', content: upstreamConf(active.port, release.id, active.slot) },
-          { path: 'proxy/nginx.conf', content: nginxConf(proxy, spec.proxyBind, spec.publicPort!) }
+          {
+            path: 'proxy/nginx.conf',
+            content: nginxConf(proxy, spec.proxyBind, spec.publicPort!, spec.proxy)
+          },
+          { path: 'proxy/start.sh', content: START_SCRIPT }
         ],
         []
       ),
-      { name: PROXY_SWITCH, argv: proxySwitchArgv(proxy.conf, proxy.prefix) }
+      { name: PROXY_SWITCH, argv: proxySwitchArgv(proxy.conf, proxy.prefix) },
+      // Not fatal: a host without cron still serves; doctor reports the missing boot hook.
+      { name: PROXY_BOOT, argv: bootHookArgv(proxy.prefix, spec.stateDir), check: false }
     );
   }
   steps.push(
@@ -78,6 +86,7 @@ export function activeRecord(ctx: HostContext, active: ActiveRecord): ActiveReco
     ...(spec.publicPort !== undefined ? { publicPort: spec.publicPort } : {}),
     slotPorts: spec.slotPorts,
     proxyBind: spec.proxyBind,
+    ...(spec.proxy ? { proxy: spec.proxy } : {}),
     portVar: spec.portVar
   };
 }

@@ -2,6 +2,7 @@ import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } fr
 import type { GateResult, GateSpec, SavedExpectations } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
 import type { MigrateSpec } from './migrate-command.js';
+import type { ProxyOptions } from './proxy.js';
 
 import type { Strategy } from './strategy.js';
 export type { Strategy } from './strategy.js';
@@ -70,6 +71,7 @@ export interface ActiveRecord {
   publicPort?: number;
   slotPorts?: [number, number];
   proxyBind?: string;
+  proxy?: ProxyOptions;
   portVar?: string;
   /**
    * Set by a switch until its gate passed: what served before it, and the run that switched. A run killed
@@ -148,6 +150,8 @@ export interface TargetSpec {
   slotPorts: [number, number];
   /** The proxy's bind address. */
   proxyBind: string;
+  /** How the proxy carries traffic (proxy-* inputs); absent: DEFAULT_PROXY. */
+  proxy?: ProxyOptions;
   /** The variable the app reads its listen port from. */
   portVar: string;
   lockTimeoutMs: number;
