@@ -12,7 +12,8 @@ export type ErrorKind =
   | 'migration'
   | 'registry'
   | 'github'
-  | 'deploy';
+  | 'deploy'
+  | 'anonymize';
 
 export interface ErrorDetails {
   /** What state things were left in, e.g. "release 20261122-1 is still serving". */
@@ -59,6 +60,13 @@ export class InputError extends DeployActionsError {
 export class ConnectionError extends DeployActionsError {
   constructor(message: string, details: ErrorDetails = {}) {
     super('connection', message, details);
+  }
+}
+
+/** anonymize-data refused or failed to copy; `state` says what the target holds now. */
+export class AnonymizeError extends DeployActionsError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('anonymize', message, details);
   }
 }
 
