@@ -30,7 +30,7 @@ const current = (id: string) =>
 const manifestText = () => readFileSync(join(REPO_ROOT, 'manifest.yml'), 'utf8');
 
 describe('manifest.yml is the one declaration of every action', () => {
-  it('declares the seven actions, in chain order', () => {
+  it('declares every action: the seven of the chain in order, then anonymize-data', () => {
     expect(expand().map((a) => a.id)).toEqual([...ACTIONS]);
   });
 
@@ -52,7 +52,8 @@ describe('manifest.yml is the one declaration of every action', () => {
     }
   });
 
-  it.each([...ACTIONS])(
+  // Actions added after the manifest (anonymize-data) had no hand-written file to keep.
+  it.each(ACTIONS.filter((id) => id in before))(
     '%s/action.yml keeps every input, output and runs of the hand-written file it replaced',
     (id) => {
       const old = before[id]!;

@@ -40,3 +40,4 @@ export {
   type TableResult
 } from './run.js';
 export { anonymizeSummary } from './summary.js';
+export { readAnonymizeInputs } from './inputs.js';

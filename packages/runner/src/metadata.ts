@@ -67,7 +67,7 @@ export function repoRoot(from: string): string {
   throw new Error(`cannot find the deploy-actions repository above ${from}`);
 }
 
-/** The names of the seven actions, in chain order. */
+/** The names of the actions: the seven of the chain, in order, then anonymize-data, which fills staging. */
 export const ACTIONS = [
   'tag-release',
   'build-image',
@@ -75,6 +75,7 @@ export const ACTIONS = [
   'run-migrations',
   'deploy-compose',
   'health-gate',
-  'rollback'
+  'rollback',
+  'anonymize-data'
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
