@@ -41,3 +41,4 @@ export {
 } from './run.js';
 export { anonymizeSummary } from './summary.js';
 export { readAnonymizeInputs } from './inputs.js';
+export { AnonymizeError } from './errors.js';

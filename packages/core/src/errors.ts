@@ -63,13 +63,6 @@ export class ConnectionError extends DeployActionsError {
   }
 }
 
-/** anonymize-data refused or failed to copy; `state` says what the target holds now. */
-export class AnonymizeError extends DeployActionsError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super('anonymize', message, details);
-  }
-}
-
 /** A program exited non-zero. Carries the argv (never a shell string) and the tail of stderr. */
 export class CommandError extends DeployActionsError {
   readonly argv: readonly string[];
