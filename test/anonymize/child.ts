@@ -25,5 +25,5 @@ const result = await anonymize(
   { logger: consoleLogger(), executor: new LocalExecutor() }
 );
 process.stdout.write(
-  `${JSON.stringify({ rows: result.tables.map((t) => [t.table, t.rows]), heapMb: Math.round(process.memoryUsage().rss / 1e6) })}\n`
+  `${JSON.stringify({ rows: result.tables.map((t) => [t.table, t.rows]), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`
 );

@@ -11,6 +11,9 @@ import type { TablePlan } from './plan.js';
 export class MaskStream extends Transform {
   rows = 0;
   private rest: Buffer | null = null;
+  /** Rows leave in batches of about 64 KiB: COPY delivers one row per chunk, and a write per row costs. */
+  private pending: (Buffer | string)[] = [];
+  private pendingBytes = 0;
   private readonly fns: (ValueFn | null)[];
   private readonly pkIndexes: number[];
   private readonly passthrough: boolean;
@@ -37,19 +40,33 @@ export class MaskStream extends Transform {
     const whole = buf.subarray(0, last + 1);
     if (this.passthrough) {
       for (let i = whole.indexOf(0x0a); i >= 0; i = whole.indexOf(0x0a, i + 1)) this.rows++;
-      return done(null, whole);
+      return done(null, this.batch(whole, whole.length));
     }
     const lines = whole.toString('utf8').split('\n');
     lines.pop();
     let out = '';
     for (const line of lines) out += this.maskRow(line) + '\n';
     this.rows += lines.length;
-    done(null, out);
+    done(null, this.batch(out, out.length));
   }
 
   override _flush(done: TransformCallback): void {
     if (this.rest?.length) return done(new Error('COPY stream ended inside a row'));
-    done();
+    done(null, this.batch('', Infinity));
+  }
+
+  /** Hold small pieces until about 64 KiB are ready; undefined pushes nothing yet. */
+  private batch(piece: Buffer | string, size: number): Buffer | undefined {
+    if (size > 0 && size !== Infinity) {
+      this.pending.push(piece);
+      this.pendingBytes += size;
+    }
+    if (this.pendingBytes < 65_536 && size !== Infinity) return undefined;
+    if (!this.pending.length) return undefined;
+    const out = Buffer.concat(this.pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    this.pending = [];
+    this.pendingBytes = 0;
+    return out;
   }
 
   private maskRow(line: string): string {
