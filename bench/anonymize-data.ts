@@ -63,7 +63,7 @@ async function seed(db: string): Promise<void> {
 function timed(
   argv: string[],
   options: { env?: Record<string, string>; stdin?: string; pipeTo?: string[] } = {}
-): Promise<{ seconds: number; rssMb: number[]; stdout: string }> {
+): Promise<{ seconds: number; rssMb: number[]; stdout: string; log: string }> {
   const started = process.hrtime.bigint();
   const env = { ...process.env, ...options.env };
   const a = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -87,7 +87,7 @@ function timed(
     const rssMb = errs
       .filter(Boolean)
       .map((e) => Math.round(Number(/maxrss_kb=(\d+)/.exec(e)?.[1] ?? 0) / 1024));
-    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMb, stdout };
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMb, stdout, log: errs[0]! };
   });
 }
 
@@ -120,6 +120,7 @@ try {
   const out = JSON.parse(anon.stdout.trim().split('\n').pop()!) as { rows: [string, number][] };
   const copied = out.rows.reduce((n, [, r]) => n + r, 0);
   console.log(`anonymize-data: ${anon.seconds.toFixed(1)} s, ${copied} rows`);
+  console.log(anon.log.replace(/maxrss_kb=\d+\n?/, ''));
   const [leaks] = (
     await query(anonDst, `SELECT count(*)::int AS n FROM customers WHERE email LIKE '%@corp.test'`)
   ).rows;
