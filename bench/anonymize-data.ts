@@ -134,7 +134,7 @@ try {
     `| \`pg_dump \\| psql\` | plain copy, no masking | ${dump.seconds.toFixed(1)} s | pg_dump ${dump.rssMb[0]} MB, psql ${dump.rssMb[1]} MB | 1.00 |`
   );
   console.log(
-    `| anonymize-data engine | 6 columns masked (3 hash, 3 email), leak check, swap | ${anon.seconds.toFixed(1)} s | node ${anon.rssMb[0]} MB | ${(anon.seconds / dump.seconds).toFixed(2)} |`
+    `| anonymize-data engine | 7 columns masked (3 hash, 3 email, 1 name), leak check, swap | ${anon.seconds.toFixed(1)} s | node ${anon.rssMb[0]} MB | ${(anon.seconds / dump.seconds).toFixed(2)} |`
   );
   console.log(`\nrows copied: ${copied}; unmasked emails left in customers: ${leaks.n}`);
 } finally {
