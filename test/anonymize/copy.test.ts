@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { integration } from '../support/infra.js';
 import { UnclassifiedColumnsError } from '../../packages/anonymize/src/index.js';
 import { createDb, run, seedShop, sql, SHOP_RULES, type TestDb } from './support.js';
@@ -168,6 +171,20 @@ integration('anonymize-data copies the shop through its rules', () => {
         `SELECT count(*)::int AS n FROM orders o LEFT JOIN users u ON u.id = o.user_id WHERE u.id IS NULL`
       )
     ).toEqual([{ n: 0 }]);
+  }, 120_000);
+
+  it('writes evidence with tables, checksum and masked columns, never values or passwords', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'anon-evidence-')), 'evidence.json');
+    const result = await run(src, dst, SHOP_RULES, { evidenceFile: file });
+    const text = readFileSync(file, 'utf8');
+    expect(JSON.parse(text)).toMatchObject({
+      rulesChecksum: result.rulesChecksum,
+      maskedColumns: result.maskedColumns
+    });
+    expect(result.maskedColumns).toContain('public.users.email');
+    expect(text).not.toContain(new URL(src.url).password);
+    expect(text).not.toContain('@corp.test');
+    expect(statSync(file).mode & 0o077).toBe(0);
   }, 120_000);
 
   it('refuses to copy a database onto itself', async () => {
