@@ -109,7 +109,8 @@ function parseEnvironmentsFile(text, file = 'environments.yml') {
         'protected-branches',
         'all-branches',
         'variables',
-        'secrets'
+        'secrets',
+        'production'
     ];
     const environments = [];
     for (const [name, raw] of Object.entries(envs)) {
@@ -156,6 +157,8 @@ function parseEnvironmentsFile(text, file = 'environments.yml') {
                 throw fail(at(`variables.${k}`), 'is not a valid variable name', 'letters, digits and _, not starting with GITHUB_');
             variables[k] = String(v);
         }
+        if (e.production !== undefined && typeof e.production !== 'boolean')
+            throw fail(at('production'), 'must be true or false', 'write production: true on the environments that hold real data');
         const secrets = (e.secrets ?? []).map(String);
         for (const s of secrets)
             if (!NAME.test(s))
@@ -167,7 +170,8 @@ function parseEnvironmentsFile(text, file = 'environments.yml') {
             reviewers,
             branchPolicy,
             variables,
-            secrets
+            secrets,
+            ...(e.production === true ? { production: true } : {})
         });
     }
     return { ...(root.repository ? { repository: String(root.repository) } : {}), environments };

@@ -351,4 +351,23 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "rolled-back", description: "`true` when the rollback happened and passed its gate." },
       { name: "drill-seconds", description: "With `drill`: the seconds the way back took and the roll forward took, as `back,forward`." },
     ] },
+  { id: "anonymize-data", description: "Copy a PostgreSQL database into staging through masking rules: every column classified before any data moves, deterministic keyed transformers, subsets that keep foreign keys, COPY streaming, a leak check, and a swap in one transaction so staging never holds half a copy.",
+    inputs: [
+      { name: "source-url", required: false, default: "", description: "PostgreSQL URL of the database to copy, e.g. a read-only role on production (masked; pass it from a secret). Opened with `default_transaction_read_only` and read in one repeatable-read snapshot. When empty, the SOURCE_DATABASE_URL environment variable is used." },
+      { name: "target-url", required: false, default: "", description: "PostgreSQL URL of the database to fill, e.g. staging (masked; pass it from a secret). Its copied schemas are replaced whole, in one transaction. When empty, the DATABASE_URL environment variable is used. Refused when it is the source (same system identifier and database)." },
+      { name: "rules", required: false, default: "anonymize.yml", description: "The rules file, relative to the workspace: `tables: { <table>: { where, truncate, columns: { <column>: keep | null | hash | email | name | phone | shift-date | { constant: v } | { regex-replace: { pattern, with } } } } }`. Every column of the source must be named; a run with an unnamed column fails before any write, proposing rules to paste." },
+      { name: "salt", required: true, default: "", description: "The secret key of the hash-based transformers (masked; pass it from a secret). The same salt gives the same fakes run after run, so joins and bookmarks survive; changing it changes every masked value." },
+      { name: "schemas", required: false, default: "public", description: "Schemas to copy, one per line or comma-separated. Each is replaced whole in the target; extensions they need must exist there." },
+      { name: "target-environment", required: false, default: "", description: "The environment the target belongs to, e.g. `staging`. Refused when `environments-file` marks it `production: true`." },
+      { name: "environments-file", required: false, default: "environments.yml", description: "The environments.yml declaring which environments are `production: true` (read only when `target-environment` is given and the file exists)." },
+      { name: "leak-sample", required: false, default: "100", description: "Source values sampled per column by the leak check (masked columns, and columns that look like email, phone, names, ip or tokens whatever their rule). Any sampled value found unchanged in its row of the copy fails the run before the swap." },
+      { name: "pg-dump", required: false, default: "", description: "The folder holding pg_dump, or its path (default: pg_dump on PATH). It must be at least as new as the source server." },
+      { name: "evidence-file", required: false, default: "", description: "Where to write the evidence JSON (tables, rows, rules checksum, masked columns, leak check; no values, no passwords). Default: a file in RUNNER_TEMP." },
+    ],
+    outputs: [
+      { name: "rows", description: "JSON map of table to rows copied, e.g. `{\"public.users\":1200}`." },
+      { name: "rules-checksum", description: "sha256 of the rules file the copy used." },
+      { name: "masked-columns", description: "JSON list of the columns whose values were transformed, as `schema.table.column`." },
+      { name: "evidence", description: "Path of the evidence JSON file." },
+    ] },
 ];

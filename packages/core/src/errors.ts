@@ -13,7 +13,8 @@ export type ErrorKind =
   | 'migration'
   | 'registry'
   | 'github'
-  | 'deploy';
+  | 'deploy'
+  | 'anonymize';
 
 export interface ErrorDetails {
   /** What state things were left in, e.g. "release 20261122-1 is still serving". */

@@ -14,6 +14,7 @@ import { InputError } from '../../core/src/index.js';
  *       tags: ['v*']
  *       variables: { DEPLOY_HOSTS: web1.example.com, ENVIRONMENT_URL: https://shop.example.com }
  *       secrets: [SSH_KEY, KNOWN_HOSTS]   # names that must exist; values are never handled here
+ *       production: true               # holds real data: anonymize-data refuses to write into it
  */
 export type Reviewer = { type: 'User'; login: string } | { type: 'Team'; org: string; slug: string };
 
@@ -26,6 +27,8 @@ export interface EnvironmentSpec {
   branchPolicy: null | { protectedBranches: true } | { custom: { branches: string[]; tags: string[] } };
   variables: Record<string, string>;
   secrets: string[];
+  /** Marked `production: true`: real data lives here, so anonymize-data never writes into it. */
+  production?: true;
 }
 
 export interface EnvironmentsFile {
@@ -70,7 +73,8 @@ export function parseEnvironmentsFile(text: string, file = 'environments.yml'): 
     'protected-branches',
     'all-branches',
     'variables',
-    'secrets'
+    'secrets',
+    'production'
   ];
   const environments: EnvironmentSpec[] = [];
   for (const [name, raw] of Object.entries(envs as Record<string, unknown>)) {
@@ -135,6 +139,12 @@ export function parseEnvironmentsFile(text: string, file = 'environments.yml'): 
         );
       variables[k] = String(v);
     }
+    if (e.production !== undefined && typeof e.production !== 'boolean')
+      throw fail(
+        at('production'),
+        'must be true or false',
+        'write production: true on the environments that hold real data'
+      );
     const secrets = ((e.secrets ?? []) as unknown[]).map(String);
     for (const s of secrets)
       if (!NAME.test(s))
@@ -146,7 +156,8 @@ export function parseEnvironmentsFile(text: string, file = 'environments.yml'): 
       reviewers,
       branchPolicy,
       variables,
-      secrets
+      secrets,
+      ...(e.production === true ? { production: true as const } : {})
     });
   }
   return { ...(root.repository ? { repository: String(root.repository) } : {}), environments };

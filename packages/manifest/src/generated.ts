@@ -241,6 +241,18 @@ export const INPUTS = {
     'notify-format': { default: 'json', required: false },
     critical: { default: 'false', required: false },
     ...prefixed(GROUPS['health'], 'health-')
+  },
+  'anonymize-data': {
+    'source-url': { default: '', required: false },
+    'target-url': { default: '', required: false },
+    rules: { default: 'anonymize.yml', required: false },
+    salt: { default: '', required: true },
+    schemas: { default: 'public', required: false },
+    'target-environment': { default: '', required: false },
+    'environments-file': { default: 'environments.yml', required: false },
+    'leak-sample': { default: '100', required: false },
+    'pg-dump': { default: '', required: false },
+    'evidence-file': { default: '', required: false }
   }
 } as const;
 
@@ -296,5 +308,6 @@ export const OUTPUTS = {
     'duration-ms'
   ],
   'health-gate': ['verdict', 'reason', 'probes', 'failures', 'p50-ms', 'p95-ms', 'evidence', 'evidence-file'],
-  rollback: ['release-id', 'from-release-id', 'rolled-back', 'drill-seconds']
+  rollback: ['release-id', 'from-release-id', 'rolled-back', 'drill-seconds'],
+  'anonymize-data': ['rows', 'rules-checksum', 'masked-columns', 'evidence']
 } as const;

@@ -67,7 +67,7 @@ export function repoRoot(from: string): string {
   throw new Error(`cannot find the deploy-actions repository above ${from}`);
 }
 
-/** The names of the eight actions, in chain order. */
+/** The names of the actions: the chain's, in order (scan-gate among them), then anonymize-data, which fills staging. */
 export const ACTIONS = [
   'tag-release',
   'build-image',
@@ -76,6 +76,7 @@ export const ACTIONS = [
   'run-migrations',
   'deploy-compose',
   'health-gate',
-  'rollback'
+  'rollback',
+  'anonymize-data'
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
