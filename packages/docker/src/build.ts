@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { CommandError, InputError, type Executor, type Logger } from '../../core/src/index.js';
 import {
   buildArgv,
+  buildkitDropsAnnotations,
+  buildkitLacksNamedContexts,
+  hasSyntaxDirective,
+  buildxInspectArgv,
   buildxVersionArgv,
+  driverStatusArgv,
+  parseBuildxInspect,
+  refuseForDockerDriver,
+  usesContainerdStore,
+  needsDriverCheck,
+  type BuilderInfo,
   classicUnsupported,
   daemonPlatformArgv,
   inspectArgv,
@@ -81,6 +91,54 @@ export interface BuildDeps {
   /** Extra environment for docker (DOCKER_CONFIG, and for type=gha the runner's ACTIONS_* variables). */
   env?: Record<string, string>;
   timeoutMs?: number;
+}
+
+/**
+ * Read the buildx builder's driver when the request needs what a driver may lack: the `docker` driver
+ * without the containerd image store cannot export a cache (other than inline), build several platforms or
+ * attach attestations, and buildx fails on each only after the context was sent. Refuse first, by input.
+ * Annotations are not refused (buildx takes them), but BuildKit before v0.11 drops them: say so.
+ */
+async function checkDriver(o: BuildOptions, deps: BuildDeps): Promise<BuilderInfo | undefined> {
+  const annotations = (o.annotations ?? []).length > 0;
+  const contexts = (o.buildContexts ?? []).length > 0 && !isRemoteContext(o.context);
+  if (!needsDriverCheck(o) && !annotations && !contexts) return undefined;
+  const r = await deps.executor.run({
+    argv: buildxInspectArgv(o.builderName),
+    env: deps.env,
+    step: 'docker buildx inspect',
+    timeoutMs: 60_000
+  });
+  const info = parseBuildxInspect(r.stdout);
+  deps.logger.info(
+    `builder "${info.name}": driver ${info.driver}, endpoint ${info.endpoint}, BuildKit ${info.buildkit || '?'}`
+  );
+  if (annotations && buildkitDropsAnnotations(info.buildkit))
+    deps.logger.warning(
+      `annotations: builder "${info.name}" runs BuildKit ${info.buildkit}, which writes no annotations ` +
+        '(they need BuildKit v0.11 or later); the image is built without them'
+    );
+  if (contexts && buildkitLacksNamedContexts(info.buildkit)) {
+    const file = o.file ?? join(o.context, 'Dockerfile');
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (!hasSyntaxDirective(text))
+      throw new InputError(
+        'build-contexts',
+        `builder "${info.name}" runs BuildKit ${info.buildkit}, whose built-in Dockerfile frontend has no ` +
+          'named contexts (buildx fails: unsupported frontend capability moby.buildkit.frontend.contexts)',
+        'use a builder with BuildKit v0.10 or later (docker/setup-buildx-action), or put ' +
+          `\`# syntax=docker/dockerfile:1\` at the top of ${file} to run a newer frontend`
+      );
+  }
+  if (info.driver !== 'docker' || !needsDriverCheck(o)) return info;
+  const status = await deps.executor.run({
+    argv: driverStatusArgv(info.endpoint),
+    env: deps.env,
+    step: 'docker info',
+    timeoutMs: 60_000
+  });
+  if (!usesContainerdStore(status.stdout)) refuseForDockerDriver(o, info);
+  return info;
 }
 
 /** Which builder runs, and why, said in one line. */
@@ -197,7 +255,10 @@ export async function buildImage(req: BuildRequest, deps: BuildDeps): Promise<Bu
       // Refuse before writing any secret to disk or starting the build.
       if (classicUnsupported(options, daemonPlatform).length > 0)
         buildArgv('classic', options, daemonPlatform);
-    } else options.metadataFile = join(dir, 'metadata.json');
+    } else {
+      options.metadataFile = join(dir, 'metadata.json');
+      await checkDriver(options, deps);
+    }
     for (const [path, value] of files) {
       await writeFile(path, value, { mode: 0o600 });
       await chmod(path, 0o600);
