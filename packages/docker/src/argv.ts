@@ -62,6 +62,11 @@ export interface BuildOptions {
   ulimits?: string[];
   /** (buildx) a named builder instance (build-push-action's `builder`). */
   builderName?: string;
+  /**
+   * (buildx) the docker context a `docker`-driver builder lives on: buildx refuses `--builder` naming a
+   * docker-driver builder of another context ("use `docker --context=… buildx`"), so the CLI is pointed there.
+   */
+  dockerContext?: string;
   /** Where the builder writes the image id (buildx: the manifest or config digest). */
   iidFile?: string;
   /** (buildx) Where buildx writes containerimage.digest and friends. */
@@ -195,7 +200,9 @@ function sharedFlags(o: BuildOptions): string[] {
 
 /** `docker buildx build …`. */
 export function buildxBuildArgv(o: BuildOptions): string[] {
-  const argv = ['docker', 'buildx', 'build'];
+  const argv = ['docker'];
+  if (o.dockerContext && o.dockerContext !== 'default') argv.push('--context', o.dockerContext);
+  argv.push('buildx', 'build');
   if (o.builderName) argv.push('--builder', o.builderName);
   if (o.file) argv.push('--file', o.file);
   for (const t of o.tags) argv.push('--tag', t);

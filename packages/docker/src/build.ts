@@ -98,11 +98,12 @@ export interface BuildDeps {
  * without the containerd image store cannot export a cache (other than inline), build several platforms or
  * attach attestations, and buildx fails on each only after the context was sent. Refuse first, by input.
  * Annotations are not refused (buildx takes them), but BuildKit before v0.11 drops them: say so.
+ * A named `docker`-driver builder runs through its own docker context (buildx demands it).
  */
 async function checkDriver(o: BuildOptions, deps: BuildDeps): Promise<BuilderInfo | undefined> {
   const annotations = (o.annotations ?? []).length > 0;
   const contexts = (o.buildContexts ?? []).length > 0 && !isRemoteContext(o.context);
-  if (!needsDriverCheck(o) && !annotations && !contexts) return undefined;
+  if (!needsDriverCheck(o) && !annotations && !contexts && !o.builderName) return undefined;
   const r = await deps.executor.run({
     argv: buildxInspectArgv(o.builderName),
     env: deps.env,
@@ -113,6 +114,7 @@ async function checkDriver(o: BuildOptions, deps: BuildDeps): Promise<BuilderInf
   deps.logger.info(
     `builder "${info.name}": driver ${info.driver}, endpoint ${info.endpoint}, BuildKit ${info.buildkit || '?'}`
   );
+  if (o.builderName && info.driver === 'docker') o.dockerContext = info.endpoint;
   if (annotations && buildkitDropsAnnotations(info.buildkit))
     deps.logger.warning(
       `annotations: builder "${info.name}" runs BuildKit ${info.buildkit}, which writes no annotations ` +
