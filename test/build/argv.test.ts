@@ -1,4 +1,5 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
   InputError,
@@ -20,7 +21,9 @@ import {
   buildImage,
   dockerDriverUnsupported,
   outputType,
-  parseBuildxInspect
+  parseBuildxInspect,
+  detectBuilder,
+  cliPluginDirs
 } from '../../packages/docker/src/index.js';
 
 const baseOptions: BuildOptions = {
@@ -339,7 +342,7 @@ describe('buildImage with buildx', () => {
         secretValues: { npmrc: 'tok-8d1f-very-secret' },
         secretEnvs: { gh: 'GH_TOKEN' }
       },
-      { executor: docker, logger }
+      { executor: docker, logger, pluginDirs: [] }
     );
     expect(r.builder).toBe('buildx');
     expect(r.digest).toBe(`sha256:${'2'.repeat(64)}`);
@@ -533,10 +536,39 @@ describe('buildx exporters, builders and drivers', () => {
 
   it('a build that needs nothing a driver may lack does not ask the builder', async () => {
     const docker = new DriverDocker('docker');
-    await buildImage({ ...base, cacheTo: ['type=inline'] }, { executor: docker, logger: captureLogger() });
+    await buildImage(
+      { ...base, cacheTo: ['type=inline'] },
+      { executor: docker, logger: captureLogger(), pluginDirs: [] }
+    );
     expect(docker.runs.map((a) => a.slice(0, 3).join(' '))).toEqual([
       'docker buildx version',
       'docker buildx build'
+    ]);
+  });
+});
+
+describe('buildx detection', () => {
+  it('a docker-buildx plugin file where the CLI looks is enough: nothing is started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugins-'));
+    const none = new DriverDocker('docker');
+    expect(await detectBuilder(none, 'auto', [join(dir, 'missing'), dir])).toMatchObject({
+      builder: 'buildx'
+    });
+    // a directory without the plugin falls back to `docker buildx version`
+    expect(none.runs).toEqual([['docker', 'buildx', 'version']]);
+    writeFileSync(join(dir, 'docker-buildx'), '#!/bin/sh\n', { mode: 0o755 });
+    const docker = new DriverDocker('docker');
+    expect(await detectBuilder(docker, 'auto', [dir])).toEqual({
+      builder: 'buildx',
+      reason: `docker buildx is installed (${join(dir, 'docker-buildx')})`
+    });
+    expect(docker.runs).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it('looks in DOCKER_CONFIG first, then the system plugin dirs GitHub runners use', () => {
+    expect(cliPluginDirs({ DOCKER_CONFIG: '/cfg' }).slice(0, 2)).toEqual([
+      '/cfg/cli-plugins',
+      '/usr/local/lib/docker/cli-plugins'
     ]);
   });
 });

@@ -154,7 +154,10 @@ integration('build-image with buildx (docker driver, lab dockerd)', () => {
     });
     expect([run.exitCode, run.stderr]).toEqual([0, '']);
     expect(run.outputs.builder).toBe('buildx');
-    expect(run.log).toMatch(/builder: buildx \(docker buildx is installed \(github\.com\/docker\/buildx /);
+    // found in the system plugin dir although DOCKER_CONFIG points elsewhere
+    expect(run.log).toContain(
+      `builder: buildx (docker buildx is installed (${join(infra().docker.runnerPluginDir, 'docker-buildx')}))`
+    );
     const tags = run.outputs.tags!.split('\n');
     expect(tags).toEqual([`${repo}:1.0.0`, `${repo}:stable`]);
     images.push(...tags);

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,36 @@ export interface BuildDeps {
   /** Extra environment for docker (DOCKER_CONFIG, and for type=gha the runner's ACTIONS_* variables). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Where the buildx plugin is looked for first (default: the docker CLI's own plugin directories). */
+  pluginDirs?: readonly string[];
+}
+
+/**
+ * The docker CLI's plugin directories on Linux, in its order: the user's (`$DOCKER_CONFIG/cli-plugins`,
+ * else `~/.docker/cli-plugins`), then the system ones, where GitHub's runners (and the lab) have buildx.
+ */
+export function cliPluginDirs(env: Record<string, string | undefined> = process.env): string[] {
+  return [
+    join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'cli-plugins'),
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins'
+  ];
+}
+
+/** The first executable `docker-buildx` in the plugin directories. */
+export function findBuildxPlugin(dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    const path = join(dir, 'docker-buildx');
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -143,12 +174,19 @@ async function checkDriver(o: BuildOptions, deps: BuildDeps): Promise<BuilderInf
   return info;
 }
 
-/** Which builder runs, and why, said in one line. */
+/**
+ * Which builder runs, and why, said in one line: a `docker-buildx` plugin file where the CLI looks, else
+ * `docker buildx version` (a plugin dir configured elsewhere) exiting 0.
+ */
 export async function detectBuilder(
   executor: Executor,
-  wanted: Builder | 'auto' = 'auto'
+  wanted: Builder | 'auto' = 'auto',
+  pluginDirs: readonly string[] = cliPluginDirs()
 ): Promise<{ builder: Builder; reason: string }> {
   if (wanted === 'classic') return { builder: 'classic', reason: 'builder: classic was asked for' };
+  // Starting the plugin costs about half a second; a plugin where the CLI looks for it is enough.
+  const plugin = findBuildxPlugin(pluginDirs);
+  if (plugin) return { builder: 'buildx', reason: `docker buildx is installed (${plugin})` };
   const r = await executor
     .run({ argv: buildxVersionArgv(), check: false, step: 'detect buildx', timeoutMs: 30_000 })
     .catch((err: unknown) => {
@@ -226,7 +264,11 @@ export async function buildImage(req: BuildRequest, deps: BuildDeps): Promise<Bu
   try {
     const { secrets, files } = secretsOf(req, dir);
     for (const [, value] of files) logger.secret(value);
-    const { builder, reason } = await detectBuilder(executor, req.builderName ? 'buildx' : req.builder);
+    const { builder, reason } = await detectBuilder(
+      executor,
+      req.builderName ? 'buildx' : req.builder,
+      deps.pluginDirs ?? cliPluginDirs({ ...process.env, ...deps.env })
+    );
     logger.info(`builder: ${builder} (${reason})`);
     if (req.githubToken && isGitContext(req.context)) {
       if (builder === 'classic')
