@@ -10,6 +10,9 @@
  * Then tag + label computation alone over a large table of our own cases (events × rule sets × flavors,
  * every rule type and expression), total and per case. BENCH_META_ONLY=1 runs only that part.
  *
+ * Then (benchBuilders) the same Dockerfile through buildx cold and warm, the classic builder and a hand-run
+ * `docker buildx build`. BENCH_BUILDX_ONLY=1 runs only that part.
+ *
  *   npx tsx bench/build-image.ts
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,6 +22,7 @@ import { join } from 'node:path';
 import { LocalExecutor, silentLogger } from '../packages/core/src/index.js';
 import {
   buildImage,
+  buildxBuildArgv,
   computeMeta,
   linesToRecord,
   parseFlavor,
@@ -260,5 +264,112 @@ function benchMeta() {
   console.log(`| tags produced per round | ${tags / rounds} |`);
 }
 
-benchMeta();
-if (process.env.BENCH_META_ONLY !== '1') await main();
+/**
+ * The same Dockerfile four ways (issue 24), each pushing two tags to the lab registry, median of
+ * BENCH_BUILDX_ROUNDS (5) alternating rounds:
+ *   - build-image (engine), buildx, cold: a fresh 3 MB layer, so no step is cached;
+ *   - build-image, buildx, warm: the previous round's context again, with cache-from/cache-to type=inline;
+ *   - build-image, classic builder (cold), docker build + docker push per tag;
+ *   - plain `docker buildx build` run by hand with exactly the flags build-image passes (its argv, from the
+ *     same pure function: --network host, --iidfile, --metadata-file, cache flags, --push), cold and warm.
+ */
+async function benchBuilders() {
+  const rounds = Number(process.env.BENCH_BUILDX_ROUNDS ?? 5);
+  const dockerConfig = mkdtempSync(join(tmpdir(), 'build-bench-bx-cfg-'));
+  const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+  const ctx = mkdtempSync(join(tmpdir(), 'build-bench-bx-ctx-'));
+  const rows = ['engine-cold', 'engine-warm', 'classic', 'hand-cold', 'hand-warm'] as const;
+  const times = Object.fromEntries(rows.map((r) => [r, [] as number[]])) as Record<
+    (typeof rows)[number],
+    number[]
+  >;
+  const images: string[] = [];
+  const fresh = () =>
+    writeFileSync(
+      join(ctx, 'Dockerfile'),
+      `FROM ${infra.docker.baseImage}\nRUN echo ${Date.now()}-${Math.random()} > /nonce && head -c 3000000 /dev/urandom > /base\nRUN echo done > /done\n`
+    );
+  try {
+    await run(['docker', 'login', '--username', r1.username, '--password-stdin', r1.host], env, r1.password);
+    for (let round = 0; round < rounds; round++) {
+      // alternate the order each round so no method always runs right after another
+      const order = round % 2 === 0 ? ['engine', 'classic', 'hand'] : ['hand', 'classic', 'engine'];
+      for (const method of order) {
+        const repo = `${r1.host}/build/bench-bx-${method}-${Date.now().toString(36)}`;
+        const tags = [`${repo}:1`, `${repo}:latest`];
+        images.push(...tags);
+        const cache = { cacheFrom: [`type=registry,ref=${repo}:1`], cacheTo: ['type=inline'] };
+        const req = { context: ctx, tags, labels: {}, buildArgs: {}, push: true, network: 'host', ...cache };
+        fresh();
+        if (method === 'classic') {
+          const t = performance.now();
+          await buildImage(
+            {
+              context: ctx,
+              tags,
+              labels: {},
+              buildArgs: {},
+              push: true,
+              network: 'host',
+              builder: 'classic'
+            },
+            { executor: new LocalExecutor({ env }), logger: silentLogger }
+          );
+          times.classic.push(performance.now() - t);
+          continue;
+        }
+        for (const phase of ['cold', 'warm'] as const) {
+          const t = performance.now();
+          if (method === 'engine')
+            await buildImage(
+              { ...req, builder: 'auto' },
+              { executor: new LocalExecutor({ env }), logger: silentLogger }
+            );
+          else {
+            const dir = mkdtempSync(join(tmpdir(), 'build-bench-bx-hand-'));
+            await run(
+              buildxBuildArgv({
+                ...req,
+                iidFile: join(dir, 'iid'),
+                metadataFile: join(dir, 'metadata.json')
+              }),
+              env
+            );
+            rmSync(dir, { recursive: true, force: true });
+          }
+          times[`${method}-${phase}` as (typeof rows)[number]].push(performance.now() - t);
+        }
+      }
+    }
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const m = (r: (typeof rows)[number]) => median(times[r]);
+    console.log(
+      `\n### build-image: one Dockerfile four ways, build + push 2 tags, median of ${rounds} alternating rounds\n`
+    );
+    console.log('| way | wall time |');
+    console.log('| --- | ---: |');
+    console.log(`| build-image, buildx, cold (fresh 3 MB layer) | ${s(m('engine-cold'))} |`);
+    console.log(`| build-image, buildx, warm (inline cache, same context) | ${s(m('engine-warm'))} |`);
+    console.log(
+      `| build-image, classic builder, cold (docker build + docker push per tag) | ${s(m('classic'))} |`
+    );
+    console.log(`| plain docker buildx build by hand, build-image's flags, cold | ${s(m('hand-cold'))} |`);
+    console.log(`| plain docker buildx build by hand, build-image's flags, warm | ${s(m('hand-warm'))} |`);
+    console.log(
+      `| warm build-image / warm hand-run (goal ≤ 1.10) | ${(m('engine-warm') / m('hand-warm')).toFixed(2)} |`
+    );
+  } finally {
+    spawnSync('docker', ['image', 'rm', '--force', ...images], { env });
+    rmSync(ctx, { recursive: true, force: true });
+    rmSync(dockerConfig, { recursive: true, force: true });
+  }
+}
+
+if (process.env.BENCH_BUILDX_ONLY === '1') await benchBuilders();
+else {
+  benchMeta();
+  if (process.env.BENCH_META_ONLY !== '1') {
+    await main();
+    await benchBuilders();
+  }
+}

@@ -14,8 +14,11 @@ const docker = (...args: string[]) => {
   return r.stdout.trim();
 };
 
-/** Real builds on the local dockerd (classic builder: buildx is not installed here). */
-integration('build-image with a real docker daemon', () => {
+/**
+ * The classic builder's suite: real builds on the local dockerd with `builder: classic`. The lab has buildx
+ * (as GitHub's runners do), so `builder: auto` picks it; test/build/buildx.test.ts is the buildx suite.
+ */
+integration('build-image with a real docker daemon, builder: classic', () => {
   const { r1 } = registries();
   let workspace: string;
   let dockerConfig: string;
@@ -51,17 +54,16 @@ integration('build-image with a real docker daemon', () => {
     rmSync(dockerConfig, { recursive: true, force: true });
   });
 
-  // The infra has no buildx; should a runner have it, these tests still hold (classic is then asked for).
-  const hasBuildx = spawnSync('docker', ['buildx', 'version']).status === 0;
-
-  it('detects whether buildx is installed and says which builder runs', async () => {
+  it('auto finds the lab runner’s buildx plugin (system plugin dir); classic is chosen only when asked', async () => {
     const d = await detectBuilder(new LocalExecutor());
-    if (hasBuildx) expect(d.builder).toBe('buildx');
-    else
-      expect(d).toEqual({
-        builder: 'classic',
-        reason: 'docker buildx is not installed, so the classic builder runs'
-      });
+    expect(d.builder).toBe('buildx');
+    expect(d.reason).toBe(
+      `docker buildx is installed (${join(infra().docker.runnerPluginDir, 'docker-buildx')})`
+    );
+    expect(await detectBuilder(new LocalExecutor(), 'classic')).toEqual({
+      builder: 'classic',
+      reason: 'builder: classic was asked for'
+    });
   });
 
   it('engine: builds with labels, build args and target, and reports the image id docker knows', async () => {
@@ -107,7 +109,7 @@ integration('build-image with a real docker daemon', () => {
         tags: 'type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=sha',
         labels: 'org.opencontainers.image.vendor=Acme',
         push: true,
-        ...(hasBuildx ? { builder: 'classic' } : {})
+        builder: 'classic'
       },
       env: {
         DOCKER_CONFIG: dockerConfig,
@@ -150,9 +152,7 @@ integration('build-image with a real docker daemon', () => {
     const meta = JSON.parse(run.outputs.metadata!) as { pushed: string[]; digest: string };
     expect(meta.pushed).toEqual(tags);
     expect(meta.digest).toBe(digest);
-    expect(run.log).toContain(
-      'builder: classic (docker buildx is not installed, so the classic builder runs)'
-    );
+    expect(run.log).toContain('builder: classic (builder: classic was asked for)');
     expect(run.summary).toContain('build-image: 1.4.2');
     // metadata-action's outputs, in its shapes
     expect(run.outputs['tag-names']).toBe('1.4.2\n1.4\nsha-0123456\nlatest');

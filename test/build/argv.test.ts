@@ -1,4 +1,5 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
   InputError,
@@ -17,7 +18,12 @@ import {
   pushArgv,
   inspectArgv,
   type BuildOptions,
-  buildImage
+  buildImage,
+  dockerDriverUnsupported,
+  outputType,
+  parseBuildxInspect,
+  detectBuilder,
+  cliPluginDirs
 } from '../../packages/docker/src/index.js';
 
 const baseOptions: BuildOptions = {
@@ -200,6 +206,10 @@ class BuildxDocker implements Executor {
     const ok = (stdout = ''): RunResult => ({ argv, exitCode: 0, stdout, stderr: '', durationMs: 1 });
     if (argv[1] === 'buildx' && argv[2] === 'version')
       return ok('github.com/docker/buildx v0.19.3 48d6a39\n');
+    if (argv[1] === 'buildx' && argv[2] === 'inspect')
+      return ok(
+        `Name: ${argv[3]}\nDriver: docker-container\n\nNodes:\nName: ${argv[3]}0\nEndpoint: unix:///var/run/docker.sock\n`
+      );
     if (argv[1] === 'buildx' && argv[2] === 'build') {
       const secret = argv[argv.indexOf('--secret') + 1]!.split('src=')[1]!;
       this.secretSeen = { mode: statSync(secret).mode & 0o777, content: readFileSync(secret, 'utf8') };
@@ -332,7 +342,7 @@ describe('buildImage with buildx', () => {
         secretValues: { npmrc: 'tok-8d1f-very-secret' },
         secretEnvs: { gh: 'GH_TOKEN' }
       },
-      { executor: docker, logger }
+      { executor: docker, logger, pluginDirs: [] }
     );
     expect(r.builder).toBe('buildx');
     expect(r.digest).toBe(`sha256:${'2'.repeat(64)}`);
@@ -384,5 +394,181 @@ describe('buildImage with buildx', () => {
     expect(build.argv.slice(3, 5)).toEqual(['--builder', 'ci-builder']);
     expect(build.argv.join(' ')).toMatch(/--secret id=GIT_AUTH_TOKEN\.github\.com,src=/);
     expect(build.argv.join(' ')).not.toContain('ghs_token-for-git-ctx');
+  });
+});
+
+/** A docker whose buildx builder has the given driver: records what runs, answers inspect and info. */
+class DriverDocker implements Executor {
+  readonly target = 'local';
+  readonly runs: string[][] = [];
+  constructor(
+    private readonly driver: string,
+    private readonly driverStatus = '[["Storage Driver","overlay2"]]'
+  ) {}
+  async run(cmd: Command): Promise<RunResult> {
+    const argv = cmd.argv;
+    this.runs.push([...argv]);
+    const ok = (stdout = ''): RunResult => ({ argv, exitCode: 0, stdout, stderr: '', durationMs: 1 });
+    if (argv[2] === 'version') return ok('github.com/docker/buildx 0.13.1 x\n');
+    if (argv[2] === 'inspect')
+      return ok(
+        `Name:          ci\nDriver:        ${this.driver}\n\nNodes:\nName:             ci0\nEndpoint:         ctx-a\n` +
+          'Status:           running\nBuildKit version: v0.16.0\n'
+      );
+    if (argv.includes('info')) return ok(this.driverStatus);
+    if (argv.includes('build')) return ok();
+    throw new Error(`unexpected ${argv.join(' ')}`);
+  }
+  async close(): Promise<void> {}
+}
+
+describe('buildx exporters, builders and drivers', () => {
+  const base = { ...baseOptions, context: tmpdir() };
+  const wants: BuildOptions = {
+    ...base,
+    cacheTo: ['type=inline', 'type=registry,ref=r/c,mode=max', 'type=gha,mode=max'],
+    platforms: ['linux/amd64', 'linux/arm64'],
+    provenance: 'mode=max',
+    sbom: 'true',
+    attests: ['type=provenance'],
+    push: true
+  };
+
+  it('passes --iidfile except beside the local and tar exporters, which buildx refuses it with', () => {
+    const iid = (outputs?: string[]) =>
+      buildxBuildArgv({ ...base, outputs, iidFile: '/t/iid', metadataFile: '/t/m.json' }).includes(
+        '--iidfile'
+      );
+    expect(iid()).toBe(true);
+    expect(iid(['type=docker'])).toBe(true);
+    expect(iid(['type=image,push=true'])).toBe(true);
+    expect(iid(['type=local,dest=out'])).toBe(false);
+    expect(iid(['type=tar,dest=out.tar'])).toBe(false);
+    expect(iid(['out'])).toBe(false);
+    expect(buildxBuildArgv({ ...base, outputs: ['type=tar,dest=o.tar'], metadataFile: '/t/m' })).toContain(
+      '--metadata-file'
+    );
+    expect(['type=local,dest=x', 'dest=x', 'x', '-', 'type=oci,dest=o'].map(outputType)).toEqual([
+      'local',
+      'local',
+      'local',
+      'tar',
+      'oci'
+    ]);
+  });
+
+  it('reads driver, endpoint and BuildKit version from docker buildx inspect', () => {
+    const text =
+      'Name:          default\nDriver:        docker\nLast Activity: 2026-12-07\n\nNodes:\nName:             default\n' +
+      'Endpoint:         default\nStatus:           running\nBuildKit version: v0.8+unknown\n';
+    expect(parseBuildxInspect(text)).toEqual({
+      name: 'default',
+      driver: 'docker',
+      endpoint: 'default',
+      buildkit: 'v0.8+unknown'
+    });
+  });
+
+  it('names what the docker driver cannot do; inline cache, one platform and false attestations pass', () => {
+    expect(dockerDriverUnsupported(wants).map((u) => u.input)).toEqual([
+      'cache-to',
+      'platforms',
+      'provenance',
+      'sbom',
+      'attests'
+    ]);
+    expect(
+      dockerDriverUnsupported({
+        ...base,
+        cacheTo: ['type=inline'],
+        platforms: ['linux/amd64'],
+        provenance: 'false',
+        sbom: 'false'
+      })
+    ).toEqual([]);
+  });
+
+  it('the docker driver without the containerd store refuses before the build, naming input and fix', async () => {
+    const docker = new DriverDocker('docker');
+    const err = await buildImage(wants, { executor: docker, logger: captureLogger() }).catch(
+      (e: unknown) => e
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain("Input 'cache-to'");
+    expect((err as Error).message).toContain('type=registry,ref=r/c,mode=max type=gha,mode=max');
+    expect((err as Error).message).toContain('platforms: linux/amd64,linux/arm64');
+    expect((err as Error).message).toContain('docker-container builder');
+    expect((err as Error).message).toContain('containerd image store');
+    expect(docker.runs.some((a) => a[2] === 'build')).toBe(false);
+    // the builder's endpoint is the docker context whose daemon is asked
+    expect(docker.runs.find((a) => a.includes('info'))).toEqual([
+      'docker',
+      '--context',
+      'ctx-a',
+      'info',
+      '--format',
+      '{{json .DriverStatus}}'
+    ]);
+  });
+
+  it.each([
+    ['docker-container', undefined],
+    ['kubernetes', undefined],
+    ['remote', undefined],
+    ['docker', '[["driver-type","io.containerd.snapshotter.v1"]]']
+  ])('driver %s (%s) passes cache export, platforms and attestations through', async (driver, status) => {
+    const docker = new DriverDocker(driver, status);
+    await buildImage({ ...wants, builderName: 'ci' }, { executor: docker, logger: captureLogger() });
+    const argv = docker.runs.find((a) => a.includes('build'))!;
+    // a named docker-driver builder is reached through its docker context (buildx demands it)
+    expect(argv.slice(0, 3)).toEqual(
+      driver === 'docker' ? ['docker', '--context', 'ctx-a'] : ['docker', 'buildx', 'build']
+    );
+    const pairsOf = (flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []));
+    expect(pairsOf('--builder')).toEqual(['ci']);
+    expect(pairsOf('--cache-to')).toEqual(wants.cacheTo);
+    expect(pairsOf('--platform')).toEqual(['linux/amd64,linux/arm64']);
+    expect(pairsOf('--attest')).toEqual(['type=provenance']);
+    expect(argv).toContain('--provenance=mode=max');
+    expect(argv).toContain('--sbom=true');
+    expect(docker.runs.find((a) => a[2] === 'inspect')).toEqual(['docker', 'buildx', 'inspect', 'ci']);
+  });
+
+  it('a build that needs nothing a driver may lack does not ask the builder', async () => {
+    const docker = new DriverDocker('docker');
+    await buildImage(
+      { ...base, cacheTo: ['type=inline'] },
+      { executor: docker, logger: captureLogger(), pluginDirs: [] }
+    );
+    expect(docker.runs.map((a) => a.slice(0, 3).join(' '))).toEqual([
+      'docker buildx version',
+      'docker buildx build'
+    ]);
+  });
+});
+
+describe('buildx detection', () => {
+  it('a docker-buildx plugin file where the CLI looks is enough: nothing is started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugins-'));
+    const none = new DriverDocker('docker');
+    expect(await detectBuilder(none, 'auto', [join(dir, 'missing'), dir])).toMatchObject({
+      builder: 'buildx'
+    });
+    // a directory without the plugin falls back to `docker buildx version`
+    expect(none.runs).toEqual([['docker', 'buildx', 'version']]);
+    writeFileSync(join(dir, 'docker-buildx'), '#!/bin/sh\n', { mode: 0o755 });
+    const docker = new DriverDocker('docker');
+    expect(await detectBuilder(docker, 'auto', [dir])).toEqual({
+      builder: 'buildx',
+      reason: `docker buildx is installed (${join(dir, 'docker-buildx')})`
+    });
+    expect(docker.runs).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it('looks in DOCKER_CONFIG first, then the system plugin dirs GitHub runners use', () => {
+    expect(cliPluginDirs({ DOCKER_CONFIG: '/cfg' }).slice(0, 2)).toEqual([
+      '/cfg/cli-plugins',
+      '/usr/local/lib/docker/cli-plugins'
+    ]);
   });
 });

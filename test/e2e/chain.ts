@@ -222,7 +222,8 @@ export async function runChain(log: (line: string) => void = () => undefined): P
           after: sha,
           repository: { full_name: 'acme/shop', default_branch: 'main' }
         },
-        vars: { REGISTRY: reg.host, REGISTRY_USERNAME: reg.username, DEV_SOAK: '6s' },
+        // The lab's dockerd has no default bridge: buildx's RUN steps need the host network.
+        vars: { REGISTRY: reg.host, REGISTRY_USERNAME: reg.username, DEV_SOAK: '6s', BUILD_NETWORK: 'host' },
         secrets: { REGISTRY_PASSWORD: reg.password },
         environments,
         approve: (env, job) => {

@@ -62,6 +62,11 @@ export interface BuildOptions {
   ulimits?: string[];
   /** (buildx) a named builder instance (build-push-action's `builder`). */
   builderName?: string;
+  /**
+   * (buildx) the docker context a `docker`-driver builder lives on: buildx refuses `--builder` naming a
+   * docker-driver builder of another context ("use `docker --context=… buildx`"), so the CLI is pointed there.
+   */
+  dockerContext?: string;
   /** Where the builder writes the image id (buildx: the manifest or config digest). */
   iidFile?: string;
   /** (buildx) Where buildx writes containerimage.digest and friends. */
@@ -195,7 +200,9 @@ function sharedFlags(o: BuildOptions): string[] {
 
 /** `docker buildx build …`. */
 export function buildxBuildArgv(o: BuildOptions): string[] {
-  const argv = ['docker', 'buildx', 'build'];
+  const argv = ['docker'];
+  if (o.dockerContext && o.dockerContext !== 'default') argv.push('--context', o.dockerContext);
+  argv.push('buildx', 'build');
   if (o.builderName) argv.push('--builder', o.builderName);
   if (o.file) argv.push('--file', o.file);
   for (const t of o.tags) argv.push('--tag', t);
@@ -218,7 +225,8 @@ export function buildxBuildArgv(o: BuildOptions): string[] {
   for (const x of o.ssh ?? []) argv.push('--ssh', x);
   if (o.noCache) argv.push('--no-cache');
   if (o.pull) argv.push('--pull');
-  if (o.iidFile) argv.push('--iidfile', o.iidFile);
+  // buildx refuses an image-id file beside the local and tar exporters (no image comes out of them).
+  if (o.iidFile && !(o.outputs ?? []).some(isFileExport)) argv.push('--iidfile', o.iidFile);
   if (o.metadataFile) argv.push('--metadata-file', o.metadataFile);
   if (o.push) argv.push('--push');
   // The docker image store takes one platform; a multi-platform build without push stays in the cache.
@@ -227,6 +235,130 @@ export function buildxBuildArgv(o: BuildOptions): string[] {
   if (load) argv.push('--load');
   argv.push(o.context);
   return argv;
+}
+
+/** The exporter an `--output` names: `type=…`, or a bare path / `dest=…` (buildx reads both as local). */
+export function outputType(output: string): string {
+  const attrs = output.split(',').map((a) => a.trim());
+  const type = attrs.find((a) => a.startsWith('type='));
+  if (type) return type.slice(5);
+  return output === '-' ? 'tar' : 'local';
+}
+
+/** The local and tar exporters write files, not an image: buildx refuses --iidfile beside them. */
+export function isFileExport(output: string): boolean {
+  const t = outputType(output);
+  return t === 'local' || t === 'tar';
+}
+
+/** `docker buildx inspect [name]`: the builder's driver, endpoint and BuildKit version. */
+export function buildxInspectArgv(name?: string): string[] {
+  return ['docker', 'buildx', 'inspect', ...(name ? [name] : [])];
+}
+
+/** What `docker buildx inspect` says about a builder's first node. */
+export interface BuilderInfo {
+  name: string;
+  driver: string;
+  endpoint: string;
+  buildkit: string;
+}
+
+export function parseBuildxInspect(text: string): BuilderInfo {
+  const field = (key: string) => new RegExp(`^${key}:[ \\t]*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+  return {
+    name: field('Name'),
+    driver: field('Driver'),
+    endpoint: field('Endpoint'),
+    buildkit: field('BuildKit version') || field('Buildkit')
+  };
+}
+
+/**
+ * The image store of the daemon a docker-driver builder runs on: `docker info`'s DriverStatus names
+ * `io.containerd.snapshotter.v1` when the containerd image store is on. `context` is the builder's endpoint.
+ */
+export function driverStatusArgv(context?: string): string[] {
+  return [
+    'docker',
+    ...(context && context !== 'default' ? ['--context', context] : []),
+    'info',
+    '--format',
+    '{{json .DriverStatus}}'
+  ];
+}
+
+export function usesContainerdStore(driverStatusJson: string): boolean {
+  return driverStatusJson.includes('io.containerd.snapshotter');
+}
+
+/** Cache exports other than inline (registry, gha, local, s3, azblob…). */
+function exportedCaches(o: BuildOptions): string[] {
+  return (o.cacheTo ?? []).filter((c) => outputType(c) !== 'inline');
+}
+
+/** Whether a request asks for anything a docker-driver builder may refuse (then the driver is read). */
+export function needsDriverCheck(o: BuildOptions): boolean {
+  return dockerDriverUnsupported(o).length > 0;
+}
+
+/**
+ * What the `docker` driver without the containerd image store cannot do; buildx itself fails on each of
+ * these ("… is not supported for the docker driver"), after the build context has been sent. Refused here
+ * before anything runs, naming the input and the fix.
+ */
+export function dockerDriverUnsupported(o: BuildOptions): UnsupportedInput[] {
+  const out: UnsupportedInput[] = [];
+  const caches = exportedCaches(o);
+  if (caches.length > 0)
+    out.push({ input: 'cache-to', why: `${caches.join(' ')}: cache export (other than type=inline)` });
+  if ((o.platforms ?? []).length > 1)
+    out.push({ input: 'platforms', why: `${o.platforms!.join(',')}: a multi-platform image` });
+  if (o.provenance !== undefined && o.provenance !== 'false')
+    out.push({ input: 'provenance', why: `provenance=${o.provenance}: attestations` });
+  if (o.sbom !== undefined && o.sbom !== 'false')
+    out.push({ input: 'sbom', why: `sbom=${o.sbom}: attestations` });
+  if ((o.attests ?? []).length > 0) out.push({ input: 'attests', why: 'attestations' });
+  return out;
+}
+
+/** Throws the InputError for what the docker driver cannot do (nothing when it can do it all). */
+export function refuseForDockerDriver(o: BuildOptions, builder: BuilderInfo): void {
+  const unsupported = dockerDriverUnsupported(o);
+  if (unsupported.length === 0) return;
+  throw new InputError(
+    unsupported[0]!.input,
+    `${unsupported.map((u) => `${u.input}: ${u.why}`).join('; ')} is not supported by builder "${
+      builder.name
+    }" (driver docker, without the containerd image store)`,
+    'create a docker-container builder with docker/setup-buildx-action and pass its name as `builder`, ' +
+      'or turn on the containerd image store on the daemon'
+  );
+}
+
+/** BuildKit before v0.11 writes no OCI annotations (the registry gets a Docker v2 manifest without them). */
+export function buildkitDropsAnnotations(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  return Number(m[1]) === 0 && Number(m[2]) < 11;
+}
+
+/** BuildKit before v0.10 has a built-in Dockerfile frontend without named contexts (`--build-context`). */
+export function buildkitLacksNamedContexts(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  return Number(m[1]) === 0 && Number(m[2]) < 10;
+}
+
+/** A `# syntax=` directive at the top of a Dockerfile: the build then runs that frontend, not the built-in one. */
+export function hasSyntaxDirective(dockerfile: string): boolean {
+  for (const line of dockerfile.split('\n')) {
+    const t = line.trim();
+    if (t === '') continue;
+    if (!t.startsWith('#')) return false;
+    if (/^#\s*syntax\s*=/i.test(t)) return true;
+  }
+  return false;
 }
 
 export function buildArgv(builder: Builder, o: BuildOptions, daemonPlatform?: string): string[] {

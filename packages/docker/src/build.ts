@@ -1,11 +1,22 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError, InputError, type Executor, type Logger } from '../../core/src/index.js';
 import {
   buildArgv,
+  buildkitDropsAnnotations,
+  buildkitLacksNamedContexts,
+  hasSyntaxDirective,
+  buildxInspectArgv,
   buildxVersionArgv,
+  driverStatusArgv,
+  parseBuildxInspect,
+  refuseForDockerDriver,
+  usesContainerdStore,
+  needsDriverCheck,
+  type BuilderInfo,
   classicUnsupported,
   daemonPlatformArgv,
   inspectArgv,
@@ -81,14 +92,101 @@ export interface BuildDeps {
   /** Extra environment for docker (DOCKER_CONFIG, and for type=gha the runner's ACTIONS_* variables). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Where the buildx plugin is looked for first (default: the docker CLI's own plugin directories). */
+  pluginDirs?: readonly string[];
 }
 
-/** Which builder runs, and why, said in one line. */
+/**
+ * The docker CLI's plugin directories on Linux, in its order: the user's (`$DOCKER_CONFIG/cli-plugins`,
+ * else `~/.docker/cli-plugins`), then the system ones, where GitHub's runners (and the lab) have buildx.
+ */
+export function cliPluginDirs(env: Record<string, string | undefined> = process.env): string[] {
+  return [
+    join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'cli-plugins'),
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins'
+  ];
+}
+
+/** The first executable `docker-buildx` in the plugin directories. */
+export function findBuildxPlugin(dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    const path = join(dir, 'docker-buildx');
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Read the buildx builder's driver when the request needs what a driver may lack: the `docker` driver
+ * without the containerd image store cannot export a cache (other than inline), build several platforms or
+ * attach attestations, and buildx fails on each only after the context was sent. Refuse first, by input.
+ * Annotations are not refused (buildx takes them), but BuildKit before v0.11 drops them: say so.
+ * A named `docker`-driver builder runs through its own docker context (buildx demands it).
+ */
+async function checkDriver(o: BuildOptions, deps: BuildDeps): Promise<BuilderInfo | undefined> {
+  const annotations = (o.annotations ?? []).length > 0;
+  const contexts = (o.buildContexts ?? []).length > 0 && !isRemoteContext(o.context);
+  if (!needsDriverCheck(o) && !annotations && !contexts && !o.builderName) return undefined;
+  const r = await deps.executor.run({
+    argv: buildxInspectArgv(o.builderName),
+    env: deps.env,
+    step: 'docker buildx inspect',
+    timeoutMs: 60_000
+  });
+  const info = parseBuildxInspect(r.stdout);
+  deps.logger.info(
+    `builder "${info.name}": driver ${info.driver}, endpoint ${info.endpoint}, BuildKit ${info.buildkit || '?'}`
+  );
+  if (o.builderName && info.driver === 'docker') o.dockerContext = info.endpoint;
+  if (annotations && buildkitDropsAnnotations(info.buildkit))
+    deps.logger.warning(
+      `annotations: builder "${info.name}" runs BuildKit ${info.buildkit}, which writes no annotations ` +
+        '(they need BuildKit v0.11 or later); the image is built without them'
+    );
+  if (contexts && buildkitLacksNamedContexts(info.buildkit)) {
+    const file = o.file ?? join(o.context, 'Dockerfile');
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (!hasSyntaxDirective(text))
+      throw new InputError(
+        'build-contexts',
+        `builder "${info.name}" runs BuildKit ${info.buildkit}, whose built-in Dockerfile frontend has no ` +
+          'named contexts (buildx fails: unsupported frontend capability moby.buildkit.frontend.contexts)',
+        'use a builder with BuildKit v0.10 or later (docker/setup-buildx-action), or put ' +
+          `\`# syntax=docker/dockerfile:1\` at the top of ${file} to run a newer frontend`
+      );
+  }
+  if (info.driver !== 'docker' || !needsDriverCheck(o)) return info;
+  const status = await deps.executor.run({
+    argv: driverStatusArgv(info.endpoint),
+    env: deps.env,
+    step: 'docker info',
+    timeoutMs: 60_000
+  });
+  if (!usesContainerdStore(status.stdout)) refuseForDockerDriver(o, info);
+  return info;
+}
+
+/**
+ * Which builder runs, and why, said in one line: a `docker-buildx` plugin file where the CLI looks, else
+ * `docker buildx version` (a plugin dir configured elsewhere) exiting 0.
+ */
 export async function detectBuilder(
   executor: Executor,
-  wanted: Builder | 'auto' = 'auto'
+  wanted: Builder | 'auto' = 'auto',
+  pluginDirs: readonly string[] = cliPluginDirs()
 ): Promise<{ builder: Builder; reason: string }> {
   if (wanted === 'classic') return { builder: 'classic', reason: 'builder: classic was asked for' };
+  // Starting the plugin costs about half a second; a plugin where the CLI looks for it is enough.
+  const plugin = findBuildxPlugin(pluginDirs);
+  if (plugin) return { builder: 'buildx', reason: `docker buildx is installed (${plugin})` };
   const r = await executor
     .run({ argv: buildxVersionArgv(), check: false, step: 'detect buildx', timeoutMs: 30_000 })
     .catch((err: unknown) => {
@@ -166,7 +264,11 @@ export async function buildImage(req: BuildRequest, deps: BuildDeps): Promise<Bu
   try {
     const { secrets, files } = secretsOf(req, dir);
     for (const [, value] of files) logger.secret(value);
-    const { builder, reason } = await detectBuilder(executor, req.builderName ? 'buildx' : req.builder);
+    const { builder, reason } = await detectBuilder(
+      executor,
+      req.builderName ? 'buildx' : req.builder,
+      deps.pluginDirs ?? cliPluginDirs({ ...process.env, ...deps.env })
+    );
     logger.info(`builder: ${builder} (${reason})`);
     if (req.githubToken && isGitContext(req.context)) {
       if (builder === 'classic')
@@ -197,7 +299,10 @@ export async function buildImage(req: BuildRequest, deps: BuildDeps): Promise<Bu
       // Refuse before writing any secret to disk or starting the build.
       if (classicUnsupported(options, daemonPlatform).length > 0)
         buildArgv('classic', options, daemonPlatform);
-    } else options.metadataFile = join(dir, 'metadata.json');
+    } else {
+      options.metadataFile = join(dir, 'metadata.json');
+      await checkDriver(options, deps);
+    }
     for (const [path, value] of files) {
       await writeFile(path, value, { mode: 0o600 });
       await chmod(path, 0o600);
