@@ -144,6 +144,35 @@ describe('issue 29: the workflows under GitHub semantics', () => {
     expect(empty[1]).toMatch(/WEBHOOK_SECRET is empty/);
   });
 
+  test('item 3: runs-on is a JSON input (labels work), jump-host reaches the hosts through a bastion', () => {
+    for (const [file, job, steps] of [
+      ['deploy.yml', 'rollout', ['deploy', 'rollback']],
+      ['promote.yml', 'rollout', ['deploy', 'rollback']],
+      ['rollback.yml', 'rollback', ['rollback']]
+    ] as const) {
+      const wf = ours(file);
+      const call = wf.on.workflow_call.inputs;
+      expect([file, call['runs-on']]).toMatchObject([file, { type: 'string', default: '"ubuntu-latest"' }]);
+      expect([file, call['jump-host']]).toMatchObject([file, { type: 'string', default: '' }]);
+      for (const id of Object.keys(wf.jobs)) {
+        const runsOn = (inputs: Record<string, string>) =>
+          interpolate(wf.jobs[id]['runs-on'], ctx({ inputs }));
+        expect([file, id, runsOn({ 'runs-on': call['runs-on'].default })]).toEqual([
+          file,
+          id,
+          'ubuntu-latest'
+        ]);
+        expect(runsOn({ 'runs-on': '["self-hosted", "deploy"]' })).toEqual(['self-hosted', 'deploy']);
+      }
+      for (const id of steps)
+        expect([file, id, step(wf, job, id).with['jump-host']]).toEqual([
+          file,
+          id,
+          '${{ inputs.jump-host || vars.DEPLOY_JUMP_HOST }}'
+        ]);
+    }
+  });
+
   test('item 6: a rollback is not held by a promote waiting for approval, nor cancelled by the next one', async () => {
     const groups = new ConcurrencyGroups();
     let approvePromote!: (ok: boolean) => void;
