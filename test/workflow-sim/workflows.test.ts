@@ -173,6 +173,19 @@ describe('issue 29: the workflows under GitHub semantics', () => {
     }
   });
 
+  test('item 2 (part): backup is an input, default true', () => {
+    for (const file of ['deploy.yml', 'promote.yml']) {
+      const wf = ours(file);
+      expect(wf.on.workflow_call.inputs.backup).toMatchObject({ type: 'boolean', default: true });
+      const expr = step(wf, 'rollout', 'migrate').with.backup as string;
+      const backup = (inputs: Context['inputs']) => toText(interpolate(expr, ctx({ inputs })));
+      expect([file, backup({ backup: false }), backup({ backup: true })]).toEqual([file, 'false', 'true']);
+    }
+    // A manual promote has no backup input: it backs up.
+    const promote = step(ours('promote.yml'), 'rollout', 'migrate').with.backup as string;
+    expect(toText(interpolate(promote, ctx({})))).toBe('true');
+  });
+
   test('item 6: a rollback is not held by a promote waiting for approval, nor cancelled by the next one', async () => {
     const groups = new ConcurrencyGroups();
     let approvePromote!: (ok: boolean) => void;
