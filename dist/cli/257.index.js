@@ -11354,8 +11354,11 @@ function planPublish(o) {
     const local = !source.explicitRegistry;
     if (local && source.digest)
         throw new index_js_1.InputError('source', `"${o.source}" has a digest but no registry host`, 'a local image is named by name[:tag]; a remote one by host/repo@sha256:…');
-    if (o.targets.length === 0 && !loginOnly)
-        throw new index_js_1.InputError('targets', 'is empty', 'give one or more references, e.g. ghcr.io/acme/shop');
+    // A remote source with no targets is only resolved: its digest, nothing written.
+    if (o.targets.length === 0 && !loginOnly && local)
+        throw new index_js_1.InputError('targets', 'is empty, and a local image needs a target to be pushed to', 'give one or more references, e.g. ghcr.io/acme/shop');
+    if (o.targets.length === 0 && !loginOnly && o.tags.length > 0)
+        throw new index_js_1.InputError('tags', 'are given but there are no targets to put them on', 'give targets, or no tags');
     for (const tag of o.tags)
         if (!reference_js_1.TAG.test(tag))
             throw new index_js_1.InputError('tags', `"${tag}" is not a valid tag`, 'a tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}');
@@ -11538,6 +11541,8 @@ async function publish(o, deps) {
     if (plan.local)
         source = await pushLocal(plan, o, deps);
     const result = await (0, copy_js_1.copyImage)({ ref: source, client: clientFor(source.registry) }, plan.targets.map((t) => ({ ref: t.ref, client: clientFor(t.ref.registry), tags: t.tags })), { logger, retries: o.retries, backoffMs: o.backoffMs });
+    if (plan.targets.length === 0)
+        logger.info(`${(0, reference_js_1.formatReference)(source)} resolves to ${result.digest}; no targets, nothing written`);
     return { ...result, loggedIn, local: plan.local, loginOnly: false };
 }
 /** A local image: `docker tag` + `docker push` to the first target; returns the pushed reference by digest. */
@@ -11574,6 +11579,8 @@ async function pushLocal(plan, o, deps) {
 function publishSummary(r) {
     if (r.loginOnly)
         return `### publish-registry: logged in to ${r.loggedIn.join(', ') || 'the registry (credentials checked)'}\n`;
+    if (r.refs.length === 0)
+        return `### publish-registry: resolved \`${r.digest}\`\n\nNo targets: nothing was written.\n`;
     return [
         `### publish-registry: \`${r.digest}\``,
         '',
