@@ -186,6 +186,18 @@ describe('issue 29: the workflows under GitHub semantics', () => {
     expect(toText(interpolate(promote, ctx({})))).toBe('true');
   });
 
+  test('item 9: promote only resolves the source tag, and checks an expected digest', () => {
+    const wf = ours('promote.yml');
+    const source = step(wf, 'rollout', 'source');
+    expect(source.with.targets).toBeUndefined();
+    expect(wf.on.workflow_call.inputs.digest).toMatchObject({ type: 'string', default: '' });
+    const check = (wf.jobs.rollout.steps as Obj[]).find((s) => s.name === 'the digest the caller expects')!;
+    expect(check.env).toMatchObject({
+      WANT: '${{ inputs.digest }}',
+      GOT: '${{ steps.source.outputs.digest }}'
+    });
+  });
+
   test('item 6: a rollback is not held by a promote waiting for approval, nor cancelled by the next one', async () => {
     const groups = new ConcurrencyGroups();
     let approvePromote!: (ok: boolean) => void;
