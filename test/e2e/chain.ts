@@ -190,6 +190,9 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       const pushApprovals: string[] = [];
       const result = await runWorkflow('.github/workflows/deploy.yml', {
         root: REPO_ROOT,
+        // The working tree's unreleased workflows (OWNER/…@main), as a development run; release tags and
+        // SHAs resolve in git only (test/workflow-sim/strict.test.ts).
+        refs: 'worktree',
         repo: app,
         workspace: app,
         // Each job's own token, with only the permissions its job declares (the stand-in answers 403 otherwise).

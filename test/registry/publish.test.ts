@@ -69,7 +69,8 @@ describe('planPublish: inputs decided before anything is pushed', () => {
 
   it.each<[Partial<PublishOptions>, string, string]>([
     [{ source: 'Bad/Name' }, 'source', 'upper case'],
-    [{ targets: [] }, 'targets', 'is empty'],
+    [{ source: 'build-app:1', targets: [] }, 'targets', 'a local image needs a target'],
+    [{ targets: [], tags: ['x'] }, 'tags', 'no targets'],
     [{ targets: [`build/x@${D}`] }, 'targets', 'has a digest'],
     [{ targets: ['build/x', 'build/x'], tags: ['a'] }, 'targets', 'listed twice'],
     [{ tags: ['-bad'] }, 'tags', 'not a valid tag'],
@@ -90,7 +91,10 @@ describe('planPublish: inputs decided before anything is pushed', () => {
       'this step only logs in'
     );
     expect(inputError({ source: '' }).input).toBe('source');
-    expect(inputError({ targets: [] }).input).toBe('targets');
+    expect(inputError({ source: 'build-app:1', targets: [] }).input).toBe('targets');
+    // A remote source with no targets is only resolved (issue 29 item 9).
+    const resolveOnly = planPublish(opts({ targets: [] }));
+    expect([resolveOnly.loginOnly, resolveOnly.targets]).toEqual([false, []]);
   });
 
   it('uses the workflow token on ghcr.io when no password is given', () => {

@@ -3,7 +3,12 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pinWorkflowText, referencesTo } from '../../packages/contract/src/index.js';
-import { TokenAuthority, runWorkflow, type WorkflowResult } from '../../packages/workflow-sim/src/index.js';
+import {
+  DEFAULT_PERMISSIONS,
+  TokenAuthority,
+  runWorkflow,
+  type WorkflowResult
+} from '../../packages/workflow-sim/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
 import { REPO_ROOT } from '../support/paths.js';
 
@@ -52,6 +57,7 @@ describe('the self-release pins the workflows of each release to the action code
   let origin: string;
   let standIn: GitHubStandIn;
   const authority = new TokenAuthority();
+  const releaseToken = authority.mint({ ...DEFAULT_PERMISSIONS, contents: 'write' }, 'RELEASE_TOKEN');
   const runs: WorkflowResult[] = [];
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=Rel Bot', '-c', 'user.email=rel@example.com', ...args], {
@@ -66,12 +72,9 @@ describe('the self-release pins the workflows of each release to the action code
       workspace: clone,
       github: { repository: REPOSITORY, sha, event_name: 'push', api_url: standIn.url, actor: 'rel' },
       mintToken: (p, job) => authority.mint(p, job),
-      env: {
-        GIT_AUTHOR_NAME: 'Rel Bot',
-        GIT_AUTHOR_EMAIL: 'rel@example.com',
-        GIT_COMMITTER_NAME: 'Rel Bot',
-        GIT_COMMITTER_EMAIL: 'rel@example.com'
-      },
+      // No git identity comes from here: a hosted runner has none, so the workflow must set its own.
+      // The release token: what a fine-grained token with contents: write (and workflows: write) may do.
+      secrets: { RELEASE_TOKEN: releaseToken },
       stubRun: (name) => (name === 'install' || name.startsWith('dist/') ? {} : undefined),
       externalAction: (uses) => {
         if (uses.startsWith('actions/setup-node@')) return Promise.resolve({});
@@ -130,6 +133,10 @@ describe('the self-release pins the workflows of each release to the action code
   });
 
   test('both runs release, the second one as the next patch version (the first tag was found)', () => {
+    const errors = runs.flatMap((r) =>
+      r.jobs.flatMap((j) => j.steps.filter((s) => s.error).map((s) => `${s.name}: ${s.error}`))
+    );
+    expect(errors).toEqual([]);
     expect(runs.map((r) => r.conclusion)).toEqual(['success', 'success']);
     expect(standIn.repo(REPOSITORY).releases.map((r) => r.tag_name)).toEqual(['v1.0.0', 'v1.0.1']);
     expect(standIn.violations).toEqual([]);
@@ -163,6 +170,19 @@ describe('the self-release pins the workflows of each release to the action code
       expect(checked).toBeGreaterThanOrEqual(10);
     }
   );
+
+  test('without RELEASE_APP_ID and RELEASE_APP_KEY, or RELEASE_TOKEN, the first step fails, naming them', async () => {
+    const r = await runWorkflow('.github/workflows/release-self.yml', {
+      root: clone,
+      workspace: clone,
+      github: { repository: REPOSITORY, event_name: 'push', api_url: standIn.url },
+      mintToken: (p, job) => authority.mint(p, job)
+    });
+    const [first, ...rest] = r.jobs[0]!.steps;
+    expect(first!.outcome).toBe('failure');
+    expect(first!.log).toMatch(/RELEASE_APP_ID and RELEASE_APP_KEY .*or RELEASE_TOKEN/);
+    expect(rest.map((s) => s.outcome)).toEqual(rest.map(() => 'skipped'));
+  });
 
   test('the second release ships the changed action: its workflows point at the new code', () => {
     const [first, second] = [tagCommit('v1.0.0'), tagCommit('v1.0.1')];

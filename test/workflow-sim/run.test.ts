@@ -13,6 +13,7 @@ describe('the local workflow runner', () => {
     const approvals: string[] = [];
     const r = await runWorkflow('.github/workflows/caller.yml', {
       root,
+      refs: 'worktree',
       workspace,
       secrets: { SECRET: 's3cr3t-value' },
       environments: { staging: { vars: { GREETING: 'hi' } } },
@@ -37,6 +38,7 @@ describe('the local workflow runner', () => {
   test('a failing step fails its job, skips dependents, and runs failure() jobs', async () => {
     const r = await runWorkflow('.github/workflows/chain.yml', {
       root,
+      refs: 'worktree',
       workspace,
       inputs: { who: 'bob', 'fail-at': 'greet' }
     });
@@ -53,6 +55,7 @@ describe('the local workflow runner', () => {
   test('an environment rejected by its protection rules fails the job before any step runs', async () => {
     const r = await runWorkflow('.github/workflows/chain.yml', {
       root,
+      refs: 'worktree',
       workspace,
       inputs: { who: 'bob' },
       approve: () => false
@@ -65,11 +68,16 @@ describe('the local workflow runner', () => {
   });
 
   test('inputs are checked like GitHub does', async () => {
-    await expect(runWorkflow('.github/workflows/chain.yml', { root, workspace })).rejects.toThrow(
-      "required input 'who' was not given"
-    );
     await expect(
-      runWorkflow('.github/workflows/chain.yml', { root, workspace, inputs: { who: 'x', nope: 1 } })
+      runWorkflow('.github/workflows/chain.yml', { root, refs: 'worktree', workspace })
+    ).rejects.toThrow("required input 'who' was not given");
+    await expect(
+      runWorkflow('.github/workflows/chain.yml', {
+        root,
+        refs: 'worktree',
+        workspace,
+        inputs: { who: 'x', nope: 1 }
+      })
     ).rejects.toThrow("input 'nope' is not declared");
   });
 

@@ -116,8 +116,19 @@ export function planPublish(o: PublishOptions): PublishPlan {
       'a local image is named by name[:tag]; a remote one by host/repo@sha256:…'
     );
 
-  if (o.targets.length === 0 && !loginOnly)
-    throw new InputError('targets', 'is empty', 'give one or more references, e.g. ghcr.io/acme/shop');
+  // A remote source with no targets is only resolved: its digest, nothing written.
+  if (o.targets.length === 0 && !loginOnly && local)
+    throw new InputError(
+      'targets',
+      'is empty, and a local image needs a target to be pushed to',
+      'give one or more references, e.g. ghcr.io/acme/shop'
+    );
+  if (o.targets.length === 0 && !loginOnly && o.tags.length > 0)
+    throw new InputError(
+      'tags',
+      'are given but there are no targets to put them on',
+      'give targets, or no tags'
+    );
   for (const tag of o.tags)
     if (!TAG.test(tag))
       throw new InputError(
@@ -339,6 +350,8 @@ export async function publish(
     plan.targets.map((t) => ({ ref: t.ref, client: clientFor(t.ref.registry), tags: t.tags })),
     { logger, retries: o.retries, backoffMs: o.backoffMs }
   );
+  if (plan.targets.length === 0)
+    logger.info(`${formatReference(source)} resolves to ${result.digest}; no targets, nothing written`);
   return { ...result, loggedIn, local: plan.local, loginOnly: false };
 }
 
@@ -385,6 +398,8 @@ async function pushLocal(
 export function publishSummary(r: PublishResult): string {
   if (r.loginOnly)
     return `### publish-registry: logged in to ${r.loggedIn.join(', ') || 'the registry (credentials checked)'}\n`;
+  if (r.refs.length === 0)
+    return `### publish-registry: resolved \`${r.digest}\`\n\nNo targets: nothing was written.\n`;
   return [
     `### publish-registry: \`${r.digest}\``,
     '',

@@ -103,14 +103,19 @@ export class TokenAuthority {
 
 /**
  * The permission a REST call needs from a GitHub Actions token (reads need read, everything else write),
- * for the routes the stand-in serves. Undefined: metadata only, always granted. Environment writes need
- * administration, which a GITHUB_TOKEN never has.
+ * for the routes the stand-in serves. 'public': metadata every token may read (the repository itself, a
+ * user, environments' configuration). Environment writes and organization routes need administration or
+ * organization permissions, which a GITHUB_TOKEN never has. Undefined: a route with no mapping here; the
+ * stand-in refuses it rather than grant it to any token.
  */
 export function requiredPermission(
   method: string,
   template: string
-): { scope: Scope | 'administration'; level: Exclude<Level, 'none'> } | undefined {
+): { scope: Scope | 'administration'; level: Exclude<Level, 'none'> } | 'public' | undefined {
   const level = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+  if (template.startsWith('/orgs/')) return { scope: 'administration', level };
+  if (/^\/users\/\{username\}$/.test(template) && level === 'read') return 'public';
+  if (template === '/repos/{owner}/{repo}' && level === 'read') return 'public';
   const rest = /^\/repos\/\{owner\}\/\{repo\}\/([^/]+)/.exec(template)?.[1];
   if (!rest) return undefined;
   const scope: Record<string, Scope | 'administration'> = {
@@ -128,7 +133,7 @@ export function requiredPermission(
     'check-runs': 'checks',
     packages: 'packages'
   };
-  if (rest === 'environments') return level === 'read' ? undefined : { scope: 'administration', level };
+  if (rest === 'environments') return level === 'read' ? 'public' : { scope: 'administration', level };
   const s = scope[rest];
   return s ? { scope: s, level } : undefined;
 }

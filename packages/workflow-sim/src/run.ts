@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseFileCommand, runAction } from '../../runner/src/index.js';
-import { ownActionName, ownWorkflowFile } from '../../contract/src/index.js';
 import { condition, interpolate, toText, type Context, type Value } from './expr.js';
 import { jobPermissions, parsePermissions, type Permissions } from './permissions.js';
+import { ConcurrencyGroups, concurrencySpec } from './concurrency.js';
+import { RefTrees, parseOwnUses } from './refs.js';
 
 /**
  * A local runner for our workflows: runs a workflow's jobs in `needs` order, evaluating `if:`, `with:`,
@@ -53,6 +54,23 @@ export interface SimOptions {
     uses: string,
     withs: Record<string, string>
   ) => Promise<Record<string, string>> | undefined;
+  /**
+   * How `uses: <owner>/deploy-actions/…@<ref>` resolves. 'git' (default): as GitHub does, in the git
+   * repository holding `root`: a full commit SHA, else a tag, else a branch, run from that commit's tree;
+   * an unknown ref or the `OWNER` placeholder fails the job. 'worktree': any owner and ref run the working
+   * tree at `root` (development runs of unreleased workflows only; GitHub has nothing like it).
+   */
+  refs?: 'git' | 'worktree';
+  /** Concurrency groups shared by the runs of one test (GitHub's: one running, one pending per group). */
+  concurrency?: ConcurrencyGroups;
+  /** Cancel the run, as the Cancel button (or a newer run with cancel-in-progress) does. */
+  signal?: AbortSignal;
+  /** A label for this run in concurrency logs and state. Default: the file and run id. */
+  label?: string;
+  /** Internal, set on a called workflow: the secret names its caller passed (or inherited). */
+  passedSecrets?: string[];
+  /** Internal: the runner's HOME and the ref resolver, shared by a run and the workflows it calls. */
+  runner?: { home: string; trees?: RefTrees };
 }
 
 export type Result = 'success' | 'failure' | 'skipped' | 'cancelled';
@@ -130,6 +148,27 @@ function needsOf(job: Obj): string[] {
   return typeof job.needs === 'string' ? [job.needs] : Array.isArray(job.needs) ? job.needs.map(String) : [];
 }
 
+/** GitHub's `cancel-timeout-minutes` default: steps that run after a cancellation get this long. */
+const CANCEL_TIMEOUT_MINUTES = 5;
+/** GitHub's default `timeout-minutes` for a job. */
+const JOB_TIMEOUT_MINUTES = 360;
+
+/** A runner's HOME: nothing of the developer's (no git identity, no docker login, no npm or ssh config). */
+function runnerHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'da-sim-home-'));
+  // A GitHub-hosted runner has no git identity and its host name has no domain, so git cannot make one
+  // up: `git commit` fails with "Author identity unknown". useConfigOnly gives that answer here too.
+  writeFileSync(join(home, '.gitconfig'), '[user]\n\tuseConfigOnly = true\n');
+  return home;
+}
+
+function minutes(v: unknown, ctx: Context, where: string, fallback: number): number {
+  if (v === undefined || v === null || v === '') return fallback;
+  const n = Number(typeof v === 'string' ? str(interpolate(v, ctx)) : v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${where}: timeout-minutes must be a positive number`);
+  return n;
+}
+
 export async function runWorkflow(file: string, options: SimOptions): Promise<WorkflowResult> {
   const log = options.log ?? (() => undefined);
   const repo = options.repo ?? options.root;
@@ -171,6 +210,10 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
     ...options.github,
     token: options.token ?? ''
   };
+  const runner = options.runner ?? {
+    home: runnerHome(),
+    ...(options.refs === 'worktree' ? {} : { trees: new RefTrees(options.root) })
+  };
   const jobs = isObj(doc.jobs) ? doc.jobs : {};
   const results = new Map<string, JobResult>();
   // As GitHub does when the run starts: every job's token permissions, refusing more than a caller allows.
@@ -195,9 +238,43 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
     runner: { os: 'Linux', arch: 'X64', temp: tmpdir() }
   });
 
+  // The run's own cancellation: the caller's signal, a newer run with cancel-in-progress.
+  const run = new AbortController();
+  const onAbort = () => run.abort();
+  if (options.signal?.aborted) run.abort();
+  options.signal?.addEventListener('abort', onAbort);
+  const label = options.label ?? `${file}#${github.run_id}`;
+  const releases: (() => void)[] = [];
+  const groups = options.concurrency;
+  const queue = async (spec: unknown, ctx: Context, what: string): Promise<boolean> => {
+    const c = concurrencySpec(spec, (t) => str(interpolate(t, ctx)));
+    if (!c) return true;
+    if (!groups) return true;
+    log(`  ⧗ ${what}: concurrency group '${c.group}'`);
+    const release = await groups.acquire(c.group, label, c.cancelInProgress, () => run.abort());
+    if (!release) {
+      log(`  ⊘ ${what}: cancelled, a newer run replaced it as pending in '${c.group}'`);
+      return false;
+    }
+    releases.push(release);
+    return true;
+  };
+
   log(`▶ workflow ${file}`);
-  for (const id of jobOrder(jobs)) {
-    const job = jobs[id] as Obj;
+  try {
+    if (!(await queue(doc.concurrency, baseCtx(), `workflow ${file}`)))
+      return { file, conclusion: 'cancelled', jobs: [], outputs: {} };
+    for (const id of jobOrder(jobs)) {
+      const job = jobs[id] as Obj;
+      const result = await runJob(id, job);
+      results.set(id, result);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const r of releases.reverse()) r();
+  }
+
+  async function runJob(id: string, job: Obj): Promise<JobResult> {
     const needs = needsOf(job);
     const ancestors = new Set<string>();
     const walk = (j: string) => {
@@ -214,17 +291,22 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
       needsCtx[n] = { result: r.result, outputs: r.outputs };
     }
     const status = {
-      success: () => [...ancestors].every((a) => results.get(a)?.result === 'success'),
-      failure: () => [...ancestors].some((a) => results.get(a)?.result === 'failure')
+      success: () => !run.signal.aborted && [...ancestors].every((a) => results.get(a)?.result === 'success'),
+      failure: () => !run.signal.aborted && [...ancestors].some((a) => results.get(a)?.result === 'failure'),
+      cancelled: () => run.signal.aborted
     };
     const ctx: Context = { ...baseCtx(), needs: needsCtx };
     const result: JobResult = { id, result: 'skipped', outputs: {}, steps: [] };
     const jobPerms = permissions.get(id)!;
     const jobGithub = { ...github };
-    results.set(id, result);
     if (!condition(job.if as string | undefined, ctx, status)) {
-      log(`  ○ job ${id}: skipped`);
-      continue;
+      if (run.signal.aborted) result.result = 'cancelled';
+      log(`  ○ job ${id}: ${result.result}`);
+      return result;
+    }
+    if (!(await queue(job.concurrency, ctx, `job ${id}`))) {
+      result.result = 'cancelled';
+      return result;
     }
     // Environment: its variables and secrets, and its protection rules (the approve callback).
     const envSpec = job.environment;
@@ -236,14 +318,18 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
     if (envName) {
       const e = options.environments?.[envName] ?? {};
       ctx.vars = { ...(options.vars ?? {}), ...(e.vars ?? {}) };
-      ctx.secrets = { ...(ctx.secrets as Obj as Record<string, string>), ...(e.secrets ?? {}) };
+      // In a called workflow, an environment secret reaches the job only under a name its caller passed
+      // (or inherited): actions/runner#1490, #4453. Others stay as the caller left them: absent.
+      const passed = options.passedSecrets;
+      const envSecrets = Object.entries(e.secrets ?? {}).filter(([k]) => !passed || passed.includes(k));
+      ctx.secrets = { ...(ctx.secrets as Obj as Record<string, string>), ...Object.fromEntries(envSecrets) };
       result.environment = { name: envName };
       const ok = options.approve ? await options.approve(envName, id) : true;
       log(`  ⛨ job ${id}: environment '${envName}' ${ok ? 'approved' : 'REJECTED by its protection rules'}`);
       if (!ok) {
         result.result = 'failure';
         result.error = `deployment to '${envName}' was rejected`;
-        continue;
+        return result;
       }
     }
     // The job's own GITHUB_TOKEN, carrying only its permissions.
@@ -258,79 +344,182 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
       log(`  ▶ job ${id}: calls ${job.uses}`);
       let called: WorkflowResult;
       try {
-        called = await callWorkflow(job, ctx, { ...options, callerPermissions: jobPerms });
+        called = await callWorkflow(job, ctx, {
+          ...options,
+          callerPermissions: jobPerms,
+          runner,
+          signal: run.signal,
+          label: `${label}/${id}`
+        });
       } catch (err) {
         // GitHub refuses such a run before any job starts ("The workflow is not valid").
         result.result = 'failure';
         result.error = (err as Error).message;
         log(`  ✗ job ${id}: ${result.error}`);
-        continue;
+        return result;
       }
       result.called = called;
       result.result = called.conclusion;
       result.outputs = called.outputs;
       log(`  ${result.result === 'success' ? '✓' : '✗'} job ${id}: ${result.result}`);
-      continue;
+      return result;
     }
 
     log(`  ▶ job ${id}`);
+    // The job's clock: timeout-minutes (GitHub's default 360), then GitHub cancels the job.
+    const jobTimeout = minutes(job['timeout-minutes'], ctx, `jobs.${id}`, JOB_TIMEOUT_MINUTES);
+    const cancel = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      cancel.abort();
+    }, jobTimeout * 60_000);
+    const onRunAbort = () => cancel.abort();
+    if (run.signal.aborted) cancel.abort();
+    run.signal.addEventListener('abort', onRunAbort);
+    const jobTemp = mkdtempSync(join(tmpdir(), 'da-sim-job-'));
     const env = { ...strMap(doc.env, ctx), ...strMap(job.env, { ...ctx, env: strMap(doc.env, ctx) }) };
+    // What steps add with GITHUB_ENV and GITHUB_PATH, for the steps after them.
+    const exported: Record<string, string> = {};
+    const addedPath: string[] = [];
+    const masks: string[] = [];
+    const defaults = {
+      ...(isObj(doc.defaults) && isObj(doc.defaults.run) ? doc.defaults.run : {}),
+      ...(isObj(job.defaults) && isObj(job.defaults.run) ? job.defaults.run : {})
+    };
     const stepsCtx: Record<string, Value> = {};
     const posts: PostStep[] = [];
     let failed = false;
     const steps = Array.isArray(job.steps) ? (job.steps as unknown[]) : [];
-    for (const [i, raw] of steps.entries()) {
-      const step = isObj(raw) ? raw : {};
-      const sctx: Context = { ...ctx, env, steps: stepsCtx, job: { status: failed ? 'failure' : 'success' } };
-      const name = String(
-        step.name ?? step.uses ?? (typeof step.run === 'string' ? step.run.split('\n')[0] : `step ${i}`)
-      );
-      const stepStatus = { success: () => !failed, failure: () => failed };
-      const sr: StepResult = { name, outcome: 'skipped', outputs: {}, summary: '', log: '', durationMs: 0 };
-      if (typeof step.id === 'string') sr.id = step.id;
-      if (typeof step.uses === 'string') sr.uses = step.uses;
-      result.steps.push(sr);
-      if (!condition(step.if as string | undefined, sctx, stepStatus)) {
-        log(`    ○ ${name}: skipped`);
-        if (sr.id) stepsCtx[sr.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+    try {
+      for (const [i, raw] of steps.entries()) {
+        const step = isObj(raw) ? raw : {};
+        const cancelled = cancel.signal.aborted;
+        const jobEnv = { ...env, ...exported };
+        const sctx: Context = {
+          ...ctx,
+          env: jobEnv,
+          steps: stepsCtx,
+          job: { status: cancelled ? 'cancelled' : failed ? 'failure' : 'success' }
+        };
+        const name = String(
+          step.name ?? step.uses ?? (typeof step.run === 'string' ? step.run.split('\n')[0] : `step ${i}`)
+        );
+        const stepStatus = {
+          success: () => !failed && !cancelled,
+          failure: () => failed && !cancelled,
+          cancelled: () => cancelled
+        };
+        const sr: StepResult = { name, outcome: 'skipped', outputs: {}, summary: '', log: '', durationMs: 0 };
+        if (typeof step.id === 'string') sr.id = step.id;
+        if (typeof step.uses === 'string') sr.uses = step.uses;
+        result.steps.push(sr);
+        if (!condition(step.if as string | undefined, sctx, stepStatus)) {
+          log(`    ○ ${name}: skipped`);
+          if (sr.id) stepsCtx[sr.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+          continue;
+        }
+        // A step's own timeout fails the step; the job's (or a cancellation) cancels it. Steps that run
+        // after a cancellation (always(), cancelled()) get the cancel timeout.
+        const stepStop = new AbortController();
+        let stepTimedOut = false;
+        const stepMinutes = cancelled
+          ? CANCEL_TIMEOUT_MINUTES
+          : minutes(step['timeout-minutes'], sctx, `${id}: ${name}`, Infinity);
+        const stepTimer = Number.isFinite(stepMinutes)
+          ? setTimeout(() => {
+              stepTimedOut = true;
+              stepStop.abort();
+            }, stepMinutes * 60_000)
+          : undefined;
+        const forward = () => stepStop.abort();
+        if (!cancelled) cancel.signal.addEventListener('abort', forward);
+        const started = Date.now();
+        let effects: StepEffects = { exported: {}, path: [], masks: [] };
+        try {
+          const stepEnv = { ...jobEnv, ...strMap(step.env, sctx) };
+          const stepRunner: StepRunner = {
+            home: runner.home,
+            temp: jobTemp,
+            path: addedPath,
+            shell: typeof defaults.shell === 'string' ? defaults.shell : undefined,
+            signal: stepStop.signal,
+            ...(runner.trees ? { trees: runner.trees } : {})
+          };
+          effects = await runStep(step, sctx, stepEnv, sr, options, jobGithub, posts, stepRunner);
+        } catch (err) {
+          sr.outcome = 'failure';
+          sr.error = (err as Error).message;
+        } finally {
+          clearTimeout(stepTimer);
+          cancel.signal.removeEventListener('abort', forward);
+        }
+        if (stepStop.signal.aborted) {
+          if (stepTimedOut) {
+            sr.outcome = 'failure';
+            sr.error = `The action '${name}' has timed out after ${stepMinutes} minutes.`;
+          } else if (!cancelled) {
+            sr.outcome = 'cancelled';
+            sr.error = timedOut
+              ? `The job running on runner has exceeded the maximum execution time of ${jobTimeout} minutes.`
+              : 'The operation was canceled.';
+          }
+        }
+        Object.assign(exported, effects.exported);
+        addedPath.unshift(...[...effects.path].reverse());
+        masks.push(...effects.masks);
+        sr.durationMs = Date.now() - started;
+        const conclusion =
+          sr.outcome === 'failure' && step['continue-on-error'] === true ? 'success' : sr.outcome;
+        if (sr.id) stepsCtx[sr.id] = { outputs: sr.outputs, outcome: sr.outcome, conclusion };
+        log(
+          `    ${sr.outcome === 'success' ? '✓' : sr.outcome === 'cancelled' ? '⊘' : '✗'} ${name} (${sr.durationMs} ms)${sr.error ? `: ${firstLine(sr.error)}` : ''}`
+        );
+        if (conclusion === 'failure') failed = true;
+        await options.afterStep?.(`${file}#${id}`, sr);
+      }
+      for (const post of posts.reverse()) {
+        const r = await post.run();
+        const ok = r.exitCode === 0;
+        log(`    ${ok ? '✓' : '✗'} post ${post.name} (${r.durationMs} ms)`);
+        if (!ok) failed = true;
+      }
+    } finally {
+      clearTimeout(timer);
+      run.signal.removeEventListener('abort', onRunAbort);
+      rmSync(jobTemp, { recursive: true, force: true });
+    }
+    const endCtx: Context = { ...ctx, env: { ...env, ...exported }, steps: stepsCtx };
+    // A job timing out fails it; a cancelled run cancels it.
+    result.result = timedOut || failed ? 'failure' : cancel.signal.aborted ? 'cancelled' : 'success';
+    if (timedOut)
+      result.error = `The job running on runner has exceeded the maximum execution time of ${jobTimeout} minutes.`;
+    // The runner drops an output that holds a secret ("Skip output 'x' since it may contain secret.").
+    const secretValues = [
+      ...Object.values(ctx.secrets as Record<string, string>).filter((v) => typeof v === 'string'),
+      ...masks
+    ].filter((v) => v.length > 0);
+    for (const [k, v] of Object.entries(strMap(job.outputs, endCtx))) {
+      if (secretValues.some((s) => v.includes(s))) {
+        log(`    ! job ${id}: Skip output '${k}' since it may contain secret.`);
         continue;
       }
-      const started = Date.now();
-      try {
-        const stepEnv = { ...env, ...strMap(step.env, sctx) };
-        await runStep(step, sctx, stepEnv, sr, options, jobGithub, posts);
-      } catch (err) {
-        sr.outcome = 'failure';
-        sr.error = (err as Error).message;
-      }
-      sr.durationMs = Date.now() - started;
-      const conclusion =
-        sr.outcome === 'failure' && step['continue-on-error'] === true ? 'success' : sr.outcome;
-      if (sr.id) stepsCtx[sr.id] = { outputs: sr.outputs, outcome: sr.outcome, conclusion };
-      log(
-        `    ${sr.outcome === 'success' ? '✓' : '✗'} ${name} (${sr.durationMs} ms)${sr.error ? `: ${firstLine(sr.error)}` : ''}`
-      );
-      if (conclusion === 'failure') failed = true;
-      await options.afterStep?.(`${file}#${id}`, sr);
+      result.outputs[k] = v;
     }
-    for (const post of posts.reverse()) {
-      const r = await post.run();
-      const ok = r.exitCode === 0;
-      log(`    ${ok ? '✓' : '✗'} post ${post.name} (${r.durationMs} ms)`);
-      if (!ok) failed = true;
-    }
-    const endCtx: Context = { ...ctx, env, steps: stepsCtx };
-    result.result = failed ? 'failure' : 'success';
-    result.outputs = strMap(job.outputs, endCtx);
     if (result.environment && isObj(envSpec) && typeof envSpec.url === 'string') {
       const url = str(interpolate(envSpec.url, endCtx));
       if (url) result.environment.url = url;
     }
-    log(`  ${failed ? '✗' : '✓'} job ${id}: ${result.result}`);
+    log(`  ${result.result === 'success' ? '✓' : '✗'} job ${id}: ${result.result}`);
+    return result;
   }
 
   const all = [...results.values()];
-  const conclusion: Result = all.some((r) => r.result === 'failure') ? 'failure' : 'success';
+  const conclusion: Result = all.some((r) => r.result === 'failure')
+    ? 'failure'
+    : run.signal.aborted || all.some((r) => r.result === 'cancelled')
+      ? 'cancelled'
+      : 'success';
   const call =
     isObj(on) && isObj(on.workflow_call) && isObj(on.workflow_call.outputs) ? on.workflow_call.outputs : {};
   const jobsCtx: Record<string, Value> = {};
@@ -349,22 +538,86 @@ function firstLine(s: string): string {
   return s.split('\n').find((l) => l.trim()) ?? s;
 }
 
+/** Where a `uses:` of ours runs from: the folder for `root` at the ref it names. */
+function ownTree(uses: string, options: SimOptions): { dir: string; path: string } | undefined {
+  const own = parseOwnUses(uses);
+  if (!own) return undefined;
+  if (options.refs === 'worktree') return { dir: options.root, path: own.path };
+  if (own.owner === 'OWNER')
+    throw new Error(
+      `${uses}: OWNER is the placeholder of an unreleased workflow; call a release tag (vX.Y.Z) or a release commit SHA, whose workflows name the real repository`
+    );
+  const trees = options.runner?.trees;
+  if (!trees) throw new Error(`${uses}: no git repository to resolve the ref in`);
+  return { dir: trees.resolve(uses, own.ref).dir, path: own.path };
+}
+
 async function callWorkflow(job: Obj, ctx: Context, options: SimOptions): Promise<WorkflowResult> {
   const uses = String(job.uses);
-  const own = ownWorkflowFile(uses);
   let file: string;
   let repo: string;
-  // `./` is the calling repository's own workflow; `<owner>/deploy-actions/…` is ours.
+  // `./` is the calling repository's own workflow; `<owner>/deploy-actions/…@<ref>` is ours, at that ref.
   if (uses.startsWith('./')) [file, repo] = [uses.slice(2), options.repo ?? options.root];
-  else if (own) [file, repo] = [join('.github', 'workflows', own), options.root];
-  else throw new Error(`reusable workflow ${uses} is not available locally`);
+  else {
+    const own = ownTree(uses, options);
+    if (!own || !/^\.github\/workflows\/[\w.-]+\.ya?ml$/.test(own.path))
+      throw new Error(`reusable workflow ${uses} is not available locally`);
+    [file, repo] = [own.path, own.dir];
+  }
+  const called = parse(readFileSync(join(repo, file), 'utf8')) as Obj;
+  const on = (called.on ?? called[true as unknown as string]) as unknown;
+  const declaredSecrets =
+    isObj(on) && isObj(on.workflow_call) && isObj(on.workflow_call.secrets) ? on.workflow_call.secrets : {};
   const withs: Record<string, Value> = {};
   if (isObj(job.with))
     for (const [k, v] of Object.entries(job.with))
       withs[k] = typeof v === 'string' ? interpolate(v, ctx) : (v as Value);
   const callerSecrets = ctx.secrets as Record<string, string>;
-  const secrets = job.secrets === 'inherit' ? { ...callerSecrets } : strMap(job.secrets, ctx);
-  return runWorkflow(file, { ...options, repo, inputs: withs, secrets });
+  let secrets: Record<string, string>;
+  if (job.secrets === 'inherit') {
+    secrets = { ...callerSecrets };
+    delete secrets.GITHUB_TOKEN;
+  } else {
+    secrets = strMap(job.secrets, ctx);
+    // GitHub validates the call before any job starts.
+    for (const k of Object.keys(secrets))
+      if (!(k in declaredSecrets))
+        throw new Error(`Invalid secret, ${k} is not defined in the referenced workflow ${file}.`);
+  }
+  for (const [k, spec] of Object.entries(declaredSecrets))
+    if (isObj(spec) && spec.required === true && !(k in secrets))
+      throw new Error(`Secret ${k} is required, but not provided while calling ${file}.`);
+  const callerGithub = ctx.github as Record<string, Value>;
+  return runWorkflow(file, {
+    ...options,
+    repo,
+    inputs: withs,
+    secrets,
+    passedSecrets: Object.keys(secrets),
+    // A called workflow's github context is its caller's: the event and the workflow's name.
+    github: {
+      ...(options.github ?? {}),
+      event_name: str(callerGithub.event_name),
+      workflow: str(callerGithub.workflow)
+    }
+  });
+}
+
+interface StepRunner {
+  home: string;
+  temp: string;
+  /** GITHUB_PATH additions so far, newest first. */
+  path: string[];
+  /** defaults.run.shell of the workflow or job. */
+  shell: string | undefined;
+  signal: AbortSignal;
+  trees?: RefTrees;
+}
+
+interface StepEffects {
+  exported: Record<string, string>;
+  path: string[];
+  masks: string[];
 }
 
 async function runStep(
@@ -374,10 +627,22 @@ async function runStep(
   sr: StepResult,
   options: SimOptions,
   github: Record<string, string>,
-  posts: PostStep[]
-): Promise<void> {
+  posts: PostStep[],
+  runner: StepRunner
+): Promise<StepEffects> {
+  const none: StepEffects = { exported: {}, path: [], masks: [] };
   const withs = strMap(step.with, { ...ctx, env });
+  const workspace = resolve(options.workspace);
+  // What a GitHub-hosted runner gives every step, and nothing of this process's own environment.
+  const PATH = [...runner.path, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
   const githubEnv: Record<string, string> = {
+    HOME: runner.home,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    RUNNER_TEMP: runner.temp,
+    GITHUB_WORKSPACE: workspace,
     GITHUB_ACTOR: github.actor ?? '',
     GITHUB_REPOSITORY: github.repository ?? '',
     GITHUB_SHA: github.sha ?? '',
@@ -391,19 +656,39 @@ async function runStep(
     ...(github.api_url ? { GITHUB_API_URL: github.api_url } : {})
   };
   if (typeof step.uses === 'string') {
-    const own = ownActionName(step.uses);
-    const dir = own ? join(options.root, own) : undefined;
-    if (dir && existsSync(join(dir, 'action.yml'))) {
-      const run = await runAction({
-        actionDir: dir,
-        inputs: withs,
-        env: { ...(options.env ?? {}), ...githubEnv, ...env },
-        githubToken: github.token ?? '',
-        workspace: resolve(options.workspace),
-        ...(options.event ? { event: options.event } : {}),
-        timeoutMs: 15 * 60_000,
-        deferPost: true
+    let dir: string | undefined;
+    if (step.uses.startsWith('./')) dir = join(workspace, step.uses.slice(2));
+    else {
+      const own = ownTree(step.uses, {
+        ...options,
+        runner: { home: runner.home, ...(runner.trees ? { trees: runner.trees } : {}) }
       });
+      if (own) dir = join(own.dir, own.path);
+    }
+    if (dir && existsSync(join(dir, 'action.yml'))) {
+      const groups: number[] = [];
+      const kill = () => stopGroups(groups);
+      runner.signal.addEventListener('abort', kill);
+      let run;
+      try {
+        run = await runAction({
+          actionDir: dir,
+          inputs: withs,
+          env: { ...(options.env ?? {}), ...githubEnv, ...env, PATH },
+          inheritEnv: false,
+          githubToken: github.token ?? '',
+          workspace,
+          ...(options.event ? { event: options.event } : {}),
+          deferPost: true,
+          processGroup: true,
+          onSpawn: (pid) => {
+            groups.push(pid);
+            if (runner.signal.aborted) kill();
+          }
+        });
+      } finally {
+        runner.signal.removeEventListener('abort', kill);
+      }
       // Post steps run when the job ends, last first, as on GitHub (a login's logout comes after the push).
       if (run.deferredPost) posts.push({ name: sr.name, run: run.deferredPost });
       sr.outputs = run.outputs;
@@ -416,18 +701,18 @@ async function runStep(
             .filter((a) => a.level === 'error')
             .map((a) => a.message)
             .join('\n') || `exit ${run.exitCode}`;
-      return;
+      return { exported: run.exportedEnv, path: run.addedPath, masks: run.masks };
     }
     const external = options.externalAction?.(step.uses, withs);
     if (external) {
       sr.outputs = await external;
       sr.outcome = 'success';
-      return;
+      return none;
     }
     if (/^actions\/checkout@/.test(step.uses)) {
       sr.outcome = 'success';
       sr.log = 'checkout: the local workspace is used as it is';
-      return;
+      return none;
     }
     throw new Error(`${step.uses} cannot run locally`);
   }
@@ -438,46 +723,112 @@ async function runStep(
       sr.outputs = stub;
       sr.outcome = 'success';
       sr.log = 'stubbed by the caller of the simulator';
-      return;
+      return none;
     }
-    const temp = mkdtempSync(join(tmpdir(), 'da-sim-run-'));
+    const temp = mkdtempSync(join(runner.temp, 'step-'));
     const files = {
       GITHUB_OUTPUT: join(temp, 'output'),
       GITHUB_ENV: join(temp, 'env'),
+      GITHUB_PATH: join(temp, 'path'),
       GITHUB_STEP_SUMMARY: join(temp, 'summary')
     };
     for (const f of Object.values(files)) writeFileSync(f, '');
+    const scriptFile = join(temp, 'script.sh');
+    writeFileSync(scriptFile, script);
     try {
       const cwd =
         typeof step['working-directory'] === 'string'
           ? join(options.workspace, step['working-directory'])
           : options.workspace;
-      const { code, out } = await bash(script, cwd, {
-        ...process.env,
-        ...(options.env ?? {}),
-        ...githubEnv,
-        ...env,
-        ...files
-      });
+      mkdirSync(cwd, { recursive: true });
+      const shell = typeof step.shell === 'string' ? step.shell : runner.shell;
+      const { code, out } = await shellRun(
+        shellArgv(shell, scriptFile),
+        cwd,
+        { ...(options.env ?? {}), ...githubEnv, ...env, PATH, ...files },
+        runner.signal
+      );
       sr.log = out;
       sr.outputs = parseFileCommand(readFileSync(files.GITHUB_OUTPUT, 'utf8'));
       sr.summary = readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8');
       sr.outcome = code === 0 ? 'success' : 'failure';
       if (code !== 0) sr.error = `run: exit ${code}\n${out.slice(-2000)}`;
+      return {
+        exported: parseFileCommand(readFileSync(files.GITHUB_ENV, 'utf8')),
+        path: readFileSync(files.GITHUB_PATH, 'utf8').split('\n').filter(Boolean),
+        masks: []
+      };
     } finally {
       rmSync(temp, { recursive: true, force: true });
     }
-    return;
   }
   throw new Error('a step needs uses: or run:');
 }
 
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+/**
+ * The argv GitHub's runner uses for a `run:` step on Linux: with no `shell:`, `bash -e {0}` (no pipefail:
+ * `false | true` succeeds); `shell: bash` adds `--noprofile --norc -eo pipefail`; `sh` is `sh -e {0}`; any
+ * other value is a command template with `{0}` for the script file.
+ */
+export function shellArgv(shell: string | undefined, script: string): string[] {
+  switch (shell ?? '') {
+    case '':
+      return ['bash', '-e', script];
+    case 'bash':
+      return ['bash', '--noprofile', '--norc', '-eo', 'pipefail', script];
+    case 'sh':
+      return ['sh', '-e', script];
+    case 'python':
+      return ['python', script];
+    default: {
+      const parts = shell!.trim().split(/\s+/);
+      if (!parts.includes('{0}')) parts.push('{0}');
+      return parts.map((p) => (p === '{0}' ? script : p));
+    }
+  }
+}
+
+/** GitHub's cancellation of a step's processes: SIGINT, then SIGTERM after 7.5 s, then SIGKILL. */
+function stopGroups(pids: number[]): void {
+  const send = (sig: NodeJS.Signals) => {
+    for (const pid of pids)
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // already gone
+      }
+  };
+  send('SIGINT');
+  setTimeout(() => send('SIGTERM'), 7_500).unref();
+  setTimeout(() => send('SIGKILL'), 10_000).unref();
+}
+
+function shellRun(
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal
+): Promise<{ code: number; out: string }> {
   return new Promise((done) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd, env });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    const kill = () => child.pid !== undefined && stopGroups([child.pid]);
+    signal.addEventListener('abort', kill);
+    if (signal.aborted) kill();
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => done({ code: code ?? 1, out }));
+    child.on('error', (err) => {
+      signal.removeEventListener('abort', kill);
+      done({ code: 127, out: out + String(err) });
+    });
+    child.on('close', (code) => {
+      signal.removeEventListener('abort', kill);
+      done({ code: code ?? 1, out });
+    });
   });
 }

@@ -118,8 +118,23 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     }
     const key = `${method} ${operation.template}`;
     const scopes = options.tokenScopes?.(token);
-    const need = scopes ? requiredPermission(method, operation.template) : undefined;
-    if (scopes && need && (need.scope === 'administration' || !allows(scopes, need.scope, need.level))) {
+    // With a token authority, a token it never issued is a bad credential, and a route with no permission
+    // mapping is refused (and recorded) rather than granted to any token.
+    if (options.tokenScopes && !scopes) {
+      record.status = 401;
+      return send(401, { message: 'Bad credentials', status: '401' });
+    }
+    const need = scopes ? requiredPermission(method, operation.template) : 'public';
+    if (need === undefined)
+      return violate(
+        403,
+        `${key} has no permission mapping (packages/workflow-sim/src/permissions.ts requiredPermission): refused, not granted`
+      );
+    if (
+      scopes &&
+      need !== 'public' &&
+      (need.scope === 'administration' || !allows(scopes, need.scope, need.level))
+    ) {
       record.status = 403;
       return send(
         403,
