@@ -23,6 +23,11 @@ describe('secrets on the command line', () => {
     expect(secretFlagWarnings(parseArgs(['--ssh-key=k']).flags, declared)).toEqual([
       expect.stringContaining('--ssh-key-env NAME')
     ]);
+    // issue 28: every input that carries a secret, not only passwords and keys.
+    for (const name of ['registry-auth', 'secrets', 'headers', 'health-headers', 'webhook-url'])
+      expect(secretFlagWarnings(parseArgs([`--${name}`, 'x']).flags, declared)).toEqual([
+        expect.stringContaining(`--${name}-env NAME`)
+      ]);
     // Not an input of the action: the unknown-input error speaks instead.
     expect(secretFlagWarnings(parseArgs(['--password', 'x']).flags, () => false)).toEqual([]);
   });

@@ -6,6 +6,7 @@ import {
   describeError,
   CommandError
 } from '../../packages/core/src/index.js';
+import { readGateInputs } from '../../packages/health/src/index.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -64,5 +65,27 @@ describe('errors', () => {
     expect(describeError(e)).toBe(
       'Command `docker pull x` on local exited 1:\nmanifest unknown\nNext: check the tag'
     );
+  });
+});
+
+describe('durations are capped in every action (issue 28)', () => {
+  const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');
+
+  it('a duration past 24h is refused naming the input: 600h would overflow the timer and fire at once', () => {
+    expect(() => reader({ 'probe-timeout': '600h' }).duration('probe-timeout')).toThrow(
+      /Input 'probe-timeout': 600h is longer than 24h/
+    );
+    expect(reader({ t: '24h' }).duration('t')).toBe(86_400_000);
+  });
+
+  it('health-gate and the gate inputs of deploy-compose refuse it', () => {
+    const gate = (values: Record<string, string>) => () => readGateInputs(reader(values));
+    expect(gate({ url: 'http://127.0.0.1/up', 'probe-timeout': '600h' })).toThrow(/probe-timeout/);
+    expect(gate({ url: 'http://127.0.0.1/up', timeout: '25h' })).toThrow(/timeout/);
+    expect(() =>
+      readGateInputs(reader({ 'health-url': 'http://127.0.0.1/up', 'health-interval': '600h' }), {
+        prefix: 'health-'
+      })
+    ).toThrow(/health-interval/);
   });
 });

@@ -89,8 +89,9 @@ describe('lock takeover: only a provably gone holder', () => {
     expect(v).toEqual({ kind: 'live' });
   });
 
-  it('heartbeat older than lock-stale-after on the same runner: gone, by heartbeat', () => {
-    const v = lockVerdict(facts({ staleMs: 5_000 }));
+  it('heartbeat older than lock-stale-after on the same runner, no pid to check: gone, by heartbeat', () => {
+    // With a pid, the pid decides (a live one wins: lock-identity.test.ts).
+    const v = lockVerdict(facts({ staleMs: 5_000, holder: holder({ pid: 0 }) }));
     expect(v.kind === 'gone' && v.proof.via).toBe('heartbeat');
     expect(v.kind === 'gone' && v.proof.detail).toMatch(/last heartbeat was 10s ago \(lock-stale-after 5s\)/);
   });

@@ -101,13 +101,26 @@ describe('releases', () => {
     expect([b, a].sort()).toEqual([a, b]);
   });
 
-  it('parses the host state, skipping torn files', () => {
+  it('parses the host state, skipping torn files and ids that are not release ids', () => {
+    const [r1, r2] = ['20261123T091502Z-aaaa', '20261123T100000Z-0000'];
     const state = parseState(
-      `current\treleases/r2\nactive\t{"release":"r2","strategy":"blue-green","project":"p","slot":"green","port":2,"since":""}\nrelease\t${JSON.stringify(release('r2'))}\nrelease\t{"id":\nrelease\t${JSON.stringify(release('r1'))}\n`
+      [
+        `current\treleases/${r2}`,
+        `active\t{"release":"${r2}","strategy":"blue-green","project":"p","slot":"green","port":2,"since":""}`,
+        `release\t${JSON.stringify(release(r2))}`,
+        'release\t{"id":',
+        `release\t${JSON.stringify(release(r1))}`,
+        // Read back from the host, an id feeds `rm -rf`: anything but a release id is no release.
+        `release\t${JSON.stringify(release('../../..'))}`,
+        `leftover\t20261101T000000Z-dead`,
+        'leftover\t../x',
+        ''
+      ].join('\n')
     );
-    expect(state.current).toBe('r2');
+    expect(state.current).toBe(r2);
     expect(state.active?.slot).toBe('green');
-    expect(state.releases.map((r) => r.id)).toEqual(['r1', 'r2']);
+    expect(state.releases.map((r) => r.id)).toEqual([r1, r2]);
+    expect(state.leftovers).toEqual(['20261101T000000Z-dead']);
   });
 
   it('rolls back to the previous release by default, to an id or a version on request, never to a failed one', () => {

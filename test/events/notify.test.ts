@@ -54,6 +54,21 @@ describe('notifications people read', () => {
     }
   );
 
+  test('slack: the top-level text is escaped too (`<!channel>` in a reason pings nobody)', async () => {
+    const notify = createNotifier({ url: `${r.url}/slack`, format: 'slack', backoffMs: 5 });
+    await notify(
+      makeEvent('deploy.failed', where, ctx, {
+        release: 'r2',
+        reason: 'boom <!channel> <@U123>',
+        rolledBack: true
+      })
+    );
+    const body = r.got[0]!.body as { text: string };
+    expect(body.text).toContain('&lt;!channel&gt;');
+    expect(text(body)).not.toContain('<!channel>');
+    expect(text(body)).not.toContain('<@U123>');
+  });
+
   test('the receiver refuses a payload missing what the service requires (the check can fail)', async () => {
     for (const format of ['slack', 'teams', 'discord'] as const)
       expect(REQUIRED[format]({ text: '' }).length).toBeGreaterThan(0);

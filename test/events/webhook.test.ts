@@ -51,12 +51,17 @@ describe('webhook delivery', () => {
     const got = r.received[0]!;
     expect(JSON.parse(got.body)).toEqual(event);
     expect(got.headers['x-deploy-actions-event']).toBe('deploy.failed');
-    expect(got.headers[SIGNATURE_HEADER]).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(got.headers[SIGNATURE_HEADER]).toMatch(/^t=\d+,v1=[0-9a-f]{64},v2=[0-9a-f]{64}$/);
     expect(verifySignature(got.body, 'hook-secret', got.headers[SIGNATURE_HEADER] as string)).toBe(true);
     expect(verifySignature(got.body, 'other-secret', got.headers[SIGNATURE_HEADER] as string)).toBe(false);
     expect(verifySignature(got.body + ' ', 'hook-secret', got.headers[SIGNATURE_HEADER] as string)).toBe(
       false
     );
+    // v2 covers the delivery id (issue 28): the same body and signature under another id fail.
+    const sig = got.headers[SIGNATURE_HEADER] as string;
+    const id = got.headers['x-deploy-actions-delivery'] as string;
+    expect(verifySignature(got.body, 'hook-secret', sig, { id })).toBe(true);
+    expect(verifySignature(got.body, 'hook-secret', sig, { id: `${id}x` })).toBe(false);
   });
 
   it('retries 5xx and 429 with the same delivery id, then succeeds', async () => {

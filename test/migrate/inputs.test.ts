@@ -21,6 +21,15 @@ describe('readMigrateInputs', () => {
     );
   const url = 'postgres://u:pw@127.0.0.1:5432/shop';
 
+  it('durations past 24h are refused naming the input (issue 28): a timer would overflow and fire at once', () => {
+    expect(() => read({ dir, 'lock-timeout': '600h' }, { DATABASE_URL: url })).toThrow(
+      /Input 'lock-timeout': 600h is longer than 24h/
+    );
+    expect(() => read({ dir, 'statement-timeout': '25h' }, { DATABASE_URL: url })).toThrow(
+      /statement-timeout/
+    );
+  });
+
   it('reads defaults, takes the URL from env DATABASE_URL, and resolves backup: true into RUNNER_TEMP', () => {
     const o = read(
       { dir, backup: 'true', 'lock-timeout': '30s' },

@@ -45,7 +45,14 @@ export const SECRET_INPUTS = new Set([
   'token',
   'github-token',
   'webhook-secret',
-  'database-url'
+  'webhook-url',
+  'database-url',
+  'registry-auth',
+  'secrets',
+  'headers',
+  'health-headers',
+  'prometheus-headers',
+  'health-prometheus-headers'
 ]);
 
 /** A warning for each secret given as a flag value, pointing at its `--<name>-env VAR` form; [] otherwise. */

@@ -43,7 +43,7 @@ const GROUP_HELP: Record<string, ActionHelp['inputs']> = {
   ],
   "events": [
     { name: "webhook-url", required: false, default: "", description: "Optional URL that receives the events (deploy.started, deploy.completed, deploy.failed, rollback.executed) as signed JSON POSTs." },
-    { name: "webhook-secret", required: false, default: "", description: "HMAC-SHA256 key for the webhook signature header `X-Deploy-Actions-Signature-256: t=<unix>,v1=<hex>` (over the timestamp and the body: receivers can refuse replays)." },
+    { name: "webhook-secret", required: false, default: "", description: "HMAC-SHA256 key for the webhook signature header `X-Deploy-Actions-Signature-256: t=<unix>,v1=<hex>,v2=<hex>` (v1 over the timestamp and the body, v2 over the timestamp, the delivery id and the body: receivers can refuse replays and duplicates)." },
     { name: "token", required: false, default: "", description: "GitHub token: record this run as a GitHub Deployment (in_progress, then success or failure; needs `permissions: deployments: write`), and prove a lock holder gone by its completed run (needs `actions: read`). Empty: no record." },
   ],
   "health-health": [
@@ -259,7 +259,7 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "app", required: false, default: "", description: "The app named in the `migration.applied` events (default: the repository name)." },
       { name: "environment", required: false, default: "", description: "The environment named in the `migration.applied` events, e.g. `production`." },
       { name: "webhook-url", required: false, default: "", description: "POST each `migration.applied` event here as JSON (optional). A delivery failure is a warning, not a failed step." },
-      { name: "webhook-secret", required: false, default: "", description: "HMAC-SHA256 key to sign webhook deliveries: `X-Deploy-Actions-Signature-256: t=<unix>,v1=<hex>` over the timestamp and the body, so receivers can refuse replays (packages/events). Masked." },
+      { name: "webhook-secret", required: false, default: "", description: "HMAC-SHA256 key to sign webhook deliveries: `X-Deploy-Actions-Signature-256: t=<unix>,v1=<hex>,v2=<hex>` (v1 over the timestamp and the body, v2 also over the delivery id), so receivers can refuse replays (packages/events). Masked." },
     ],
     outputs: [
       { name: "applied", description: "JSON list of the versions this run applied, in order, e.g. `[\"3\",\"4\"]`." },

@@ -12,6 +12,9 @@ export interface InputOptions {
   required?: boolean;
 }
 
+/** The longest duration any input takes (core InputReader.duration). */
+export const MAX_INPUT_DURATION_MS = 24 * 3_600_000;
+
 export class InputReader {
   constructor(private readonly get: RawInputGetter) {}
 
@@ -69,6 +72,9 @@ export class InputReader {
     const ms = parseDuration(v, name);
     if (options.positive && ms <= 0)
       throw new InputError(name, `"${v}" is zero`, 'give a positive duration like 30s');
+    // Node's timers overflow past 2^31-1 ms (24.8 days) and fire at once: `probe-timeout: 600h` would fail every
+    // probe after 1 ms. No duration of any action goes near a day.
+    if (ms > MAX_INPUT_DURATION_MS) throw new InputError(name, `${v} is longer than 24h`, 'give at most 24h');
     return ms;
   }
 

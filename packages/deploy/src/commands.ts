@@ -126,6 +126,16 @@ export function removeTreeArgv(path: string): string[] {
   return ['rm', '-rf', '--', path];
 }
 
+/** Rename a directory within its parent (no copy; fails when `to` exists). */
+export function setAsideArgv(from: string, to: string): string[] {
+  return ['mv', '-T', '--', from, to];
+}
+
+/** Exit 0 while the lock still names this token (the run still holds it), 1 otherwise. */
+export function lockOursArgv(lockDir: string, token: string): string[] {
+  return ['sh', '-c', 'grep -qF "$2" "$1/holder.json" 2>/dev/null', 'sh', lockDir, token];
+}
+
 /**
  * Everything the deploy needs to know about an app on a host, in one round trip: the current link, the
  * active slot, and every release.json (one JSON document per line, each prefixed by its file name).
@@ -139,6 +149,7 @@ export function readStateArgv(root: string): string[] {
       'printf "current\\t%s\\n" "$(readlink current 2>/dev/null)"',
       'if [ -f active.json ]; then printf "active\\t%s\\n" "$(cat active.json)"; fi',
       'for f in releases/*/release.json; do [ -f "$f" ] && printf "release\\t%s\\n" "$(cat "$f")"; done',
+      'for d in releases/.pruned-*; do [ -d "$d" ] && printf "leftover\\t%s\\n" "${d#releases/.pruned-}"; done',
       'true'
     ].join('\n'),
     'sh',
@@ -195,7 +206,20 @@ export function lockHeartbeatArgv(lockDir: string, token: string): string[] {
   return [
     'sh',
     '-c',
-    'grep -qF "$2" "$1/holder.json" 2>/dev/null || { echo lost; exit 0; }; umask 077; cat > "$1/holder.json.new" && mv -f "$1/holder.json.new" "$1/holder.json" && echo beat; true',
+    [
+      'grep -qF "$2" "$1/holder.json" 2>/dev/null || { echo lost; exit 0; }',
+      'umask 077; cat > "$1/holder.json.new" || exit 0',
+      // The beat carries now: a phase's beat is built when the phase is sent and runs at its end, so the host's
+      // clock moves it forward (never back). Never backwards either: a beat older than the one there (landing
+      // after the timer's) is dropped. ISO times of one format order as strings.
+      'at() { sed -n \'s/.*"heartbeatAt":"\\([^"]*\\)".*/\\1/p\' "$1"; }',
+      'old=$(at "$1/holder.json"); new=$(at "$1/holder.json.new"); now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)',
+      'if [ -n "$new" ] && [ "$(expr "x$new" \\< "x$now")" = 1 ]; then',
+      '  sed "s/\\"heartbeatAt\\":\\"[^\\"]*\\"/\\"heartbeatAt\\":\\"$now\\"/" "$1/holder.json.new" >"$1/holder.json.now" && mv -f "$1/holder.json.now" "$1/holder.json.new" && new=$now',
+      'fi',
+      'if [ -n "$old" ] && [ "$(expr "x$new" \\< "x$old")" = 1 ]; then rm -f "$1/holder.json.new"; echo older; exit 0; fi',
+      'mv -f "$1/holder.json.new" "$1/holder.json" && echo beat; true'
+    ].join('\n'),
     'sh',
     lockDir,
     token

@@ -9,7 +9,7 @@ import {
   reportChoice,
   sharedNetworkName
 } from './accessories.js';
-import type { GateResult } from '../../health/src/index.js';
+import { withoutUserinfo, type GateResult } from '../../health/src/index.js';
 import { canarySteps } from './canary.js';
 import { clockFrom } from './clock.js';
 import { finishPhase, gatePhase } from './finish.js';
@@ -270,7 +270,9 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
     },
     /** The outcome, stamped with its URL and duration. */
     end(): DeployOutcome {
-      outcome.url = d.gate?.urls[0]?.url;
+      // Without userinfo: the URL goes to outputs, the summary and the Deployment's environment_url.
+      const url = d.gate?.urls[0]?.url;
+      outcome.url = url ? withoutUserinfo(url) : undefined;
       outcome.durationMs = clock.ms() - started;
       return outcome;
     }
@@ -378,6 +380,12 @@ async function undoDeploy(
     anySwitched ||= s0.switched;
     if (!s0.release) continue;
     const name = r.ctx.host.name;
+    // Its finish completed: the release passed its gate here and is recorded; the lock is released. It stays.
+    if (s0.finished) {
+      serving.push(`release ${releaseId} (gated and recorded) is serving on ${name}`);
+      restoredAll = false;
+      continue;
+    }
     try {
       const history: HistoryEntry[] = [];
       if (!d.autoRollback && s0.switched) {
@@ -387,6 +395,10 @@ async function undoDeploy(
         const rv = await revertPhase(r.ctx, s0);
         r.state = rv.state;
         serving.push(rv.serving);
+        if (rv.left) {
+          restoredAll = false;
+          continue;
+        }
         restoredAll &&= rv.restored;
         if (s0.switched && s0.before?.record) {
           // Gate what serves again: a rollback is only done when it is healthy.

@@ -2,9 +2,9 @@ import { DeployError, type Command, type Executor } from '../../core/src/index.j
 import { imageRmArgv } from '../../docker/src/index.js';
 import { runGate, type GateResult, type GateSpec } from '../../health/src/index.js';
 import { linkTimeoutMs, type ScriptStep } from '../../ssh/src/index.js';
-import { stillRunningArgv, stopKeepArgv } from './commands.js';
+import { setAsideArgv, stillRunningArgv, stopKeepArgv } from './commands.js';
 import { noopCost, stepError } from './host.js';
-import { releaseDir } from './layout.js';
+import { prunedDir, releaseDir } from './layout.js';
 import { lockReleaseStep } from './lock.js';
 import { prunePlan } from './retention.js';
 import { commitStep, entry, failWith, recordFile, type HostContext, type RunState } from './run.js';
@@ -13,6 +13,8 @@ import { activeRecord, gated } from './switch.js';
 import { pruneReleaseArgv } from './user-files.js';
 
 const STILL_RUNNING = 'check the containers still run';
+const RECORD = 'record the release';
+const REMOVE = 'remove pruned release';
 
 /** Container probes of a gate pay the link: their timeouts grow with the measured no-op cost. */
 export function linkAware(executor: Executor): Executor {
@@ -91,26 +93,50 @@ export async function finishPhase(
     steps.push({ name: `stop ${old.project}`, argv: stopKeepArgv(old.project), check: false });
     lines.push(entry(ctx, s, 'release.stopped', { stopped: old.release, project: old.project }));
   }
+  // The prune: each dropped release is set aside by one rename before the record is committed (so the history
+  // says what the list holds), and removed after it. A removal that fails (files a container wrote as root, on
+  // a non-root SSH user) only warns: the release passed its gate and is recorded, and the next deploy's prune
+  // tries the leftover again. Nothing of the prune is checked, so it can never revert the switch.
   const plan = prunePlan(s.known, release, keepReleases);
   for (const id of plan.drop)
-    steps.push({ name: `remove release ${id}`, argv: pruneReleaseArgv(releaseDir(host.layout, id)) });
-  if (plan.images.length)
-    steps.push({ name: 'prune old images', argv: imageRmArgv(plan.images), check: false });
+    steps.push({
+      name: `set aside release ${id}`,
+      argv: setAsideArgv(releaseDir(host.layout, id), prunedDir(host.layout, id)),
+      check: false
+    });
   lines.push(...history);
   if (plan.drop.length)
     lines.push(entry(ctx, s, 'releases.pruned', { removed: plan.drop, images: plan.images }));
-  steps.push(commitStep(ctx, 'record the release', [recordFile(release)], lines));
+  steps.push(commitStep(ctx, RECORD, [recordFile(release)], lines));
+  const leftovers = [...new Set([...(s.known.leftovers ?? []), ...plan.drop])];
+  for (const id of leftovers)
+    // pruneReleaseArgv keeps the data an earlier version of this action left inside a release (adoptDataArgv).
+    steps.push({ name: `${REMOVE} ${id}`, argv: pruneReleaseArgv(prunedDir(host.layout, id)), check: false });
+  if (plan.images.length)
+    steps.push({ name: 'prune old images', argv: imageRmArgv(plan.images), check: false });
   // Only when everything before it worked: a failed finish is reverted under the lock.
   if (s.lock) steps.push({ ...lockReleaseStep(host.layout.lock, s.lock.holder.token), always: false });
-  const r = await host.phase('finish', steps, 60_000 + spec.drainMs + 5 * 60_000);
+  // Cut part way (a dropped link, a timeout): the old slot may be stopped already, so a revert starts it again.
+  const stops = steps.some((x) => x.name.startsWith('stop '));
+  const r = await host.phase('finish', steps, 60_000 + spec.drainMs + 5 * 60_000).catch((err: Error) => {
+    throw failWith(err, { ...s, oldStopped: s.oldStopped || stops });
+  });
   const released = r.get('release the deploy lock')?.exitCode === 0;
   if (released) {
     await s.lock?.stop();
     ctx.deps.onLock?.(host.name, undefined);
   }
+  for (const id of leftovers) {
+    const rm = r.get(`${REMOVE} ${id}`);
+    if (rm && rm.exitCode !== 0)
+      host.logger.warning(
+        `could not remove ${prunedDir(host.layout, id)} on ${host.name} (${firstLine(rm.stderr)}): the next deploy retries; files a container wrote as root need root (sudo rm -rf)`
+      );
+  }
   const next: RunState = { ...s, release, pending: [], lockReleased: released };
   const failed = r.failed(steps);
-  if (!failed) return next;
+  if (!failed) return { ...next, finished: true };
+  const stopped = { ...s, oldStopped: s.oldStopped || r.get(`stop ${old?.project}`) !== undefined };
   const notRunning = failed.name === STILL_RUNNING;
   const err = notRunning
     ? new DeployError(
@@ -118,5 +144,9 @@ export async function finishPhase(
         { hint: 'read the container logs (docker logs) on the host; the previous release is restored' }
       )
     : stepError(failed, host.name);
-  throw failWith(err, s);
+  throw failWith(err, stopped);
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] || 'no error text';
 }

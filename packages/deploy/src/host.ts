@@ -14,7 +14,7 @@ import {
   type StepResult
 } from '../../ssh/src/index.js';
 import type { Clock } from './clock.js';
-import type { Layout } from './layout.js';
+import { RELEASE_ID, type Layout } from './layout.js';
 import type { ActiveRecord, HostState, ReleaseRecord } from './types.js';
 
 /** The overall bound of an operation; each phase gets what is left, so a timeout names the phase that ran out. */
@@ -79,7 +79,11 @@ export function parseState(text: string): HostState {
     try {
       if (kind === 'current') state.current = value.split('/').pop();
       else if (kind === 'active') state.active = JSON.parse(value) as ActiveRecord;
-      else if (kind === 'release') state.releases.push(JSON.parse(value) as ReleaseRecord);
+      else if (kind === 'release') {
+        // Read back from the host: an id feeds paths and `rm -rf`, so a record that is not ours is no release.
+        const r = JSON.parse(value) as ReleaseRecord;
+        if (typeof r.id === 'string' && RELEASE_ID.test(r.id)) state.releases.push(r);
+      } else if (kind === 'leftover' && RELEASE_ID.test(value)) (state.leftovers ??= []).push(value);
     } catch {
       /* a torn or foreign file is not a release we can use */
     }

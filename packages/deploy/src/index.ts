@@ -1,6 +1,7 @@
 export * from './types.js';
 export { STRATEGIES, usesSlots } from './strategy.js';
 export * from './layout.js';
+export { processStart, runnerIdentity } from './identity.js';
 export * from './commands.js';
 export * from './proxy.js';
 export * from './images.js';

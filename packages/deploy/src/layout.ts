@@ -47,6 +47,16 @@ export function releaseDir(l: Layout, id: string): string {
   return join(l.releases, id);
 }
 
+/**
+ * Where a pruned release's directory is set aside (one rename, which a root-owned file inside cannot stop)
+ * before it is removed: out of the release list at once, and found again by the next prune when the removal
+ * failed (host.ts parseState, `leftover`).
+ */
+export const PRUNED_PREFIX = '.pruned-';
+export function prunedDir(l: Layout, id: string): string {
+  return join(l.releases, `${PRUNED_PREFIX}${id}`);
+}
+
 /** Release ids sort in creation order: `20261123T091502Z-3fa9`. */
 export function newReleaseId(
   now: Date = new Date(),

@@ -28,6 +28,8 @@ export interface LockOptions {
   /** Remove the old holder's lock (its token; '' for a lock without holder.json) before taking it. */
   /** The runner's own name: a holder from this machine whose pid is gone is stale at once. */
   runnerName: string;
+  /** This runner's identity (identity.ts). */
+  runnerId?: string;
 }
 
 export function describeHolder(h: LockHolder | undefined): string {

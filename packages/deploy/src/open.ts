@@ -18,6 +18,7 @@ import {
   type LockOptions
 } from './lock.js';
 import { holderRun, lockVerdict, type WorkflowRunState } from './takeover.js';
+import { processStart, runnerIdentity } from './identity.js';
 import type { HistoryEntry, LockHolder } from './types.js';
 import { type HostContext, type HostTools, type RunState } from './run.js';
 
@@ -87,18 +88,22 @@ export interface OpenOptions {
 export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): Promise<RunState> {
   const { host, spec, deps, rec } = ctx;
   const clock = rec.clock;
-  const runner = deps.runner ?? { name: hostname(), pid: process.pid };
+  const runner = deps.runner ?? { name: hostname(), pid: process.pid, id: runnerIdentity() };
+  const pidStart = runner.pid === process.pid ? processStart(runner.pid) : undefined;
   const lockOptions: LockOptions = {
     timeoutMs: spec.lockTimeoutMs,
     staleMs: spec.lockStaleMs,
     pollMs: spec.lockPollMs,
     breakLock: spec.breakLock,
     runnerName: runner.name,
+    ...(runner.id ? { runnerId: runner.id } : {}),
     holder: {
       actor: deps.context.actor,
       runUrl: deps.context.runUrl,
       runner: runner.name,
       pid: runner.pid,
+      ...(runner.id ? { runnerId: runner.id } : {}),
+      ...(pidStart ? { pidStart } : {}),
       ...(runner.repository && runner.runId
         ? { repository: runner.repository, runId: runner.runId, runAttempt: runner.runAttempt ?? '1' }
         : {}),
@@ -168,7 +173,9 @@ export async function openHost(ctx: HostContext, s: RunState, o: OpenOptions): P
       now: clock.ms(),
       staleMs: lockOptions.staleMs,
       runnerName: lockOptions.runnerName,
+      ...(lockOptions.runnerId ? { runnerId: lockOptions.runnerId } : {}),
       pidAlive: localPidAlive,
+      pidStart: processStart,
       run: await runOf(ctx, old)
     });
     if (verdict.kind === 'gone') {

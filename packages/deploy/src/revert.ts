@@ -2,7 +2,8 @@ import { ConnectionError, type Logger } from '../../core/src/index.js';
 import { composeDownArgv, composeUpArgv } from '../../compose/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { releaseUpOptions } from './accessories.js';
-import { proxyStopArgv } from './commands.js';
+import { hostHttpCheckArgv, lockOursArgv, proxyStopArgv, startSlotArgv, waitReadyArgv } from './commands.js';
+import { releaseDir } from './layout.js';
 import { stepError } from './host.js';
 import { lockReleaseStep } from './lock.js';
 import { proxyFiles } from './proxy.js';
@@ -32,7 +33,12 @@ export interface Reverted {
   state: RunState;
   serving: string;
   restored: boolean;
+  /** The lock is no longer this run's (its finish completed on the host, or a takeover): nothing was touched. */
+  left?: boolean;
 }
+
+const LOCK_OURS = 'the deploy lock is still this run';
+const OLD_READY = 'wait until the previous release is ready';
 
 /**
  * Undo, one session: traffic back to what served before (its slot still runs), or `up -d` of the previous
@@ -42,18 +48,42 @@ export interface Reverted {
 export async function revertPhase(ctx: HostContext, s: RunState): Promise<Reverted> {
   const { host } = ctx;
   const old = s.before;
-  const steps: ScriptStep[] = [];
+  // First: the lock is still ours. A finish the link cut may have completed on the host (released the lock,
+  // stopped the old slot): that release passed its gate and stays.
+  const steps: ScriptStep[] = s.lock
+    ? [{ name: LOCK_OURS, argv: lockOursArgv(host.layout.lock, s.lock.holder.token) }]
+    : [];
   let restored = !old;
   if (s.switched && old?.record) {
+    const up = composeUpArgv(
+      s.tools!.compose,
+      project(ctx, old.record, old.active),
+      releaseUpOptions(old.record)
+    );
     if (!old.active.slot)
-      steps.push({
-        name: `compose up ${old.active.project} (previous release)`,
-        argv: composeUpArgv(
-          s.tools!.compose,
-          project(ctx, old.record, old.active),
-          releaseUpOptions(old.record)
-        )
-      });
+      steps.push({ name: `compose up ${old.active.project} (previous release)`, argv: up });
+    else if (s.oldStopped) {
+      // The finish stopped the old slot: traffic goes back only to a slot that runs and answers again.
+      const port = old.active.port;
+      const url =
+        ctx.spec.slotCheckPath && port !== undefined && s.tools?.http
+          ? hostHttpCheckArgv(s.tools.http, `http://127.0.0.1:${port}${ctx.spec.slotCheckPath}`, 3)
+          : [];
+      steps.push(
+        {
+          name: `start ${old.active.project} (previous release)`,
+          argv: startSlotArgv(old.active.project, releaseDir(host.layout, old.record.id), up)
+        },
+        {
+          name: OLD_READY,
+          argv: waitReadyArgv(
+            old.active.project,
+            Math.min(ctx.spec.startTimeoutMs, host.deadline.remaining()) / 1000,
+            url
+          )
+        }
+      );
+    }
     steps.push(...switchSteps(ctx, s, old.active, old.record, []));
     restored = true;
   } else if (old?.record) restored = true;
@@ -80,6 +110,13 @@ export async function revertPhase(ctx: HostContext, s: RunState): Promise<Revert
   if (steps.length) {
     const r = await persist('revert', host.logger, () => host.phase('revert', steps, 5 * 60_000));
     const failed = r.failed(steps);
+    if (failed?.name === LOCK_OURS)
+      return {
+        state: { ...s, lockReleased: true },
+        serving: `release ${s.release?.id} is serving on ${host.name}, untouched: the deploy lock there is no longer this run's (its finish completed on the host, or another run took over)`,
+        restored: false,
+        left: true
+      };
     if (failed) throw stepError(failed, host.name);
   }
   const serving = old

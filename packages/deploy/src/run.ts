@@ -66,6 +66,10 @@ export interface RunState {
   readonly gate?: GateResult;
   /** This run brought the release's accessories up already (the migrate phase): the start phase does not. */
   readonly accessoriesUp?: boolean;
+  /** A phase that stops the serving slot ran (or was cut part way): a revert starts that slot again first. */
+  readonly oldStopped?: boolean;
+  /** The finish completed here: the release passed its gate and is recorded, and the lock is released. */
+  readonly finished?: boolean;
   /** History lines that ride along with the next phase. */
   readonly pending: readonly HistoryEntry[];
 }

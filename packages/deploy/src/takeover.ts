@@ -27,7 +27,11 @@ export interface TakeoverFacts {
   staleMs: number;
   /** This runner's name (the machine that runs this deploy). */
   runnerName: string;
+  /** This runner's identity (identity.ts runnerIdentity); compared instead of the name when both have one. */
+  runnerId?: string;
   pidAlive(pid: number): boolean;
+  /** A local process's start time (identity.ts processStart), to tell a reused pid from the holder. */
+  pidStart?(pid: number): string | undefined;
   /** The holder's run as GitHub reports it; undefined without a token, a run id, or an answer. */
   run?: WorkflowRunState;
 }
@@ -36,12 +40,27 @@ export function lockVerdict(f: TakeoverFacts): LockVerdict {
   const h = f.holder;
   if (!h)
     return { kind: 'stale', reason: 'the lock has no holder.json (written by an older version, or damaged)' };
-  const sameRunner = !!h.runner && h.runner === f.runnerName;
-  if (sameRunner && h.pid > 0 && !f.pidAlive(h.pid))
-    return {
-      kind: 'gone',
-      proof: { via: 'pid', detail: `its process ${h.pid} on this runner (${h.runner}) has exited` }
-    };
+  // The same runner: same hostname, and (when both record one) the same boot and pid namespace.
+  const sameRunner =
+    h.runnerId && f.runnerId ? h.runnerId === f.runnerId : !!h.runner && h.runner === f.runnerName;
+  if (sameRunner && h.pid > 0) {
+    if (!f.pidAlive(h.pid))
+      return {
+        kind: 'gone',
+        proof: { via: 'pid', detail: `its process ${h.pid} on this runner (${h.runner}) has exited` }
+      };
+    const start = h.pidStart && f.pidStart ? f.pidStart(h.pid) : undefined;
+    if (start !== undefined && start !== h.pidStart)
+      return {
+        kind: 'gone',
+        proof: {
+          via: 'pid',
+          detail: `its process ${h.pid} on this runner (${h.runner}) has exited (the pid now belongs to a process started later)`
+        }
+      };
+    // Its process runs: a live holder wins over an old heartbeat (a long phase, a stalled timer).
+    return { kind: 'live' };
+  }
   if (f.run && h.runId) {
     const attempt = Number(h.runAttempt || '1');
     if (f.run.status === 'completed')

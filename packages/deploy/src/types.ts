@@ -86,6 +86,8 @@ export interface HostState {
   current?: string;
   active?: ActiveRecord;
   releases: ReleaseRecord[];
+  /** Ids of pruned releases whose set-aside directory a failed removal left behind (layout.ts prunedDir). */
+  leftovers?: string[];
 }
 
 export interface HistoryEntry {
@@ -119,6 +121,10 @@ export interface LockHolder {
   /** hostname of the machine that runs the deploy (the runner), and its pid, for stale detection. */
   runner: string;
   pid: number;
+  /** hostname/boot id/pid-namespace inode (identity.ts): a pid is only judged by a runner with the same. */
+  runnerId?: string;
+  /** The holder process's start time (identity.ts processStart): a reused pid is not the holder. */
+  pidStart?: string;
   /** The GitHub run that holds it (when run by GitHub): checked through the API before a takeover. */
   repository?: string;
   runId?: string;
@@ -231,7 +237,14 @@ export interface EngineDeps {
    * The runner's hostname and pid, and the GitHub run, recorded in the lock (default os.hostname(),
    * process.pid, no run).
    */
-  runner?: { name: string; pid: number; repository?: string; runId?: string; runAttempt?: string };
+  runner?: {
+    name: string;
+    pid: number;
+    id?: string;
+    repository?: string;
+    runId?: string;
+    runAttempt?: string;
+  };
   /**
    * The state of a GitHub workflow run (with a token): proof that a lock's holder is gone when it is
    * completed. Undefined when unknown; never throws.

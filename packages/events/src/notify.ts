@@ -98,7 +98,8 @@ export function slackPayload(t: NotificationText): Record<string, unknown> {
   const facts = allFacts(t);
   const link = t.runUrl ? ` <${t.runUrl}|Open the run>` : '';
   return {
-    text: clip(`${t.title}: ${t.result}${t.reason ? ` (${t.reason})` : ''}`, 3000),
+    // Escaped too: `<!channel>` in an error reason must not ping a channel.
+    text: clip(slackEscape(`${t.title}: ${t.result}${t.reason ? ` (${t.reason})` : ''}`), 3000),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: clip(t.title, 150), emoji: true } },
       {

@@ -5,7 +5,8 @@ import { DeployActionsError, type DeployEvent, type Logger } from '../../core/sr
 
 /**
  * Events to an optional webhook. JSON deliveries are signed over a timestamp, the way Stripe and Slack sign
- * theirs: `X-Deploy-Actions-Signature-256: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
+ * theirs: `X-Deploy-Actions-Signature-256: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">,v2=<hex
+ * HMAC-SHA256 of "<t>.<delivery id>.<raw body>">` (v2 also covers the delivery id; v1 stays for this major).
  * A receiver recomputes the HMAC, compares in constant time, and refuses a timestamp outside its window
  * (`verifyWebhook`, default 5 minutes), so a captured delivery cannot be replayed later; within the window
  * the unique `X-Deploy-Actions-Delivery` id lets it drop duplicates. Retried with backoff on network
@@ -38,14 +39,23 @@ export const SIGNATURE_HEADER = 'x-deploy-actions-signature-256';
 /** How old a signed timestamp a receiver accepts by default, either way (clock skew), in seconds. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-/** The signature header's value for `body` sent at `time`: `t=<unix seconds>,v1=<hex>`. */
-export function signBody(body: string | Buffer, secret: string, time: Date = new Date()): string {
+/**
+ * The signature header's value for `body` sent at `time`: `t=<unix seconds>,v1=<hex>`, and with the delivery
+ * `id` also `,v2=<hex>` over `<t>.<id>.<body>`: the id is inside the signature, so a receiver that drops
+ * duplicates by id cannot be fooled by a replay under a fresh id. v1 stays for this major version.
+ */
+export function signBody(
+  body: string | Buffer,
+  secret: string,
+  time: Date = new Date(),
+  id?: string
+): string {
   const t = Math.floor(time.getTime() / 1000);
-  return `t=${t},v1=${hmac(t, body, secret)}`;
+  return `t=${t},v1=${hmac(`${t}.`, body, secret)}${id ? `,v2=${hmac(`${t}.${id}.`, body, secret)}` : ''}`;
 }
 
-function hmac(t: number, body: string | Buffer, secret: string): string {
-  return createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
+function hmac(prefix: string, body: string | Buffer, secret: string): string {
+  return createHmac('sha256', secret).update(prefix).update(body).digest('hex');
 }
 
 export type Verification =
@@ -60,7 +70,7 @@ export function verifyWebhook(
   body: string | Buffer,
   secret: string,
   header: string | undefined,
-  options: { toleranceSeconds?: number; now?: Date } = {}
+  options: { toleranceSeconds?: number; now?: Date; id?: string } = {}
 ): Verification {
   if (!header) return { valid: false, reason: 'missing' };
   const parts = new Map(
@@ -70,10 +80,12 @@ export function verifyWebhook(
     })
   );
   const t = Number(parts.get('t'));
-  const v1 = parts.get('v1') ?? '';
-  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1)) return { valid: false, reason: 'malformed' };
-  const expected = Buffer.from(hmac(t, body, secret), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) return { valid: false, reason: 'mismatch' };
+  // With the delivery id (the X-Deploy-Actions-Delivery header), v2 is checked: it covers the id too.
+  const v2 = options.id !== undefined && parts.has('v2');
+  const sig = (v2 ? parts.get('v2') : parts.get('v1')) ?? '';
+  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(sig)) return { valid: false, reason: 'malformed' };
+  const expected = Buffer.from(hmac(v2 ? `${t}.${options.id}.` : `${t}.`, body, secret), 'hex');
+  if (!timingSafeEqual(expected, Buffer.from(sig, 'hex'))) return { valid: false, reason: 'mismatch' };
   const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
   if (Math.abs(now - t) > (options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS))
     return { valid: false, reason: 'expired' };
@@ -85,7 +97,7 @@ export function verifySignature(
   body: string | Buffer,
   secret: string,
   header: string | undefined,
-  options: { toleranceSeconds?: number; now?: Date } = {}
+  options: { toleranceSeconds?: number; now?: Date; id?: string } = {}
 ): boolean {
   return verifyWebhook(body, secret, header, options).valid;
 }
@@ -129,7 +141,7 @@ export async function deliverEvent(event: DeployEvent, options: WebhookOptions):
     try {
       // Signed at each attempt: a retry an hour later still falls inside the receiver's window.
       if (options.secret)
-        headers[SIGNATURE_HEADER] = signBody(body, options.secret, options.now?.() ?? new Date());
+        headers[SIGNATURE_HEADER] = signBody(body, options.secret, options.now?.() ?? new Date(), id);
       const status = await post(url, body, headers, options.timeoutMs ?? 10_000);
       if (status >= 200 && status < 300) return { id, status, attempts: attempt };
       lastProblem = `answered ${status}`;

@@ -4,6 +4,7 @@ import { probeContainer } from './container.js';
 import { probeHttp } from './http.js';
 import { probeMetric } from './prometheus.js';
 import { percentile, round1 } from './stats.js';
+import { urlPasswords, withoutUserinfo } from './spec.js';
 import { canaryRules, MAX_ROUNDS_IN_FLIGHT } from './defaults.js';
 import type { GateResult, GateSpec, ProbeRecord, SoakRules } from './types.js';
 
@@ -128,18 +129,16 @@ function secretsOf(spec: GateSpec, logger: Logger): (r: ProbeRecord) => ProbeRec
   const redactor = new Redactor();
   const secrets = [...Object.values(spec.headers), ...Object.values(spec.prometheusHeaders ?? {})];
   // A password in a URL (https://user:pass@host/) is sent as basic auth and must not be shown either.
-  for (const url of [...spec.urls.map((u) => u.url), spec.prometheusUrl ?? '']) {
-    const password = url ? new URL(url).password : '';
-    if (password) secrets.push(password, decodeURIComponent(password));
-  }
+  // A token as the user name (https://TOKEN@host/) too.
+  secrets.push(...urlPasswords([...spec.urls.map((u) => u.url), spec.prometheusUrl ?? ''].join('\n')));
   for (const v of secrets) {
     if (!v) continue;
     logger.secret(v);
     redactor.add(v);
   }
   return (r) => {
-    r.target = redactor.redact(r.target);
-    if (r.reason) r.reason = redactor.redact(r.reason);
+    r.target = withoutUserinfo(redactor.redact(r.target));
+    if (r.reason) r.reason = withoutUserinfo(redactor.redact(r.reason));
     if (typeof r.value === 'string') r.value = redactor.redact(r.value);
     return r;
   };

@@ -7,6 +7,7 @@ export {
   defaultGateSpec,
   headerValues,
   urlPasswords,
+  withoutUserinfo,
   GATE_INPUT_NAMES,
   saveExpectations,
   withExpectations,

@@ -269,15 +269,32 @@ function readCa(inputs: InputReader, name: string): string | undefined {
 /** Passwords written into URLs (`https://user:pass@host/`), found without parsing, for masking first. */
 export function urlPasswords(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\/\/[^/\s:@]*:([^@/\s]+)@/g)) {
-    out.push(m[1]!);
+  const both = (v: string) => {
+    out.push(v);
     try {
-      out.push(decodeURIComponent(m[1]!));
+      const d = decodeURIComponent(v);
+      if (d !== v) out.push(d);
     } catch {
       /* not percent-encoded */
     }
+  };
+  for (const m of text.matchAll(/\/\/([^/\s@]+)@/g)) {
+    const info = m[1]!;
+    const colon = info.indexOf(':');
+    // `user:pass@`: the password; `TOKEN@` (a token as the user name, as GitHub and GitLab take it): all of it.
+    if (colon >= 0) {
+      if (colon < info.length - 1) both(info.slice(colon + 1));
+    } else both(info);
   }
   return out;
+}
+
+/**
+ * A text with every URL's userinfo (`user:pass@`, `TOKEN@`) taken out: what outputs, records, summaries,
+ * events and a GitHub Deployment's `environment_url` carry. The gate itself still sends the credentials.
+ */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
 }
 
 /**

@@ -26,9 +26,11 @@ export interface SshSettings {
 }
 
 /** A path in an ssh option: ssh splits option values at spaces unless they are double-quoted. */
-function path(p: string): string {
+/** A path in an `-o Name=value` option: ssh splits the value at white space unless it is quoted. */
+export function sshOptionPath(p: string): string {
   return /\s/.test(p) ? `"${p}"` : p;
 }
+const path = sshOptionPath;
 
 /** The options every ssh invocation carries. Host keys are always checked: there is no insecure mode. */
 export function sshOptions(s: SshSettings): string[] {

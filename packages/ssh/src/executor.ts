@@ -18,6 +18,7 @@ import {
   sshCheckArgv,
   sshCommandArgv,
   sshConfigText,
+  sshOptionPath,
   sshExitArgv,
   sshKeyscanArgv,
   sshMasterArgv,
@@ -183,7 +184,8 @@ export class SshExecutor implements Executor {
     if (existsSync(socket))
       await runProcess(
         {
-          argv: ['ssh', '-o', `ControlPath=${socket}`, '-O', 'exit', 'leftover'],
+          // RUNNER_TEMP may hold a space: quoted as every other ssh option path.
+          argv: ['ssh', '-o', `ControlPath=${sshOptionPath(socket)}`, '-O', 'exit', 'leftover'],
           check: false,
           timeoutMs: 5000
         },
