@@ -2,8 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalExecutor } from '../../packages/core/src/index.js';
 import {
+  COMPOSE_FEATURES,
+  compareComposeVersions,
   composeConfigArgv,
   composeDownArgv,
+  composeTooOld,
+  composeVersion,
+  featuresUsed,
   composePsArgv,
   composePullArgv,
   composeUpArgv,
@@ -129,6 +134,41 @@ describe('compose argv, both generations', () => {
     expect(imagesOverride({ web: 'r/app@sha256:abc' })).toContain(
       '  "web":\n    image: "r/app@sha256:abc"\n'
     );
+  });
+});
+
+describe('compose versions: major.minor.patch only', () => {
+  it("reads Debian's plugin version as the release it packages, not as a prerelease", () => {
+    expect(parseDetect('Docker Compose version 2.26.1-4\ngeneration v2\n')).toEqual({
+      generation: 'v2',
+      version: '2.26.1-4'
+    });
+    expect(composeVersion('2.26.1-4')).toEqual([2, 26, 1]);
+    expect(composeVersion('v2.29.1')).toEqual([2, 29, 1]);
+    expect(composeVersion('1.29.2')).toEqual([1, 29, 2]);
+    expect(composeVersion('dev')).toBeUndefined();
+    expect(compareComposeVersions('2.26.1-4', '2.26.1')).toBe(0);
+    expect(compareComposeVersions('2.26.1-4', '2.20.0')).toBeGreaterThan(0);
+    expect(compareComposeVersions('2.9.0', '2.20.0')).toBeLessThan(0);
+    expect(compareComposeVersions('2.20.0', '2.19.9-1')).toBeGreaterThan(0);
+    expect(compareComposeVersions('dev', '2.0.0')).toBeLessThan(0);
+  });
+
+  it('names the version found and the one needed for a feature in use', () => {
+    const include = featuresUsed({ include: true });
+    expect(include).toEqual([COMPOSE_FEATURES.include]);
+    expect(featuresUsed({ include: false })).toEqual([]);
+    expect(composeTooOld({ generation: 'v2', version: '2.26.1-4' }, include)).toBeUndefined();
+    expect(composeTooOld({ generation: 'v2', version: '2.20.0' }, include)).toBeUndefined();
+    expect(composeTooOld({ generation: 'v2', version: '2.19.1' }, include)).toEqual({
+      feature: COMPOSE_FEATURES.include,
+      found: 'docker compose 2.19.1',
+      needed: 'docker compose 2.20.0 or later (the Compose v2 plugin)'
+    });
+    expect(composeTooOld({ generation: 'v1', version: '1.29.2' }, include)?.found).toBe(
+      'docker-compose 1.29.2'
+    );
+    expect(composeTooOld({ generation: 'v1', version: '1.29.2' }, [])).toBeUndefined();
   });
 });
 

@@ -17,7 +17,7 @@ import { Deadline, Host, sessionCount } from './host.js';
 import { layout, newReleaseId, projectName } from './layout.js';
 import { migrateOnce } from './migrate.js';
 import { openHost } from './open.js';
-import { checkStrategy, preparePhase } from './prepare.js';
+import { checkComposeVersion, checkStrategy, preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
 import { resolveUnverified } from './resolve.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
@@ -313,7 +313,10 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     // A switch an earlier (killed) run never verified is resolved first: verified, or reverted.
     await eachParallel(runs, (r) => step(r, (s) => resolveUnverified(r.ctx, s)));
     outcome.previousReleaseId = runs[0]!.state.before?.active.release;
-    for (const r of runs) checkStrategy(r.ctx, r.state);
+    for (const r of runs) {
+      checkStrategy(r.ctx, r.state);
+      checkComposeVersion(r.ctx, r.state, info);
+    }
     await eachParallel(runs, (r) =>
       step(r, (s) => {
         const record = begun.record(s.before?.active.release, {
