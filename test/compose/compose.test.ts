@@ -19,6 +19,7 @@ import {
   type ComposeProject,
   type ComposeTool
 } from '../../packages/compose/src/index.js';
+import { loginArgv, pullArgv, withDockerConfig } from '../../packages/docker/src/index.js';
 import { integration } from '../support/infra.js';
 
 const v2: ComposeTool = { generation: 'v2', version: '2.29.1' };
@@ -169,6 +170,21 @@ describe('compose versions: major.minor.patch only', () => {
       'docker-compose 1.29.2'
     );
     expect(composeTooOld({ generation: 'v1', version: '1.29.2' }, [])).toBeUndefined();
+  });
+});
+
+describe('a private DOCKER_CONFIG is for login and pull, never for compose', () => {
+  it('refuses to wrap a compose call of either generation', () => {
+    expect(withDockerConfig('/s/.docker-r1', pullArgv('reg/app:1'))).toEqual([
+      'env',
+      'DOCKER_CONFIG=/s/.docker-r1',
+      ...pullArgv('reg/app:1')
+    ]);
+    expect(withDockerConfig('/s/.docker-r1', loginArgv('reg', 'u'))[1]).toBe('DOCKER_CONFIG=/s/.docker-r1');
+    expect(() => withDockerConfig('/s/c', composeUpArgv(v2, project))).toThrow(
+      /`docker compose -p` would run under a private DOCKER_CONFIG, where the compose plugin is not found/
+    );
+    expect(() => withDockerConfig('/s/c', composePullArgv(v1, project))).toThrow(/docker-compose/);
   });
 });
 

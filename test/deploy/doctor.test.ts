@@ -1,8 +1,8 @@
 import { doctor, doctorTable, type TargetSpec } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import { deploySpec, deps, squatAs, sshConnector, target } from './support.js';
 
-integration('doctor: each host as the deploy will use it', () => {
+integrationOn('doctor: each host as the deploy will use it', [0, 1], () => {
   it('passes a healthy host, and fails one whose slot port is held, naming the fix', async () => {
     const hosts = [0, 1].map((i) => `127.0.0.1:${target(i).port}`);
     const ports = [18500, 18510];

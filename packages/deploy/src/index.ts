@@ -55,3 +55,4 @@ export {
   type UserComposePlan
 } from './user-compose.js';
 export { readShipped, SHIP_LIMIT_BYTES, awaitHealthyArgv } from './user-files.js';
+export { includedFiles, includedPaths } from './includes.js';
