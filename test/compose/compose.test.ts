@@ -59,6 +59,23 @@ describe('compose argv, both generations', () => {
     ]);
   });
 
+  it('--wait only on v2; v1 has none', () => {
+    expect(composeUpArgv(v2, { project: 'p', files: ['c.yml'] }, { wait: true })).toEqual([
+      'docker',
+      'compose',
+      '-p',
+      'p',
+      '-f',
+      'c.yml',
+      'up',
+      '-d',
+      '--wait'
+    ]);
+    expect(() => composeUpArgv(v1, { project: 'p', files: ['c.yml'] }, { wait: true })).toThrow(
+      /docker-compose 1\.29\.2 \(v1\) has no --wait/
+    );
+  });
+
   it('builds config -q, pull, ps, down', () => {
     const p = { project: 'p', files: ['c.yml'], envFile: '/r/.env' };
     expect(composeConfigArgv(v1, p)).toEqual([
