@@ -14,12 +14,14 @@ import {
   composeUpArgv,
   detectCompose,
   imagesOverride,
+  normaliseProjectName,
   parseComposeFile,
   parseDetect,
   type ComposeProject,
   type ComposeTool
 } from '../../packages/compose/src/index.js';
 import { loginArgv, pullArgv, withDockerConfig } from '../../packages/docker/src/index.js';
+import { NAME, projectName } from '../../packages/deploy/src/index.js';
 import { integration } from '../support/infra.js';
 
 const v2: ComposeTool = { generation: 'v2', version: '2.29.1' };
@@ -170,6 +172,22 @@ describe('compose versions: major.minor.patch only', () => {
     expect(compareComposeVersions('2.9.0', '2.20.0')).toBeLessThan(0);
     expect(compareComposeVersions('2.20.0', '2.19.9-1')).toBeGreaterThan(0);
     expect(compareComposeVersions('dev', '2.0.0')).toBeLessThan(0);
+  });
+
+  it('project names the deploy makes are valid for v2 and left alone by v1', () => {
+    // v2 refuses a name outside this; v1 quietly strips other characters (normaliseProjectName).
+    const V2 = /^[a-z0-9][a-z0-9_-]*$/;
+    for (const [app, env] of [
+      ['shop', 'production'],
+      ['my_app', 'eu-west-1'],
+      ['a1', 'x_y']
+    ] as const)
+      for (const slot of [undefined, 'blue', 'green'] as const) {
+        const p = projectName(app, env, slot);
+        expect(p).toMatch(V2);
+        expect(normaliseProjectName(p)).toBe(p);
+      }
+    for (const bad of ['My-App', 'shop.eu', '-shop', '_shop']) expect(NAME.test(bad)).toBe(false);
   });
 
   it('names the version found and the one needed for a feature in use', () => {
