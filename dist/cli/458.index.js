@@ -1,8 +1,8 @@
-export const id = 893;
-export const ids = [893];
+export const id = 458;
+export const ids = [458];
 export const modules = {
 
-/***/ 762:
+/***/ 3517:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33,13 +33,13 @@ function runContextFromEnv(env = process.env) {
 
 /***/ }),
 
-/***/ 9713:
+/***/ 8311:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
-const errors_js_1 = __webpack_require__(7638);
+const errors_js_1 = __webpack_require__(1855);
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /**
  * Parse `500ms`, `30s`, `2m`, `1h`, `1m30s` or a bare number of seconds into milliseconds.
@@ -66,7 +66,7 @@ function parseDuration(value, input = 'duration') {
 
 /***/ }),
 
-/***/ 7638:
+/***/ 1855:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -212,7 +212,7 @@ function describeError(err) {
 
 /***/ }),
 
-/***/ 4008:
+/***/ 8309:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -229,7 +229,7 @@ function toJsonLine(event) {
 
 /***/ }),
 
-/***/ 9732:
+/***/ 141:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -237,7 +237,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LocalExecutor = void 0;
 exports.runProcess = runProcess;
 const node_child_process_1 = __webpack_require__(1421);
-const errors_js_1 = __webpack_require__(7638);
+const errors_js_1 = __webpack_require__(1855);
 /** Cap on captured output per stream: enough for any JSON we parse, bounded against runaway output. */
 const MAX_CAPTURE = 32 * 1024 * 1024;
 class LocalExecutor {
@@ -346,7 +346,7 @@ function runProcess(command, baseEnv, where) {
 
 /***/ }),
 
-/***/ 893:
+/***/ 7458:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -365,29 +365,29 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(7638), exports);
-__exportStar(__webpack_require__(9157), exports);
-__exportStar(__webpack_require__(9732), exports);
-__exportStar(__webpack_require__(7371), exports);
-__exportStar(__webpack_require__(9713), exports);
-__exportStar(__webpack_require__(7276), exports);
-__exportStar(__webpack_require__(762), exports);
-__exportStar(__webpack_require__(4008), exports);
-__exportStar(__webpack_require__(2712), exports);
-__exportStar(__webpack_require__(8137), exports);
+__exportStar(__webpack_require__(1855), exports);
+__exportStar(__webpack_require__(4671), exports);
+__exportStar(__webpack_require__(141), exports);
+__exportStar(__webpack_require__(6872), exports);
+__exportStar(__webpack_require__(8311), exports);
+__exportStar(__webpack_require__(9369), exports);
+__exportStar(__webpack_require__(3517), exports);
+__exportStar(__webpack_require__(8309), exports);
+__exportStar(__webpack_require__(1789), exports);
+__exportStar(__webpack_require__(4768), exports);
 
 
 /***/ }),
 
-/***/ 7276:
+/***/ 9369:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.InputReader = void 0;
 exports.splitList = splitList;
-const errors_js_1 = __webpack_require__(7638);
-const duration_js_1 = __webpack_require__(9713);
+const errors_js_1 = __webpack_require__(1855);
+const duration_js_1 = __webpack_require__(8311);
 class InputReader {
     get;
     constructor(get) {
@@ -488,7 +488,7 @@ function splitList(text, commas = true) {
 
 /***/ }),
 
-/***/ 9157:
+/***/ 4671:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -572,7 +572,7 @@ exports.silentLogger = {
 
 /***/ }),
 
-/***/ 2712:
+/***/ 1789:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -604,7 +604,7 @@ function details(summary, body) {
 
 /***/ }),
 
-/***/ 8137:
+/***/ 4768:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -645,7 +645,7 @@ function formatValue(v) {
 
 /***/ }),
 
-/***/ 7371:
+/***/ 6872:
 /***/ ((__unused_webpack_module, exports) => {
 
 

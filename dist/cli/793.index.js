@@ -1,15 +1,15 @@
-export const id = 257;
-export const ids = [257];
+export const id = 793;
+export const ids = [793];
 export const modules = {
 
-/***/ 8000:
+/***/ 179:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.list = void 0;
 exports.hostFlags = hostFlags;
-const index_js_1 = __webpack_require__(3747);
+const index_js_1 = __webpack_require__(8704);
 /**
  * The connection flags the host-reading commands share (report, incident), as `rollback` and `doctor` take
  * them: `--host [user@]host[:port],…`, `--user`, `--port`, `--state-dir`, and the key and pinned host keys
@@ -56,15 +56,15 @@ exports.list = list;
 
 /***/ }),
 
-/***/ 875:
+/***/ 9556:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCommandLine = parseCommandLine;
 exports.splitWords = splitWords;
-const yaml_1 = __webpack_require__(8815);
-const index_js_1 = __webpack_require__(893);
+const yaml_1 = __webpack_require__(3645);
+const index_js_1 = __webpack_require__(7458);
 /**
  * A command line given as an input, as argv data. It travels as argv (through a phase script's quoting or
  * straight to a process), so whatever a shell would have done with it (expand `$VAR`, glob `*`, run `a && b`)
@@ -192,21 +192,21 @@ function splitWords(text, input) {
 
 /***/ }),
 
-/***/ 4009:
+/***/ 952:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.splitWords = exports.parseCommandLine = void 0;
 // A command given as an input (run-migrations' `command`, deploy-compose's `migrate-command`) as argv data.
-var command_line_js_1 = __webpack_require__(875);
+var command_line_js_1 = __webpack_require__(9556);
 Object.defineProperty(exports, "parseCommandLine", ({ enumerable: true, get: function () { return command_line_js_1.parseCommandLine; } }));
 Object.defineProperty(exports, "splitWords", ({ enumerable: true, get: function () { return command_line_js_1.splitWords; } }));
 
 
 /***/ }),
 
-/***/ 2336:
+/***/ 2839:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -266,6 +266,11 @@ function composeUpArgv(tool, p, o = {}) {
         sub.push('--force-recreate');
     if (o.removeOrphans)
         sub.push('--remove-orphans');
+    if (o.wait) {
+        if (tool.generation !== 'v2')
+            throw new Error(`compose up --wait: docker-compose ${tool.version} (v1) has no --wait; wait with a host loop`);
+        sub.push('--wait');
+    }
     return composeArgv(tool, p, [...sub, ...(o.services ?? [])]);
 }
 /**
@@ -300,7 +305,7 @@ function normaliseProjectName(name) {
 
 /***/ }),
 
-/***/ 8049:
+/***/ 5958:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -309,8 +314,8 @@ exports.composeDetectArgv = composeDetectArgv;
 exports.parseDetect = parseDetect;
 exports.detectCompose = detectCompose;
 exports.composeFound = composeFound;
-const index_js_1 = __webpack_require__(893);
-const argv_js_1 = __webpack_require__(2336);
+const index_js_1 = __webpack_require__(7458);
+const argv_js_1 = __webpack_require__(2839);
 /**
  * Both probes in one round trip: the v2 plugin (`docker compose version`) first, then v1
  * (`docker-compose version`). Prints `generation v2|v1|none` after the version output.
@@ -374,7 +379,7 @@ function composeFound(output, where, logger) {
 
 /***/ }),
 
-/***/ 8480:
+/***/ 9407:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -384,8 +389,8 @@ exports.parseComposeFile = parseComposeFile;
 exports.parseComposeFiles = parseComposeFiles;
 exports.imagesOverride = imagesOverride;
 exports.volumesOverride = volumesOverride;
-const yaml_1 = __webpack_require__(8815);
-const index_js_1 = __webpack_require__(893);
+const yaml_1 = __webpack_require__(3645);
+const index_js_1 = __webpack_require__(7458);
 /** Parse and check the shape every reader of a compose file relies on; bad input names `input` and the fix. */
 function parseComposeDocument(text, input = 'compose-file', o = {}) {
     let doc;
@@ -499,7 +504,7 @@ function volumesOverride(info, base) {
 
 /***/ }),
 
-/***/ 2804:
+/***/ 13:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -519,18 +524,69 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDetect = exports.composeFound = exports.composeDetectArgv = exports.detectCompose = void 0;
-__exportStar(__webpack_require__(2336), exports);
-var detect_js_1 = __webpack_require__(8049);
+__exportStar(__webpack_require__(2839), exports);
+var detect_js_1 = __webpack_require__(5958);
 Object.defineProperty(exports, "detectCompose", ({ enumerable: true, get: function () { return detect_js_1.detectCompose; } }));
 Object.defineProperty(exports, "composeDetectArgv", ({ enumerable: true, get: function () { return detect_js_1.composeDetectArgv; } }));
 Object.defineProperty(exports, "composeFound", ({ enumerable: true, get: function () { return detect_js_1.composeFound; } }));
 Object.defineProperty(exports, "parseDetect", ({ enumerable: true, get: function () { return detect_js_1.parseDetect; } }));
-__exportStar(__webpack_require__(8480), exports);
+__exportStar(__webpack_require__(9407), exports);
+__exportStar(__webpack_require__(9149), exports);
 
 
 /***/ }),
 
-/***/ 6427:
+/***/ 9149:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.COMPOSE_FEATURES = void 0;
+exports.composeVersion = composeVersion;
+exports.compareComposeVersions = compareComposeVersions;
+exports.composeAtLeast = composeAtLeast;
+exports.featuresUsed = featuresUsed;
+exports.composeTooOld = composeTooOld;
+/** `2.26.1-4`, `v2.29.1`, `1.29.2` → [major, minor, patch]; undefined when it does not start with three numbers. */
+function composeVersion(text) {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+/** Negative when a < b, 0 when equal (revisions ignored), positive when a > b. An unreadable version is oldest. */
+function compareComposeVersions(a, b) {
+    const x = composeVersion(a);
+    const y = composeVersion(b);
+    if (!x || !y)
+        return (x ? 1 : 0) - (y ? 1 : 0);
+    for (let i = 0; i < 3; i++)
+        if (x[i] !== y[i])
+            return x[i] - y[i];
+    return 0;
+}
+/** `tool` is at least `min` (major.minor.patch). */
+function composeAtLeast(tool, min) {
+    return compareComposeVersions(tool.version, min) >= 0;
+}
+exports.COMPOSE_FEATURES = {
+    include: { name: 'include', what: 'the top-level `include:`', since: '2.20.0' }
+};
+/** The features `info` relies on. */
+function featuresUsed(info) {
+    return info.include ? [exports.COMPOSE_FEATURES.include] : [];
+}
+/** The first feature in `features` that `tool` cannot run; undefined when it runs them all. Pure. */
+function composeTooOld(tool, features) {
+    const found = `${tool.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${tool.version}`;
+    for (const feature of features)
+        if (tool.generation === 'v1' || !composeAtLeast(tool, feature.since))
+            return { feature, found, needed: `docker compose ${feature.since} or later (the Compose v2 plugin)` };
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 7168:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -550,10 +606,10 @@ exports.needsSharedNetwork = needsSharedNetwork;
 exports.parseAccessoryState = parseAccessoryState;
 exports.accessoryChanges = accessoryChanges;
 exports.accessorySteps = accessorySteps;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
-const layout_js_1 = __webpack_require__(5759);
-const run_js_1 = __webpack_require__(5692);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+const layout_js_1 = __webpack_require__(2186);
+const run_js_1 = __webpack_require__(1087);
 /**
  * The accessories of a deploy. Pure; every problem names the `accessories` input.
  *
@@ -747,7 +803,7 @@ function accessorySteps(ctx, tool, release, o) {
 
 /***/ }),
 
-/***/ 9008:
+/***/ 2793:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -762,7 +818,7 @@ exports.parseProbeLines = parseProbeLines;
 exports.curlErrorText = curlErrorText;
 exports.canaryUrl = canaryUrl;
 exports.canarySummary = canarySummary;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /**
  * The pure half of `strategy: canary`: the plan read from the inputs, the weighted nginx upstream of a step,
  * and the probe loop that runs on the host against the canary's own slot port (the runner cannot reach a
@@ -954,21 +1010,21 @@ function canarySummary(rows, plan, finalGate) {
 
 /***/ }),
 
-/***/ 809:
+/***/ 4876:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.canarySteps = canarySteps;
 exports.judgeCanary = judgeCanary;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(3656);
-const canary_proxy_js_1 = __webpack_require__(9008);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const proxy_js_1 = __webpack_require__(2865);
-const revert_js_1 = __webpack_require__(2055);
-const run_js_1 = __webpack_require__(5692);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(5979);
+const canary_proxy_js_1 = __webpack_require__(2793);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const proxy_js_1 = __webpack_require__(486);
+const revert_js_1 = __webpack_require__(4878);
+const run_js_1 = __webpack_require__(1087);
 const WEIGHTS = 'weight the proxy (nginx -t, reload)';
 const PROBE = 'probe the canary slot';
 const RESTORE = 'all traffic back to the stable release (nginx -t, reload)';
@@ -1265,7 +1321,7 @@ async function abortCanary(runs, d, why) {
 
 /***/ }),
 
-/***/ 8751:
+/***/ 4320:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1286,7 +1342,7 @@ function clockFrom(now) {
 
 /***/ }),
 
-/***/ 3639:
+/***/ 5254:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1320,7 +1376,7 @@ exports.whichArgv = whichArgv;
 exports.pidAliveArgv = pidAliveArgv;
 exports.startSlotArgv = startSlotArgv;
 exports.stopKeepArgv = stopKeepArgv;
-const index_js_1 = __webpack_require__(9718);
+const index_js_1 = __webpack_require__(3601);
 /**
  * Pure argv builders for what the deploy runs on a host besides compose and docker (packages/docker): files,
  * the lock, the proxy, the waiting loops. Scripts passed to `sh -c` are constants; every variable part is a
@@ -1706,7 +1762,7 @@ function stopKeepArgv(project) {
 
 /***/ }),
 
-/***/ 6211:
+/***/ 1392:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1714,7 +1770,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.composeFiles = composeFiles;
 exports.composeTexts = composeTexts;
 exports.composeInfo = composeInfo;
-const index_js_1 = __webpack_require__(2804);
+const index_js_1 = __webpack_require__(13);
 /** A deploy's compose files in order: the first, then `compose-file`'s further ones. */
 function composeFiles(d) {
     return [d.composeText, ...(d.composeMore ?? [])];
@@ -1738,7 +1794,7 @@ function composeInfo(d) {
 
 /***/ }),
 
-/***/ 4493:
+/***/ 9515:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1751,27 +1807,28 @@ exports.releaseFiles = releaseFiles;
 exports.beginDeploy = beginDeploy;
 exports.deploy = deploy;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
-const compose_files_js_1 = __webpack_require__(6211);
-const accessories_js_1 = __webpack_require__(6427);
-const canary_js_1 = __webpack_require__(809);
-const clock_js_1 = __webpack_require__(8751);
-const finish_js_1 = __webpack_require__(2278);
-const host_js_1 = __webpack_require__(6107);
-const layout_js_1 = __webpack_require__(5759);
-const migrate_js_1 = __webpack_require__(772);
-const open_js_1 = __webpack_require__(2729);
-const prepare_js_1 = __webpack_require__(842);
-const recorder_js_1 = __webpack_require__(4607);
-const resolve_js_1 = __webpack_require__(4381);
-const revert_js_1 = __webpack_require__(2055);
-const run_js_1 = __webpack_require__(5692);
-const start_js_1 = __webpack_require__(3245);
-const user_files_js_1 = __webpack_require__(2884);
-const switch_js_1 = __webpack_require__(6445);
-const validate_js_1 = __webpack_require__(1983);
-const strategy_js_1 = __webpack_require__(9836);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+const compose_files_js_1 = __webpack_require__(1392);
+const accessories_js_1 = __webpack_require__(7168);
+const canary_js_1 = __webpack_require__(4876);
+const clock_js_1 = __webpack_require__(4320);
+const finish_js_1 = __webpack_require__(4815);
+const host_js_1 = __webpack_require__(4474);
+const layout_js_1 = __webpack_require__(2186);
+const migrate_js_1 = __webpack_require__(6147);
+const open_js_1 = __webpack_require__(4140);
+const includes_js_1 = __webpack_require__(7529);
+const prepare_js_1 = __webpack_require__(262);
+const recorder_js_1 = __webpack_require__(7846);
+const resolve_js_1 = __webpack_require__(5342);
+const revert_js_1 = __webpack_require__(4878);
+const run_js_1 = __webpack_require__(1087);
+const start_js_1 = __webpack_require__(1282);
+const user_files_js_1 = __webpack_require__(5021);
+const switch_js_1 = __webpack_require__(5356);
+const validate_js_1 = __webpack_require__(2254);
+const strategy_js_1 = __webpack_require__(5001);
 function gateFailure(result) {
     return `health gate ${result.verdict}: ${result.reason}`;
 }
@@ -1988,6 +2045,13 @@ async function deploy(d, deps) {
     let user;
     try {
         user = (0, user_files_js_1.userCompose)(d, accessories);
+        // Files an `include:` names ship with the release too (Compose v2.20+ resolves them there).
+        const included = (0, includes_js_1.includedFiles)(d.composeDir, (0, compose_files_js_1.composeFiles)(d));
+        if (included.length)
+            user = {
+                ...user,
+                files: [...user.files.filter((f) => !included.some((x) => x.name === f.name)), ...included]
+            };
     }
     catch (err) {
         return begun.openFailed(err);
@@ -2014,8 +2078,10 @@ async function deploy(d, deps) {
         // A switch an earlier (killed) run never verified is resolved first: verified, or reverted.
         await eachParallel(runs, (r) => step(r, (s) => (0, resolve_js_1.resolveUnverified)(r.ctx, s)));
         outcome.previousReleaseId = runs[0].state.before?.active.release;
-        for (const r of runs)
+        for (const r of runs) {
             (0, prepare_js_1.checkStrategy)(r.ctx, r.state);
+            (0, prepare_js_1.checkComposeVersion)(r.ctx, r.state, info);
+        }
         await eachParallel(runs, (r) => step(r, (s) => {
             const record = begun.record(s.before?.active.release, {
                 ...(files.overrides ? { overrides: files.overrides } : {}),
@@ -2141,14 +2207,14 @@ async function undoDeploy(d, runs, err, outcome, rec) {
 
 /***/ }),
 
-/***/ 715:
+/***/ 9846:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deploy = deploy;
-const deploy_js_1 = __webpack_require__(4493);
-const swarm_js_1 = __webpack_require__(7757);
+const deploy_js_1 = __webpack_require__(9515);
+const swarm_js_1 = __webpack_require__(3010);
 /** One entry for every strategy: Swarm hands placement to the swarm; the others run compose on each host. */
 function deploy(d, deps) {
     return d.strategy === 'swarm' ? (0, swarm_js_1.deploySwarm)(d, deps) : (0, deploy_js_1.deploy)(d, deps);
@@ -2157,7 +2223,7 @@ function deploy(d, deps) {
 
 /***/ }),
 
-/***/ 3306:
+/***/ 4687:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2165,17 +2231,18 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctor = doctor;
 exports.doctorTable = doctorTable;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
-const index_js_3 = __webpack_require__(2978);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const layout_js_1 = __webpack_require__(5759);
-const open_js_1 = __webpack_require__(2729);
-const proxy_js_1 = __webpack_require__(2865);
-const clock_js_1 = __webpack_require__(8751);
-const run_js_1 = __webpack_require__(5692);
-const strategy_js_1 = __webpack_require__(9836);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+const compose_files_js_1 = __webpack_require__(1392);
+const index_js_3 = __webpack_require__(6955);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const layout_js_1 = __webpack_require__(2186);
+const open_js_1 = __webpack_require__(4140);
+const proxy_js_1 = __webpack_require__(486);
+const clock_js_1 = __webpack_require__(4320);
+const run_js_1 = __webpack_require__(1087);
+const strategy_js_1 = __webpack_require__(5001);
 /** Free space under which a deploy (release files, pulled layers) is likely to fail. */
 const MIN_FREE_KB = 1024 * 1024;
 function doctorSteps(spec, strategy, root) {
@@ -2269,7 +2336,22 @@ async function checkHost(name, spec, strategy, deps) {
         const compose = r.get('compose');
         try {
             const tool = (0, index_js_2.composeFound)((compose?.stdout ?? '') + (compose?.stderr ?? ''), name);
-            rows.push({ check: 'compose', ok: true, detail: `${tool.generation} ${tool.version}`, blocking: true });
+            // With the deploy's files (doctor: true), the features they use must be known to this compose.
+            const files = 'composeText' in spec ? spec : undefined;
+            const old = files ? (0, index_js_2.composeTooOld)(tool, (0, index_js_2.featuresUsed)((0, compose_files_js_1.composeInfo)(files))) : undefined;
+            rows.push({
+                check: 'compose',
+                ok: !old,
+                detail: old
+                    ? `${tool.generation} ${tool.version}: compose-file uses ${old.feature.what}, which needs ${old.needed}; found ${old.found}`
+                    : `${tool.generation} ${tool.version}`,
+                ...(old
+                    ? {
+                        fix: `install the Compose v2 plugin ${old.feature.since} or later (docker compose) on the host, or give the included files in \`compose-file\``
+                    }
+                    : {}),
+                blocking: true
+            });
         }
         catch (err) {
             const e = err;
@@ -2356,19 +2438,19 @@ function doctorTable(report) {
 
 /***/ }),
 
-/***/ 4848:
+/***/ 3867:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.drill = drill;
-const index_js_1 = __webpack_require__(893);
-const clock_js_1 = __webpack_require__(8751);
-const commands_js_1 = __webpack_require__(3639);
-const inputs_js_1 = __webpack_require__(8252);
-const layout_js_1 = __webpack_require__(5759);
-const recorder_js_1 = __webpack_require__(4607);
-const rollback_js_1 = __webpack_require__(1957);
+const index_js_1 = __webpack_require__(7458);
+const clock_js_1 = __webpack_require__(4320);
+const commands_js_1 = __webpack_require__(5254);
+const inputs_js_1 = __webpack_require__(277);
+const layout_js_1 = __webpack_require__(2186);
+const recorder_js_1 = __webpack_require__(7846);
+const rollback_js_1 = __webpack_require__(1456);
 /**
  * A rollback drill: prove the way back on a live environment, then return. It rolls back to the previous
  * release and gates it, rolls forward to the release that served before and gates that, and records
@@ -2444,7 +2526,7 @@ async function recordDrill(spec, deps, clock, fields) {
 
 /***/ }),
 
-/***/ 2278:
+/***/ 4815:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2452,17 +2534,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.linkAware = linkAware;
 exports.gatePhase = gatePhase;
 exports.finishPhase = finishPhase;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(9718);
-const index_js_3 = __webpack_require__(3656);
-const index_js_4 = __webpack_require__(2978);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const layout_js_1 = __webpack_require__(5759);
-const lock_js_1 = __webpack_require__(4654);
-const retention_js_1 = __webpack_require__(2523);
-const run_js_1 = __webpack_require__(5692);
-const switch_js_1 = __webpack_require__(6445);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(3601);
+const index_js_3 = __webpack_require__(5979);
+const index_js_4 = __webpack_require__(6955);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const layout_js_1 = __webpack_require__(2186);
+const lock_js_1 = __webpack_require__(623);
+const retention_js_1 = __webpack_require__(1836);
+const run_js_1 = __webpack_require__(1087);
+const switch_js_1 = __webpack_require__(5356);
 const STILL_RUNNING = 'check the containers still run';
 /** Container probes of a gate pay the link: their timeouts grow with the measured no-op cost. */
 function linkAware(executor) {
@@ -2555,7 +2637,7 @@ async function finishPhase(ctx, s, keepReleases, history) {
 
 /***/ }),
 
-/***/ 6107:
+/***/ 4474:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2566,8 +2648,8 @@ exports.parseState = parseState;
 exports.noopCost = noopCost;
 exports.sessionCount = sessionCount;
 exports.stepError = stepError;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2978);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(6955);
 /** The overall bound of an operation; each phase gets what is left, so a timeout names the phase that ran out. */
 class Deadline {
     totalMs;
@@ -2728,7 +2810,7 @@ exports.Host = Host;
 
 /***/ }),
 
-/***/ 1827:
+/***/ 4462:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2737,8 +2819,8 @@ exports.parseImagesInput = parseImagesInput;
 exports.resolveImage = resolveImage;
 exports.repositoryOf = repositoryOf;
 exports.registryOf = registryOf;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(61);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(5078);
 /**
  * The `images` input and the runner-side image check. Image references are parsed by packages/registry (the
  * reference grammar, one owner); registry access goes through its client (auth, retries).
@@ -2826,7 +2908,76 @@ function registryOf(refText) {
 
 /***/ }),
 
-/***/ 3149:
+/***/ 7529:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.includedPaths = includedPaths;
+exports.includedFiles = includedFiles;
+const node_fs_1 = __webpack_require__(3024);
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+/** Names the release directory keeps for its own files: an included file may not take one. */
+const OWN = /^(?:compose(?:\.[\w-]+)*\.yml|\.env|release\.json)$/;
+/**
+ * The files a compose file's top-level `include:` names (Compose v2.20+), relative to the first compose file:
+ * `- db.yml`, `- path: db.yml` or `- path: [a.yml, b.yml]`. Pure.
+ */
+function includedPaths(texts) {
+    const out = [];
+    const add = (p) => {
+        if (typeof p !== 'string' || !p.trim())
+            throw new index_js_1.InputError('compose-file', `an \`include:\` entry is not a path (${JSON.stringify(p)})`, 'write `include: [db.yml]` or `include: [{ path: db.yml }]`');
+        const rel = node_path_1.posix.normalize(p.trim());
+        if (rel.startsWith('/') || rel === '..' || rel.startsWith('../') || /^[a-z][\w+.-]*:/i.test(rel))
+            throw new index_js_1.InputError('compose-file', `\`include: ${p}\` is not a path inside the compose file's directory: only those ship with the release`, 'move the included file next to the compose file (or below it) and name it by a relative path');
+        if (OWN.test(rel))
+            throw new index_js_1.InputError('compose-file', `\`include: ${p}\` has a name the release directory keeps for its own files`, 'rename the included file, e.g. db.yml or compose/db.yml');
+        if (!out.includes(rel))
+            out.push(rel);
+    };
+    texts.forEach((text, i) => {
+        const root = (0, index_js_2.parseComposeDocument)(text, 'compose-file', { override: true }).root;
+        const inc = root.include;
+        if (inc === undefined || inc === null)
+            return;
+        if (!Array.isArray(inc))
+            throw new index_js_1.InputError('compose-file', `\`include:\` in file ${i + 1} is not a list`, 'write `include:` followed by `- db.yml` lines');
+        for (const entry of inc) {
+            if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+                const path = entry.path;
+                for (const p of Array.isArray(path) ? path : [path])
+                    add(p);
+            }
+            else
+                add(entry);
+        }
+    });
+    return out;
+}
+/**
+ * The included files, read from the first compose file's directory on the runner (`dir`), to ship with the
+ * release (0600 like the env file: they may hold settings). Without `dir` nothing ships; a named file that is
+ * absent is refused before any host is touched.
+ */
+function includedFiles(dir, texts) {
+    const paths = includedPaths(texts);
+    if (!dir || !paths.length)
+        return [];
+    return paths.map((rel) => {
+        const full = (0, node_path_1.join)(dir, rel);
+        if (!(0, node_fs_1.existsSync)(full) || !(0, node_fs_1.statSync)(full).isFile())
+            throw new index_js_1.InputError('compose-file', `\`include: ${rel}\` names a file that is not in ${dir}`, `commit ${rel} next to the compose file, or drop it from \`include:\``);
+        return { name: rel, content: (0, node_fs_1.readFileSync)(full), public: false };
+    });
+}
+
+
+/***/ }),
+
+/***/ 1574:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -2845,71 +2996,72 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.awaitHealthyArgv = exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
-__exportStar(__webpack_require__(9224), exports);
-var strategy_js_1 = __webpack_require__(9836);
+exports.includedFiles = exports.awaitHealthyArgv = exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
+exports.includedPaths = void 0;
+__exportStar(__webpack_require__(6495), exports);
+var strategy_js_1 = __webpack_require__(5001);
 Object.defineProperty(exports, "STRATEGIES", ({ enumerable: true, get: function () { return strategy_js_1.STRATEGIES; } }));
 Object.defineProperty(exports, "usesSlots", ({ enumerable: true, get: function () { return strategy_js_1.usesSlots; } }));
-__exportStar(__webpack_require__(5759), exports);
-__exportStar(__webpack_require__(3639), exports);
-__exportStar(__webpack_require__(2865), exports);
-__exportStar(__webpack_require__(1827), exports);
-__exportStar(__webpack_require__(1983), exports);
-var host_js_1 = __webpack_require__(6107);
+__exportStar(__webpack_require__(2186), exports);
+__exportStar(__webpack_require__(5254), exports);
+__exportStar(__webpack_require__(486), exports);
+__exportStar(__webpack_require__(4462), exports);
+__exportStar(__webpack_require__(2254), exports);
+var host_js_1 = __webpack_require__(4474);
 Object.defineProperty(exports, "Deadline", ({ enumerable: true, get: function () { return host_js_1.Deadline; } }));
 Object.defineProperty(exports, "Host", ({ enumerable: true, get: function () { return host_js_1.Host; } }));
 Object.defineProperty(exports, "PhaseResult", ({ enumerable: true, get: function () { return host_js_1.PhaseResult; } }));
 Object.defineProperty(exports, "parseContainerStates", ({ enumerable: true, get: function () { return host_js_1.parseContainerStates; } }));
 Object.defineProperty(exports, "parseState", ({ enumerable: true, get: function () { return host_js_1.parseState; } }));
-var open_js_1 = __webpack_require__(2729);
+var open_js_1 = __webpack_require__(4140);
 Object.defineProperty(exports, "checkSteps", ({ enumerable: true, get: function () { return open_js_1.checkSteps; } }));
 Object.defineProperty(exports, "checkedTools", ({ enumerable: true, get: function () { return open_js_1.checkedTools; } }));
-var prepare_js_1 = __webpack_require__(842);
+var prepare_js_1 = __webpack_require__(262);
 Object.defineProperty(exports, "pickDigest", ({ enumerable: true, get: function () { return prepare_js_1.pickDigest; } }));
-var migrate_command_js_1 = __webpack_require__(8736);
+var migrate_command_js_1 = __webpack_require__(6347);
 Object.defineProperty(exports, "showCommand", ({ enumerable: true, get: function () { return migrate_command_js_1.showCommand; } }));
-var migrate_js_1 = __webpack_require__(772);
+var migrate_js_1 = __webpack_require__(6147);
 Object.defineProperty(exports, "migrateBoundArgv", ({ enumerable: true, get: function () { return migrate_js_1.migrateBoundArgv; } }));
 Object.defineProperty(exports, "migrateBoundMs", ({ enumerable: true, get: function () { return migrate_js_1.migrateBoundMs; } }));
 Object.defineProperty(exports, "migrateContainerName", ({ enumerable: true, get: function () { return migrate_js_1.migrateContainerName; } }));
 Object.defineProperty(exports, "migrateProject", ({ enumerable: true, get: function () { return migrate_js_1.migrateProject; } }));
 Object.defineProperty(exports, "maskedCommand", ({ enumerable: true, get: function () { return migrate_js_1.maskedCommand; } }));
 Object.defineProperty(exports, "MIGRATE_TIMED_OUT", ({ enumerable: true, get: function () { return migrate_js_1.MIGRATE_TIMED_OUT; } }));
-var lock_js_1 = __webpack_require__(4654);
+var lock_js_1 = __webpack_require__(623);
 Object.defineProperty(exports, "describeHolder", ({ enumerable: true, get: function () { return lock_js_1.describeHolder; } }));
 Object.defineProperty(exports, "staleReason", ({ enumerable: true, get: function () { return lock_js_1.staleReason; } }));
-var takeover_js_1 = __webpack_require__(8968);
+var takeover_js_1 = __webpack_require__(153);
 Object.defineProperty(exports, "lockVerdict", ({ enumerable: true, get: function () { return takeover_js_1.lockVerdict; } }));
 Object.defineProperty(exports, "holderRun", ({ enumerable: true, get: function () { return takeover_js_1.holderRun; } }));
-var dispatch_js_1 = __webpack_require__(715);
+var dispatch_js_1 = __webpack_require__(9846);
 Object.defineProperty(exports, "deploy", ({ enumerable: true, get: function () { return dispatch_js_1.deploy; } }));
-var swarm_js_1 = __webpack_require__(7757);
+var swarm_js_1 = __webpack_require__(3010);
 Object.defineProperty(exports, "checkSwarmSpec", ({ enumerable: true, get: function () { return swarm_js_1.checkSwarmSpec; } }));
 Object.defineProperty(exports, "stackName", ({ enumerable: true, get: function () { return swarm_js_1.stackName; } }));
-var rollback_js_1 = __webpack_require__(1957);
+var rollback_js_1 = __webpack_require__(1456);
 Object.defineProperty(exports, "rollback", ({ enumerable: true, get: function () { return rollback_js_1.rollback; } }));
 Object.defineProperty(exports, "chooseTarget", ({ enumerable: true, get: function () { return rollback_js_1.chooseTarget; } }));
-var drill_js_1 = __webpack_require__(4848);
+var drill_js_1 = __webpack_require__(3867);
 Object.defineProperty(exports, "drill", ({ enumerable: true, get: function () { return drill_js_1.drill; } }));
-var post_js_1 = __webpack_require__(4851);
+var post_js_1 = __webpack_require__(1010);
 Object.defineProperty(exports, "releaseLeftLocks", ({ enumerable: true, get: function () { return post_js_1.releaseLeftLocks; } }));
-var retention_js_1 = __webpack_require__(2523);
+var retention_js_1 = __webpack_require__(1836);
 Object.defineProperty(exports, "prunePlan", ({ enumerable: true, get: function () { return retention_js_1.prunePlan; } }));
-var clock_js_1 = __webpack_require__(8751);
+var clock_js_1 = __webpack_require__(4320);
 Object.defineProperty(exports, "clockFrom", ({ enumerable: true, get: function () { return clock_js_1.clockFrom; } }));
-var tar_js_1 = __webpack_require__(8422);
+var tar_js_1 = __webpack_require__(2129);
 Object.defineProperty(exports, "tarball", ({ enumerable: true, get: function () { return tar_js_1.tarball; } }));
-__exportStar(__webpack_require__(8252), exports);
-var summary_js_1 = __webpack_require__(9001);
+__exportStar(__webpack_require__(277), exports);
+var summary_js_1 = __webpack_require__(9342);
 Object.defineProperty(exports, "deploySummary", ({ enumerable: true, get: function () { return summary_js_1.deploySummary; } }));
 Object.defineProperty(exports, "rollbackSummary", ({ enumerable: true, get: function () { return summary_js_1.rollbackSummary; } }));
-__exportStar(__webpack_require__(9008), exports);
-var canary_js_1 = __webpack_require__(809);
+__exportStar(__webpack_require__(2793), exports);
+var canary_js_1 = __webpack_require__(4876);
 Object.defineProperty(exports, "judgeCanary", ({ enumerable: true, get: function () { return canary_js_1.judgeCanary; } }));
-var doctor_js_1 = __webpack_require__(3306);
+var doctor_js_1 = __webpack_require__(4687);
 Object.defineProperty(exports, "doctor", ({ enumerable: true, get: function () { return doctor_js_1.doctor; } }));
 Object.defineProperty(exports, "doctorTable", ({ enumerable: true, get: function () { return doctor_js_1.doctorTable; } }));
-var accessories_js_1 = __webpack_require__(6427);
+var accessories_js_1 = __webpack_require__(7168);
 Object.defineProperty(exports, "accessoryChanges", ({ enumerable: true, get: function () { return accessories_js_1.accessoryChanges; } }));
 Object.defineProperty(exports, "accessoriesProject", ({ enumerable: true, get: function () { return accessories_js_1.accessoriesProject; } }));
 Object.defineProperty(exports, "chooseAccessories", ({ enumerable: true, get: function () { return accessories_js_1.chooseAccessories; } }));
@@ -2917,20 +3069,23 @@ Object.defineProperty(exports, "ensureNetworkArgv", ({ enumerable: true, get: fu
 Object.defineProperty(exports, "networkOverride", ({ enumerable: true, get: function () { return accessories_js_1.networkOverride; } }));
 Object.defineProperty(exports, "parseAccessoryState", ({ enumerable: true, get: function () { return accessories_js_1.parseAccessoryState; } }));
 Object.defineProperty(exports, "releaseUpOptions", ({ enumerable: true, get: function () { return accessories_js_1.releaseUpOptions; } }));
-var deploy_js_1 = __webpack_require__(4493);
+var deploy_js_1 = __webpack_require__(9515);
 Object.defineProperty(exports, "releaseFiles", ({ enumerable: true, get: function () { return deploy_js_1.releaseFiles; } }));
-var user_compose_js_1 = __webpack_require__(3307);
+var user_compose_js_1 = __webpack_require__(3694);
 Object.defineProperty(exports, "parsePortMapping", ({ enumerable: true, get: function () { return user_compose_js_1.parsePortMapping; } }));
 Object.defineProperty(exports, "planUserCompose", ({ enumerable: true, get: function () { return user_compose_js_1.planUserCompose; } }));
-var user_files_js_1 = __webpack_require__(2884);
+var user_files_js_1 = __webpack_require__(5021);
 Object.defineProperty(exports, "readShipped", ({ enumerable: true, get: function () { return user_files_js_1.readShipped; } }));
 Object.defineProperty(exports, "SHIP_LIMIT_BYTES", ({ enumerable: true, get: function () { return user_files_js_1.SHIP_LIMIT_BYTES; } }));
 Object.defineProperty(exports, "awaitHealthyArgv", ({ enumerable: true, get: function () { return user_files_js_1.awaitHealthyArgv; } }));
+var includes_js_1 = __webpack_require__(7529);
+Object.defineProperty(exports, "includedFiles", ({ enumerable: true, get: function () { return includes_js_1.includedFiles; } }));
+Object.defineProperty(exports, "includedPaths", ({ enumerable: true, get: function () { return includes_js_1.includedPaths; } }));
 
 
 /***/ }),
 
-/***/ 8252:
+/***/ 277:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2946,20 +3101,20 @@ exports.readRollbackInputs = readRollbackInputs;
 const node_fs_1 = __webpack_require__(3024);
 const node_net_1 = __webpack_require__(7030);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(3747);
-const accessories_js_1 = __webpack_require__(6427);
-const compose_files_js_1 = __webpack_require__(6211);
-const index_js_3 = __webpack_require__(3656);
-const index_js_4 = __webpack_require__(2978);
-const canary_proxy_js_1 = __webpack_require__(9008);
-const images_js_1 = __webpack_require__(1827);
-const layout_js_1 = __webpack_require__(5759);
-const validate_js_1 = __webpack_require__(1983);
-const swarm_js_1 = __webpack_require__(7757);
-const user_files_js_1 = __webpack_require__(2884);
-const migrate_command_js_1 = __webpack_require__(8736);
-const strategy_js_1 = __webpack_require__(9836);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(8704);
+const accessories_js_1 = __webpack_require__(7168);
+const compose_files_js_1 = __webpack_require__(1392);
+const index_js_3 = __webpack_require__(5979);
+const index_js_4 = __webpack_require__(6955);
+const canary_proxy_js_1 = __webpack_require__(2793);
+const images_js_1 = __webpack_require__(4462);
+const layout_js_1 = __webpack_require__(2186);
+const validate_js_1 = __webpack_require__(2254);
+const swarm_js_1 = __webpack_require__(3010);
+const user_files_js_1 = __webpack_require__(5021);
+const migrate_command_js_1 = __webpack_require__(6347);
+const strategy_js_1 = __webpack_require__(5001);
 /** Defaults as manifest.yml declares them. The shared groups (ssh, app, release-host) read deploy-compose's:
  * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
 const DEPLOY = (0, index_js_2.defaultsOf)('deploy-compose');
@@ -3277,7 +3432,7 @@ function readRollbackInputs(inputs) {
 
 /***/ }),
 
-/***/ 5759:
+/***/ 2186:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3327,7 +3482,7 @@ function projectName(app, environment, slot) {
 
 /***/ }),
 
-/***/ 4654:
+/***/ 623:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3345,9 +3500,9 @@ exports.staleLockError = staleLockError;
 exports.lockTimeoutError = lockTimeoutError;
 exports.heldLock = heldLock;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2978);
-const commands_js_1 = __webpack_require__(3639);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(6955);
+const commands_js_1 = __webpack_require__(5254);
 function describeHolder(h) {
     if (!h)
         return 'an unknown holder (no holder.json)';
@@ -3486,16 +3641,16 @@ function heldLock(host, holder, staleMs, clock) {
 
 /***/ }),
 
-/***/ 8736:
+/***/ 6347:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.showCommand = showCommand;
 exports.readMigrate = readMigrate;
-const index_js_1 = __webpack_require__(4009);
-const index_js_2 = __webpack_require__(893);
-const index_js_3 = __webpack_require__(3747);
+const index_js_1 = __webpack_require__(952);
+const index_js_2 = __webpack_require__(7458);
+const index_js_3 = __webpack_require__(8704);
 /**
  * The `migrate-command` input as argv data. Pure: nothing here runs anything. The command never becomes a
  * shell string of ours: it travels as argv of `compose run` through the phase script's quoting
@@ -3536,7 +3691,7 @@ function readMigrate(inputs, info, strategy, maxMs) {
 
 /***/ }),
 
-/***/ 772:
+/***/ 6147:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3550,14 +3705,14 @@ exports.maskedCommand = maskedCommand;
 exports.maskEnv = maskEnv;
 exports.migratePhase = migratePhase;
 exports.migrateOnce = migrateOnce;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
-const index_js_3 = __webpack_require__(2978);
-const host_js_1 = __webpack_require__(6107);
-const migrate_command_js_1 = __webpack_require__(8736);
-const run_js_1 = __webpack_require__(5692);
-const start_js_1 = __webpack_require__(3245);
-const validate_js_1 = __webpack_require__(1983);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+const index_js_3 = __webpack_require__(6955);
+const host_js_1 = __webpack_require__(4474);
+const migrate_command_js_1 = __webpack_require__(6347);
+const run_js_1 = __webpack_require__(1087);
+const start_js_1 = __webpack_require__(1282);
+const validate_js_1 = __webpack_require__(2254);
 /**
  * migrate-command: the app's own migration tool, run once per deploy, on the first host, under the lock, after
  * the pull and before any traffic moves (before `compose up` of the new release, so also before recreate stops
@@ -3777,7 +3932,7 @@ async function migrateOnce(runs, d, m, outcome) {
 
 /***/ }),
 
-/***/ 2729:
+/***/ 4140:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3789,13 +3944,13 @@ exports.checkedTools = checkedTools;
 exports.openHost = openHost;
 exports.userOf = userOf;
 const node_os_1 = __webpack_require__(8161);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
-const index_js_3 = __webpack_require__(9718);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const lock_js_1 = __webpack_require__(4654);
-const takeover_js_1 = __webpack_require__(8968);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+const index_js_3 = __webpack_require__(3601);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const lock_js_1 = __webpack_require__(623);
+const takeover_js_1 = __webpack_require__(153);
 /**
  * The open phase, one session: docker answers for this user, compose and (for slots) nginx are there, the
  * lock is taken and the host's releases are read. Refused with the fix before anything changes.
@@ -3991,15 +4146,15 @@ function userOf(target) {
 
 /***/ }),
 
-/***/ 4851:
+/***/ 1010:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.releaseLeftLocks = releaseLeftLocks;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(893);
-const commands_js_1 = __webpack_require__(3639);
+const index_js_1 = __webpack_require__(7458);
+const commands_js_1 = __webpack_require__(5254);
 /**
  * For the action's `post:` step: release locks its main step took and never let go (the run was cancelled
  * or killed), only when they are still held with the same token, and record `deploy.cancelled` and
@@ -4066,27 +4221,28 @@ async function releaseLeftLocks(locks, deps) {
 
 /***/ }),
 
-/***/ 842:
+/***/ 262:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkStrategy = checkStrategy;
+exports.checkComposeVersion = checkComposeVersion;
 exports.preparePhase = preparePhase;
 exports.pickDigest = pickDigest;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
-const compose_files_js_1 = __webpack_require__(6211);
-const index_js_3 = __webpack_require__(9718);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const images_js_1 = __webpack_require__(1827);
-const layout_js_1 = __webpack_require__(5759);
-const proxy_js_1 = __webpack_require__(2865);
-const run_js_1 = __webpack_require__(5692);
-const strategy_js_1 = __webpack_require__(9836);
-const user_files_js_1 = __webpack_require__(2884);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+const compose_files_js_1 = __webpack_require__(1392);
+const index_js_3 = __webpack_require__(3601);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const images_js_1 = __webpack_require__(4462);
+const layout_js_1 = __webpack_require__(2186);
+const proxy_js_1 = __webpack_require__(486);
+const run_js_1 = __webpack_require__(1087);
+const strategy_js_1 = __webpack_require__(5001);
+const user_files_js_1 = __webpack_require__(5021);
 const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
 const WRITE = 'write the release directory';
@@ -4103,6 +4259,22 @@ function checkStrategy(ctx, s) {
         });
 }
 /**
+ * The host's compose runs every feature the files use (pure; right after the open phase, before any change):
+ * `include:` needs Compose v2.20+, so docker-compose v1 or an older plugin is refused, naming the version found
+ * and the one needed. Versions compare as major.minor.patch (Debian's `2.26.1-4` is 2.26.1).
+ */
+function checkComposeVersion(ctx, s, info) {
+    const tool = s.tools?.compose;
+    if (!tool)
+        return;
+    const old = (0, index_js_2.composeTooOld)(tool, (0, index_js_2.featuresUsed)(info));
+    if (old)
+        throw new index_js_1.DeployError(`compose-file uses ${old.feature.what}, which ${old.found} (${tool.generation}) on ${ctx.host.name} cannot resolve: it needs ${old.needed}`, {
+            state: 'nothing was changed on the host',
+            hint: `install the Compose v2 plugin ${old.feature.since} or later on the host (docker compose), or give the included files in \`compose-file\` instead (newline- or comma-separated, in order, as \`docker compose -f a -f b\` merges them)`
+        });
+}
+/**
  * The prepare phase, one session: the ports the strategy needs are free, the release directory is written,
  * the host's compose resolves the files, the images are pulled (with a registry login in a private
  * DOCKER_CONFIG removed at the end) and their digests read.
@@ -4111,11 +4283,7 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
     const { host } = ctx;
     const tool = s.tools.compose;
     const info = (0, compose_files_js_1.composeInfo)(d);
-    if (tool.generation === 'v1' && info.include)
-        throw new index_js_1.DeployError(`compose-file uses \`include:\`, which docker-compose ${tool.version} (v1) on ${host.name} cannot resolve: only Compose v2.20 and later know it`, {
-            state: 'nothing was changed on the host',
-            hint: 'install the compose plugin (docker compose v2.20+) on the host, or give the included files in `compose-file` instead (newline- or comma-separated, in order, as `docker compose -f a -f b` merges them)'
-        });
+    checkComposeVersion(ctx, s, info);
     const slotted = (0, strategy_js_1.usesSlots)(ctx.strategy);
     const before = s.before?.active;
     const slot = (0, layout_js_1.otherSlot)(before?.slot);
@@ -4259,7 +4427,7 @@ function pickDigest(ref, inspect) {
 
 /***/ }),
 
-/***/ 2865:
+/***/ 486:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4316,13 +4484,13 @@ function upstreamConf(port, release, slot) {
 
 /***/ }),
 
-/***/ 4607:
+/***/ 7846:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Recorder = void 0;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /** Shared by deploy and rollback: events to the caller, and the lines of each host's history. */
 class Recorder {
     spec;
@@ -4369,17 +4537,17 @@ function slugField(spec) {
 
 /***/ }),
 
-/***/ 4381:
+/***/ 5342:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveUnverified = resolveUnverified;
-const index_js_1 = __webpack_require__(3656);
-const commands_js_1 = __webpack_require__(3639);
-const finish_js_1 = __webpack_require__(2278);
-const revert_js_1 = __webpack_require__(2055);
-const run_js_1 = __webpack_require__(5692);
+const index_js_1 = __webpack_require__(5979);
+const commands_js_1 = __webpack_require__(5254);
+const finish_js_1 = __webpack_require__(4815);
+const revert_js_1 = __webpack_require__(4878);
+const run_js_1 = __webpack_require__(1087);
 const CONTAINERS = 'check the unverified release runs';
 /**
  * A run killed between its switch and its gate leaves active.json marked `unverified` (switch.ts). The next
@@ -4495,7 +4663,7 @@ function replace(list, r) {
 
 /***/ }),
 
-/***/ 2523:
+/***/ 1836:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4521,7 +4689,7 @@ function prunePlan(known, activated, keep) {
 
 /***/ }),
 
-/***/ 2055:
+/***/ 4878:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4530,15 +4698,15 @@ exports.persist = persist;
 exports.revertPhase = revertPhase;
 exports.recordFailure = recordFailure;
 exports.closeHost = closeHost;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
-const accessories_js_1 = __webpack_require__(6427);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const lock_js_1 = __webpack_require__(4654);
-const proxy_js_1 = __webpack_require__(2865);
-const run_js_1 = __webpack_require__(5692);
-const switch_js_1 = __webpack_require__(6445);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
+const accessories_js_1 = __webpack_require__(7168);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const lock_js_1 = __webpack_require__(623);
+const proxy_js_1 = __webpack_require__(486);
+const run_js_1 = __webpack_require__(1087);
+const switch_js_1 = __webpack_require__(5356);
 /** Retry a cleanup phase across a short connection outage: cleanup must not give up at the first drop. */
 async function persist(what, logger, fn, attempts = 5) {
     for (let i = 1;; i++) {
@@ -4649,7 +4817,7 @@ async function closeHost(ctx, s) {
 
 /***/ }),
 
-/***/ 1957:
+/***/ 1456:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4657,17 +4825,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.chooseTarget = chooseTarget;
 exports.describeChanges = describeChanges;
 exports.rollback = rollback;
-const index_js_1 = __webpack_require__(893);
-const clock_js_1 = __webpack_require__(8751);
-const deploy_js_1 = __webpack_require__(4493);
-const finish_js_1 = __webpack_require__(2278);
-const host_js_1 = __webpack_require__(6107);
-const resolve_js_1 = __webpack_require__(4381);
-const recorder_js_1 = __webpack_require__(4607);
-const revert_js_1 = __webpack_require__(2055);
-const run_js_1 = __webpack_require__(5692);
-const start_js_1 = __webpack_require__(3245);
-const swarm_js_1 = __webpack_require__(7757);
+const index_js_1 = __webpack_require__(7458);
+const clock_js_1 = __webpack_require__(4320);
+const deploy_js_1 = __webpack_require__(9515);
+const finish_js_1 = __webpack_require__(4815);
+const host_js_1 = __webpack_require__(4474);
+const resolve_js_1 = __webpack_require__(5342);
+const recorder_js_1 = __webpack_require__(7846);
+const revert_js_1 = __webpack_require__(4878);
+const run_js_1 = __webpack_require__(1087);
+const start_js_1 = __webpack_require__(1282);
+const swarm_js_1 = __webpack_require__(3010);
 /** Pick the release to go back to. Pure. */
 function chooseTarget(state, to) {
     const current = state.active?.release ?? state.current;
@@ -4902,7 +5070,7 @@ async function rollback(spec, deps) {
 
 /***/ }),
 
-/***/ 5692:
+/***/ 1087:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4919,9 +5087,9 @@ exports.envSlug = envSlug;
 exports.failWith = failWith;
 exports.stateAfter = stateAfter;
 const posix_1 = __webpack_require__(3916);
-const commands_js_1 = __webpack_require__(3639);
-const layout_js_1 = __webpack_require__(5759);
-const tar_js_1 = __webpack_require__(8422);
+const commands_js_1 = __webpack_require__(5254);
+const layout_js_1 = __webpack_require__(2186);
+const tar_js_1 = __webpack_require__(2129);
 exports.COMPOSE_FILE = 'compose.yml';
 exports.IMAGES_FILE = 'compose.images.yml';
 exports.VOLUMES_FILE = 'compose.volumes.yml';
@@ -4993,7 +5161,7 @@ function stateAfter(err, fallback) {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 1282:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5002,15 +5170,15 @@ exports.candidateFor = candidateFor;
 exports.startPhase = startPhase;
 exports.deployAccessories = deployAccessories;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(893);
-const accessories_js_1 = __webpack_require__(6427);
-const index_js_2 = __webpack_require__(2804);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const layout_js_1 = __webpack_require__(5759);
-const run_js_1 = __webpack_require__(5692);
-const switch_js_1 = __webpack_require__(6445);
-const user_files_js_1 = __webpack_require__(2884);
+const index_js_1 = __webpack_require__(7458);
+const accessories_js_1 = __webpack_require__(7168);
+const index_js_2 = __webpack_require__(13);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const layout_js_1 = __webpack_require__(2186);
+const run_js_1 = __webpack_require__(1087);
+const switch_js_1 = __webpack_require__(5356);
+const user_files_js_1 = __webpack_require__(5021);
 const WAIT = 'wait until ready';
 const AWAIT = 'wait for healthy accessories';
 /** Where the release will run: the idle slot (slots) or the app's one project (recreate). Pure. */
@@ -5188,7 +5356,7 @@ function deployAccessories(ctx, s, release, tool) {
 
 /***/ }),
 
-/***/ 9836:
+/***/ 5001:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5208,16 +5376,16 @@ function usesSlots(strategy) {
 
 /***/ }),
 
-/***/ 9001:
+/***/ 9342:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deploySummary = deploySummary;
 exports.rollbackSummary = rollbackSummary;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(1507);
-const canary_proxy_js_1 = __webpack_require__(9008);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(6860);
+const canary_proxy_js_1 = __webpack_require__(2793);
 /** `Staging EU (staging-eu)`: the environment as named, and its slug on the hosts when that differs. */
 function envLabel(spec) {
     return spec.environmentSlug && spec.environmentSlug !== spec.environment
@@ -5303,7 +5471,7 @@ function timeline(events, spec) {
 
 /***/ }),
 
-/***/ 7757:
+/***/ 3010:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5317,18 +5485,18 @@ exports.activateSwarm = activateSwarm;
 exports.revertSwarm = revertSwarm;
 exports.finishSwarmRun = finishSwarm;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2978);
-const index_js_3 = __webpack_require__(824);
-const compose_files_js_1 = __webpack_require__(6211);
-const deploy_js_1 = __webpack_require__(4493);
-const finish_js_1 = __webpack_require__(2278);
-const lock_js_1 = __webpack_require__(4654);
-const layout_js_1 = __webpack_require__(5759);
-const prepare_js_1 = __webpack_require__(842);
-const revert_js_1 = __webpack_require__(2055);
-const run_js_1 = __webpack_require__(5692);
-const switch_js_1 = __webpack_require__(6445);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(6955);
+const index_js_3 = __webpack_require__(2353);
+const compose_files_js_1 = __webpack_require__(1392);
+const deploy_js_1 = __webpack_require__(9515);
+const finish_js_1 = __webpack_require__(4815);
+const lock_js_1 = __webpack_require__(623);
+const layout_js_1 = __webpack_require__(2186);
+const prepare_js_1 = __webpack_require__(262);
+const revert_js_1 = __webpack_require__(4878);
+const run_js_1 = __webpack_require__(1087);
+const switch_js_1 = __webpack_require__(5356);
 /** The release's stack file, images pinned by digest, beside its compose.yml. */
 exports.STACK_FILE = 'stack.yml';
 /** The Swarm stack of an app in an environment (the same name its compose project would have). */
@@ -5620,7 +5788,7 @@ async function revertSwarm(ctx, s) {
 
 /***/ }),
 
-/***/ 6445:
+/***/ 5356:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5630,11 +5798,11 @@ exports.switchSteps = switchSteps;
 exports.activeRecord = activeRecord;
 exports.gated = gated;
 exports.switchPhase = switchPhase;
-const index_js_1 = __webpack_require__(3656);
-const commands_js_1 = __webpack_require__(3639);
-const host_js_1 = __webpack_require__(6107);
-const proxy_js_1 = __webpack_require__(2865);
-const run_js_1 = __webpack_require__(5692);
+const index_js_1 = __webpack_require__(5979);
+const commands_js_1 = __webpack_require__(5254);
+const host_js_1 = __webpack_require__(4474);
+const proxy_js_1 = __webpack_require__(486);
+const run_js_1 = __webpack_require__(1087);
 exports.PROXY_SWITCH = 'switch the proxy (nginx -t, reload)';
 /**
  * Move traffic: the proxy's upstream and a graceful reload (slots), then `current`, active.json and the
@@ -5708,14 +5876,14 @@ async function switchPhase(ctx, s) {
 
 /***/ }),
 
-/***/ 8968:
+/***/ 153:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.lockVerdict = lockVerdict;
 exports.holderRun = holderRun;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 function lockVerdict(f) {
     const h = f.holder;
     if (!h)
@@ -5774,7 +5942,7 @@ function holderRun(h) {
 
 /***/ }),
 
-/***/ 8422:
+/***/ 2129:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5819,7 +5987,7 @@ function tarball(files, mtime = Math.floor(Date.now() / 1000)) {
 
 /***/ }),
 
-/***/ 9224:
+/***/ 6495:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5828,7 +5996,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 3307:
+/***/ 3694:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5836,9 +6004,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parsePortMapping = parsePortMapping;
 exports.planUserCompose = planUserCompose;
 const node_path_1 = __webpack_require__(6760);
-const yaml_1 = __webpack_require__(8815);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(2804);
+const yaml_1 = __webpack_require__(3645);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(13);
 /** Images that hold a database's files: a slotted copy would run twice on one data directory. */
 const DATABASE_IMAGE = /^(?:[^/]+\/)*(postgres|mysql|mariadb|mongo|redis)(?:[:@]|$)/;
 /** Files the release directory holds itself: a shipped path never overwrites them. */
@@ -6194,7 +6362,7 @@ function firstDefining(doc, service, i, plan) {
 
 /***/ }),
 
-/***/ 2884:
+/***/ 5021:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6208,12 +6376,12 @@ exports.userComposeSteps = userComposeSteps;
 exports.awaitHealthyArgv = awaitHealthyArgv;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(893);
-const accessories_js_1 = __webpack_require__(6427);
-const compose_files_js_1 = __webpack_require__(6211);
-const layout_js_1 = __webpack_require__(5759);
-const user_compose_js_1 = __webpack_require__(3307);
-const strategy_js_1 = __webpack_require__(9836);
+const index_js_1 = __webpack_require__(7458);
+const accessories_js_1 = __webpack_require__(7168);
+const compose_files_js_1 = __webpack_require__(1392);
+const layout_js_1 = __webpack_require__(2186);
+const user_compose_js_1 = __webpack_require__(3694);
+const strategy_js_1 = __webpack_require__(5001);
 /** Config that ships with a release (relative binds that exist, secrets, configs, env files): at most this. */
 exports.SHIP_LIMIT_BYTES = 20 * 1024 * 1024;
 /** The user's own files, kept beside the rewritten copies: compose.user.yml, compose.2.user.yml, … */
@@ -6374,7 +6542,7 @@ function awaitHealthyArgv(project, services, timeoutS) {
 
 /***/ }),
 
-/***/ 1983:
+/***/ 2254:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6384,7 +6552,7 @@ exports.envValues = envValues;
 exports.checkEnvAgainstTemplate = checkEnvAgainstTemplate;
 exports.configHash = configHash;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /** Keys of a dotenv text (`KEY=value`, `export KEY=value`); comments and blank lines skipped. */
 function envKeys(text) {
     const keys = [];
@@ -6436,7 +6604,7 @@ function configHash(composeText, images, envText) {
 
 /***/ }),
 
-/***/ 1118:
+/***/ 8363:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6464,7 +6632,7 @@ exports.containerStateArgv = containerStateArgv;
 exports.projectContainersArgv = projectContainersArgv;
 exports.removeProjectContainersArgv = removeProjectContainersArgv;
 exports.containerLogsArgv = containerLogsArgv;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /** `docker buildx version`: exit 0 means the buildx plugin is installed. */
 function buildxVersionArgv() {
     return ['docker', 'buildx', 'version'];
@@ -6694,8 +6862,16 @@ exports.dockerCli = {
 function serverVersionArgv() {
     return ['docker', 'version', '--format', '{{.Server.Version}}'];
 }
-/** Run a docker argv with a private client config dir (a per-deploy registry login that does not stay behind). */
+/**
+ * Run a docker argv with a private client config dir (a per-deploy registry login that does not stay behind).
+ * Never a compose call: the Compose v2 plugin lives in the user's ~/.docker/cli-plugins, which docker looks
+ * for under DOCKER_CONFIG, so `docker compose` would vanish there (and v1 would lose the user's own logins).
+ * Log in and pull under the private config; run compose under the user's own.
+ */
 function withDockerConfig(dir, argv) {
+    const words = argv.filter((w) => !/^\w+=/.test(w) && w !== 'env');
+    if (words[0] === 'docker-compose' || (words[0] === 'docker' && words[1] === 'compose'))
+        throw new Error(`withDockerConfig: \`${words.slice(0, 3).join(' ')}\` would run under a private DOCKER_CONFIG, where the compose plugin is not found`);
     return ['env', `DOCKER_CONFIG=${dir}`, ...argv];
 }
 /** `<id> <status> <health|-> <restarts> <exit code> <name>` per container. */
@@ -6726,7 +6902,7 @@ function containerLogsArgv(id, tail = 20) {
 
 /***/ }),
 
-/***/ 3278:
+/***/ 4629:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6740,8 +6916,8 @@ const node_fs_1 = __webpack_require__(3024);
 const promises_1 = __webpack_require__(1455);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(893);
-const argv_js_1 = __webpack_require__(1118);
+const index_js_1 = __webpack_require__(7458);
+const argv_js_1 = __webpack_require__(8363);
 /** A remote context (Git repository or tarball URL, or stdin) rather than a local directory. */
 function isRemoteContext(context) {
     return context === '-' || /^(https?:\/\/|git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(context);
@@ -6921,7 +7097,7 @@ async function buildImage(req, deps) {
 
 /***/ }),
 
-/***/ 3633:
+/***/ 9870:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6933,7 +7109,7 @@ exports.gitCommitDateArgv = gitCommitDateArgv;
 exports.knownVersions = knownVersions;
 exports.commitDate = commitDate;
 const node_fs_1 = __webpack_require__(3024);
-const index_js_1 = __webpack_require__(1550);
+const index_js_1 = __webpack_require__(487);
 /**
  * The runner's side of tag computation: read the event payload and the DOCKER_METADATA_* variables, ask
  * git what the payload does not say. The computation itself (meta/) takes all of it as data.
@@ -6988,7 +7164,7 @@ async function commitDate(executor, cwd, sha) {
 
 /***/ }),
 
-/***/ 9718:
+/***/ 3601:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -7007,16 +7183,16 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(1118), exports);
-__exportStar(__webpack_require__(1550), exports);
-__exportStar(__webpack_require__(3278), exports);
-__exportStar(__webpack_require__(3633), exports);
-__exportStar(__webpack_require__(2478), exports);
+__exportStar(__webpack_require__(8363), exports);
+__exportStar(__webpack_require__(487), exports);
+__exportStar(__webpack_require__(4629), exports);
+__exportStar(__webpack_require__(9870), exports);
+__exportStar(__webpack_require__(5629), exports);
 
 
 /***/ }),
 
-/***/ 8351:
+/***/ 6374:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -7029,13 +7205,13 @@ exports.computeMeta = computeMeta;
 exports.semverValue = semverValue;
 exports.pep440Value = pep440Value;
 exports.isLatestRelease = isLatestRelease;
-const semver_1 = __importDefault(__webpack_require__(2088));
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(61);
-const dates_js_1 = __webpack_require__(1747);
-const pep440_js_1 = __webpack_require__(5819);
-const rules_js_1 = __webpack_require__(2269);
-const template_js_1 = __webpack_require__(8462);
+const semver_1 = __importDefault(__webpack_require__(6626));
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(5078);
+const dates_js_1 = __webpack_require__(3630);
+const pep440_js_1 = __webpack_require__(560);
+const rules_js_1 = __webpack_require__(1060);
+const template_js_1 = __webpack_require__(7677);
 /** metadata-action's sanitising of a tag: every run of invalid characters becomes '-'. */
 function sanitizeTag(s) {
     return s.replace(/[^a-zA-Z0-9._-]+/g, '-');
@@ -7300,14 +7476,14 @@ function isLatestRelease(tag, known) {
 
 /***/ }),
 
-/***/ 2489:
+/***/ 4748:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveMetaContext = resolveMetaContext;
 exports.commitDateFromPayload = commitDateFromPayload;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 const isTrue = (v) => /^(true|1|yes|on)$/i.test((v ?? '').trim());
 /**
  * The context metadata-action computes from a run: pull_request_target reads as `refs/pull/N/merge`,
@@ -7361,13 +7537,13 @@ function commitDateFromPayload(payload, sha) {
 
 /***/ }),
 
-/***/ 1747:
+/***/ 3630:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.formatDate = formatDate;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /**
  * Moment.js format strings (what metadata-action's `{{date 'FORMAT' tz='Zone'}}` takes), rendered with the
  * runtime's own time-zone database (Intl), so no tz data is bundled. Tokens: YYYY YY Q M MM MMM MMMM D DD
@@ -7495,7 +7671,7 @@ function formatDate(date, format, tz = 'UTC') {
 
 /***/ }),
 
-/***/ 1550:
+/***/ 487:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -7514,18 +7690,18 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(8351), exports);
-__exportStar(__webpack_require__(2489), exports);
-__exportStar(__webpack_require__(1747), exports);
-__exportStar(__webpack_require__(1784), exports);
-__exportStar(__webpack_require__(5819), exports);
-__exportStar(__webpack_require__(2269), exports);
-__exportStar(__webpack_require__(8462), exports);
+__exportStar(__webpack_require__(6374), exports);
+__exportStar(__webpack_require__(4748), exports);
+__exportStar(__webpack_require__(3630), exports);
+__exportStar(__webpack_require__(9177), exports);
+__exportStar(__webpack_require__(560), exports);
+__exportStar(__webpack_require__(1060), exports);
+__exportStar(__webpack_require__(7677), exports);
 
 
 /***/ }),
 
-/***/ 1784:
+/***/ 9177:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7536,7 +7712,7 @@ exports.annotationsAt = annotationsAt;
 exports.parseLevels = parseLevels;
 exports.metaJson = metaJson;
 exports.bakeDefinition = bakeDefinition;
-const index_js_1 = __webpack_require__(3747);
+const index_js_1 = __webpack_require__(8704);
 /**
  * metadata-action's outputs in its shapes: `labels`/`annotations` as lines, `json`, and the bake
  * definitions (`bake-file-tags`, `-labels`, `-annotations`, and the combined `bake-file`).
@@ -7586,7 +7762,7 @@ function bakeDefinition(meta, kind, levels, target = exports.DEFAULT_BAKE_TARGET
 
 /***/ }),
 
-/***/ 5819:
+/***/ 560:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7648,7 +7824,7 @@ function isPep440Special(v) {
 
 /***/ }),
 
-/***/ 2269:
+/***/ 1060:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7660,7 +7836,7 @@ exports.parseTagRules = parseTagRules;
 exports.splitTagInput = splitTagInput;
 exports.parseFlavor = parseFlavor;
 exports.parseImages = parseImages;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 exports.PRIORITY = {
     schedule: 1000,
     semver: 900,
@@ -7896,14 +8072,14 @@ function parseImages(lines) {
 
 /***/ }),
 
-/***/ 8462:
+/***/ 7677:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.renderTemplate = renderTemplate;
 exports.isRawStatement = isRawStatement;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 const ESCAPES = {
     '&': '&amp;',
     '<': '&lt;',
@@ -8006,14 +8182,14 @@ function isRawStatement(pattern) {
 
 /***/ }),
 
-/***/ 2478:
+/***/ 5629:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildSummary = buildSummary;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(1550);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(487);
 /** The job summary of a build: builder, id/digest, every tag and whether it was pushed, the labels. */
 function buildSummary(meta, result) {
     const lines = [
@@ -8033,7 +8209,7 @@ function buildSummary(meta, result) {
 
 /***/ }),
 
-/***/ 1507:
+/***/ 6860:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -8052,14 +8228,14 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(8294), exports);
-__exportStar(__webpack_require__(9236), exports);
-__exportStar(__webpack_require__(4554), exports);
+__exportStar(__webpack_require__(7801), exports);
+__exportStar(__webpack_require__(4485), exports);
+__exportStar(__webpack_require__(3331), exports);
 
 
 /***/ }),
 
-/***/ 4554:
+/***/ 3331:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8071,8 +8247,8 @@ exports.teamsPayload = teamsPayload;
 exports.discordPayload = discordPayload;
 exports.notificationBody = notificationBody;
 exports.createNotifier = createNotifier;
-const index_js_1 = __webpack_require__(893);
-const webhook_js_1 = __webpack_require__(8294);
+const index_js_1 = __webpack_require__(7458);
+const webhook_js_1 = __webpack_require__(7801);
 /**
  * Notifications people read. `json` posts the signed event itself (for machines); `slack`, `teams` and
  * `discord` post a message in that service's incoming-webhook format: who, which version, which environment,
@@ -8270,14 +8446,14 @@ function createNotifier(options) {
 
 /***/ }),
 
-/***/ 9236:
+/***/ 4485:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.timelineMermaid = timelineMermaid;
 exports.eventsTable = eventsTable;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /** A mermaid timeline of a run's events (GitHub renders mermaid in job summaries). */
 function timelineMermaid(events, title = 'What happened') {
     if (events.length === 0)
@@ -8313,7 +8489,7 @@ function sanitize(s) {
 
 /***/ }),
 
-/***/ 8294:
+/***/ 7801:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8326,7 +8502,7 @@ exports.deliverEvent = deliverEvent;
 const node_crypto_1 = __webpack_require__(7598);
 const node_http_1 = __webpack_require__(7067);
 const node_https_1 = __webpack_require__(4708);
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 exports.SIGNATURE_HEADER = 'x-deploy-actions-signature-256';
 /** How old a signed timestamp a receiver accepts by default, either way (clock skew), in seconds. */
 exports.SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -8425,7 +8601,7 @@ async function deliverEvent(event, options) {
 
 /***/ }),
 
-/***/ 4783:
+/***/ 8580:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8433,7 +8609,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dockerInspectHealthArgv = dockerInspectHealthArgv;
 exports.judgeContainerState = judgeContainerState;
 exports.probeContainer = probeContainer;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /** `docker inspect` of a container's state as JSON. Pure: tests assert it; any Executor (local, SSH) runs it. */
 function dockerInspectHealthArgv(container) {
     return ['docker', 'inspect', '--type', 'container', '--format', '{{json .State}}', container];
@@ -8509,7 +8685,7 @@ async function probeContainer(container, options) {
 
 /***/ }),
 
-/***/ 4596:
+/***/ 5089:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -8532,7 +8708,7 @@ function canaryRules(hasHttp) {
 
 /***/ }),
 
-/***/ 5487:
+/***/ 5206:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -8562,7 +8738,7 @@ function evidenceForOutput(evidence, maxBytes = exports.MAX_EVIDENCE_OUTPUT_BYTE
 
 /***/ }),
 
-/***/ 9053:
+/***/ 7112:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8573,12 +8749,12 @@ exports.tallyRound = tallyRound;
 exports.soakAlreadyBroken = soakAlreadyBroken;
 exports.judgeSoak = judgeSoak;
 const node_events_1 = __webpack_require__(8474);
-const index_js_1 = __webpack_require__(893);
-const container_js_1 = __webpack_require__(4783);
-const http_js_1 = __webpack_require__(6274);
-const prometheus_js_1 = __webpack_require__(138);
-const stats_js_1 = __webpack_require__(1407);
-const defaults_js_1 = __webpack_require__(4596);
+const index_js_1 = __webpack_require__(7458);
+const container_js_1 = __webpack_require__(8580);
+const http_js_1 = __webpack_require__(4972);
+const prometheus_js_1 = __webpack_require__(3403);
+const stats_js_1 = __webpack_require__(1500);
+const defaults_js_1 = __webpack_require__(5089);
 function sleep(ms, signal) {
     if (ms <= 0 || signal?.aborted)
         return Promise.resolve();
@@ -8932,7 +9108,7 @@ function judgeSoak(spec, evidence, failedRounds, started) {
 
 /***/ }),
 
-/***/ 6274:
+/***/ 4972:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -8977,9 +9153,9 @@ exports.judgeHttpResponse = judgeHttpResponse;
 const http = __importStar(__webpack_require__(7067));
 const https = __importStar(__webpack_require__(4708));
 const tls = __importStar(__webpack_require__(1692));
-const index_js_1 = __webpack_require__(893);
-const json_js_1 = __webpack_require__(7152);
-const spec_js_1 = __webpack_require__(1309);
+const index_js_1 = __webpack_require__(7458);
+const json_js_1 = __webpack_require__(569);
+const spec_js_1 = __webpack_require__(9392);
 /** How much of a body we read: enough for any health document, bounded against a streaming endpoint. */
 const MAX_BODY = 64 * 1024;
 const ERROR_TEXT = {
@@ -9160,7 +9336,7 @@ function judgeHttpResponse(target, spec, round, r, time) {
 
 /***/ }),
 
-/***/ 3656:
+/***/ 5979:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -9180,8 +9356,8 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.judgeHttpResponse = exports.percentile = exports.jsonPath = exports.evaluateJson = exports.judgeContainerState = exports.probeContainer = exports.dockerInspectHealthArgv = exports.prometheusQueryUrl = exports.parseQueryResponse = exports.probeMetric = exports.queryPrometheus = exports.probeHttp = exports.latencyChart = exports.gateSummary = exports.MAX_EVIDENCE_OUTPUT_BYTES = exports.evidenceForOutput = exports.MAX_ROUNDS_IN_FLIGHT = exports.canaryRules = exports.describeRules = exports.soakAlreadyBroken = exports.judgeSoak = exports.runGate = exports.withExpectations = exports.saveExpectations = exports.GATE_INPUT_NAMES = exports.urlPasswords = exports.headerValues = exports.defaultGateSpec = exports.parseMetricCheck = exports.parseJsonExpectation = exports.parseStatusRanges = exports.readGateInputs = void 0;
-__exportStar(__webpack_require__(209), exports);
-var spec_js_1 = __webpack_require__(1309);
+__exportStar(__webpack_require__(6014), exports);
+var spec_js_1 = __webpack_require__(9392);
 Object.defineProperty(exports, "readGateInputs", ({ enumerable: true, get: function () { return spec_js_1.readGateInputs; } }));
 Object.defineProperty(exports, "parseStatusRanges", ({ enumerable: true, get: function () { return spec_js_1.parseStatusRanges; } }));
 Object.defineProperty(exports, "parseJsonExpectation", ({ enumerable: true, get: function () { return spec_js_1.parseJsonExpectation; } }));
@@ -9192,43 +9368,43 @@ Object.defineProperty(exports, "urlPasswords", ({ enumerable: true, get: functio
 Object.defineProperty(exports, "GATE_INPUT_NAMES", ({ enumerable: true, get: function () { return spec_js_1.GATE_INPUT_NAMES; } }));
 Object.defineProperty(exports, "saveExpectations", ({ enumerable: true, get: function () { return spec_js_1.saveExpectations; } }));
 Object.defineProperty(exports, "withExpectations", ({ enumerable: true, get: function () { return spec_js_1.withExpectations; } }));
-var gate_js_1 = __webpack_require__(9053);
+var gate_js_1 = __webpack_require__(7112);
 Object.defineProperty(exports, "runGate", ({ enumerable: true, get: function () { return gate_js_1.runGate; } }));
 Object.defineProperty(exports, "judgeSoak", ({ enumerable: true, get: function () { return gate_js_1.judgeSoak; } }));
 Object.defineProperty(exports, "soakAlreadyBroken", ({ enumerable: true, get: function () { return gate_js_1.soakAlreadyBroken; } }));
 Object.defineProperty(exports, "describeRules", ({ enumerable: true, get: function () { return gate_js_1.describeRules; } }));
-var defaults_js_1 = __webpack_require__(4596);
+var defaults_js_1 = __webpack_require__(5089);
 Object.defineProperty(exports, "canaryRules", ({ enumerable: true, get: function () { return defaults_js_1.canaryRules; } }));
 Object.defineProperty(exports, "MAX_ROUNDS_IN_FLIGHT", ({ enumerable: true, get: function () { return defaults_js_1.MAX_ROUNDS_IN_FLIGHT; } }));
-var evidence_js_1 = __webpack_require__(5487);
+var evidence_js_1 = __webpack_require__(5206);
 Object.defineProperty(exports, "evidenceForOutput", ({ enumerable: true, get: function () { return evidence_js_1.evidenceForOutput; } }));
 Object.defineProperty(exports, "MAX_EVIDENCE_OUTPUT_BYTES", ({ enumerable: true, get: function () { return evidence_js_1.MAX_EVIDENCE_OUTPUT_BYTES; } }));
-var summary_js_1 = __webpack_require__(924);
+var summary_js_1 = __webpack_require__(9267);
 Object.defineProperty(exports, "gateSummary", ({ enumerable: true, get: function () { return summary_js_1.gateSummary; } }));
 Object.defineProperty(exports, "latencyChart", ({ enumerable: true, get: function () { return summary_js_1.latencyChart; } }));
-var http_js_1 = __webpack_require__(6274);
+var http_js_1 = __webpack_require__(4972);
 Object.defineProperty(exports, "probeHttp", ({ enumerable: true, get: function () { return http_js_1.probeHttp; } }));
-var prometheus_js_1 = __webpack_require__(138);
+var prometheus_js_1 = __webpack_require__(3403);
 Object.defineProperty(exports, "queryPrometheus", ({ enumerable: true, get: function () { return prometheus_js_1.queryPrometheus; } }));
 Object.defineProperty(exports, "probeMetric", ({ enumerable: true, get: function () { return prometheus_js_1.probeMetric; } }));
 Object.defineProperty(exports, "parseQueryResponse", ({ enumerable: true, get: function () { return prometheus_js_1.parseQueryResponse; } }));
 Object.defineProperty(exports, "prometheusQueryUrl", ({ enumerable: true, get: function () { return prometheus_js_1.prometheusQueryUrl; } }));
-var container_js_1 = __webpack_require__(4783);
+var container_js_1 = __webpack_require__(8580);
 Object.defineProperty(exports, "dockerInspectHealthArgv", ({ enumerable: true, get: function () { return container_js_1.dockerInspectHealthArgv; } }));
 Object.defineProperty(exports, "probeContainer", ({ enumerable: true, get: function () { return container_js_1.probeContainer; } }));
 Object.defineProperty(exports, "judgeContainerState", ({ enumerable: true, get: function () { return container_js_1.judgeContainerState; } }));
-var json_js_1 = __webpack_require__(7152);
+var json_js_1 = __webpack_require__(569);
 Object.defineProperty(exports, "evaluateJson", ({ enumerable: true, get: function () { return json_js_1.evaluateJson; } }));
 Object.defineProperty(exports, "jsonPath", ({ enumerable: true, get: function () { return json_js_1.jsonPath; } }));
-var stats_js_1 = __webpack_require__(1407);
+var stats_js_1 = __webpack_require__(1500);
 Object.defineProperty(exports, "percentile", ({ enumerable: true, get: function () { return stats_js_1.percentile; } }));
-var http_js_2 = __webpack_require__(6274);
+var http_js_2 = __webpack_require__(4972);
 Object.defineProperty(exports, "judgeHttpResponse", ({ enumerable: true, get: function () { return http_js_2.judgeHttpResponse; } }));
 
 
 /***/ }),
 
-/***/ 7152:
+/***/ 569:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9347,7 +9523,7 @@ function compareNumbers(a, op, b) {
 
 /***/ }),
 
-/***/ 138:
+/***/ 3403:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -9357,8 +9533,8 @@ exports.sampleValue = sampleValue;
 exports.parseQueryResponse = parseQueryResponse;
 exports.queryPrometheus = queryPrometheus;
 exports.probeMetric = probeMetric;
-const json_js_1 = __webpack_require__(7152);
-const http_js_1 = __webpack_require__(6274);
+const json_js_1 = __webpack_require__(569);
+const http_js_1 = __webpack_require__(4972);
 /** The URL of an instant query: `<base>/api/v1/query?query=…`. Pure, so tests can assert it. */
 function prometheusQueryUrl(baseUrl, query) {
     const u = new URL(baseUrl.replace(/\/+$/, '') + '/api/v1/query');
@@ -9470,7 +9646,7 @@ async function probeMetric(check, options) {
 
 /***/ }),
 
-/***/ 1309:
+/***/ 9392:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -9488,9 +9664,9 @@ exports.readGateInputs = readGateInputs;
 exports.saveExpectations = saveExpectations;
 exports.withExpectations = withExpectations;
 const node_fs_1 = __webpack_require__(3024);
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(3747);
-const defaults_js_1 = __webpack_require__(4596);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(8704);
+const defaults_js_1 = __webpack_require__(5089);
 const JSON_OPS = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'];
 const METRIC_OPS = ['<=', '>=', '==', '!=', '<', '>'];
 /**
@@ -9861,7 +10037,7 @@ function withExpectations(g, saved) {
 
 /***/ }),
 
-/***/ 1407:
+/***/ 1500:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9883,17 +10059,17 @@ function round1(n) {
 
 /***/ }),
 
-/***/ 924:
+/***/ 9267:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.latencyChart = latencyChart;
 exports.gateSummary = gateSummary;
-const index_js_1 = __webpack_require__(893);
-const defaults_js_1 = __webpack_require__(4596);
-const gate_js_1 = __webpack_require__(9053);
-const stats_js_1 = __webpack_require__(1407);
+const index_js_1 = __webpack_require__(7458);
+const defaults_js_1 = __webpack_require__(5089);
+const gate_js_1 = __webpack_require__(7112);
+const stats_js_1 = __webpack_require__(1500);
 const ICON = { healthy: '✅', unhealthy: '❌', timeout: '⏱️' };
 /** Mermaid charts get unreadable past this many points; longer windows are bucketed (max per bucket). */
 const MAX_POINTS = 60;
@@ -10010,7 +10186,7 @@ function gateSummary(result, spec) {
 
 /***/ }),
 
-/***/ 209:
+/***/ 6014:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10020,7 +10196,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 1054:
+/***/ 3641:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10285,7 +10461,7 @@ exports.OUTPUTS = {
 
 /***/ }),
 
-/***/ 3747:
+/***/ 8704:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10300,7 +10476,7 @@ exports.defaultsOf = defaultsOf;
  * lives in one place: `GROUPS.health.interval.default`, `INPUTS['tag-release'].target.default`. A name that
  * the manifest does not declare is a type error.
  */
-const generated_js_1 = __webpack_require__(1054);
+const generated_js_1 = __webpack_require__(3641);
 Object.defineProperty(exports, "GROUPS", ({ enumerable: true, get: function () { return generated_js_1.GROUPS; } }));
 Object.defineProperty(exports, "INPUTS", ({ enumerable: true, get: function () { return generated_js_1.INPUTS; } }));
 Object.defineProperty(exports, "OUTPUTS", ({ enumerable: true, get: function () { return generated_js_1.OUTPUTS; } }));
@@ -10335,7 +10511,7 @@ function defaultsOf(action) {
 
 /***/ }),
 
-/***/ 966:
+/***/ 5403:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -10379,10 +10555,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RegistryClient = void 0;
 const http = __importStar(__webpack_require__(7067));
 const https = __importStar(__webpack_require__(4708));
-const index_js_1 = __webpack_require__(893);
-const reference_js_1 = __webpack_require__(420);
-const oci_js_1 = __webpack_require__(4352);
-__exportStar(__webpack_require__(4352), exports);
+const index_js_1 = __webpack_require__(7458);
+const reference_js_1 = __webpack_require__(7391);
+const oci_js_1 = __webpack_require__(8807);
+__exportStar(__webpack_require__(8807), exports);
 /**
  * A Registry HTTP API v2 client with no daemon behind it: basic auth and the Bearer token flow
  * (WWW-Authenticate realm/service/scope), retries with backoff on 429 (Retry-After honoured), 5xx and
@@ -10774,7 +10950,7 @@ exports.RegistryClient = RegistryClient;
 
 /***/ }),
 
-/***/ 884:
+/***/ 4417:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10784,9 +10960,9 @@ exports.copyImage = copyImage;
 exports.platformOf = platformOf;
 const node_crypto_1 = __webpack_require__(7598);
 const node_stream_1 = __webpack_require__(7075);
-const index_js_1 = __webpack_require__(893);
-const client_js_1 = __webpack_require__(966);
-const reference_js_1 = __webpack_require__(420);
+const index_js_1 = __webpack_require__(7458);
+const client_js_1 = __webpack_require__(5403);
+const reference_js_1 = __webpack_require__(7391);
 /** A copy that has written nothing yet (fresh arrays each time: results are filled in place). */
 function emptyCopyResult(of = { digest: '', mediaType: '', platforms: [] }) {
     return {
@@ -11021,7 +11197,7 @@ function platformOf(d) {
 
 /***/ }),
 
-/***/ 61:
+/***/ 5078:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -11040,16 +11216,16 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(420), exports);
-__exportStar(__webpack_require__(966), exports);
-__exportStar(__webpack_require__(884), exports);
-__exportStar(__webpack_require__(7203), exports);
-__exportStar(__webpack_require__(3298), exports);
+__exportStar(__webpack_require__(7391), exports);
+__exportStar(__webpack_require__(5403), exports);
+__exportStar(__webpack_require__(4417), exports);
+__exportStar(__webpack_require__(3278), exports);
+__exportStar(__webpack_require__(2997), exports);
 
 
 /***/ }),
 
-/***/ 7203:
+/***/ 3278:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11068,9 +11244,9 @@ exports.decodeLoginState = decodeLoginState;
 exports.logoutAll = logoutAll;
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const yaml_1 = __webpack_require__(8815);
-const index_js_1 = __webpack_require__(893);
-const reference_js_1 = __webpack_require__(420);
+const yaml_1 = __webpack_require__(3645);
+const index_js_1 = __webpack_require__(7458);
+const reference_js_1 = __webpack_require__(7391);
 const ECR = /^(([0-9]{12})\.(dkr\.ecr|dkr-ecr)\.(.+)\.(on\.aws|amazonaws\.(com(\.cn)?|eu)))(\/([^:]+)(:.+)?)?$/;
 const ECR_PUBLIC = /public\.ecr\.aws|ecr-public\.aws\.com/;
 /** An Amazon ECR host (private `<account>.dkr.ecr.<region>.amazonaws.com` or ECR Public). */
@@ -11218,7 +11394,7 @@ async function logoutAll(state, deps) {
 
 /***/ }),
 
-/***/ 4352:
+/***/ 8807:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11309,7 +11485,7 @@ function detail(text) {
 
 /***/ }),
 
-/***/ 3298:
+/***/ 2997:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11321,11 +11497,11 @@ exports.publishSummary = publishSummary;
 const node_fs_1 = __webpack_require__(3024);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(893);
-const client_js_1 = __webpack_require__(966);
-const copy_js_1 = __webpack_require__(884);
-const logins_js_1 = __webpack_require__(7203);
-const reference_js_1 = __webpack_require__(420);
+const index_js_1 = __webpack_require__(7458);
+const client_js_1 = __webpack_require__(5403);
+const copy_js_1 = __webpack_require__(4417);
+const logins_js_1 = __webpack_require__(3278);
+const reference_js_1 = __webpack_require__(7391);
 const GHCR = 'ghcr.io';
 /** Validate every input and decide what goes where; throws InputError before anything changes. */
 function planPublish(o) {
@@ -11588,7 +11764,7 @@ function publishSummary(r) {
 
 /***/ }),
 
-/***/ 420:
+/***/ 7391:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11597,7 +11773,7 @@ exports.TAG = exports.DOCKER_HUB_API = exports.DOCKER_HUB = void 0;
 exports.parseReference = parseReference;
 exports.formatReference = formatReference;
 exports.apiHost = apiHost;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 exports.DOCKER_HUB = 'docker.io';
 /** Where Docker Hub's Registry API answers. */
 exports.DOCKER_HUB_API = 'registry-1.docker.io';
@@ -11711,7 +11887,7 @@ function apiHost(registry) {
 
 /***/ }),
 
-/***/ 1232:
+/***/ 9499:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -11764,7 +11940,7 @@ exports.bands = {
 
 /***/ }),
 
-/***/ 9890:
+/***/ 7135:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11773,8 +11949,8 @@ exports.environmentReport = environmentReport;
 exports.deployAttempts = deployAttempts;
 exports.isoWeek = isoWeek;
 exports.quantile = quantile;
-const bands_js_1 = __webpack_require__(1232);
-const history_js_1 = __webpack_require__(3912);
+const bands_js_1 = __webpack_require__(9499);
+const history_js_1 = __webpack_require__(2591);
 const WEEK_MS = 7 * 86_400_000;
 const RESTORING = new Set(['rollback.executed', 'switch.reverted']);
 function environmentReport(environment, readings, options) {
@@ -11995,7 +12171,7 @@ function last(lines, pick) {
 
 /***/ }),
 
-/***/ 3912:
+/***/ 2591:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -12039,27 +12215,27 @@ exports.timeOf = timeOf;
 
 /***/ }),
 
-/***/ 8796:
+/***/ 4939:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
-var bands_js_1 = __webpack_require__(1232);
+var bands_js_1 = __webpack_require__(9499);
 Object.defineProperty(exports, "DORA_BANDS", ({ enumerable: true, get: function () { return bands_js_1.DORA_BANDS; } }));
 Object.defineProperty(exports, "bands", ({ enumerable: true, get: function () { return bands_js_1.bands; } }));
-var history_js_1 = __webpack_require__(3912);
+var history_js_1 = __webpack_require__(2591);
 Object.defineProperty(exports, "parseHistory", ({ enumerable: true, get: function () { return history_js_1.parseHistory; } }));
-var dora_js_1 = __webpack_require__(9890);
+var dora_js_1 = __webpack_require__(7135);
 Object.defineProperty(exports, "environmentReport", ({ enumerable: true, get: function () { return dora_js_1.environmentReport; } }));
 Object.defineProperty(exports, "deployAttempts", ({ enumerable: true, get: function () { return dora_js_1.deployAttempts; } }));
 Object.defineProperty(exports, "isoWeek", ({ enumerable: true, get: function () { return dora_js_1.isoWeek; } }));
 Object.defineProperty(exports, "quantile", ({ enumerable: true, get: function () { return dora_js_1.quantile; } }));
-var render_js_1 = __webpack_require__(6890);
+var render_js_1 = __webpack_require__(2875);
 Object.defineProperty(exports, "reportJson", ({ enumerable: true, get: function () { return render_js_1.reportJson; } }));
 Object.defineProperty(exports, "reportExposition", ({ enumerable: true, get: function () { return render_js_1.reportExposition; } }));
 Object.defineProperty(exports, "reportMarkdown", ({ enumerable: true, get: function () { return render_js_1.reportMarkdown; } }));
-var read_js_1 = __webpack_require__(2762);
+var read_js_1 = __webpack_require__(9615);
 Object.defineProperty(exports, "readHost", ({ enumerable: true, get: function () { return read_js_1.readHost; } }));
 Object.defineProperty(exports, "readHosts", ({ enumerable: true, get: function () { return read_js_1.readHosts; } }));
 Object.defineProperty(exports, "appendToHistories", ({ enumerable: true, get: function () { return read_js_1.appendToHistories; } }));
@@ -12072,7 +12248,7 @@ Object.defineProperty(exports, "commitsArgv", ({ enumerable: true, get: function
 
 /***/ }),
 
-/***/ 2762:
+/***/ 9615:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12083,10 +12259,10 @@ exports.readHost = readHost;
 exports.readHosts = readHosts;
 exports.appendToHistories = appendToHistories;
 exports.commitsByVersion = commitsByVersion;
-const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(3149);
-const index_js_3 = __webpack_require__(2978);
-const history_js_1 = __webpack_require__(3912);
+const index_js_1 = __webpack_require__(7458);
+const index_js_2 = __webpack_require__(1574);
+const index_js_3 = __webpack_require__(6955);
+const history_js_1 = __webpack_require__(2591);
 /** argv: the app's history on a host, whole (the engine's layout owns the path). */
 function historyReadArgv(stateDir, app, environment) {
     return ['cat', '--', (0, index_js_2.layout)(stateDir, app, (0, index_js_2.environmentSlug)(environment)).history];
@@ -12230,7 +12406,7 @@ async function commitsByVersion(repo, versions, exec = new index_js_1.LocalExecu
 
 /***/ }),
 
-/***/ 6890:
+/***/ 2875:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12238,8 +12414,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportJson = reportJson;
 exports.reportExposition = reportExposition;
 exports.reportMarkdown = reportMarkdown;
-const index_js_1 = __webpack_require__(893);
-const bands_js_1 = __webpack_require__(1232);
+const index_js_1 = __webpack_require__(7458);
+const bands_js_1 = __webpack_require__(9499);
 /** The JSON the CLI prints with `--format json`: one object per environment, attempts left out. */
 function reportJson(reports) {
     return (JSON.stringify(reports.map(({ attempts: _attempts, ...r }) => r), null, 2) + '\n');
@@ -12327,7 +12503,7 @@ function reportMarkdown(reports) {
 
 /***/ }),
 
-/***/ 9946:
+/***/ 9353:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12339,7 +12515,7 @@ exports.sshCommandArgv = sshCommandArgv;
 exports.sshExitArgv = sshExitArgv;
 exports.sshCheckArgv = sshCheckArgv;
 exports.sshKeyscanArgv = sshKeyscanArgv;
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /** A path in an ssh option: ssh splits option values at spaces unless they are double-quoted. */
 function path(p) {
     return /\s/.test(p) ? `"${p}"` : p;
@@ -12432,7 +12608,7 @@ function sshKeyscanArgv(host, port, timeoutS) {
 
 /***/ }),
 
-/***/ 2877:
+/***/ 4318:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12442,10 +12618,10 @@ const node_child_process_1 = __webpack_require__(1421);
 const node_fs_1 = __webpack_require__(3024);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(893);
-const argv_js_1 = __webpack_require__(9946);
-const phase_js_1 = __webpack_require__(2633);
-const hostkeys_js_1 = __webpack_require__(7382);
+const index_js_1 = __webpack_require__(7458);
+const argv_js_1 = __webpack_require__(9353);
+const phase_js_1 = __webpack_require__(8012);
+const hostkeys_js_1 = __webpack_require__(9229);
 const CONNECT_ERRORS = /Connection refused|Connection timed out|timed out during banner|No route to host|Could not resolve|Network is unreachable|kex_exchange_identification/i;
 /**
  * An Executor that runs argv on a remote host through the system OpenSSH client: pinned host keys
@@ -12741,7 +12917,7 @@ function spawnDetachedMaster(argv, errFile, timeoutMs) {
 
 /***/ }),
 
-/***/ 7382:
+/***/ 9229:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12814,7 +12990,7 @@ function classifySshError(stderr) {
 
 /***/ }),
 
-/***/ 2978:
+/***/ 6955:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -12834,17 +13010,17 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SshExecutor = void 0;
-__exportStar(__webpack_require__(9946), exports);
-__exportStar(__webpack_require__(7382), exports);
-var executor_js_1 = __webpack_require__(2877);
+__exportStar(__webpack_require__(9353), exports);
+__exportStar(__webpack_require__(9229), exports);
+var executor_js_1 = __webpack_require__(4318);
 Object.defineProperty(exports, "SshExecutor", ({ enumerable: true, get: function () { return executor_js_1.SshExecutor; } }));
-__exportStar(__webpack_require__(1347), exports);
-__exportStar(__webpack_require__(2633), exports);
+__exportStar(__webpack_require__(6276), exports);
+__exportStar(__webpack_require__(8012), exports);
 
 
 /***/ }),
 
-/***/ 2633:
+/***/ 8012:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12853,8 +13029,8 @@ exports.SLOW_NOOP_MS = exports.LINK_MULTIPLE = exports.LINK_FLOOR_MS = void 0;
 exports.runPhase = runPhase;
 exports.linkTimeoutMs = linkTimeoutMs;
 exports.slowShellNotice = slowShellNotice;
-const index_js_1 = __webpack_require__(893);
-const script_js_1 = __webpack_require__(1347);
+const index_js_1 = __webpack_require__(7458);
+const script_js_1 = __webpack_require__(6276);
 /**
  * Run a phase (a list of argv steps) as one script in one session of `executor` (`sh -s`, script on stdin).
  * Returns every step's result; the caller decides what a failed step means. When the session dies (the link
@@ -12944,7 +13120,7 @@ function slowShellNotice(target, noopMs) {
 
 /***/ }),
 
-/***/ 1347:
+/***/ 6276:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12954,7 +13130,7 @@ exports.phaseScript = phaseScript;
 exports.detachedPhaseArgv = detachedPhaseArgv;
 exports.parsePhaseOutput = parsePhaseOutput;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(893);
+const index_js_1 = __webpack_require__(7458);
 /**
  * Directories searched after the user's own PATH: a non-root user's non-interactive PATH often lacks the sbin
  * directories where nginx and ss live on Debian.
@@ -13073,7 +13249,7 @@ function parsePhaseOutput(stdout, marker, steps) {
 
 /***/ }),
 
-/***/ 708:
+/***/ 5115:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -13158,7 +13334,7 @@ function removeDirArgv(dir) {
 
 /***/ }),
 
-/***/ 1691:
+/***/ 4672:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -13236,7 +13412,7 @@ function judgeStack(services, tasks, options = {}) {
 
 /***/ }),
 
-/***/ 824:
+/***/ 2353:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -13256,13 +13432,13 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.waitForConvergence = exports.rollbackStack = exports.readStack = exports.deployStack = exports.assertManager = exports.judgeStack = exports.judgeService = exports.swarmStackFile = void 0;
-__exportStar(__webpack_require__(708), exports);
-var stackfile_js_1 = __webpack_require__(4994);
+__exportStar(__webpack_require__(5115), exports);
+var stackfile_js_1 = __webpack_require__(4627);
 Object.defineProperty(exports, "swarmStackFile", ({ enumerable: true, get: function () { return stackfile_js_1.swarmStackFile; } }));
-var converge_js_1 = __webpack_require__(1691);
+var converge_js_1 = __webpack_require__(4672);
 Object.defineProperty(exports, "judgeService", ({ enumerable: true, get: function () { return converge_js_1.judgeService; } }));
 Object.defineProperty(exports, "judgeStack", ({ enumerable: true, get: function () { return converge_js_1.judgeStack; } }));
-var stack_js_1 = __webpack_require__(9700);
+var stack_js_1 = __webpack_require__(2509);
 Object.defineProperty(exports, "assertManager", ({ enumerable: true, get: function () { return stack_js_1.assertManager; } }));
 Object.defineProperty(exports, "deployStack", ({ enumerable: true, get: function () { return stack_js_1.deployStack; } }));
 Object.defineProperty(exports, "readStack", ({ enumerable: true, get: function () { return stack_js_1.readStack; } }));
@@ -13272,7 +13448,7 @@ Object.defineProperty(exports, "waitForConvergence", ({ enumerable: true, get: f
 
 /***/ }),
 
-/***/ 9700:
+/***/ 2509:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -13282,9 +13458,9 @@ exports.readStack = readStack;
 exports.waitForConvergence = waitForConvergence;
 exports.deployStack = deployStack;
 exports.rollbackStack = rollbackStack;
-const index_js_1 = __webpack_require__(893);
-const argv_js_1 = __webpack_require__(708);
-const converge_js_1 = __webpack_require__(1691);
+const index_js_1 = __webpack_require__(7458);
+const argv_js_1 = __webpack_require__(5115);
+const converge_js_1 = __webpack_require__(4672);
 const realSleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function docker(t, argv, step, extra = {}) {
     return t.executor.run({ argv, step, timeoutMs: t.commandTimeoutMs ?? 60_000, ...extra });
@@ -13456,15 +13632,15 @@ function sameImage(a, b) {
 
 /***/ }),
 
-/***/ 4994:
+/***/ 4627:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.swarmStackFile = swarmStackFile;
-const yaml_1 = __webpack_require__(8815);
-const index_js_1 = __webpack_require__(2804);
-const index_js_2 = __webpack_require__(893);
+const yaml_1 = __webpack_require__(3645);
+const index_js_1 = __webpack_require__(13);
+const index_js_2 = __webpack_require__(7458);
 /**
  * Keys `docker stack deploy` drops with no more than a line on stderr (docker/cli's UnsupportedProperties
  * and DeprecatedProperties), and depends_on, which it ignores: a file that relies on them would deploy and
