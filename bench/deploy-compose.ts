@@ -16,7 +16,8 @@ import { chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } f
 import type { Executor } from '../packages/core/src/index.js';
 import { deploy, rollback, type DeploySpec } from '../packages/deploy/src/index.js';
 import { SshExecutor } from '../packages/ssh/src/index.js';
-import { fieldHost, infra } from '../test/support/infra.js';
+import { fieldHost, infra, type FieldHost } from '../test/support/infra.js';
+import { detectOn } from '../test/support/compose-hosts.js';
 import {
   COMPOSE,
   IMAGE_REPO,
@@ -62,6 +63,62 @@ function near(): Where {
 function far(): Where {
   const h = fieldHost(1);
   return { label: 'far', ...h, base: 18480 };
+}
+
+/** The far hosts by Compose generation: host 2 runs the v2 plugin, host 4 docker-compose v1 (infra.json). */
+function farOn(generation: 'v1' | 'v2'): { w: Where; h: FieldHost } {
+  const i = infra().hosts.findIndex((h) => h.compose === generation && h.name !== 'host1');
+  if (i < 0) throw new Error(`no field host runs Compose ${generation}: bash scripts/infra.sh up`);
+  const h = fieldHost(i);
+  return { w: { label: `far-${generation}`, ...h, base: generation === 'v2' ? 18920 : 18940 }, h };
+}
+
+/**
+ * The bridge-network app: the test image listening on 0.0.0.0:8080 in its container, on the project's own
+ * network, published with `ports:` as users write it. Slot strategies rewrite the release's copy to publish
+ * each slot on 127.0.0.1:<slot port>:8080.
+ */
+const BRIDGE = `services:
+  web:
+    image: ${IMAGE_REPO}:v1
+    stop_grace_period: 2s
+    env_file: .env
+    ports:
+      - "8080:8080"
+    command: ["sh", "-c", "exec httpd -f -p 0.0.0.0:8080 -h /www"]
+`;
+
+/** blue-green v1 → v2 and the rollback, per Compose generation (far hosts) and network (host, bridge). */
+async function generations(): Promise<void> {
+  const out: string[] = [];
+  for (const generation of ['v1', 'v2'] as const)
+    for (const [net, offset, over] of [
+      ['host network', 0, {}],
+      ['bridge network, `ports:`', 5, { composeText: BRIDGE }]
+    ] as const) {
+      const { w, h } = farOn(generation);
+      const tool = detectOn(h);
+      const composeName = 'generation' in tool ? `${tool.generation} (${tool.version})` : '?';
+      const r = await engine(w, 'blue-green', offset, false, {
+        tag: net.startsWith('host') ? 'h' : 'b',
+        over
+      });
+      out.push(
+        `| ${net} | ${composeName} on ${h.name} | ${secs(r.deploy.ms)} | ${secs(r.deploy.servedMs)} | ${r.deploy.failed} | ${secs(r.rollback.ms)} | ${secs(r.rollback.servedMs)} | ${r.rollback.failed} |`
+      );
+    }
+  const l = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  console.log(
+    `\n### blue-green and rollback on the far hosts, Compose v1 and v2, host and bridge network (load average ${l})\n`
+  );
+  console.log(
+    '| app | Compose on the host | blue-green v1 → v2: wall time | serving after | failed requests | rollback: wall time | serving after | failed requests |'
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const line of out) console.log(line);
+  console.log(
+    '\nGate: 200 ms interval, 2 successes; drain 1 s. Goals on the far host with Compose v2: the rollback serves the old release within 3 s, completes within 8 s, 0 failed requests.'
+  );
 }
 
 function connector(w: Where, opened: SshExecutor[]): (h: string) => Promise<Executor> {
@@ -172,15 +229,22 @@ async function plain(w: Where): Promise<Cell> {
  * deploy-compose v1 then v2 (measured), then a rollback to v1 (measured). `migrate`: the v2 deploy runs a
  * trivial migrate-command (`true` in the new image, before the switch), to measure what the step costs.
  */
-async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number, migrate = false) {
-  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}${migrate ? 'm' : ''}-${w.label}`;
+async function engine(
+  w: Where,
+  strategy: DeploySpec['strategy'],
+  offset: number,
+  migrate = false,
+  o: { tag?: string; over?: Partial<DeploySpec> } = {}
+) {
+  const app = `deploy-bench-${strategy === 'recreate' ? 'rc' : 'bg'}${migrate ? 'm' : ''}${o.tag ?? ''}-${w.label}`;
   const port = w.base + offset;
   try {
     const base = deploySpec(app, w.stateDir, port, {
       strategy,
       drainMs: 1000,
       lockStaleMs: 600_000,
-      ...(strategy === 'recreate' ? { slotCheckPath: undefined } : {})
+      ...(strategy === 'recreate' ? { slotCheckPath: undefined } : {}),
+      ...o.over
     });
     const first = await deploy(base, deps({ connect: connector(w, []) }));
     if (!first.ok) throw first.error;
@@ -237,6 +301,12 @@ async function engine(w: Where, strategy: DeploySpec['strategy'], offset: number
 }
 
 buildImages();
+const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+// `npx tsx bench/deploy-compose.ts generations`: only the Compose v1/v2 table.
+if (process.argv[2] === 'generations') {
+  await generations();
+  process.exit(0);
+}
 const columns = [near(), far()];
 const profiles: Record<string, number>[] = [];
 const rows: { method: string; cells: Cell[] }[] = [
@@ -264,7 +334,6 @@ console.log(
 console.log(
   `near: root@127.0.0.1:2222, loopback (a no-op costs ${Math.round(noop(0))} ms here); far: ${columns[1]!.user} behind the latency proxy, slow rc file (a no-op costs ${Math.round(noop(1))} ms)\n`
 );
-const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
 console.log(
   '| method | near: wall time | near: serving after | near: SSH sessions | near: failed requests | far: wall time | far: serving after | far: SSH sessions | far: failed requests |'
 );
@@ -304,3 +373,5 @@ console.log(
     'SSH sessions: sessions the engine opened on the host (the no-op at connect included); the plain command is one. ' +
     'deploy-compose times include the lock, the release directory, the pull, the host-side readiness wait, the health gate (2 passing rounds, 200 ms apart) and, for blue-green, the 1 s drain.'
 );
+
+await generations();

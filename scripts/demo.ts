@@ -20,7 +20,10 @@ const ok =
   JSON.stringify(soaked.tags) === JSON.stringify(first.tags) &&
   first.approvals.length === 3 &&
   report.standIn.violations === 0 &&
-  report.standIn.forbidden.length === 0;
+  report.standIn.forbidden.length === 0 &&
+  // The deploy host runs the Compose v2 plugin, as field hosts do.
+  report.compose.length > 0 &&
+  report.compose.every((c) => c.endsWith('(v2)'));
 process.stdout.write(
   ok
     ? '\nThe chain did what it should: v1.0.0 reached production with one approval per environment; v1.0.1 passed its gate in dev, failed its soak, was rolled back in the same job and kept the dev tag on v1.0.0; the broken v1.0.2 failed its gate, was rolled back automatically; neither was promoted.\nReport: demo-report.md\n'

@@ -2,18 +2,26 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalExecutor } from '../../packages/core/src/index.js';
 import {
+  COMPOSE_FEATURES,
+  compareComposeVersions,
   composeConfigArgv,
   composeDownArgv,
+  composeTooOld,
+  composeVersion,
+  featuresUsed,
   composePsArgv,
   composePullArgv,
   composeUpArgv,
   detectCompose,
   imagesOverride,
+  normaliseProjectName,
   parseComposeFile,
   parseDetect,
   type ComposeProject,
   type ComposeTool
 } from '../../packages/compose/src/index.js';
+import { loginArgv, pullArgv, withDockerConfig } from '../../packages/docker/src/index.js';
+import { NAME, projectName } from '../../packages/deploy/src/index.js';
 import { integration } from '../support/infra.js';
 
 const v2: ComposeTool = { generation: 'v2', version: '2.29.1' };
@@ -51,6 +59,23 @@ describe('compose argv, both generations', () => {
       'up',
       '-d'
     ]);
+  });
+
+  it('--wait only on v2; v1 has none', () => {
+    expect(composeUpArgv(v2, { project: 'p', files: ['c.yml'] }, { wait: true })).toEqual([
+      'docker',
+      'compose',
+      '-p',
+      'p',
+      '-f',
+      'c.yml',
+      'up',
+      '-d',
+      '--wait'
+    ]);
+    expect(() => composeUpArgv(v1, { project: 'p', files: ['c.yml'] }, { wait: true })).toThrow(
+      /docker-compose 1\.29\.2 \(v1\) has no --wait/
+    );
   });
 
   it('builds config -q, pull, ps, down', () => {
@@ -129,6 +154,72 @@ describe('compose argv, both generations', () => {
     expect(imagesOverride({ web: 'r/app@sha256:abc' })).toContain(
       '  "web":\n    image: "r/app@sha256:abc"\n'
     );
+  });
+});
+
+describe('compose versions: major.minor.patch only', () => {
+  it("reads Debian's plugin version as the release it packages, not as a prerelease", () => {
+    expect(parseDetect('Docker Compose version 2.26.1-4\ngeneration v2\n')).toEqual({
+      generation: 'v2',
+      version: '2.26.1-4'
+    });
+    expect(composeVersion('2.26.1-4')).toEqual([2, 26, 1]);
+    expect(composeVersion('v2.29.1')).toEqual([2, 29, 1]);
+    expect(composeVersion('1.29.2')).toEqual([1, 29, 2]);
+    expect(composeVersion('dev')).toBeUndefined();
+    expect(compareComposeVersions('2.26.1-4', '2.26.1')).toBe(0);
+    expect(compareComposeVersions('2.26.1-4', '2.20.0')).toBeGreaterThan(0);
+    expect(compareComposeVersions('2.9.0', '2.20.0')).toBeLessThan(0);
+    expect(compareComposeVersions('2.20.0', '2.19.9-1')).toBeGreaterThan(0);
+    expect(compareComposeVersions('dev', '2.0.0')).toBeLessThan(0);
+  });
+
+  it('project names the deploy makes are valid for v2 and left alone by v1', () => {
+    // v2 refuses a name outside this; v1 quietly strips other characters (normaliseProjectName).
+    const V2 = /^[a-z0-9][a-z0-9_-]*$/;
+    for (const [app, env] of [
+      ['shop', 'production'],
+      ['my_app', 'eu-west-1'],
+      ['a1', 'x_y']
+    ] as const)
+      for (const slot of [undefined, 'blue', 'green'] as const) {
+        const p = projectName(app, env, slot);
+        expect(p).toMatch(V2);
+        expect(normaliseProjectName(p)).toBe(p);
+      }
+    for (const bad of ['My-App', 'shop.eu', '-shop', '_shop']) expect(NAME.test(bad)).toBe(false);
+  });
+
+  it('names the version found and the one needed for a feature in use', () => {
+    const include = featuresUsed({ include: true });
+    expect(include).toEqual([COMPOSE_FEATURES.include]);
+    expect(featuresUsed({ include: false })).toEqual([]);
+    expect(composeTooOld({ generation: 'v2', version: '2.26.1-4' }, include)).toBeUndefined();
+    expect(composeTooOld({ generation: 'v2', version: '2.20.0' }, include)).toBeUndefined();
+    expect(composeTooOld({ generation: 'v2', version: '2.19.1' }, include)).toEqual({
+      feature: COMPOSE_FEATURES.include,
+      found: 'docker compose 2.19.1',
+      needed: 'docker compose 2.20.0 or later (the Compose v2 plugin)'
+    });
+    expect(composeTooOld({ generation: 'v1', version: '1.29.2' }, include)?.found).toBe(
+      'docker-compose 1.29.2'
+    );
+    expect(composeTooOld({ generation: 'v1', version: '1.29.2' }, [])).toBeUndefined();
+  });
+});
+
+describe('a private DOCKER_CONFIG is for login and pull, never for compose', () => {
+  it('refuses to wrap a compose call of either generation', () => {
+    expect(withDockerConfig('/s/.docker-r1', pullArgv('reg/app:1'))).toEqual([
+      'env',
+      'DOCKER_CONFIG=/s/.docker-r1',
+      ...pullArgv('reg/app:1')
+    ]);
+    expect(withDockerConfig('/s/.docker-r1', loginArgv('reg', 'u'))[1]).toBe('DOCKER_CONFIG=/s/.docker-r1');
+    expect(() => withDockerConfig('/s/c', composeUpArgv(v2, project))).toThrow(
+      /`docker compose -p` would run under a private DOCKER_CONFIG, where the compose plugin is not found/
+    );
+    expect(() => withDockerConfig('/s/c', composePullArgv(v1, project))).toThrow(/docker-compose/);
   });
 });
 

@@ -16,7 +16,8 @@ import {
   rollback,
   type DeploySpec
 } from '../../packages/deploy/src/index.js';
-import { infra, integration } from '../support/infra.js';
+import { infra } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -177,7 +178,7 @@ describe('accessories: which services, and the argv', () => {
   });
 });
 
-integration('accessories on a field host (non-root, far link)', () => {
+integrationOn('accessories on a field host (non-root, far link)', [0], () => {
   const dir = target(0).stateDir;
   beforeAll(() => buildImages());
   afterAll(() => {

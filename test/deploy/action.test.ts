@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 import { verifySignature } from '../../packages/events/src/index.js';
 import { leakedSecrets, runBundle } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { infra, integration } from '../support/infra.js';
+import { infra } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   COMPOSE,
   bundleDeploy,
@@ -28,7 +29,7 @@ import {
 } from './support.js';
 
 /** The bundles (node scripts/build.mjs deploy-compose rollback) run as the GitHub runner runs them. */
-integration('deploy-compose and rollback action bundles', () => {
+integrationOn('deploy-compose and rollback action bundles', [0], () => {
   const app = 'deploy-act';
   const port = 18370;
   const hookSecret = 'whsec-deploy-4u7';

@@ -21,7 +21,8 @@ import {
   weightedUpstreamConf,
   type DeployOutcome
 } from '../../packages/deploy/src/index.js';
-import { infra, integration } from '../support/infra.js';
+import { infra } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import { BAD_TAG, canarySpec, prepareCanaryHost, recordingLoad, shareDuringStep } from './canary-support.js';
 import { refusal } from '../support/refusal.js';
 import { cleanup, deps, gate, history, rollbackSpec, sshConnector, version } from './support.js';
@@ -250,210 +251,216 @@ describe('deploy-compose bundle: bad canary input', () => {
   }, 60_000);
 });
 
-integration('strategy canary over SSH to a field host (non-root, slow shell, far link, real nginx)', () => {
-  const app = 'canary-t';
-  const port = 18650;
-  let dir: string;
-  const spec = (tag: string, stepMs = 6000) =>
-    canarySpec(app, dir, port, tag, {
-      stepMs,
-      // Probes wait up to 5 s: this machine is shared by parallel suites and stalls for seconds at times.
-      gate: { probeTimeoutMs: 5000, failureThreshold: 4, timeoutMs: 30_000 }
+integrationOn(
+  'strategy canary over SSH to a field host (non-root, slow shell, far link, real nginx)',
+  [0],
+  () => {
+    const app = 'canary-t';
+    const port = 18650;
+    let dir: string;
+    const spec = (tag: string, stepMs = 6000) =>
+      canarySpec(app, dir, port, tag, {
+        stepMs,
+        // Probes wait up to 5 s: this machine is shared by parallel suites and stalls for seconds at times.
+        gate: { probeTimeoutMs: 5000, failureThreshold: 4, timeoutMs: 30_000 }
+      });
+    const root = () => join(dir, app, 'test');
+    let first: DeployOutcome;
+    let second: DeployOutcome;
+
+    beforeAll(() => {
+      dir = prepareCanaryHost('canary', app);
     });
-  const root = () => join(dir, app, 'test');
-  let first: DeployOutcome;
-  let second: DeployOutcome;
+    afterAll(() => cleanup(dir, app));
 
-  beforeAll(() => {
-    dir = prepareCanaryHost('canary', app);
-  });
-  afterAll(() => cleanup(dir, app));
+    it('a first canary has nothing to compare with and switches like blue-green', async () => {
+      first = await deploy(spec('v1'), deps());
+      expect(first.error?.describe()).toBeUndefined();
+      expect(first.ok).toBe(true);
+      expect(first.canary).toEqual([]);
+      expect(await version(port)).toBe('v1');
+    }, 180_000);
 
-  it('a first canary has nothing to compare with and switches like blue-green', async () => {
-    first = await deploy(spec('v1'), deps());
-    expect(first.error?.describe()).toBeUndefined();
-    expect(first.ok).toBe(true);
-    expect(first.canary).toEqual([]);
-    expect(await version(port)).toBe('v1');
-  }, 180_000);
+    it('under 20 req/s the 50% step sends half the traffic to the new release, judged on its own slot; then only the new one answers', async () => {
+      const l = recordingLoad(port);
+      const d = deps();
+      second = await deploy(spec('v2', 8000), d);
+      const r = await l.stop();
+      expect(second.error?.describe()).toBeUndefined();
+      expect(second.ok).toBe(true);
+      expect(r.failures).toEqual([]);
+      // Both answered during the deploy, in the order v1 → both → v2.
+      const bodies = new Set(r.seen.map((x) => x.body));
+      expect(bodies).toEqual(new Set(['v1', 'v2']));
+      const { share, n } = shareDuringStep(r.seen, 'v2', 'v1');
+      expect(n).toBeGreaterThan(60);
+      expect(Math.abs(share - 50)).toBeLessThanOrEqual(10);
+      // Only the new one after.
+      for (let i = 0; i < 10; i++) expect(await version(port)).toBe('v2');
 
-  it('under 20 req/s the 50% step sends half the traffic to the new release, judged on its own slot; then only the new one answers', async () => {
-    const l = recordingLoad(port);
-    const d = deps();
-    second = await deploy(spec('v2', 8000), d);
-    const r = await l.stop();
-    expect(second.error?.describe()).toBeUndefined();
-    expect(second.ok).toBe(true);
-    expect(r.failures).toEqual([]);
-    // Both answered during the deploy, in the order v1 → both → v2.
-    const bodies = new Set(r.seen.map((x) => x.body));
-    expect(bodies).toEqual(new Set(['v1', 'v2']));
-    const { share, n } = shareDuringStep(r.seen, 'v2', 'v1');
-    expect(n).toBeGreaterThan(60);
-    expect(Math.abs(share - 50)).toBeLessThanOrEqual(10);
-    // Only the new one after.
-    for (let i = 0; i < 10; i++) expect(await version(port)).toBe('v2');
+      // The step was judged on probes of the canary slot (not the public port).
+      const step = second.canary![0]!;
+      expect(step).toMatchObject({ step: 1, percent: 50, verdict: 'healthy' });
+      expect(step.probes).toBeGreaterThanOrEqual(2);
+      const summary = deploySummary(second, spec('v2', 8000));
+      expect(summary).toContain('### Canary steps');
+      expect(summary).toMatch(/\| 1 \| 50% \| 127\.0\.0\.1 \| ✅ healthy \|/);
+      expect(summary).toMatch(/\| 2 \| 100% \| all \(switch \+ gate\) \| ✅ healthy \|/);
 
-    // The step was judged on probes of the canary slot (not the public port).
-    const step = second.canary![0]!;
-    expect(step).toMatchObject({ step: 1, percent: 50, verdict: 'healthy' });
-    expect(step.probes).toBeGreaterThanOrEqual(2);
-    const summary = deploySummary(second, spec('v2', 8000));
-    expect(summary).toContain('### Canary steps');
-    expect(summary).toMatch(/\| 1 \| 50% \| 127\.0\.0\.1 \| ✅ healthy \|/);
-    expect(summary).toMatch(/\| 2 \| 100% \| all \(switch \+ gate\) \| ✅ healthy \|/);
-
-    // As after a blue-green switch: current, active.json, release.json, no lock, history.
-    expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
-    const active = JSON.parse(readFileSync(join(root(), 'active.json'), 'utf8'));
-    expect(active).toMatchObject({
-      release: second.releaseId,
-      strategy: 'canary',
-      slot: 'green',
-      port: port + 2
-    });
-    const rel = JSON.parse(readFileSync(join(root(), 'releases', second.releaseId, 'release.json'), 'utf8'));
-    expect(rel).toMatchObject({ status: 'deployed', previous: first.releaseId, strategy: 'canary' });
-    expect(existsSync(join(root(), 'lock'))).toBe(false);
-    const mine = history(dir, app)
-      .filter((e) => e.release === second.releaseId)
-      .map((e) => e.event);
-    expect(mine).toEqual(
-      expect.arrayContaining([
-        'deploy.started',
-        'canary.step',
-        'canary.passed',
-        'traffic.switched',
-        'deploy.completed'
-      ])
-    );
-    expect(mine.indexOf('canary.passed')).toBeLessThan(mine.indexOf('traffic.switched'));
-    expect(second.events.map((e) => e.type)).toEqual(['deploy.started', 'deploy.completed']);
-    // The old slot was stopped after the last step.
-    const blue = execFileSync(
-      'docker',
-      ['ps', '-q', '--filter', `label=com.docker.compose.project=${app}-test-blue`],
-      {
-        encoding: 'utf8'
-      }
-    ).trim();
-    expect(blue).toBe('');
-  }, 240_000);
-
-  it('a canary that fails its step is reverted with 0 failed requests, and the step and reason are recorded', async () => {
-    const l = recordingLoad(port);
-    const bad = await deploy(spec(BAD_TAG, 5000), deps());
-    const r = await l.stop();
-    expect(bad.ok).toBe(false);
-    expect(r.failures).toEqual([]);
-    // It did take its share before it was judged, and the stable release serves alone again.
-    expect(r.seen.some((x) => x.body === 'bad')).toBe(true);
-    for (let i = 0; i < 10; i++) expect(await version(port)).toBe('v2');
-    expect(bad.error!.message).toContain('failed step 1 of 2 (50% of traffic)');
-    expect(bad.error!.message).toContain('degraded');
-    expect(bad.canary![0]).toMatchObject({ percent: 50, verdict: 'unhealthy' });
-    expect(bad.rolledBack).toBe(true);
-    const summary = deploySummary(bad, spec(BAD_TAG, 5000));
-    expect(summary).toMatch(/\| 1 \| 50% \| 127\.0\.0\.1 \| ❌ unhealthy \|/);
-    expect(summary).toContain('| 2 | 100% |  | not reached |');
-
-    expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
-    const rel = JSON.parse(readFileSync(join(root(), 'releases', bad.releaseId, 'release.json'), 'utf8'));
-    expect(rel).toMatchObject({ status: 'failed' });
-    expect(existsSync(join(root(), 'lock'))).toBe(false);
-    const lines = history(dir, app).filter((e) => e.release === bad.releaseId);
-    const aborted = lines.find((e) => e.event === 'canary.aborted');
-    expect(aborted).toMatchObject({ step: 1, percent: 50, back: second.releaseId });
-    expect(String(aborted!.reason)).toContain('degraded');
-    expect(lines.map((e) => e.event)).toEqual(expect.arrayContaining(['canary.failed', 'deploy.failed']));
-    const failed = bad.events.find((e) => e.type === 'deploy.failed');
-    expect(JSON.stringify(failed)).toContain('failed step 1 of 2');
-    // The canary slot was stopped.
-    const canarySlot = execFileSync(
-      'docker',
-      ['ps', '-q', '--filter', `label=com.docker.compose.project=${app}-test-blue`],
-      { encoding: 'utf8' }
-    ).trim();
-    expect(canarySlot).toBe('');
-  }, 240_000);
-
-  it('a canary step also answers to the Prometheus rules: a broken rule aborts it, naming the rule', async () => {
-    const l = recordingLoad(port);
-    const s = {
-      ...spec('v3', 3000),
-      gate: gate(port, {
-        expectBody: 'ok',
-        probeTimeoutMs: 5000,
-        failureThreshold: 4,
-        timeoutMs: 30_000,
-        prometheusUrl: infra().prometheus.url,
-        metrics: [parseMetricCheck('vector(1) > 2', 'health-prometheus-query')]
-      })
-    };
-    const bad = await deploy(s, deps());
-    const r = await l.stop();
-    expect(bad.ok).toBe(false);
-    expect(r.failures).toEqual([]);
-    expect(bad.canary![0]).toMatchObject({ percent: 50, verdict: 'unhealthy' });
-    // The canary's own probes passed; the rule did not.
-    expect(bad.canary![0]!.reason).toContain('rounds of Prometheus rules failed');
-    expect(bad.canary![0]!.reason).toContain('query `vector(1)`: expected > 2, got 1');
-    for (let i = 0; i < 5; i++) expect(await version(port)).toBe('v2');
-    expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
-  }, 240_000);
-
-  it('a link cut in the middle of a step puts all traffic back on the stable release with 0 failed requests', async () => {
-    let cut: (() => void) | undefined;
-    let cutDone = false;
-    const base = sshConnector();
-    // The step's session (the probe loop) dies part way, as when the link drops; later sessions connect anew.
-    const connect = async (h: string): Promise<Executor> => {
-      const e = await base(h);
-      return {
-        target: e.target,
-        close: () => e.close(),
-        run: (command) => {
-          if (cutDone || !String(command.stdin ?? '').includes('curl -s -K')) return e.run(command);
-          return Promise.race([
-            e.run(command),
-            new Promise<never>((_, reject) => {
-              cut = () => {
-                cutDone = true;
-                reject(new ConnectionError(`SSH connection to ${e.target} was lost (test cut)`));
-              };
-            })
-          ]);
+      // As after a blue-green switch: current, active.json, release.json, no lock, history.
+      expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
+      const active = JSON.parse(readFileSync(join(root(), 'active.json'), 'utf8'));
+      expect(active).toMatchObject({
+        release: second.releaseId,
+        strategy: 'canary',
+        slot: 'green',
+        port: port + 2
+      });
+      const rel = JSON.parse(
+        readFileSync(join(root(), 'releases', second.releaseId, 'release.json'), 'utf8')
+      );
+      expect(rel).toMatchObject({ status: 'deployed', previous: first.releaseId, strategy: 'canary' });
+      expect(existsSync(join(root(), 'lock'))).toBe(false);
+      const mine = history(dir, app)
+        .filter((e) => e.release === second.releaseId)
+        .map((e) => e.event);
+      expect(mine).toEqual(
+        expect.arrayContaining([
+          'deploy.started',
+          'canary.step',
+          'canary.passed',
+          'traffic.switched',
+          'deploy.completed'
+        ])
+      );
+      expect(mine.indexOf('canary.passed')).toBeLessThan(mine.indexOf('traffic.switched'));
+      expect(second.events.map((e) => e.type)).toEqual(['deploy.started', 'deploy.completed']);
+      // The old slot was stopped after the last step.
+      const blue = execFileSync(
+        'docker',
+        ['ps', '-q', '--filter', `label=com.docker.compose.project=${app}-test-blue`],
+        {
+          encoding: 'utf8'
         }
-      };
-    };
-    const l = recordingLoad(port);
-    const running = deploy(spec('v3', 30_000), deps({ connect }));
-    await l.until('v3');
-    cut!();
-    const d = await running;
-    const r = await l.stop();
-    expect(cutDone).toBe(true);
-    expect(d.ok).toBe(false);
-    expect(d.error!.message).toContain('failed step 1 of 2');
-    expect(d.error!.message).toContain('test cut');
-    expect(r.failures).toEqual([]);
-    for (let i = 0; i < 5; i++) expect(await version(port)).toBe('v2');
-    expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
-    expect(existsSync(join(root(), 'lock'))).toBe(false);
-    expect(
-      history(dir, app).find((e) => e.release === d.releaseId && e.event === 'canary.aborted')
-    ).toBeDefined();
-  }, 240_000);
+      ).trim();
+      expect(blue).toBe('');
+    }, 240_000);
 
-  it('rollback after a canary works like after blue-green', async () => {
-    const l = recordingLoad(port);
-    const rb = await rollback(rollbackSpec(spec('v2'), { reason: 'back from the canary' }), deps());
-    const r = await l.stop();
-    expect(rb.error?.describe()).toBeUndefined();
-    expect(rb).toMatchObject({ ok: true, releaseId: first.releaseId, fromReleaseId: second.releaseId });
-    expect(r.failures).toEqual([]);
-    expect(await version(port)).toBe('v1');
-    expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${first.releaseId}`);
-    expect(history(dir, app).at(-1)).toMatchObject({ event: 'rollback.executed', to: first.releaseId });
-  }, 180_000);
-});
+    it('a canary that fails its step is reverted with 0 failed requests, and the step and reason are recorded', async () => {
+      const l = recordingLoad(port);
+      const bad = await deploy(spec(BAD_TAG, 5000), deps());
+      const r = await l.stop();
+      expect(bad.ok).toBe(false);
+      expect(r.failures).toEqual([]);
+      // It did take its share before it was judged, and the stable release serves alone again.
+      expect(r.seen.some((x) => x.body === 'bad')).toBe(true);
+      for (let i = 0; i < 10; i++) expect(await version(port)).toBe('v2');
+      expect(bad.error!.message).toContain('failed step 1 of 2 (50% of traffic)');
+      expect(bad.error!.message).toContain('degraded');
+      expect(bad.canary![0]).toMatchObject({ percent: 50, verdict: 'unhealthy' });
+      expect(bad.rolledBack).toBe(true);
+      const summary = deploySummary(bad, spec(BAD_TAG, 5000));
+      expect(summary).toMatch(/\| 1 \| 50% \| 127\.0\.0\.1 \| ❌ unhealthy \|/);
+      expect(summary).toContain('| 2 | 100% |  | not reached |');
+
+      expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
+      const rel = JSON.parse(readFileSync(join(root(), 'releases', bad.releaseId, 'release.json'), 'utf8'));
+      expect(rel).toMatchObject({ status: 'failed' });
+      expect(existsSync(join(root(), 'lock'))).toBe(false);
+      const lines = history(dir, app).filter((e) => e.release === bad.releaseId);
+      const aborted = lines.find((e) => e.event === 'canary.aborted');
+      expect(aborted).toMatchObject({ step: 1, percent: 50, back: second.releaseId });
+      expect(String(aborted!.reason)).toContain('degraded');
+      expect(lines.map((e) => e.event)).toEqual(expect.arrayContaining(['canary.failed', 'deploy.failed']));
+      const failed = bad.events.find((e) => e.type === 'deploy.failed');
+      expect(JSON.stringify(failed)).toContain('failed step 1 of 2');
+      // The canary slot was stopped.
+      const canarySlot = execFileSync(
+        'docker',
+        ['ps', '-q', '--filter', `label=com.docker.compose.project=${app}-test-blue`],
+        { encoding: 'utf8' }
+      ).trim();
+      expect(canarySlot).toBe('');
+    }, 240_000);
+
+    it('a canary step also answers to the Prometheus rules: a broken rule aborts it, naming the rule', async () => {
+      const l = recordingLoad(port);
+      const s = {
+        ...spec('v3', 3000),
+        gate: gate(port, {
+          expectBody: 'ok',
+          probeTimeoutMs: 5000,
+          failureThreshold: 4,
+          timeoutMs: 30_000,
+          prometheusUrl: infra().prometheus.url,
+          metrics: [parseMetricCheck('vector(1) > 2', 'health-prometheus-query')]
+        })
+      };
+      const bad = await deploy(s, deps());
+      const r = await l.stop();
+      expect(bad.ok).toBe(false);
+      expect(r.failures).toEqual([]);
+      expect(bad.canary![0]).toMatchObject({ percent: 50, verdict: 'unhealthy' });
+      // The canary's own probes passed; the rule did not.
+      expect(bad.canary![0]!.reason).toContain('rounds of Prometheus rules failed');
+      expect(bad.canary![0]!.reason).toContain('query `vector(1)`: expected > 2, got 1');
+      for (let i = 0; i < 5; i++) expect(await version(port)).toBe('v2');
+      expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
+    }, 240_000);
+
+    it('a link cut in the middle of a step puts all traffic back on the stable release with 0 failed requests', async () => {
+      let cut: (() => void) | undefined;
+      let cutDone = false;
+      const base = sshConnector();
+      // The step's session (the probe loop) dies part way, as when the link drops; later sessions connect anew.
+      const connect = async (h: string): Promise<Executor> => {
+        const e = await base(h);
+        return {
+          target: e.target,
+          close: () => e.close(),
+          run: (command) => {
+            if (cutDone || !String(command.stdin ?? '').includes('curl -s -K')) return e.run(command);
+            return Promise.race([
+              e.run(command),
+              new Promise<never>((_, reject) => {
+                cut = () => {
+                  cutDone = true;
+                  reject(new ConnectionError(`SSH connection to ${e.target} was lost (test cut)`));
+                };
+              })
+            ]);
+          }
+        };
+      };
+      const l = recordingLoad(port);
+      const running = deploy(spec('v3', 30_000), deps({ connect }));
+      await l.until('v3');
+      cut!();
+      const d = await running;
+      const r = await l.stop();
+      expect(cutDone).toBe(true);
+      expect(d.ok).toBe(false);
+      expect(d.error!.message).toContain('failed step 1 of 2');
+      expect(d.error!.message).toContain('test cut');
+      expect(r.failures).toEqual([]);
+      for (let i = 0; i < 5; i++) expect(await version(port)).toBe('v2');
+      expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${second.releaseId}`);
+      expect(existsSync(join(root(), 'lock'))).toBe(false);
+      expect(
+        history(dir, app).find((e) => e.release === d.releaseId && e.event === 'canary.aborted')
+      ).toBeDefined();
+    }, 240_000);
+
+    it('rollback after a canary works like after blue-green', async () => {
+      const l = recordingLoad(port);
+      const rb = await rollback(rollbackSpec(spec('v2'), { reason: 'back from the canary' }), deps());
+      const r = await l.stop();
+      expect(rb.error?.describe()).toBeUndefined();
+      expect(rb).toMatchObject({ ok: true, releaseId: first.releaseId, fromReleaseId: second.releaseId });
+      expect(r.failures).toEqual([]);
+      expect(await version(port)).toBe('v1');
+      expect(readlinkSync(join(root(), 'current'))).toBe(`releases/${first.releaseId}`);
+      expect(history(dir, app).at(-1)).toMatchObject({ event: 'rollback.executed', to: first.releaseId });
+    }, 180_000);
+  }
+);

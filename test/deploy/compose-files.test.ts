@@ -1,17 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, InputReader } from '../../packages/core/src/index.js';
 import { composeConfigArgv, parseComposeFiles } from '../../packages/compose/src/index.js';
 import {
   deploy,
+  includedFiles,
+  includedPaths,
   readDeployInputs,
   releaseFiles,
   rollback,
   type DeploySpec
 } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   COMPOSE,
   IMAGE_REPO,
@@ -141,11 +143,83 @@ function envOf(project: string): string[] {
   ) as string[];
 }
 
-integration('several compose files on a field host (docker-compose v1, non-root, far link)', () => {
+describe('include: the included files ship with the release', () => {
+  it('reads every form of `include:` and refuses paths that cannot ship', () => {
+    expect(
+      includedPaths([
+        'include:\n  - db.yml\n  - path: ./cache/compose.cache.yml\n  - path: [a.yml, db.yml]\nservices:\n  web:\n    image: x\n',
+        'services:\n  web:\n    image: y\n'
+      ])
+    ).toEqual(['db.yml', 'cache/compose.cache.yml', 'a.yml']);
+    expect(includedPaths(['services:\n  web:\n    image: x\n'])).toEqual([]);
+    expect(() => includedPaths(['include:\n  - ../shared/db.yml\n'])).toThrow(
+      /Input 'compose-file': `include: \.\.\/shared\/db\.yml` is not a path inside/
+    );
+    expect(() => includedPaths(['include:\n  - /etc/db.yml\n'])).toThrow(/not a path inside/);
+    expect(() => includedPaths(['include:\n  - compose.2.yml\n'])).toThrow(/keeps for its own files/);
+    expect(() => includedPaths(['include: db.yml\n'])).toThrow(/is not a list/);
+  });
+
+  it('reads them from the compose file’s directory; a missing one is refused before any host is touched', () => {
+    const work = mkdtempSync(join(tmpdir(), 'compose-v2-incu-'));
+    try {
+      writeFileSync(join(work, 'db.yml'), 'services:\n  db:\n    image: x\n');
+      const text = 'include:\n  - db.yml\nservices:\n  web:\n    image: y\n';
+      expect(includedFiles(work, [text])).toEqual([
+        { name: 'db.yml', content: Buffer.from('services:\n  db:\n    image: x\n'), public: false }
+      ]);
+      expect(includedFiles(undefined, [text])).toEqual([]);
+      expect(() => includedFiles(work, ['include:\n  - gone.yml\n'])).toThrow(
+        /`include: gone\.yml` names a file that is not in/
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A compose.yml that includes a sidecar from its own directory (Compose v2.20+), next to the web service. */
+const INCLUDING = `include:
+  - sidecar.yml
+${COMPOSE}`;
+const SIDECAR = `services:
+  sidecar:
+    image: ${IMAGE_REPO}:v1
+    network_mode: host
+    command: ['sleep', '3600']
+`;
+
+function services(project: string): string[] {
+  return execFileSync(
+    'docker',
+    [
+      'ps',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--format',
+      '{{.Label "com.docker.compose.service"}}'
+    ],
+    { encoding: 'utf8' }
+  )
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+}
+
+integrationOn('several compose files and include on a field host (non-root, far link)', [0, 3], () => {
   const dir = target(0).stateDir;
-  beforeAll(() => buildImages());
+  const legacy = target(3);
+  let work: string;
+  beforeAll(() => {
+    buildImages();
+    work = mkdtempSync(join(tmpdir(), 'compose-v2-inc-'));
+    writeFileSync(join(work, 'compose.yml'), INCLUDING);
+    writeFileSync(join(work, 'sidecar.yml'), SIDECAR);
+  });
   afterAll(() => {
-    for (const app of ['fa-cf', 'fa-cfinc']) cleanup(dir, app);
+    for (const app of ['fa-cf', 'fa-cfinc2']) cleanup(dir, app);
+    cleanup(legacy.stateDir, 'fa-cfinc');
+    rmSync(work, { recursive: true, force: true });
   });
 
   const spec = (app: string, port: number, over: Partial<DeploySpec> = {}) =>
@@ -178,16 +252,49 @@ integration('several compose files on a field host (docker-compose v1, non-root,
     expect(envOf(`${app}-test-blue`)).toEqual(expect.arrayContaining(['MODE=production', 'REGION=eu-1']));
   }, 200_000);
 
-  it('an `include` on docker-compose v1 is refused with the reason and the fix, before anything changes', async () => {
+  it('an `include` ships the included file and runs on Compose v2, in every slot and on rollback', async () => {
+    const app = 'fa-cfinc2';
+    const port = 18860;
+    const base = spec(app, port, { composeText: INCLUDING, composeDir: work });
+    const first = await deploy(base, deps());
+    expect(first.error?.describe()).toBeUndefined();
+    expect(await version(port)).toBe('v1');
+    expect(services(`${app}-test-blue`)).toEqual(['sidecar', 'web']);
+    const shipped = join(dir, app, 'test', 'releases', first.releaseId, 'sidecar.yml');
+    expect(readFileSync(shipped, 'utf8')).toBe(SIDECAR);
+    expect(statSync(shipped).mode & 0o777).toBe(0o600);
+
+    const second = await deploy({ ...base, version: 'v2', images: { web: `${IMAGE_REPO}:v2` } }, deps());
+    expect(second.error?.describe()).toBeUndefined();
+    expect(await version(port)).toBe('v2');
+    expect(services(`${app}-test-green`)).toEqual(['sidecar', 'web']);
+
+    const rb = await rollback(rollbackSpec(base), deps());
+    expect(rb.error?.describe()).toBeUndefined();
+    expect(await version(port)).toBe('v1');
+    expect(services(`${app}-test-blue`)).toEqual(['sidecar', 'web']);
+  }, 300_000);
+
+  it('an `include` on docker-compose v1 (the legacy host) is refused with both versions and the fix, before anything changes', async () => {
     const app = 'fa-cfinc';
     const d = deps();
-    const out = await deploy(spec(app, 18850, { composeText: `include:\n  - db.yml\n${COMPOSE}` }), d);
+    const out = await deploy(
+      deploySpec(app, legacy.stateDir, 18850, {
+        hosts: [`127.0.0.1:${legacy.port}`],
+        lockStaleMs: 600_000,
+        composeText: INCLUDING,
+        composeDir: work
+      }),
+      d
+    );
     expect(out.ok).toBe(false);
     const text = out.error!.describe();
-    expect(text).toMatch(/uses `include:`, which docker-compose 1\.\d+\.\d+ \(v1\) on .* cannot resolve/);
+    expect(text).toMatch(
+      /uses the top-level `include:`, which docker-compose 1\.\d+\.\d+ \(v1\) on .*:2244 cannot resolve: it needs docker compose 2\.20\.0 or later/
+    );
     expect(text).toMatch(/nothing was changed on the host/);
-    expect(text).toMatch(/docker compose v2\.20\+/);
-    expect(existsSync(join(dir, app, 'test', 'releases', out.releaseId))).toBe(false);
-    expect(existsSync(join(dir, app, 'test', 'lock'))).toBe(false);
+    expect(text).toMatch(/Compose v2 plugin 2\.20\.0 or later/);
+    expect(existsSync(join(legacy.stateDir, app, 'test', 'releases', out.releaseId))).toBe(false);
+    expect(existsSync(join(legacy.stateDir, app, 'test', 'lock'))).toBe(false);
   }, 100_000);
 });

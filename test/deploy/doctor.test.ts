@@ -1,8 +1,8 @@
 import { doctor, doctorTable, type TargetSpec } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
-import { deploySpec, deps, squatAs, sshConnector, target } from './support.js';
+import { integrationOn } from '../support/compose-hosts.js';
+import { COMPOSE, deploySpec, deps, squatAs, sshConnector, target } from './support.js';
 
-integration('doctor: each host as the deploy will use it', () => {
+integrationOn('doctor: each host as the deploy will use it', [0, 1, 3], () => {
   it('passes a healthy host, and fails one whose slot port is held, naming the fix', async () => {
     const hosts = [0, 1].map((i) => `127.0.0.1:${target(i).port}`);
     const ports = [18500, 18510];
@@ -42,5 +42,33 @@ integration('doctor: each host as the deploy will use it', () => {
     } finally {
       squatter.stop();
     }
+  }, 120_000);
+
+  it('fails a host whose compose is too old for a feature the files use, naming both versions', async () => {
+    const hosts = [0, 3].map((i) => `127.0.0.1:${target(i).port}`);
+    const ports = [18520, 18530];
+    const forHost = <S extends TargetSpec>(host: string, s: S): S => {
+      const i = hosts.indexOf(host);
+      return {
+        ...s,
+        stateDir: target(i === 0 ? 0 : 3).stateDir,
+        publicPort: ports[i]!,
+        slotPorts: [ports[i]! + 1, ports[i]! + 2]
+      };
+    };
+    const spec = deploySpec('deploy-doc-inc', target(0).stateDir, ports[0]!, {
+      hosts,
+      composeText: `include:\n  - db.yml\n${COMPOSE}`
+    });
+    const report = await doctor(spec, 'blue-green', { ...deps(), connect: sshConnector(), forHost });
+    const [v2, v1] = report.hosts.map((h) => h.rows.find((r) => r.check === 'compose')!);
+    expect(v2).toMatchObject({ ok: true });
+    expect(v2!.detail).toMatch(/^v2 2\.\d+\.\d+/);
+    expect(v1).toMatchObject({ ok: false, blocking: true });
+    expect(v1!.detail).toMatch(
+      /^v1 1\.\d+\.\d+: compose-file uses the top-level `include:`, which needs docker compose 2\.20\.0 or later .*; found docker-compose 1\.\d+\.\d+$/
+    );
+    expect(v1!.fix).toContain('Compose v2 plugin 2.20.0 or later');
+    expect(report.ok).toBe(false);
   }, 120_000);
 });

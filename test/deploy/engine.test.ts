@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { deploy, rollback } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -14,7 +14,7 @@ import {
   version
 } from './support.js';
 
-integration('deploy and rollback over SSH (blue-green, real nginx)', () => {
+integrationOn('deploy and rollback over SSH (blue-green, real nginx)', [0], () => {
   const app = 'deploy-bg';
   const port = 18310;
   let dir: string;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { ConnectionError, type Command, type Executor } from '../../packages/core/src/index.js';
 import { deploy, type DeploySpec } from '../../packages/deploy/src/index.js';
 import type { SshExecutor } from '../../packages/ssh/src/index.js';
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -21,7 +21,7 @@ import {
 } from './support.js';
 
 /** Every fault must leave the previous release serving, `current` on it, and the history saying what happened. */
-integration('faults during a blue-green deploy', () => {
+integrationOn('faults during a blue-green deploy', [0], () => {
   const app = 'deploy-flt';
   const port = 18340;
   let dir: string;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Executor } from '../../packages/core/src/index.js';
 import { deploy, rollback, type DeploySpec, type TargetSpec } from '../../packages/deploy/src/index.js';
 import type { SshExecutor } from '../../packages/ssh/src/index.js';
-import { cutLink, integration, sshSessions } from '../support/infra.js';
+import { cutLink, sshSessions } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -92,7 +93,7 @@ function historyOf(i: number, app: string, env: string): Entry[] {
     .map((l) => JSON.parse(l) as Entry);
 }
 
-integration('the field: a non-root user with a slow shell behind a far link', () => {
+integrationOn('the field: a non-root user with a slow shell behind a far link', [0, 1, 2], () => {
   const spec = (app: string, port: number, over: Partial<DeploySpec> = {}) =>
     deploySpec(app, target(2).stateDir, port, { lockStaleMs: 600_000, ...over });
   /** Before and after: a run killed part way (a cancelled CI job) leaves its apps and named volumes behind. */

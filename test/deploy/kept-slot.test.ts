@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeDetectArgv, parseDetect } from '../../packages/compose/src/index.js';
 import { deploy, rollback, startSlotArgv, stopKeepArgv } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -68,19 +68,19 @@ describe('a slot kept stopped, started again by a rollback', () => {
   });
 });
 
-integration('far blue-green rollback: the kept slot and the cached compose version', () => {
+integrationOn('far blue-green rollback: the kept slot and the cached compose version', [0, 3], () => {
   const dir = target(0).stateDir;
   beforeAll(() => buildImages());
   afterAll(() => cleanup(dir, 'fa-kept'));
 
-  it('docker-compose v1 is asked its version once; later phases read the cache', async () => {
-    const ex = await sshConnector()('127.0.0.1');
+  it('docker-compose v1 (the legacy host) is asked its version once; later phases read the cache', async () => {
+    const ex = await sshConnector({}, 3)('127.0.0.1');
     try {
       const first = await ex.run({ argv: composeDetectArgv(), check: false, step: 'detect' });
       const second = await ex.run({ argv: composeDetectArgv(), check: false, step: 'detect' });
       expect(parseDetect(first.stdout)).toEqual(parseDetect(second.stdout));
       expect(parseDetect(second.stdout)).toMatchObject({ generation: 'v1' });
-      const cache = join(target(0).home, '.cache', 'deploy-actions', 'compose-v1');
+      const cache = join(target(3).home, '.cache', 'deploy-actions', 'compose-v1');
       expect(existsSync(cache)).toBe(true);
       expect(readFileSync(cache, 'utf8')).toMatch(/^\/\S*docker-compose \d+ \d+\ndocker-compose version 1\./);
     } finally {

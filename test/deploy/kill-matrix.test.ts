@@ -1,4 +1,4 @@
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import { KillLab, POINTS, type CaseResult, type How } from './kill-lab.js';
 
 /**
@@ -20,7 +20,7 @@ const CASES: [op: 'deploy' | 'rollback', point: string, how: How][] = [
   ['rollback', 'start+switch done (unverified)', 'kill']
 ];
 
-integration('kill matrix: a deploy killed or cut anywhere', () => {
+integrationOn('kill matrix: a deploy killed or cut anywhere', [0], () => {
   const lab = new KillLab(18700, 'km-ci');
 
   beforeAll(async () => {

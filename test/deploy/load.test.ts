@@ -1,5 +1,5 @@
 import { deploy, rollback } from '../../packages/deploy/src/index.js';
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -17,7 +17,7 @@ import {
  * runs, so bounded by its ~15 s): blue-green deploy and rollback drop nothing; recreate drops what a plain
  * `docker compose up -d` drops.
  */
-integration('requests under load while deploying', () => {
+integrationOn('requests under load while deploying', [0], () => {
   const bg = { app: 'deploy-ldb', port: 18350, dir: '' };
   const rc = { app: 'deploy-ldr', port: 18355, dir: '' };
   beforeAll(() => {

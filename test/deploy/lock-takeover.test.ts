@@ -5,7 +5,7 @@ import { lockVerdict, type TakeoverFacts } from '../../packages/deploy/src/index
 import type { LockHolder } from '../../packages/deploy/src/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
 import { runBundle } from '../support/harness.js';
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
 import { COMPOSE, bundleDeploy, buildImages, cleanup, history, target, version } from './support.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -110,7 +110,7 @@ describe('lock takeover: only a provably gone holder', () => {
 });
 
 /** The GitHub proof end to end: the deploy-compose bundle with a token asks the stand-in for the holder's run. */
-integration('lock takeover through the GitHub API (deploy-compose bundle)', () => {
+integrationOn('lock takeover through the GitHub API (deploy-compose bundle)', [0], () => {
   const app = 'km-lock';
   const port = 18760;
   let gh: GitHubStandIn;

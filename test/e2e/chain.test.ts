@@ -1,7 +1,8 @@
-import { integration } from '../support/infra.js';
+import { integrationOn } from '../support/compose-hosts.js';
+import { fieldHost } from '../support/infra.js';
 import { ENVIRONMENTS, flattenJobs, runChain, type ChainReport } from './chain.js';
 
-integration('the chain end to end, through the workflow files', () => {
+integrationOn('the chain end to end, through the workflow files', [0], () => {
   let report: ChainReport;
   beforeAll(async () => {
     report = await runChain();
@@ -144,5 +145,11 @@ integration('the chain end to end, through the workflow files', () => {
       'in_progress>success',
       'in_progress>failure'
     ]);
+  });
+
+  test('every deploy and rollback ran on the host’s Compose v2 plugin', () => {
+    expect(fieldHost(0).compose).toBe('v2');
+    expect(report.compose).toEqual([expect.stringMatching(/^docker compose 2\.\d+\.\d+\S* \(v2\)$/)]);
+    expect(report.markdown).toContain(`Compose on the deploy host: ${report.compose[0]}`);
   });
 });

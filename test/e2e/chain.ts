@@ -82,6 +82,8 @@ export interface ChainReport {
   notifications: string[];
   /** Payloads the receiver refused for missing what the chat service requires. */
   refusedNotifications: string[];
+  /** What the deploy steps' logs say ran on the host: `docker compose 2.26.1-4 (v2)`, each once. */
+  compose: string[];
   markdown: string;
 }
 
@@ -285,6 +287,7 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       approvals,
       notifications: chat.got.map((g) => `${g.path.split('/')[2]} ${g.format} ${g.event}`),
       refusedNotifications: chat.refused,
+      compose: composeSeen(runs),
       markdown: ''
     };
     for (const d of repo.deployments)
@@ -367,8 +370,23 @@ async function stopApps(work: string): Promise<void> {
   }
 }
 
+/** The compose each deploy, migrate and rollback step found on its host, from the step logs (`compose: …`). */
+export function composeSeen(runs: readonly ChainRun[]): string[] {
+  const seen = new Set<string>();
+  for (const run of runs)
+    for (const j of flattenJobs(run.result))
+      for (const st of j.steps)
+        for (const m of st.log.matchAll(/compose: (docker[ -]compose \S+ \(v[12]\)) on /g)) seen.add(m[1]!);
+  return [...seen].sort();
+}
+
 export function renderReport(r: ChainReport): string {
-  const lines = ['# deploy-actions: the chain, end to end', ''];
+  const lines = [
+    '# deploy-actions: the chain, end to end',
+    '',
+    `Compose on the deploy host: ${r.compose.join(', ') || 'not found in the step logs'}`,
+    ''
+  ];
   for (const run of r.runs) {
     lines.push(`## ${run.push}: ${run.result.conclusion}`, '', '| job | result | steps |', '|---|---|---|');
     for (const j of flattenJobs(run.result)) {

@@ -40,7 +40,8 @@ export interface Infra {
  *   host 1 (index 0)  shared by most suites (deploy, canary, migrate remote, container gate);
  *   host 2 (index 1)  the multi-host tests, with hosts 1 and 3;
  *   host 3 (index 2)  test/deploy/field.test.ts alone: it counts sshd sessions and cuts the shared link;
- *   host 4 (index 3)  the Swarm suite and the lab's own checks (test/foundation/field-hosts.test.ts).
+ *   host 4 (index 3)  the Swarm suite and the lab's own checks (test/foundation/field-hosts.test.ts), and the
+ *                     legacy Compose v1 host (hosts 1–3 run the v2 plugin): the v1 smoke subset deploys there.
  * A test that cuts a link outside field.test.ts starts its own proxy (`privateLink`).
  *
  * A deploy target like a real one: its own sshd, host keys and non-root user in the docker group (no

@@ -66,6 +66,11 @@ export interface UpOptions {
   noDeps?: boolean;
   forceRecreate?: boolean;
   removeOrphans?: boolean;
+  /**
+   * `--wait` (v2 only): return once the services are running and healthy. docker-compose v1 has no such flag,
+   * so asking for it there is a programming error: wait from a host loop instead (awaitHealthyArgv).
+   */
+  wait?: boolean;
   services?: readonly string[];
 }
 
@@ -75,6 +80,13 @@ export function composeUpArgv(tool: ComposeTool, p: ComposeProject, o: UpOptions
   if (o.noDeps) sub.push('--no-deps');
   if (o.forceRecreate) sub.push('--force-recreate');
   if (o.removeOrphans) sub.push('--remove-orphans');
+  if (o.wait) {
+    if (tool.generation !== 'v2')
+      throw new Error(
+        `compose up --wait: docker-compose ${tool.version} (v1) has no --wait; wait with a host loop`
+      );
+    sub.push('--wait');
+  }
   return composeArgv(tool, p, [...sub, ...(o.services ?? [])]);
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path/posix';
 import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
 import { volumesOverride, type ComposeFileInfo } from '../../compose/src/index.js';
-import { composeInfo, composeTexts } from './compose-files.js';
+import { composeFiles, composeInfo, composeTexts } from './compose-files.js';
 import {
   chooseAccessories,
   needsSharedNetwork,
@@ -17,7 +17,8 @@ import { Deadline, Host, sessionCount } from './host.js';
 import { layout, newReleaseId, projectName } from './layout.js';
 import { migrateOnce } from './migrate.js';
 import { openHost } from './open.js';
-import { checkStrategy, preparePhase } from './prepare.js';
+import { includedFiles } from './includes.js';
+import { checkComposeVersion, checkStrategy, preparePhase } from './prepare.js';
 import { Recorder } from './recorder.js';
 import { resolveUnverified } from './resolve.js';
 import { closeHost, recordFailure, revertPhase } from './revert.js';
@@ -291,6 +292,13 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
   let user: UserCompose;
   try {
     user = userCompose(d, accessories);
+    // Files an `include:` names ship with the release too (Compose v2.20+ resolves them there).
+    const included = includedFiles(d.composeDir, composeFiles(d));
+    if (included.length)
+      user = {
+        ...user,
+        files: [...user.files.filter((f) => !included.some((x) => x.name === f.name)), ...included]
+      };
   } catch (err) {
     return begun.openFailed(err);
   }
@@ -315,7 +323,10 @@ export async function deploy(d: DeploySpec, deps: EngineDeps): Promise<DeployOut
     // A switch an earlier (killed) run never verified is resolved first: verified, or reverted.
     await eachParallel(runs, (r) => step(r, (s) => resolveUnverified(r.ctx, s)));
     outcome.previousReleaseId = runs[0]!.state.before?.active.release;
-    for (const r of runs) checkStrategy(r.ctx, r.state);
+    for (const r of runs) {
+      checkStrategy(r.ctx, r.state);
+      checkComposeVersion(r.ctx, r.state, info);
+    }
     await eachParallel(runs, (r) =>
       step(r, (s) => {
         const record = begun.record(s.before?.active.release, {

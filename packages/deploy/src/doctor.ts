@@ -1,5 +1,6 @@
 import { describeError, formatMs, table, type DeployActionsError } from '../../core/src/index.js';
-import { composeFound } from '../../compose/src/index.js';
+import { composeFound, composeTooOld, featuresUsed } from '../../compose/src/index.js';
+import { composeInfo } from './compose-files.js';
 import { SLOW_NOOP_MS, slowShellNotice, type ScriptStep } from '../../ssh/src/index.js';
 import { portFreeArgv, publicPortArgv } from './commands.js';
 import { Deadline, Host } from './host.js';
@@ -9,7 +10,7 @@ import { proxyFiles } from './proxy.js';
 import { bootHookCheckArgv, bootLine } from './proxy-boot.js';
 import { clockFrom } from './clock.js';
 import { envSlug } from './run.js';
-import type { EngineDeps, Strategy, TargetSpec } from './types.js';
+import type { DeploySpec, EngineDeps, Strategy, TargetSpec } from './types.js';
 import { usesSlots } from './strategy.js';
 
 /**
@@ -136,7 +137,22 @@ async function checkHost(
     const compose = r.get('compose');
     try {
       const tool = composeFound((compose?.stdout ?? '') + (compose?.stderr ?? ''), name);
-      rows.push({ check: 'compose', ok: true, detail: `${tool.generation} ${tool.version}`, blocking: true });
+      // With the deploy's files (doctor: true), the features they use must be known to this compose.
+      const files = 'composeText' in spec ? (spec as DeploySpec) : undefined;
+      const old = files ? composeTooOld(tool, featuresUsed(composeInfo(files))) : undefined;
+      rows.push({
+        check: 'compose',
+        ok: !old,
+        detail: old
+          ? `${tool.generation} ${tool.version}: compose-file uses ${old.feature.what}, which needs ${old.needed}; found ${old.found}`
+          : `${tool.generation} ${tool.version}`,
+        ...(old
+          ? {
+              fix: `install the Compose v2 plugin ${old.feature.since} or later (docker compose) on the host, or give the included files in \`compose-file\``
+            }
+          : {}),
+        blocking: true
+      });
     } catch (err) {
       const e = err as DeployActionsError;
       rows.push({ check: 'compose', ok: false, detail: e.message, fix: e.hint ?? '', blocking: true });

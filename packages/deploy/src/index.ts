@@ -63,3 +63,4 @@ export {
   pruneReleaseArgv
 } from './user-files.js';
 export * from './proxy-boot.js';
+export { includedFiles, includedPaths } from './includes.js';

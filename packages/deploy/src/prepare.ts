@@ -1,6 +1,12 @@
 import { join } from 'node:path/posix';
 import { DeployError } from '../../core/src/index.js';
-import { composeConfigArgv, imagesOverride } from '../../compose/src/index.js';
+import {
+  composeConfigArgv,
+  composeTooOld,
+  featuresUsed,
+  imagesOverride,
+  type ComposeFileInfo
+} from '../../compose/src/index.js';
 import { composeInfo } from './compose-files.js';
 import {
   inspectArgv,
@@ -54,6 +60,29 @@ export function checkStrategy(ctx: HostContext, s: RunState): void {
 }
 
 /**
+ * The host's compose runs every feature the files use (pure; right after the open phase, before any change):
+ * `include:` needs Compose v2.20+, so docker-compose v1 or an older plugin is refused, naming the version found
+ * and the one needed. Versions compare as major.minor.patch (Debian's `2.26.1-4` is 2.26.1).
+ */
+export function checkComposeVersion(
+  ctx: HostContext,
+  s: RunState,
+  info: Pick<ComposeFileInfo, 'include'>
+): void {
+  const tool = s.tools?.compose;
+  if (!tool) return;
+  const old = composeTooOld(tool, featuresUsed(info));
+  if (old)
+    throw new DeployError(
+      `compose-file uses ${old.feature.what}, which ${old.found} (${tool.generation}) on ${ctx.host.name} cannot resolve: it needs ${old.needed}`,
+      {
+        state: 'nothing was changed on the host',
+        hint: `install the Compose v2 plugin ${old.feature.since} or later on the host (docker compose), or give the included files in \`compose-file\` instead (newline- or comma-separated, in order, as \`docker compose -f a -f b\` merges them)`
+      }
+    );
+}
+
+/**
  * The prepare phase, one session: the ports the strategy needs are free, the release directory is written,
  * the host's compose resolves the files, the images are pulled (with a registry login in a private
  * DOCKER_CONFIG removed at the end) and their digests read.
@@ -69,14 +98,7 @@ export async function preparePhase(
   const { host } = ctx;
   const tool = s.tools!.compose;
   const info = composeInfo(d);
-  if (tool.generation === 'v1' && info.include)
-    throw new DeployError(
-      `compose-file uses \`include:\`, which docker-compose ${tool.version} (v1) on ${host.name} cannot resolve: only Compose v2.20 and later know it`,
-      {
-        state: 'nothing was changed on the host',
-        hint: 'install the compose plugin (docker compose v2.20+) on the host, or give the included files in `compose-file` instead (newline- or comma-separated, in order, as `docker compose -f a -f b` merges them)'
-      }
-    );
+  checkComposeVersion(ctx, s, info);
   const slotted = usesSlots(ctx.strategy);
   const before = s.before?.active;
   const slot = otherSlot(before?.slot);

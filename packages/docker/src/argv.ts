@@ -416,8 +416,18 @@ export function serverVersionArgv(): string[] {
   return ['docker', 'version', '--format', '{{.Server.Version}}'];
 }
 
-/** Run a docker argv with a private client config dir (a per-deploy registry login that does not stay behind). */
+/**
+ * Run a docker argv with a private client config dir (a per-deploy registry login that does not stay behind).
+ * Never a compose call: the Compose v2 plugin lives in the user's ~/.docker/cli-plugins, which docker looks
+ * for under DOCKER_CONFIG, so `docker compose` would vanish there (and v1 would lose the user's own logins).
+ * Log in and pull under the private config; run compose under the user's own.
+ */
 export function withDockerConfig(dir: string, argv: readonly string[]): string[] {
+  const words = argv.filter((w) => !/^\w+=/.test(w) && w !== 'env');
+  if (words[0] === 'docker-compose' || (words[0] === 'docker' && words[1] === 'compose'))
+    throw new Error(
+      `withDockerConfig: \`${words.slice(0, 3).join(' ')}\` would run under a private DOCKER_CONFIG, where the compose plugin is not found`
+    );
   return ['env', `DOCKER_CONFIG=${dir}`, ...argv];
 }
 
