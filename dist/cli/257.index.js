@@ -1,15 +1,15 @@
-export const id = 793;
-export const ids = [793];
+export const id = 257;
+export const ids = [257];
 export const modules = {
 
-/***/ 179:
+/***/ 8000:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.list = void 0;
 exports.hostFlags = hostFlags;
-const index_js_1 = __webpack_require__(8704);
+const index_js_1 = __webpack_require__(3747);
 /**
  * The connection flags the host-reading commands share (report, incident), as `rollback` and `doctor` take
  * them: `--host [user@]host[:port],…`, `--user`, `--port`, `--state-dir`, and the key and pinned host keys
@@ -56,15 +56,15 @@ exports.list = list;
 
 /***/ }),
 
-/***/ 9556:
+/***/ 875:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCommandLine = parseCommandLine;
 exports.splitWords = splitWords;
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
 /**
  * A command line given as an input, as argv data. It travels as argv (through a phase script's quoting or
  * straight to a process), so whatever a shell would have done with it (expand `$VAR`, glob `*`, run `a && b`)
@@ -192,21 +192,21 @@ function splitWords(text, input) {
 
 /***/ }),
 
-/***/ 952:
+/***/ 4009:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.splitWords = exports.parseCommandLine = void 0;
 // A command given as an input (run-migrations' `command`, deploy-compose's `migrate-command`) as argv data.
-var command_line_js_1 = __webpack_require__(9556);
+var command_line_js_1 = __webpack_require__(875);
 Object.defineProperty(exports, "parseCommandLine", ({ enumerable: true, get: function () { return command_line_js_1.parseCommandLine; } }));
 Object.defineProperty(exports, "splitWords", ({ enumerable: true, get: function () { return command_line_js_1.splitWords; } }));
 
 
 /***/ }),
 
-/***/ 2839:
+/***/ 2336:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -266,6 +266,11 @@ function composeUpArgv(tool, p, o = {}) {
         sub.push('--force-recreate');
     if (o.removeOrphans)
         sub.push('--remove-orphans');
+    if (o.wait) {
+        if (tool.generation !== 'v2')
+            throw new Error(`compose up --wait: docker-compose ${tool.version} (v1) has no --wait; wait with a host loop`);
+        sub.push('--wait');
+    }
     return composeArgv(tool, p, [...sub, ...(o.services ?? [])]);
 }
 /**
@@ -300,7 +305,7 @@ function normaliseProjectName(name) {
 
 /***/ }),
 
-/***/ 5958:
+/***/ 8049:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -309,8 +314,8 @@ exports.composeDetectArgv = composeDetectArgv;
 exports.parseDetect = parseDetect;
 exports.detectCompose = detectCompose;
 exports.composeFound = composeFound;
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(2839);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(2336);
 /**
  * Both probes in one round trip: the v2 plugin (`docker compose version`) first, then v1
  * (`docker-compose version`). Prints `generation v2|v1|none` after the version output.
@@ -374,7 +379,7 @@ function composeFound(output, where, logger) {
 
 /***/ }),
 
-/***/ 9407:
+/***/ 8480:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -384,8 +389,8 @@ exports.parseComposeFile = parseComposeFile;
 exports.parseComposeFiles = parseComposeFiles;
 exports.imagesOverride = imagesOverride;
 exports.volumesOverride = volumesOverride;
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
 /** Parse and check the shape every reader of a compose file relies on; bad input names `input` and the fix. */
 function parseComposeDocument(text, input = 'compose-file', o = {}) {
     let doc;
@@ -499,7 +504,7 @@ function volumesOverride(info, base) {
 
 /***/ }),
 
-/***/ 13:
+/***/ 2804:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -519,18 +524,69 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDetect = exports.composeFound = exports.composeDetectArgv = exports.detectCompose = void 0;
-__exportStar(__webpack_require__(2839), exports);
-var detect_js_1 = __webpack_require__(5958);
+__exportStar(__webpack_require__(2336), exports);
+var detect_js_1 = __webpack_require__(8049);
 Object.defineProperty(exports, "detectCompose", ({ enumerable: true, get: function () { return detect_js_1.detectCompose; } }));
 Object.defineProperty(exports, "composeDetectArgv", ({ enumerable: true, get: function () { return detect_js_1.composeDetectArgv; } }));
 Object.defineProperty(exports, "composeFound", ({ enumerable: true, get: function () { return detect_js_1.composeFound; } }));
 Object.defineProperty(exports, "parseDetect", ({ enumerable: true, get: function () { return detect_js_1.parseDetect; } }));
-__exportStar(__webpack_require__(9407), exports);
+__exportStar(__webpack_require__(8480), exports);
+__exportStar(__webpack_require__(1040), exports);
 
 
 /***/ }),
 
-/***/ 7168:
+/***/ 1040:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.COMPOSE_FEATURES = void 0;
+exports.composeVersion = composeVersion;
+exports.compareComposeVersions = compareComposeVersions;
+exports.composeAtLeast = composeAtLeast;
+exports.featuresUsed = featuresUsed;
+exports.composeTooOld = composeTooOld;
+/** `2.26.1-4`, `v2.29.1`, `1.29.2` → [major, minor, patch]; undefined when it does not start with three numbers. */
+function composeVersion(text) {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+/** Negative when a < b, 0 when equal (revisions ignored), positive when a > b. An unreadable version is oldest. */
+function compareComposeVersions(a, b) {
+    const x = composeVersion(a);
+    const y = composeVersion(b);
+    if (!x || !y)
+        return (x ? 1 : 0) - (y ? 1 : 0);
+    for (let i = 0; i < 3; i++)
+        if (x[i] !== y[i])
+            return x[i] - y[i];
+    return 0;
+}
+/** `tool` is at least `min` (major.minor.patch). */
+function composeAtLeast(tool, min) {
+    return compareComposeVersions(tool.version, min) >= 0;
+}
+exports.COMPOSE_FEATURES = {
+    include: { name: 'include', what: 'the top-level `include:`', since: '2.20.0' }
+};
+/** The features `info` relies on. */
+function featuresUsed(info) {
+    return info.include ? [exports.COMPOSE_FEATURES.include] : [];
+}
+/** The first feature in `features` that `tool` cannot run; undefined when it runs them all. Pure. */
+function composeTooOld(tool, features) {
+    const found = `${tool.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${tool.version}`;
+    for (const feature of features)
+        if (tool.generation === 'v1' || !composeAtLeast(tool, feature.since))
+            return { feature, found, needed: `docker compose ${feature.since} or later (the Compose v2 plugin)` };
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 6427:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -550,10 +606,10 @@ exports.needsSharedNetwork = needsSharedNetwork;
 exports.parseAccessoryState = parseAccessoryState;
 exports.accessoryChanges = accessoryChanges;
 exports.accessorySteps = accessorySteps;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const layout_js_1 = __webpack_require__(2186);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const layout_js_1 = __webpack_require__(5759);
+const run_js_1 = __webpack_require__(5692);
 /**
  * The accessories of a deploy. Pure; every problem names the `accessories` input.
  *
@@ -747,7 +803,7 @@ function accessorySteps(ctx, tool, release, o) {
 
 /***/ }),
 
-/***/ 2793:
+/***/ 9008:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -762,7 +818,7 @@ exports.parseProbeLines = parseProbeLines;
 exports.curlErrorText = curlErrorText;
 exports.canaryUrl = canaryUrl;
 exports.canarySummary = canarySummary;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /**
  * The pure half of `strategy: canary`: the plan read from the inputs, the weighted nginx upstream of a step,
  * and the probe loop that runs on the host against the canary's own slot port (the runner cannot reach a
@@ -954,21 +1010,21 @@ function canarySummary(rows, plan, finalGate) {
 
 /***/ }),
 
-/***/ 4876:
+/***/ 809:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.canarySteps = canarySteps;
 exports.judgeCanary = judgeCanary;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(5979);
-const canary_proxy_js_1 = __webpack_require__(2793);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const proxy_js_1 = __webpack_require__(486);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3656);
+const canary_proxy_js_1 = __webpack_require__(9008);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const proxy_js_1 = __webpack_require__(2865);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
 const WEIGHTS = 'weight the proxy (nginx -t, reload)';
 const PROBE = 'probe the canary slot';
 const RESTORE = 'all traffic back to the stable release (nginx -t, reload)';
@@ -1265,7 +1321,7 @@ async function abortCanary(runs, d, why) {
 
 /***/ }),
 
-/***/ 4320:
+/***/ 8751:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1286,7 +1342,7 @@ function clockFrom(now) {
 
 /***/ }),
 
-/***/ 5254:
+/***/ 3639:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1301,6 +1357,8 @@ exports.historyAppendArgv = historyAppendArgv;
 exports.appendFileArgv = appendFileArgv;
 exports.mkdirArgv = mkdirArgv;
 exports.removeTreeArgv = removeTreeArgv;
+exports.setAsideArgv = setAsideArgv;
+exports.lockOursArgv = lockOursArgv;
 exports.readStateArgv = readStateArgv;
 exports.lockAcquireArgv = lockAcquireArgv;
 exports.lockRemoveIfHolderArgv = lockRemoveIfHolderArgv;
@@ -1320,7 +1378,7 @@ exports.whichArgv = whichArgv;
 exports.pidAliveArgv = pidAliveArgv;
 exports.startSlotArgv = startSlotArgv;
 exports.stopKeepArgv = stopKeepArgv;
-const index_js_1 = __webpack_require__(3601);
+const index_js_1 = __webpack_require__(9718);
 /**
  * Pure argv builders for what the deploy runs on a host besides compose and docker (packages/docker): files,
  * the lock, the proxy, the waiting loops. Scripts passed to `sh -c` are constants; every variable part is a
@@ -1431,6 +1489,14 @@ function mkdirArgv(...paths) {
 function removeTreeArgv(path) {
     return ['rm', '-rf', '--', path];
 }
+/** Rename a directory within its parent (no copy; fails when `to` exists). */
+function setAsideArgv(from, to) {
+    return ['mv', '-T', '--', from, to];
+}
+/** Exit 0 while the lock still names this token (the run still holds it), 1 otherwise. */
+function lockOursArgv(lockDir, token) {
+    return ['sh', '-c', 'grep -qF "$2" "$1/holder.json" 2>/dev/null', 'sh', lockDir, token];
+}
 /**
  * Everything the deploy needs to know about an app on a host, in one round trip: the current link, the
  * active slot, and every release.json (one JSON document per line, each prefixed by its file name).
@@ -1444,6 +1510,7 @@ function readStateArgv(root) {
             'printf "current\\t%s\\n" "$(readlink current 2>/dev/null)"',
             'if [ -f active.json ]; then printf "active\\t%s\\n" "$(cat active.json)"; fi',
             'for f in releases/*/release.json; do [ -f "$f" ] && printf "release\\t%s\\n" "$(cat "$f")"; done',
+            'for d in releases/.pruned-*; do [ -d "$d" ] && printf "leftover\\t%s\\n" "${d#releases/.pruned-}"; done',
             'true'
         ].join('\n'),
         'sh',
@@ -1495,7 +1562,20 @@ function lockHeartbeatArgv(lockDir, token) {
     return [
         'sh',
         '-c',
-        'grep -qF "$2" "$1/holder.json" 2>/dev/null || { echo lost; exit 0; }; umask 077; cat > "$1/holder.json.new" && mv -f "$1/holder.json.new" "$1/holder.json" && echo beat; true',
+        [
+            'grep -qF "$2" "$1/holder.json" 2>/dev/null || { echo lost; exit 0; }',
+            'umask 077; cat > "$1/holder.json.new" || exit 0',
+            // The beat carries now: a phase's beat is built when the phase is sent and runs at its end, so the host's
+            // clock moves it forward (never back). Never backwards either: a beat older than the one there (landing
+            // after the timer's) is dropped. ISO times of one format order as strings.
+            'at() { sed -n \'s/.*"heartbeatAt":"\\([^"]*\\)".*/\\1/p\' "$1"; }',
+            'old=$(at "$1/holder.json"); new=$(at "$1/holder.json.new"); now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)',
+            'if [ -n "$new" ] && [ "$(expr "x$new" \\< "x$now")" = 1 ]; then',
+            '  sed "s/\\"heartbeatAt\\":\\"[^\\"]*\\"/\\"heartbeatAt\\":\\"$now\\"/" "$1/holder.json.new" >"$1/holder.json.now" && mv -f "$1/holder.json.now" "$1/holder.json.new" && new=$now',
+            'fi',
+            'if [ -n "$old" ] && [ "$(expr "x$new" \\< "x$old")" = 1 ]; then rm -f "$1/holder.json.new"; echo older; exit 0; fi',
+            'mv -f "$1/holder.json.new" "$1/holder.json" && echo beat; true'
+        ].join('\n'),
         'sh',
         lockDir,
         token
@@ -1706,7 +1786,7 @@ function stopKeepArgv(project) {
 
 /***/ }),
 
-/***/ 1392:
+/***/ 6211:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1714,7 +1794,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.composeFiles = composeFiles;
 exports.composeTexts = composeTexts;
 exports.composeInfo = composeInfo;
-const index_js_1 = __webpack_require__(13);
+const index_js_1 = __webpack_require__(2804);
 /** A deploy's compose files in order: the first, then `compose-file`'s further ones. */
 function composeFiles(d) {
     return [d.composeText, ...(d.composeMore ?? [])];
@@ -1738,7 +1818,7 @@ function composeInfo(d) {
 
 /***/ }),
 
-/***/ 9515:
+/***/ 4493:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -1751,27 +1831,29 @@ exports.releaseFiles = releaseFiles;
 exports.beginDeploy = beginDeploy;
 exports.deploy = deploy;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const compose_files_js_1 = __webpack_require__(1392);
-const accessories_js_1 = __webpack_require__(7168);
-const canary_js_1 = __webpack_require__(4876);
-const clock_js_1 = __webpack_require__(4320);
-const finish_js_1 = __webpack_require__(4815);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const migrate_js_1 = __webpack_require__(6147);
-const open_js_1 = __webpack_require__(4140);
-const prepare_js_1 = __webpack_require__(262);
-const recorder_js_1 = __webpack_require__(7846);
-const resolve_js_1 = __webpack_require__(5342);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
-const start_js_1 = __webpack_require__(1282);
-const user_files_js_1 = __webpack_require__(5021);
-const switch_js_1 = __webpack_require__(5356);
-const validate_js_1 = __webpack_require__(2254);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const compose_files_js_1 = __webpack_require__(6211);
+const accessories_js_1 = __webpack_require__(6427);
+const index_js_3 = __webpack_require__(3656);
+const canary_js_1 = __webpack_require__(809);
+const clock_js_1 = __webpack_require__(8751);
+const finish_js_1 = __webpack_require__(2278);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const migrate_js_1 = __webpack_require__(772);
+const open_js_1 = __webpack_require__(2729);
+const includes_js_1 = __webpack_require__(2588);
+const prepare_js_1 = __webpack_require__(842);
+const recorder_js_1 = __webpack_require__(4607);
+const resolve_js_1 = __webpack_require__(4381);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
+const start_js_1 = __webpack_require__(3245);
+const user_files_js_1 = __webpack_require__(2884);
+const switch_js_1 = __webpack_require__(6445);
+const validate_js_1 = __webpack_require__(1983);
+const strategy_js_1 = __webpack_require__(9836);
 function gateFailure(result) {
     return `health gate ${result.verdict}: ${result.reason}`;
 }
@@ -1970,7 +2052,9 @@ function beginDeploy(d, deps) {
         },
         /** The outcome, stamped with its URL and duration. */
         end() {
-            outcome.url = d.gate?.urls[0]?.url;
+            // Without userinfo: the URL goes to outputs, the summary and the Deployment's environment_url.
+            const url = d.gate?.urls[0]?.url;
+            outcome.url = url ? (0, index_js_3.withoutUserinfo)(url) : undefined;
             outcome.durationMs = clock.ms() - started;
             return outcome;
         }
@@ -1988,6 +2072,13 @@ async function deploy(d, deps) {
     let user;
     try {
         user = (0, user_files_js_1.userCompose)(d, accessories);
+        // Files an `include:` names ship with the release too (Compose v2.20+ resolves them there).
+        const included = (0, includes_js_1.includedFiles)(d.composeDir, (0, compose_files_js_1.composeFiles)(d));
+        if (included.length)
+            user = {
+                ...user,
+                files: [...user.files.filter((f) => !included.some((x) => x.name === f.name)), ...included]
+            };
     }
     catch (err) {
         return begun.openFailed(err);
@@ -2014,8 +2105,10 @@ async function deploy(d, deps) {
         // A switch an earlier (killed) run never verified is resolved first: verified, or reverted.
         await eachParallel(runs, (r) => step(r, (s) => (0, resolve_js_1.resolveUnverified)(r.ctx, s)));
         outcome.previousReleaseId = runs[0].state.before?.active.release;
-        for (const r of runs)
+        for (const r of runs) {
             (0, prepare_js_1.checkStrategy)(r.ctx, r.state);
+            (0, prepare_js_1.checkComposeVersion)(r.ctx, r.state, info);
+        }
         await eachParallel(runs, (r) => step(r, (s) => {
             const record = begun.record(s.before?.active.release, {
                 ...(files.overrides ? { overrides: files.overrides } : {}),
@@ -2070,6 +2163,12 @@ async function undoDeploy(d, runs, err, outcome, rec) {
         if (!s0.release)
             continue;
         const name = r.ctx.host.name;
+        // Its finish completed: the release passed its gate here and is recorded; the lock is released. It stays.
+        if (s0.finished) {
+            serving.push(`release ${releaseId} (gated and recorded) is serving on ${name}`);
+            restoredAll = false;
+            continue;
+        }
         try {
             const history = [];
             if (!d.autoRollback && s0.switched) {
@@ -2080,6 +2179,10 @@ async function undoDeploy(d, runs, err, outcome, rec) {
                 const rv = await (0, revert_js_1.revertPhase)(r.ctx, s0);
                 r.state = rv.state;
                 serving.push(rv.serving);
+                if (rv.left) {
+                    restoredAll = false;
+                    continue;
+                }
                 restoredAll &&= rv.restored;
                 if (s0.switched && s0.before?.record) {
                     // Gate what serves again: a rollback is only done when it is healthy.
@@ -2141,14 +2244,14 @@ async function undoDeploy(d, runs, err, outcome, rec) {
 
 /***/ }),
 
-/***/ 9846:
+/***/ 715:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deploy = deploy;
-const deploy_js_1 = __webpack_require__(9515);
-const swarm_js_1 = __webpack_require__(3010);
+const deploy_js_1 = __webpack_require__(4493);
+const swarm_js_1 = __webpack_require__(7757);
 /** One entry for every strategy: Swarm hands placement to the swarm; the others run compose on each host. */
 function deploy(d, deps) {
     return d.strategy === 'swarm' ? (0, swarm_js_1.deploySwarm)(d, deps) : (0, deploy_js_1.deploy)(d, deps);
@@ -2157,25 +2260,26 @@ function deploy(d, deps) {
 
 /***/ }),
 
-/***/ 4687:
+/***/ 3306:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.doctor = doctor;
 exports.doctorTable = doctorTable;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const index_js_3 = __webpack_require__(6955);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const open_js_1 = __webpack_require__(4140);
-const proxy_js_1 = __webpack_require__(486);
-const proxy_boot_js_1 = __webpack_require__(8571);
-const clock_js_1 = __webpack_require__(4320);
-const run_js_1 = __webpack_require__(1087);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const compose_files_js_1 = __webpack_require__(6211);
+const index_js_3 = __webpack_require__(2978);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const open_js_1 = __webpack_require__(2729);
+const proxy_js_1 = __webpack_require__(2865);
+const proxy_boot_js_1 = __webpack_require__(7042);
+const clock_js_1 = __webpack_require__(8751);
+const run_js_1 = __webpack_require__(5692);
+const strategy_js_1 = __webpack_require__(9836);
 /** Free space under which a deploy (release files, pulled layers) is likely to fail. */
 const MIN_FREE_KB = 1024 * 1024;
 function doctorSteps(spec, strategy, root) {
@@ -2271,7 +2375,22 @@ async function checkHost(name, spec, strategy, deps) {
         const compose = r.get('compose');
         try {
             const tool = (0, index_js_2.composeFound)((compose?.stdout ?? '') + (compose?.stderr ?? ''), name);
-            rows.push({ check: 'compose', ok: true, detail: `${tool.generation} ${tool.version}`, blocking: true });
+            // With the deploy's files (doctor: true), the features they use must be known to this compose.
+            const files = 'composeText' in spec ? spec : undefined;
+            const old = files ? (0, index_js_2.composeTooOld)(tool, (0, index_js_2.featuresUsed)((0, compose_files_js_1.composeInfo)(files))) : undefined;
+            rows.push({
+                check: 'compose',
+                ok: !old,
+                detail: old
+                    ? `${tool.generation} ${tool.version}: compose-file uses ${old.feature.what}, which needs ${old.needed}; found ${old.found}`
+                    : `${tool.generation} ${tool.version}`,
+                ...(old
+                    ? {
+                        fix: `install the Compose v2 plugin ${old.feature.since} or later (docker compose) on the host, or give the included files in \`compose-file\``
+                    }
+                    : {}),
+                blocking: true
+            });
         }
         catch (err) {
             const e = err;
@@ -2396,19 +2515,19 @@ function doctorTable(report) {
 
 /***/ }),
 
-/***/ 3867:
+/***/ 4848:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.drill = drill;
-const index_js_1 = __webpack_require__(7458);
-const clock_js_1 = __webpack_require__(4320);
-const commands_js_1 = __webpack_require__(5254);
-const inputs_js_1 = __webpack_require__(277);
-const layout_js_1 = __webpack_require__(2186);
-const recorder_js_1 = __webpack_require__(7846);
-const rollback_js_1 = __webpack_require__(1456);
+const index_js_1 = __webpack_require__(893);
+const clock_js_1 = __webpack_require__(8751);
+const commands_js_1 = __webpack_require__(3639);
+const inputs_js_1 = __webpack_require__(8252);
+const layout_js_1 = __webpack_require__(5759);
+const recorder_js_1 = __webpack_require__(4607);
+const rollback_js_1 = __webpack_require__(1957);
 /**
  * A rollback drill: prove the way back on a live environment, then return. It rolls back to the previous
  * release and gates it, rolls forward to the release that served before and gates that, and records
@@ -2484,7 +2603,7 @@ async function recordDrill(spec, deps, clock, fields) {
 
 /***/ }),
 
-/***/ 4815:
+/***/ 2278:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2492,18 +2611,21 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.linkAware = linkAware;
 exports.gatePhase = gatePhase;
 exports.finishPhase = finishPhase;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(3601);
-const index_js_3 = __webpack_require__(5979);
-const index_js_4 = __webpack_require__(6955);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const lock_js_1 = __webpack_require__(623);
-const retention_js_1 = __webpack_require__(1836);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(9718);
+const index_js_3 = __webpack_require__(3656);
+const index_js_4 = __webpack_require__(2978);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const lock_js_1 = __webpack_require__(4654);
+const retention_js_1 = __webpack_require__(2523);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
+const user_files_js_1 = __webpack_require__(2884);
 const STILL_RUNNING = 'check the containers still run';
+const RECORD = 'record the release';
+const REMOVE = 'remove pruned release';
 /** Container probes of a gate pay the link: their timeouts grow with the measured no-op cost. */
 function linkAware(executor) {
     const noop = (0, host_js_1.noopCost)(executor);
@@ -2563,39 +2685,64 @@ async function finishPhase(ctx, s, keepReleases, history) {
         steps.push({ name: `stop ${old.project}`, argv: (0, commands_js_1.stopKeepArgv)(old.project), check: false });
         lines.push((0, run_js_1.entry)(ctx, s, 'release.stopped', { stopped: old.release, project: old.project }));
     }
+    // The prune: each dropped release is set aside by one rename before the record is committed (so the history
+    // says what the list holds), and removed after it. A removal that fails (files a container wrote as root, on
+    // a non-root SSH user) only warns: the release passed its gate and is recorded, and the next deploy's prune
+    // tries the leftover again. Nothing of the prune is checked, so it can never revert the switch.
     const plan = (0, retention_js_1.prunePlan)(s.known, release, keepReleases);
     for (const id of plan.drop)
-        steps.push({ name: `remove release ${id}`, argv: (0, commands_js_1.removeTreeArgv)((0, layout_js_1.releaseDir)(host.layout, id)) });
-    if (plan.images.length)
-        steps.push({ name: 'prune old images', argv: (0, index_js_2.imageRmArgv)(plan.images), check: false });
+        steps.push({
+            name: `set aside release ${id}`,
+            argv: (0, commands_js_1.setAsideArgv)((0, layout_js_1.releaseDir)(host.layout, id), (0, layout_js_1.prunedDir)(host.layout, id)),
+            check: false
+        });
     lines.push(...history);
     if (plan.drop.length)
         lines.push((0, run_js_1.entry)(ctx, s, 'releases.pruned', { removed: plan.drop, images: plan.images }));
-    steps.push((0, run_js_1.commitStep)(ctx, 'record the release', [(0, run_js_1.recordFile)(release)], lines));
+    steps.push((0, run_js_1.commitStep)(ctx, RECORD, [(0, run_js_1.recordFile)(release)], lines));
+    const leftovers = [...new Set([...(s.known.leftovers ?? []), ...plan.drop])];
+    for (const id of leftovers)
+        // pruneReleaseArgv keeps the data an earlier version of this action left inside a release (adoptDataArgv).
+        steps.push({ name: `${REMOVE} ${id}`, argv: (0, user_files_js_1.pruneReleaseArgv)((0, layout_js_1.prunedDir)(host.layout, id)), check: false });
+    if (plan.images.length)
+        steps.push({ name: 'prune old images', argv: (0, index_js_2.imageRmArgv)(plan.images), check: false });
     // Only when everything before it worked: a failed finish is reverted under the lock.
     if (s.lock)
         steps.push({ ...(0, lock_js_1.lockReleaseStep)(host.layout.lock, s.lock.holder.token), always: false });
-    const r = await host.phase('finish', steps, 60_000 + spec.drainMs + 5 * 60_000);
+    // Cut part way (a dropped link, a timeout): the old slot may be stopped already, so a revert starts it again.
+    const stops = steps.some((x) => x.name.startsWith('stop '));
+    const r = await host.phase('finish', steps, 60_000 + spec.drainMs + 5 * 60_000).catch((err) => {
+        throw (0, run_js_1.failWith)(err, { ...s, oldStopped: s.oldStopped || stops });
+    });
     const released = r.get('release the deploy lock')?.exitCode === 0;
     if (released) {
         await s.lock?.stop();
         ctx.deps.onLock?.(host.name, undefined);
     }
+    for (const id of leftovers) {
+        const rm = r.get(`${REMOVE} ${id}`);
+        if (rm && rm.exitCode !== 0)
+            host.logger.warning(`could not remove ${(0, layout_js_1.prunedDir)(host.layout, id)} on ${host.name} (${firstLine(rm.stderr)}): the next deploy retries; files a container wrote as root need root (sudo rm -rf)`);
+    }
     const next = { ...s, release, pending: [], lockReleased: released };
     const failed = r.failed(steps);
     if (!failed)
-        return next;
+        return { ...next, finished: true };
+    const stopped = { ...s, oldStopped: s.oldStopped || r.get(`stop ${old?.project}`) !== undefined };
     const notRunning = failed.name === STILL_RUNNING;
     const err = notRunning
         ? new index_js_1.DeployError(`Containers of release ${release.id} stopped running on ${host.name} after the switch: ${failed.stdout.trim().split('\n').join('; ')}`, { hint: 'read the container logs (docker logs) on the host; the previous release is restored' })
         : (0, host_js_1.stepError)(failed, host.name);
-    throw (0, run_js_1.failWith)(err, s);
+    throw (0, run_js_1.failWith)(err, stopped);
+}
+function firstLine(text) {
+    return text.trim().split('\n')[0] || 'no error text';
 }
 
 
 /***/ }),
 
-/***/ 4474:
+/***/ 6107:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2606,8 +2753,9 @@ exports.parseState = parseState;
 exports.noopCost = noopCost;
 exports.sessionCount = sessionCount;
 exports.stepError = stepError;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6955);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2978);
+const layout_js_1 = __webpack_require__(5759);
 /** The overall bound of an operation; each phase gets what is left, so a timeout names the phase that ran out. */
 class Deadline {
     totalMs;
@@ -2666,8 +2814,14 @@ function parseState(text) {
                 state.current = value.split('/').pop();
             else if (kind === 'active')
                 state.active = JSON.parse(value);
-            else if (kind === 'release')
-                state.releases.push(JSON.parse(value));
+            else if (kind === 'release') {
+                // Read back from the host: an id feeds paths and `rm -rf`, so a record that is not ours is no release.
+                const r = JSON.parse(value);
+                if (typeof r.id === 'string' && layout_js_1.RELEASE_ID.test(r.id))
+                    state.releases.push(r);
+            }
+            else if (kind === 'leftover' && layout_js_1.RELEASE_ID.test(value))
+                (state.leftovers ??= []).push(value);
         }
         catch {
             /* a torn or foreign file is not a release we can use */
@@ -2768,7 +2922,56 @@ exports.Host = Host;
 
 /***/ }),
 
-/***/ 4462:
+/***/ 9419:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runnerIdentity = runnerIdentity;
+exports.processStart = processStart;
+const node_fs_1 = __webpack_require__(3024);
+const node_os_1 = __webpack_require__(8161);
+/**
+ * Which machine and pid namespace a lock holder ran in. Runners in containers share a hostname but not a pid
+ * namespace, and a rebooted runner reuses pids: a pid only means something to a runner with the same
+ * hostname, boot id and pid-namespace inode. Undefined parts (no /proc) are left out, never guessed.
+ */
+function runnerIdentity() {
+    const boot = read('/proc/sys/kernel/random/boot_id')?.trim();
+    let pidns;
+    try {
+        pidns = /\[(\d+)\]/.exec((0, node_fs_1.readlinkSync)('/proc/self/ns/pid'))?.[1];
+    }
+    catch {
+        pidns = undefined;
+    }
+    return [(0, node_os_1.hostname)(), boot ?? '-', pidns ?? '-'].join('/');
+}
+/**
+ * When a process started (clock ticks since boot, field 22 of /proc/<pid>/stat): a pid reused by another
+ * process has another start time. Undefined when unknown.
+ */
+function processStart(pid) {
+    const stat = read(`/proc/${pid}/stat`);
+    if (!stat)
+        return undefined;
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19];
+}
+function read(path) {
+    try {
+        return (0, node_fs_1.readFileSync)(path, 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 1827:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2777,8 +2980,8 @@ exports.parseImagesInput = parseImagesInput;
 exports.resolveImage = resolveImage;
 exports.repositoryOf = repositoryOf;
 exports.registryOf = registryOf;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(5078);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(61);
 /**
  * The `images` input and the runner-side image check. Image references are parsed by packages/registry (the
  * reference grammar, one owner); registry access goes through its client (auth, retries).
@@ -2866,7 +3069,76 @@ function registryOf(refText) {
 
 /***/ }),
 
-/***/ 1574:
+/***/ 2588:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.includedPaths = includedPaths;
+exports.includedFiles = includedFiles;
+const node_fs_1 = __webpack_require__(3024);
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+/** Names the release directory keeps for its own files: an included file may not take one. */
+const OWN = /^(?:compose(?:\.[\w-]+)*\.yml|\.env|release\.json)$/;
+/**
+ * The files a compose file's top-level `include:` names (Compose v2.20+), relative to the first compose file:
+ * `- db.yml`, `- path: db.yml` or `- path: [a.yml, b.yml]`. Pure.
+ */
+function includedPaths(texts) {
+    const out = [];
+    const add = (p) => {
+        if (typeof p !== 'string' || !p.trim())
+            throw new index_js_1.InputError('compose-file', `an \`include:\` entry is not a path (${JSON.stringify(p)})`, 'write `include: [db.yml]` or `include: [{ path: db.yml }]`');
+        const rel = node_path_1.posix.normalize(p.trim());
+        if (rel.startsWith('/') || rel === '..' || rel.startsWith('../') || /^[a-z][\w+.-]*:/i.test(rel))
+            throw new index_js_1.InputError('compose-file', `\`include: ${p}\` is not a path inside the compose file's directory: only those ship with the release`, 'move the included file next to the compose file (or below it) and name it by a relative path');
+        if (OWN.test(rel))
+            throw new index_js_1.InputError('compose-file', `\`include: ${p}\` has a name the release directory keeps for its own files`, 'rename the included file, e.g. db.yml or compose/db.yml');
+        if (!out.includes(rel))
+            out.push(rel);
+    };
+    texts.forEach((text, i) => {
+        const root = (0, index_js_2.parseComposeDocument)(text, 'compose-file', { override: true }).root;
+        const inc = root.include;
+        if (inc === undefined || inc === null)
+            return;
+        if (!Array.isArray(inc))
+            throw new index_js_1.InputError('compose-file', `\`include:\` in file ${i + 1} is not a list`, 'write `include:` followed by `- db.yml` lines');
+        for (const entry of inc) {
+            if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+                const path = entry.path;
+                for (const p of Array.isArray(path) ? path : [path])
+                    add(p);
+            }
+            else
+                add(entry);
+        }
+    });
+    return out;
+}
+/**
+ * The included files, read from the first compose file's directory on the runner (`dir`), to ship with the
+ * release (0600 like the env file: they may hold settings). Without `dir` nothing ships; a named file that is
+ * absent is refused before any host is touched.
+ */
+function includedFiles(dir, texts) {
+    const paths = includedPaths(texts);
+    if (!dir || !paths.length)
+        return [];
+    return paths.map((rel) => {
+        const full = (0, node_path_1.join)(dir, rel);
+        if (!(0, node_fs_1.existsSync)(full) || !(0, node_fs_1.statSync)(full).isFile())
+            throw new index_js_1.InputError('compose-file', `\`include: ${rel}\` names a file that is not in ${dir}`, `commit ${rel} next to the compose file, or drop it from \`include:\``);
+        return { name: rel, content: (0, node_fs_1.readFileSync)(full), public: false };
+    });
+}
+
+
+/***/ }),
+
+/***/ 3149:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -2885,71 +3157,75 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.awaitHealthyArgv = exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.usesSlots = exports.STRATEGIES = void 0;
-__exportStar(__webpack_require__(6495), exports);
-var strategy_js_1 = __webpack_require__(5001);
+exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.runnerIdentity = exports.processStart = exports.usesSlots = exports.STRATEGIES = void 0;
+exports.includedPaths = exports.includedFiles = exports.pruneReleaseArgv = exports.adoptDataArgv = exports.awaitHealthyArgv = void 0;
+__exportStar(__webpack_require__(9224), exports);
+var strategy_js_1 = __webpack_require__(9836);
 Object.defineProperty(exports, "STRATEGIES", ({ enumerable: true, get: function () { return strategy_js_1.STRATEGIES; } }));
 Object.defineProperty(exports, "usesSlots", ({ enumerable: true, get: function () { return strategy_js_1.usesSlots; } }));
-__exportStar(__webpack_require__(2186), exports);
-__exportStar(__webpack_require__(5254), exports);
-__exportStar(__webpack_require__(486), exports);
-__exportStar(__webpack_require__(4462), exports);
-__exportStar(__webpack_require__(2254), exports);
-var host_js_1 = __webpack_require__(4474);
+__exportStar(__webpack_require__(5759), exports);
+var identity_js_1 = __webpack_require__(9419);
+Object.defineProperty(exports, "processStart", ({ enumerable: true, get: function () { return identity_js_1.processStart; } }));
+Object.defineProperty(exports, "runnerIdentity", ({ enumerable: true, get: function () { return identity_js_1.runnerIdentity; } }));
+__exportStar(__webpack_require__(3639), exports);
+__exportStar(__webpack_require__(2865), exports);
+__exportStar(__webpack_require__(1827), exports);
+__exportStar(__webpack_require__(1983), exports);
+var host_js_1 = __webpack_require__(6107);
 Object.defineProperty(exports, "Deadline", ({ enumerable: true, get: function () { return host_js_1.Deadline; } }));
 Object.defineProperty(exports, "Host", ({ enumerable: true, get: function () { return host_js_1.Host; } }));
 Object.defineProperty(exports, "PhaseResult", ({ enumerable: true, get: function () { return host_js_1.PhaseResult; } }));
 Object.defineProperty(exports, "parseContainerStates", ({ enumerable: true, get: function () { return host_js_1.parseContainerStates; } }));
 Object.defineProperty(exports, "parseState", ({ enumerable: true, get: function () { return host_js_1.parseState; } }));
-var open_js_1 = __webpack_require__(4140);
+var open_js_1 = __webpack_require__(2729);
 Object.defineProperty(exports, "checkSteps", ({ enumerable: true, get: function () { return open_js_1.checkSteps; } }));
 Object.defineProperty(exports, "checkedTools", ({ enumerable: true, get: function () { return open_js_1.checkedTools; } }));
-var prepare_js_1 = __webpack_require__(262);
+var prepare_js_1 = __webpack_require__(842);
 Object.defineProperty(exports, "pickDigest", ({ enumerable: true, get: function () { return prepare_js_1.pickDigest; } }));
-var migrate_command_js_1 = __webpack_require__(6347);
+var migrate_command_js_1 = __webpack_require__(8736);
 Object.defineProperty(exports, "showCommand", ({ enumerable: true, get: function () { return migrate_command_js_1.showCommand; } }));
-var migrate_js_1 = __webpack_require__(6147);
+var migrate_js_1 = __webpack_require__(772);
 Object.defineProperty(exports, "migrateBoundArgv", ({ enumerable: true, get: function () { return migrate_js_1.migrateBoundArgv; } }));
 Object.defineProperty(exports, "migrateBoundMs", ({ enumerable: true, get: function () { return migrate_js_1.migrateBoundMs; } }));
 Object.defineProperty(exports, "migrateContainerName", ({ enumerable: true, get: function () { return migrate_js_1.migrateContainerName; } }));
 Object.defineProperty(exports, "migrateProject", ({ enumerable: true, get: function () { return migrate_js_1.migrateProject; } }));
 Object.defineProperty(exports, "maskedCommand", ({ enumerable: true, get: function () { return migrate_js_1.maskedCommand; } }));
 Object.defineProperty(exports, "MIGRATE_TIMED_OUT", ({ enumerable: true, get: function () { return migrate_js_1.MIGRATE_TIMED_OUT; } }));
-var lock_js_1 = __webpack_require__(623);
+var lock_js_1 = __webpack_require__(4654);
 Object.defineProperty(exports, "describeHolder", ({ enumerable: true, get: function () { return lock_js_1.describeHolder; } }));
 Object.defineProperty(exports, "staleReason", ({ enumerable: true, get: function () { return lock_js_1.staleReason; } }));
-var takeover_js_1 = __webpack_require__(153);
+var takeover_js_1 = __webpack_require__(8968);
 Object.defineProperty(exports, "lockVerdict", ({ enumerable: true, get: function () { return takeover_js_1.lockVerdict; } }));
 Object.defineProperty(exports, "holderRun", ({ enumerable: true, get: function () { return takeover_js_1.holderRun; } }));
-var dispatch_js_1 = __webpack_require__(9846);
+var dispatch_js_1 = __webpack_require__(715);
 Object.defineProperty(exports, "deploy", ({ enumerable: true, get: function () { return dispatch_js_1.deploy; } }));
-var swarm_js_1 = __webpack_require__(3010);
+var swarm_js_1 = __webpack_require__(7757);
 Object.defineProperty(exports, "checkSwarmSpec", ({ enumerable: true, get: function () { return swarm_js_1.checkSwarmSpec; } }));
 Object.defineProperty(exports, "stackName", ({ enumerable: true, get: function () { return swarm_js_1.stackName; } }));
-var rollback_js_1 = __webpack_require__(1456);
+var rollback_js_1 = __webpack_require__(1957);
 Object.defineProperty(exports, "rollback", ({ enumerable: true, get: function () { return rollback_js_1.rollback; } }));
 Object.defineProperty(exports, "chooseTarget", ({ enumerable: true, get: function () { return rollback_js_1.chooseTarget; } }));
-var drill_js_1 = __webpack_require__(3867);
+var drill_js_1 = __webpack_require__(4848);
 Object.defineProperty(exports, "drill", ({ enumerable: true, get: function () { return drill_js_1.drill; } }));
-var post_js_1 = __webpack_require__(1010);
+var post_js_1 = __webpack_require__(4851);
 Object.defineProperty(exports, "releaseLeftLocks", ({ enumerable: true, get: function () { return post_js_1.releaseLeftLocks; } }));
-var retention_js_1 = __webpack_require__(1836);
+var retention_js_1 = __webpack_require__(2523);
 Object.defineProperty(exports, "prunePlan", ({ enumerable: true, get: function () { return retention_js_1.prunePlan; } }));
-var clock_js_1 = __webpack_require__(4320);
+var clock_js_1 = __webpack_require__(8751);
 Object.defineProperty(exports, "clockFrom", ({ enumerable: true, get: function () { return clock_js_1.clockFrom; } }));
-var tar_js_1 = __webpack_require__(2129);
+var tar_js_1 = __webpack_require__(8422);
 Object.defineProperty(exports, "tarball", ({ enumerable: true, get: function () { return tar_js_1.tarball; } }));
-__exportStar(__webpack_require__(277), exports);
-var summary_js_1 = __webpack_require__(9342);
+__exportStar(__webpack_require__(8252), exports);
+var summary_js_1 = __webpack_require__(9001);
 Object.defineProperty(exports, "deploySummary", ({ enumerable: true, get: function () { return summary_js_1.deploySummary; } }));
 Object.defineProperty(exports, "rollbackSummary", ({ enumerable: true, get: function () { return summary_js_1.rollbackSummary; } }));
-__exportStar(__webpack_require__(2793), exports);
-var canary_js_1 = __webpack_require__(4876);
+__exportStar(__webpack_require__(9008), exports);
+var canary_js_1 = __webpack_require__(809);
 Object.defineProperty(exports, "judgeCanary", ({ enumerable: true, get: function () { return canary_js_1.judgeCanary; } }));
-var doctor_js_1 = __webpack_require__(4687);
+var doctor_js_1 = __webpack_require__(3306);
 Object.defineProperty(exports, "doctor", ({ enumerable: true, get: function () { return doctor_js_1.doctor; } }));
 Object.defineProperty(exports, "doctorTable", ({ enumerable: true, get: function () { return doctor_js_1.doctorTable; } }));
-var accessories_js_1 = __webpack_require__(7168);
+var accessories_js_1 = __webpack_require__(6427);
 Object.defineProperty(exports, "accessoryChanges", ({ enumerable: true, get: function () { return accessories_js_1.accessoryChanges; } }));
 Object.defineProperty(exports, "accessoriesProject", ({ enumerable: true, get: function () { return accessories_js_1.accessoriesProject; } }));
 Object.defineProperty(exports, "chooseAccessories", ({ enumerable: true, get: function () { return accessories_js_1.chooseAccessories; } }));
@@ -2957,21 +3233,26 @@ Object.defineProperty(exports, "ensureNetworkArgv", ({ enumerable: true, get: fu
 Object.defineProperty(exports, "networkOverride", ({ enumerable: true, get: function () { return accessories_js_1.networkOverride; } }));
 Object.defineProperty(exports, "parseAccessoryState", ({ enumerable: true, get: function () { return accessories_js_1.parseAccessoryState; } }));
 Object.defineProperty(exports, "releaseUpOptions", ({ enumerable: true, get: function () { return accessories_js_1.releaseUpOptions; } }));
-var deploy_js_1 = __webpack_require__(9515);
+var deploy_js_1 = __webpack_require__(4493);
 Object.defineProperty(exports, "releaseFiles", ({ enumerable: true, get: function () { return deploy_js_1.releaseFiles; } }));
-var user_compose_js_1 = __webpack_require__(3694);
+var user_compose_js_1 = __webpack_require__(3307);
 Object.defineProperty(exports, "parsePortMapping", ({ enumerable: true, get: function () { return user_compose_js_1.parsePortMapping; } }));
 Object.defineProperty(exports, "planUserCompose", ({ enumerable: true, get: function () { return user_compose_js_1.planUserCompose; } }));
-var user_files_js_1 = __webpack_require__(5021);
+var user_files_js_1 = __webpack_require__(2884);
 Object.defineProperty(exports, "readShipped", ({ enumerable: true, get: function () { return user_files_js_1.readShipped; } }));
 Object.defineProperty(exports, "SHIP_LIMIT_BYTES", ({ enumerable: true, get: function () { return user_files_js_1.SHIP_LIMIT_BYTES; } }));
 Object.defineProperty(exports, "awaitHealthyArgv", ({ enumerable: true, get: function () { return user_files_js_1.awaitHealthyArgv; } }));
-__exportStar(__webpack_require__(8571), exports);
+Object.defineProperty(exports, "adoptDataArgv", ({ enumerable: true, get: function () { return user_files_js_1.adoptDataArgv; } }));
+Object.defineProperty(exports, "pruneReleaseArgv", ({ enumerable: true, get: function () { return user_files_js_1.pruneReleaseArgv; } }));
+__exportStar(__webpack_require__(7042), exports);
+var includes_js_1 = __webpack_require__(2588);
+Object.defineProperty(exports, "includedFiles", ({ enumerable: true, get: function () { return includes_js_1.includedFiles; } }));
+Object.defineProperty(exports, "includedPaths", ({ enumerable: true, get: function () { return includes_js_1.includedPaths; } }));
 
 
 /***/ }),
 
-/***/ 277:
+/***/ 8252:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -2989,21 +3270,21 @@ exports.readRollbackInputs = readRollbackInputs;
 const node_fs_1 = __webpack_require__(3024);
 const node_net_1 = __webpack_require__(7030);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(8704);
-const accessories_js_1 = __webpack_require__(7168);
-const compose_files_js_1 = __webpack_require__(1392);
-const index_js_3 = __webpack_require__(5979);
-const index_js_4 = __webpack_require__(6955);
-const canary_proxy_js_1 = __webpack_require__(2793);
-const images_js_1 = __webpack_require__(4462);
-const proxy_js_1 = __webpack_require__(486);
-const layout_js_1 = __webpack_require__(2186);
-const validate_js_1 = __webpack_require__(2254);
-const swarm_js_1 = __webpack_require__(3010);
-const user_files_js_1 = __webpack_require__(5021);
-const migrate_command_js_1 = __webpack_require__(6347);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3747);
+const accessories_js_1 = __webpack_require__(6427);
+const compose_files_js_1 = __webpack_require__(6211);
+const index_js_3 = __webpack_require__(3656);
+const index_js_4 = __webpack_require__(2978);
+const canary_proxy_js_1 = __webpack_require__(9008);
+const images_js_1 = __webpack_require__(1827);
+const proxy_js_1 = __webpack_require__(2865);
+const layout_js_1 = __webpack_require__(5759);
+const validate_js_1 = __webpack_require__(1983);
+const swarm_js_1 = __webpack_require__(7757);
+const user_files_js_1 = __webpack_require__(2884);
+const migrate_command_js_1 = __webpack_require__(8736);
+const strategy_js_1 = __webpack_require__(9836);
 /** Defaults as manifest.yml declares them. The shared groups (ssh, app, release-host) read deploy-compose's:
  * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
 const DEPLOY = (0, index_js_2.defaultsOf)('deploy-compose');
@@ -3341,14 +3622,16 @@ function readRollbackInputs(inputs) {
 
 /***/ }),
 
-/***/ 2186:
+/***/ 5759:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.NAME = exports.RELEASE_ID = void 0;
+exports.NAME = exports.RELEASE_ID = exports.PRUNED_PREFIX = void 0;
 exports.layout = layout;
+exports.observeScriptPath = observeScriptPath;
 exports.releaseDir = releaseDir;
+exports.prunedDir = prunedDir;
 exports.newReleaseId = newReleaseId;
 exports.otherSlot = otherSlot;
 exports.projectName = projectName;
@@ -3366,8 +3649,24 @@ function layout(stateDir, app, environment) {
         proxy: (0, posix_1.join)(root, 'proxy')
     };
 }
+/**
+ * `<state-dir>/<app>/observe.sh`: the forced command of the app's read-only observe keys (packages/report's
+ * host/observe.sh, installed by `deploy-actions observe-key`). One per app: it reads any of its environments.
+ */
+function observeScriptPath(stateDir, app) {
+    return (0, posix_1.join)(stateDir, app, 'observe.sh');
+}
 function releaseDir(l, id) {
     return (0, posix_1.join)(l.releases, id);
+}
+/**
+ * Where a pruned release's directory is set aside (one rename, which a root-owned file inside cannot stop)
+ * before it is removed: out of the release list at once, and found again by the next prune when the removal
+ * failed (host.ts parseState, `leftover`).
+ */
+exports.PRUNED_PREFIX = '.pruned-';
+function prunedDir(l, id) {
+    return (0, posix_1.join)(l.releases, `${exports.PRUNED_PREFIX}${id}`);
 }
 /** Release ids sort in creation order: `20261123T091502Z-3fa9`. */
 function newReleaseId(now = new Date(), suffix = (0, node_crypto_1.randomBytes)(2).toString('hex')) {
@@ -3391,7 +3690,7 @@ function projectName(app, environment, slot) {
 
 /***/ }),
 
-/***/ 623:
+/***/ 4654:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3409,9 +3708,9 @@ exports.staleLockError = staleLockError;
 exports.lockTimeoutError = lockTimeoutError;
 exports.heldLock = heldLock;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6955);
-const commands_js_1 = __webpack_require__(5254);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2978);
+const commands_js_1 = __webpack_require__(3639);
 function describeHolder(h) {
     if (!h)
         return 'an unknown holder (no holder.json)';
@@ -3550,16 +3849,16 @@ function heldLock(host, holder, staleMs, clock) {
 
 /***/ }),
 
-/***/ 6347:
+/***/ 8736:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.showCommand = showCommand;
 exports.readMigrate = readMigrate;
-const index_js_1 = __webpack_require__(952);
-const index_js_2 = __webpack_require__(7458);
-const index_js_3 = __webpack_require__(8704);
+const index_js_1 = __webpack_require__(4009);
+const index_js_2 = __webpack_require__(893);
+const index_js_3 = __webpack_require__(3747);
 /**
  * The `migrate-command` input as argv data. Pure: nothing here runs anything. The command never becomes a
  * shell string of ours: it travels as argv of `compose run` through the phase script's quoting
@@ -3600,7 +3899,7 @@ function readMigrate(inputs, info, strategy, maxMs) {
 
 /***/ }),
 
-/***/ 6147:
+/***/ 772:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3614,14 +3913,14 @@ exports.maskedCommand = maskedCommand;
 exports.maskEnv = maskEnv;
 exports.migratePhase = migratePhase;
 exports.migrateOnce = migrateOnce;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const index_js_3 = __webpack_require__(6955);
-const host_js_1 = __webpack_require__(4474);
-const migrate_command_js_1 = __webpack_require__(6347);
-const run_js_1 = __webpack_require__(1087);
-const start_js_1 = __webpack_require__(1282);
-const validate_js_1 = __webpack_require__(2254);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const index_js_3 = __webpack_require__(2978);
+const host_js_1 = __webpack_require__(6107);
+const migrate_command_js_1 = __webpack_require__(8736);
+const run_js_1 = __webpack_require__(5692);
+const start_js_1 = __webpack_require__(3245);
+const validate_js_1 = __webpack_require__(1983);
 /**
  * migrate-command: the app's own migration tool, run once per deploy, on the first host, under the lock, after
  * the pull and before any traffic moves (before `compose up` of the new release, so also before recreate stops
@@ -3841,7 +4140,7 @@ async function migrateOnce(runs, d, m, outcome) {
 
 /***/ }),
 
-/***/ 4140:
+/***/ 2729:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -3855,13 +4154,14 @@ exports.userOf = userOf;
 exports.stateDirFix = stateDirFix;
 exports.stateDirProblem = stateDirProblem;
 const node_os_1 = __webpack_require__(8161);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const index_js_3 = __webpack_require__(3601);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const lock_js_1 = __webpack_require__(623);
-const takeover_js_1 = __webpack_require__(153);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const index_js_3 = __webpack_require__(9718);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const lock_js_1 = __webpack_require__(4654);
+const takeover_js_1 = __webpack_require__(8968);
+const identity_js_1 = __webpack_require__(9419);
 /**
  * The open phase, one session: docker answers for this user, compose and (for slots) nginx are there, the
  * lock is taken and the host's releases are read. Refused with the fix before anything changes.
@@ -3917,18 +4217,22 @@ function checkedTools(host, r, user) {
 async function openHost(ctx, s, o) {
     const { host, spec, deps, rec } = ctx;
     const clock = rec.clock;
-    const runner = deps.runner ?? { name: (0, node_os_1.hostname)(), pid: process.pid };
+    const runner = deps.runner ?? { name: (0, node_os_1.hostname)(), pid: process.pid, id: (0, identity_js_1.runnerIdentity)() };
+    const pidStart = runner.pid === process.pid ? (0, identity_js_1.processStart)(runner.pid) : undefined;
     const lockOptions = {
         timeoutMs: spec.lockTimeoutMs,
         staleMs: spec.lockStaleMs,
         pollMs: spec.lockPollMs,
         breakLock: spec.breakLock,
         runnerName: runner.name,
+        ...(runner.id ? { runnerId: runner.id } : {}),
         holder: {
             actor: deps.context.actor,
             runUrl: deps.context.runUrl,
             runner: runner.name,
             pid: runner.pid,
+            ...(runner.id ? { runnerId: runner.id } : {}),
+            ...(pidStart ? { pidStart } : {}),
             ...(runner.repository && runner.runId
                 ? { repository: runner.repository, runId: runner.runId, runAttempt: runner.runAttempt ?? '1' }
                 : {}),
@@ -4002,7 +4306,9 @@ async function openHost(ctx, s, o) {
             now: clock.ms(),
             staleMs: lockOptions.staleMs,
             runnerName: lockOptions.runnerName,
+            ...(lockOptions.runnerId ? { runnerId: lockOptions.runnerId } : {}),
             pidAlive: lock_js_1.localPidAlive,
+            pidStart: identity_js_1.processStart,
             run: await runOf(ctx, old)
         });
         if (verdict.kind === 'gone') {
@@ -4069,15 +4375,15 @@ function stateDirProblem(host, stateDir, user, why) {
 
 /***/ }),
 
-/***/ 1010:
+/***/ 4851:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.releaseLeftLocks = releaseLeftLocks;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const commands_js_1 = __webpack_require__(5254);
+const index_js_1 = __webpack_require__(893);
+const commands_js_1 = __webpack_require__(3639);
 /**
  * For the action's `post:` step: release locks its main step took and never let go (the run was cancelled
  * or killed), only when they are still held with the same token, and record `deploy.cancelled` and
@@ -4144,27 +4450,28 @@ async function releaseLeftLocks(locks, deps) {
 
 /***/ }),
 
-/***/ 262:
+/***/ 842:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkStrategy = checkStrategy;
+exports.checkComposeVersion = checkComposeVersion;
 exports.preparePhase = preparePhase;
 exports.pickDigest = pickDigest;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const compose_files_js_1 = __webpack_require__(1392);
-const index_js_3 = __webpack_require__(3601);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const images_js_1 = __webpack_require__(4462);
-const layout_js_1 = __webpack_require__(2186);
-const proxy_js_1 = __webpack_require__(486);
-const run_js_1 = __webpack_require__(1087);
-const strategy_js_1 = __webpack_require__(5001);
-const user_files_js_1 = __webpack_require__(5021);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const compose_files_js_1 = __webpack_require__(6211);
+const index_js_3 = __webpack_require__(9718);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const images_js_1 = __webpack_require__(1827);
+const layout_js_1 = __webpack_require__(5759);
+const proxy_js_1 = __webpack_require__(2865);
+const run_js_1 = __webpack_require__(5692);
+const strategy_js_1 = __webpack_require__(9836);
+const user_files_js_1 = __webpack_require__(2884);
 const SLOT_CHECK = 'check the slot port';
 const PUBLIC_CHECK = 'check the public port';
 const WRITE = 'write the release directory';
@@ -4181,6 +4488,22 @@ function checkStrategy(ctx, s) {
         });
 }
 /**
+ * The host's compose runs every feature the files use (pure; right after the open phase, before any change):
+ * `include:` needs Compose v2.20+, so docker-compose v1 or an older plugin is refused, naming the version found
+ * and the one needed. Versions compare as major.minor.patch (Debian's `2.26.1-4` is 2.26.1).
+ */
+function checkComposeVersion(ctx, s, info) {
+    const tool = s.tools?.compose;
+    if (!tool)
+        return;
+    const old = (0, index_js_2.composeTooOld)(tool, (0, index_js_2.featuresUsed)(info));
+    if (old)
+        throw new index_js_1.DeployError(`compose-file uses ${old.feature.what}, which ${old.found} (${tool.generation}) on ${ctx.host.name} cannot resolve: it needs ${old.needed}`, {
+            state: 'nothing was changed on the host',
+            hint: `install the Compose v2 plugin ${old.feature.since} or later on the host (docker compose), or give the included files in \`compose-file\` instead (newline- or comma-separated, in order, as \`docker compose -f a -f b\` merges them)`
+        });
+}
+/**
  * The prepare phase, one session: the ports the strategy needs are free, the release directory is written,
  * the host's compose resolves the files, the images are pulled (with a registry login in a private
  * DOCKER_CONFIG removed at the end) and their digests read.
@@ -4189,11 +4512,7 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
     const { host } = ctx;
     const tool = s.tools.compose;
     const info = (0, compose_files_js_1.composeInfo)(d);
-    if (tool.generation === 'v1' && info.include)
-        throw new index_js_1.DeployError(`compose-file uses \`include:\`, which docker-compose ${tool.version} (v1) on ${host.name} cannot resolve: only Compose v2.20 and later know it`, {
-            state: 'nothing was changed on the host',
-            hint: 'install the compose plugin (docker compose v2.20+) on the host, or give the included files in `compose-file` instead (newline- or comma-separated, in order, as `docker compose -f a -f b` merges them)'
-        });
+    checkComposeVersion(ctx, s, info);
     const slotted = (0, strategy_js_1.usesSlots)(ctx.strategy);
     const before = s.before?.active;
     const slot = (0, layout_js_1.otherSlot)(before?.slot);
@@ -4280,6 +4599,8 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
     for (const [a, ref] of fetch)
         if (r.get(`${FETCH}${a}`)?.exitCode === 0 && !r.get(`${FETCH}${a}`)?.stdout.includes('present'))
             host.logger.info(`${host.name}: fetched ${ref} for accessory ${a} (the host lacked it)`);
+    for (const line of (r.get(user_files_js_1.ADOPT_DATA)?.stdout ?? '').split('\n').filter(Boolean))
+        host.logger.warning(`${host.name}: ${line.startsWith('left') ? `${line} (data an earlier version of deploy-compose kept per release; not adopted, never pruned: merge it into data/ by hand if it matters)` : `${line} (data an earlier version of deploy-compose kept per release; now in data/, shared by every release)`}`);
     const failed = r.failed(steps);
     if (!failed) {
         const digests = {};
@@ -4337,7 +4658,7 @@ function pickDigest(ref, inspect) {
 
 /***/ }),
 
-/***/ 8571:
+/***/ 7042:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4424,7 +4745,7 @@ function bootHookRemoveArgv(proxyDir) {
 
 /***/ }),
 
-/***/ 486:
+/***/ 2865:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4437,7 +4758,7 @@ exports.nginxConf = nginxConf;
 exports.upstreamConf = upstreamConf;
 const posix_1 = __webpack_require__(3916);
 const node_net_1 = __webpack_require__(7030);
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 function proxyFiles(proxyDir) {
     return {
         prefix: proxyDir,
@@ -4560,13 +4881,13 @@ function upstreamConf(port, release, slot) {
 
 /***/ }),
 
-/***/ 7846:
+/***/ 4607:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Recorder = void 0;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** Shared by deploy and rollback: events to the caller, and the lines of each host's history. */
 class Recorder {
     spec;
@@ -4613,17 +4934,17 @@ function slugField(spec) {
 
 /***/ }),
 
-/***/ 5342:
+/***/ 4381:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveUnverified = resolveUnverified;
-const index_js_1 = __webpack_require__(5979);
-const commands_js_1 = __webpack_require__(5254);
-const finish_js_1 = __webpack_require__(4815);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(3656);
+const commands_js_1 = __webpack_require__(3639);
+const finish_js_1 = __webpack_require__(2278);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
 const CONTAINERS = 'check the unverified release runs';
 /**
  * A run killed between its switch and its gate leaves active.json marked `unverified` (switch.ts). The next
@@ -4739,7 +5060,7 @@ function replace(list, r) {
 
 /***/ }),
 
-/***/ 1836:
+/***/ 2523:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4765,7 +5086,7 @@ function prunePlan(known, activated, keep) {
 
 /***/ }),
 
-/***/ 4878:
+/***/ 2055:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4774,15 +5095,16 @@ exports.persist = persist;
 exports.revertPhase = revertPhase;
 exports.recordFailure = recordFailure;
 exports.closeHost = closeHost;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
-const accessories_js_1 = __webpack_require__(7168);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const lock_js_1 = __webpack_require__(623);
-const proxy_js_1 = __webpack_require__(486);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
+const accessories_js_1 = __webpack_require__(6427);
+const commands_js_1 = __webpack_require__(3639);
+const layout_js_1 = __webpack_require__(5759);
+const host_js_1 = __webpack_require__(6107);
+const lock_js_1 = __webpack_require__(4654);
+const proxy_js_1 = __webpack_require__(2865);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
 /** Retry a cleanup phase across a short connection outage: cleanup must not give up at the first drop. */
 async function persist(what, logger, fn, attempts = 5) {
     for (let i = 1;; i++) {
@@ -4797,6 +5119,8 @@ async function persist(what, logger, fn, attempts = 5) {
         }
     }
 }
+const LOCK_OURS = 'the deploy lock is still this run';
+const OLD_READY = 'wait until the previous release is ready';
 /**
  * Undo, one session: traffic back to what served before (its slot still runs), or `up -d` of the previous
  * release (recreate); the candidate stops. A first release that failed leaves no proxy and no `current`
@@ -4805,14 +5129,30 @@ async function persist(what, logger, fn, attempts = 5) {
 async function revertPhase(ctx, s) {
     const { host } = ctx;
     const old = s.before;
-    const steps = [];
+    // First: the lock is still ours. A finish the link cut may have completed on the host (released the lock,
+    // stopped the old slot): that release passed its gate and stays.
+    const steps = s.lock
+        ? [{ name: LOCK_OURS, argv: (0, commands_js_1.lockOursArgv)(host.layout.lock, s.lock.holder.token) }]
+        : [];
     let restored = !old;
     if (s.switched && old?.record) {
+        const up = (0, index_js_2.composeUpArgv)(s.tools.compose, (0, run_js_1.project)(ctx, old.record, old.active), (0, accessories_js_1.releaseUpOptions)(old.record));
         if (!old.active.slot)
+            steps.push({ name: `compose up ${old.active.project} (previous release)`, argv: up });
+        else if (s.oldStopped) {
+            // The finish stopped the old slot: traffic goes back only to a slot that runs and answers again.
+            const port = old.active.port;
+            const url = ctx.spec.slotCheckPath && port !== undefined && s.tools?.http
+                ? (0, commands_js_1.hostHttpCheckArgv)(s.tools.http, `http://127.0.0.1:${port}${ctx.spec.slotCheckPath}`, 3)
+                : [];
             steps.push({
-                name: `compose up ${old.active.project} (previous release)`,
-                argv: (0, index_js_2.composeUpArgv)(s.tools.compose, (0, run_js_1.project)(ctx, old.record, old.active), (0, accessories_js_1.releaseUpOptions)(old.record))
+                name: `start ${old.active.project} (previous release)`,
+                argv: (0, commands_js_1.startSlotArgv)(old.active.project, (0, layout_js_1.releaseDir)(host.layout, old.record.id), up)
+            }, {
+                name: OLD_READY,
+                argv: (0, commands_js_1.waitReadyArgv)(old.active.project, Math.min(ctx.spec.startTimeoutMs, host.deadline.remaining()) / 1000, url)
             });
+        }
         steps.push(...(0, switch_js_1.switchSteps)(ctx, s, old.active, old.record, []));
         restored = true;
     }
@@ -4841,6 +5181,13 @@ async function revertPhase(ctx, s) {
     if (steps.length) {
         const r = await persist('revert', host.logger, () => host.phase('revert', steps, 5 * 60_000));
         const failed = r.failed(steps);
+        if (failed?.name === LOCK_OURS)
+            return {
+                state: { ...s, lockReleased: true },
+                serving: `release ${s.release?.id} is serving on ${host.name}, untouched: the deploy lock there is no longer this run's (its finish completed on the host, or another run took over)`,
+                restored: false,
+                left: true
+            };
         if (failed)
             throw (0, host_js_1.stepError)(failed, host.name);
     }
@@ -4893,7 +5240,7 @@ async function closeHost(ctx, s) {
 
 /***/ }),
 
-/***/ 1456:
+/***/ 1957:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -4901,17 +5248,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.chooseTarget = chooseTarget;
 exports.describeChanges = describeChanges;
 exports.rollback = rollback;
-const index_js_1 = __webpack_require__(7458);
-const clock_js_1 = __webpack_require__(4320);
-const deploy_js_1 = __webpack_require__(9515);
-const finish_js_1 = __webpack_require__(4815);
-const host_js_1 = __webpack_require__(4474);
-const resolve_js_1 = __webpack_require__(5342);
-const recorder_js_1 = __webpack_require__(7846);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
-const start_js_1 = __webpack_require__(1282);
-const swarm_js_1 = __webpack_require__(3010);
+const index_js_1 = __webpack_require__(893);
+const clock_js_1 = __webpack_require__(8751);
+const deploy_js_1 = __webpack_require__(4493);
+const finish_js_1 = __webpack_require__(2278);
+const host_js_1 = __webpack_require__(6107);
+const resolve_js_1 = __webpack_require__(4381);
+const recorder_js_1 = __webpack_require__(4607);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
+const start_js_1 = __webpack_require__(3245);
+const swarm_js_1 = __webpack_require__(7757);
 /** Pick the release to go back to. Pure. */
 function chooseTarget(state, to) {
     const current = state.active?.release ?? state.current;
@@ -5147,7 +5494,7 @@ async function rollback(spec, deps) {
 
 /***/ }),
 
-/***/ 1087:
+/***/ 5692:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5164,9 +5511,9 @@ exports.envSlug = envSlug;
 exports.failWith = failWith;
 exports.stateAfter = stateAfter;
 const posix_1 = __webpack_require__(3916);
-const commands_js_1 = __webpack_require__(5254);
-const layout_js_1 = __webpack_require__(2186);
-const tar_js_1 = __webpack_require__(2129);
+const commands_js_1 = __webpack_require__(3639);
+const layout_js_1 = __webpack_require__(5759);
+const tar_js_1 = __webpack_require__(8422);
 exports.COMPOSE_FILE = 'compose.yml';
 exports.IMAGES_FILE = 'compose.images.yml';
 exports.VOLUMES_FILE = 'compose.volumes.yml';
@@ -5238,7 +5585,7 @@ function stateAfter(err, fallback) {
 
 /***/ }),
 
-/***/ 1282:
+/***/ 3245:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5248,17 +5595,17 @@ exports.startPhase = startPhase;
 exports.deployAccessories = deployAccessories;
 exports.repullSteps = repullSteps;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const accessories_js_1 = __webpack_require__(7168);
-const index_js_2 = __webpack_require__(13);
-const commands_js_1 = __webpack_require__(5254);
-const index_js_3 = __webpack_require__(3601);
-const images_js_1 = __webpack_require__(4462);
-const host_js_1 = __webpack_require__(4474);
-const layout_js_1 = __webpack_require__(2186);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
-const user_files_js_1 = __webpack_require__(5021);
+const index_js_1 = __webpack_require__(893);
+const accessories_js_1 = __webpack_require__(6427);
+const index_js_2 = __webpack_require__(2804);
+const commands_js_1 = __webpack_require__(3639);
+const index_js_3 = __webpack_require__(9718);
+const images_js_1 = __webpack_require__(1827);
+const host_js_1 = __webpack_require__(6107);
+const layout_js_1 = __webpack_require__(5759);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
+const user_files_js_1 = __webpack_require__(2884);
 const WAIT = 'wait until ready';
 const AWAIT = 'wait for healthy accessories';
 /** Where the release will run: the idle slot (slots) or the app's one project (recreate). Pure. */
@@ -5462,7 +5809,7 @@ function repullSteps(ctx, releaseId, digests, login) {
 
 /***/ }),
 
-/***/ 5001:
+/***/ 9836:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5482,16 +5829,16 @@ function usesSlots(strategy) {
 
 /***/ }),
 
-/***/ 9342:
+/***/ 9001:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deploySummary = deploySummary;
 exports.rollbackSummary = rollbackSummary;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6860);
-const canary_proxy_js_1 = __webpack_require__(2793);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(1507);
+const canary_proxy_js_1 = __webpack_require__(9008);
 /** `Staging EU (staging-eu)`: the environment as named, and its slug on the hosts when that differs. */
 function envLabel(spec) {
     return spec.environmentSlug && spec.environmentSlug !== spec.environment
@@ -5577,7 +5924,7 @@ function timeline(events, spec) {
 
 /***/ }),
 
-/***/ 3010:
+/***/ 7757:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5591,18 +5938,18 @@ exports.activateSwarm = activateSwarm;
 exports.revertSwarm = revertSwarm;
 exports.finishSwarmRun = finishSwarm;
 const posix_1 = __webpack_require__(3916);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6955);
-const index_js_3 = __webpack_require__(2353);
-const compose_files_js_1 = __webpack_require__(1392);
-const deploy_js_1 = __webpack_require__(9515);
-const finish_js_1 = __webpack_require__(4815);
-const lock_js_1 = __webpack_require__(623);
-const layout_js_1 = __webpack_require__(2186);
-const prepare_js_1 = __webpack_require__(262);
-const revert_js_1 = __webpack_require__(4878);
-const run_js_1 = __webpack_require__(1087);
-const switch_js_1 = __webpack_require__(5356);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2978);
+const index_js_3 = __webpack_require__(824);
+const compose_files_js_1 = __webpack_require__(6211);
+const deploy_js_1 = __webpack_require__(4493);
+const finish_js_1 = __webpack_require__(2278);
+const lock_js_1 = __webpack_require__(4654);
+const layout_js_1 = __webpack_require__(5759);
+const prepare_js_1 = __webpack_require__(842);
+const revert_js_1 = __webpack_require__(2055);
+const run_js_1 = __webpack_require__(5692);
+const switch_js_1 = __webpack_require__(6445);
 /** The release's stack file, images pinned by digest, beside its compose.yml. */
 exports.STACK_FILE = 'stack.yml';
 /** The Swarm stack of an app in an environment (the same name its compose project would have). */
@@ -5894,7 +6241,7 @@ async function revertSwarm(ctx, s) {
 
 /***/ }),
 
-/***/ 5356:
+/***/ 6445:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -5904,12 +6251,12 @@ exports.switchSteps = switchSteps;
 exports.activeRecord = activeRecord;
 exports.gated = gated;
 exports.switchPhase = switchPhase;
-const index_js_1 = __webpack_require__(5979);
-const commands_js_1 = __webpack_require__(5254);
-const host_js_1 = __webpack_require__(4474);
-const proxy_js_1 = __webpack_require__(486);
-const proxy_boot_js_1 = __webpack_require__(8571);
-const run_js_1 = __webpack_require__(1087);
+const index_js_1 = __webpack_require__(3656);
+const commands_js_1 = __webpack_require__(3639);
+const host_js_1 = __webpack_require__(6107);
+const proxy_js_1 = __webpack_require__(2865);
+const proxy_boot_js_1 = __webpack_require__(7042);
+const run_js_1 = __webpack_require__(5692);
 exports.PROXY_SWITCH = 'switch the proxy (nginx -t, reload)';
 exports.PROXY_BOOT = 'start the proxy at boot (crontab @reboot)';
 /**
@@ -5991,24 +6338,38 @@ async function switchPhase(ctx, s) {
 
 /***/ }),
 
-/***/ 153:
+/***/ 8968:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.lockVerdict = lockVerdict;
 exports.holderRun = holderRun;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 function lockVerdict(f) {
     const h = f.holder;
     if (!h)
         return { kind: 'stale', reason: 'the lock has no holder.json (written by an older version, or damaged)' };
-    const sameRunner = !!h.runner && h.runner === f.runnerName;
-    if (sameRunner && h.pid > 0 && !f.pidAlive(h.pid))
-        return {
-            kind: 'gone',
-            proof: { via: 'pid', detail: `its process ${h.pid} on this runner (${h.runner}) has exited` }
-        };
+    // The same runner: same hostname, and (when both record one) the same boot and pid namespace.
+    const sameRunner = h.runnerId && f.runnerId ? h.runnerId === f.runnerId : !!h.runner && h.runner === f.runnerName;
+    if (sameRunner && h.pid > 0) {
+        if (!f.pidAlive(h.pid))
+            return {
+                kind: 'gone',
+                proof: { via: 'pid', detail: `its process ${h.pid} on this runner (${h.runner}) has exited` }
+            };
+        const start = h.pidStart && f.pidStart ? f.pidStart(h.pid) : undefined;
+        if (start !== undefined && start !== h.pidStart)
+            return {
+                kind: 'gone',
+                proof: {
+                    via: 'pid',
+                    detail: `its process ${h.pid} on this runner (${h.runner}) has exited (the pid now belongs to a process started later)`
+                }
+            };
+        // Its process runs: a live holder wins over an old heartbeat (a long phase, a stalled timer).
+        return { kind: 'live' };
+    }
     if (f.run && h.runId) {
         const attempt = Number(h.runAttempt || '1');
         if (f.run.status === 'completed')
@@ -6057,7 +6418,7 @@ function holderRun(h) {
 
 /***/ }),
 
-/***/ 2129:
+/***/ 8422:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6102,7 +6463,7 @@ function tarball(files, mtime = Math.floor(Date.now() / 1000)) {
 
 /***/ }),
 
-/***/ 6495:
+/***/ 9224:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6111,7 +6472,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 3694:
+/***/ 3307:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6119,9 +6480,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parsePortMapping = parsePortMapping;
 exports.planUserCompose = planUserCompose;
 const node_path_1 = __webpack_require__(6760);
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(13);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(2804);
 /** Images that hold a database's files: a slotted copy would run twice on one data directory. */
 const DATABASE_IMAGE = /^(?:[^/]+\/)*(postgres|mysql|mariadb|mongo|redis)(?:[:@]|$)/;
 /** Files the release directory holds itself: a shipped path never overwrites them. */
@@ -6477,26 +6838,28 @@ function firstDefining(doc, service, i, plan) {
 
 /***/ }),
 
-/***/ 5021:
+/***/ 2884:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SHIP_LIMIT_BYTES = void 0;
+exports.ADOPT_DATA = exports.SHIP_LIMIT_BYTES = void 0;
 exports.userFileName = userFileName;
 exports.userCompose = userCompose;
 exports.readShipped = readShipped;
 exports.reportUserCompose = reportUserCompose;
 exports.userComposeSteps = userComposeSteps;
+exports.adoptDataArgv = adoptDataArgv;
+exports.pruneReleaseArgv = pruneReleaseArgv;
 exports.awaitHealthyArgv = awaitHealthyArgv;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const accessories_js_1 = __webpack_require__(7168);
-const compose_files_js_1 = __webpack_require__(1392);
-const layout_js_1 = __webpack_require__(2186);
-const user_compose_js_1 = __webpack_require__(3694);
-const strategy_js_1 = __webpack_require__(5001);
+const index_js_1 = __webpack_require__(893);
+const accessories_js_1 = __webpack_require__(6427);
+const compose_files_js_1 = __webpack_require__(6211);
+const layout_js_1 = __webpack_require__(5759);
+const user_compose_js_1 = __webpack_require__(3307);
+const strategy_js_1 = __webpack_require__(9836);
 /** Config that ships with a release (relative binds that exist, secrets, configs, env files): at most this. */
 exports.SHIP_LIMIT_BYTES = 20 * 1024 * 1024;
 /** The user's own files, kept beside the rewritten copies: compose.user.yml, compose.2.user.yml, … */
@@ -6617,6 +6980,8 @@ function userComposeSteps(l, releaseId, u) {
         });
     }
     if (u.plan.data.length)
+        steps.push({ name: exports.ADOPT_DATA, argv: adoptDataArgv(l.root, u.plan.data) });
+    if (u.plan.data.length)
         steps.push({
             name: 'data directories',
             argv: ['mkdir', '-p', '--', ...u.plan.data.map((p) => node_path_1.posix.join(l.root, 'data', p))]
@@ -6624,6 +6989,67 @@ function userComposeSteps(l, releaseId, u) {
     for (const n of u.plan.networks)
         steps.push({ name: `network ${n.name}`, argv: (0, accessories_js_1.ensureNetworkArgv)(n.name) });
     return steps;
+}
+exports.ADOPT_DATA = 'adopt data of earlier releases';
+/**
+ * Data an earlier version of this action left inside release directories (a relative bind resolved there, so
+ * each release had its own `releases/<id>/<path>`), adopted once per path, when `<root>/data/<path>` does not
+ * exist yet: the serving release's copy is moved there (a rename: a running container keeps its mount) and a
+ * link to it left in its place (a rollback to that release, whose compose file binds `./<path>`, finds it), and
+ * every other release's copy is left in place, listed, and marked in that release's `.earlier-data` so that
+ * no prune deletes it (pruneReleaseArgv). Prints `adopted <path> from releases/<id>` and
+ * `left <path> in releases/<id> …`; a copy it cannot move fails the step, naming it, with nothing moved.
+ */
+function adoptDataArgv(root, paths) {
+    return [
+        'sh',
+        '-c',
+        [
+            'root=$1; shift',
+            'cur=$(readlink "$root/current" 2>/dev/null) || cur=',
+            'cur=${cur%/}; cur=${cur##*/}',
+            'for p in "$@"; do',
+            '  dst="$root/data/$p"',
+            '  { [ -e "$dst" ] || [ -L "$dst" ]; } && continue',
+            '  left=',
+            '  for d in "$root"/releases/*/; do',
+            '    d=${d%/}; id=${d##*/}',
+            '    { [ -e "$d/$p" ] || [ -L "$d/$p" ]; } || continue',
+            '    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then',
+            '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
+            '      echo "adopted $p from releases/$id"',
+            '    else',
+            '      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1',
+            '      left="$left releases/$id"',
+            '    fi',
+            '  done',
+            '  [ -z "$left" ] || echo "left $p in$left"',
+            'done'
+        ].join('\n'),
+        'sh',
+        root,
+        ...paths
+    ];
+}
+/**
+ * Prune a release directory, except the data an earlier version of this action left in it (listed in its
+ * `.earlier-data` by adoptDataArgv): then only its release.json goes (it is no longer a release) and the data
+ * stays. Prints `kept <path> …` when it keeps some.
+ */
+function pruneReleaseArgv(dir) {
+    return [
+        'sh',
+        '-c',
+        [
+            'if [ -f "$1/.earlier-data" ]; then',
+            '  rm -f -- "$1/release.json" && echo "kept $(tr "\\n" " " < "$1/.earlier-data")"',
+            'else',
+            '  rm -rf -- "$1"',
+            'fi'
+        ].join('\n'),
+        'sh',
+        dir
+    ];
 }
 /**
  * Wait until every container of `services` in `project` is healthy (running, when it has no healthcheck), at
@@ -6657,7 +7083,7 @@ function awaitHealthyArgv(project, services, timeoutS) {
 
 /***/ }),
 
-/***/ 2254:
+/***/ 1983:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6667,7 +7093,7 @@ exports.envValues = envValues;
 exports.checkEnvAgainstTemplate = checkEnvAgainstTemplate;
 exports.configHash = configHash;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** Keys of a dotenv text (`KEY=value`, `export KEY=value`); comments and blank lines skipped. */
 function envKeys(text) {
     const keys = [];
@@ -6719,7 +7145,7 @@ function configHash(composeText, images, envText) {
 
 /***/ }),
 
-/***/ 8363:
+/***/ 1118:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -6732,6 +7158,18 @@ exports.normalizePlatform = normalizePlatform;
 exports.secretArg = secretArg;
 exports.classicBuildArgv = classicBuildArgv;
 exports.buildxBuildArgv = buildxBuildArgv;
+exports.outputType = outputType;
+exports.isFileExport = isFileExport;
+exports.buildxInspectArgv = buildxInspectArgv;
+exports.parseBuildxInspect = parseBuildxInspect;
+exports.driverStatusArgv = driverStatusArgv;
+exports.usesContainerdStore = usesContainerdStore;
+exports.needsDriverCheck = needsDriverCheck;
+exports.dockerDriverUnsupported = dockerDriverUnsupported;
+exports.refuseForDockerDriver = refuseForDockerDriver;
+exports.buildkitDropsAnnotations = buildkitDropsAnnotations;
+exports.buildkitLacksNamedContexts = buildkitLacksNamedContexts;
+exports.hasSyntaxDirective = hasSyntaxDirective;
 exports.buildArgv = buildArgv;
 exports.loginArgv = loginArgv;
 exports.logoutArgv = logoutArgv;
@@ -6747,7 +7185,7 @@ exports.containerStateArgv = containerStateArgv;
 exports.projectContainersArgv = projectContainersArgv;
 exports.removeProjectContainersArgv = removeProjectContainersArgv;
 exports.containerLogsArgv = containerLogsArgv;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** `docker buildx version`: exit 0 means the buildx plugin is installed. */
 function buildxVersionArgv() {
     return ['docker', 'buildx', 'version'];
@@ -6871,7 +7309,10 @@ function sharedFlags(o) {
 }
 /** `docker buildx build …`. */
 function buildxBuildArgv(o) {
-    const argv = ['docker', 'buildx', 'build'];
+    const argv = ['docker'];
+    if (o.dockerContext && o.dockerContext !== 'default')
+        argv.push('--context', o.dockerContext);
+    argv.push('buildx', 'build');
     if (o.builderName)
         argv.push('--builder', o.builderName);
     if (o.file)
@@ -6914,7 +7355,8 @@ function buildxBuildArgv(o) {
         argv.push('--no-cache');
     if (o.pull)
         argv.push('--pull');
-    if (o.iidFile)
+    // buildx refuses an image-id file beside the local and tar exporters (no image comes out of them).
+    if (o.iidFile && !(o.outputs ?? []).some(isFileExport))
         argv.push('--iidfile', o.iidFile);
     if (o.metadataFile)
         argv.push('--metadata-file', o.metadataFile);
@@ -6927,6 +7369,111 @@ function buildxBuildArgv(o) {
         argv.push('--load');
     argv.push(o.context);
     return argv;
+}
+/** The exporter an `--output` names: `type=…`, or a bare path / `dest=…` (buildx reads both as local). */
+function outputType(output) {
+    const attrs = output.split(',').map((a) => a.trim());
+    const type = attrs.find((a) => a.startsWith('type='));
+    if (type)
+        return type.slice(5);
+    return output === '-' ? 'tar' : 'local';
+}
+/** The local and tar exporters write files, not an image: buildx refuses --iidfile beside them. */
+function isFileExport(output) {
+    const t = outputType(output);
+    return t === 'local' || t === 'tar';
+}
+/** `docker buildx inspect [name]`: the builder's driver, endpoint and BuildKit version. */
+function buildxInspectArgv(name) {
+    return ['docker', 'buildx', 'inspect', ...(name ? [name] : [])];
+}
+function parseBuildxInspect(text) {
+    const field = (key) => new RegExp(`^${key}:[ \\t]*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+    return {
+        name: field('Name'),
+        driver: field('Driver'),
+        endpoint: field('Endpoint'),
+        buildkit: field('BuildKit version') || field('Buildkit')
+    };
+}
+/**
+ * The image store of the daemon a docker-driver builder runs on: `docker info`'s DriverStatus names
+ * `io.containerd.snapshotter.v1` when the containerd image store is on. `context` is the builder's endpoint.
+ */
+function driverStatusArgv(context) {
+    return [
+        'docker',
+        ...(context && context !== 'default' ? ['--context', context] : []),
+        'info',
+        '--format',
+        '{{json .DriverStatus}}'
+    ];
+}
+function usesContainerdStore(driverStatusJson) {
+    return driverStatusJson.includes('io.containerd.snapshotter');
+}
+/** Cache exports other than inline (registry, gha, local, s3, azblob…). */
+function exportedCaches(o) {
+    return (o.cacheTo ?? []).filter((c) => outputType(c) !== 'inline');
+}
+/** Whether a request asks for anything a docker-driver builder may refuse (then the driver is read). */
+function needsDriverCheck(o) {
+    return dockerDriverUnsupported(o).length > 0;
+}
+/**
+ * What the `docker` driver without the containerd image store cannot do; buildx itself fails on each of
+ * these ("… is not supported for the docker driver"), after the build context has been sent. Refused here
+ * before anything runs, naming the input and the fix.
+ */
+function dockerDriverUnsupported(o) {
+    const out = [];
+    const caches = exportedCaches(o);
+    if (caches.length > 0)
+        out.push({ input: 'cache-to', why: `${caches.join(' ')}: cache export (other than type=inline)` });
+    if ((o.platforms ?? []).length > 1)
+        out.push({ input: 'platforms', why: `${o.platforms.join(',')}: a multi-platform image` });
+    if (o.provenance !== undefined && o.provenance !== 'false')
+        out.push({ input: 'provenance', why: `provenance=${o.provenance}: attestations` });
+    if (o.sbom !== undefined && o.sbom !== 'false')
+        out.push({ input: 'sbom', why: `sbom=${o.sbom}: attestations` });
+    if ((o.attests ?? []).length > 0)
+        out.push({ input: 'attests', why: 'attestations' });
+    return out;
+}
+/** Throws the InputError for what the docker driver cannot do (nothing when it can do it all). */
+function refuseForDockerDriver(o, builder) {
+    const unsupported = dockerDriverUnsupported(o);
+    if (unsupported.length === 0)
+        return;
+    throw new index_js_1.InputError(unsupported[0].input, `${unsupported.map((u) => `${u.input}: ${u.why}`).join('; ')} is not supported by builder "${builder.name}" (driver docker, without the containerd image store)`, 'create a docker-container builder with docker/setup-buildx-action and pass its name as `builder`, ' +
+        'or turn on the containerd image store on the daemon');
+}
+/** BuildKit before v0.11 writes no OCI annotations (the registry gets a Docker v2 manifest without them). */
+function buildkitDropsAnnotations(version) {
+    const m = /^v?(\d+)\.(\d+)/.exec(version);
+    if (!m)
+        return false;
+    return Number(m[1]) === 0 && Number(m[2]) < 11;
+}
+/** BuildKit before v0.10 has a built-in Dockerfile frontend without named contexts (`--build-context`). */
+function buildkitLacksNamedContexts(version) {
+    const m = /^v?(\d+)\.(\d+)/.exec(version);
+    if (!m)
+        return false;
+    return Number(m[1]) === 0 && Number(m[2]) < 10;
+}
+/** A `# syntax=` directive at the top of a Dockerfile: the build then runs that frontend, not the built-in one. */
+function hasSyntaxDirective(dockerfile) {
+    for (const line of dockerfile.split('\n')) {
+        const t = line.trim();
+        if (t === '')
+            continue;
+        if (!t.startsWith('#'))
+            return false;
+        if (/^#\s*syntax\s*=/i.test(t))
+            return true;
+    }
+    return false;
 }
 function buildArgv(builder, o, daemonPlatform) {
     return builder === 'classic' ? classicBuildArgv(o, daemonPlatform) : buildxBuildArgv(o);
@@ -6977,8 +7524,16 @@ exports.dockerCli = {
 function serverVersionArgv() {
     return ['docker', 'version', '--format', '{{.Server.Version}}'];
 }
-/** Run a docker argv with a private client config dir (a per-deploy registry login that does not stay behind). */
+/**
+ * Run a docker argv with a private client config dir (a per-deploy registry login that does not stay behind).
+ * Never a compose call: the Compose v2 plugin lives in the user's ~/.docker/cli-plugins, which docker looks
+ * for under DOCKER_CONFIG, so `docker compose` would vanish there (and v1 would lose the user's own logins).
+ * Log in and pull under the private config; run compose under the user's own.
+ */
 function withDockerConfig(dir, argv) {
+    const words = argv.filter((w) => !/^\w+=/.test(w) && w !== 'env');
+    if (words[0] === 'docker-compose' || (words[0] === 'docker' && words[1] === 'compose'))
+        throw new Error(`withDockerConfig: \`${words.slice(0, 3).join(' ')}\` would run under a private DOCKER_CONFIG, where the compose plugin is not found`);
     return ['env', `DOCKER_CONFIG=${dir}`, ...argv];
 }
 /** `<id> <status> <health|-> <restarts> <exit code> <name>` per container. */
@@ -7009,7 +7564,7 @@ function containerLogsArgv(id, tail = 20) {
 
 /***/ }),
 
-/***/ 4629:
+/***/ 3278:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7017,14 +7572,17 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isRemoteContext = isRemoteContext;
 exports.isGitContext = isGitContext;
 exports.checkContext = checkContext;
+exports.cliPluginDirs = cliPluginDirs;
+exports.findBuildxPlugin = findBuildxPlugin;
 exports.detectBuilder = detectBuilder;
 exports.buildImage = buildImage;
 const node_fs_1 = __webpack_require__(3024);
-const promises_1 = __webpack_require__(1455);
 const node_os_1 = __webpack_require__(8161);
+const promises_1 = __webpack_require__(1455);
+const node_os_2 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(8363);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(1118);
 /** A remote context (Git repository or tarball URL, or stdin) rather than a local directory. */
 function isRemoteContext(context) {
     return context === '-' || /^(https?:\/\/|git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(context);
@@ -7048,10 +7606,90 @@ function checkContext(context) {
     if (!dir)
         throw new index_js_1.InputError('context', `"${context}" is not a directory`, 'give the directory that holds the build context');
 }
-/** Which builder runs, and why, said in one line. */
-async function detectBuilder(executor, wanted = 'auto') {
+/**
+ * The docker CLI's plugin directories on Linux, in its order: the user's (`$DOCKER_CONFIG/cli-plugins`,
+ * else `~/.docker/cli-plugins`), then the system ones, where GitHub's runners (and the lab) have buildx.
+ */
+function cliPluginDirs(env = process.env) {
+    return [
+        (0, node_path_1.join)(env.DOCKER_CONFIG || (0, node_path_1.join)((0, node_os_1.homedir)(), '.docker'), 'cli-plugins'),
+        '/usr/local/lib/docker/cli-plugins',
+        '/usr/local/libexec/docker/cli-plugins',
+        '/usr/lib/docker/cli-plugins',
+        '/usr/libexec/docker/cli-plugins'
+    ];
+}
+/** The first executable `docker-buildx` in the plugin directories. */
+function findBuildxPlugin(dirs) {
+    for (const dir of dirs) {
+        const path = (0, node_path_1.join)(dir, 'docker-buildx');
+        try {
+            (0, node_fs_1.accessSync)(path, node_fs_1.constants.X_OK);
+            if ((0, node_fs_1.statSync)(path).isFile())
+                return path;
+        }
+        catch {
+            // not there
+        }
+    }
+    return undefined;
+}
+/**
+ * Read the buildx builder's driver when the request needs what a driver may lack: the `docker` driver
+ * without the containerd image store cannot export a cache (other than inline), build several platforms or
+ * attach attestations, and buildx fails on each only after the context was sent. Refuse first, by input.
+ * Annotations are not refused (buildx takes them), but BuildKit before v0.11 drops them: say so.
+ * A named `docker`-driver builder runs through its own docker context (buildx demands it).
+ */
+async function checkDriver(o, deps) {
+    const annotations = (o.annotations ?? []).length > 0;
+    const contexts = (o.buildContexts ?? []).length > 0 && !isRemoteContext(o.context);
+    if (!(0, argv_js_1.needsDriverCheck)(o) && !annotations && !contexts && !o.builderName)
+        return undefined;
+    const r = await deps.executor.run({
+        argv: (0, argv_js_1.buildxInspectArgv)(o.builderName),
+        env: deps.env,
+        step: 'docker buildx inspect',
+        timeoutMs: 60_000
+    });
+    const info = (0, argv_js_1.parseBuildxInspect)(r.stdout);
+    deps.logger.info(`builder "${info.name}": driver ${info.driver}, endpoint ${info.endpoint}, BuildKit ${info.buildkit || '?'}`);
+    if (o.builderName && info.driver === 'docker')
+        o.dockerContext = info.endpoint;
+    if (annotations && (0, argv_js_1.buildkitDropsAnnotations)(info.buildkit))
+        deps.logger.warning(`annotations: builder "${info.name}" runs BuildKit ${info.buildkit}, which writes no annotations ` +
+            '(they need BuildKit v0.11 or later); the image is built without them');
+    if (contexts && (0, argv_js_1.buildkitLacksNamedContexts)(info.buildkit)) {
+        const file = o.file ?? (0, node_path_1.join)(o.context, 'Dockerfile');
+        const text = await (0, promises_1.readFile)(file, 'utf8').catch(() => '');
+        if (!(0, argv_js_1.hasSyntaxDirective)(text))
+            throw new index_js_1.InputError('build-contexts', `builder "${info.name}" runs BuildKit ${info.buildkit}, whose built-in Dockerfile frontend has no ` +
+                'named contexts (buildx fails: unsupported frontend capability moby.buildkit.frontend.contexts)', 'use a builder with BuildKit v0.10 or later (docker/setup-buildx-action), or put ' +
+                `\`# syntax=docker/dockerfile:1\` at the top of ${file} to run a newer frontend`);
+    }
+    if (info.driver !== 'docker' || !(0, argv_js_1.needsDriverCheck)(o))
+        return info;
+    const status = await deps.executor.run({
+        argv: (0, argv_js_1.driverStatusArgv)(info.endpoint),
+        env: deps.env,
+        step: 'docker info',
+        timeoutMs: 60_000
+    });
+    if (!(0, argv_js_1.usesContainerdStore)(status.stdout))
+        (0, argv_js_1.refuseForDockerDriver)(o, info);
+    return info;
+}
+/**
+ * Which builder runs, and why, said in one line: a `docker-buildx` plugin file where the CLI looks, else
+ * `docker buildx version` (a plugin dir configured elsewhere) exiting 0.
+ */
+async function detectBuilder(executor, wanted = 'auto', pluginDirs = cliPluginDirs()) {
     if (wanted === 'classic')
         return { builder: 'classic', reason: 'builder: classic was asked for' };
+    // Starting the plugin costs about half a second; a plugin where the CLI looks for it is enough.
+    const plugin = findBuildxPlugin(pluginDirs);
+    if (plugin)
+        return { builder: 'buildx', reason: `docker buildx is installed (${plugin})` };
     const r = await executor
         .run({ argv: (0, argv_js_1.buildxVersionArgv)(), check: false, step: 'detect buildx', timeoutMs: 30_000 })
         .catch((err) => {
@@ -7107,12 +7745,12 @@ async function buildImage(req, deps) {
     if (req.push && req.tags.length === 0)
         throw new index_js_1.InputError('push', 'is true but no tag was produced', 'give `images` and tag rules that apply to this event');
     checkContext(req.context);
-    const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)((0, node_os_1.tmpdir)(), 'build-image-'));
+    const dir = await (0, promises_1.mkdtemp)((0, node_path_1.join)((0, node_os_2.tmpdir)(), 'build-image-'));
     try {
         const { secrets, files } = secretsOf(req, dir);
         for (const [, value] of files)
             logger.secret(value);
-        const { builder, reason } = await detectBuilder(executor, req.builderName ? 'buildx' : req.builder);
+        const { builder, reason } = await detectBuilder(executor, req.builderName ? 'buildx' : req.builder, deps.pluginDirs ?? cliPluginDirs({ ...process.env, ...deps.env }));
         logger.info(`builder: ${builder} (${reason})`);
         if (req.githubToken && isGitContext(req.context)) {
             if (builder === 'classic')
@@ -7139,8 +7777,10 @@ async function buildImage(req, deps) {
             if ((0, argv_js_1.classicUnsupported)(options, daemonPlatform).length > 0)
                 (0, argv_js_1.buildArgv)('classic', options, daemonPlatform);
         }
-        else
+        else {
             options.metadataFile = (0, node_path_1.join)(dir, 'metadata.json');
+            await checkDriver(options, deps);
+        }
         for (const [path, value] of files) {
             await (0, promises_1.writeFile)(path, value, { mode: 0o600 });
             await (0, promises_1.chmod)(path, 0o600);
@@ -7204,7 +7844,7 @@ async function buildImage(req, deps) {
 
 /***/ }),
 
-/***/ 9870:
+/***/ 3633:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7216,7 +7856,7 @@ exports.gitCommitDateArgv = gitCommitDateArgv;
 exports.knownVersions = knownVersions;
 exports.commitDate = commitDate;
 const node_fs_1 = __webpack_require__(3024);
-const index_js_1 = __webpack_require__(487);
+const index_js_1 = __webpack_require__(1550);
 /**
  * The runner's side of tag computation: read the event payload and the DOCKER_METADATA_* variables, ask
  * git what the payload does not say. The computation itself (meta/) takes all of it as data.
@@ -7271,7 +7911,7 @@ async function commitDate(executor, cwd, sha) {
 
 /***/ }),
 
-/***/ 3601:
+/***/ 9718:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -7290,16 +7930,16 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(8363), exports);
-__exportStar(__webpack_require__(487), exports);
-__exportStar(__webpack_require__(4629), exports);
-__exportStar(__webpack_require__(9870), exports);
-__exportStar(__webpack_require__(5629), exports);
+__exportStar(__webpack_require__(1118), exports);
+__exportStar(__webpack_require__(1550), exports);
+__exportStar(__webpack_require__(3278), exports);
+__exportStar(__webpack_require__(3633), exports);
+__exportStar(__webpack_require__(2478), exports);
 
 
 /***/ }),
 
-/***/ 6374:
+/***/ 8351:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -7312,13 +7952,13 @@ exports.computeMeta = computeMeta;
 exports.semverValue = semverValue;
 exports.pep440Value = pep440Value;
 exports.isLatestRelease = isLatestRelease;
-const semver_1 = __importDefault(__webpack_require__(6626));
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(5078);
-const dates_js_1 = __webpack_require__(3630);
-const pep440_js_1 = __webpack_require__(560);
-const rules_js_1 = __webpack_require__(1060);
-const template_js_1 = __webpack_require__(7677);
+const semver_1 = __importDefault(__webpack_require__(2088));
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(61);
+const dates_js_1 = __webpack_require__(1747);
+const pep440_js_1 = __webpack_require__(5819);
+const rules_js_1 = __webpack_require__(2269);
+const template_js_1 = __webpack_require__(8462);
 /** metadata-action's sanitising of a tag: every run of invalid characters becomes '-'. */
 function sanitizeTag(s) {
     return s.replace(/[^a-zA-Z0-9._-]+/g, '-');
@@ -7583,14 +8223,14 @@ function isLatestRelease(tag, known) {
 
 /***/ }),
 
-/***/ 4748:
+/***/ 2489:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveMetaContext = resolveMetaContext;
 exports.commitDateFromPayload = commitDateFromPayload;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 const isTrue = (v) => /^(true|1|yes|on)$/i.test((v ?? '').trim());
 /**
  * The context metadata-action computes from a run: pull_request_target reads as `refs/pull/N/merge`,
@@ -7644,13 +8284,13 @@ function commitDateFromPayload(payload, sha) {
 
 /***/ }),
 
-/***/ 3630:
+/***/ 1747:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.formatDate = formatDate;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /**
  * Moment.js format strings (what metadata-action's `{{date 'FORMAT' tz='Zone'}}` takes), rendered with the
  * runtime's own time-zone database (Intl), so no tz data is bundled. Tokens: YYYY YY Q M MM MMM MMMM D DD
@@ -7778,7 +8418,7 @@ function formatDate(date, format, tz = 'UTC') {
 
 /***/ }),
 
-/***/ 487:
+/***/ 1550:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -7797,18 +8437,18 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(6374), exports);
-__exportStar(__webpack_require__(4748), exports);
-__exportStar(__webpack_require__(3630), exports);
-__exportStar(__webpack_require__(9177), exports);
-__exportStar(__webpack_require__(560), exports);
-__exportStar(__webpack_require__(1060), exports);
-__exportStar(__webpack_require__(7677), exports);
+__exportStar(__webpack_require__(8351), exports);
+__exportStar(__webpack_require__(2489), exports);
+__exportStar(__webpack_require__(1747), exports);
+__exportStar(__webpack_require__(1784), exports);
+__exportStar(__webpack_require__(5819), exports);
+__exportStar(__webpack_require__(2269), exports);
+__exportStar(__webpack_require__(8462), exports);
 
 
 /***/ }),
 
-/***/ 9177:
+/***/ 1784:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7819,7 +8459,7 @@ exports.annotationsAt = annotationsAt;
 exports.parseLevels = parseLevels;
 exports.metaJson = metaJson;
 exports.bakeDefinition = bakeDefinition;
-const index_js_1 = __webpack_require__(8704);
+const index_js_1 = __webpack_require__(3747);
 /**
  * metadata-action's outputs in its shapes: `labels`/`annotations` as lines, `json`, and the bake
  * definitions (`bake-file-tags`, `-labels`, `-annotations`, and the combined `bake-file`).
@@ -7869,7 +8509,7 @@ function bakeDefinition(meta, kind, levels, target = exports.DEFAULT_BAKE_TARGET
 
 /***/ }),
 
-/***/ 560:
+/***/ 5819:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7931,7 +8571,7 @@ function isPep440Special(v) {
 
 /***/ }),
 
-/***/ 1060:
+/***/ 2269:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -7943,7 +8583,7 @@ exports.parseTagRules = parseTagRules;
 exports.splitTagInput = splitTagInput;
 exports.parseFlavor = parseFlavor;
 exports.parseImages = parseImages;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 exports.PRIORITY = {
     schedule: 1000,
     semver: 900,
@@ -8179,14 +8819,14 @@ function parseImages(lines) {
 
 /***/ }),
 
-/***/ 7677:
+/***/ 8462:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.renderTemplate = renderTemplate;
 exports.isRawStatement = isRawStatement;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 const ESCAPES = {
     '&': '&amp;',
     '<': '&lt;',
@@ -8289,14 +8929,14 @@ function isRawStatement(pattern) {
 
 /***/ }),
 
-/***/ 5629:
+/***/ 2478:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildSummary = buildSummary;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(487);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(1550);
 /** The job summary of a build: builder, id/digest, every tag and whether it was pushed, the labels. */
 function buildSummary(meta, result) {
     const lines = [
@@ -8316,7 +8956,7 @@ function buildSummary(meta, result) {
 
 /***/ }),
 
-/***/ 6860:
+/***/ 1507:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -8335,14 +8975,14 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(7801), exports);
-__exportStar(__webpack_require__(4485), exports);
-__exportStar(__webpack_require__(3331), exports);
+__exportStar(__webpack_require__(8294), exports);
+__exportStar(__webpack_require__(9236), exports);
+__exportStar(__webpack_require__(4554), exports);
 
 
 /***/ }),
 
-/***/ 3331:
+/***/ 4554:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8354,8 +8994,8 @@ exports.teamsPayload = teamsPayload;
 exports.discordPayload = discordPayload;
 exports.notificationBody = notificationBody;
 exports.createNotifier = createNotifier;
-const index_js_1 = __webpack_require__(7458);
-const webhook_js_1 = __webpack_require__(7801);
+const index_js_1 = __webpack_require__(893);
+const webhook_js_1 = __webpack_require__(8294);
 /**
  * Notifications people read. `json` posts the signed event itself (for machines); `slack`, `teams` and
  * `discord` post a message in that service's incoming-webhook format: who, which version, which environment,
@@ -8434,7 +9074,8 @@ function slackPayload(t) {
     const facts = allFacts(t);
     const link = t.runUrl ? ` <${t.runUrl}|Open the run>` : '';
     return {
-        text: clip(`${t.title}: ${t.result}${t.reason ? ` (${t.reason})` : ''}`, 3000),
+        // Escaped too: `<!channel>` in an error reason must not ping a channel.
+        text: clip(slackEscape(`${t.title}: ${t.result}${t.reason ? ` (${t.reason})` : ''}`), 3000),
         blocks: [
             { type: 'header', text: { type: 'plain_text', text: clip(t.title, 150), emoji: true } },
             {
@@ -8553,14 +9194,14 @@ function createNotifier(options) {
 
 /***/ }),
 
-/***/ 4485:
+/***/ 9236:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.timelineMermaid = timelineMermaid;
 exports.eventsTable = eventsTable;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** A mermaid timeline of a run's events (GitHub renders mermaid in job summaries). */
 function timelineMermaid(events, title = 'What happened') {
     if (events.length === 0)
@@ -8596,7 +9237,7 @@ function sanitize(s) {
 
 /***/ }),
 
-/***/ 7801:
+/***/ 8294:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8609,17 +9250,21 @@ exports.deliverEvent = deliverEvent;
 const node_crypto_1 = __webpack_require__(7598);
 const node_http_1 = __webpack_require__(7067);
 const node_https_1 = __webpack_require__(4708);
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 exports.SIGNATURE_HEADER = 'x-deploy-actions-signature-256';
 /** How old a signed timestamp a receiver accepts by default, either way (clock skew), in seconds. */
 exports.SIGNATURE_TOLERANCE_SECONDS = 300;
-/** The signature header's value for `body` sent at `time`: `t=<unix seconds>,v1=<hex>`. */
-function signBody(body, secret, time = new Date()) {
+/**
+ * The signature header's value for `body` sent at `time`: `t=<unix seconds>,v1=<hex>`, and with the delivery
+ * `id` also `,v2=<hex>` over `<t>.<id>.<body>`: the id is inside the signature, so a receiver that drops
+ * duplicates by id cannot be fooled by a replay under a fresh id. v1 stays for this major version.
+ */
+function signBody(body, secret, time = new Date(), id) {
     const t = Math.floor(time.getTime() / 1000);
-    return `t=${t},v1=${hmac(t, body, secret)}`;
+    return `t=${t},v1=${hmac(`${t}.`, body, secret)}${id ? `,v2=${hmac(`${t}.${id}.`, body, secret)}` : ''}`;
 }
-function hmac(t, body, secret) {
-    return (0, node_crypto_1.createHmac)('sha256', secret).update(`${t}.`).update(body).digest('hex');
+function hmac(prefix, body, secret) {
+    return (0, node_crypto_1.createHmac)('sha256', secret).update(prefix).update(body).digest('hex');
 }
 /**
  * For receivers (and our tests): check a signature header against the raw body, in constant time, and
@@ -8633,11 +9278,13 @@ function verifyWebhook(body, secret, header, options = {}) {
         return [p.slice(0, i).trim(), p.slice(i + 1).trim()];
     }));
     const t = Number(parts.get('t'));
-    const v1 = parts.get('v1') ?? '';
-    if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1))
+    // With the delivery id (the X-Deploy-Actions-Delivery header), v2 is checked: it covers the id too.
+    const v2 = options.id !== undefined && parts.has('v2');
+    const sig = (v2 ? parts.get('v2') : parts.get('v1')) ?? '';
+    if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(sig))
         return { valid: false, reason: 'malformed' };
-    const expected = Buffer.from(hmac(t, body, secret), 'hex');
-    if (!(0, node_crypto_1.timingSafeEqual)(expected, Buffer.from(v1, 'hex')))
+    const expected = Buffer.from(hmac(v2 ? `${t}.${options.id}.` : `${t}.`, body, secret), 'hex');
+    if (!(0, node_crypto_1.timingSafeEqual)(expected, Buffer.from(sig, 'hex')))
         return { valid: false, reason: 'mismatch' };
     const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
     if (Math.abs(now - t) > (options.toleranceSeconds ?? exports.SIGNATURE_TOLERANCE_SECONDS))
@@ -8682,7 +9329,7 @@ async function deliverEvent(event, options) {
         try {
             // Signed at each attempt: a retry an hour later still falls inside the receiver's window.
             if (options.secret)
-                headers[exports.SIGNATURE_HEADER] = signBody(body, options.secret, options.now?.() ?? new Date());
+                headers[exports.SIGNATURE_HEADER] = signBody(body, options.secret, options.now?.() ?? new Date(), id);
             const status = await post(url, body, headers, options.timeoutMs ?? 10_000);
             if (status >= 200 && status < 300)
                 return { id, status, attempts: attempt };
@@ -8708,7 +9355,7 @@ async function deliverEvent(event, options) {
 
 /***/ }),
 
-/***/ 8580:
+/***/ 4783:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8716,7 +9363,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.dockerInspectHealthArgv = dockerInspectHealthArgv;
 exports.judgeContainerState = judgeContainerState;
 exports.probeContainer = probeContainer;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** `docker inspect` of a container's state as JSON. Pure: tests assert it; any Executor (local, SSH) runs it. */
 function dockerInspectHealthArgv(container) {
     return ['docker', 'inspect', '--type', 'container', '--format', '{{json .State}}', container];
@@ -8792,7 +9439,7 @@ async function probeContainer(container, options) {
 
 /***/ }),
 
-/***/ 5089:
+/***/ 4596:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -8815,7 +9462,7 @@ function canaryRules(hasHttp) {
 
 /***/ }),
 
-/***/ 5206:
+/***/ 5487:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -8845,7 +9492,7 @@ function evidenceForOutput(evidence, maxBytes = exports.MAX_EVIDENCE_OUTPUT_BYTE
 
 /***/ }),
 
-/***/ 7112:
+/***/ 9053:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -8856,12 +9503,13 @@ exports.tallyRound = tallyRound;
 exports.soakAlreadyBroken = soakAlreadyBroken;
 exports.judgeSoak = judgeSoak;
 const node_events_1 = __webpack_require__(8474);
-const index_js_1 = __webpack_require__(7458);
-const container_js_1 = __webpack_require__(8580);
-const http_js_1 = __webpack_require__(4972);
-const prometheus_js_1 = __webpack_require__(3403);
-const stats_js_1 = __webpack_require__(1500);
-const defaults_js_1 = __webpack_require__(5089);
+const index_js_1 = __webpack_require__(893);
+const container_js_1 = __webpack_require__(4783);
+const http_js_1 = __webpack_require__(6274);
+const prometheus_js_1 = __webpack_require__(138);
+const stats_js_1 = __webpack_require__(1407);
+const spec_js_1 = __webpack_require__(1309);
+const defaults_js_1 = __webpack_require__(4596);
 function sleep(ms, signal) {
     if (ms <= 0 || signal?.aborted)
         return Promise.resolve();
@@ -8951,11 +9599,8 @@ function secretsOf(spec, logger) {
     const redactor = new index_js_1.Redactor();
     const secrets = [...Object.values(spec.headers), ...Object.values(spec.prometheusHeaders ?? {})];
     // A password in a URL (https://user:pass@host/) is sent as basic auth and must not be shown either.
-    for (const url of [...spec.urls.map((u) => u.url), spec.prometheusUrl ?? '']) {
-        const password = url ? new URL(url).password : '';
-        if (password)
-            secrets.push(password, decodeURIComponent(password));
-    }
+    // A token as the user name (https://TOKEN@host/) too.
+    secrets.push(...(0, spec_js_1.urlPasswords)([...spec.urls.map((u) => u.url), spec.prometheusUrl ?? ''].join('\n')));
     for (const v of secrets) {
         if (!v)
             continue;
@@ -8963,9 +9608,9 @@ function secretsOf(spec, logger) {
         redactor.add(v);
     }
     return (r) => {
-        r.target = redactor.redact(r.target);
+        r.target = (0, spec_js_1.withoutUserinfo)(redactor.redact(r.target));
         if (r.reason)
-            r.reason = redactor.redact(r.reason);
+            r.reason = (0, spec_js_1.withoutUserinfo)(redactor.redact(r.reason));
         if (typeof r.value === 'string')
             r.value = redactor.redact(r.value);
         return r;
@@ -9215,7 +9860,7 @@ function judgeSoak(spec, evidence, failedRounds, started) {
 
 /***/ }),
 
-/***/ 4972:
+/***/ 6274:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -9260,9 +9905,9 @@ exports.judgeHttpResponse = judgeHttpResponse;
 const http = __importStar(__webpack_require__(7067));
 const https = __importStar(__webpack_require__(4708));
 const tls = __importStar(__webpack_require__(1692));
-const index_js_1 = __webpack_require__(7458);
-const json_js_1 = __webpack_require__(569);
-const spec_js_1 = __webpack_require__(9392);
+const index_js_1 = __webpack_require__(893);
+const json_js_1 = __webpack_require__(7152);
+const spec_js_1 = __webpack_require__(1309);
 /** How much of a body we read: enough for any health document, bounded against a streaming endpoint. */
 const MAX_BODY = 64 * 1024;
 const ERROR_TEXT = {
@@ -9443,7 +10088,7 @@ function judgeHttpResponse(target, spec, round, r, time) {
 
 /***/ }),
 
-/***/ 5979:
+/***/ 3656:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -9462,9 +10107,9 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.judgeHttpResponse = exports.percentile = exports.jsonPath = exports.evaluateJson = exports.judgeContainerState = exports.probeContainer = exports.dockerInspectHealthArgv = exports.prometheusQueryUrl = exports.parseQueryResponse = exports.probeMetric = exports.queryPrometheus = exports.probeHttp = exports.latencyChart = exports.gateSummary = exports.MAX_EVIDENCE_OUTPUT_BYTES = exports.evidenceForOutput = exports.MAX_ROUNDS_IN_FLIGHT = exports.canaryRules = exports.describeRules = exports.soakAlreadyBroken = exports.judgeSoak = exports.runGate = exports.withExpectations = exports.saveExpectations = exports.GATE_INPUT_NAMES = exports.urlPasswords = exports.headerValues = exports.defaultGateSpec = exports.parseMetricCheck = exports.parseJsonExpectation = exports.parseStatusRanges = exports.readGateInputs = void 0;
-__exportStar(__webpack_require__(6014), exports);
-var spec_js_1 = __webpack_require__(9392);
+exports.judgeHttpResponse = exports.percentile = exports.jsonPath = exports.evaluateJson = exports.judgeContainerState = exports.probeContainer = exports.dockerInspectHealthArgv = exports.prometheusQueryUrl = exports.parseQueryResponse = exports.probeMetric = exports.queryPrometheus = exports.probeHttp = exports.latencyChart = exports.gateSummary = exports.MAX_EVIDENCE_OUTPUT_BYTES = exports.evidenceForOutput = exports.MAX_ROUNDS_IN_FLIGHT = exports.canaryRules = exports.describeRules = exports.soakAlreadyBroken = exports.judgeSoak = exports.runGate = exports.withExpectations = exports.saveExpectations = exports.GATE_INPUT_NAMES = exports.withoutUserinfo = exports.urlPasswords = exports.headerValues = exports.defaultGateSpec = exports.parseMetricCheck = exports.parseJsonExpectation = exports.parseStatusRanges = exports.readGateInputs = void 0;
+__exportStar(__webpack_require__(209), exports);
+var spec_js_1 = __webpack_require__(1309);
 Object.defineProperty(exports, "readGateInputs", ({ enumerable: true, get: function () { return spec_js_1.readGateInputs; } }));
 Object.defineProperty(exports, "parseStatusRanges", ({ enumerable: true, get: function () { return spec_js_1.parseStatusRanges; } }));
 Object.defineProperty(exports, "parseJsonExpectation", ({ enumerable: true, get: function () { return spec_js_1.parseJsonExpectation; } }));
@@ -9472,46 +10117,47 @@ Object.defineProperty(exports, "parseMetricCheck", ({ enumerable: true, get: fun
 Object.defineProperty(exports, "defaultGateSpec", ({ enumerable: true, get: function () { return spec_js_1.defaultGateSpec; } }));
 Object.defineProperty(exports, "headerValues", ({ enumerable: true, get: function () { return spec_js_1.headerValues; } }));
 Object.defineProperty(exports, "urlPasswords", ({ enumerable: true, get: function () { return spec_js_1.urlPasswords; } }));
+Object.defineProperty(exports, "withoutUserinfo", ({ enumerable: true, get: function () { return spec_js_1.withoutUserinfo; } }));
 Object.defineProperty(exports, "GATE_INPUT_NAMES", ({ enumerable: true, get: function () { return spec_js_1.GATE_INPUT_NAMES; } }));
 Object.defineProperty(exports, "saveExpectations", ({ enumerable: true, get: function () { return spec_js_1.saveExpectations; } }));
 Object.defineProperty(exports, "withExpectations", ({ enumerable: true, get: function () { return spec_js_1.withExpectations; } }));
-var gate_js_1 = __webpack_require__(7112);
+var gate_js_1 = __webpack_require__(9053);
 Object.defineProperty(exports, "runGate", ({ enumerable: true, get: function () { return gate_js_1.runGate; } }));
 Object.defineProperty(exports, "judgeSoak", ({ enumerable: true, get: function () { return gate_js_1.judgeSoak; } }));
 Object.defineProperty(exports, "soakAlreadyBroken", ({ enumerable: true, get: function () { return gate_js_1.soakAlreadyBroken; } }));
 Object.defineProperty(exports, "describeRules", ({ enumerable: true, get: function () { return gate_js_1.describeRules; } }));
-var defaults_js_1 = __webpack_require__(5089);
+var defaults_js_1 = __webpack_require__(4596);
 Object.defineProperty(exports, "canaryRules", ({ enumerable: true, get: function () { return defaults_js_1.canaryRules; } }));
 Object.defineProperty(exports, "MAX_ROUNDS_IN_FLIGHT", ({ enumerable: true, get: function () { return defaults_js_1.MAX_ROUNDS_IN_FLIGHT; } }));
-var evidence_js_1 = __webpack_require__(5206);
+var evidence_js_1 = __webpack_require__(5487);
 Object.defineProperty(exports, "evidenceForOutput", ({ enumerable: true, get: function () { return evidence_js_1.evidenceForOutput; } }));
 Object.defineProperty(exports, "MAX_EVIDENCE_OUTPUT_BYTES", ({ enumerable: true, get: function () { return evidence_js_1.MAX_EVIDENCE_OUTPUT_BYTES; } }));
-var summary_js_1 = __webpack_require__(9267);
+var summary_js_1 = __webpack_require__(924);
 Object.defineProperty(exports, "gateSummary", ({ enumerable: true, get: function () { return summary_js_1.gateSummary; } }));
 Object.defineProperty(exports, "latencyChart", ({ enumerable: true, get: function () { return summary_js_1.latencyChart; } }));
-var http_js_1 = __webpack_require__(4972);
+var http_js_1 = __webpack_require__(6274);
 Object.defineProperty(exports, "probeHttp", ({ enumerable: true, get: function () { return http_js_1.probeHttp; } }));
-var prometheus_js_1 = __webpack_require__(3403);
+var prometheus_js_1 = __webpack_require__(138);
 Object.defineProperty(exports, "queryPrometheus", ({ enumerable: true, get: function () { return prometheus_js_1.queryPrometheus; } }));
 Object.defineProperty(exports, "probeMetric", ({ enumerable: true, get: function () { return prometheus_js_1.probeMetric; } }));
 Object.defineProperty(exports, "parseQueryResponse", ({ enumerable: true, get: function () { return prometheus_js_1.parseQueryResponse; } }));
 Object.defineProperty(exports, "prometheusQueryUrl", ({ enumerable: true, get: function () { return prometheus_js_1.prometheusQueryUrl; } }));
-var container_js_1 = __webpack_require__(8580);
+var container_js_1 = __webpack_require__(4783);
 Object.defineProperty(exports, "dockerInspectHealthArgv", ({ enumerable: true, get: function () { return container_js_1.dockerInspectHealthArgv; } }));
 Object.defineProperty(exports, "probeContainer", ({ enumerable: true, get: function () { return container_js_1.probeContainer; } }));
 Object.defineProperty(exports, "judgeContainerState", ({ enumerable: true, get: function () { return container_js_1.judgeContainerState; } }));
-var json_js_1 = __webpack_require__(569);
+var json_js_1 = __webpack_require__(7152);
 Object.defineProperty(exports, "evaluateJson", ({ enumerable: true, get: function () { return json_js_1.evaluateJson; } }));
 Object.defineProperty(exports, "jsonPath", ({ enumerable: true, get: function () { return json_js_1.jsonPath; } }));
-var stats_js_1 = __webpack_require__(1500);
+var stats_js_1 = __webpack_require__(1407);
 Object.defineProperty(exports, "percentile", ({ enumerable: true, get: function () { return stats_js_1.percentile; } }));
-var http_js_2 = __webpack_require__(4972);
+var http_js_2 = __webpack_require__(6274);
 Object.defineProperty(exports, "judgeHttpResponse", ({ enumerable: true, get: function () { return http_js_2.judgeHttpResponse; } }));
 
 
 /***/ }),
 
-/***/ 569:
+/***/ 7152:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9630,7 +10276,7 @@ function compareNumbers(a, op, b) {
 
 /***/ }),
 
-/***/ 3403:
+/***/ 138:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -9640,8 +10286,8 @@ exports.sampleValue = sampleValue;
 exports.parseQueryResponse = parseQueryResponse;
 exports.queryPrometheus = queryPrometheus;
 exports.probeMetric = probeMetric;
-const json_js_1 = __webpack_require__(569);
-const http_js_1 = __webpack_require__(4972);
+const json_js_1 = __webpack_require__(7152);
+const http_js_1 = __webpack_require__(6274);
 /** The URL of an instant query: `<base>/api/v1/query?query=…`. Pure, so tests can assert it. */
 function prometheusQueryUrl(baseUrl, query) {
     const u = new URL(baseUrl.replace(/\/+$/, '') + '/api/v1/query');
@@ -9753,7 +10399,7 @@ async function probeMetric(check, options) {
 
 /***/ }),
 
-/***/ 9392:
+/***/ 1309:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -9766,14 +10412,15 @@ exports.parseRegexLiteral = parseRegexLiteral;
 exports.parseJsonExpectation = parseJsonExpectation;
 exports.parseMetricCheck = parseMetricCheck;
 exports.urlPasswords = urlPasswords;
+exports.withoutUserinfo = withoutUserinfo;
 exports.headerValues = headerValues;
 exports.readGateInputs = readGateInputs;
 exports.saveExpectations = saveExpectations;
 exports.withExpectations = withExpectations;
 const node_fs_1 = __webpack_require__(3024);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(8704);
-const defaults_js_1 = __webpack_require__(5089);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3747);
+const defaults_js_1 = __webpack_require__(4596);
 const JSON_OPS = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'];
 const METRIC_OPS = ['<=', '>=', '==', '!=', '<', '>'];
 /**
@@ -9966,16 +10613,36 @@ function readCa(inputs, name) {
 /** Passwords written into URLs (`https://user:pass@host/`), found without parsing, for masking first. */
 function urlPasswords(text) {
     const out = [];
-    for (const m of text.matchAll(/\/\/[^/\s:@]*:([^@/\s]+)@/g)) {
-        out.push(m[1]);
+    const both = (v) => {
+        out.push(v);
         try {
-            out.push(decodeURIComponent(m[1]));
+            const d = decodeURIComponent(v);
+            if (d !== v)
+                out.push(d);
         }
         catch {
             /* not percent-encoded */
         }
+    };
+    for (const m of text.matchAll(/\/\/([^/\s@]+)@/g)) {
+        const info = m[1];
+        const colon = info.indexOf(':');
+        // `user:pass@`: the password; `TOKEN@` (a token as the user name, as GitHub and GitLab take it): all of it.
+        if (colon >= 0) {
+            if (colon < info.length - 1)
+                both(info.slice(colon + 1));
+        }
+        else
+            both(info);
     }
     return out;
+}
+/**
+ * A text with every URL's userinfo (`user:pass@`, `TOKEN@`) taken out: what outputs, records, summaries,
+ * events and a GitHub Deployment's `environment_url` carry. The gate itself still sends the credentials.
+ */
+function withoutUserinfo(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
 }
 /**
  * The values to mask in a `headers` text, without validating it: the entry registers them before any parsing,
@@ -10144,7 +10811,7 @@ function withExpectations(g, saved) {
 
 /***/ }),
 
-/***/ 1500:
+/***/ 1407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10166,17 +10833,17 @@ function round1(n) {
 
 /***/ }),
 
-/***/ 9267:
+/***/ 924:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.latencyChart = latencyChart;
 exports.gateSummary = gateSummary;
-const index_js_1 = __webpack_require__(7458);
-const defaults_js_1 = __webpack_require__(5089);
-const gate_js_1 = __webpack_require__(7112);
-const stats_js_1 = __webpack_require__(1500);
+const index_js_1 = __webpack_require__(893);
+const defaults_js_1 = __webpack_require__(4596);
+const gate_js_1 = __webpack_require__(9053);
+const stats_js_1 = __webpack_require__(1407);
 const ICON = { healthy: '✅', unhealthy: '❌', timeout: '⏱️' };
 /** Mermaid charts get unreadable past this many points; longer windows are bucketed (max per bucket). */
 const MAX_POINTS = 60;
@@ -10293,7 +10960,7 @@ function gateSummary(result, spec) {
 
 /***/ }),
 
-/***/ 6014:
+/***/ 209:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10303,7 +10970,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 3641:
+/***/ 1054:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10452,6 +11119,20 @@ exports.INPUTS = {
         ecr: { default: 'auto', required: false },
         retries: { default: '5', required: false }
     },
+    'scan-gate': {
+        report: { default: '', required: false },
+        digest: { default: '', required: false },
+        'allow-unidentified': { default: 'false', required: false },
+        'fail-on': { default: 'HIGH,CRITICAL', required: false },
+        'only-fixable': { default: 'false', required: false },
+        exceptions: { default: '', required: false },
+        'new-only': { default: 'false', required: false },
+        'baseline-report': { default: '', required: false },
+        'registry-image': { default: '', required: false },
+        'registry-username': { default: '', required: false },
+        'registry-password': { default: '', required: false },
+        'fail-step': { default: 'true', required: false }
+    },
     'run-migrations': {
         'database-url': { default: '', required: false },
         dir: { default: 'migrations', required: false },
@@ -10563,6 +11244,18 @@ exports.OUTPUTS = {
         'builder'
     ],
     'publish-registry': ['digest', 'refs', 'platforms'],
+    'scan-gate': [
+        'verdict',
+        'stored',
+        'reason',
+        'counts',
+        'blocking-count',
+        'new-findings',
+        'exceptions-used',
+        'exceptions-expired',
+        'exceptions-unused',
+        'evidence-file'
+    ],
     'run-migrations': [
         'applied',
         'reverted',
@@ -10589,7 +11282,7 @@ exports.OUTPUTS = {
 
 /***/ }),
 
-/***/ 8704:
+/***/ 3747:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10604,7 +11297,7 @@ exports.defaultsOf = defaultsOf;
  * lives in one place: `GROUPS.health.interval.default`, `INPUTS['tag-release'].target.default`. A name that
  * the manifest does not declare is a type error.
  */
-const generated_js_1 = __webpack_require__(3641);
+const generated_js_1 = __webpack_require__(1054);
 Object.defineProperty(exports, "GROUPS", ({ enumerable: true, get: function () { return generated_js_1.GROUPS; } }));
 Object.defineProperty(exports, "INPUTS", ({ enumerable: true, get: function () { return generated_js_1.INPUTS; } }));
 Object.defineProperty(exports, "OUTPUTS", ({ enumerable: true, get: function () { return generated_js_1.OUTPUTS; } }));
@@ -10639,7 +11332,7 @@ function defaultsOf(action) {
 
 /***/ }),
 
-/***/ 5403:
+/***/ 966:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -10683,10 +11376,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RegistryClient = void 0;
 const http = __importStar(__webpack_require__(7067));
 const https = __importStar(__webpack_require__(4708));
-const index_js_1 = __webpack_require__(7458);
-const reference_js_1 = __webpack_require__(7391);
-const oci_js_1 = __webpack_require__(8807);
-__exportStar(__webpack_require__(8807), exports);
+const index_js_1 = __webpack_require__(893);
+const reference_js_1 = __webpack_require__(420);
+const oci_js_1 = __webpack_require__(4352);
+__exportStar(__webpack_require__(4352), exports);
 /**
  * A Registry HTTP API v2 client with no daemon behind it: basic auth and the Bearer token flow
  * (WWW-Authenticate realm/service/scope), retries with backoff on 429 (Retry-After honoured), 5xx and
@@ -11078,7 +11771,7 @@ exports.RegistryClient = RegistryClient;
 
 /***/ }),
 
-/***/ 4417:
+/***/ 884:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11088,9 +11781,9 @@ exports.copyImage = copyImage;
 exports.platformOf = platformOf;
 const node_crypto_1 = __webpack_require__(7598);
 const node_stream_1 = __webpack_require__(7075);
-const index_js_1 = __webpack_require__(7458);
-const client_js_1 = __webpack_require__(5403);
-const reference_js_1 = __webpack_require__(7391);
+const index_js_1 = __webpack_require__(893);
+const client_js_1 = __webpack_require__(966);
+const reference_js_1 = __webpack_require__(420);
 /** A copy that has written nothing yet (fresh arrays each time: results are filled in place). */
 function emptyCopyResult(of = { digest: '', mediaType: '', platforms: [] }) {
     return {
@@ -11325,7 +12018,7 @@ function platformOf(d) {
 
 /***/ }),
 
-/***/ 5078:
+/***/ 61:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -11344,16 +12037,17 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(7391), exports);
-__exportStar(__webpack_require__(5403), exports);
-__exportStar(__webpack_require__(4417), exports);
-__exportStar(__webpack_require__(3278), exports);
-__exportStar(__webpack_require__(2997), exports);
+__exportStar(__webpack_require__(420), exports);
+__exportStar(__webpack_require__(966), exports);
+__exportStar(__webpack_require__(884), exports);
+__exportStar(__webpack_require__(7203), exports);
+__exportStar(__webpack_require__(3298), exports);
+__exportStar(__webpack_require__(3319), exports);
 
 
 /***/ }),
 
-/***/ 3278:
+/***/ 7203:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11372,9 +12066,9 @@ exports.decodeLoginState = decodeLoginState;
 exports.logoutAll = logoutAll;
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
-const reference_js_1 = __webpack_require__(7391);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
+const reference_js_1 = __webpack_require__(420);
 const ECR = /^(([0-9]{12})\.(dkr\.ecr|dkr-ecr)\.(.+)\.(on\.aws|amazonaws\.(com(\.cn)?|eu)))(\/([^:]+)(:.+)?)?$/;
 const ECR_PUBLIC = /public\.ecr\.aws|ecr-public\.aws\.com/;
 /** An Amazon ECR host (private `<account>.dkr.ecr.<region>.amazonaws.com` or ECR Public). */
@@ -11522,7 +12216,7 @@ async function logoutAll(state, deps) {
 
 /***/ }),
 
-/***/ 8807:
+/***/ 4352:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11613,7 +12307,7 @@ function detail(text) {
 
 /***/ }),
 
-/***/ 2997:
+/***/ 3298:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11625,11 +12319,11 @@ exports.publishSummary = publishSummary;
 const node_fs_1 = __webpack_require__(3024);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const client_js_1 = __webpack_require__(5403);
-const copy_js_1 = __webpack_require__(4417);
-const logins_js_1 = __webpack_require__(3278);
-const reference_js_1 = __webpack_require__(7391);
+const index_js_1 = __webpack_require__(893);
+const client_js_1 = __webpack_require__(966);
+const copy_js_1 = __webpack_require__(884);
+const logins_js_1 = __webpack_require__(7203);
+const reference_js_1 = __webpack_require__(420);
 const GHCR = 'ghcr.io';
 /** Validate every input and decide what goes where; throws InputError before anything changes. */
 function planPublish(o) {
@@ -11658,8 +12352,11 @@ function planPublish(o) {
     const local = !source.explicitRegistry;
     if (local && source.digest)
         throw new index_js_1.InputError('source', `"${o.source}" has a digest but no registry host`, 'a local image is named by name[:tag]; a remote one by host/repo@sha256:…');
-    if (o.targets.length === 0 && !loginOnly)
-        throw new index_js_1.InputError('targets', 'is empty', 'give one or more references, e.g. ghcr.io/acme/shop');
+    // A remote source with no targets is only resolved: its digest, nothing written.
+    if (o.targets.length === 0 && !loginOnly && local)
+        throw new index_js_1.InputError('targets', 'is empty, and a local image needs a target to be pushed to', 'give one or more references, e.g. ghcr.io/acme/shop');
+    if (o.targets.length === 0 && !loginOnly && o.tags.length > 0)
+        throw new index_js_1.InputError('tags', 'are given but there are no targets to put them on', 'give targets, or no tags');
     for (const tag of o.tags)
         if (!reference_js_1.TAG.test(tag))
             throw new index_js_1.InputError('tags', `"${tag}" is not a valid tag`, 'a tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}');
@@ -11842,6 +12539,8 @@ async function publish(o, deps) {
     if (plan.local)
         source = await pushLocal(plan, o, deps);
     const result = await (0, copy_js_1.copyImage)({ ref: source, client: clientFor(source.registry) }, plan.targets.map((t) => ({ ref: t.ref, client: clientFor(t.ref.registry), tags: t.tags })), { logger, retries: o.retries, backoffMs: o.backoffMs });
+    if (plan.targets.length === 0)
+        logger.info(`${(0, reference_js_1.formatReference)(source)} resolves to ${result.digest}; no targets, nothing written`);
     return { ...result, loggedIn, local: plan.local, loginOnly: false };
 }
 /** A local image: `docker tag` + `docker push` to the first target; returns the pushed reference by digest. */
@@ -11878,6 +12577,8 @@ async function pushLocal(plan, o, deps) {
 function publishSummary(r) {
     if (r.loginOnly)
         return `### publish-registry: logged in to ${r.loggedIn.join(', ') || 'the registry (credentials checked)'}\n`;
+    if (r.refs.length === 0)
+        return `### publish-registry: resolved \`${r.digest}\`\n\nNo targets: nothing was written.\n`;
     return [
         `### publish-registry: \`${r.digest}\``,
         '',
@@ -11892,7 +12593,7 @@ function publishSummary(r) {
 
 /***/ }),
 
-/***/ 7391:
+/***/ 420:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11901,7 +12602,7 @@ exports.TAG = exports.DOCKER_HUB_API = exports.DOCKER_HUB = void 0;
 exports.parseReference = parseReference;
 exports.formatReference = formatReference;
 exports.apiHost = apiHost;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 exports.DOCKER_HUB = 'docker.io';
 /** Where Docker Hub's Registry API answers. */
 exports.DOCKER_HUB_API = 'registry-1.docker.io';
@@ -12015,7 +12716,82 @@ function apiHost(registry) {
 
 /***/ }),
 
-/***/ 9499:
+/***/ 3319:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SCAN_REPORT_ARTIFACT = void 0;
+exports.scanReportTag = scanReportTag;
+exports.scanReportManifest = scanReportManifest;
+exports.putScanReport = putScanReport;
+exports.getScanReport = getScanReport;
+const index_js_1 = __webpack_require__(893);
+const oci_js_1 = __webpack_require__(4352);
+/**
+ * A scanner's report stored in the registry beside the image it describes, as an OCI artifact tagged
+ * `sha256-<hex>.scan` (the tag scheme cosign uses for signatures): a promote job that holds only its own
+ * environment's secrets reads the report of the digest it promotes from the registry it pulls from.
+ */
+exports.SCAN_REPORT_ARTIFACT = 'application/vnd.deploy-actions.scan-report.v1+json';
+const EMPTY_CONFIG = Buffer.from('{}');
+const EMPTY_CONFIG_TYPE = 'application/vnd.oci.empty.v1+json';
+/** The tag beside `sha256:<hex>`: `sha256-<hex>.scan`. */
+function scanReportTag(imageDigest) {
+    const m = /^sha256:([0-9a-f]{64})$/.exec(imageDigest);
+    if (!m)
+        throw new Error(`scanReportTag: '${imageDigest}' is not a sha256 digest`);
+    return `sha256-${m[1]}.scan`;
+}
+/** The manifest that carries a report, byte for byte (deterministic: the same report gives the same digest). */
+function scanReportManifest(report) {
+    return Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: oci_js_1.OCI_MANIFEST,
+        artifactType: exports.SCAN_REPORT_ARTIFACT,
+        config: { mediaType: EMPTY_CONFIG_TYPE, digest: (0, oci_js_1.sha256)(EMPTY_CONFIG), size: EMPTY_CONFIG.length },
+        layers: [{ mediaType: 'application/json', digest: (0, oci_js_1.sha256)(report), size: report.length }]
+    }));
+}
+/** Store `report` beside `imageDigest` in `repo`; returns the tag and the artifact's manifest digest. */
+async function putScanReport(client, repo, imageDigest, report) {
+    const tag = scanReportTag(imageDigest);
+    await client.pushBlob(repo, EMPTY_CONFIG);
+    await client.pushBlob(repo, report);
+    const digest = await client.putManifest(repo, tag, oci_js_1.OCI_MANIFEST, scanReportManifest(report));
+    return { tag, digest };
+}
+/** The report stored beside `imageDigest`, or undefined when there is none (the digest was never scanned). */
+async function getScanReport(client, repo, imageDigest) {
+    const tag = scanReportTag(imageDigest);
+    let layer;
+    try {
+        const manifest = await client.getManifest(repo, tag);
+        layer = manifest.json.layers?.[0];
+    }
+    catch (err) {
+        if (err instanceof index_js_1.RegistryError && err.status === 404)
+            return undefined;
+        throw err;
+    }
+    if (!layer)
+        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag} holds no report layer`, {
+            state: 'nothing was changed'
+        });
+    const res = await client.getBlob(repo, layer.digest);
+    const body = Buffer.from(await res.arrayBuffer());
+    if ((0, oci_js_1.sha256)(body) !== layer.digest)
+        throw new index_js_1.RegistryError(`${client.registry}/${repo}:${tag}: the report served hashes to ${(0, oci_js_1.sha256)(body)}, not ${layer.digest}`, {
+            state: 'nothing was changed',
+            hint: 'the registry or a proxy altered the content; retry, or scan the digest again'
+        });
+    return body;
+}
+
+
+/***/ }),
+
+/***/ 1232:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -12068,7 +12844,7 @@ exports.bands = {
 
 /***/ }),
 
-/***/ 7135:
+/***/ 9890:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12077,8 +12853,8 @@ exports.environmentReport = environmentReport;
 exports.deployAttempts = deployAttempts;
 exports.isoWeek = isoWeek;
 exports.quantile = quantile;
-const bands_js_1 = __webpack_require__(9499);
-const history_js_1 = __webpack_require__(2591);
+const bands_js_1 = __webpack_require__(1232);
+const history_js_1 = __webpack_require__(3912);
 const WEEK_MS = 7 * 86_400_000;
 const RESTORING = new Set(['rollback.executed', 'switch.reverted']);
 function environmentReport(environment, readings, options) {
@@ -12299,7 +13075,7 @@ function last(lines, pick) {
 
 /***/ }),
 
-/***/ 2591:
+/***/ 3912:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -12343,27 +13119,27 @@ exports.timeOf = timeOf;
 
 /***/ }),
 
-/***/ 4939:
+/***/ 8796:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
-var bands_js_1 = __webpack_require__(9499);
+exports.changeObserveKeys = exports.withoutObserveKey = exports.withObserveKey = exports.observeKeyLine = exports.parsePublicKey = exports.observeMark = exports.AUTHORIZED_KEYS = exports.OBSERVE_SCRIPT_SOURCE = exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
+var bands_js_1 = __webpack_require__(1232);
 Object.defineProperty(exports, "DORA_BANDS", ({ enumerable: true, get: function () { return bands_js_1.DORA_BANDS; } }));
 Object.defineProperty(exports, "bands", ({ enumerable: true, get: function () { return bands_js_1.bands; } }));
-var history_js_1 = __webpack_require__(2591);
+var history_js_1 = __webpack_require__(3912);
 Object.defineProperty(exports, "parseHistory", ({ enumerable: true, get: function () { return history_js_1.parseHistory; } }));
-var dora_js_1 = __webpack_require__(7135);
+var dora_js_1 = __webpack_require__(9890);
 Object.defineProperty(exports, "environmentReport", ({ enumerable: true, get: function () { return dora_js_1.environmentReport; } }));
 Object.defineProperty(exports, "deployAttempts", ({ enumerable: true, get: function () { return dora_js_1.deployAttempts; } }));
 Object.defineProperty(exports, "isoWeek", ({ enumerable: true, get: function () { return dora_js_1.isoWeek; } }));
 Object.defineProperty(exports, "quantile", ({ enumerable: true, get: function () { return dora_js_1.quantile; } }));
-var render_js_1 = __webpack_require__(2875);
+var render_js_1 = __webpack_require__(6890);
 Object.defineProperty(exports, "reportJson", ({ enumerable: true, get: function () { return render_js_1.reportJson; } }));
 Object.defineProperty(exports, "reportExposition", ({ enumerable: true, get: function () { return render_js_1.reportExposition; } }));
 Object.defineProperty(exports, "reportMarkdown", ({ enumerable: true, get: function () { return render_js_1.reportMarkdown; } }));
-var read_js_1 = __webpack_require__(9615);
+var read_js_1 = __webpack_require__(2762);
 Object.defineProperty(exports, "readHost", ({ enumerable: true, get: function () { return read_js_1.readHost; } }));
 Object.defineProperty(exports, "readHosts", ({ enumerable: true, get: function () { return read_js_1.readHosts; } }));
 Object.defineProperty(exports, "appendToHistories", ({ enumerable: true, get: function () { return read_js_1.appendToHistories; } }));
@@ -12372,11 +13148,128 @@ Object.defineProperty(exports, "historyReadArgv", ({ enumerable: true, get: func
 Object.defineProperty(exports, "clockArgv", ({ enumerable: true, get: function () { return read_js_1.clockArgv; } }));
 Object.defineProperty(exports, "revParseArgv", ({ enumerable: true, get: function () { return read_js_1.revParseArgv; } }));
 Object.defineProperty(exports, "commitsArgv", ({ enumerable: true, get: function () { return read_js_1.commitsArgv; } }));
+var observe_js_1 = __webpack_require__(9504);
+Object.defineProperty(exports, "OBSERVE_SCRIPT_SOURCE", ({ enumerable: true, get: function () { return observe_js_1.OBSERVE_SCRIPT_SOURCE; } }));
+Object.defineProperty(exports, "AUTHORIZED_KEYS", ({ enumerable: true, get: function () { return observe_js_1.AUTHORIZED_KEYS; } }));
+Object.defineProperty(exports, "observeMark", ({ enumerable: true, get: function () { return observe_js_1.observeMark; } }));
+Object.defineProperty(exports, "parsePublicKey", ({ enumerable: true, get: function () { return observe_js_1.parsePublicKey; } }));
+Object.defineProperty(exports, "observeKeyLine", ({ enumerable: true, get: function () { return observe_js_1.observeKeyLine; } }));
+Object.defineProperty(exports, "withObserveKey", ({ enumerable: true, get: function () { return observe_js_1.withObserveKey; } }));
+Object.defineProperty(exports, "withoutObserveKey", ({ enumerable: true, get: function () { return observe_js_1.withoutObserveKey; } }));
+Object.defineProperty(exports, "changeObserveKeys", ({ enumerable: true, get: function () { return observe_js_1.changeObserveKeys; } }));
 
 
 /***/ }),
 
-/***/ 9615:
+/***/ 9504:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.AUTHORIZED_KEYS = exports.observeMark = exports.OBSERVE_SCRIPT_SOURCE = void 0;
+exports.parsePublicKey = parsePublicKey;
+exports.observeKeyLine = observeKeyLine;
+exports.withObserveKey = withObserveKey;
+exports.withoutObserveKey = withoutObserveKey;
+exports.changeObserveKeys = changeObserveKeys;
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3149);
+const read_js_1 = __webpack_require__(2762);
+/**
+ * A reviewer-less route for reading the records: an `<environment>-observe` GitHub environment holds its own
+ * SSH key, and each host lets that key do nothing but what `deploy-actions report` asks (the host's clock and
+ * one app's history), through an authorized_keys forced command:
+ *
+ *   restrict,command="sh <state-dir>/<app>/observe.sh <state-dir> <app>" ssh-ed25519 AAAA… deploy-actions-observe:<app>
+ *
+ * `restrict` turns off forwarding, a pty and user rc files; the forced command (packages/report/host/observe.sh)
+ * compares the request with the two shapes it serves and never runs the request itself. A nightly report then
+ * needs no approval of the protected environment, and its key cannot deploy, roll back or read `.env`.
+ */
+/** The forced command's source, relative to the repository root (a `.sh` file shellcheck reads). */
+exports.OBSERVE_SCRIPT_SOURCE = 'packages/report/host/observe.sh';
+/** The comment that marks an app's observe key in authorized_keys (one per app: installing replaces it). */
+const observeMark = (app) => `deploy-actions-observe:${app}`;
+exports.observeMark = observeMark;
+/** The default authorized_keys of the login user (sshd's default AuthorizedKeysFile, relative to home). */
+exports.AUTHORIZED_KEYS = '.ssh/authorized_keys';
+const KEY_TYPES = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'ssh-rsa',
+    'sk-ssh-ed25519@openssh.com',
+    'sk-ecdsa-sha2-nistp256@openssh.com'
+];
+/** Characters that need no quoting in the forced command (core/shell.ts's safe set). */
+const SAFE = /^[\w@%+=:,./-]+$/;
+/** A public key line as `ssh-keygen` writes it (`type base64 [comment]`), reduced to `type base64`. */
+function parsePublicKey(text, input = 'public-key') {
+    const t = text.trim();
+    if (/PRIVATE KEY/.test(t))
+        throw new index_js_1.InputError(input, 'is a private key: give the PUBLIC half (the .pub file ssh-keygen wrote beside it); the private key stays in the observe environment');
+    const [type, body] = t.split(/\s+/);
+    if (!type || !KEY_TYPES.includes(type) || !body || !/^[A-Za-z0-9+/]+={0,3}$/.test(body) || t.includes('\n'))
+        throw new index_js_1.InputError(input, `is not one OpenSSH public key line (${KEY_TYPES.slice(0, 2).join(', ')}, …): make one with ssh-keygen -t ed25519 -f observe -N '' and pass observe.pub`);
+    return `${type} ${body}`;
+}
+function checkSafe(value, input) {
+    if (!SAFE.test(value))
+        throw new index_js_1.InputError(input, `"${value}" has characters an authorized_keys forced command would need quoted: use letters, digits and @%+=:,./- only`);
+}
+/** The authorized_keys line for an app's observe key. */
+function observeKeyLine(stateDir, app, publicKey) {
+    checkSafe(stateDir, 'state-dir');
+    checkSafe(app, 'app');
+    const key = parsePublicKey(publicKey);
+    const command = `sh ${(0, index_js_2.observeScriptPath)(stateDir, app)} ${stateDir} ${app}`;
+    return `restrict,command="${command}" ${key} ${(0, exports.observeMark)(app)}`;
+}
+const isMarked = (line, app) => line.trimEnd().endsWith(` ${(0, exports.observeMark)(app)}`);
+/** authorized_keys with the app's observe key line set to `line` (replacing an earlier one), others kept. */
+function withObserveKey(existing, app, line) {
+    return withoutObserveKey(existing, app) + line + '\n';
+}
+/** authorized_keys without the app's observe key line; every other line kept as it was. */
+function withoutObserveKey(existing, app) {
+    const kept = existing
+        .split('\n')
+        .filter((l, i, all) => !(isMarked(l, app) || (l === '' && i === all.length - 1)));
+    return kept.length ? kept.join('\n') + '\n' : '';
+}
+/**
+ * Install (or remove) an app's observe key on every host, over the deploy user's own connection: the forced
+ * command lands at `<state-dir>/<app>/observe.sh`, then authorized_keys is rewritten whole by temp file and
+ * rename (0600), keeping every other line. Returns each host's error, or null.
+ */
+function changeObserveKeys(connections, change, logger) {
+    const file = change.authorizedKeys ?? exports.AUTHORIZED_KEYS;
+    const line = change.publicKey ? observeKeyLine(change.stateDir, change.app, change.publicKey) : undefined;
+    const script = (0, index_js_2.observeScriptPath)(change.stateDir, change.app);
+    return (0, read_js_1.eachHost)(connections, logger, async (exec, host) => {
+        if (line) {
+            await exec.run({ argv: (0, index_js_2.mkdirArgv)(script.slice(0, script.lastIndexOf('/'))), timeoutMs: 30_000 });
+            await exec.run({ argv: (0, index_js_2.writeFileArgv)(script), stdin: change.script, timeoutMs: 30_000 });
+        }
+        const read = await exec.run({ argv: ['cat', '--', file], check: false, timeoutMs: 30_000 });
+        if (read.exitCode !== 0 && !/No such file/.test(read.stderr))
+            throw new Error(`cannot read ${file}: ${read.stderr.trim()}`);
+        const existing = read.exitCode === 0 ? read.stdout : '';
+        const next = line
+            ? withObserveKey(existing, change.app, line)
+            : withoutObserveKey(existing, change.app);
+        if (next !== existing) {
+            await exec.run({ argv: (0, index_js_2.writeFileArgv)(file), stdin: next, timeoutMs: 30_000 });
+        }
+        return { host, error: null };
+    }, (host, error) => ({ host, error }));
+}
+
+
+/***/ }),
+
+/***/ 2762:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12384,13 +13277,14 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.commitsArgv = exports.revParseArgv = exports.clockArgv = void 0;
 exports.historyReadArgv = historyReadArgv;
 exports.readHost = readHost;
+exports.eachHost = eachHost;
 exports.readHosts = readHosts;
 exports.appendToHistories = appendToHistories;
 exports.commitsByVersion = commitsByVersion;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(1574);
-const index_js_3 = __webpack_require__(6955);
-const history_js_1 = __webpack_require__(2591);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3149);
+const index_js_3 = __webpack_require__(2978);
+const history_js_1 = __webpack_require__(3912);
 /** argv: the app's history on a host, whole (the engine's layout owns the path). */
 function historyReadArgv(stateDir, app, environment) {
     return ['cat', '--', (0, index_js_2.layout)(stateDir, app, (0, index_js_2.environmentSlug)(environment)).history];
@@ -12465,6 +13359,10 @@ function readHosts(connections, stateDir, app, environment, logger) {
 function appendToHistories(connections, stateDir, app, environment, line, logger) {
     const path = (0, index_js_2.layout)(stateDir, app, (0, index_js_2.environmentSlug)(environment)).history;
     return eachHost(connections, logger, async (exec, host) => {
+        const root = path.slice(0, path.lastIndexOf('/'));
+        const there = await exec.run({ argv: ['test', '-d', root], check: false, timeoutMs: 30_000 });
+        if (there.exitCode !== 0)
+            throw new Error(`${app} was never deployed to ${environment} here (no ${root}): check --app, --environment and --state-dir`);
         await exec.run({
             argv: (0, index_js_2.historyAppendArgv)(path),
             stdin: JSON.stringify(line(host)) + '\n',
@@ -12534,7 +13432,7 @@ async function commitsByVersion(repo, versions, exec = new index_js_1.LocalExecu
 
 /***/ }),
 
-/***/ 2875:
+/***/ 6890:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12542,8 +13440,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportJson = reportJson;
 exports.reportExposition = reportExposition;
 exports.reportMarkdown = reportMarkdown;
-const index_js_1 = __webpack_require__(7458);
-const bands_js_1 = __webpack_require__(9499);
+const index_js_1 = __webpack_require__(893);
+const bands_js_1 = __webpack_require__(1232);
 /** The JSON the CLI prints with `--format json`: one object per environment, attempts left out. */
 function reportJson(reports) {
     return (JSON.stringify(reports.map(({ attempts: _attempts, ...r }) => r), null, 2) + '\n');
@@ -12631,11 +13529,12 @@ function reportMarkdown(reports) {
 
 /***/ }),
 
-/***/ 9353:
+/***/ 9946:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.sshOptionPath = sshOptionPath;
 exports.sshOptions = sshOptions;
 exports.sshConfigText = sshConfigText;
 exports.sshMasterArgv = sshMasterArgv;
@@ -12643,11 +13542,13 @@ exports.sshCommandArgv = sshCommandArgv;
 exports.sshExitArgv = sshExitArgv;
 exports.sshCheckArgv = sshCheckArgv;
 exports.sshKeyscanArgv = sshKeyscanArgv;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /** A path in an ssh option: ssh splits option values at spaces unless they are double-quoted. */
-function path(p) {
+/** A path in an `-o Name=value` option: ssh splits the value at white space unless it is quoted. */
+function sshOptionPath(p) {
     return /\s/.test(p) ? `"${p}"` : p;
 }
+const path = sshOptionPath;
 /** The options every ssh invocation carries. Host keys are always checked: there is no insecure mode. */
 function sshOptions(s) {
     const o = [
@@ -12736,7 +13637,7 @@ function sshKeyscanArgv(host, port, timeoutS) {
 
 /***/ }),
 
-/***/ 4318:
+/***/ 2877:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -12746,10 +13647,10 @@ const node_child_process_1 = __webpack_require__(1421);
 const node_fs_1 = __webpack_require__(3024);
 const node_os_1 = __webpack_require__(8161);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(9353);
-const phase_js_1 = __webpack_require__(8012);
-const hostkeys_js_1 = __webpack_require__(9229);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(9946);
+const phase_js_1 = __webpack_require__(2633);
+const hostkeys_js_1 = __webpack_require__(7382);
 const CONNECT_ERRORS = /Connection refused|Connection timed out|timed out during banner|No route to host|Could not resolve|Network is unreachable|kex_exchange_identification/i;
 /**
  * An Executor that runs argv on a remote host through the system OpenSSH client: pinned host keys
@@ -12856,7 +13757,8 @@ class SshExecutor {
         const socket = (0, node_path_1.join)(dir, 'cm');
         if ((0, node_fs_1.existsSync)(socket))
             await (0, index_js_1.runProcess)({
-                argv: ['ssh', '-o', `ControlPath=${socket}`, '-O', 'exit', 'leftover'],
+                // RUNNER_TEMP may hold a space: quoted as every other ssh option path.
+                argv: ['ssh', '-o', `ControlPath=${(0, argv_js_1.sshOptionPath)(socket)}`, '-O', 'exit', 'leftover'],
                 check: false,
                 timeoutMs: 5000
             }, process.env, 'local');
@@ -13045,7 +13947,7 @@ function spawnDetachedMaster(argv, errFile, timeoutMs) {
 
 /***/ }),
 
-/***/ 9229:
+/***/ 7382:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -13118,7 +14020,7 @@ function classifySshError(stderr) {
 
 /***/ }),
 
-/***/ 6955:
+/***/ 2978:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -13138,17 +14040,17 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SshExecutor = void 0;
-__exportStar(__webpack_require__(9353), exports);
-__exportStar(__webpack_require__(9229), exports);
-var executor_js_1 = __webpack_require__(4318);
+__exportStar(__webpack_require__(9946), exports);
+__exportStar(__webpack_require__(7382), exports);
+var executor_js_1 = __webpack_require__(2877);
 Object.defineProperty(exports, "SshExecutor", ({ enumerable: true, get: function () { return executor_js_1.SshExecutor; } }));
-__exportStar(__webpack_require__(6276), exports);
-__exportStar(__webpack_require__(8012), exports);
+__exportStar(__webpack_require__(1347), exports);
+__exportStar(__webpack_require__(2633), exports);
 
 
 /***/ }),
 
-/***/ 8012:
+/***/ 2633:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -13157,8 +14059,8 @@ exports.SLOW_NOOP_MS = exports.LINK_MULTIPLE = exports.LINK_FLOOR_MS = void 0;
 exports.runPhase = runPhase;
 exports.linkTimeoutMs = linkTimeoutMs;
 exports.slowShellNotice = slowShellNotice;
-const index_js_1 = __webpack_require__(7458);
-const script_js_1 = __webpack_require__(6276);
+const index_js_1 = __webpack_require__(893);
+const script_js_1 = __webpack_require__(1347);
 /**
  * Run a phase (a list of argv steps) as one script in one session of `executor` (`sh -s`, script on stdin).
  * Returns every step's result; the caller decides what a failed step means. When the session dies (the link
@@ -13248,7 +14150,7 @@ function slowShellNotice(target, noopMs) {
 
 /***/ }),
 
-/***/ 6276:
+/***/ 1347:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -13258,7 +14160,7 @@ exports.phaseScript = phaseScript;
 exports.detachedPhaseArgv = detachedPhaseArgv;
 exports.parsePhaseOutput = parsePhaseOutput;
 const node_crypto_1 = __webpack_require__(7598);
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 /**
  * Directories searched after the user's own PATH: a non-root user's non-interactive PATH often lacks the sbin
  * directories where nginx and ss live on Debian.
@@ -13377,7 +14279,7 @@ function parsePhaseOutput(stdout, marker, steps) {
 
 /***/ }),
 
-/***/ 5115:
+/***/ 708:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -13462,7 +14364,7 @@ function removeDirArgv(dir) {
 
 /***/ }),
 
-/***/ 4672:
+/***/ 1691:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -13540,7 +14442,7 @@ function judgeStack(services, tasks, options = {}) {
 
 /***/ }),
 
-/***/ 2353:
+/***/ 824:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -13560,13 +14462,13 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.waitForConvergence = exports.rollbackStack = exports.readStack = exports.deployStack = exports.assertManager = exports.judgeStack = exports.judgeService = exports.swarmStackFile = void 0;
-__exportStar(__webpack_require__(5115), exports);
-var stackfile_js_1 = __webpack_require__(4627);
+__exportStar(__webpack_require__(708), exports);
+var stackfile_js_1 = __webpack_require__(4994);
 Object.defineProperty(exports, "swarmStackFile", ({ enumerable: true, get: function () { return stackfile_js_1.swarmStackFile; } }));
-var converge_js_1 = __webpack_require__(4672);
+var converge_js_1 = __webpack_require__(1691);
 Object.defineProperty(exports, "judgeService", ({ enumerable: true, get: function () { return converge_js_1.judgeService; } }));
 Object.defineProperty(exports, "judgeStack", ({ enumerable: true, get: function () { return converge_js_1.judgeStack; } }));
-var stack_js_1 = __webpack_require__(2509);
+var stack_js_1 = __webpack_require__(9700);
 Object.defineProperty(exports, "assertManager", ({ enumerable: true, get: function () { return stack_js_1.assertManager; } }));
 Object.defineProperty(exports, "deployStack", ({ enumerable: true, get: function () { return stack_js_1.deployStack; } }));
 Object.defineProperty(exports, "readStack", ({ enumerable: true, get: function () { return stack_js_1.readStack; } }));
@@ -13576,7 +14478,7 @@ Object.defineProperty(exports, "waitForConvergence", ({ enumerable: true, get: f
 
 /***/ }),
 
-/***/ 2509:
+/***/ 9700:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -13586,9 +14488,9 @@ exports.readStack = readStack;
 exports.waitForConvergence = waitForConvergence;
 exports.deployStack = deployStack;
 exports.rollbackStack = rollbackStack;
-const index_js_1 = __webpack_require__(7458);
-const argv_js_1 = __webpack_require__(5115);
-const converge_js_1 = __webpack_require__(4672);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(708);
+const converge_js_1 = __webpack_require__(1691);
 const realSleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function docker(t, argv, step, extra = {}) {
     return t.executor.run({ argv, step, timeoutMs: t.commandTimeoutMs ?? 60_000, ...extra });
@@ -13760,15 +14662,15 @@ function sameImage(a, b) {
 
 /***/ }),
 
-/***/ 4627:
+/***/ 4994:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.swarmStackFile = swarmStackFile;
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(13);
-const index_js_2 = __webpack_require__(7458);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(2804);
+const index_js_2 = __webpack_require__(893);
 /**
  * Keys `docker stack deploy` drops with no more than a line on stderr (docker/cli's UnsupportedProperties
  * and DeprecatedProperties), and depends_on, which it ignores: a file that relies on them would deploy and

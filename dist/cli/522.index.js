@@ -1,8 +1,8 @@
-export const id = 913;
-export const ids = [913];
+export const id = 522;
+export const ids = [522];
 export const modules = {
 
-/***/ 5913:
+/***/ 6522:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -11,10 +11,10 @@ exports.REPORT_USAGE = void 0;
 exports.reportCommand = reportCommand;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(4939);
-const argv_js_1 = __webpack_require__(7277);
-const host_flags_js_1 = __webpack_require__(179);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(8796);
+const argv_js_1 = __webpack_require__(6498);
+const host_flags_js_1 = __webpack_require__(8000);
 exports.REPORT_USAGE = `Usage: deploy-actions report --host [<user>@]<h>[:<port>][,…] --user <u> --app <app> --environment <e>[,<e>…]
          --ssh-key-env <VAR> --known-hosts-env <VAR> [--port <p>] [--state-dir <dir>]
          [--repo <git checkout>] [--incident-window 24h] [--since <ISO time>]

@@ -1,8 +1,8 @@
-export const id = 243;
-export const ids = [243];
+export const id = 994;
+export const ids = [994];
 export const modules = {
 
-/***/ 1243:
+/***/ 2994:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
@@ -13,7 +13,7 @@ function octokitRequest(options) {
     let client;
     const quiet = (message) => options.debug?.(message);
     const load = async () => {
-        const { Octokit } = await __webpack_require__.e(/* import() */ 573).then(__webpack_require__.bind(__webpack_require__, 6954));
+        const { Octokit } = await __webpack_require__.e(/* import() */ 891).then(__webpack_require__.bind(__webpack_require__, 891));
         const octokit = new Octokit({
             auth: options.token,
             baseUrl: (options.baseUrl || 'https://api.github.com').replace(/\/+$/, ''),

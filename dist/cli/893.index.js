@@ -1,8 +1,8 @@
-export const id = 458;
-export const ids = [458];
+export const id = 893;
+export const ids = [893];
 export const modules = {
 
-/***/ 3517:
+/***/ 762:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33,13 +33,13 @@ function runContextFromEnv(env = process.env) {
 
 /***/ }),
 
-/***/ 8311:
+/***/ 9713:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDuration = parseDuration;
-const errors_js_1 = __webpack_require__(1855);
+const errors_js_1 = __webpack_require__(7638);
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /**
  * Parse `500ms`, `30s`, `2m`, `1h`, `1m30s` or a bare number of seconds into milliseconds.
@@ -66,7 +66,7 @@ function parseDuration(value, input = 'duration') {
 
 /***/ }),
 
-/***/ 1855:
+/***/ 7638:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -219,7 +219,7 @@ function describeError(err) {
 
 /***/ }),
 
-/***/ 8309:
+/***/ 4008:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -236,7 +236,7 @@ function toJsonLine(event) {
 
 /***/ }),
 
-/***/ 141:
+/***/ 9732:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -244,7 +244,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LocalExecutor = void 0;
 exports.runProcess = runProcess;
 const node_child_process_1 = __webpack_require__(1421);
-const errors_js_1 = __webpack_require__(1855);
+const errors_js_1 = __webpack_require__(7638);
 /** Cap on captured output per stream: enough for any JSON we parse, bounded against runaway output. */
 const MAX_CAPTURE = 32 * 1024 * 1024;
 class LocalExecutor {
@@ -353,7 +353,7 @@ function runProcess(command, baseEnv, where) {
 
 /***/ }),
 
-/***/ 7458:
+/***/ 893:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -372,29 +372,31 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(1855), exports);
-__exportStar(__webpack_require__(4671), exports);
-__exportStar(__webpack_require__(141), exports);
-__exportStar(__webpack_require__(6872), exports);
-__exportStar(__webpack_require__(8311), exports);
-__exportStar(__webpack_require__(9369), exports);
-__exportStar(__webpack_require__(3517), exports);
-__exportStar(__webpack_require__(8309), exports);
-__exportStar(__webpack_require__(1789), exports);
-__exportStar(__webpack_require__(4768), exports);
+__exportStar(__webpack_require__(7638), exports);
+__exportStar(__webpack_require__(9157), exports);
+__exportStar(__webpack_require__(9732), exports);
+__exportStar(__webpack_require__(7371), exports);
+__exportStar(__webpack_require__(9713), exports);
+__exportStar(__webpack_require__(7276), exports);
+__exportStar(__webpack_require__(762), exports);
+__exportStar(__webpack_require__(4008), exports);
+__exportStar(__webpack_require__(2712), exports);
+__exportStar(__webpack_require__(8137), exports);
 
 
 /***/ }),
 
-/***/ 9369:
+/***/ 7276:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.InputReader = void 0;
+exports.InputReader = exports.MAX_INPUT_DURATION_MS = void 0;
 exports.splitList = splitList;
-const errors_js_1 = __webpack_require__(1855);
-const duration_js_1 = __webpack_require__(8311);
+const errors_js_1 = __webpack_require__(7638);
+const duration_js_1 = __webpack_require__(9713);
+/** The longest duration any input takes (core InputReader.duration). */
+exports.MAX_INPUT_DURATION_MS = 24 * 3_600_000;
 class InputReader {
     get;
     constructor(get) {
@@ -455,6 +457,10 @@ class InputReader {
         const ms = (0, duration_js_1.parseDuration)(v, name);
         if (options.positive && ms <= 0)
             throw new errors_js_1.InputError(name, `"${v}" is zero`, 'give a positive duration like 30s');
+        // Node's timers overflow past 2^31-1 ms (24.8 days) and fire at once: `probe-timeout: 600h` would fail every
+        // probe after 1 ms. No duration of any action goes near a day.
+        if (ms > exports.MAX_INPUT_DURATION_MS)
+            throw new errors_js_1.InputError(name, `${v} is longer than 24h`, 'give at most 24h');
         return ms;
     }
     /** One item per line (and, unless `commas: false`, per comma); blank lines and `#` comments dropped. */
@@ -495,7 +501,7 @@ function splitList(text, commas = true) {
 
 /***/ }),
 
-/***/ 4671:
+/***/ 9157:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -579,7 +585,7 @@ exports.silentLogger = {
 
 /***/ }),
 
-/***/ 1789:
+/***/ 2712:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -611,7 +617,7 @@ function details(summary, body) {
 
 /***/ }),
 
-/***/ 4768:
+/***/ 8137:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -652,7 +658,7 @@ function formatValue(v) {
 
 /***/ }),
 
-/***/ 6872:
+/***/ 7371:
 /***/ ((__unused_webpack_module, exports) => {
 
 

@@ -1,8 +1,8 @@
-export const id = 53;
-export const ids = [53];
+export const id = 870;
+export const ids = [870];
 export const modules = {
 
-/***/ 2053:
+/***/ 8870:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10,11 +10,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.INCIDENT_USAGE = void 0;
 exports.incidentCommand = incidentCommand;
 const node_os_1 = __webpack_require__(8161);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(1574);
-const index_js_3 = __webpack_require__(4939);
-const argv_js_1 = __webpack_require__(7277);
-const host_flags_js_1 = __webpack_require__(179);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3149);
+const index_js_3 = __webpack_require__(8796);
+const argv_js_1 = __webpack_require__(6498);
+const host_flags_js_1 = __webpack_require__(8000);
 exports.INCIDENT_USAGE = `Usage: deploy-actions incident --host [<user>@]<h>[:<port>][,…] --user <u> --app <app> --environment <e>
          --reason <text> --ssh-key-env <VAR> --known-hosts-env <VAR> [--port <p>] [--state-dir <dir>]
          [--release <release id>] [--time <ISO time>]

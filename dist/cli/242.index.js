@@ -1,8 +1,8 @@
-export const id = 509;
-export const ids = [509];
+export const id = 242;
+export const ids = [242];
 export const modules = {
 
-/***/ 5509:
+/***/ 1242:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -10,9 +10,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.octokitRequest = octokitRequest;
 exports.environmentsCommand = environmentsCommand;
 const node_fs_1 = __webpack_require__(3024);
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6655);
-const argv_js_1 = __webpack_require__(7277);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(4364);
+const argv_js_1 = __webpack_require__(6498);
 /**
  * deploy-actions environments plan|apply --file environments.yml [--repo owner/name] [--prune]
  *
@@ -23,7 +23,7 @@ const argv_js_1 = __webpack_require__(7277);
 async function octokitRequest(token, baseUrl) {
     // Loaded only here: the actions that never call GitHub do not pay for Octokit at start. The shared
     // client keeps Octokit's own request log (expected 404s) out of stderr.
-    return (await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 6278, 23))).octokitRequest({ token, baseUrl });
+    return (await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 7305, 23))).octokitRequest({ token, baseUrl });
 }
 async function environmentsCommand(args) {
     const { positional, flags } = (0, argv_js_1.parseArgs)(args, new Set(['prune', 'help']));
@@ -68,14 +68,14 @@ async function environmentsCommand(args) {
 
 /***/ }),
 
-/***/ 8557:
+/***/ 3044:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseEnvironmentsFile = parseEnvironmentsFile;
-const yaml_1 = __webpack_require__(3645);
-const index_js_1 = __webpack_require__(7458);
+const yaml_1 = __webpack_require__(8815);
+const index_js_1 = __webpack_require__(893);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function parseEnvironmentsFile(text, file = 'environments.yml') {
     const fail = (where, problem, fix) => new index_js_1.InputError(`${file}: ${where}`, problem, fix);
@@ -180,7 +180,7 @@ function parseEnvironmentsFile(text, file = 'environments.yml') {
 
 /***/ }),
 
-/***/ 6655:
+/***/ 4364:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -199,13 +199,13 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(8557), exports);
-__exportStar(__webpack_require__(5824), exports);
+__exportStar(__webpack_require__(3044), exports);
+__exportStar(__webpack_require__(9881), exports);
 
 
 /***/ }),
 
-/***/ 5824:
+/***/ 9881:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -216,8 +216,8 @@ exports.diffEnvironment = diffEnvironment;
 exports.planEnvironments = planEnvironments;
 exports.applyPlan = applyPlan;
 exports.renderPlan = renderPlan;
-const index_js_1 = __webpack_require__(7458);
-const index_js_2 = __webpack_require__(6278);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(7305);
 async function tryGet(request, route, params) {
     return (0, index_js_2.getIfFound)(request, route, params, (err) => asGitHubError(err, route));
 }
@@ -495,7 +495,7 @@ function renderPlan(plan) {
 
 /***/ }),
 
-/***/ 1243:
+/***/ 2994:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -506,7 +506,7 @@ function octokitRequest(options) {
     let client;
     const quiet = (message) => options.debug?.(message);
     const load = async () => {
-        const { Octokit } = await __webpack_require__.e(/* import() */ 573).then(__webpack_require__.bind(__webpack_require__, 4573));
+        const { Octokit } = await __webpack_require__.e(/* import() */ 891).then(__webpack_require__.bind(__webpack_require__, 891));
         const octokit = new Octokit({
             auth: options.token,
             baseUrl: (options.baseUrl || 'https://api.github.com').replace(/\/+$/, ''),
@@ -532,7 +532,7 @@ function splitRepository(fullName) {
 
 /***/ }),
 
-/***/ 1242:
+/***/ 3345:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -540,7 +540,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.startDeployment = startDeployment;
 exports.deactivateSuperseded = deactivateSuperseded;
 exports.trackDeployment = trackDeployment;
-const errors_js_1 = __webpack_require__(4403);
+const errors_js_1 = __webpack_require__(3570);
 /** Deployments need `deployments: write`; a failure leaves the deploy itself as it was. */
 const asGitHubError = (err, route) => (0, errors_js_1.githubError)(err, `record the deployment (${route})`, 'the deploy itself is not affected by this record', {
     permission: 'deployments: write'
@@ -647,7 +647,7 @@ async function trackDeployment(options, logger) {
             logger.warning('GitHub deployment not recorded: no repository or commit SHA in this run');
         return undefined;
     }
-    const { octokitRequest } = await Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 1243));
+    const { octokitRequest } = await Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 2994));
     const request = octokitRequest({
         token: options.token,
         baseUrl: context.apiUrl,
@@ -690,7 +690,7 @@ async function trackDeployment(options, logger) {
 
 /***/ }),
 
-/***/ 4403:
+/***/ 3570:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -700,7 +700,7 @@ exports.isRulesetRejection = isRulesetRejection;
 exports.isWorkflowsPermission = isWorkflowsPermission;
 exports.githubError = githubError;
 exports.getIfFound = getIfFound;
-const index_js_1 = __webpack_require__(7458);
+const index_js_1 = __webpack_require__(893);
 function apiFailure(err) {
     const e = err;
     const message = e.response?.data?.message ?? e.message ?? String(err);
@@ -769,7 +769,7 @@ async function getIfFound(request, route, params, fail) {
 
 /***/ }),
 
-/***/ 6278:
+/***/ 7305:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 
@@ -788,16 +788,16 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(1243), exports);
-__exportStar(__webpack_require__(4403), exports);
-__exportStar(__webpack_require__(6206), exports);
-__exportStar(__webpack_require__(1090), exports);
-__exportStar(__webpack_require__(1242), exports);
+__exportStar(__webpack_require__(2994), exports);
+__exportStar(__webpack_require__(3570), exports);
+__exportStar(__webpack_require__(783), exports);
+__exportStar(__webpack_require__(943), exports);
+__exportStar(__webpack_require__(3345), exports);
 
 
 /***/ }),
 
-/***/ 6206:
+/***/ 783:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -805,7 +805,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getTagRef = getTagRef;
 exports.createAnnotatedTag = createAnnotatedTag;
 exports.moveFloatingTag = moveFloatingTag;
-const errors_js_1 = __webpack_require__(4403);
+const errors_js_1 = __webpack_require__(3570);
 /** The sha a tag ref points at (a tag object for annotated tags), or undefined when there is none. */
 async function getTagRef(request, r, tag) {
     const data = await (0, errors_js_1.getIfFound)(request, 'GET /repos/{owner}/{repo}/git/ref/{ref}', { ...r, ref: `tags/${tag}` }, (err) => (0, errors_js_1.githubError)(err, `read tag ${tag}`));
@@ -865,7 +865,7 @@ async function moveFloatingTag(request, r, tag, sha, state) {
 
 /***/ }),
 
-/***/ 1090:
+/***/ 943:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -874,7 +874,7 @@ exports.MAX_RELEASE_BODY = void 0;
 exports.releaseBody = releaseBody;
 exports.createRelease = createRelease;
 exports.getReleaseByTag = getReleaseByTag;
-const errors_js_1 = __webpack_require__(4403);
+const errors_js_1 = __webpack_require__(3570);
 /** GitHub limits a release body to 125,000 characters. */
 exports.MAX_RELEASE_BODY = 125_000;
 function releaseBody(text) {
