@@ -10,6 +10,7 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
-  maxWorkers: 2,
+  // Most suites wait on hosts (a 50 ms link, slow login shells, docker): three workers keep two cores busy.
+  maxWorkers: 3,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs']
 };

@@ -132,6 +132,10 @@ export async function finishPhase(
       host.logger.warning(
         `could not remove ${prunedDir(host.layout, id)} on ${host.name} (${firstLine(rm.stderr)}): the next deploy retries; files a container wrote as root need root (sudo rm -rf)`
       );
+    else if (rm?.stdout.startsWith('kept '))
+      host.logger.warning(
+        `release ${id} on ${host.name} is pruned but holds data an earlier version of this action kept in it (${rm.stdout.slice(5).trim()}): ${prunedDir(host.layout, id)} is never deleted by a prune; move that data or remove it by hand once nothing needs it`
+      );
   }
   const next: RunState = { ...s, release, pending: [], lockReleased: released };
   const failed = r.failed(steps);
