@@ -2723,6 +2723,8 @@ async function finishPhase(ctx, s, keepReleases, history) {
         const rm = r.get(`${REMOVE} ${id}`);
         if (rm && rm.exitCode !== 0)
             host.logger.warning(`could not remove ${(0, layout_js_1.prunedDir)(host.layout, id)} on ${host.name} (${firstLine(rm.stderr)}): the next deploy retries; files a container wrote as root need root (sudo rm -rf)`);
+        else if (rm?.stdout.startsWith('kept '))
+            host.logger.warning(`release ${id} on ${host.name} is pruned but holds data an earlier version of this action kept in it (${rm.stdout.slice(5).trim()}): ${(0, layout_js_1.prunedDir)(host.layout, id)} is never deleted by a prune; move that data or remove it by hand once nothing needs it`);
     }
     const next = { ...s, release, pending: [], lockReleased: released };
     const failed = r.failed(steps);
