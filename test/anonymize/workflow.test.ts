@@ -40,6 +40,8 @@ integration('refresh-staging workflow', () => {
     const env = { SOURCE_DATABASE_URL: prod.url, DATABASE_URL: staging.url, ANONYMIZE_SALT: SALT };
     return runWorkflow('.github/workflows/refresh-staging.yml', {
       root: REPO_ROOT,
+      // The working tree's unreleased workflows (OWNER/…@main), as a development run.
+      refs: 'worktree',
       workspace,
       inputs: { environment },
       environments: { staging: { secrets: env }, production: { secrets: env } },

@@ -26,6 +26,8 @@ integration('deploy.yml scans the built digest once and gates the rollout on it'
     const lines: string[] = [];
     const r = await runWorkflow('.github/workflows/deploy.yml', {
       root: REPO_ROOT,
+      // The working tree's unreleased workflows (OWNER/…@main), as a development run.
+      refs: 'worktree',
       workspace: app,
       inputs: {
         app: 'scan-shop',
