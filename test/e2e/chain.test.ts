@@ -21,6 +21,8 @@ integrationOn('the chain end to end, through the workflow files', [0], () => {
     expect(jobs(0)).toEqual({
       'release/release': 'success',
       'dev/build': 'success',
+      // No scanner is configured (no scan-command or SCAN_COMMAND): the scan job is skipped, the rollout runs.
+      'dev/scan': 'skipped',
       'dev/rollout': 'success',
       'staging/rollout': 'success',
       'production/rollout': 'success'
@@ -54,6 +56,8 @@ integrationOn('the chain end to end, through the workflow files', [0], () => {
     expect(jobs(1)).toEqual({
       'release/release': 'success',
       'dev/build': 'success',
+      // No scanner is configured (no scan-command or SCAN_COMMAND): the scan job is skipped, the rollout runs.
+      'dev/scan': 'skipped',
       'dev/rollout': 'failure',
       staging: 'skipped',
       production: 'skipped'
