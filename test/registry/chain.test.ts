@@ -41,7 +41,14 @@ integration('build once, promote the same digest', () => {
     const repo = unique('build/chain');
     const build = await runBundle('build-image', {
       workspace,
-      inputs: { images: `${r1.host}/${repo}`, tags: 'type=sha\ntype=ref,event=branch', push: true },
+      // buildx (picked by builder: auto, as on GitHub's runners) runs RUN steps on the build network; the lab's
+      // dockerd has no default bridge, so the host network (the workflows pass vars.BUILD_NETWORK).
+      inputs: {
+        images: `${r1.host}/${repo}`,
+        tags: 'type=sha\ntype=ref,event=branch',
+        push: true,
+        network: 'host'
+      },
       env
     });
     expect([build.exitCode, build.stderr]).toEqual([0, '']);
