@@ -4,6 +4,8 @@
 #   scripts/docker-plugins.sh fetch <dir>                 download and unpack them into <dir> (idempotent)
 #   scripts/docker-plugins.sh install <dir> <plugin> <to>   copy <dir>/<plugin> into the plugin directory <to>
 #   scripts/docker-plugins.sh version <dir>               print the versions fetched
+#   scripts/docker-plugins.sh fetch-engine <dir>          a second, newer engine: trixie's dockerd 26.1 and its
+#                                                         containerd 1.7 in <dir>/bin (the lab's second dockerd)
 #
 # Debian's archive serves them in the trixie suite (docker-compose 2.26, docker-buildx 0.13); both need only
 # libc6 >= 2.34. The machine's own apt setup is left alone: apt gets a private sources list, state and cache
@@ -79,6 +81,37 @@ install_plugin() { # install_plugin <dir> <plugin> <plugin-dir> [owner]
   if [ -n "$owner" ]; then chown "$owner" "$to" "$to/$p"; fi
 }
 
+# The newer engine (issue 24): dockerd and containerd from trixie, unpacked the same way. runc stays the
+# machine's own (trixie's needs libc6 2.38; bookworm has 2.36), which both engines accept.
+ENGINE_PACKAGES=(docker.io containerd)
+ENGINE_BINARIES=(dockerd docker-proxy containerd containerd-shim-runc-v2 ctr)
+fetch_engine() { # fetch_engine <dir>
+  local dir=$1 b all=1
+  for b in "${ENGINE_BINARIES[@]}"; do [ -x "$dir/bin/$b" ] || all=0; done
+  [ "$all" = 1 ] && return 0
+  [ -r "$KEYRING" ] || die "$KEYRING is missing: apt-get install debian-archive-keyring"
+  local a=$dir/apt uri p deb
+  uri=$(archive_uri)
+  mkdir -p "$a/state/lists/partial" "$a/cache/archives/partial" "$dir/debs" "$dir/root" "$dir/bin"
+  : >"$a/state/status"
+  printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$uri" "$PLUGIN_SUITE" >"$a/sources.list"
+  log "fetching ${ENGINE_PACKAGES[*]} from $uri $PLUGIN_SUITE (private apt state in $a)"
+  apt_private "$dir" update >/dev/null
+  (cd "$dir/debs" && apt_private "$dir" download "${ENGINE_PACKAGES[@]}" >/dev/null)
+  for p in "${ENGINE_PACKAGES[@]}"; do
+    deb=$(ls "$dir/debs/${p}_"*.deb 2>/dev/null | head -n1)
+    [ -n "$deb" ] || die "apt-get download did not bring $p from $PLUGIN_SUITE"
+    dpkg-deb -x "$deb" "$dir/root"
+  done
+  for b in "${ENGINE_BINARIES[@]}"; do
+    local f
+    f=$(find "$dir/root/usr/bin" "$dir/root/usr/sbin" -name "$b" -type f 2>/dev/null | head -n1)
+    [ -n "$f" ] || die "the $PLUGIN_SUITE packages hold no $b"
+    install -m 0755 "$f" "$dir/bin/$b"
+  done
+  rm -rf "$dir/root"
+}
+
 version() {
   local dir=$1
   "$dir/docker-compose" version --short
@@ -89,5 +122,6 @@ case "${1:-}" in
   fetch) fetch "${2:?dir}" ;;
   install) install_plugin "${2:?dir}" "${3:?plugin}" "${4:?plugin dir}" "${5:-}" ;;
   version) version "${2:?dir}" ;;
-  *) echo "usage: $0 fetch <dir> | install <dir> <plugin> <plugin-dir> [owner] | version <dir>" >&2; exit 2 ;;
+  fetch-engine) fetch_engine "${2:?dir}" ;;
+  *) echo "usage: $0 fetch <dir> | install <dir> <plugin> <plugin-dir> [owner] | version <dir> | fetch-engine <dir>" >&2; exit 2 ;;
 esac

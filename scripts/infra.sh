@@ -114,6 +114,26 @@ make_base_image() {
   rm -rf "$root"
 }
 
+# --- a second, newer engine -------------------------------------------------------------------------
+# Debian trixie's dockerd 26.1 with the containerd image store, beside the lab's 20.10: what buildx's docker
+# driver can do there (multi-platform, attestations, registry cache export) is tested for real. It has its own
+# socket, data-root, exec-root (so its own managed containerd), pidfile and containerd namespaces, and no bridge.
+ENGINE2="$DIR/engine2"
+ENGINE2_SOCK="$DIR/run/docker2.sock"
+start_docker2() {
+  bash "$SCRIPTS/docker-plugins.sh" fetch-engine "$ENGINE2"
+  if DOCKER_HOST="unix://$ENGINE2_SOCK" docker version >/dev/null 2>&1; then return 0; fi
+  log "starting the second dockerd ($("$ENGINE2/bin/dockerd" --version)) on $ENGINE2_SOCK"
+  mkdir -p "$ENGINE2/data" "$ENGINE2/exec"
+  printf '{"features": {"containerd-snapshotter": true}}\n' >"$ENGINE2/daemon.json"
+  PATH="$ENGINE2/bin:$PATH" nohup "$ENGINE2/bin/dockerd" --host "unix://$ENGINE2_SOCK" \
+    --data-root "$ENGINE2/data" --exec-root "$ENGINE2/exec" --pidfile "$DIR/run/dockerd2.pid" \
+    --config-file "$ENGINE2/daemon.json" \
+    --containerd-namespace da-engine2 --containerd-plugins-namespace da-engine2-plugins \
+    --bridge=none --iptables=false --ip6tables=false --ip-masq=false >"$DIR/logs/dockerd2.log" 2>&1 &
+  wait_for "second dockerd" 60 env DOCKER_HOST="unix://$ENGINE2_SOCK" docker version
+}
+
 # --- Docker CLI plugins (scripts/docker-plugins.sh) ---------------------------------------------------
 # buildx goes where GitHub's runners have it, a system plugin directory (found whatever DOCKER_CONFIG says);
 # Compose v2 goes into root's own plugin directory (the runner and the near host) and each field host's user's.
@@ -349,9 +369,11 @@ write_env() {
     --argjson sshPort "$SSH_PORT" --arg ssh "$DIR/ssh" \
     --argjson pgPort "$PG_PORT" --arg pgp "$pg" --arg pgBin "$PG_BIN" --arg pgRun "$DIR/pg/run" \
     --arg prom "http://127.0.0.1:$PROM_PORT" --arg promTargets "$DIR/prometheus/targets" \
-    --arg runnerPlugins "$RUNNER_PLUGIN_DIR" \
+    --arg runnerPlugins "$RUNNER_PLUGIN_DIR" --arg engine2 "unix://$ENGINE2_SOCK" \
+    --arg engine2Version "$(DOCKER_HOST="unix://$ENGINE2_SOCK" docker version --format '{{.Server.Version}}')" \
     '{dir: $dir,
-      docker: {socket: "/var/run/docker.sock", baseImage: $base, runnerPluginDir: $runnerPlugins},
+      docker: {socket: "/var/run/docker.sock", baseImage: $base, runnerPluginDir: $runnerPlugins,
+              engine2: {host: $engine2, version: $engine2Version}},
       registries: [{host: $r1, username: "deploy", password: $r1p}, {host: $r2, username: "deploy2", password: $r2p}],
       ssh: {host: "127.0.0.1", port: $sshPort, user: "root", keyPath: ($ssh + "/id_ed25519"),
             knownHostsPath: ($ssh + "/known_hosts"),
@@ -370,6 +392,7 @@ status() {
   echo "infra in $DIR:"
   check dockerd docker version
   check base-image docker image inspect "$BASE_IMAGE"
+  check dockerd2 env DOCKER_HOST="unix://$ENGINE2_SOCK" docker version
   check registry1 pid_alive "$DIR/run/registry1.pid"
   check registry2 pid_alive "$DIR/run/registry2.pid"
   check sshd pid_alive "$DIR/run/sshd.pid"
@@ -393,6 +416,10 @@ down() {
   if [ -f "$DIR/pg/data/PG_VERSION" ]; then
     runuser -u "$PG_USER_OS" -- "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m fast stop >/dev/null 2>&1 || true
   fi
+  if pid_alive "$DIR/run/dockerd2.pid"; then
+    DOCKER_HOST="unix://$ENGINE2_SOCK" docker ps -q | xargs -r env DOCKER_HOST="unix://$ENGINE2_SOCK" docker rm -f >/dev/null 2>&1 || true
+    kill "$(cat "$DIR/run/dockerd2.pid")" 2>/dev/null || true
+  fi
   if pid_alive "$DIR/run/dockerd.pid"; then
     docker ps -q | xargs -r docker rm -f >/dev/null 2>&1 || true
     kill "$(cat "$DIR/run/dockerd.pid")" 2>/dev/null || true
@@ -406,6 +433,7 @@ case "${1:-}" in
     mkdir -p "$DIR/run" "$DIR/logs"
     chmod 755 "$DIR"
     start_docker
+    start_docker2
     install_plugins
     make_base_image
     start_registry 1 "$REG1_PORT" deploy

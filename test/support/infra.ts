@@ -11,7 +11,13 @@ import { REPO_ROOT } from './paths.js';
 export interface Infra {
   dir: string;
   /** runnerPluginDir: the system CLI-plugin directory where buildx lives, as on GitHub's runners. */
-  docker: { socket: string; baseImage: string; runnerPluginDir: string };
+  /** engine2: the second, newer dockerd (trixie 26.1, containerd image store) as a DOCKER_HOST value. */
+  docker: {
+    socket: string;
+    baseImage: string;
+    runnerPluginDir: string;
+    engine2?: { host: string; version: string };
+  };
   registries: { host: string; username: string; password: string }[];
   ssh: {
     host: string;

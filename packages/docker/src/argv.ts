@@ -336,18 +336,28 @@ export function refuseForDockerDriver(o: BuildOptions, builder: BuilderInfo): vo
   );
 }
 
+/**
+ * A builder's BuildKit as major and minor, or undefined when it does not say. Distribution builds of dockerd
+ * report `v0.0.0+unknown` (Debian's 26.1 does, and runs BuildKit v0.13): that is no version, not v0.0.
+ */
+function buildkitVersion(version: string): { major: number; minor: number } | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version) ?? /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return undefined;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (major === 0 && minor === 0 && patch === 0) return undefined;
+  return { major, minor };
+}
+
 /** BuildKit before v0.11 writes no OCI annotations (the registry gets a Docker v2 manifest without them). */
 export function buildkitDropsAnnotations(version: string): boolean {
-  const m = /^v?(\d+)\.(\d+)/.exec(version);
-  if (!m) return false;
-  return Number(m[1]) === 0 && Number(m[2]) < 11;
+  const v = buildkitVersion(version);
+  return v !== undefined && v.major === 0 && v.minor < 11;
 }
 
 /** BuildKit before v0.10 has a built-in Dockerfile frontend without named contexts (`--build-context`). */
 export function buildkitLacksNamedContexts(version: string): boolean {
-  const m = /^v?(\d+)\.(\d+)/.exec(version);
-  if (!m) return false;
-  return Number(m[1]) === 0 && Number(m[2]) < 10;
+  const v = buildkitVersion(version);
+  return v !== undefined && v.major === 0 && v.minor < 10;
 }
 
 /** A `# syntax=` directive at the top of a Dockerfile: the build then runs that frontend, not the built-in one. */
