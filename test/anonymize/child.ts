@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { consoleLogger, LocalExecutor } from '../../packages/core/src/index.js';
+import { captureLogger, LocalExecutor } from '../../packages/core/src/index.js';
 import { parseDatabaseUrl } from '../../packages/migrate/src/index.js';
 import { anonymize } from '../../packages/anonymize/src/index.js';
 
@@ -11,6 +11,9 @@ const o = JSON.parse(readFileSync(0, 'utf8')) as {
   salt: string;
   pgBin: string;
 };
+// The engine's log goes to stderr when the process ends, for the test's failure messages.
+const logger = captureLogger();
+process.on('exit', () => process.stderr.write(logger.text() + '\n'));
 const result = await anonymize(
   {
     source: parseDatabaseUrl(o.source, 'source-url'),
@@ -22,7 +25,7 @@ const result = await anonymize(
     pgBin: o.pgBin,
     leakSample: 20
   },
-  { logger: consoleLogger(), executor: new LocalExecutor() }
+  { logger, executor: new LocalExecutor() }
 );
 process.stdout.write(
   `${JSON.stringify({ rows: result.tables.map((t) => [t.table, t.rows]), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`

@@ -10,9 +10,9 @@ import {
   writeFileSync
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SshExecutor } from '../../packages/ssh/src/index.js';
 import type { Executor } from '../../packages/core/src/index.js';
 import { infra } from '../support/infra.js';
+import { connectInfraHost } from '../support/connect.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 /**
@@ -151,15 +151,7 @@ export function checkout(app: string, sources: readonly string[], into: string):
 /** The near host: root's sshd on 127.0.0.1:2222 (Compose v2), on the runner's dockerd. */
 export function nearHost(): (host: string) => Promise<Executor> {
   const ssh = infra().ssh;
-  return () =>
-    SshExecutor.connect({
-      host: ssh.host,
-      port: ssh.port,
-      user: ssh.user,
-      privateKey: readFileSync(ssh.keyPath, 'utf8'),
-      knownHosts: readFileSync(ssh.knownHostsPath, 'utf8'),
-      connectTimeoutMs: 10_000
-    });
+  return () => connectInfraHost(ssh);
 }
 
 function docker(args: string[]): string {

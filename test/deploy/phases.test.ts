@@ -19,12 +19,13 @@ import {
   type Host,
   environmentSlug,
   prunePlan,
+  readConnection,
   readTarget,
   stillRunningArgv,
   waitReadyArgv,
   type ReleaseRecord
 } from '../../packages/deploy/src/index.js';
-import { runPhase, sshCommandArgv } from '../../packages/ssh/src/index.js';
+import { SshExecutor, runPhase, sshCommandArgv } from '../../packages/ssh/src/index.js';
 
 const reader = (values: Record<string, string>) => new InputReader((n) => values[n] ?? '');
 const base = { app: 'shop', host: 'web1.example.com', 'public-port': '8080' };
@@ -40,9 +41,28 @@ const refused = (over: Record<string, string>, input: string): void => {
 };
 
 describe('bad input is refused before anything changes', () => {
-  it('a host or jump host starting with - (ssh would read it as an option)', () => {
+  it('a host or jump host starting with - (ssh would read it as an option)', async () => {
     refused({ host: '-oProxyCommand=touch /tmp/x' }, 'host');
     refused({ host: 'ok.example.com\n-p2222' }, 'host');
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n';
+    const connection = (jump: string) =>
+      reader({ 'ssh-key': key, 'host-fingerprint': `SHA256:${'A'.repeat(43)}`, 'jump-host': jump });
+    expect(readConnection(connection('deploy@bastion.example.com:22')).jumpHost).toBe(
+      'deploy@bastion.example.com:22'
+    );
+    for (const jump of ['-oProxyCommand=touch /tmp/x', '-J', 'bastion\n-oProxyCommand=x']) {
+      expect(() => readConnection(connection(jump))).toThrow(InputError);
+      expect(() => readConnection(connection(jump))).toThrow("Input 'jump-host'");
+    }
+    // The executor refuses it too, for callers that do not come through the inputs (the CLI, tests).
+    const connecting = SshExecutor.connect({
+      host: 'web1.example.com',
+      privateKey: key,
+      knownHosts: 'web1.example.com ssh-ed25519 AAAA',
+      jumpHost: '-oProxyCommand=touch /tmp/x'
+    });
+    await expect(connecting).rejects.toThrow(InputError);
+    await expect(connecting).rejects.toMatchObject({ input: 'jump-host' });
   });
 
   it('proxy-bind must be an address; state-dir plain (it is written into nginx.conf)', () => {

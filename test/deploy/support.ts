@@ -1,12 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { captureLogger, runContextFromEnv, type Executor } from '../../packages/core/src/index.js';
 import { defaultGateSpec, type GateSpec } from '../../packages/health/src/index.js';
 import { SshExecutor } from '../../packages/ssh/src/index.js';
 import type { DeploySpec, EngineDeps, RollbackSpec, TargetSpec } from '../../packages/deploy/src/index.js';
 import { fieldHost, infra, type FieldHost } from '../support/infra.js';
+import { connectInfraHost } from '../support/connect.js';
+import { get } from '../support/http.js';
 
 /**
  * Deploy targets are the field hosts: a non-root user in the docker group (no /usr/sbin on PATH), a login
@@ -97,15 +98,7 @@ export function sshConnector(
   return (line) => {
     const port = Number(/:(\d+)$/.exec(line)?.[1] ?? 0);
     const h = infra().hosts.find((x) => x.port === port) ?? target(i);
-    return SshExecutor.connect({
-      host: h.host,
-      port: h.port,
-      user: h.user,
-      privateKey: readFileSync(h.keyPath, 'utf8'),
-      knownHosts: readFileSync(h.knownHostsPath, 'utf8'),
-      connectTimeoutMs: 10_000,
-      ...extra
-    });
+    return connectInfraHost(h, extra);
   };
 }
 
@@ -300,20 +293,7 @@ export function deps(
   } as EngineDeps & { logger: ReturnType<typeof captureLogger> };
 }
 
-/** GET http://127.0.0.1:port/path on a fresh connection. */
-/** GET on a fresh connection; a request still waiting after `giveUpMs` fails. */
-export function get(port: number, path = '/', giveUpMs = 3000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: giveUpMs }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${giveUpMs / 1000} s`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+export { get };
 
 export async function version(port: number): Promise<string> {
   try {

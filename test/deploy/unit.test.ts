@@ -16,13 +16,10 @@ import {
   parseImagesInput,
   parseState,
   proxyFiles,
-  slotProbeArgv,
-  staleReason,
   tarball,
   upstreamConf,
   writeFileArgv,
   type HostState,
-  type LockHolder,
   type ReleaseRecord
 } from '../../packages/deploy/src/index.js';
 
@@ -45,20 +42,12 @@ const release = (id: string, over: Partial<ReleaseRecord> = {}): ReleaseRecord =
 describe('host commands are data', () => {
   it('passes every variable part as a positional argument, never inside the script', () => {
     const evil = "/srv/$(reboot)/a'b";
-    for (const argv of [
-      writeFileArgv(evil),
-      lockAcquireArgv(evil),
-      commitArgv(evil, 'releases/x'),
-      slotProbeArgv(evil, 'curl', 'http://h/`id`')
-    ]) {
+    for (const argv of [writeFileArgv(evil), lockAcquireArgv(evil), commitArgv(evil, 'releases/x')]) {
       expect(argv[0]).toBe('sh');
       expect(argv[1]).toBe('-c');
       expect(argv[2]).not.toContain(evil);
       expect(argv.slice(3)).toContain(evil);
     }
-    expect(slotProbeArgv('p', 'curl', 'http://127.0.0.1:1/up').slice(-6)).toEqual(
-      ['curl', '-fsS', '-o', '/dev/null', '-m', '3', 'http://127.0.0.1:1/up'].slice(-6)
-    );
   });
 
   it('writes a tarball GNU tar extracts byte for byte, with 0600 files', () => {
@@ -140,36 +129,6 @@ describe('releases', () => {
     expect(chooseTarget(state, 'r4')).toEqual({ problem: 'release r4 is already serving' });
     expect(chooseTarget(state, 'nope')).toEqual({ problem: 'no release nope on the host' });
     expect(chooseTarget({ releases: [] }, undefined)).toEqual({ problem: 'nothing was ever deployed here' });
-  });
-});
-
-describe('lock staleness', () => {
-  const holder = (over: Partial<LockHolder> = {}): LockHolder => ({
-    token: 't',
-    actor: 'alice',
-    runUrl: 'https://x/runs/1',
-    runner: 'runner-1',
-    pid: 4242,
-    operation: 'deploy',
-    startedAt: '2026-11-23T09:00:00Z',
-    heartbeatAt: '2026-11-23T09:00:00Z',
-    ...over
-  });
-  const now = Date.parse('2026-11-23T09:01:00Z');
-  it('is alive with a recent heartbeat from another machine', () => {
-    expect(staleReason(holder(), now, 5 * 60_000, 'runner-2', () => false)).toBeUndefined();
-  });
-  it('is stale when the heartbeat is old', () => {
-    expect(staleReason(holder(), now, 30_000, 'runner-2', () => true)).toMatch(/last heartbeat was 1m ago/);
-  });
-  it('is stale at once when the holder ran here and its process is gone', () => {
-    expect(staleReason(holder(), now, 5 * 60_000, 'runner-1', () => false)).toBe(
-      'its process 4242 on runner-1 is gone'
-    );
-    expect(staleReason(holder(), now, 5 * 60_000, 'runner-1', () => true)).toBeUndefined();
-  });
-  it('is stale without holder.json', () => {
-    expect(staleReason(undefined, now, 1000, 'r', () => true)).toMatch(/no holder.json/);
   });
 });
 

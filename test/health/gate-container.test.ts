@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { LocalExecutor, captureLogger } from '../../packages/core/src/index.js';
-import { readFileSync } from 'node:fs';
 import { defaultGateSpec, runGate, type GateSpec } from '../../packages/health/src/index.js';
-import { SshExecutor } from '../../packages/ssh/src/index.js';
 import { fieldHost, infra, integration } from '../support/infra.js';
+import { connectInfraHost } from '../support/connect.js';
 
 /** A container with a HEALTHCHECK built from the local busybox image; health is the presence of a file. */
 integration('container gate against real Docker health checks', () => {
@@ -115,14 +114,7 @@ integration('container gate against real Docker health checks', () => {
 
   it('reads the same health over SSH as a non-root deploy user on a far link: the executor changes, the gate does not', async () => {
     const ssh = fieldHost(0);
-    const remote = await SshExecutor.connect({
-      host: ssh.host,
-      port: ssh.port,
-      user: ssh.user,
-      privateKey: readFileSync(ssh.keyPath, 'utf8'),
-      knownHosts: readFileSync(ssh.knownHostsPath, 'utf8'),
-      connectTimeoutMs: 5000
-    });
+    const remote = await connectInfraHost(ssh, { connectTimeoutMs: 5000 });
     try {
       const r = await runGate(spec([healthy, `health-missing-${id}`], { failureThreshold: 1 }), {
         logger: captureLogger(),

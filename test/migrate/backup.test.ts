@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,9 +14,9 @@ import {
   pgRestoreArgv,
   runMigrations
 } from '../../packages/migrate/src/index.js';
-import { SshExecutor } from '../../packages/ssh/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { infra, integration } from '../support/infra.js';
+import { connectInfraHost } from '../support/connect.js';
 import {
   context,
   createDb,
@@ -163,14 +163,7 @@ if (process.argv[2] === 'fail') { console.error('tool: boom'); process.exit(3); 
 
   it('command on a deploy host: the SSH executor (packages/ssh) runs the argv there, under our lock, sending no secret', async () => {
     const { ssh: s } = infra();
-    const ssh = await SshExecutor.connect({
-      host: s.host,
-      port: s.port,
-      user: s.user,
-      privateKey: readFileSync(s.keyPath, 'utf8'),
-      knownHosts: readFileSync(s.knownHostsPath, 'utf8'),
-      connectTimeoutMs: 5000
-    });
+    const ssh = await connectInfraHost(s, { connectTimeoutMs: 5000 });
     try {
       const logger = captureLogger();
       const r = await runMigrations(

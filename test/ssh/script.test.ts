@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionError, LocalExecutor, TimeoutError, type Command } from '../../packages/core/src/index.js';
 import {
-  SshExecutor,
   linkTimeoutMs,
   parsePhaseOutput,
   phaseScript,
@@ -12,6 +11,7 @@ import {
   type ScriptStep
 } from '../../packages/ssh/src/index.js';
 import { infra, integration } from '../support/infra.js';
+import { connectInfraHost } from '../support/connect.js';
 
 const steps: ScriptStep[] = [
   { name: 'greet', argv: ['echo', "it's $(not run); `neither`"] },
@@ -95,14 +95,7 @@ integration('phase scripts over SSH', () => {
   it('one session per phase, and the no-op cost is measured at connect', async () => {
     const { ssh } = infra();
     const tmp = mkdtempSync(join(tmpdir(), 'da ssh space-'));
-    const exec = await SshExecutor.connect({
-      host: ssh.host,
-      port: ssh.port,
-      user: ssh.user,
-      privateKey: readFileSync(ssh.keyPath, 'utf8'),
-      knownHosts: readFileSync(ssh.knownHostsPath, 'utf8'),
-      tempRoot: tmp
-    });
+    const exec = await connectInfraHost(ssh, { tempRoot: tmp, connectTimeoutMs: 15_000 });
     try {
       expect(exec.privateDir).toContain(' ');
       expect(exec.noopMs).toBeGreaterThan(0);
@@ -120,14 +113,7 @@ integration('phase scripts over SSH', () => {
 
   it('a cut link names the step that was running', async () => {
     const { ssh } = infra();
-    const exec = await SshExecutor.connect({
-      host: ssh.host,
-      port: ssh.port,
-      user: ssh.user,
-      privateKey: readFileSync(ssh.keyPath, 'utf8'),
-      knownHosts: readFileSync(ssh.knownHostsPath, 'utf8'),
-      connectAttempts: 1
-    });
+    const exec = await connectInfraHost(ssh, { connectAttempts: 1, connectTimeoutMs: 15_000 });
     try {
       const marker = join(tmpdir(), `da-cut-${process.pid}-${Date.now()}`);
       const running = runPhase(

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor } from '../../packages/core/src/index.js';
-import { SshExecutor } from '../../packages/ssh/src/index.js';
 import type { RegistryAuth } from '../../packages/swarm/src/index.js';
 import { fieldHost, infra } from '../support/infra.js';
+import { connectInfraHost } from '../support/connect.js';
+import { get } from '../support/http.js';
 
 /**
  * The Swarm test app: busybox httpd on 127.0.0.1:$PORT with a HEALTHCHECK on /up (absent in the `sick`
@@ -115,25 +115,16 @@ export function leaveSwarm(stacks: string[]): void {
   }
 }
 
-export function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 2000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
-    });
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
 /** Wait on what serves, not on time: a task may still be binding its port right after convergence. */
 export async function servesWithin(port: number, version: string, ms = 20_000): Promise<string> {
   const end = Date.now() + ms;
   let last = '';
   while (Date.now() < end) {
-    last = (await get(port)).body;
+    // Not answering yet (a refused connection, a timeout) is a state to wait through here.
+    last = await get(port, '/', 2000).then(
+      (r) => r.body.trim(),
+      () => ''
+    );
     if (last === version) return last;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -143,13 +134,5 @@ export async function servesWithin(port: number, version: string, ms = 20_000): 
 /** An SSH connector to field host `i` (a non-root deploy user behind the far link). */
 export function fieldConnector(i: number): (host: string) => Promise<Executor> {
   const h = fieldHost(i);
-  return (host) =>
-    SshExecutor.connect({
-      host,
-      port: h.port,
-      user: h.user,
-      privateKey: readFileSync(h.keyPath, 'utf8'),
-      knownHosts: readFileSync(h.knownHostsPath, 'utf8'),
-      connectTimeoutMs: 10_000
-    });
+  return (host) => connectInfraHost(h, { host });
 }

@@ -270,7 +270,7 @@ export const ACTION_HELP: readonly ActionHelp[] = [
       { name: "backup-path", description: "Path of the pg_dump file taken before the first change (empty when none was taken)." },
       { name: "evidence", description: "JSON: mode, outcome, server version, lock, each file applied (version, file, sha256, execution, duration), plan, status, failure with file and line, backup, events." },
     ] },
-  { id: "deploy-compose", description: "Ship a compose release to Docker hosts over SSH with pinned host keys: recreate, blue-green or rolling behind an nginx proxy, gated by health checks, rolled back automatically.",
+  { id: "deploy-compose", description: "Ship a compose release to Docker hosts over SSH with pinned host keys: recreate, blue-green, rolling or canary behind an nginx proxy, or swarm, gated by health checks, rolled back automatically.",
     inputs: [
       ...GROUP_HELP["ssh"]!,
       ...GROUP_HELP["app"]!,

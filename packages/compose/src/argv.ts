@@ -23,10 +23,6 @@ export function composeBase(generation: ComposeGeneration): string[] {
   return generation === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
 }
 
-export function composeVersionArgv(generation: ComposeGeneration): string[] {
-  return [...composeBase(generation), 'version'];
-}
-
 /** Parse `docker compose version` / `docker-compose version` output. */
 export function parseComposeVersion(output: string): string | undefined {
   const m = /version\s+v?(\d+\.\d+\.\d+[\w.+-]*)/i.exec(output);
@@ -45,11 +41,6 @@ export function composeArgv(tool: ComposeTool, p: ComposeProject, sub: readonly 
 /** Validate the files (and interpolation) without printing them: they may hold secrets. */
 export function composeConfigArgv(tool: ComposeTool, p: ComposeProject): string[] {
   return composeArgv(tool, p, ['config', '-q']);
-}
-
-/** The services the files define, one per line. */
-export function composeServicesArgv(tool: ComposeTool, p: ComposeProject): string[] {
-  return composeArgv(tool, p, ['config', '--services']);
 }
 
 export function composePullArgv(
@@ -114,14 +105,6 @@ export function composeRunArgv(
 /** Container ids of the project (`-a`: stopped ones too). */
 export function composePsArgv(tool: ComposeTool, p: ComposeProject, o: { all?: boolean } = {}): string[] {
   return composeArgv(tool, p, ['ps', '-q', ...(o.all ? ['-a'] : [])]);
-}
-
-export function composeStopArgv(
-  tool: ComposeTool,
-  p: ComposeProject,
-  o: { timeoutS?: number } = {}
-): string[] {
-  return composeArgv(tool, p, ['stop', ...(o.timeoutS !== undefined ? ['-t', String(o.timeoutS)] : [])]);
 }
 
 export function composeDownArgv(

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadActionMetadata, type ActionMetadata } from '../../runner/src/index.js';
 
@@ -228,10 +228,6 @@ function distance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
-}
-
-export function relativeTo(root: string, file: string): string {
-  return relative(root, file) || file;
 }
 
 /**

@@ -35,7 +35,3 @@ export function makeEvent(
 ): DeployEvent {
   return { type, time: now.toISOString(), ...where, actor: context.actor, runUrl: context.runUrl, ...fields };
 }
-
-export function toJsonLine(event: DeployEvent): string {
-  return JSON.stringify(event) + '\n';
-}

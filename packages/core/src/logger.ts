@@ -32,32 +32,6 @@ export class Redactor {
   }
 }
 
-export interface ConsoleLoggerOptions {
-  debug?: boolean;
-  write?: (line: string) => void;
-}
-
-export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
-  const redactor = new Redactor();
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const emit = (prefix: string, message: string) => {
-    for (const line of redactor.redact(message).split('\n')) write(prefix + line);
-  };
-  return {
-    debug: (m) => {
-      if (options.debug) emit('debug: ', m);
-    },
-    info: (m) => emit('', m),
-    warning: (m) => emit('warning: ', m),
-    error: (m) => emit('error: ', m),
-    secret: (v) => redactor.add(v),
-    group: async (name, fn) => {
-      emit('▸ ', name);
-      return fn();
-    }
-  };
-}
-
 export interface CapturedLine {
   level: 'debug' | 'info' | 'warning' | 'error';
   message: string;

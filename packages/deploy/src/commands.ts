@@ -45,8 +45,8 @@ export function commitArgv(root: string, link?: string): string[] {
 }
 
 /**
- * Move traffic in one round trip: check the nginx config, reload the running proxy (or start it), then
- * point `current` at the release. The upstream file was written by the commit before.
+ * Move traffic in one round trip: check the nginx config, then reload the running proxy (or start it). The
+ * upstream file was written by the commit before; `current` is not touched here (the finish step moves it).
  */
 export function proxySwitchArgv(conf: string, prefix: string): string[] {
   // -e: nginx opens its default error log (/var/log/nginx) before reading the config, which a non-root
@@ -74,32 +74,6 @@ export function proxyStopArgv(conf: string, prefix: string): string[] {
 }
 
 /**
- * One readiness round of a compose project, in one round trip: the state of each of its containers, then
- * `http <exit code>` of an HTTP check from the host when a URL is given.
- */
-export function slotProbeArgv(
-  project: string,
-  tool: 'curl' | 'wget' | null,
-  url: string | undefined
-): string[] {
-  const check = tool && url ? hostHttpCheckArgv(tool, url, 3) : [];
-  return [
-    'sh',
-    '-c',
-    [
-      'ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1")',
-      'if [ -n "$ids" ]; then docker inspect --format \'{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}} {{.State.ExitCode}} {{.Name}}\' $ids; fi',
-      'shift',
-      'if [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; echo "http $?"; fi',
-      'true'
-    ].join('\n'),
-    'sh',
-    project,
-    ...check
-  ];
-}
-
-/**
  * Append stdin (whole JSON lines) to a history file in one write, after closing a torn last line a killed
  * writer may have left (readers skip a line that does not parse).
  */
@@ -111,11 +85,6 @@ export function historyAppendArgv(path: string): string[] {
     'sh',
     path
   ];
-}
-
-/** Append stdin to `path` (one JSON line per call: O_APPEND keeps lines whole). */
-export function appendFileArgv(path: string): string[] {
-  return ['sh', '-c', 'umask 077 && cat >> "$1"', 'sh', path];
 }
 
 export function mkdirArgv(...paths: string[]): string[] {
@@ -250,11 +219,6 @@ export function lockReleaseIfOursArgv(lockDir: string): string[] {
     'sh',
     lockDir
   ];
-}
-
-/** Who listens on a TCP port (empty output: free). */
-export function portListenersArgv(port: number): string[] {
-  return ['sh', '-c', 'ss -Hltnp "sport = :$1" 2>/dev/null || true', 'sh', String(port)];
 }
 
 /** Fails, printing who listens, when the TCP port is taken. */
@@ -392,11 +356,6 @@ export function whichArgv(...programs: string[]): string[] {
     'sh',
     ...programs
   ];
-}
-
-/** Is the nginx of this pid file alive? */
-export function pidAliveArgv(pidFile: string): string[] {
-  return ['sh', '-c', '[ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null', 'sh', pidFile];
 }
 
 /**

@@ -18,7 +18,7 @@ export {
   maskedCommand,
   MIGRATE_TIMED_OUT
 } from './migrate.js';
-export { describeHolder, staleReason } from './lock.js';
+export { describeHolder } from './lock.js';
 export {
   lockVerdict,
   holderRun,

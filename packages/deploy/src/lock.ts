@@ -38,22 +38,6 @@ export function describeHolder(h: LockHolder | undefined): string {
   return `${what} by ${h.actor}${h.runUrl ? ` (${h.runUrl})` : ''} on ${h.runner} pid ${h.pid}, since ${h.startedAt}`;
 }
 
-/** Why a holder is stale, or undefined when it looks alive. Pure. */
-export function staleReason(
-  h: LockHolder | undefined,
-  now: number,
-  staleMs: number,
-  runnerName: string,
-  pidAlive: (pid: number) => boolean
-): string | undefined {
-  if (!h) return 'the lock has no holder.json (a run died while taking it)';
-  const beat = Date.parse(h.heartbeatAt || h.startedAt);
-  if (h.runner === runnerName && !pidAlive(h.pid)) return `its process ${h.pid} on ${h.runner} is gone`;
-  if (Number.isFinite(beat) && now - beat > staleMs)
-    return `its last heartbeat was ${formatMs(now - beat)} ago (stale after ${formatMs(staleMs)})`;
-  return undefined;
-}
-
 export function localPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

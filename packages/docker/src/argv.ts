@@ -446,15 +446,6 @@ export const CONTAINER_STATE_FORMAT =
   // `index` and not `.State.Health`: the key is absent for containers without a HEALTHCHECK.
   '{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}} {{.State.ExitCode}} {{.Name}}';
 
-export function containerStateArgv(ids: readonly string[]): string[] {
-  return ['docker', 'inspect', '--format', CONTAINER_STATE_FORMAT, ...ids];
-}
-
-/** Containers of a compose project, stopped ones included, by compose's own label (v1 and v2 set it). */
-export function projectContainersArgv(project: string): string[] {
-  return ['docker', 'ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`];
-}
-
 /** Remove whatever containers a compose project left (a failed earlier run in an idle slot). */
 export function removeProjectContainersArgv(project: string): string[] {
   return [
@@ -464,8 +455,4 @@ export function removeProjectContainersArgv(project: string): string[] {
     'sh',
     project
   ];
-}
-
-export function containerLogsArgv(id: string, tail = 20): string[] {
-  return ['docker', 'logs', '--tail', String(tail), id];
 }

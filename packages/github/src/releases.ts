@@ -1,4 +1,4 @@
-import { getIfFound, githubError } from './errors.js';
+import { githubError } from './errors.js';
 import type { GitHubRequest } from './client.js';
 import type { RepoRef } from './refs.js';
 
@@ -47,18 +47,4 @@ export async function createRelease(
   } catch (err) {
     throw githubError(err, `create the release ${release.tag}`, state);
   }
-}
-
-export async function getReleaseByTag(
-  request: GitHubRequest,
-  r: RepoRef,
-  tag: string
-): Promise<CreatedRelease | undefined> {
-  const data = (await getIfFound(
-    request,
-    'GET /repos/{owner}/{repo}/releases/tags/{tag}',
-    { ...r, tag },
-    (err) => githubError(err, `read the release ${tag}`)
-  )) as { id: number; html_url: string } | undefined;
-  return data && { id: data.id, htmlUrl: data.html_url };
 }
