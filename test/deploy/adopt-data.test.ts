@@ -48,9 +48,12 @@ describe('adopting data of earlier releases', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe(join(root, 'data', 'data', 'db'));
     expect(readFileSync(join(link, 'rows'), 'utf8')).toBe('serving\n');
-    expect(readFileSync(join(root, 'releases', '20261101T000000Z-aaaa', 'data', 'db', 'rows'), 'utf8')).toBe(
-      'old\n'
-    );
+    // The release that did not serve keeps its own copy beside, as data/db.earlier, and a link in its place:
+    // a rollback to it mounts the stable directory too.
+    const older = join(root, 'releases', '20261101T000000Z-aaaa');
+    expect(readFileSync(join(older, 'data', 'db.earlier', 'rows'), 'utf8')).toBe('old\n');
+    expect(lstatSync(join(older, 'data', 'db')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(older, 'data', 'db', 'rows'), 'utf8')).toBe('serving\n');
     expect(readFileSync(join(root, 'releases', '20261101T000000Z-aaaa', '.earlier-data'), 'utf8')).toBe(
       'data/db\n'
     );
@@ -60,15 +63,37 @@ describe('adopting data of earlier releases', () => {
     expect(readFileSync(join(root, 'data', 'data', 'db', 'rows'), 'utf8')).toBe('serving\nnewer\n');
   });
 
-  it('never prunes the data left in an earlier release; prunes the others whole', () => {
+  it('never prunes the data left in an earlier release: moves it out of releases/ once; prunes the others whole', () => {
     run(adoptDataArgv(root, ['data/db']));
     const kept = join(root, 'releases', '20261101T000000Z-aaaa');
-    expect(run(pruneReleaseArgv(kept)).trim()).toBe('kept data/db');
-    expect(existsSync(join(kept, 'release.json'))).toBe(false);
-    expect(readFileSync(join(kept, 'data', 'db', 'rows'), 'utf8')).toBe('old\n');
+    const to = join(root, 'earlier-data', '20261101T000000Z-aaaa');
+    expect(run(pruneReleaseArgv(kept, to)).trim()).toBe('kept data/db');
+    expect(existsSync(kept)).toBe(false);
+    expect(existsSync(join(to, 'release.json'))).toBe(false);
+    expect(readFileSync(join(to, 'data', 'db.earlier', 'rows'), 'utf8')).toBe('old\n');
+    // Its link to the stable directory is gone; the stable data is untouched.
+    expect(existsSync(join(to, 'data', 'db'))).toBe(false);
+    expect(readFileSync(join(root, 'data', 'data', 'db', 'rows'), 'utf8')).toBe('serving\n');
+    // The serving release's copy was adopted: its directory (a link in it) is pruned whole, the data stays.
+    const adopted = join(root, 'releases', '20261102T000000Z-bbbb');
+    expect(run(pruneReleaseArgv(adopted, join(root, 'earlier-data', 'x'))).trim()).toBe('');
+    expect(existsSync(adopted)).toBe(false);
+    expect(readFileSync(join(root, 'data', 'data', 'db', 'rows'), 'utf8')).toBe('serving\n');
     const plain = join(root, 'releases', '20261103T000000Z-cccc');
-    run(pruneReleaseArgv(plain));
+    run(pruneReleaseArgv(plain, join(root, 'earlier-data', 'y')));
     expect(existsSync(plain)).toBe(false);
+    expect(existsSync(join(root, 'earlier-data', 'y'))).toBe(false);
+  });
+
+  it('moves out a release an earlier run of this version marked and left set aside (kept in place)', () => {
+    // A host where the first adoption (before .earlier copies) marked a release and a prune set it aside.
+    const aside = join(root, 'releases', '.pruned-20261101T000000Z-aaaa');
+    execFileSync('mv', ['-T', join(root, 'releases', '20261101T000000Z-aaaa'), aside]);
+    writeFileSync(join(aside, '.earlier-data'), 'data/db\n');
+    const to = join(root, 'earlier-data', '20261101T000000Z-aaaa');
+    expect(run(pruneReleaseArgv(aside, to)).trim()).toBe('kept data/db');
+    expect(existsSync(aside)).toBe(false);
+    expect(readFileSync(join(to, 'data', 'db', 'rows'), 'utf8')).toBe('old\n');
   });
 
   it('adopts nothing when no release serves, and lists every copy', () => {
@@ -76,5 +101,8 @@ describe('adopting data of earlier releases', () => {
     const out = run(adoptDataArgv(root, ['data/db']));
     expect(out.trim()).toBe('left data/db in releases/20261101T000000Z-aaaa releases/20261102T000000Z-bbbb');
     expect(existsSync(join(root, 'data', 'data', 'db'))).toBe(false);
+    // Both copies kept beside; both releases now bind the (new, empty) stable directory.
+    for (const id of ['20261101T000000Z-aaaa', '20261102T000000Z-bbbb'])
+      expect(readlinkSync(join(root, 'releases', id, 'data', 'db'))).toBe(join(root, 'data', 'data', 'db'));
   });
 });

@@ -156,4 +156,14 @@ integrationOn('the chain end to end, through the workflow files', [0], () => {
     expect(report.compose).toEqual([expect.stringMatching(/^docker compose 2\.\d+\.\d+\S* \(v2\)$/)]);
     expect(report.markdown).toContain(`Compose on the deploy host: ${report.compose[0]}`);
   });
+
+  test("the example's database keeps one ./data per environment through every release and rollback", () => {
+    // Only v1.0.0 reached staging and production; dev also started v1.0.1, went back to v1.0.0 after its soak
+    // (the kept slot starts again and says so), then started the broken v1.0.2, whose gate failed while v1.0.0
+    // kept serving.
+    expect(report.data.staging).toEqual(['1.0.0']);
+    expect(report.data.production).toEqual(['1.0.0']);
+    expect(report.data.dev.slice(0, 3)).toEqual(['1.0.0', '1.0.1', '1.0.0']);
+    expect(report.data.dev).toContain('1.0.2');
+  });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,11 @@ export interface ChainReport {
   refusedNotifications: string[];
   /** What the deploy steps' logs say ran on the host: `docker compose 2.26.1-4 (v2)`, each once. */
   compose: string[];
+  /**
+   * Each environment's database file in its ./data (the stable data directory on the host): the version of each
+   * release start, in order. Every release and rollback appends to the same file.
+   */
+  data: Record<Env, string[]>;
   markdown: string;
 }
 
@@ -150,6 +155,8 @@ export async function runChain(log: (line: string) => void = () => undefined): P
     cpSync(join(REPO_ROOT, 'docs', 'examples', 'app-repo'), app, { recursive: true });
     const pipeline = join(app, '.github', 'workflows', 'deploy.yml');
     writeFileSync(pipeline, readFileSync(pipeline, 'utf8').replaceAll('ghcr.io/acme/shop', image));
+    // The example's database stand-in (its db/ folder): the lab pulls no images, so the host's dockerd builds it.
+    docker('build', '-q', '--network', 'host', '-t', 'deploy-actions/shop-db:latest', join(app, 'db'));
     git(app, 'init', '-q', '-b', 'main');
     git(app, 'add', '-A');
     git(app, 'commit', '-qm', 'feat: the shop, first release');
@@ -288,6 +295,7 @@ export async function runChain(log: (line: string) => void = () => undefined): P
       notifications: chat.got.map((g) => `${g.path.split('/')[2]} ${g.format} ${g.event}`),
       refusedNotifications: chat.refused,
       compose: composeSeen(runs),
+      data: dataLines(stateRoot),
       markdown: ''
     };
     for (const d of repo.deployments)
@@ -304,6 +312,21 @@ export async function runChain(log: (line: string) => void = () => undefined): P
     rmSync(work, { recursive: true, force: true });
     rmSync(stateRoot, { recursive: true, force: true });
   }
+}
+
+/** The versions in each environment's database file (`<state-dir>/shop/<env>/data/data/releases.log`). */
+function dataLines(stateRoot: string): Record<Env, string[]> {
+  const out = {} as Record<Env, string[]>;
+  for (const env of ENVIRONMENTS) {
+    const file = join(stateRoot, env, 'shop', env, 'data', 'data', 'releases.log');
+    out[env] = existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' ')[1] ?? '')
+      : [];
+  }
+  return out;
 }
 
 /** Run docker here (the field hosts share this dockerd). */
@@ -360,6 +383,13 @@ async function stopApps(work: string): Promise<void> {
     ).trim();
     if (dir.startsWith(work)) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
   }
+  // The example's network, pinned per app and environment by the deploy (one in use by another run stays).
+  for (const env of ENVIRONMENTS)
+    try {
+      execFileSync('docker', ['network', 'rm', `shop-${env}_backend`], { stdio: 'ignore' });
+    } catch {
+      /* absent, or in use */
+    }
   try {
     const pids = execFileSync('pgrep', ['-f', `nginx.*${work}`], { encoding: 'utf8' })
       .split('\n')
@@ -385,6 +415,10 @@ export function renderReport(r: ChainReport): string {
     '# deploy-actions: the chain, end to end',
     '',
     `Compose on the deploy host: ${r.compose.join(', ') || 'not found in the step logs'}`,
+    '',
+    "The database's file in each environment's ./data (one line per release start; rollbacks included):",
+    '',
+    ...Object.entries(r.data).map(([env, lines]) => `- ${env}: ${lines.join(' → ') || '(none)'}`),
     ''
   ];
   for (const run of r.runs) {

@@ -4,7 +4,7 @@ import { runGate, type GateResult, type GateSpec } from '../../health/src/index.
 import { linkTimeoutMs, type ScriptStep } from '../../ssh/src/index.js';
 import { setAsideArgv, stillRunningArgv, stopKeepArgv } from './commands.js';
 import { noopCost, stepError } from './host.js';
-import { prunedDir, releaseDir } from './layout.js';
+import { earlierDataDir, prunedDir, releaseDir } from './layout.js';
 import { lockReleaseStep } from './lock.js';
 import { prunePlan } from './retention.js';
 import { commitStep, entry, failWith, recordFile, type HostContext, type RunState } from './run.js';
@@ -110,8 +110,13 @@ export async function finishPhase(
   steps.push(commitStep(ctx, RECORD, [recordFile(release)], lines));
   const leftovers = [...new Set([...(s.known.leftovers ?? []), ...plan.drop])];
   for (const id of leftovers)
-    // pruneReleaseArgv keeps the data an earlier version of this action left inside a release (adoptDataArgv).
-    steps.push({ name: `${REMOVE} ${id}`, argv: pruneReleaseArgv(prunedDir(host.layout, id)), check: false });
+    // pruneReleaseArgv moves a release holding data an earlier version of this action left in it (adoptDataArgv)
+    // out of releases/ instead, once: it is no leftover for the next deploy.
+    steps.push({
+      name: `${REMOVE} ${id}`,
+      argv: pruneReleaseArgv(prunedDir(host.layout, id), earlierDataDir(host.layout, id)),
+      check: false
+    });
   if (plan.images.length)
     steps.push({ name: 'prune old images', argv: imageRmArgv(plan.images), check: false });
   // Only when everything before it worked: a failed finish is reverted under the lock.
@@ -134,7 +139,7 @@ export async function finishPhase(
       );
     else if (rm?.stdout.startsWith('kept '))
       host.logger.warning(
-        `release ${id} on ${host.name} is pruned but holds data an earlier version of this action kept in it (${rm.stdout.slice(5).trim()}): ${prunedDir(host.layout, id)} is never deleted by a prune; move that data or remove it by hand once nothing needs it`
+        `release ${id} on ${host.name} is pruned but holds data an earlier version of this action kept in it (${rm.stdout.slice(5).trim()}): moved to ${earlierDataDir(host.layout, id)}, which no prune deletes; merge that data into data/ or remove it by hand once nothing needs it`
       );
   }
   const next: RunState = { ...s, release, pending: [], lockReleased: released };

@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
  *     history.jsonl      append-only audit log
  *     lock/holder.json   one deploy at a time
  *     proxy/             nginx.conf, upstream.conf, pid, logs (blue-green and rolling)
+ *     data/<path>        relative binds that are data, shared by every release (user-files.ts)
+ *     earlier-data/<id>/ pruned releases' own copies of such data, from an earlier version (never deleted)
  */
 export interface Layout {
   root: string;
@@ -55,6 +57,14 @@ export function releaseDir(l: Layout, id: string): string {
 export const PRUNED_PREFIX = '.pruned-';
 export function prunedDir(l: Layout, id: string): string {
   return join(l.releases, `${PRUNED_PREFIX}${id}`);
+}
+
+/**
+ * Where a pruned release's copy of data an earlier version of this action kept inside it (adoptDataArgv) is
+ * moved, whole, by the prune: out of releases/, so no later prune reads it again, and never deleted.
+ */
+export function earlierDataDir(l: Layout, id: string): string {
+  return join(l.root, 'earlier-data', id);
 }
 
 /** Release ids sort in creation order: `20261123T091502Z-3fa9`. */

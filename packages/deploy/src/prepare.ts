@@ -193,7 +193,7 @@ export async function preparePhase(
       host.logger.info(`${host.name}: fetched ${ref} for accessory ${a} (the host lacked it)`);
   for (const line of (r.get(ADOPT_DATA)?.stdout ?? '').split('\n').filter(Boolean))
     host.logger.warning(
-      `${host.name}: ${line.startsWith('left') ? `${line} (data an earlier version of deploy-compose kept per release; not adopted, never pruned: merge it into data/ by hand if it matters)` : `${line} (data an earlier version of deploy-compose kept per release; now in data/, shared by every release)`}`
+      `${host.name}: ${line.startsWith('left') ? `${line} (data an earlier version of deploy-compose kept per release; not adopted: each copy is kept beside as <path>.earlier, never pruned, and those releases now bind data/ too: merge a copy into data/ by hand if it matters)` : `${line} (data an earlier version of deploy-compose kept per release; now in data/, shared by every release)`}`
     );
   const failed = r.failed(steps);
   if (!failed) {

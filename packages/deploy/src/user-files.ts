@@ -172,11 +172,15 @@ export const ADOPT_DATA = 'adopt data of earlier releases';
 /**
  * Data an earlier version of this action left inside release directories (a relative bind resolved there, so
  * each release had its own `releases/<id>/<path>`), adopted once per path, when `<root>/data/<path>` does not
- * exist yet: the serving release's copy is moved there (a rename: a running container keeps its mount) and a
- * link to it left in its place (a rollback to that release, whose compose file binds `./<path>`, finds it), and
- * every other release's copy is left in place, listed, and marked in that release's `.earlier-data` so that
- * no prune deletes it (pruneReleaseArgv). Prints `adopted <path> from releases/<id>` and
- * `left <path> in releases/<id> …`; a copy it cannot move fails the step, naming it, with nothing moved.
+ * exist yet:
+ * - the serving release's copy is moved there (a rename: a running container keeps its mount);
+ * - every other release's copy is kept beside, renamed `<path>.earlier` (a rename in the same directory, which a
+ *   copy owned by a container's user cannot stop), listed, and marked in that release's `.earlier-data` so that
+ *   no prune deletes it (pruneReleaseArgv);
+ * - each of them gets a link to `<root>/data/<path>` in place of its copy: its compose file binds `./<path>`,
+ *   so a rollback to any of them mounts the one stable directory, never an old copy.
+ * Prints `adopted <path> from releases/<id>` and `left <path> in releases/<id> …`; a copy it cannot move fails
+ * the step, naming it.
  */
 export function adoptDataArgv(root: string, paths: readonly string[]): string[] {
   return [
@@ -192,12 +196,13 @@ export function adoptDataArgv(root: string, paths: readonly string[]): string[] 
       '  left=',
       '  for d in "$root"/releases/*/; do',
       '    d=${d%/}; id=${d##*/}',
-      '    { [ -e "$d/$p" ] || [ -L "$d/$p" ]; } || continue',
+      '    [ ! -L "$d/$p" ] && [ -e "$d/$p" ] || continue',
       '    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then',
       '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
       '      echo "adopted $p from releases/$id"',
       '    else',
       '      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1',
+      '      mv -T -- "$d/$p" "$d/$p.earlier" && ln -s -- "$dst" "$d/$p" || { echo "cannot rename releases/$id/$p to $p.earlier: rename it by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
       '      left="$left releases/$id"',
       '    fi',
       '  done',
@@ -211,23 +216,27 @@ export function adoptDataArgv(root: string, paths: readonly string[]): string[] 
 }
 
 /**
- * Prune a release directory, except the data an earlier version of this action left in it (listed in its
- * `.earlier-data` by adoptDataArgv): then only its release.json goes (it is no longer a release) and the data
- * stays. Prints `kept <path> …` when it keeps some.
+ * Prune a release directory (set aside at `dir`). One that holds data an earlier version of this action left in
+ * it (listed in its `.earlier-data` by adoptDataArgv) is moved whole to `keepIn` (one rename of a directory the
+ * deploy user owns), out of releases/ so no later prune reads it again; there it loses its release.json, its
+ * .env and its links to the stable data, and keeps the data. Prints `kept <path> …` then, once.
  */
-export function pruneReleaseArgv(dir: string): string[] {
+export function pruneReleaseArgv(dir: string, keepIn: string): string[] {
   return [
     'sh',
     '-c',
     [
       'if [ -f "$1/.earlier-data" ]; then',
-      '  rm -f -- "$1/release.json" && echo "kept $(tr "\\n" " " < "$1/.earlier-data")"',
+      '  mkdir -p -- "$(dirname -- "$2")" && mv -T -- "$1" "$2" || exit 1',
+      '  while IFS= read -r p; do [ -z "$p" ] || [ ! -L "$2/$p" ] || rm -f -- "$2/$p"; done < "$2/.earlier-data"',
+      '  rm -f -- "$2/release.json" "$2/.env" && echo "kept $(tr "\\n" " " < "$2/.earlier-data")"',
       'else',
       '  rm -rf -- "$1"',
       'fi'
     ].join('\n'),
     'sh',
-    dir
+    dir,
+    keepIn
   ];
 }
 
