@@ -3,21 +3,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEntry } from '../common/entry.js';
 import { ScanError } from '../../packages/core/src/index.js';
-import { evidenceOf, judge, outputsOf, readScanInputs, scanSummary } from '../../packages/scan/src/index.js';
+import {
+  evidenceOf,
+  judge,
+  outputsOf,
+  readScanInputs,
+  scanRecordOf,
+  scanSummary
+} from '../../packages/scan/src/index.js';
 import { defaultsOf } from '../../packages/manifest/src/index.js';
 
 await runEntry(async ({ inputs, logger, output, summary, secret }) => {
   secret(inputs.raw('registry-password'));
   const failStep = inputs.boolean('fail-step', defaultsOf('scan-gate').flag('fail-step'));
-  const { report, policy, stored } = await readScanInputs(inputs, logger);
+  const { report, policy, stored, text } = await readScanInputs(inputs, logger);
   if (stored) logger.info(`report ${inputs.raw('report') ? 'stored at' : 'read from'} ${stored}`);
 
   const verdict = judge(report, policy);
 
-  const file = join(mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'scan-gate-')), 'evidence.json');
+  const dir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'scan-gate-'));
+  const file = join(dir, 'evidence.json');
   writeFileSync(file, JSON.stringify(evidenceOf(verdict), null, 1) + '\n', { mode: 0o600 });
+  // The judged report's own bytes (read from the registry or given), for deploy-compose's `scan-report`.
+  const reportFile = join(dir, 'scan-report.json');
+  writeFileSync(reportFile, text, { mode: 0o600 });
+  const record = scanRecordOf(verdict, text);
   for (const [name, value] of Object.entries(outputsOf(verdict))) output(name, value);
   output('evidence-file', file);
+  output('report-file', reportFile);
+  output('report-digest', record.report);
+  output('record', JSON.stringify(record));
   output('stored', stored ?? '');
   await summary(scanSummary(verdict));
   for (const w of verdict.warnings) logger.warning(w);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parse } from 'yaml';
-import { InputError } from '../../core/src/index.js';
+import { type InputError, parseYamlFile } from '../../core/src/index.js';
 
 /**
  * The rules file: a public contract, in the app repository.
@@ -52,14 +51,7 @@ export function qualify(table: string): string {
 }
 
 export function parseRules(text: string, file = 'rules'): Rules {
-  const fail = (where: string, problem: string, fix: string) =>
-    new InputError(`${file}: ${where}`, problem, fix);
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw fail('(file)', `is not valid YAML (${(e as Error).message.split('\n')[0]})`, 'fix the YAML syntax');
-  }
+  const { doc, fail } = parseYamlFile(text, file);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc))
     throw fail('(file)', 'is empty or not a map', 'start it with `tables:` and one entry per table');
   const root = doc as Record<string, unknown>;

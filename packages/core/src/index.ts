@@ -8,3 +8,4 @@ export * from './context.js';
 export * from './events.js';
 export * from './markdown.js';
 export * from './prometheus.js';
+export * from './yaml-file.js';

@@ -1,5 +1,4 @@
-import { parse } from 'yaml';
-import { InputError } from '../../core/src/index.js';
+import { parseYamlFile } from '../../core/src/index.js';
 
 /**
  * environments.yml: GitHub environment protection as code.
@@ -39,14 +38,7 @@ export interface EnvironmentsFile {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parseEnvironmentsFile(text: string, file = 'environments.yml'): EnvironmentsFile {
-  const fail = (where: string, problem: string, fix: string) =>
-    new InputError(`${file}: ${where}`, problem, fix);
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw fail('(file)', `is not valid YAML (${(e as Error).message.split('\n')[0]})`, 'fix the YAML syntax');
-  }
+  const { doc, fail } = parseYamlFile(text, file);
   if (!doc || typeof doc !== 'object') throw fail('(file)', 'is empty', 'declare an `environments:` map');
   const root = doc as Record<string, unknown>;
   for (const key of Object.keys(root)) {

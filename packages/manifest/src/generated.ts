@@ -160,6 +160,7 @@ export const INPUTS = {
     exceptions: { default: '', required: false },
     'new-only': { default: 'false', required: false },
     'baseline-report': { default: '', required: false },
+    'baseline-digest': { default: '', required: false },
     'registry-image': { default: '', required: false },
     'registry-username': { default: '', required: false },
     'registry-password': { default: '', required: false },
@@ -287,6 +288,9 @@ export const OUTPUTS = {
     'exceptions-used',
     'exceptions-expired',
     'exceptions-unused',
+    'report-file',
+    'report-digest',
+    'record',
     'evidence-file'
   ],
   'run-migrations': [

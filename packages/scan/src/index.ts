@@ -5,4 +5,4 @@ export { normalizeSeverity, parseSeverityList, atOrAbove } from './severity.js';
 export { judge, checkIdentity, policySentence } from './gate.js';
 export { scanSummary } from './summary.js';
 export { readScanInputs } from './inputs.js';
-export { evidenceOf, outputsOf } from './outputs.js';
+export { evidenceOf, outputsOf, reportDigest, scanRecordOf } from './outputs.js';

@@ -26,7 +26,7 @@ function readFileInput(input: string, path: string, what: string): string {
 export async function readScanInputs(
   inputs: InputReader,
   logger?: Logger
-): Promise<{ report: ScanReport; policy: ScanPolicy; stored?: string }> {
+): Promise<{ report: ScanReport; policy: ScanPolicy; stored?: string; text: string }> {
   const reportPath = inputs.optional('report');
   const registryImage = inputs.optional('registry-image');
   const digestText = inputs.optional('digest');
@@ -39,7 +39,22 @@ export async function readScanInputs(
   const digest = digestText ? digestOf(digestText)! : undefined;
 
   let report: ScanReport;
+  let text: string;
   let stored: string | undefined;
+  let baselineStored: ScanReport | undefined;
+  const baselineDigestText = inputs.optional('baseline-digest');
+  if (baselineDigestText !== undefined && !digestOf(baselineDigestText))
+    throw new InputError(
+      'baseline-digest',
+      `'${baselineDigestText}' is not a digest`,
+      'give the digest serving in the target environment (`sha256:<64 hex>`), or leave it empty'
+    );
+  if (baselineDigestText && !registryImage)
+    throw new InputError(
+      'baseline-digest',
+      'the baseline stored beside a digest is read from registry-image, which is empty',
+      'give `registry-image`, or the baseline as a file in `baseline-report`'
+    );
   if (registryImage) {
     if (!digest)
       throw new InputError(
@@ -57,7 +72,7 @@ export async function readScanInputs(
     });
     const where = `${ref.registry}/${ref.repository}`;
     if (reportPath) {
-      const text = readFileInput('report', reportPath, "the scanner's report");
+      text = readFileInput('report', reportPath, "the scanner's report");
       report = parseReport(text, reportPath, 'report');
       const put = await putScanReport(client, ref.repository, digest, Buffer.from(text));
       stored = `${where}:${put.tag}`;
@@ -70,7 +85,23 @@ export async function readScanInputs(
           'run the scan job for this digest first (deploy.yml scans each built digest), or give `report`'
         );
       stored = `${where}:sha256-${digest.slice(7)}.scan`;
-      report = parseReport(body.toString('utf8'), stored, 'report');
+      text = body.toString('utf8');
+      report = parseReport(text, stored, 'report');
+    }
+    if (baselineDigestText) {
+      const serving = digestOf(baselineDigestText)!;
+      const body = await getScanReport(client, ref.repository, serving);
+      // A serving release that was never scanned has no baseline: every finding is new (the strict reading).
+      if (!body)
+        logger?.warning(
+          `no report is stored beside the serving digest ${serving} in ${where}: every finding counts as new`
+        );
+      else
+        baselineStored = parseReport(
+          body.toString('utf8'),
+          `${where}:sha256-${serving.slice(7)}.scan`,
+          'baseline-digest'
+        );
     }
   } else {
     if (!reportPath)
@@ -79,7 +110,8 @@ export async function readScanInputs(
         'no report given',
         "give the scanner's report file, or `registry-image` and `digest` to read the stored one"
       );
-    report = parseReport(readFileInput('report', reportPath, "the scanner's report"), reportPath, 'report');
+    text = readFileInput('report', reportPath, "the scanner's report");
+    report = parseReport(text, reportPath, 'report');
   }
 
   const failOn = parseSeverityList(
@@ -96,6 +128,12 @@ export async function readScanInputs(
     : [];
   const newOnly = inputs.boolean('new-only', DEFAULTS.flag('new-only'));
   const baselinePath = inputs.optional('baseline-report');
+  if (baselinePath && baselineDigestText)
+    throw new InputError(
+      'baseline-report',
+      'both baseline-report and baseline-digest are given',
+      'give one: the file, or the serving digest whose stored report is the baseline'
+    );
   const baseline = baselinePath
     ? parseReport(
         readFileInput(
@@ -106,9 +144,10 @@ export async function readScanInputs(
         baselinePath,
         'baseline-report'
       )
-    : undefined;
+    : baselineStored;
   return {
     report,
+    text,
     ...(stored ? { stored } : {}),
     policy: {
       failOn,

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { ScanRecord } from '../../core/src/index.js';
 import type { JudgedFinding, ScanException, ScanVerdict } from './types.js';
 
 const brief = (f: JudgedFinding) => ({ id: f.id, package: f.package, severity: f.severity, fixed: f.fixed });
@@ -40,5 +42,20 @@ export function evidenceOf(v: ScanVerdict): unknown {
       ...(f.exception ? { exception: exception(f.exception) } : {})
     })),
     warnings: v.warnings
+  };
+}
+
+/** sha256 of the report's bytes: what the release record names, so its copies can be checked against it. */
+export function reportDigest(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** The verdict as deploy-compose records it (`scan-verdict`) and notifications show it. */
+export function scanRecordOf(v: ScanVerdict, text: string): ScanRecord {
+  return {
+    verdict: v.verdict,
+    counts: { ...v.counts },
+    report: reportDigest(text),
+    blocking: v.blocking.length
   };
 }
