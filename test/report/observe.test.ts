@@ -10,7 +10,7 @@ import {
   withoutObserveKey
 } from '../../packages/report/src/index.js';
 import { infra, integration } from '../support/infra.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { hostCli } from '../support/host-cli.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGxC1qQhVnq0cQp3S1Xh0m9oU5Zrj8cK1J0u7m0b3Y5E';
 
@@ -59,38 +59,9 @@ integration('a read-only observe key on a field host', () => {
   let keys: string;
   let observeKey: string;
 
-  const cli = (args: string[], key = readFileSync(h.keyPath, 'utf8')) =>
-    spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
-        ...args,
-        '--host',
-        h.host,
-        '--port',
-        String(h.port),
-        '--user',
-        h.user,
-        '--app',
-        app,
-        '--state-dir',
-        h.stateDir,
-        '--ssh-key-env',
-        'DA_KEY',
-        '--known-hosts-env',
-        'DA_KNOWN'
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DA_KEY: key,
-          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
-        },
-        timeout: 90_000
-      }
-    );
+  /** The CLI against host 3 for this app, with the deploy key unless another is given. */
+  const cli = (args: string[], key?: string) =>
+    hostCli(h, [...args, '--app', app, '--state-dir', h.stateDir], key);
   /** Plain OpenSSH with the observe key: what any client could ask. */
   const asObserver = (command: string) =>
     spawnSync(

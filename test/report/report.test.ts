@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deploy, drill, rollback } from '../../packages/deploy/src/index.js';
 import { infra, integration } from '../support/infra.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { hostCli } from '../support/host-cli.js';
 import {
   IMAGE_REPO,
   buildImages,
@@ -63,43 +63,8 @@ integration('delivery report from real deploys on a field host', () => {
   afterAll(() => cleanup(dir, app));
 
   /** `deploy-actions report` against field host 1, the key and known_hosts through the environment. */
-  const runReport = (name: string, extra: string[] = ['--format', 'json']) => {
-    const h = target();
-    return spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
-        'report',
-        '--host',
-        h.host,
-        '--port',
-        String(h.port),
-        '--user',
-        h.user,
-        '--app',
-        name,
-        '--environment',
-        'test',
-        '--state-dir',
-        dir,
-        '--ssh-key-env',
-        'DA_KEY',
-        '--known-hosts-env',
-        'DA_KNOWN',
-        ...extra
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DA_KEY: readFileSync(h.keyPath, 'utf8'),
-          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
-        },
-        timeout: 60_000
-      }
-    );
-  };
+  const runReport = (name: string, extra: string[] = ['--format', 'json']) =>
+    hostCli(target(), ['report', '--app', name, '--environment', 'test', '--state-dir', dir, ...extra]);
 
   it('computes the four keys, per environment and per week, as the recorded history says', async () => {
     const v1 = await deploy(deploySpec(app, dir, port), deps());
@@ -203,42 +168,21 @@ integration('delivery report from real deploys on a field host', () => {
   }, 300_000);
 
   it('an incident recorded through the CLI makes the release serving then a failed change', () => {
-    const h = target();
     const before = (JSON.parse(runReport(app).stdout) as Record<string, unknown>[])[0]!;
     const serving = JSON.parse(readFileSync(join(dir, app, 'test', 'active.json'), 'utf8')) as {
       release: string;
     };
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'deploy-actions.js'),
-        'incident',
-        '--host',
-        `${h.user}@${h.host}:${h.port}`,
-        '--app',
-        app,
-        '--environment',
-        'test',
-        '--state-dir',
-        dir,
-        '--reason',
-        'checkout errors at 3 a.m.',
-        '--ssh-key-env',
-        'DA_KEY',
-        '--known-hosts-env',
-        'DA_KNOWN'
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DA_KEY: readFileSync(h.keyPath, 'utf8'),
-          DA_KNOWN: readFileSync(h.knownHostsPath, 'utf8')
-        },
-        timeout: 60_000
-      }
-    );
+    const r = hostCli(target(), [
+      'incident',
+      '--app',
+      app,
+      '--environment',
+      'test',
+      '--state-dir',
+      dir,
+      '--reason',
+      'checkout errors at 3 a.m.'
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const line = history(dir, app).at(-1)!;
