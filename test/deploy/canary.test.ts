@@ -160,6 +160,37 @@ describe('canary plan (pure)', () => {
     }
   }, 30_000);
 
+  it('a HEAD check answers at once: the probe loop asks with --head, not -X HEAD (issue 28 item 9)', async () => {
+    const methods: string[] = [];
+    const server = createServer((q, res) => {
+      methods.push(String(q.method));
+      // A HEAD answer announces the body a GET would get; `curl -X HEAD` waits for it until its timeout.
+      res.writeHead(200, { 'Content-Length': '100' });
+      res.end(q.method === 'HEAD' ? undefined : 'x'.repeat(100));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const argv = canaryProbeArgv(`http://127.0.0.1:${port}/up`, {
+      intervalS: 0.1,
+      durationS: 1,
+      timeoutS: 3,
+      bodyBytes: 0,
+      method: 'HEAD'
+    });
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        const c = execFile(argv[0]!, argv.slice(1), (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        c.stdin!.end('');
+      });
+      const probes = parseProbeLines(out);
+      expect(probes.length).toBeGreaterThanOrEqual(1);
+      expect(probes.map((p) => [p.curlExit, p.status])).toEqual(probes.map(() => [0, 200]));
+      expect(new Set(methods)).toEqual(new Set(['HEAD']));
+    } finally {
+      server.close();
+    }
+  }, 30_000);
+
   it('judges a step on the canary slot probes with the gate expectations', () => {
     const g = {
       ...defaultGateSpec(),

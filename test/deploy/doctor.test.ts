@@ -1,6 +1,23 @@
-import { doctor, doctorTable, type TargetSpec } from '../../packages/deploy/src/index.js';
+import { dockerRootRow, doctor, doctorTable, type TargetSpec } from '../../packages/deploy/src/index.js';
 import { integrationOn } from '../support/compose-hosts.js';
 import { COMPOSE, deploySpec, deps, squatAs, sshConnector, target } from './support.js';
+
+describe('doctor: the docker root row (issue 28 item 10)', () => {
+  it('reports the free space and what this app holds, and below the threshold names the fix', () => {
+    const df = (kb: number) =>
+      `/var/lib/docker\n/dev/vda 264212084 31201876 ${kb} 30% /var/lib/docker\napp-images 3 31457280\n`;
+    const ok = dockerRootRow(df(5 * 1024 * 1024));
+    expect(ok).toMatchObject({ check: 'free disk in docker root', ok: true, blocking: false });
+    expect(ok.detail).toBe("5120 MiB free in /var/lib/docker; this app's releases name 3 image(s), 30 MiB");
+    const low = dockerRootRow(df(512 * 1024));
+    expect(low).toMatchObject({ ok: false, blocking: false });
+    expect(low.fix).toContain('keep-releases');
+    expect(low.fix).toContain('/var/lib/docker');
+    expect(dockerRootRow(df(100 * 1024)).blocking).toBe(true);
+    // No answer from docker info: unknown, not a failure (the docker row says why).
+    expect(dockerRootRow('app-images 0 0\n')).toMatchObject({ ok: true });
+  });
+});
 
 integrationOn('doctor: each host as the deploy will use it', [0, 1, 3], () => {
   it('passes a healthy host, and fails one whose slot port is held, naming the fix', async () => {
@@ -31,6 +48,12 @@ integrationOn('doctor: each host as the deploy will use it', [0, 1, 3], () => {
       expect(checks['compose']!.detail).toMatch(/^v[12] \d+\.\d+/);
       expect(checks['nginx']!.detail).toBe('/usr/sbin/nginx');
       expect(checks['state-dir writable']!.ok).toBe(true);
+      // issue 28 items 9 and 10: Docker's data root and its free space; flock, which serializes phases.
+      expect(checks['free disk in docker root']!.detail).toMatch(
+        /^\d+ MiB free in \/\S+; this app's releases name \d+ image/
+      );
+      expect(checks['flock (one phase at a time)']).toMatchObject({ ok: true, blocking: false });
+      expect(checks['flock (one phase at a time)']!.detail).toContain('flock');
       // The field hosts' rc file costs ~0.4 s: the shell row says so, and what to do.
       expect(checks['login shell cost']!.ok).toBe(false);
       expect(checks['login shell cost']!.fix).toContain('~/.bashrc');

@@ -183,8 +183,27 @@ describe('retention and digests', () => {
   it('keeps the newest, the activated and the one it replaced; drops images only dropped releases used', () => {
     const known = { releases: [rel('r1', 'i1'), rel('r2', 'i2'), rel('r3', 'i1')] };
     const plan = prunePlan(known, rel('r4', 'i4', { previous: 'r1' }), 1);
-    expect(plan).toEqual({ drop: ['r2', 'r3'], images: ['i2'] });
-    expect(prunePlan(known, rel('r4', 'i4'), 5)).toEqual({ drop: [], images: [] });
+    expect(plan).toEqual({ drop: ['r2', 'r3'], images: ['i2'], tags: {} });
+    expect(prunePlan(known, rel('r4', 'i4'), 5)).toEqual({ drop: [], images: [], tags: {} });
+  });
+
+  it('names the tag a dropped image was pulled by, so that its removal is not a mere untag (issue 28 item 10)', () => {
+    const known = {
+      releases: [
+        rel('r1', 'reg/app@sha256:1', { images: { web: 'reg/app:v1' } }),
+        rel('r2', 'reg/app@sha256:2', { images: { web: 'reg/app@sha256:2' } }),
+        rel('r3', 'reg/app@sha256:3', { images: { web: 'reg/app:v3' } })
+      ]
+    };
+    const plan = prunePlan(
+      known,
+      rel('r4', 'reg/app@sha256:3', { images: { web: 'reg/app:v3' }, previous: 'r3' }),
+      1
+    );
+    expect(plan.drop).toEqual(['r1', 'r2']);
+    // r3's image is the activated release's: neither it nor its tag goes.
+    expect(plan.images).toEqual(['reg/app@sha256:1', 'reg/app@sha256:2']);
+    expect(plan.tags).toEqual({ 'reg/app@sha256:1': 'reg/app:v1' });
   });
 
   it('picks the pulled repository digest through the registry reference grammar', () => {

@@ -146,7 +146,12 @@ export function canaryProbeArgv(
       'end=$(( $(date +%s) + $3 )); bad=0',
       'while :; do',
       '  : > "$b"',
-      '  w=$(curl -s -K "$cfg" -X "$6" -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null); c=$?',
+      // HEAD is curl's --head: `-X HEAD` would wait for the body a Content-Length announces, until -m.
+      '  if [ "$6" = HEAD ]; then',
+      '    w=$(curl -s -K "$cfg" --head -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)',
+      '  else',
+      '    w=$(curl -s -K "$cfg" -X "$6" -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)',
+      '  fi; c=$?',
       '  [ -n "$w" ] || w="000 0"',
       '  body=; [ "$5" -gt 0 ] && body=$(head -c "$5" "$b" | base64 | tr -d "\\n")',
       '  echo "probe $c $w $body"',

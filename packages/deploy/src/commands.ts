@@ -100,6 +100,46 @@ export function setAsideArgv(from: string, to: string): string[] {
   return ['mv', '-T', '--', from, to];
 }
 
+/**
+ * Remove the images of pruned releases, each by its digest and by the tag its release pulled it by (while that
+ * tag still names the same image: a moved tag is left alone). An image that any release record under the
+ * state dir still names (a kept release, another environment, another app) is kept, and so is a tag one names;
+ * one a container uses,
+ * running or stopped, docker refuses. Nothing else is touched: only references this action's records name.
+ * Prints `removed <digest>`, `kept <digest> (<why>)` or `gone <digest>` per image; exit 1 when docker refused one.
+ */
+export function pruneImagesArgv(
+  stateDir: string,
+  images: readonly string[],
+  tags: Record<string, string>
+): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'sd=$1; shift; st=0',
+      'while [ $# -ge 2 ]; do',
+      '  d=$1; t=$2; shift 2',
+      '  id=$(docker image inspect -f "{{.Id}}" "$d" 2>/dev/null) || { echo "gone $d"; continue; }',
+      '  u=$(grep -lsF -- "\\"$d\\"" "$sd"/*/*/releases/*/release.json | head -n 1)',
+      '  if [ -n "$u" ]; then echo "kept $d (named by $u)"; continue; fi',
+      // A record naming the tag may be a deploy between its pull and its pinned digests: the tag stays.
+      '  [ -z "$t" ] || ! grep -qsF -- "\\"$t\\"" "$sd"/*/*/releases/*/release.json || t=',
+      '  if [ -n "$t" ] && [ "$(docker image inspect -f "{{.Id}}" "$t" 2>/dev/null)" = "$id" ]; then',
+      '    out=$(docker image rm "$d" "$t" 2>&1)',
+      '  else',
+      '    out=$(docker image rm "$d" 2>&1)',
+      '  fi',
+      '  if [ $? -eq 0 ]; then echo "removed $d"; else echo "kept $d ($(printf "%s" "$out" | tail -n 1))"; st=1; fi',
+      'done',
+      'exit $st'
+    ].join('\n'),
+    'sh',
+    stateDir,
+    ...images.flatMap((d) => [d, tags[d] ?? ''])
+  ];
+}
+
 /** Exit 0 while the lock still names this token (the run still holds it), 1 otherwise. */
 export function lockOursArgv(lockDir: string, token: string): string[] {
   return ['sh', '-c', 'grep -qF "$2" "$1/holder.json" 2>/dev/null', 'sh', lockDir, token];

@@ -67,6 +67,26 @@ function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): Script
       check: false
     }
   ];
+  steps.push(
+    {
+      name: 'docker root',
+      // The disk pulled images fill (Docker's data root), and what this app's release records hold of it.
+      argv: [
+        'sh',
+        '-c',
+        [
+          'd=$(docker info -f "{{.DockerRootDir}}" 2>/dev/null) && [ -n "$d" ] && echo "$d" && df -Pk "$d" 2>/dev/null | tail -n 1',
+          'for f in "$1"/releases/*/release.json; do [ -f "$f" ] && sed -n \'s/.*"digests":{\\([^}]*\\)}.*/\\1/p\' "$f"; done | tr "," "\\n" | sed -n \'s/^"[^"]*":"\\([^"]*\\)"$/\\1/p\' | sort -u |',
+          '  while read -r i; do docker image inspect -f "{{.Size}}" "$i" 2>/dev/null; done | awk \'{ n++; s += $1 } END { print "app-images", n + 0, s + 0 }\''
+        ].join('\n'),
+        'sh',
+        root
+      ],
+      check: false
+    },
+    // Without flock two runs' phases are not serialized on the host (packages/ssh script.ts).
+    { name: 'flock', argv: ['sh', '-c', 'command -v flock'], check: false }
+  );
   if (spec.publicPort !== undefined)
     steps.push({
       name: 'public port',
@@ -183,8 +203,24 @@ async function checkHost(
       detail: Number.isFinite(freeKb) ? `${Math.round(freeKb / 1024)} MiB` : 'unknown',
       ...(freeKb >= MIN_FREE_KB
         ? {}
-        : { fix: 'free space (old images: docker image prune) or move state-dir' }),
+        : {
+            fix: `free space on that disk, lower keep-releases (each deploy prunes the releases beyond it, and their images), or move state-dir; at least ${MIN_FREE_KB / 1024} MiB`
+          }),
       blocking: freeKb < MIN_FREE_KB / 4
+    });
+    rows.push(dockerRootRow(r.get('docker root')?.stdout ?? ''));
+    const flock = r.get('flock');
+    rows.push({
+      check: 'flock (one phase at a time)',
+      ok: flock?.exitCode === 0,
+      detail:
+        flock?.exitCode === 0
+          ? flock.stdout.trim()
+          : 'not found: the phases of two runs (a takeover and a detached phase a dead runner left) are not serialized on this host',
+      ...(flock?.exitCode === 0
+        ? {}
+        : { fix: 'install util-linux (`apt-get install util-linux`), which has flock' }),
+      blocking: false
     });
     for (const step of steps.filter((s) => s.name.includes('port'))) {
       const res = r.get(step.name);
@@ -213,6 +249,33 @@ async function checkHost(
     await executor.close().catch(() => undefined);
   }
   return { host: name, rows };
+}
+
+/** Docker's data root: its free space (pulled images fill it) and what this app's release records hold there. */
+export function dockerRootRow(out: string): DoctorRow {
+  const lines = out.trim().split('\n');
+  const dir = lines[0] && !lines[0].startsWith('app-images') ? lines[0] : undefined;
+  const df = dir ? (lines[1] ?? '') : '';
+  const freeKb = Number(df.trim().split(/\s+/)[3]);
+  const app = /^app-images (\d+) (\d+)$/m.exec(out);
+  const held = app
+    ? `; this app's releases name ${app[1]} image(s), ${Math.round(Number(app[2]) / 1024 / 1024)} MiB`
+    : '';
+  const check = 'free disk in docker root';
+  if (!dir || !Number.isFinite(freeKb))
+    return { check, ok: true, detail: `unknown (docker info gave no data root)${held}`, blocking: false };
+  const ok = freeKb >= MIN_FREE_KB;
+  return {
+    check,
+    ok,
+    detail: `${Math.round(freeKb / 1024)} MiB free in ${dir}${held}`,
+    ...(ok
+      ? {}
+      : {
+          fix: `free space in ${dir}: lower keep-releases (each deploy removes the images of the releases it prunes), remove images nothing uses (\`docker image prune\` removes dangling ones), or grow the disk; at least ${MIN_FREE_KB / 1024} MiB`
+        }),
+    blocking: freeKb < MIN_FREE_KB / 4
+  };
 }
 
 /** The proxy comes back after a reboot: the @reboot crontab line the switch installs, and a cron to run it. */

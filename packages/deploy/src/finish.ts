@@ -1,8 +1,8 @@
 import { DeployError, type Command, type Executor } from '../../core/src/index.js';
-import { imageRmArgv } from '../../docker/src/index.js';
 import { runGate, type GateResult, type GateSpec } from '../../health/src/index.js';
+import { dirname } from 'node:path/posix';
 import { linkTimeoutMs, type ScriptStep } from '../../ssh/src/index.js';
-import { setAsideArgv, stillRunningArgv, stopKeepArgv } from './commands.js';
+import { pruneImagesArgv, setAsideArgv, stillRunningArgv, stopKeepArgv } from './commands.js';
 import { noopCost, stepError } from './host.js';
 import { earlierDataDir, prunedDir, releaseDir } from './layout.js';
 import { lockReleaseStep } from './lock.js';
@@ -15,6 +15,7 @@ import { pruneReleaseArgv } from './user-files.js';
 const STILL_RUNNING = 'check the containers still run';
 const RECORD = 'record the release';
 const REMOVE = 'remove pruned release';
+const PRUNE_IMAGES = 'prune old images';
 
 /** Container probes of a gate pay the link: their timeouts grow with the measured no-op cost. */
 export function linkAware(executor: Executor): Executor {
@@ -117,8 +118,14 @@ export async function finishPhase(
       argv: pruneReleaseArgv(prunedDir(host.layout, id), earlierDataDir(host.layout, id)),
       check: false
     });
+  // The pruned releases' images go with them (by digest and by the tag they were pulled by), unless a record
+  // under the state dir (a kept release, another environment or app) still names them, or a container uses them.
   if (plan.images.length)
-    steps.push({ name: 'prune old images', argv: imageRmArgv(plan.images), check: false });
+    steps.push({
+      name: PRUNE_IMAGES,
+      argv: pruneImagesArgv(dirname(dirname(host.layout.root)), plan.images, plan.tags),
+      check: false
+    });
   // Only when everything before it worked: a failed finish is reverted under the lock.
   if (s.lock) steps.push({ ...lockReleaseStep(host.layout.lock, s.lock.holder.token), always: false });
   // Cut part way (a dropped link, a timeout): the old slot may be stopped already, so a revert starts it again.
@@ -142,6 +149,8 @@ export async function finishPhase(
         `release ${id} on ${host.name} is pruned but holds data an earlier version of this action kept in it (${rm.stdout.slice(5).trim()}): moved to ${earlierDataDir(host.layout, id)}, which no prune deletes; merge that data into data/ or remove it by hand once nothing needs it`
       );
   }
+  const images = r.get(PRUNE_IMAGES)?.stdout.trim();
+  if (images) host.logger.info(`${host.name}: images of pruned releases: ${images.split('\n').join('; ')}`);
   const next: RunState = { ...s, release, pending: [], lockReleased: released };
   const failed = r.failed(steps);
   if (!failed) return { ...next, finished: true };

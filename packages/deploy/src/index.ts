@@ -38,7 +38,7 @@ export * from './inputs.js';
 export { deploySummary, rollbackSummary } from './summary.js';
 export * from './canary-proxy.js';
 export { judgeCanary } from './canary.js';
-export { doctor, doctorTable, type DoctorReport, type DoctorRow } from './doctor.js';
+export { doctor, doctorTable, dockerRootRow, type DoctorReport, type DoctorRow } from './doctor.js';
 export {
   accessoryChanges,
   accessoriesProject,

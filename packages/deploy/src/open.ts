@@ -30,7 +30,7 @@ export function checkSteps(needNginx: boolean): ScriptStep[] {
   return [
     { name: 'docker', argv: serverVersionArgv() },
     { name: 'compose', argv: composeDetectArgv({ required: true }) },
-    { name: 'tools', argv: whichArgv('curl', 'wget', 'nginx'), check: false },
+    { name: 'tools', argv: whichArgv('curl', 'wget', 'nginx', 'flock'), check: false },
     ...(needNginx ? [{ name: 'nginx', argv: requireProgramArgv('nginx') }] : [])
   ];
 }
@@ -70,6 +70,10 @@ export function checkedTools(host: Host, r: PhaseResult, user?: string): HostToo
   const nginx = nginxProblem(host, r);
   if (nginx) throw nginx;
   const found = (r.get('tools')?.stdout ?? '').split('\n').map((l) => l.trim());
+  if (r.get('tools')?.exitCode === 0 && !found.includes('flock'))
+    host.logger.warning(
+      `${host.name} has no flock: the phases of two runs (a takeover beside a detached phase a dead runner left) are not serialized there; install util-linux (apt-get install util-linux)`
+    );
   return {
     compose: tool,
     http: found.includes('curl') ? 'curl' : found.includes('wget') ? 'wget' : null,
