@@ -6,7 +6,9 @@ import { GATE_INPUT_NAMES } from '../../packages/health/src/index.js';
 import { parseReference } from '../../packages/registry/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 import {
+  checkEnvAgainstCompose,
   checkEnvAgainstTemplate,
+  composeRequiredKeys,
   chooseTarget,
   commitArgv,
   envKeys,
@@ -142,6 +144,21 @@ describe('inputs checked before the host is touched', () => {
       checkEnvAgainstTemplate('A=secret-value\nnot a line\n', 'A=');
     } catch (err) {
       expect((err as Error).message).toContain('line 2 is not KEY=value');
+      expect((err as Error).message).not.toContain('secret-value');
+    }
+  });
+
+  it('issue 32: names the keys the compose file requires (${NAME:?…}) that the env file lacks', () => {
+    const compose = 'x: ${A:?set A}\ny: ${B?}\nz: ${C:-d} $${D:?} $$$${E:?} ${F}\np: ${PORT:?}\n';
+    expect(composeRequiredKeys(compose)).toEqual(['A', 'B', 'PORT']);
+    expect(() => checkEnvAgainstCompose('A=secret-value\n', [compose], ['PORT'])).toThrow(
+      "Input 'env-file': misses key B that compose-file requires"
+    );
+    expect(() => checkEnvAgainstCompose('A=1\nB=2\n', [compose], ['PORT'])).not.toThrow();
+    try {
+      checkEnvAgainstCompose('A=secret-value\n', ['a: ${B:?}', 'b: ${G:?}'], []);
+    } catch (err) {
+      expect((err as Error).message).toContain('misses keys B, G');
       expect((err as Error).message).not.toContain('secret-value');
     }
   });

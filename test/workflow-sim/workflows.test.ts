@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import {
   ConcurrencyGroups,
@@ -232,5 +233,93 @@ describe('issue 29: the workflows under GitHub semantics', () => {
     approvePromote(false);
     await promote;
     await next;
+  });
+});
+
+describe('issue 32: runtime config and proxy settings through the reusable workflows', () => {
+  const PROXY = {
+    'proxy-trusted': 'PROXY_TRUSTED',
+    'proxy-max-body-size': 'PROXY_MAX_BODY_SIZE',
+    'proxy-read-timeout': 'PROXY_READ_TIMEOUT',
+    'proxy-buffering': 'PROXY_BUFFERING',
+    'proxy-access-log': 'PROXY_ACCESS_LOG'
+  };
+  const vars = {
+    PROXY_TRUSTED: '10.0.0.0/8',
+    PROXY_MAX_BODY_SIZE: '25m',
+    PROXY_READ_TIMEOUT: '120s',
+    PROXY_BUFFERING: 'true',
+    PROXY_ACCESS_LOG: 'false'
+  };
+
+  test('item 2 of the brief: deploy, promote and rollback pass the proxy-* variables to every host step', () => {
+    for (const [file, job, steps] of [
+      ['deploy.yml', 'rollout', ['deploy', 'rollback']],
+      ['promote.yml', 'rollout', ['deploy', 'rollback']],
+      ['rollback.yml', 'rollback', ['rollback']]
+    ] as const) {
+      const wf = ours(file);
+      for (const id of steps)
+        for (const [input, name] of Object.entries(PROXY)) {
+          const expr = step(wf, job, id).with[input] as string;
+          expect([file, id, input, toText(interpolate(expr, ctx({ vars })))]).toEqual([
+            file,
+            id,
+            input,
+            vars[name as keyof typeof vars]
+          ]);
+          // Unset: empty, so the action's own default applies.
+          expect(toText(interpolate(expr, ctx({})))).toBe('');
+        }
+    }
+  });
+
+  test('item 1: ENV_FILE is written 0600 by a builtin, passed as env-file with the env-template, and removed', () => {
+    for (const file of ['deploy.yml', 'promote.yml']) {
+      const wf = ours(file);
+      expect(wf.on.workflow_call.secrets.ENV_FILE).toMatchObject({ required: false });
+      expect(wf.on.workflow_call.inputs['env-template']).toMatchObject({ type: 'string', default: '' });
+      const env = step(wf, 'rollout', 'env');
+      expect(env.env).toEqual({ ENV_FILE: '${{ secrets.ENV_FILE }}' });
+      const deploy = step(wf, 'rollout', 'deploy');
+      const c = ctx({
+        inputs: {},
+        vars: { ENV_TEMPLATE: '.env.example' },
+        steps: { env: { outcome: 'success', outputs: { path: '/tmp/x/.env' } } }
+      });
+      expect(toText(interpolate(deploy.with['env-file'] as string, c))).toBe('/tmp/x/.env');
+      expect(toText(interpolate(deploy.with['env-template'] as string, c))).toBe('.env.example');
+      expect(
+        toText(
+          interpolate(deploy.with['env-template'] as string, ctx({ inputs: { 'env-template': 'a.env' } }))
+        )
+      ).toBe('a.env');
+      // The step before the deploy writes it; the last step removes it, whatever happened.
+      const steps = wf.jobs.rollout.steps as Obj[];
+      expect(steps.indexOf(env)).toBeLessThan(steps.indexOf(deploy));
+      const cleanup = steps[steps.length - 1]!;
+      expect(cleanup.if).toBe("always() && steps.env.outputs.path != ''");
+      // The script itself, run as the runner runs it (bash -e), on a value with quotes, `$` and a backslash.
+      const temp = mkdtempSync(join(tmpdir(), 'da-env-'));
+      const output = join(temp, 'output');
+      const value = 'A=1\nB="two words"\nC=$HOME\\n`x`';
+      execFileSync('bash', ['-e', '-c', env.run as string], {
+        env: { PATH: process.env.PATH, ENV_FILE: value, RUNNER_TEMP: temp, GITHUB_OUTPUT: output }
+      });
+      const path = /^path=(.*)$/m.exec(readFileSync(output, 'utf8'))![1]!;
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+      expect(readFileSync(path, 'utf8')).toBe(`${value}\n`);
+      execFileSync('bash', ['-e', '-c', cleanup.run as string], {
+        env: { PATH: process.env.PATH, ENV_PATH: path }
+      });
+      expect(existsSync(dirname(path))).toBe(false);
+      // No secret: nothing written, no output.
+      writeFileSync(output, '');
+      execFileSync('bash', ['-e', '-c', env.run as string], {
+        env: { PATH: process.env.PATH, ENV_FILE: '', RUNNER_TEMP: temp, GITHUB_OUTPUT: output }
+      });
+      expect(readFileSync(output, 'utf8')).toBe('');
+    }
   });
 });

@@ -17,7 +17,7 @@ import { checkCanaryPlan, parseCanarySteps, type CanaryPlan } from './canary-pro
 import { parseImagesInput } from './images.js';
 import { parseBodySize, parseTrustedProxies, type ProxyOptions } from './proxy.js';
 import { NAME } from './layout.js';
-import { checkEnvAgainstTemplate } from './validate.js';
+import { checkEnvAgainstCompose, checkEnvAgainstTemplate } from './validate.js';
 import { checkSwarmSpec } from './swarm.js';
 import { userCompose } from './user-files.js';
 import { readMigrate } from './migrate-command.js';
@@ -350,6 +350,7 @@ export function readDeployInputs(
   const envText = readPath(inputs, 'env-file', files, false) ?? '';
   const template = readPath(inputs, 'env-template', files, false);
   if (template !== undefined) checkEnvAgainstTemplate(envText, template);
+  checkEnvAgainstCompose(envText, compose.texts, [target.portVar]);
   const images = parseImagesInput(inputs.keyValues('images'), info.services);
   for (const s of info.services)
     if (!images[s] && !info.images[s])

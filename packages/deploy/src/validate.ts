@@ -43,6 +43,36 @@ export function checkEnvAgainstTemplate(envText: string, templateText: string): 
   });
 }
 
+/**
+ * Variables a compose text marks as required for interpolation, `${NAME:?message}` or `${NAME?message}`
+ * (`$${…}` is a literal `$` and does not count). Compose refuses the file on the host when one is unset.
+ */
+export function composeRequiredKeys(composeText: string): string[] {
+  const keys = new Set<string>();
+  for (const m of composeText.matchAll(/(\$*)\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g))
+    if (m[1]!.length % 2 === 0) keys.add(m[2]!);
+  return [...keys];
+}
+
+/**
+ * Every variable the compose files require (`${NAME:?…}`) must be in the env file, but for the ones the deploy
+ * sets itself (the port variable): named before the host is touched, never with a value.
+ */
+export function checkEnvAgainstCompose(
+  envText: string,
+  composeTexts: readonly string[],
+  own: readonly string[]
+): void {
+  const have = new Set([...envKeys(envText), ...own]);
+  const missing = [...new Set(composeTexts.flatMap(composeRequiredKeys))].filter((k) => !have.has(k));
+  if (missing.length)
+    throw new InputError(
+      'env-file',
+      `misses ${missing.length === 1 ? 'key' : 'keys'} ${missing.join(', ')} that compose-file requires (\`\${NAME:?…}\`)`,
+      'add them to the env file (the ENV_FILE secret in the workflows), or give them a default in the compose file (`${NAME:-value}`)'
+    );
+}
+
 export function configHash(composeText: string, images: Record<string, string>, envText: string): string {
   const h = createHash('sha256');
   h.update(composeText).update('\0');
