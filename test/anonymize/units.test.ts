@@ -1,5 +1,9 @@
+import { createHmac } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   classify,
+  keyed,
+  MaskStream,
   decodeField,
   encodeField,
   makeValueFn,
@@ -216,6 +220,99 @@ describe('COPY text format', () => {
     expect(decodeField('\\N')).toBeNull();
     expect(encodeField(null)).toBe('\\N');
     expect(decodeField('\\101\\x42')).toBe('AB');
+  });
+});
+
+describe('the masking stream', () => {
+  it('keys exactly as HMAC-SHA256 does, for every length around the block edges and any key', () => {
+    for (const salt of ['s', 'bench-salt-0123456789', 'k'.repeat(64), 'long-'.repeat(30), 'sälz€'])
+      for (const value of [
+        '',
+        'a',
+        'ünï€𝄞',
+        ...[47, 48, 55, 56, 63, 64, 119, 120, 500].map((n) => 'x'.repeat(n))
+      ])
+        expect(keyed(salt, 'email', value).toString('hex')).toBe(
+          createHmac('sha256', salt).update('email').update('\0').update(value).digest('hex')
+        );
+  });
+
+  const rules = (text: string) => parseRules(text);
+  /** The reference: split every row, decode, transform and encode every field. */
+  const reference = (plan: ReturnType<typeof planCopy>[number], salt: string, text: string) => {
+    const fns = plan.columns.map((c) => makeValueFn(c.transformer, salt, plan.info.name, c.info.maxLength));
+    const pk = plan.info.primaryKey.map((k) => plan.columns.findIndex((c) => c.info.name === k));
+    return text
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => {
+        const fields = line.split('\t');
+        const key = () => pk.map((i) => decodeField(fields[i]!) ?? '').join('\t');
+        return fields.map((f, i) => encodeField(fns[i]!(decodeField(f), key))).join('\t');
+      })
+      .map((l) => `${l}\n`)
+      .join('');
+  };
+  const run = async (plan: ReturnType<typeof planCopy>[number], chunks: Buffer[]) => {
+    const mask = new MaskStream(plan, 'salt-1');
+    const out: Buffer[] = [];
+    for await (const b of Readable.from(chunks).pipe(mask)) out.push(b as Buffer);
+    return { text: Buffer.concat(out).toString('utf8'), rows: mask.rows };
+  };
+  const wide: TableInfo = {
+    ...users,
+    name: 'public.wide',
+    table: 'wide',
+    columns: ['id', 'a', 'email', 'b', 'born', 'note', 'c'].map((n) =>
+      col(n, n === 'id' ? 'integer' : n === 'born' ? 'date' : 'text', n !== 'id')
+    )
+  };
+  const rows =
+    [
+      '1\tkeep me\tann@corp.test\tx\t2026-01-15\tcall 123456 now\ttail',
+      '2\t\\N\t\\N\t\t\\N\t\\N\t',
+      '3\ttab\\there\tb\\\\ob@corp.test\tnl\\nx\t2024-02-29\tünï€ 99999 𝄞\t\\\\',
+      '4\t\t\t\t2026-12-31\tline\\nbreak 4444\tz'
+    ].join('\n') + '\n';
+
+  it('gives the bytes of field-by-field masking, however the input is cut', async () => {
+    const [plan] = planCopy(
+      rules(
+        'tables: { wide: { columns: { id: keep, a: keep, email: email, b: keep, born: shift-date, note: { regex-replace: { pattern: "[0-9]{4,}", with: "#\\t\\\\" } }, c: keep } } }'
+      ),
+      [wide]
+    );
+    const want = reference(plan!, 'salt-1', rows);
+    expect(want).not.toBe(rows);
+    const bytes = Buffer.from(rows);
+    for (const cut of [1, 2, 3, 7, 16, 64, bytes.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += cut) chunks.push(bytes.subarray(i, i + cut));
+      const got = await run(plan!, chunks);
+      expect(got.text).toBe(want);
+      expect(got.rows).toBe(4);
+    }
+  });
+
+  it('passes a table with nothing to mask through untouched, and refuses a row with missing fields', async () => {
+    const [keepAll] = planCopy(
+      rules(
+        'tables: { wide: { columns: { id: keep, a: keep, email: keep, b: keep, born: keep, note: keep, c: keep } } }'
+      ),
+      [wide]
+    );
+    expect((await run(keepAll!, [Buffer.from(rows)])).text).toBe(rows);
+    const [masked] = planCopy(
+      rules(
+        'tables: { wide: { columns: { id: keep, a: keep, email: keep, b: keep, born: keep, note: keep, c: hash } } }'
+      ),
+      [wide]
+    );
+    await expect(run(masked!, [Buffer.from('1\ta\tb\n')])).rejects.toThrow(/different number of fields/);
+    await expect(run(masked!, [Buffer.from('1\ta\tb\tc\td\te\tf\tg\n')])).rejects.toThrow(
+      /different number of fields/
+    );
+    await expect(run(masked!, [Buffer.from('1\ta')])).rejects.toThrow(/ended inside a row/);
   });
 });
 

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { InputError, formatMs, type Executor, type Logger } from '../../core/src/index.js';
 import { AnonymizeError } from './errors.js';
-import { connectionError, libpqEnv, redact, type DatabaseTarget } from '../../migrate/src/index.js';
+import { connect, libpqEnv, redact, type DatabaseTarget } from '../../migrate/src/index.js';
 import { quoteIdent, quoteLiteral, quoteTable, readSequences, readTables } from './catalog.js';
 import { leakCheck, type LeakReport } from './leak.js';
 import { maskedColumns, planCopy, selectSql, type TablePlan } from './plan.js';
@@ -28,6 +28,11 @@ export interface AnonymizeOptions {
   leakSample: number;
   /** Write the evidence JSON here. */
   evidenceFile?: string;
+  /**
+   * Tables copied at once (default 3), each on its own source and target connection, the source ones
+   * all in the one exported snapshot. The run opens 2 + 2 × jobs connections.
+   */
+  jobs?: number;
 }
 
 export interface TableResult {
@@ -58,17 +63,10 @@ const OLD = 'anon_old_';
 /** The copy's schema in the target while it loads; invisible to the app until the swap. */
 export const loadingSchema = (schema: string) => `${NEW}${schema}`.slice(0, 63);
 
-async function open(target: DatabaseTarget, options: string, name: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: target.url, application_name: name, options });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw connectionError(err, target);
-  }
-  return client;
-}
+const READ_ONLY = '-c default_transaction_read_only=on -c TimeZone=UTC';
+const WRITE = '-c TimeZone=UTC';
+const open = (target: DatabaseTarget, options: string, applicationName: string) =>
+  connect(target, { applicationName, options });
 
 /**
  * Copy the source into the target through the rules. Order: rules parsed, both ends opened, the wrong way
@@ -81,15 +79,11 @@ export async function anonymize(options: AnonymizeOptions, deps: AnonymizeDeps):
   const { logger } = deps;
   const rules = parseRules(options.rulesText, options.rulesFile);
   const hide = (text: string) => redact(redact(text, options.source), options.target);
-  const source = await open(
-    options.source,
-    '-c default_transaction_read_only=on -c TimeZone=UTC',
-    'deploy-actions anonymize-data (read)'
-  );
+  const source = await open(options.source, READ_ONLY, 'deploy-actions anonymize-data (read)');
   let target: pg.Client | undefined;
   const created: string[] = [];
   try {
-    target = await open(options.target, '-c TimeZone=UTC', 'deploy-actions anonymize-data');
+    target = await open(options.target, WRITE, 'deploy-actions anonymize-data');
     await refuseSameDatabase(source, target, options);
     await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await source.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
@@ -119,8 +113,7 @@ export async function anonymize(options: AnonymizeOptions, deps: AnonymizeDeps):
     await createLoadingSchemas(target, options.schemas, pre);
     created.push(...options.schemas.map(loadingSchema));
 
-    const results: TableResult[] = [];
-    for (const plan of plans) results.push(await copyTable(source, target, plan, options.salt, logger));
+    const results = await copyTables(plans, snapshot, options, logger);
     for (const seq of sequences) {
       if (seq.lastValue === null) continue;
       const [schema, name] = [
@@ -132,8 +125,12 @@ export async function anonymize(options: AnonymizeOptions, deps: AnonymizeDeps):
       ]);
     }
 
+    const leakStarted = Date.now();
     const leak = await logger.group('Leak check', async () =>
       leakCheck(source, target!, plans, loadingSchema, options.leakSample)
+    );
+    logger.info(
+      `Leak check: ${leak.sampled} source value(s) sampled over ${leak.columns} column(s), ${leak.findings.length} column(s) with a hit, in ${formatMs(Date.now() - leakStarted)}`
     );
     if (leak.findings.length) {
       throw new AnonymizeError(
@@ -145,7 +142,11 @@ export async function anonymize(options: AnonymizeOptions, deps: AnonymizeDeps):
       );
     }
     await source.query('COMMIT');
+    const swapStarted = Date.now();
     await swap(target, options.schemas, post);
+    logger.info(
+      `Swapped the copy into place, constraints and indexes built, in ${formatMs(Date.now() - swapStarted)}`
+    );
     created.length = 0;
     for (const s of options.schemas)
       await target.query(`DROP SCHEMA IF EXISTS ${quoteIdent(`${OLD}${s}`.slice(0, 63))} CASCADE`);
@@ -274,6 +275,56 @@ async function existing(target: pg.Client, schemas: readonly string[]): Promise<
   return schemas.filter((s) => r.rows.some((x) => x.nspname === s));
 }
 
+/**
+ * Every table, `jobs` at a time. Each lane has its own source connection, in the snapshot the main one
+ * exported (so all tables are read as of one instant), and its own target connection. On the first
+ * failure no lane takes another table, and the lanes' connections are closed, which stops their copies.
+ */
+async function copyTables(
+  plans: readonly TablePlan[],
+  snapshot: string,
+  options: AnonymizeOptions,
+  logger: Logger
+): Promise<TableResult[]> {
+  const queue = plans.filter((p) => !p.truncate);
+  const results = new Map<TablePlan, TableResult>();
+  for (const plan of plans.filter((p) => p.truncate)) {
+    logger.info(`${plan.info.name}: truncated (copied empty)`);
+    results.set(plan, { table: plan.info.name, rows: 0, truncated: true, subset: false, masked: [] });
+  }
+  const jobs = Math.max(1, Math.min(Math.floor(options.jobs ?? 3), queue.length));
+  const clients: pg.Client[] = [];
+  let failure: { error: unknown } | undefined;
+  const stopAll = (error: unknown) => {
+    failure ??= { error };
+    for (const c of clients) void c.end().catch(() => {});
+  };
+  const opened = async (client: Promise<pg.Client>) => {
+    const c = await client;
+    clients.push(c);
+    if (failure) throw new Error('stopped: another table failed');
+    return c;
+  };
+  const lane = async (n: number) => {
+    try {
+      const source = await opened(
+        open(options.source, READ_ONLY, `deploy-actions anonymize-data (read ${n})`)
+      );
+      await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await source.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot)}`);
+      const target = await opened(open(options.target, WRITE, `deploy-actions anonymize-data (write ${n})`));
+      for (let plan = queue.shift(); plan && !failure; plan = queue.shift())
+        results.set(plan, await copyTable(source, target, plan, options.salt, logger));
+    } catch (e) {
+      stopAll(e);
+    }
+  };
+  await Promise.all(Array.from({ length: queue.length ? jobs : 0 }, (_, i) => lane(i + 1)));
+  await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  if (failure) throw failure.error;
+  return plans.map((p) => results.get(p)!);
+}
+
 async function copyTable(
   source: pg.Client,
   target: pg.Client,
@@ -283,10 +334,6 @@ async function copyTable(
 ): Promise<TableResult> {
   const t = plan.info;
   const masked = plan.columns.filter((c) => c.transformer.kind !== 'keep').map((c) => c.info.name);
-  if (plan.truncate) {
-    logger.info(`${t.name}: truncated (copied empty)`);
-    return { table: t.name, rows: 0, truncated: true, subset: false, masked: [] };
-  }
   const started = Date.now();
   const cols = plan.columns.map((c) => quoteIdent(c.info.name)).join(', ');
   const mask = new MaskStream(plan, salt);

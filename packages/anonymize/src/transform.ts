@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { hmacKeyer } from './hmac.js';
 import type { Transformer } from './rules.js';
 
 /**
@@ -65,8 +65,9 @@ const LAST = [
   'Zimmer'
 ];
 
+/** HMAC-SHA256(salt, `${purpose}\0${value}`), a fresh Buffer. */
 export function keyed(salt: string, purpose: string, value: string): Buffer {
-  return createHmac('sha256', salt).update(purpose).update('\0').update(value).digest();
+  return Buffer.from(hmacKeyer(salt, `${purpose}\0`)(value));
 }
 
 export function fakeName(d: Buffer): string {
@@ -85,8 +86,8 @@ export function fakePhone(d: Buffer): string {
   return `+1-${area}-555-01${String(n % 100).padStart(2, '0')}`;
 }
 
-export function shiftDays(salt: string, table: string, rowKey: string, maxDays: number): number {
-  const d = keyed(salt, `shift-date:${table}`, rowKey);
+/** A whole number of days in ±maxDays, never 0, from the row key's HMAC. */
+function shiftOffset(d: Buffer, maxDays: number): number {
   const span = 2 * maxDays + 1;
   const off = (d.readUInt32BE(0) % span) - maxDays;
   return off === 0 ? 1 : off;
@@ -116,17 +117,27 @@ export function makeValueFn(t: Transformer, salt: string, table: string, maxLeng
       return () => null;
     case 'constant':
       return (v) => (v === null ? null : t.value);
-    case 'hash':
-      return (v) => (v === null ? null : cut(keyed(salt, 'hash', v).toString('hex').slice(0, t.length)));
-    case 'email':
-      return (v) => (v === null ? null : fakeEmail(keyed(salt, 'email', v)));
-    case 'name':
-      return (v) => (v === null ? null : cut(fakeName(keyed(salt, 'name', v))));
-    case 'phone':
-      return (v) => (v === null ? null : cut(fakePhone(keyed(salt, 'phone', v))));
-    case 'shift-date':
-      return (v, rowKey) =>
-        v === null ? null : shiftDateText(v, shiftDays(salt, table, rowKey(), t.maxDays));
+    case 'hash': {
+      const k = hmacKeyer(salt, 'hash\0');
+      const bytes = Math.ceil(t.length / 2);
+      return (v) => (v === null ? null : cut(k(v).toString('hex', 0, bytes).slice(0, t.length)));
+    }
+    case 'email': {
+      const k = hmacKeyer(salt, 'email\0');
+      return (v) => (v === null ? null : fakeEmail(k(v)));
+    }
+    case 'name': {
+      const k = hmacKeyer(salt, 'name\0');
+      return (v) => (v === null ? null : cut(fakeName(k(v))));
+    }
+    case 'phone': {
+      const k = hmacKeyer(salt, 'phone\0');
+      return (v) => (v === null ? null : cut(fakePhone(k(v))));
+    }
+    case 'shift-date': {
+      const k = hmacKeyer(salt, `shift-date:${table}\0`);
+      return (v, rowKey) => (v === null ? null : shiftDateText(v, shiftOffset(k(rowKey()), t.maxDays)));
+    }
     case 'regex-replace': {
       const re = new RegExp(t.pattern, 'gu');
       return (v) => (v === null ? null : v.replace(re, t.with));

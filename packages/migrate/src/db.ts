@@ -15,14 +15,20 @@ export interface ServerInfo {
 /** NAMEDATALEN - 1: longer application names are truncated by the server anyway. */
 const MAX_APP_NAME = 63;
 
-export async function connect(
-  target: DatabaseTarget,
-  options: { applicationName: string; connectTimeoutMs?: number }
-): Promise<Client> {
+export interface ConnectOptions {
+  /** Shown in pg_stat_activity (truncated to 63 characters, as the server would). */
+  applicationName: string;
+  connectTimeoutMs?: number;
+  /** Server settings for the session, as libpq's `options` (`-c default_transaction_read_only=on`). */
+  options?: string;
+}
+
+export async function connect(target: DatabaseTarget, options: ConnectOptions): Promise<Client> {
   const client = new pg.Client({
     connectionString: target.url,
     application_name: options.applicationName.slice(0, MAX_APP_NAME),
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
+    ...(options.options ? { options: options.options } : {})
   });
   // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
   client.on('error', () => {});

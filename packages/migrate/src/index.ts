@@ -18,6 +18,7 @@ export { pgDumpArgv, pgRestoreArgv, psqlFileArgv } from './argv.js';
 export {
   connect,
   connectionError,
+  type ConnectOptions,
   lockKey,
   lockHolder,
   acquireLock,
