@@ -40,7 +40,9 @@ await runEntry(async (entry) => {
         state: 'nothing was changed on any host'
       });
   }
-  maskHostSecrets(entry, ['password', 'webhook-secret', 'token']);
+  maskHostSecrets(entry, ['password', 'webhook-secret', 'token', 'tls-key']);
+  // A multi-line key is masked line by line too, as the runner needs.
+  for (const line of inputs.raw('tls-key').split(/\r?\n/)) if (line.trim().length >= 8) secret(line.trim());
   // doctor: `only` checks the hosts and stops (the CLI's `deploy-actions doctor`); `true` checks, then deploys.
   const doctorMode = inputs.choice(
     'doctor',

@@ -23,6 +23,7 @@ import { userCompose } from './user-files.js';
 import { readMigrate } from './migrate-command.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
 import { STRATEGIES, usesSlots } from './strategy.js';
+import { checkTlsPair, parseFrontDoorPorts, parseHostnames } from '../../frontdoor/src/index.js';
 
 /** Defaults as manifest.yml declares them. The shared groups (ssh, app, release-host) read deploy-compose's:
  * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
@@ -273,6 +274,12 @@ export function readTarget(
     })
   };
   if (publicPort !== undefined) spec.publicPort = publicPort;
+  const hostnames = parseHostnames(inputs.list('public-hostnames'));
+  if (hostnames.length)
+    spec.frontDoor = {
+      hostnames,
+      ...parseFrontDoorPorts(inputs.string('front-door-ports', { fallback: DEPLOY.text('front-door-ports') }))
+    };
   if (gate) spec.gate = gate;
   if (first) {
     const u = new URL(first);
@@ -362,7 +369,8 @@ export function readDeployInputs(
   const accessories = inputs.list('accessories');
   // Accessories run once, beside the slots: they may name their container and publish host ports.
   const once = strategy === 'swarm' ? [] : chooseAccessories(accessories, info, images).accessories;
-  if (usesSlots(strategy)) {
+  if (target.frontDoor) readFrontDoor(inputs, target, strategy);
+  else if (usesSlots(strategy)) {
     if (target.publicPort === undefined)
       throw new InputError(
         'public-port',
@@ -424,6 +432,47 @@ export function readDeployInputs(
     ),
     ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
   };
+}
+
+/**
+ * An app behind the host's front door: blue-green and rolling need their slot ports (there is no public-port
+ * to derive them from), recreate needs the port the app listens on, and a user-supplied certificate is
+ * checked here, before any host is touched.
+ */
+function readFrontDoor(inputs: InputReader, target: TargetSpec, strategy: Strategy): void {
+  const f = target.frontDoor!;
+  if (strategy === 'canary' || strategy === 'swarm')
+    throw new InputError(
+      'public-hostnames',
+      `is not supported with strategy ${strategy} yet`,
+      'use blue-green, rolling or recreate behind the front door, or public-port for a per-app proxy'
+    );
+  if (usesSlots(strategy) && inputs.list('slot-ports').length === 0 && target.publicPort === undefined)
+    throw new InputError(
+      'slot-ports',
+      `is required with public-hostnames and strategy ${strategy}`,
+      'give the two ports the slots listen on, `blue,green`, e.g. `8081,8082`'
+    );
+  if (strategy === 'recreate' && target.publicPort === undefined)
+    throw new InputError(
+      'public-port',
+      'is required with public-hostnames and strategy recreate',
+      'give the port the app listens on; the front door routes the host names to it'
+    );
+  const certificate = inputs.optional('tls-certificate');
+  const key = inputs.optional('tls-key');
+  if (!!certificate !== !!key)
+    throw new InputError(
+      certificate ? 'tls-key' : 'tls-certificate',
+      'is required with the other',
+      'give tls-certificate and tls-key together'
+    );
+  if (certificate && key) {
+    if (f.httpsPort === undefined)
+      throw new InputError('front-door-ports', 'has no HTTPS port', 'write `http,https`, e.g. `80,443`');
+    f.tlsPair = { certificate, key };
+    checkTlsPair(f.tlsPair, f.hostnames);
+  }
 }
 
 /** web-service, app-port and data-paths: how the compose files as users write them run (user-compose.ts). */

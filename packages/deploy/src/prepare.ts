@@ -21,6 +21,7 @@ import { stepError } from './host.js';
 import { registryOf, repositoryOf } from './images.js';
 import { otherSlot, projectName } from './layout.js';
 import { proxyFiles } from './proxy.js';
+import { FRONT_DOOR_CHECK, frontDoorCheckStep } from './front-door.js';
 import {
   COMPOSE_FILE,
   IMAGES_FILE,
@@ -130,9 +131,12 @@ export async function preparePhase(
             check: false
           },
           { name: SLOT_CHECK, argv: portFreeArgv(slotPort(ctx.spec, slot)) },
-          { name: PUBLIC_CHECK, argv: publicPortArgv(pf.pid, ctx.spec.publicPort!) }
+          ...(ctx.spec.frontDoor
+            ? []
+            : [{ name: PUBLIC_CHECK, argv: publicPortArgv(pf.pid, ctx.spec.publicPort!) }])
         ]
       : []),
+    ...(ctx.spec.frontDoor ? [frontDoorCheckStep(ctx.spec)] : []),
     commitStep(ctx, WRITE, files, [
       ...s.pending,
       entry(ctx, { ...s, release }, 'deploy.started', { strategy: d.strategy }),
@@ -217,6 +221,11 @@ export async function preparePhase(
       `Public port ${ctx.spec.publicPort} is already in use on ${host.name} and not by this app's proxy: ${failed.stdout.trim().replace(/\s+/g, ' ')}`,
       { state: `nothing was started; ${serving}`, hint: 'free the port or choose another `public-port`' }
     );
+  else if (failed.name === FRONT_DOOR_CHECK)
+    error = new DeployError(`${host.name}: ${(failed.stderr || failed.stdout).trim()}`, {
+      state: `nothing was started; ${serving}`,
+      hint: 'every app on a host shares one front door: see docs/front-door.md'
+    });
   else if (failed.name === CONFIG)
     error = new DeployError(
       `compose-file is not valid for ${tool.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${tool.version} on ${host.name}: ${(failed.stderr || failed.stdout).trim()}`,

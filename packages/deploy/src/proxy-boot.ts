@@ -11,11 +11,12 @@ import { join } from 'node:path/posix';
  * No root, no systemd: cron is on every Debian and Ubuntu host. A host without `crontab` keeps deploying;
  * `doctor` says what is missing, and the docs give a systemd user unit as the other way.
  */
-export const START_SCRIPT = `#!/bin/sh
-# written by deploy-actions: start this app's proxy unless it runs (the @reboot crontab line runs this at boot)
+export function startScript(guard: string, what: string): string {
+  return `#!/bin/sh
+# written by deploy-actions: start ${what} unless it runs (the @reboot crontab line runs this at boot)
 set -u
 d=$(dirname "$0")
-[ -f "$d/../active.json" ] || exit 0
+${guard}
 PATH=$PATH:/usr/sbin:/sbin
 pid=$(cat "$d/nginx.pid" 2>/dev/null || true)
 if [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = nginx ]; then
@@ -25,6 +26,9 @@ rm -f "$d/nginx.pid"
 mkdir -p "$d/tmp"
 exec nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf"
 `;
+}
+
+export const START_SCRIPT = startScript('[ -f "$d/../active.json" ] || exit 0', "this app's proxy");
 
 export function startScriptPath(proxyDir: string): string {
   return join(proxyDir, 'start.sh');

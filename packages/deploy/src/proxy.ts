@@ -1,6 +1,13 @@
 import { join } from 'node:path/posix';
 import { isIP } from 'node:net';
 import { InputError } from '../../core/src/index.js';
+import {
+  WEBSOCKET_MAP,
+  forwardedMaps,
+  listenAddress,
+  proxyLocation,
+  tempPaths
+} from '../../frontdoor/src/index.js';
 
 /**
  * The proxy that owns the public port for blue-green and rolling: one nginx per app and environment, run
@@ -80,14 +87,11 @@ export function parseBodySize(text: string, input = 'proxy-max-body-size'): stri
   return t;
 }
 
-function seconds(ms: number): string {
-  return `${Math.max(1, Math.ceil(ms / 1000))}s`;
-}
-
 /**
  * The app's nginx.conf. X-Forwarded-Proto, -Host, -Port and -For are taken from the request only when the
  * connection comes from a trusted front end, and set from the connection otherwise (a client cannot claim
  * https or another address). WebSocket upgrades pass through; responses are not buffered unless asked.
+ * The shared pieces are the front door's (packages/frontdoor), so both proxies carry traffic alike.
  */
 export function nginxConf(
   files: ProxyFiles,
@@ -97,7 +101,6 @@ export function nginxConf(
 ): string {
   const d = files.prefix;
   const o = options;
-  const trusted = o.trustedProxies.map((t) => `    ${t} 1;\n`).join('');
   return `# written by deploy-actions; traffic is switched by rewriting upstream.conf and \`nginx -s reload\`
 worker_processes 1;
 pid ${files.pid};
@@ -108,58 +111,14 @@ http {
                             '"$http_referer" "$http_user_agent" upstream=$upstream_addr '
                             'rt=$request_time urt=$upstream_response_time xff="$http_x_forwarded_for"';
   ${o.accessLog ? `access_log ${join(d, 'access.log')} deploy_actions;` : 'access_log off;'}
-  client_body_temp_path ${join(d, 'tmp', 'body')};
-  proxy_temp_path ${join(d, 'tmp', 'proxy')};
-  fastcgi_temp_path ${join(d, 'tmp', 'fastcgi')};
-  uwsgi_temp_path ${join(d, 'tmp', 'uwsgi')};
-  scgi_temp_path ${join(d, 'tmp', 'scgi')};
-  client_max_body_size ${o.maxBodySize};
-  # Front ends whose X-Forwarded-* headers are kept (proxy-trusted); everyone else gets them from the connection.
-  geo $da_trusted {
-    default 0;
-${trusted}  }
-  map "$da_trusted:$http_x_forwarded_proto" $da_proto {
-    "~^1:(?<p>[A-Za-z]+)$" $p;
-    default $scheme;
-  }
-  map "$da_trusted:$http_x_forwarded_host" $da_host {
-    "~^1:(?<h>.+)$" $h;
-    default $http_host;
-  }
-  map "$da_trusted:$http_x_forwarded_port" $da_port {
-    "~^1:(?<n>[0-9]+)$" $n;
-    default $server_port;
-  }
-  map $da_trusted $da_for {
-    1 $proxy_add_x_forwarded_for;
-    default $remote_addr;
-  }
-  # WebSocket: pass Upgrade on, and keep the connection to the app open only for an upgrade.
-  map $http_upgrade $da_connection {
-    default upgrade;
-    "" "";
-  }
-  upstream app {
+${tempPaths(d)}  client_max_body_size ${o.maxBodySize};
+${forwardedMaps(o.trustedProxies)}${WEBSOCKET_MAP}  upstream app {
     include ${files.upstream};
   }
   server {
-    listen ${bind.includes(':') ? `[${bind}]` : bind}:${publicPort};
+    listen ${listenAddress(bind)}:${publicPort};
     location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $da_connection;
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $da_for;
-      proxy_set_header X-Forwarded-Proto $da_proto;
-      proxy_set_header X-Forwarded-Host $da_host;
-      proxy_set_header X-Forwarded-Port $da_port;
-      proxy_buffering ${o.buffering ? 'on' : 'off'};
-      proxy_next_upstream error timeout;
-      proxy_connect_timeout 5s;
-      proxy_read_timeout ${seconds(o.readTimeoutMs)};
-      proxy_send_timeout ${seconds(o.readTimeoutMs)};
-    }
+${proxyLocation('app', o)}    }
   }
 }
 `;

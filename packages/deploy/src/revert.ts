@@ -7,6 +7,7 @@ import { releaseDir } from './layout.js';
 import { stepError } from './host.js';
 import { lockReleaseStep } from './lock.js';
 import { proxyFiles } from './proxy.js';
+import { frontDoorRemoveStep } from './front-door.js';
 import { commitStep, project, recordFile, type HostContext, type RunState } from './run.js';
 import { switchSteps } from './switch.js';
 import type { HistoryEntry, ReleaseRecord } from './types.js';
@@ -89,7 +90,8 @@ export async function revertPhase(ctx: HostContext, s: RunState): Promise<Revert
   } else if (old?.record) restored = true;
   if (!old && s.candidate) {
     const proxy = proxyFiles(host.layout.proxy);
-    if (!s.proxyWasUp && s.candidate.slot)
+    if (ctx.spec.frontDoor && s.switched) steps.push(frontDoorRemoveStep(ctx.spec));
+    else if (!s.proxyWasUp && s.candidate.slot)
       steps.push({ name: 'stop the proxy', argv: proxyStopArgv(proxy.conf, proxy.prefix), check: false });
     steps.push({
       name: 'forget the failed first release',

@@ -66,6 +66,14 @@ function hostSpec(spec: RollbackSpec, r: HostRun): RollbackSpec {
           ...(a.proxy ? { proxy: a.proxy } : {})
         }
       : {}),
+    ...(spec.frontDoor === undefined && a?.frontDoor !== undefined
+      ? {
+          frontDoor: a.frontDoor,
+          slotPorts: a.slotPorts ?? spec.slotPorts,
+          proxyBind: a.proxyBind ?? spec.proxyBind,
+          ...(a.proxy ? { proxy: a.proxy } : {})
+        }
+      : {}),
     ...(a?.portVar && spec.portVar === 'PORT' ? { portVar: a.portVar } : {})
   };
 }

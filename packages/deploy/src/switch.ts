@@ -1,6 +1,8 @@
 import { saveExpectations } from '../../health/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
 import { proxySwitchArgv } from './commands.js';
+import { recordedFrontDoor } from '../../frontdoor/src/index.js';
+import { FRONT_DOOR_SWITCH, frontDoorSwitchSteps } from './front-door.js';
 import { stepError } from './host.js';
 import { nginxConf, proxyFiles, upstreamConf } from './proxy.js';
 import { START_SCRIPT, bootHookArgv } from './proxy-boot.js';
@@ -37,7 +39,9 @@ export function switchSteps(
       : {})
   };
   const steps: ScriptStep[] = [];
-  if (active.slot && active.port !== undefined) {
+  if (spec.frontDoor && active.port !== undefined)
+    steps.push(...frontDoorSwitchSteps(spec, active.port, release.id));
+  else if (active.slot && active.port !== undefined) {
     const proxy = proxyFiles(host.layout.proxy);
     steps.push(
       commitStep(
@@ -87,6 +91,7 @@ export function activeRecord(ctx: HostContext, active: ActiveRecord): ActiveReco
     slotPorts: spec.slotPorts,
     proxyBind: spec.proxyBind,
     ...(spec.proxy ? { proxy: spec.proxy } : {}),
+    ...(spec.frontDoor ? { frontDoor: recordedFrontDoor(spec.frontDoor) } : {}),
     portVar: spec.portVar
   };
 }
@@ -105,7 +110,10 @@ export async function switchPhase(ctx: HostContext, s: RunState): Promise<RunSta
   });
   const failed = r.failed(steps);
   // The proxy reload ran: traffic moved even if the record did not follow.
-  const moved = r.get(PROXY_SWITCH)?.exitCode === 0 || r.get('record the switch')?.exitCode === 0;
+  const moved =
+    r.get(PROXY_SWITCH)?.exitCode === 0 ||
+    r.get(FRONT_DOOR_SWITCH)?.exitCode === 0 ||
+    r.get('record the switch')?.exitCode === 0;
   const next: RunState = { ...s, switched: s.switched || moved, pending: [] };
   if (failed) throw failWith(stepError(failed, ctx.host.name), { ...next, pending: s.pending });
   return next;

@@ -5,6 +5,7 @@ import type { MigrateSpec } from './migrate-command.js';
 import type { ProxyOptions } from './proxy.js';
 
 import type { Strategy } from './strategy.js';
+import type { FrontDoorSpec, RecordedFrontDoor } from '../../frontdoor/src/index.js';
 export type { Strategy } from './strategy.js';
 
 /** release.json: everything needed to re-activate a release with nothing but the host. */
@@ -73,6 +74,8 @@ export interface ActiveRecord {
   proxyBind?: string;
   proxy?: ProxyOptions;
   portVar?: string;
+  /** Served through the host's front door (public-hostnames) instead of a per-app proxy. */
+  frontDoor?: RecordedFrontDoor;
   /**
    * Set by a switch until its gate passed: what served before it, and the run that switched. A run killed
    * between the switch and the gate leaves it; the next deploy or rollback resolves it (resolve.ts), judging the
@@ -158,6 +161,8 @@ export interface TargetSpec {
   proxyBind: string;
   /** How the proxy carries traffic (proxy-* inputs); absent: DEFAULT_PROXY. */
   proxy?: ProxyOptions;
+  /** Reached through the host's shared front door by host name (public-hostnames), not a per-app proxy. */
+  frontDoor?: FrontDoorSpec;
   /** The variable the app reads its listen port from. */
   portVar: string;
   lockTimeoutMs: number;
