@@ -23,7 +23,9 @@ const ok =
   report.standIn.forbidden.length === 0 &&
   // The deploy host runs the Compose v2 plugin, as field hosts do.
   report.compose.length > 0 &&
-  report.compose.every((c) => c.endsWith('(v2)'));
+  report.compose.every((c) => c.endsWith('(v2)')) &&
+  // Each environment's database kept its ./data from the first release on.
+  Object.values(report.data).every((lines) => lines[0] === '1.0.0');
 process.stdout.write(
   ok
     ? '\nThe chain did what it should: v1.0.0 reached production with one approval per environment; v1.0.1 passed its gate in dev, failed its soak, was rolled back in the same job and kept the dev tag on v1.0.0; the broken v1.0.2 failed its gate, was rolled back automatically; neither was promoted.\nReport: demo-report.md\n'

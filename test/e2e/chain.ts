@@ -383,13 +383,15 @@ async function stopApps(work: string): Promise<void> {
     ).trim();
     if (dir.startsWith(work)) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
   }
-  // The example's network, pinned per app and environment by the deploy (one in use by another run stays).
+  // The example's networks, made by the deploy per app and environment: its `backend` and the shared
+  // default one (a network in use by another run stays). The lab's dockerd has few address pools to spare.
   for (const env of ENVIRONMENTS)
-    try {
-      execFileSync('docker', ['network', 'rm', `shop-${env}_backend`], { stdio: 'ignore' });
-    } catch {
-      /* absent, or in use */
-    }
+    for (const net of [`shop-${env}_backend`, `shop-${env}`])
+      try {
+        execFileSync('docker', ['network', 'rm', net], { stdio: 'ignore' });
+      } catch {
+        /* absent, or in use */
+      }
   try {
     const pids = execFileSync('pgrep', ['-f', `nginx.*${work}`], { encoding: 'utf8' })
       .split('\n')
