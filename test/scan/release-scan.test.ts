@@ -8,10 +8,17 @@ import {
   writeFileSync
 } from 'node:fs';
 import { join } from 'node:path';
-import { asScanRecord, makeEvent, scanLine } from '../../packages/core/src/index.js';
+import { InputReader, asScanRecord, makeEvent, scanLine } from '../../packages/core/src/index.js';
 import { readReleaseScan } from '../../packages/deploy/src/index.js';
 import { describeEvent } from '../../packages/events/src/index.js';
-import { judge, parseReport, parseSeverityList, scanRecordOf } from '../../packages/scan/src/index.js';
+import {
+  judge,
+  parseReport,
+  parseSeverityList,
+  readScanInputs,
+  reportDigest,
+  scanRecordOf
+} from '../../packages/scan/src/index.js';
 import { startChatReceiver } from '../support/chat-receiver.js';
 import { runBundle } from '../support/harness.js';
 import { integration } from '../support/infra.js';
@@ -81,6 +88,33 @@ describe("deploy-compose's scan-report and scan-verdict", () => {
     // An event without a verdict (an unscanned release) has no Scan line.
     expect(Object.fromEntries(describeEvent({ ...e, scan: undefined }).facts).Scan).toBeUndefined();
     expect(asScanRecord({ ...record, report: 'sha256:short' })).toBeUndefined();
+  });
+});
+
+describe("scan-gate's baseline-digest and record", () => {
+  const scanInputs = (values: Record<string, string>) =>
+    readScanInputs(new InputReader((n) => values[n] ?? ''));
+
+  it('refuses a baseline-digest without registry-image, and one that is no digest', async () => {
+    const report = reportPath('trivy-alpine-310.json');
+    await expect(scanInputs({ report, 'baseline-digest': `sha256:${'a'.repeat(64)}` })).rejects.toThrow(
+      /Input 'baseline-digest'.*registry-image, which is empty/s
+    );
+    await expect(scanInputs({ report, 'baseline-digest': 'latest' })).rejects.toThrow(
+      /Input 'baseline-digest'.*'latest' is not a digest/s
+    );
+  });
+
+  it("names the report's sha256, so the release directory's copy can be checked against it", async () => {
+    const got = await scanInputs({ report: reportPath('trivy-alpine-310.json') });
+    expect(got.text).toBe(reportText('trivy-alpine-310.json'));
+    expect(reportDigest(got.text)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(scanRecordOf(judge(got.report, got.policy), got.text)).toEqual({
+      verdict: 'pass',
+      counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 4, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0 },
+      report: reportDigest(reportText('trivy-alpine-310.json')),
+      blocking: 0
+    });
   });
 });
 
