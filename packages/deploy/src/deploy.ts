@@ -15,6 +15,7 @@ import { clockFrom } from './clock.js';
 import { finishPhase, gatePhase } from './finish.js';
 import { Deadline, Host, sessionCount } from './host.js';
 import { layout, newReleaseId, projectName } from './layout.js';
+import { SCAN_REPORT_FILE } from './scan-record.js';
 import { migrateOnce } from './migrate.js';
 import { openHost } from './open.js';
 import { includedFiles } from './includes.js';
@@ -158,9 +159,11 @@ export function releaseFiles(
   if (accessories.length && needsSharedNetwork(info))
     mine.push({ name: NETWORK_FILE, content: networkOverride(sharedNetworkName(d.app, envSlug(d))) });
   const overrides = [...names, IMAGES_FILE, ...mine.map((f) => f.name)];
+  // The report the image was judged on: beside the release's record, which names its sha256.
+  const scan = d.scan ? [{ name: SCAN_REPORT_FILE, content: d.scan.report }] : [];
   return {
     ...(overrides.length > 1 ? { overrides } : {}),
-    extra: [...extra, ...mine]
+    extra: [...extra, ...mine, ...scan]
   };
 }
 
@@ -223,6 +226,7 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
         runUrl: deps.context.runUrl,
         createdAt: clock.now().toISOString(),
         status: 'pending',
+        ...(d.scan ? { scan: d.scan.record } : {}),
         ...extra,
         ...(previous ? { previous } : {})
       };
@@ -246,7 +250,8 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
         release: releaseId,
         version: d.version,
         digests,
-        durationMs: clock.ms() - started
+        durationMs: clock.ms() - started,
+        ...(d.scan ? { scan: d.scan.record } : {})
       });
     },
     /** Every host completed: the deploy is done, and the world is told once. */
@@ -255,7 +260,8 @@ export function beginDeploy(d: DeploySpec, deps: EngineDeps) {
       await rec.emit('deploy.completed', d.version, {
         release: releaseId,
         digests: outcome.digests,
-        durationMs: clock.ms() - started
+        durationMs: clock.ms() - started,
+        ...(d.scan ? { scan: d.scan.record } : {})
       });
     },
     /** One host's line in the outcome: what it did and what serves there now. */
@@ -454,7 +460,8 @@ async function undoDeploy(
   await rec.emit('deploy.failed', d.version, {
     release: releaseId,
     reason: what,
-    rolledBack: outcome.rolledBack
+    rolledBack: outcome.rolledBack,
+    ...(d.scan ? { scan: d.scan.record } : {})
   });
   const state =
     serving.join('; ') +

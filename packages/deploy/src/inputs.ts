@@ -21,6 +21,7 @@ import { checkEnvAgainstCompose, checkEnvAgainstTemplate } from './validate.js';
 import { checkSwarmSpec } from './swarm.js';
 import { userCompose } from './user-files.js';
 import { readMigrate } from './migrate-command.js';
+import { readReleaseScan } from './scan-record.js';
 import type { DeploySpec, RegistryLogin, RollbackSpec, Strategy, TargetSpec } from './types.js';
 import { STRATEGIES, usesSlots } from './strategy.js';
 import { checkTlsPair, parseFrontDoorPorts, parseHostnames } from '../../frontdoor/src/index.js';
@@ -415,6 +416,7 @@ export function readDeployInputs(
     ...(registry ? { registry } : {}),
     ...(migrate ? { migrate } : {}),
     composeDir: compose.dir,
+    ...readReleaseScan(inputs, (input, p) => readWorkspaceFile(input, p, files)),
     ...readUserCompose(inputs)
   };
   if (strategy === 'canary') spec.canary = readCanaryPlan(inputs, spec);

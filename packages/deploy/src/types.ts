@@ -1,8 +1,16 @@
-import type { DeployActionsError, DeployEvent, Executor, Logger, RunContext } from '../../core/src/index.js';
+import type {
+  DeployActionsError,
+  DeployEvent,
+  Executor,
+  Logger,
+  RunContext,
+  ScanRecord
+} from '../../core/src/index.js';
 import type { GateResult, GateSpec, SavedExpectations } from '../../health/src/index.js';
 import type { Slot } from './layout.js';
 import type { MigrateSpec } from './migrate-command.js';
 import type { ProxyOptions } from './proxy.js';
+import type { ReleaseScan } from './scan-record.js';
 
 import type { Strategy } from './strategy.js';
 import type { FrontDoorSpec, RecordedFrontDoor } from '../../frontdoor/src/index.js';
@@ -42,6 +50,8 @@ export interface ReleaseRecord {
   accessories?: string[];
   /** Accessories the slots wait for (healthy) before they start: a `depends_on` with `service_healthy`. */
   awaitHealthy?: string[];
+  /** scan-gate's verdict on the report in the release directory (scan-report.json). */
+  scan?: ScanRecord;
 }
 
 /** What migrate-command did: in the release record, the history line and the `migration.applied` event. */
@@ -193,6 +203,8 @@ export interface DeploySpec extends TargetSpec {
    */
   accessories?: string[];
   envText: string;
+  /** The scanner's report and scan-gate's verdict (scan-report, scan-verdict): scan-report.json and `scan`. */
+  scan?: ReleaseScan;
   /** service → reference. */
   images: Record<string, string>;
   keepReleases: number;

@@ -1,4 +1,4 @@
-import { makeEvent, type DeployEvent, type Logger } from '../../core/src/index.js';
+import { asScanRecord, makeEvent, scanLine, type DeployEvent, type Logger } from '../../core/src/index.js';
 import { deliverEvent, type Delivery } from './webhook.js';
 
 /**
@@ -26,10 +26,13 @@ const field = (e: DeployEvent, k: string): string => (typeof e[k] === 'string' ?
 
 export function describeEvent(e: DeployEvent, servingHint?: string): NotificationText {
   const where = `${e.app} ${e.version || '(no version)'} in ${e.environment}`;
+  const scan = asScanRecord(e.scan);
   const facts: [string, string][] = [
     ['Who', e.actor || 'unknown'],
     ['Version', e.version || '(none)'],
-    ['Environment', e.environment]
+    ['Environment', e.environment],
+    // scan-gate's verdict on the release's image (deploy-compose's scan-verdict): counts and the report's sha256.
+    ...(scan ? ([['Scan', scanLine(scan)]] as [string, string][]) : [])
   ];
   const runUrl = e.runUrl || '';
   switch (e.type) {

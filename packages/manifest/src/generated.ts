@@ -220,6 +220,8 @@ export const INPUTS = {
     'migrate-command': { default: '', required: false },
     'migrate-service': { default: '', required: false },
     'migrate-timeout': { default: '10m', required: false },
+    'scan-report': { default: '', required: false },
+    'scan-verdict': { default: '', required: false },
     ...GROUPS['release-host'],
     ...GROUPS['events'],
     'notify-format': { default: 'json', required: false },
