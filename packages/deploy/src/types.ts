@@ -150,6 +150,8 @@ export interface TargetSpec {
   environmentSlug?: string;
   hosts: string[];
   stateDir: string;
+  /** node_exporter's textfile directory on each host: the deploy textfile goes there (textfile.ts). */
+  metricsDir?: string;
   /** Port the app listens on under recreate, and the proxy's public port under blue-green/rolling. */
   publicPort?: number;
   /** The two slot ports for blue-green/rolling. */
