@@ -262,6 +262,7 @@ export function readTarget(
     hosts: readHosts(inputs),
     stateDir: stateDir.replace(/\/+$/, '') || '/',
     ...(metricsDir ? { metricsDir } : {}),
+    ...(inputs.boolean('critical', DEPLOY.flag('critical')) ? { critical: true } : {}),
     slotPorts,
     proxyBind,
     proxy: readProxy(inputs),
