@@ -428,6 +428,20 @@ async function undoDeploy(
             );
           }
           outcome.rolledBack = true;
+          // A critical environment's automatic rollback is an incident (the notifier sends it too): the
+          // hosts keep it, so delivery reports count it.
+          if (d.critical)
+            history.push(
+              r.ctx.rec.entry(name, 'incident.opened', {
+                release: releaseId,
+                version: d.version,
+                failedRelease: releaseId,
+                reason: what,
+                serving: `release ${s0.before.active.release}`,
+                severity: 'critical',
+                automatic: true
+              })
+            );
           history.push(
             r.ctx.rec.entry(name, 'rollback.executed', {
               release: releaseId,

@@ -7,6 +7,7 @@ import { noopCost, stepError } from './host.js';
 import { earlierDataDir, prunedDir, releaseDir } from './layout.js';
 import { lockReleaseStep } from './lock.js';
 import { prunePlan } from './retention.js';
+import { TEXTFILE_STEP, textfileStep, textfileWarning } from './textfile.js';
 import { commitStep, entry, failWith, recordFile, type HostContext, type RunState } from './run.js';
 import type { HistoryEntry, ReleaseRecord } from './types.js';
 import { activeRecord, gated } from './switch.js';
@@ -109,6 +110,9 @@ export async function finishPhase(
   if (plan.drop.length)
     lines.push(entry(ctx, s, 'releases.pruned', { removed: plan.drop, images: plan.images }));
   steps.push(commitStep(ctx, RECORD, [recordFile(release)], lines));
+  // After the record, so the textfile's counters include this run's lines.
+  const textfile = textfileStep(ctx, release, true);
+  if (textfile) steps.push(textfile);
   const leftovers = [...new Set([...(s.known.leftovers ?? []), ...plan.drop])];
   for (const id of leftovers)
     // pruneReleaseArgv moves a release holding data an earlier version of this action left in it (adoptDataArgv)
@@ -138,6 +142,7 @@ export async function finishPhase(
     await s.lock?.stop();
     ctx.deps.onLock?.(host.name, undefined);
   }
+  textfileWarning(ctx, r.get(TEXTFILE_STEP));
   for (const id of leftovers) {
     const rm = r.get(`${REMOVE} ${id}`);
     if (rm && rm.exitCode !== 0)

@@ -65,3 +65,4 @@ export {
 export * from './proxy-boot.js';
 export { includedFiles, includedPaths } from './includes.js';
 export * from './scan-record.js';
+export { textfilePath, textfileGauges, textfileArgv, counterLabels, type TextfileFacts } from './textfile.js';

@@ -239,6 +239,16 @@ export function readTarget(
       `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, \`%\`, a backslash or a brace`,
       'use a plain path such as /home/deploy/deploy-actions'
     );
+  const metricsDir = inputs
+    .optional('metrics-dir')
+    ?.trim()
+    .replace(/(.)\/+$/, '$1');
+  if (metricsDir !== undefined && (!metricsDir.startsWith('/') || metricsDir.split('/').includes('..')))
+    throw new InputError(
+      'metrics-dir',
+      `"${metricsDir}" is not an absolute path`,
+      "give node_exporter's textfile directory on the hosts, e.g. /var/lib/prometheus/node-exporter"
+    );
   const proxyBind = inputs.string('proxy-bind', { fallback: DEPLOY.text('proxy-bind') });
   if (isIP(proxyBind) === 0)
     throw new InputError(
@@ -253,6 +263,8 @@ export function readTarget(
     ...environment(inputs),
     hosts: readHosts(inputs),
     stateDir: stateDir.replace(/\/+$/, '') || '/',
+    ...(metricsDir ? { metricsDir } : {}),
+    ...(inputs.boolean('critical', DEPLOY.flag('critical')) ? { critical: true } : {}),
     slotPorts,
     proxyBind,
     proxy: readProxy(inputs),

@@ -5,11 +5,15 @@ import type { EngineDeps, HistoryEntry, TargetSpec } from './types.js';
 /** Shared by deploy and rollback: events to the caller, and the lines of each host's history. */
 export class Recorder {
   readonly events: DeployEvent[] = [];
+  /** When the run began (the clock's ms): a run's duration, for the deploy textfile. */
+  readonly startedMs: number;
   constructor(
     private readonly spec: TargetSpec,
     private readonly deps: EngineDeps,
     readonly clock: Clock
-  ) {}
+  ) {
+    this.startedMs = clock.ms();
+  }
 
   async emit(type: EventType, version: string, fields: Record<string, unknown> = {}): Promise<void> {
     const event = makeEvent(

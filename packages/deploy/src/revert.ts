@@ -10,6 +10,7 @@ import { proxyFiles } from './proxy.js';
 import { frontDoorRemoveStep } from './front-door.js';
 import { commitStep, project, recordFile, type HostContext, type RunState } from './run.js';
 import { switchSteps } from './switch.js';
+import { TEXTFILE_STEP, textfileStep, textfileWarning } from './textfile.js';
 import type { HistoryEntry, ReleaseRecord } from './types.js';
 
 /** Retry a cleanup phase across a short connection outage: cleanup must not give up at the first drop. */
@@ -144,8 +145,12 @@ export async function recordFailure(
       ...history
     ])
   ];
+  // What serves now: the failed release when it still holds traffic (auto-rollback off), else what served before.
+  const textfile = textfileStep(ctx, s.switched ? s.release : s.before?.record, false);
+  if (textfile) steps.push(textfile);
   if (s.lock) steps.push(lockReleaseStep(host.layout.lock, s.lock.holder.token));
   const r = await persist('record the failure', host.logger, () => host.phase('record', steps, 60_000));
+  textfileWarning(ctx, r.get(TEXTFILE_STEP));
   const released = r.get('release the deploy lock')?.exitCode === 0;
   if (released) {
     await s.lock?.stop();

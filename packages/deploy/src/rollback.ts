@@ -169,6 +169,21 @@ export async function rollback(spec: RollbackSpec, deps: EngineDeps): Promise<Ro
         ...run.state,
         pending: [
           ...run.state.pending,
+          // A rollback run in a critical environment is the workflows' automatic answer to a failed soak: an
+          // incident against the release it leaves (as the notifier sends it), kept for delivery reports.
+          ...(spec.critical && !spec.drill && from
+            ? [
+                entry(run.ctx, run.state, 'incident.opened', {
+                  release: from,
+                  version: run.state.before?.record?.version,
+                  failedRelease: from,
+                  reason: spec.reason,
+                  serving: `release ${target.id}`,
+                  severity: 'critical',
+                  automatic: true
+                })
+              ]
+            : []),
           entry(run.ctx, run.state, 'rollback.started', {
             from,
             reason: spec.reason,

@@ -163,6 +163,13 @@ export interface TargetSpec {
   environmentSlug?: string;
   hosts: string[];
   stateDir: string;
+  /** node_exporter's textfile directory on each host: the deploy textfile goes there (textfile.ts). */
+  metricsDir?: string;
+  /**
+   * The environment is critical (`critical`): an automatic rollback (a deploy's, or a rollback run the workflows
+   * start on a failed soak) also records `incident.opened` in each host's history, as the notifier sends it.
+   */
+  critical?: boolean;
   /** Port the app listens on under recreate, and the proxy's public port under blue-green/rolling. */
   publicPort?: number;
   /** The two slot ports for blue-green/rolling. */

@@ -28,6 +28,7 @@ export const GROUPS = {
     'proxy-buffering': { default: 'false', required: false },
     'proxy-access-log': { default: 'true', required: false },
     'state-dir': { default: '/var/lib/deploy-actions', required: false },
+    'metrics-dir': { default: '', required: false },
     'lock-timeout': { default: '5m', required: false },
     'lock-stale-after': { default: '2m', required: false },
     'break-lock': { default: 'false', required: false },
