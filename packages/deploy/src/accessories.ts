@@ -140,22 +140,66 @@ export function recordAccessoriesArgv(project: string, file: string): string[] {
 }
 
 /**
- * Remove the containers of `services` from another project (`project`): an app deployed before its
- * accessories were declared ran them inside its release; two copies must not share one volume.
+ * Stop the containers of `services` in another project (`project`): an app deployed before its accessories
+ * were declared ran them inside its release; two copies must not share one volume. Stopped, not removed,
+ * until the new release passed its gate (removeRetiredArgv): a failed deploy starts them again
+ * (restoreRetiredArgv), so the serving release keeps its database.
  */
 export function retireServicesArgv(project: string, services: readonly string[]): string[] {
+  return serviceLoopArgv(
+    '  ids=$(docker ps -q --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")',
+    '  [ -z "$ids" ] || { docker stop $ids >/dev/null && echo "retired $s"; }',
+    project,
+    services
+  );
+}
+
+/** The retired copies go for good (the release that replaced them passed its gate). */
+export function removeRetiredArgv(project: string, services: readonly string[]): string[] {
+  return serviceLoopArgv(
+    '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")',
+    '  [ -z "$ids" ] || { docker rm -f $ids >/dev/null && echo "removed $s"; }',
+    project,
+    services
+  );
+}
+
+/**
+ * A deploy that retired the serving release's copies failed: the accessories' own containers of those services
+ * stop (one copy per volume), and the retired ones start again. Prints `restored <service>`.
+ */
+export function restoreRetiredArgv(
+  accessories: string,
+  project: string,
+  services: readonly string[]
+): string[] {
+  return serviceLoopArgv(
+    [
+      '  ids=$(docker ps -q --filter "label=com.docker.compose.project=$a" --filter "label=com.docker.compose.service=$s")',
+      '  [ -z "$ids" ] || docker stop $ids >/dev/null || exit 1',
+      '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")'
+    ].join('\n'),
+    '  [ -z "$ids" ] || { docker start $ids >/dev/null && echo "restored $s"; } || exit 1',
+    project,
+    services,
+    accessories
+  );
+}
+
+function serviceLoopArgv(
+  find: string,
+  act: string,
+  project: string,
+  services: readonly string[],
+  accessories = ''
+): string[] {
   return [
     'sh',
     '-c',
-    [
-      'p=$1; shift',
-      'for s in "$@"; do',
-      '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")',
-      '  [ -z "$ids" ] || { docker rm -f $ids >/dev/null && echo "retired $s"; }',
-      'done; true'
-    ].join('\n'),
+    ['p=$1; a=$2; shift 2', 'for s in "$@"; do', find, act, 'done; true'].join('\n'),
     'sh',
     project,
+    accessories,
     ...services
   ];
 }
@@ -227,6 +271,14 @@ export function accessoryChanges(
   return out;
 }
 
+/** The serving release's own copies a deploy of `accessories` retires (run in its slot before they were accessories). */
+export function retiredBy(
+  accessories: readonly string[],
+  serving?: { accessories: readonly string[] }
+): string[] {
+  return serving ? accessories.filter((s) => !serving.accessories.includes(s)) : [];
+}
+
 export const ACCESSORIES_BEFORE = 'accessories before';
 export const ACCESSORIES_UP = 'compose up accessories';
 export const ACCESSORIES_RECORD = 'record the accessories';
@@ -246,7 +298,7 @@ export function accessorySteps(
   if (!acc.length) return [];
   const accProject = accessoriesProject(ctx.spec.app, ctx.spec.environmentSlug ?? ctx.spec.environment);
   const steps: ScriptStep[] = [];
-  const toRetire = o.serving ? acc.filter((s) => !o.serving!.accessories.includes(s)) : [];
+  const toRetire = retiredBy(acc, o.serving);
   if (o.serving && toRetire.length)
     steps.push({
       name: 'retire accessories from the serving release',

@@ -22,6 +22,7 @@ import { proxySwitchArgv } from './commands.js';
 import { stepError } from './host.js';
 import { nginxConf, proxyFiles, upstreamConf } from './proxy.js';
 import { persist } from './revert.js';
+import { withoutCanary } from './resolve.js';
 import { commitStep, entry, type HostRun, type RunState } from './run.js';
 import type { CanaryStepReport, DeployOutcome, DeploySpec, HistoryEntry } from './types.js';
 
@@ -119,6 +120,21 @@ async function stepOnHost(r: HostRun, d: DeploySpec, step: number, percent: numb
       ctx,
       'write the canary weights',
       [
+        // The mark first: a run killed after it leaves weights the next deploy or rollback takes back.
+        {
+          path: 'active.json',
+          content:
+            JSON.stringify({
+              ...withoutCanary(stable),
+              canary: {
+                release: s.release!.id,
+                slot: cand.slot!,
+                port: cand.port!,
+                percent,
+                runUrl: ctx.deps.context.runUrl
+              }
+            }) + '\n'
+        },
         {
           path: 'proxy/upstream.conf',
           content: weightedUpstreamConf(
@@ -339,7 +355,11 @@ async function abortCanary(
           ctx,
           'write the stable upstream',
           [
-            { path: 'proxy/upstream.conf', content: upstreamConf(stable.port!, stable.release, stable.slot!) }
+            {
+              path: 'proxy/upstream.conf',
+              content: upstreamConf(stable.port!, stable.release, stable.slot!)
+            },
+            { path: 'active.json', content: JSON.stringify(withoutCanary(stable)) + '\n' }
           ],
           lines
         ),

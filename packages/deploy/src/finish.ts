@@ -3,6 +3,7 @@ import { runGate, type GateResult, type GateSpec } from '../../health/src/index.
 import { dirname } from 'node:path/posix';
 import { linkTimeoutMs, type ScriptStep } from '../../ssh/src/index.js';
 import { pruneImagesArgv, setAsideArgv, stillRunningArgv, stopKeepArgv } from './commands.js';
+import { removeRetiredArgv } from './accessories.js';
 import { noopCost, stepError } from './host.js';
 import { earlierDataDir, prunedDir, releaseDir } from './layout.js';
 import { lockReleaseStep } from './lock.js';
@@ -113,6 +114,14 @@ export async function finishPhase(
   // After the record, so the textfile's counters include this run's lines.
   const textfile = textfileStep(ctx, release, true);
   if (textfile) steps.push(textfile);
+  // The serving release's copies of what are accessories now: stopped since this run's migrate or start phase,
+  // kept for a revert until here. Recorded and gated: they go (a rollback to that release uses the accessories).
+  if (s.retired)
+    steps.push({
+      name: 'remove the retired copies',
+      argv: removeRetiredArgv(s.retired.project, s.retired.services),
+      check: false
+    });
   const leftovers = [...new Set([...(s.known.leftovers ?? []), ...plan.drop])];
   for (const id of leftovers)
     // pruneReleaseArgv moves a release holding data an earlier version of this action left in it (adoptDataArgv)

@@ -145,6 +145,8 @@ export async function migratePhase(
   const byDeploy = boundMs < m.timeoutMs;
   // The release's accessories first (a database it brings), so the migration can reach them.
   const acc = deployAccessories(ctx, s, release, s.tools!.compose);
+  // Whatever happens from here, a failed deploy starts the serving release's retired copies again.
+  if (acc.retired) s = { ...s, retired: acc.retired };
   const steps: ScriptStep[] = [
     ...acc.steps,
     {

@@ -1,7 +1,9 @@
 import { withExpectations } from '../../health/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import { stillRunningArgv } from './commands.js';
+import { proxySwitchArgv, stillRunningArgv } from './commands.js';
 import { gatePhase } from './finish.js';
+import { stepError } from './host.js';
+import { proxyFiles, upstreamConf } from './proxy.js';
 import { revertPhase } from './revert.js';
 import { commitStep, recordFile, type HostContext, type RunState } from './run.js';
 import type { ActiveRecord, ReleaseRecord } from './types.js';
@@ -17,7 +19,8 @@ const CONTAINERS = 'check the unverified release runs';
  *           is stopped only after the mark is cleared), recorded as `switch.reverted`.
  * Either way the history says what was found and what was done, and the run goes on from the result.
  */
-export async function resolveUnverified(ctx: HostContext, s: RunState): Promise<RunState> {
+export async function resolveUnverified(ctx: HostContext, s0: RunState): Promise<RunState> {
+  const s = await resolveCanary(ctx, s0);
   const active = s.known.active;
   const mark = active?.unverified;
   if (!active || !mark) return s;
@@ -121,6 +124,70 @@ async function verify(
     how: 'containers',
     reason: ok ? `the containers of ${active.project} run` : r?.stdout.trim() || 'its containers do not run'
   };
+}
+
+const CANARY_BACK = 'all traffic back to the stable release (nginx -t, reload)';
+
+/**
+ * A canary run killed part way through a step leaves the proxy weighting traffic between the stable release
+ * and an unverified canary (active.json `canary`). Before anything else (a prepare clears the canary's slot), all
+ * traffic goes back to the stable release active.json names, with a drain for the requests the canary holds;
+ * recorded as `canary.resolved`. The canary release is never verified this way: it passed no gate.
+ */
+async function resolveCanary(ctx: HostContext, s: RunState): Promise<RunState> {
+  const active = s.known.active;
+  const mark = active?.canary;
+  if (!active || !mark) return s;
+  const { host, spec } = ctx;
+  host.logger.warning(
+    `${host.name}: ${mark.percent}% of traffic still went to canary release ${mark.release} (slot ${mark.slot}), left by ${mark.runUrl || 'an earlier run'} that ended part way through a step; all traffic goes back to release ${active.release} first`
+  );
+  const clean = withoutCanary(active);
+  const steps: ScriptStep[] = [];
+  if (active.slot && active.port !== undefined) {
+    const proxy = proxyFiles(host.layout.proxy);
+    steps.push(
+      commitStep(
+        ctx,
+        'write the stable upstream',
+        [{ path: 'proxy/upstream.conf', content: upstreamConf(active.port, active.release, active.slot) }],
+        []
+      ),
+      { name: CANARY_BACK, argv: proxySwitchArgv(proxy.conf, proxy.prefix) },
+      ...(spec.drainMs > 0 ? [{ name: 'drain', argv: ['sleep', String(spec.drainMs / 1000)] }] : [])
+    );
+  }
+  steps.push(
+    commitStep(
+      ctx,
+      'record the canary resolved',
+      [{ path: 'active.json', content: JSON.stringify(clean) + '\n' }],
+      [
+        ...s.pending,
+        ctx.rec.entry(host.name, 'canary.resolved', {
+          release: active.release,
+          canary: mark.release,
+          percent: mark.percent,
+          switchedBy: mark.runUrl
+        })
+      ]
+    )
+  );
+  const r = await host.phase('resolve canary', steps, 60_000 + spec.drainMs);
+  const failed = r.failed(steps);
+  if (failed) throw stepError(failed, host.name);
+  return {
+    ...s,
+    pending: [],
+    known: { ...s.known, active: clean },
+    before: { ...s.before, active: clean }
+  };
+}
+
+/** active.json without a canary step's mark. */
+export function withoutCanary(a: ActiveRecord): ActiveRecord {
+  const { canary: _drop, ...rest } = a;
+  return rest;
 }
 
 function withoutMark(a: ActiveRecord): ActiveRecord {

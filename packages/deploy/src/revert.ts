@@ -1,14 +1,14 @@
 import { ConnectionError, type Logger } from '../../core/src/index.js';
 import { composeDownArgv, composeUpArgv } from '../../compose/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import { releaseUpOptions } from './accessories.js';
+import { accessoriesProject, releaseUpOptions, restoreRetiredArgv } from './accessories.js';
 import { hostHttpCheckArgv, lockOursArgv, proxyStopArgv, startSlotArgv, waitReadyArgv } from './commands.js';
 import { releaseDir } from './layout.js';
 import { stepError } from './host.js';
 import { lockReleaseStep } from './lock.js';
 import { proxyFiles } from './proxy.js';
 import { frontDoorRemoveStep } from './front-door.js';
-import { commitStep, project, recordFile, type HostContext, type RunState } from './run.js';
+import { commitStep, envSlug, project, recordFile, type HostContext, type RunState } from './run.js';
 import { switchSteps } from './switch.js';
 import { TEXTFILE_STEP, textfileStep, textfileWarning } from './textfile.js';
 import type { HistoryEntry, ReleaseRecord } from './types.js';
@@ -41,6 +41,7 @@ export interface Reverted {
 
 const LOCK_OURS = 'the deploy lock is still this run';
 const OLD_READY = 'wait until the previous release is ready';
+const RESTORE_RETIRED = "start the serving release's retired services again";
 
 /**
  * Undo, one session: traffic back to what served before (its slot still runs), or `up -d` of the previous
@@ -56,6 +57,17 @@ export async function revertPhase(ctx: HostContext, s: RunState): Promise<Revert
     ? [{ name: LOCK_OURS, argv: lockOursArgv(host.layout.lock, s.lock.holder.token) }]
     : [];
   let restored = !old;
+  // The serving release's own copies of what became accessories with this release: back before traffic is.
+  if (s.retired && old)
+    steps.push({
+      name: RESTORE_RETIRED,
+      argv: restoreRetiredArgv(
+        accessoriesProject(ctx.spec.app, envSlug(ctx.spec)),
+        s.retired.project,
+        s.retired.services
+      ),
+      check: false
+    });
   if (s.switched && old?.record) {
     const up = composeUpArgv(
       s.tools!.compose,
@@ -121,11 +133,33 @@ export async function revertPhase(ctx: HostContext, s: RunState): Promise<Revert
         left: true
       };
     if (failed) throw stepError(failed, host.name);
+    const back = r.get(RESTORE_RETIRED);
+    if (back && s.retired) {
+      if (back.exitCode !== 0)
+        host.logger.warning(
+          `${host.name}: could not start ${s.retired.services.join(', ')} of ${s.retired.project} again (${(back.stderr || back.stdout).trim().split('\n')[0]}): start them by hand (docker start)`
+        );
+      else {
+        host.logger.info(
+          `${host.name}: ${back.stdout.trim().split('\n').join(', ')} in ${s.retired.project}`
+        );
+        const line = ctx.rec.entry(host.name, 'accessories.restored', {
+          release: old?.active.release,
+          project: s.retired.project,
+          services: s.retired.services
+        });
+        return finish({ ...s, retired: undefined, pending: [...s.pending, line] });
+      }
+    }
   }
-  const serving = old
-    ? `release ${old.active.release} is serving on ${host.name}`
-    : `nothing is serving on ${host.name} (there was no earlier release)`;
-  return { state: { ...s, switched: false }, serving, restored };
+  return finish(s);
+
+  function finish(st: RunState): Reverted {
+    const serving = old
+      ? `release ${old.active.release} is serving on ${host.name}`
+      : `nothing is serving on ${host.name} (there was no earlier release)`;
+    return { state: { ...st, switched: false }, serving, restored };
+  }
 }
 
 /**

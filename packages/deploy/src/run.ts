@@ -66,6 +66,11 @@ export interface RunState {
   readonly gate?: GateResult;
   /** This run brought the release's accessories up already (the migrate phase): the start phase does not. */
   readonly accessoriesUp?: boolean;
+  /**
+   * The serving release's own copies of services that are accessories from this release on (the first deploy
+   * that has them): stopped by this run (or maybe, when cut), started again by a revert, removed by the finish.
+   */
+  readonly retired?: { project: string; services: readonly string[] };
   /** A phase that stops the serving slot ran (or was cut part way): a revert starts that slot again first. */
   readonly oldStopped?: boolean;
   /** The finish completed here: the release passed its gate and is recorded, and the lock is released. */

@@ -6,6 +6,7 @@ import {
   accessoriesProject,
   accessoryChanges,
   accessorySteps,
+  retiredBy,
   parseAccessoryState,
   releaseUpOptions,
   sharedNetworkName
@@ -117,6 +118,7 @@ export async function startPhase(
   // keeps its container.
   const acc = o.writeRecord ? deployAccessories(ctx, s, release, tool) : undefined;
   steps.push(...(acc?.steps ?? []));
+  if (acc?.retired) next = { ...next, retired: acc.retired };
   // A rollback past the release that introduced accessories still leaves them to their own project.
   const up = composeUpArgv(
     tool,
@@ -254,6 +256,8 @@ export interface AccessoryRun {
   readonly steps: ScriptStep[];
   /** The `accessories.up` line, only when the steps ran to their record (a phase stopped earlier says nothing). */
   report(r: PhaseResult): HistoryEntry[];
+  /** What the steps retire of the serving release (RunState.retired), set before the phase runs. */
+  retired?: { project: string; services: string[] };
 }
 
 /**
@@ -283,10 +287,14 @@ export function deployAccessories(
       : {}),
     stateFile: join(host.layout.root, ACCESSORIES_STATE)
   });
+  const retire = s.before
+    ? retiredBy(release.accessories, { accessories: s.before.record?.accessories ?? [] })
+    : [];
   return {
     steps,
     report: (r) =>
-      steps.length && r.get(ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : []
+      steps.length && r.get(ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : [],
+    ...(s.before && retire.length ? { retired: { project: s.before.active.project, services: retire } } : {})
   };
 }
 

@@ -93,6 +93,12 @@ export interface ActiveRecord {
    * its own release (a `health-expect-body` naming its version).
    */
   unverified?: { previous: ActiveRecord | null; runUrl: string; expect?: SavedExpectations };
+  /**
+   * Set by a canary step while the proxy sends a share of traffic to an unverified release (the canary slot);
+   * cleared by the abort (stable upstream) and by the switch at 100%. A run killed part way leaves it; the next
+   * deploy or rollback puts all traffic back on `release` first (resolve.ts).
+   */
+  canary?: { release: string; slot: Slot; port: number; percent: number; runUrl: string };
 }
 
 export interface HostState {
