@@ -64,3 +64,4 @@ export {
 } from './user-files.js';
 export * from './proxy-boot.js';
 export { includedFiles, includedPaths } from './includes.js';
+export * from './ops.js';
