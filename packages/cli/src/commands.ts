@@ -21,6 +21,9 @@ export const extraCommands: Record<string, CliCommand> = {
     }
     return cli(['deploy-compose', ...args, '--doctor', 'only']);
   },
+  logs: async (args) => (await import('./app-ops.js')).logsCommand(args),
+  exec: async (args) => (await import('./app-ops.js')).execCommand(args),
+  remove: async (args) => (await import('./app-ops.js')).removeCommand(args),
   report: async (args) => (await import('./report.js')).reportCommand(args),
   incident: async (args) => (await import('./incident.js')).incidentCommand(args),
   'observe-key': async (args, root) => (await import('./observe-key.js')).observeKeyCommand(args, root),

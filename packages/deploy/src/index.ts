@@ -66,3 +66,4 @@ export * from './proxy-boot.js';
 export { includedFiles, includedPaths } from './includes.js';
 export * from './scan-record.js';
 export { textfilePath, textfileGauges, textfileArgv, counterLabels, type TextfileFacts } from './textfile.js';
+export * from './ops.js';

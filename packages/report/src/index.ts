@@ -17,6 +17,7 @@ export {
   readHost,
   readHosts,
   appendToHistories,
+  eachHost,
   commitsByVersion,
   historyReadArgv,
   clockArgv,
