@@ -107,6 +107,14 @@ export class MaskStream extends Transform {
   private copyBytes(buf: Buffer, from: number, to: number): void {
     if (to <= from) return;
     this.room(to - from);
+    if (to - from < 48) {
+      // A native copy costs more than a short loop: most segments between masked fields are short.
+      const out = this.out;
+      let p = this.pos;
+      for (let i = from; i < to; i++) out[p++] = buf[i]!;
+      this.pos = p;
+      return;
+    }
     buf.copy(this.out, this.pos, from, to);
     this.pos += to - from;
   }
