@@ -292,7 +292,8 @@ async function copyTables(
     logger.info(`${plan.info.name}: truncated (copied empty)`);
     results.set(plan, { table: plan.info.name, rows: 0, truncated: true, subset: false, masked: [] });
   }
-  const jobs = Math.max(1, Math.min(Math.floor(options.jobs ?? 3), queue.length));
+  const wanted = Number.isFinite(options.jobs) ? Math.floor(options.jobs!) : 3;
+  const jobs = Math.max(1, Math.min(wanted, queue.length));
   const clients: pg.Client[] = [];
   let failure: { error: unknown } | undefined;
   const stopAll = (error: unknown) => {

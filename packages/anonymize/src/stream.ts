@@ -45,7 +45,9 @@ export class MaskStream extends Transform {
     );
     this.columns = this.fns.length;
     this.passthrough = this.fns.every((f) => f === null);
-    this.pkIndexes = plan.info.primaryKey.map((k) => plan.columns.findIndex((c) => c.info.name === k));
+    this.pkIndexes = plan.info.primaryKey
+      .map((k) => plan.columns.findIndex((c) => c.info.name === k))
+      .filter((i) => i >= 0);
     const lastMasked = this.fns.reduce((m, f, i) => (f ? i : m), -1);
     const usesKey = plan.columns.some((c) => c.transformer.kind === 'shift-date');
     this.needed = Math.max(lastMasked, ...(usesKey ? this.pkIndexes : [])) + 1;
