@@ -43,7 +43,20 @@ describe('readMigrateInputs', () => {
       app: 'shop'
     });
     expect(o.database?.database).toBe('shop');
-    expect(o.backup).toEqual({ path: '/runner/tmp/shop-20261123T093000.dump' });
+    expect(o.backup).toEqual({ path: '/runner/tmp/shop-20261123T093000.dump', image: 'postgres:{major}' });
+    const env = { DATABASE_URL: url, RUNNER_TEMP: '/runner/tmp' };
+    expect(read({ dir, backup: 'true', 'pg-dump-image': 'none' }, env).backup?.image).toBe('');
+    expect(
+      read(
+        {
+          dir,
+          backup: 'true',
+          'pg-dump': '/usr/lib/postgresql/17/bin/pg_dump',
+          'pg-dump-image': 'r/pg:{major}'
+        },
+        env
+      ).backup
+    ).toMatchObject({ binDir: '/usr/lib/postgresql/17/bin', image: 'r/pg:{major}' });
     expect(o.migrations.map((m) => m.file)).toEqual(['V1__a.sql']);
   });
 

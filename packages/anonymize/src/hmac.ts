@@ -69,7 +69,14 @@ function compress(h: Int32Array, b: Uint8Array, off: number): void {
 }
 
 function writeState(h: Int32Array, out: Buffer, off: number): void {
-  for (let i = 0; i < 8; i++) out.writeInt32BE(h[i]!, off + i * 4);
+  for (let i = 0; i < 8; i++) {
+    const x = h[i]!;
+    const j = off + i * 4;
+    out[j] = x >>> 24;
+    out[j + 1] = (x >>> 16) & 0xff;
+    out[j + 2] = (x >>> 8) & 0xff;
+    out[j + 3] = x & 0xff;
+  }
 }
 
 /**

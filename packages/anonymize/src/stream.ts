@@ -45,7 +45,9 @@ export class MaskStream extends Transform {
     );
     this.columns = this.fns.length;
     this.passthrough = this.fns.every((f) => f === null);
-    this.pkIndexes = plan.info.primaryKey.map((k) => plan.columns.findIndex((c) => c.info.name === k));
+    this.pkIndexes = plan.info.primaryKey
+      .map((k) => plan.columns.findIndex((c) => c.info.name === k))
+      .filter((i) => i >= 0);
     const lastMasked = this.fns.reduce((m, f, i) => (f ? i : m), -1);
     const usesKey = plan.columns.some((c) => c.transformer.kind === 'shift-date');
     this.needed = Math.max(lastMasked, ...(usesKey ? this.pkIndexes : [])) + 1;
@@ -107,6 +109,14 @@ export class MaskStream extends Transform {
   private copyBytes(buf: Buffer, from: number, to: number): void {
     if (to <= from) return;
     this.room(to - from);
+    if (to - from < 48) {
+      // A native copy costs more than a short loop: most segments between masked fields are short.
+      const out = this.out;
+      let p = this.pos;
+      for (let i = from; i < to; i++) out[p++] = buf[i]!;
+      this.pos = p;
+      return;
+    }
     buf.copy(this.out, this.pos, from, to);
     this.pos += to - from;
   }

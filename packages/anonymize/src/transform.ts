@@ -74,9 +74,15 @@ export function fakeName(d: Buffer): string {
   return `${FIRST[d[0]! % FIRST.length]} ${LAST[d[1]! % LAST.length]}`;
 }
 
+const FIRST_LOWER = FIRST.map((n) => n.toLowerCase());
+const LAST_LOWER = LAST.map((n) => n.toLowerCase());
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** 64 bits of the HMAC in the local part: two distinct source emails collide with odds ~n²/2^65. */
 export function fakeEmail(d: Buffer): string {
-  return `${FIRST[d[0]! % FIRST.length]!.toLowerCase()}.${LAST[d[1]! % LAST.length]!.toLowerCase()}.${d.subarray(2, 10).toString('hex')}@example.com`;
+  let hex = '';
+  for (let i = 2; i < 10; i++) hex += HEX[d[i]!]!;
+  return `${FIRST_LOWER[d[0]! % FIRST.length]}.${LAST_LOWER[d[1]! % LAST.length]}.${hex}@example.com`;
 }
 
 /** North American fictional range 555-01xx keeps fakes from dialling anyone. */

@@ -184,6 +184,7 @@ export const INPUTS = {
     'command-timeout': { default: '30m', required: false },
     backup: { default: 'false', required: false },
     'pg-dump': { default: '', required: false },
+    'pg-dump-image': { default: 'postgres:{major}', required: false },
     'lock-timeout': { default: '5m', required: false },
     'statement-timeout': { default: '0s', required: false },
     'allow-out-of-order': { default: 'false', required: false },

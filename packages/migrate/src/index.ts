@@ -32,3 +32,12 @@ export {
 } from './db.js';
 export { computeState, preflight, type MigrationState, type VersionState } from './state.js';
 export { migrationSummary, evidenceJson } from './summary.js';
+export {
+  choosePgDump,
+  dockerPgDumpArgv,
+  findPgDumps,
+  pgDumpMajor,
+  serverMajor,
+  type PgDumpChoice,
+  type PgDumpFound
+} from './pgdump.js';

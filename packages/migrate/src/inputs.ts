@@ -78,7 +78,12 @@ export function readMigrateInputs(
         ? backupText
         : resolve(workspace, backupText);
     const pgDump = inputs.optional('pg-dump');
-    backup = { path, ...(pgDump ? { binDir: pgDump.replace(/\/pg_dump$/, '') } : {}) };
+    const image = inputs.string('pg-dump-image', { fallback: DEFAULTS.text('pg-dump-image') });
+    backup = {
+      path,
+      ...(pgDump ? { binDir: pgDump.replace(/\/pg_dump$/, '') } : {}),
+      image: /^(false|no|off|none)$/i.test(image.trim()) ? '' : image.trim()
+    };
   }
 
   const historyTable = inputs.string('history-table', { fallback: DEFAULTS.text('history-table') });

@@ -25,8 +25,11 @@ export interface MigrateOptions {
   commandTimeoutMs?: number;
   /** Working directory for a local command. */
   commandCwd?: string;
-  /** pg_dump before changing anything. */
-  backup?: { path: string; binDir?: string };
+  /**
+   * pg_dump before changing anything, with a pg_dump of the server's major version: binDir's (which must
+   * be that version), else one found on the runner, else `image` (`{major}` replaced) on docker.
+   */
+  backup?: { path: string; binDir?: string; image?: string };
   lockTimeoutMs: number;
   /** 0: no statement timeout. */
   statementTimeoutMs: number;
@@ -142,7 +145,7 @@ export interface MigrateResult {
   /** Versions recorded as applied by `baseline`, without running them. */
   baselined: string[];
   failure?: MigrationFailure;
-  backup?: { path: string; bytes: number; durationMs: number };
+  backup?: { path: string; bytes: number; durationMs: number; pgDump?: string };
   command?: CommandRun;
   events: DeployEvent[];
   warnings: string[];
