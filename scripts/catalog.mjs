@@ -69,7 +69,7 @@ export function render(doc = loadManifest(), list = expand(doc)) {
       out.push('| --- | --- | --- | --- |');
       for (const [name, spec] of inputs) {
         out.push(
-          `| \`${name}\` | ${spec?.required ? 'yes' : 'no'} | ${cell(code(spec?.default))} | ${cell(spec?.description)} |`
+          `| \`${name}\` | ${spec?.required ? 'yes' : 'no'} | ${cell(code(spec?.default))} | ${cell(spec?.description)}${spec?.options ? ` One of: ${spec.options.map(code).join(', ')}.` : ''} |`
         );
       }
     }

@@ -6,7 +6,7 @@ import { ScanError } from '../../packages/core/src/index.js';
 import { evidenceOf, judge, outputsOf, readScanInputs, scanSummary } from '../../packages/scan/src/index.js';
 import { defaultsOf } from '../../packages/manifest/src/index.js';
 
-await runEntry(async ({ inputs, logger, output, summary, secret }) => {
+await runEntry('scan-gate', async ({ inputs, logger, output, summary, secret }) => {
   secret(inputs.raw('registry-password'));
   const failStep = inputs.boolean('fail-step', defaultsOf('scan-gate').flag('fail-step'));
   const { report, policy, stored } = await readScanInputs(inputs, logger);
@@ -16,7 +16,8 @@ await runEntry(async ({ inputs, logger, output, summary, secret }) => {
 
   const file = join(mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'scan-gate-')), 'evidence.json');
   writeFileSync(file, JSON.stringify(evidenceOf(verdict), null, 1) + '\n', { mode: 0o600 });
-  for (const [name, value] of Object.entries(outputsOf(verdict))) output(name, value);
+  const outputs = outputsOf(verdict);
+  for (const name of Object.keys(outputs) as (keyof typeof outputs)[]) output(name, outputs[name]);
   output('evidence-file', file);
   output('stored', stored ?? '');
   await summary(scanSummary(verdict));

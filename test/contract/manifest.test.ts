@@ -321,4 +321,13 @@ describe('a broken manifest is refused, naming the place and the fix', () => {
       /unknown key "descripton"/
     );
   });
+
+  it('a default that is not one of its options, options that are not a list', () => {
+    expect(edit("        default: 'registry'\n", "        default: 'manifest'\n")).toThrow(
+      /actions\.deploy-compose\.inputs\.image-check has the default "manifest", which is not one of its options; use one of registry, pull, none/
+    );
+    expect(edit("options: ['fail', 'pass']", "options: 'fail'")).toThrow(
+      /groups\.health\.no-data has options that are not a list/
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import type { JudgedFinding, ScanException, ScanVerdict } from './types.js';
+import type { OutputName } from '../../manifest/src/index.js';
 
 const brief = (f: JudgedFinding) => ({ id: f.id, package: f.package, severity: f.severity, fixed: f.fixed });
 const exception = (e: ScanException) => ({
@@ -10,7 +11,10 @@ const exception = (e: ScanException) => ({
 });
 
 /** The step outputs, as strings. Lists are JSON arrays so a workflow can `fromJSON` them. */
-export function outputsOf(v: ScanVerdict): Record<string, string> {
+/** The outputs a verdict sets (the evidence file and the stored report are the entry's). */
+type VerdictOutput = Exclude<OutputName<'scan-gate'>, 'evidence-file' | 'stored'>;
+
+export function outputsOf(v: ScanVerdict): Record<VerdictOutput, string> {
   return {
     verdict: v.verdict,
     reason: v.reason,
