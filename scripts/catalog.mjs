@@ -8,7 +8,7 @@
 //                                     not, as snippets to paste into it (porting an input added by hand)
 //   node scripts/catalog.mjs --adopt [<name>…]  take the actions' own inputs and outputs from their
 //                                     action.yml files into manifest.yml (all, or the ones named), then write
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
@@ -69,7 +69,7 @@ export function render(doc = loadManifest(), list = expand(doc)) {
       out.push('| --- | --- | --- | --- |');
       for (const [name, spec] of inputs) {
         out.push(
-          `| \`${name}\` | ${spec?.required ? 'yes' : 'no'} | ${cell(code(spec?.default))} | ${cell(spec?.description)} |`
+          `| \`${name}\` | ${spec?.required ? 'yes' : 'no'} | ${cell(code(spec?.default))} | ${cell(spec?.description)}${spec?.options ? ` One of: ${spec.options.map(code).join(', ')}.` : ''} |`
         );
       }
     }
@@ -103,6 +103,32 @@ export function render(doc = loadManifest(), list = expand(doc)) {
   return out.join('\n');
 }
 
+/** Where the deploy engine's host scripts live, and the module that carries them into the bundles. */
+export const HOST_SCRIPT_DIR = 'packages/deploy/host';
+const HOST_SCRIPTS_TS = 'packages/deploy/src/host-scripts.generated.ts';
+
+/**
+ * The host scripts as text in a module, so ncc bundles them like code (a script runs as `sh -c <text> sh
+ * <args…>` over the phase's one session). The .sh files are what shellcheck reads; this module is their copy.
+ */
+export function renderHostScriptsTs(dir = join(root, HOST_SCRIPT_DIR)) {
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.sh'))
+    .sort();
+  const out = [
+    `// Generated from ${HOST_SCRIPT_DIR}/*.sh by \`npm run catalog\`. Do not edit: change the .sh file and regenerate.`,
+    '',
+    '/** Each host script by its file name (without .sh), as text for `sh -c`. */',
+    'export const HOST_SCRIPTS = {'
+  ];
+  for (const f of names)
+    out.push(
+      `  ${JSON.stringify(f.replace(/\.sh$/, ''))}: ${JSON.stringify(readFileSync(join(dir, f), 'utf8'))},`
+    );
+  out.push('} as const;', '');
+  return out.join('\n');
+}
+
 /** Every generated file: path (from the repository root) → content, formatted as prettier would. */
 export async function generated() {
   const doc = loadManifest();
@@ -117,6 +143,7 @@ export async function generated() {
   const help = 'packages/cli/src/help.generated.ts';
   files.set(help, await pretty(help, renderHelpTs(list)));
   files.set('action-catalog.md', render(doc, list));
+  files.set(HOST_SCRIPTS_TS, await pretty(HOST_SCRIPTS_TS, renderHostScriptsTs()));
   return files;
 }
 

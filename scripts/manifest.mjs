@@ -11,7 +11,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const MANIFEST = 'manifest.yml';
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-const INPUT_KEYS = new Set(['description', 'required', 'default', 'prefixed-description']);
+const INPUT_KEYS = new Set(['description', 'required', 'default', 'prefixed-description', 'options']);
 const ACTION_KEYS = new Set(['name', 'description', 'branding', 'post', 'inputs', 'outputs']);
 
 function fail(where, problem, fix) {
@@ -30,6 +30,25 @@ function checkInput(where, name, spec) {
     fail(where, 'is required and has a default', 'drop one of them');
   if (spec.default !== undefined && typeof spec.default !== 'string')
     fail(where, 'has a default that is not a string', "quote it, e.g. default: '3'");
+  if (spec.options !== undefined) checkOptions(where, spec);
+}
+
+/** `options:` makes an input a choice (atlas-action's `type: enum`): the engines' choice unions come from it. */
+function checkOptions(where, spec) {
+  const o = spec.options;
+  if (!Array.isArray(o) || o.length < 2 || o.some((v) => typeof v !== 'string' || v === ''))
+    fail(
+      where,
+      'has options that are not a list of two or more strings',
+      "write e.g. options: ['fail', 'pass']"
+    );
+  if (new Set(o).size !== o.length) fail(where, 'lists an option twice', 'list each value once');
+  if (spec.default !== undefined && !o.includes(spec.default))
+    fail(
+      where,
+      `has the default "${spec.default}", which is not one of its options`,
+      `use one of ${o.join(', ')}`
+    );
 }
 
 /** The manifest as written, checked. */
@@ -52,9 +71,10 @@ export function loadManifest(text = readFileSync(join(root, MANIFEST), 'utf8')) 
 
 /** One input as the action.yml declares it. */
 function declared(spec) {
+  const options = spec.options ? { options: spec.options } : {};
   return spec.required === true
-    ? { description: spec.description, required: true }
-    : { description: spec.description, required: false, default: spec.default ?? '' };
+    ? { description: spec.description, required: true, ...options }
+    : { description: spec.description, required: false, default: spec.default ?? '', ...options };
 }
 
 /**
@@ -90,7 +110,14 @@ export function expand(doc = loadManifest()) {
           '{default}',
           spec.default ?? ''
         );
-        inputs.push([prefix + name, declared({ description, ...(spec.required ? { required: true } : {}) })]);
+        inputs.push([
+          prefix + name,
+          declared({
+            description,
+            ...(spec.required ? { required: true } : {}),
+            ...(spec.options ? { options: spec.options } : {})
+          })
+        ]);
       }
       parts.push({ group: key.slice(1), prefix, inputs: inputs.slice(from) });
     }
@@ -195,6 +222,18 @@ export function renderDefaultsTs(doc = loadManifest(), actions = expand(doc)) {
   out.push('export const OUTPUTS = {');
   for (const action of actions)
     out.push(`  ${JSON.stringify(action.id)}: ${JSON.stringify(action.outputs.map(([n]) => n))},`);
+  out.push('} as const;', '');
+  out.push(
+    '/** The values of every choice input (manifest.yml `options:`), by action and input name as the action.yml names it. */'
+  );
+  out.push('export const CHOICES = {');
+  for (const action of actions) {
+    const choices = action.inputs.filter(([, spec]) => spec.options);
+    out.push(`  ${JSON.stringify(action.id)}: {`);
+    for (const [name, spec] of choices)
+      out.push(`    ${JSON.stringify(name)}: ${JSON.stringify(spec.options)},`);
+    out.push('  },');
+  }
   out.push('} as const;', '');
   return out.join('\n');
 }
@@ -335,7 +374,9 @@ export function adoptActionYml(manifestText, id, actionDoc) {
   for (const [name, spec] of Object.entries(theirs)) {
     const member = members.get(name);
     if (!member) {
-      inputs[name] = asManifestInput(spec);
+      // An action.yml has no options: the manifest's stay (the node as written, so its flow style too).
+      const options = doc.getIn(['actions', id, 'inputs', name, 'options'], true);
+      inputs[name] = { ...asManifestInput(spec), ...(options ? { options } : {}) };
       continue;
     }
     // The reference node as written (`$health: { prefix: 'health-' }` keeps its flow style).
@@ -356,7 +397,15 @@ export function adoptActionYml(manifestText, id, actionDoc) {
     const path = ['groups', group, bare];
     if (!member.prefix) {
       const keep = manifest.groups[group][bare]['prefixed-description'];
-      doc.setIn(path, doc.createNode({ ...want, ...(keep ? { 'prefixed-description': keep } : {}) }));
+      const options = doc.getIn([...path, 'options'], true);
+      doc.setIn(
+        path,
+        doc.createNode({
+          ...want,
+          ...(keep ? { 'prefixed-description': keep } : {}),
+          ...(options ? { options } : {})
+        })
+      );
     } else if (want.required || want.default !== undefined)
       problems.push(
         `${id}/action.yml: ${name} has a default or is required, which a prefixed group input cannot be; settle groups.${group}.${bare} by hand`

@@ -2,7 +2,7 @@ import { runEntry } from '../common/entry.js';
 import { LocalExecutor } from '../../packages/core/src/index.js';
 import { anonymize, anonymizeSummary, readAnonymizeInputs } from '../../packages/anonymize/src/index.js';
 
-await runEntry(async (entry) => {
+await runEntry('anonymize-data', async (entry) => {
   const { inputs, logger, output, summary, secret } = entry;
   // Masked before anything can print them: both URLs (inputs or env), their passwords, the salt.
   secret(inputs.raw('source-url') || process.env.SOURCE_DATABASE_URL);

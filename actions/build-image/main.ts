@@ -28,7 +28,7 @@ const DEFAULTS = defaultsOf('build-image');
 const untrimmed = (name: string) => process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '\n';
 const lines = (text: string) => splitList(text, false);
 
-await runEntry(async ({ inputs, logger, context, output, summary, secret }) => {
+await runEntry('build-image', async ({ inputs, logger, context, output, summary, secret }) => {
   const secretValues = Object.fromEntries(inputs.keyValues('secrets'));
   for (const v of Object.values(secretValues)) secret(v);
   const githubToken = inputs.optional('github-token');

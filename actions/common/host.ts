@@ -1,7 +1,7 @@
 import type { Entry } from './entry.js';
-import { defaultsOf } from '../../packages/manifest/src/index.js';
+import { choicesOf, defaultsOf, type Choice } from '../../packages/manifest/src/index.js';
 import { headerValues, urlPasswords } from '../../packages/health/src/index.js';
-import { createNotifier, NOTIFY_FORMATS, type NotifierOptions } from '../../packages/events/src/index.js';
+import { createNotifier, type NotifierOptions } from '../../packages/events/src/index.js';
 import type { trackDeployment } from '../../packages/github/src/index.js';
 import {
   readConnection,
@@ -48,8 +48,8 @@ export function readNotify(
   return {
     format: inputs.choice(
       'notify-format',
-      NOTIFY_FORMATS,
-      defaults.text('notify-format') as (typeof NOTIFY_FORMATS)[number]
+      choicesOf('deploy-compose', 'notify-format'),
+      defaults.text('notify-format') as Choice<'deploy-compose', 'notify-format'>
     ),
     critical,
     automatic: action === 'rollback' && critical

@@ -1,5 +1,5 @@
 import { runEntry } from '../common/entry.js';
-import { defaultsOf } from '../../packages/manifest/src/index.js';
+import { choicesOf, defaultsOf, type Choice } from '../../packages/manifest/src/index.js';
 import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js';
 import { trackDeployment } from '../../packages/github/src/index.js';
 import { DeployError } from '../../packages/core/src/index.js';
@@ -11,15 +11,13 @@ import {
   envValues,
   readConnection,
   readDeployInputs,
+  readStrategy,
   readTarget,
   resolveImage,
-  STRATEGIES,
   type Strategy
 } from '../../packages/deploy/src/index.js';
 
-const DOCTOR_MODES = ['false', 'true', 'only'] as const;
-
-await runEntry(async (entry) => {
+await runEntry('deploy-compose', async (entry) => {
   const { inputs, logger, context, output, summary, secret } = entry;
 
   async function checkHosts(
@@ -46,13 +44,13 @@ await runEntry(async (entry) => {
   // doctor: `only` checks the hosts and stops (the CLI's `deploy-actions doctor`); `true` checks, then deploys.
   const doctorMode = inputs.choice(
     'doctor',
-    DOCTOR_MODES,
-    defaultsOf('deploy-compose').text('doctor') as (typeof DOCTOR_MODES)[number]
+    choicesOf('deploy-compose', 'doctor'),
+    defaultsOf('deploy-compose').text('doctor') as Choice<'deploy-compose', 'doctor'>
   );
   if (doctorMode === 'only') {
     const connection = readConnection(inputs);
     const target = readTarget(inputs);
-    const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, 'recreate');
+    const strategy = readStrategy(inputs);
     await checkHosts(target, strategy, connection);
     return;
   }

@@ -13,7 +13,7 @@ import {
 } from '../../packages/health/src/index.js';
 import { INPUTS } from '../../packages/manifest/src/index.js';
 
-await runEntry(async ({ inputs, logger, output, summary, secret }) => {
+await runEntry('health-gate', async ({ inputs, logger, output, summary, secret }) => {
   // Masked before anything is parsed, so not even an input error can show a header value.
   for (const value of headerValues(inputs.raw('headers'))) secret(value);
   for (const value of headerValues(inputs.raw('prometheus-headers'))) secret(value);

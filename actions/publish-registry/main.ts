@@ -13,7 +13,7 @@ import { defaultsOf } from '../../packages/manifest/src/index.js';
 /** The defaults publish-registry declares (manifest.yml): the runner applies them, the CLI and tests may not. */
 const DEFAULTS = defaultsOf('publish-registry');
 
-await runEntry(async ({ inputs, logger, output, summary, secret, saveState }) => {
+await runEntry('publish-registry', async ({ inputs, logger, output, summary, secret, saveState }) => {
   const password = inputs.optional('password');
   const sourcePassword = inputs.optional('source-password');
   const githubToken = inputs.optional('github-token');

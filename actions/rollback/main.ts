@@ -3,7 +3,7 @@ import { hostDeps, maskHostSecrets, readNotify, settle } from '../common/host.js
 import { trackDeployment } from '../../packages/github/src/index.js';
 import { drill, readRollbackInputs, rollback, rollbackSummary } from '../../packages/deploy/src/index.js';
 
-await runEntry(async (entry) => {
+await runEntry('rollback', async (entry) => {
   const { inputs, logger, context, output, summary } = entry;
   maskHostSecrets(entry, ['webhook-secret', 'token']);
   const { spec, connection, webhook } = readRollbackInputs(inputs);

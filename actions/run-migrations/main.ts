@@ -9,7 +9,7 @@ import {
 } from '../../packages/migrate/src/index.js';
 import { connectCommandHost, readCommandHost } from './host.js';
 
-await runEntry(async (entry) => {
+await runEntry('run-migrations', async (entry) => {
   const { inputs, logger, context, output, summary, secret } = entry;
   // Masked before anything can print them: the URL from the input or from env DATABASE_URL, the SSH key.
   secret(inputs.raw('database-url') || process.env.DATABASE_URL);

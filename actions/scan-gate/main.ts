@@ -13,7 +13,7 @@ import {
 } from '../../packages/scan/src/index.js';
 import { defaultsOf } from '../../packages/manifest/src/index.js';
 
-await runEntry(async ({ inputs, logger, output, summary, secret }) => {
+await runEntry('scan-gate', async ({ inputs, logger, output, summary, secret }) => {
   secret(inputs.raw('registry-password'));
   const failStep = inputs.boolean('fail-step', defaultsOf('scan-gate').flag('fail-step'));
   const { report, policy, stored, text } = await readScanInputs(inputs, logger);
@@ -28,7 +28,8 @@ await runEntry(async ({ inputs, logger, output, summary, secret }) => {
   const reportFile = join(dir, 'scan-report.json');
   writeFileSync(reportFile, text, { mode: 0o600 });
   const record = scanRecordOf(verdict, text);
-  for (const [name, value] of Object.entries(outputsOf(verdict))) output(name, value);
+  const outputs = outputsOf(verdict);
+  for (const name of Object.keys(outputs) as (keyof typeof outputs)[]) output(name, outputs[name]);
   output('evidence-file', file);
   output('report-file', reportFile);
   output('report-digest', record.report);

@@ -38,7 +38,7 @@ describe('manifest.yml is the one declaration of every action', () => {
 
   it('every generated file (action.yml ×8, catalog, typed defaults, CLI help) is what the manifest gives', async () => {
     const files = await generated();
-    expect(files.size).toBe(ACTIONS.length + 3);
+    expect(files.size).toBe(ACTIONS.length + 4);
     for (const [path, text] of files)
       expect([path, readFileSync(join(REPO_ROOT, path), 'utf8') === text]).toEqual([path, true]);
   });
@@ -319,6 +319,15 @@ describe('a broken manifest is refused, naming the place and the fix', () => {
     ).toThrow(/groups\.ssh\.host is required and has a default/);
     expect(edit('      dry-run:\n        description:', '      dry-run:\n        descripton:')).toThrow(
       /unknown key "descripton"/
+    );
+  });
+
+  it('a default that is not one of its options, options that are not a list', () => {
+    expect(edit("        default: 'registry'\n", "        default: 'manifest'\n")).toThrow(
+      /actions\.deploy-compose\.inputs\.image-check has the default "manifest", which is not one of its options; use one of registry, pull, none/
+    );
+    expect(edit("options: ['fail', 'pass']", "options: 'fail'")).toThrow(
+      /groups\.health\.no-data has options that are not a list/
     );
   });
 });

@@ -15,6 +15,7 @@ import {
   PhaseResult,
   checkSteps,
   checkedTools,
+  decodeWaitReady,
   pickDigest,
   type Host,
   environmentSlug,
@@ -112,6 +113,98 @@ describe('argv of the host-side loops', () => {
       expect((e as { status?: number }).status).toBe(5);
     }
     expect(out).toContain('timeout states');
+    expect(decodeWaitReady(5, out)).toEqual({ kind: 'states-timeout', containers: [] });
+  });
+
+  describe('wait-ready.sh against a stand-in docker, decoded by kind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engine-wait-ready-'));
+    const states = join(dir, 'states');
+    writeFileSync(
+      join(dir, 'docker'),
+      '#!/bin/sh\ncase "$1" in ps) echo c0ffee;; inspect) cat "$STATES";; logs) echo "boom: no config";; esac\n',
+      { mode: 0o755 }
+    );
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const wait = (state: string, check: string[] = []) => {
+      writeFileSync(states, state);
+      const argv = waitReadyArgv('engine-wait', 1, check);
+      try {
+        const stdout = execFileSync(argv[0]!, argv.slice(1), {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STATES: states }
+        });
+        return decodeWaitReady(0, stdout);
+      } catch (e) {
+        const err = e as { status: number; stdout: string };
+        return decodeWaitReady(err.status, err.stdout);
+      }
+    };
+
+    it('ready when every container runs and the check passes twice', () => {
+      expect(wait('c0ffee running - 0 0 /shop-web-1\n', ['true'])).toEqual({ kind: 'ready' });
+    });
+
+    it('crashed, with the container and its last log lines', () => {
+      expect(wait('c0ffee exited - 0 1 /shop-web-1\n')).toEqual({
+        kind: 'crashed',
+        container: {
+          id: 'c0ffee',
+          status: 'exited',
+          health: '-',
+          restarts: 0,
+          exitCode: 1,
+          name: 'shop-web-1'
+        },
+        logs: ['boom: no config']
+      });
+    });
+
+    it('unhealthy, naming the container', () => {
+      expect(wait('c0ffee running unhealthy 0 0 /shop-web-1\n')).toEqual({
+        kind: 'unhealthy',
+        container: '/shop-web-1'
+      });
+    });
+
+    it('the check still failing at the deadline, with its exit code', () => {
+      expect(wait('c0ffee running healthy 0 0 /shop-web-1\n', ['sh', '-c', 'exit 7'])).toEqual({
+        kind: 'check-timeout',
+        checkExit: '7'
+      });
+    });
+
+    it('still-running.sh: passes while every container runs, prints the states when one restarted', () => {
+      const still = (state: string) => {
+        writeFileSync(states, state);
+        const argv = stillRunningArgv('engine-wait', 2, 0);
+        try {
+          execFileSync(argv[0]!, argv.slice(1), {
+            encoding: 'utf8',
+            env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STATES: states }
+          });
+          return 'ok';
+        } catch (e) {
+          return `exit ${(e as { status: number }).status}: ${(e as { stdout: string }).stdout.trim()}`;
+        }
+      };
+      expect(still('c0ffee running healthy 0 0 /shop-web-1\n')).toBe('ok');
+      expect(still('c0ffee running - 1 0 /shop-web-1\n')).toBe('exit 1: c0ffee running - 1 0 /shop-web-1');
+    });
+
+    it('containers not running by the deadline, with their states', () => {
+      expect(wait('c0ffee created starting 0 0 /shop-web-1\n')).toMatchObject({
+        kind: 'states-timeout',
+        containers: [{ name: 'shop-web-1', status: 'created', health: 'starting' }]
+      });
+    });
+  });
+
+  it('anything else the wait printed is a failure with its exit code and output', () => {
+    expect(decodeWaitReady(127, 'sh: docker: not found\n')).toEqual({
+      kind: 'failed',
+      exitCode: 127,
+      output: 'sh: docker: not found'
+    });
   });
 
   it('every ssh argv puts -- before the host', () => {

@@ -15,15 +15,19 @@ export interface InputOptions {
 /** The longest duration any input takes (core InputReader.duration). */
 export const MAX_INPUT_DURATION_MS = 24 * 3_600_000;
 
-export class InputReader {
+/**
+ * Reads and checks inputs by name. `N` is the names the reader accepts: the entry layer gives each action a
+ * reader of exactly its manifest's input names (actions/common/entry.ts), so a misspelt name fails `tsc`.
+ */
+export class InputReader<N extends string = string> {
   constructor(private readonly get: RawInputGetter) {}
 
   /** The trimmed value, or '' when unset. */
-  raw(name: string): string {
+  raw(name: N): string {
     return (this.get(name) ?? '').trim();
   }
 
-  string(name: string, options: InputOptions & { fallback?: string } = {}): string {
+  string(name: N, options: InputOptions & { fallback?: string } = {}): string {
     const v = this.raw(name);
     if (v === '') {
       if (options.required)
@@ -33,12 +37,12 @@ export class InputReader {
     return v;
   }
 
-  optional(name: string): string | undefined {
+  optional(name: N): string | undefined {
     const v = this.raw(name);
     return v === '' ? undefined : v;
   }
 
-  boolean(name: string, fallback = false): boolean {
+  boolean(name: N, fallback = false): boolean {
     const v = this.raw(name).toLowerCase();
     if (v === '') return fallback;
     if (['true', 'yes', '1', 'on'].includes(v)) return true;
@@ -46,7 +50,7 @@ export class InputReader {
     throw new InputError(name, `"${this.raw(name)}" is not a boolean`, 'use true or false');
   }
 
-  integer(name: string, options: { fallback?: number; min?: number; max?: number } = {}): number {
+  integer(name: N, options: { fallback?: number; min?: number; max?: number } = {}): number {
     const v = this.raw(name);
     if (v === '') {
       if (options.fallback === undefined) throw new InputError(name, 'is required', 'give a whole number');
@@ -64,7 +68,7 @@ export class InputReader {
   }
 
   /** A duration in ms (`500ms`, `30s`, `2m`). `positive` refuses zero and negatives. */
-  duration(name: string, options: { fallback?: string; positive?: boolean } = {}): number {
+  duration(name: N, options: { fallback?: string; positive?: boolean } = {}): number {
     const v = this.raw(name) || options.fallback;
     if (v === undefined || v === '') throw new InputError(name, 'is required', 'give a duration like 30s');
     if (v.trim().startsWith('-'))
@@ -79,12 +83,12 @@ export class InputReader {
   }
 
   /** One item per line (and, unless `commas: false`, per comma); blank lines and `#` comments dropped. */
-  list(name: string, options: { commas?: boolean } = {}): string[] {
+  list(name: N, options: { commas?: boolean } = {}): string[] {
     return splitList(this.raw(name), options.commas ?? true);
   }
 
   /** `key=value` lines into an ordered map. Duplicate keys are an error. */
-  keyValues(name: string): Map<string, string> {
+  keyValues(name: N): Map<string, string> {
     const map = new Map<string, string>();
     for (const line of splitList(this.raw(name), false)) {
       const eq = line.indexOf('=');
@@ -96,7 +100,7 @@ export class InputReader {
     return map;
   }
 
-  choice<T extends string>(name: string, choices: readonly T[], fallback?: T): T {
+  choice<T extends string>(name: N, choices: readonly T[], fallback?: T): T {
     const v = this.raw(name);
     if (v === '' && fallback !== undefined) return fallback;
     if ((choices as readonly string[]).includes(v)) return v as T;

@@ -1,4 +1,5 @@
 import { CONTAINER_STATE_FORMAT } from '../../docker/src/index.js';
+import { HOST_SCRIPTS } from './host-scripts.generated.js';
 
 /**
  * Pure argv builders for what the deploy runs on a host besides compose and docker (packages/docker): files,
@@ -308,76 +309,23 @@ export function requireProgramArgv(program: string): string[] {
   return ['sh', '-c', 'command -v "$1" || { echo "$1 not found in PATH=$PATH" >&2; exit 1; }', 'sh', program];
 }
 
-/**
- * Wait, on the host, until every container of `project` runs (and is healthy when it has a HEALTHCHECK) and
- * the optional check command (argv after the project) succeeds, twice in a row. Exit 0 `ready`; exit 3
- * `crashed <state line>` plus its last log lines; exit 4 `unhealthy <name>`; exit 5 `timeout <why>`.
- */
-export function waitReadyArgv(project: string, timeoutS: number, check: readonly string[] = []): string[] {
-  return [
-    'sh',
-    '-c',
-    [
-      'end=$(( $(date +%s) + $1 )); p=$2; shift 2; ok=0',
-      'while :; do',
-      '  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$p")',
-      `  st=; [ -z "$ids" ] || st=$(docker inspect --format '${STATE_FORMAT}' $ids)`,
-      '  bad=; sick=; up=1; [ -n "$st" ] || up=0',
-      '  while read -r id s h r x n; do',
-      '    [ -n "$id" ] || continue',
-      '    case "$s" in exited|dead|restarting) bad="$id $s $h $r $x $n";; esac',
-      '    [ "$r" = 0 ] || bad="$id $s $h $r $x $n"',
-      '    [ "$s" = running ] || up=0',
-      '    case "$h" in -|healthy) ;; unhealthy) sick=$n; up=0;; *) up=0;; esac',
-      '  done <<EOF',
-      '$st',
-      'EOF',
-      '  if [ -n "$bad" ]; then echo "crashed $bad"; docker logs --tail 10 "${bad%% *}" 2>&1; exit 3; fi',
-      '  if [ -n "$sick" ]; then echo "unhealthy $sick"; exit 4; fi',
-      '  http=-; if [ "$up" = 1 ] && [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; http=$?; fi',
-      '  if [ "$up" = 1 ] && { [ "$http" = - ] || [ "$http" = 0 ]; }; then ok=$((ok+1)); [ $ok -lt 2 ] || { echo ready; exit 0; }; else ok=0; fi',
-      '  if [ "$(date +%s)" -ge "$end" ]; then',
-      '    if [ "$up" = 1 ]; then echo "timeout http $http"; else echo "timeout states"; printf "%s\\n" "$st"; fi; exit 5',
-      '  fi',
-      '  sleep 0.25',
-      'done'
-    ].join('\n'),
-    'sh',
-    String(Math.max(1, Math.ceil(timeoutS))),
-    project,
-    ...check
-  ];
-}
+export { waitReadyArgv } from './wait-ready.js';
 
 /**
  * After the switch: the containers of `project` still run, `rounds` checks `intervalS` apart (a crash after
- * traffic moved is caught here, on the host, without a round trip per check). Fails printing the states.
+ * traffic moved is caught here, on the host, without a round trip per check): packages/deploy/host/still-running.sh.
+ * Fails printing `no containers` or the states.
  */
 export function stillRunningArgv(project: string, rounds: number, intervalS: number): string[] {
   return [
     'sh',
     '-c',
-    [
-      'i=0',
-      'while [ $i -lt $2 ]; do',
-      '  [ $i = 0 ] || sleep $3',
-      '  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1")',
-      `  st=; [ -z "$ids" ] || st=$(docker inspect --format '${STATE_FORMAT}' $ids)`,
-      '  [ -n "$st" ] || { echo "no containers"; exit 1; }',
-      '  bad=; while read -r id s h r x n; do',
-      '    [ -n "$id" ] || continue',
-      '    case "$s $h $r" in "running healthy 0"|"running - 0") ;; *) bad=1;; esac',
-      '  done <<EOF',
-      '$st',
-      'EOF',
-      '  if [ -n "$bad" ]; then printf "%s\\n" "$st"; exit 1; fi',
-      '  i=$((i+1))',
-      'done'
-    ].join('\n'),
+    HOST_SCRIPTS['still-running'],
     'sh',
     project,
     String(rounds),
-    String(intervalS)
+    String(intervalS),
+    STATE_FORMAT
   ];
 }
 

@@ -3,6 +3,7 @@ export { STRATEGIES, usesSlots } from './strategy.js';
 export * from './layout.js';
 export { processStart, runnerIdentity } from './identity.js';
 export * from './commands.js';
+export { decodeWaitReady, type WaitReady } from './wait-ready.js';
 export * from './proxy.js';
 export * from './images.js';
 export * from './validate.js';

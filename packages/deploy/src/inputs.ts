@@ -8,7 +8,7 @@ import {
   type Logger,
   type RunContext
 } from '../../core/src/index.js';
-import { defaultsOf } from '../../manifest/src/index.js';
+import { choicesOf, defaultsOf, type Choice } from '../../manifest/src/index.js';
 import { chooseAccessories } from './accessories.js';
 import { composeInfo } from './compose-files.js';
 import { readGateInputs } from '../../health/src/index.js';
@@ -30,7 +30,6 @@ import { checkTlsPair, parseFrontDoorPorts, parseHostnames } from '../../frontdo
  * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
 const DEPLOY = defaultsOf('deploy-compose');
 const ROLLBACK = defaultsOf('rollback');
-const IMAGE_CHECKS = ['registry', 'pull', 'none'] as const;
 
 /**
  * Inputs of deploy-compose and rollback into typed specs. Every problem is an InputError naming the input,
@@ -352,8 +351,13 @@ function readComposeFiles(inputs: InputReader, files: FileReader): { texts: stri
 export interface DeployInputs {
   spec: DeploySpec;
   connection: ConnectionSpec;
-  imageCheck: 'registry' | 'pull' | 'none';
+  imageCheck: Choice<'deploy-compose', 'image-check'>;
   webhook?: { url: string; secret?: string };
+}
+
+/** deploy-compose's `strategy`: read here only, with the manifest's default (the doctor reads it here too). */
+export function readStrategy(inputs: InputReader): Strategy {
+  return inputs.choice('strategy', STRATEGIES, DEPLOY.text('strategy') as Strategy);
 }
 
 export function readDeployInputs(
@@ -363,7 +367,7 @@ export function readDeployInputs(
 ): DeployInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs);
-  const strategy = inputs.choice<Strategy>('strategy', STRATEGIES, DEPLOY.text('strategy') as Strategy);
+  const strategy = readStrategy(inputs);
   const compose = readComposeFiles(inputs, files);
   const [composeText, ...composeMore] = compose.texts;
   const info = composeInfo({ composeText: composeText!, composeMore });
@@ -441,8 +445,8 @@ export function readDeployInputs(
     connection,
     imageCheck: inputs.choice(
       'image-check',
-      IMAGE_CHECKS,
-      DEPLOY.text('image-check') as (typeof IMAGE_CHECKS)[number]
+      choicesOf('deploy-compose', 'image-check'),
+      DEPLOY.text('image-check') as Choice<'deploy-compose', 'image-check'>
     ),
     ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
   };

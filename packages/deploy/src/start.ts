@@ -13,17 +13,12 @@ import {
 } from './accessories.js';
 import { composeUpArgv, imagesOverride, type ComposeTool } from '../../compose/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import {
-  hostHttpCheckArgv,
-  pullIfMissingArgv,
-  removeTreeArgv,
-  startSlotArgv,
-  waitReadyArgv
-} from './commands.js';
+import { hostHttpCheckArgv, pullIfMissingArgv, removeTreeArgv, startSlotArgv } from './commands.js';
+import { decodeWaitReady, waitReadyArgv } from './wait-ready.js';
 import { loginArgv, pullArgv, withDockerConfig } from '../../docker/src/index.js';
 import { registryOf } from './images.js';
 import type { RegistryLogin } from './types.js';
-import { parseContainerStates, stepError, type PhaseResult } from './host.js';
+import { stepError, type PhaseResult } from './host.js';
 import { otherSlot, projectName, releaseDir } from './layout.js';
 import {
   ACCESSORIES_STATE,
@@ -220,35 +215,35 @@ function waitError(
   url: string | undefined
 ): Error {
   const h = ctx.host.name;
-  const [first = '', ...rest] = out.trim().split('\n');
-  if (code === 3 && first.startsWith('crashed ')) {
-    const c = parseContainerStates(first.slice(8))[0]!;
-    return new DeployError(
-      `Container ${c.name} of release ${release.id} crashed on start on ${h} (${c.status}, exit code ${c.exitCode}, ${c.restarts} restarts). Last log lines:\n${rest.slice(-10).join('\n')}`,
-      { hint: 'read the log lines above; run the image locally with the same .env to reproduce' }
-    );
-  }
   const within = formatMs(ctx.spec.startTimeoutMs);
   const hint =
     'check the health endpoint and the container logs; raise `start-timeout` if it is slow to start';
-  if (code === 4)
-    return new HealthError(
-      `Release ${release.id} did not become ready on ${h} within ${within}: ${first.slice(10)} is unhealthy`,
-      { hint }
-    );
-  if (code === 5) {
-    const why = first.startsWith('timeout http')
-      ? `${url} does not answer (http ${first.slice(13)})`
-      : rest.length
-        ? parseContainerStates(rest.join('\n'))
-            .map((c) => `${c.name} ${c.status}/${c.health}`)
-            .join(', ')
-        : 'no containers yet';
-    return new HealthError(`Release ${release.id} did not become ready on ${h} within ${within}: ${why}`, {
-      hint
-    });
+  const notReady = (why: string) =>
+    new HealthError(`Release ${release.id} did not become ready on ${h} within ${within}: ${why}`, { hint });
+  const wait = decodeWaitReady(code, out);
+  switch (wait.kind) {
+    case 'crashed': {
+      const c = wait.container;
+      return new DeployError(
+        `Container ${c.name} of release ${release.id} crashed on start on ${h} (${c.status}, exit code ${c.exitCode}, ${c.restarts} restarts). Last log lines:\n${wait.logs.join('\n')}`,
+        { hint: 'read the log lines above; run the image locally with the same .env to reproduce' }
+      );
+    }
+    case 'unhealthy':
+      return notReady(`${wait.container} is unhealthy`);
+    case 'check-timeout':
+      return notReady(`${url} does not answer (http ${wait.checkExit})`);
+    case 'states-timeout':
+      return notReady(
+        wait.containers.length
+          ? wait.containers.map((c) => `${c.name} ${c.status}/${c.health}`).join(', ')
+          : 'no containers yet'
+      );
+    default:
+      return new DeployError(
+        `Waiting for release ${release.id} on ${h} failed (exit ${code}): ${out.trim()}`
+      );
   }
-  return new DeployError(`Waiting for release ${release.id} on ${h} failed (exit ${code}): ${out.trim()}`);
 }
 
 /** A deploy's accessory steps, and the history line that says what they did once a phase ran them. */

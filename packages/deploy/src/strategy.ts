@@ -1,6 +1,8 @@
-/** Every strategy deploy-compose knows, in the order the docs present them (docs/strategies.md). */
-export const STRATEGIES = ['recreate', 'rolling', 'blue-green', 'canary', 'swarm'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+import { choicesOf, type Choice } from '../../manifest/src/index.js';
+
+/** Every strategy deploy-compose knows (manifest.yml, its `strategy` options), in the docs' order. */
+export const STRATEGIES = choicesOf('deploy-compose', 'strategy');
+export type Strategy = Choice<'deploy-compose', 'strategy'>;
 
 /**
  * Strategies that run the new release beside the old one in a slot behind the host's nginx (ports, proxy,

@@ -1,4 +1,5 @@
 import { asScanRecord, makeEvent, scanLine, type DeployEvent, type Logger } from '../../core/src/index.js';
+import { choicesOf, type Choice } from '../../manifest/src/index.js';
 import { deliverEvent, type Delivery } from './webhook.js';
 
 /**
@@ -6,8 +7,8 @@ import { deliverEvent, type Delivery } from './webhook.js';
  * `discord` post a message in that service's incoming-webhook format: who, which version, which environment,
  * the result and a link to the run, and on failure the reason and what serves now.
  */
-export const NOTIFY_FORMATS = ['json', 'slack', 'teams', 'discord'] as const;
-export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
+export const NOTIFY_FORMATS = choicesOf('deploy-compose', 'notify-format');
+export type NotifyFormat = Choice<'deploy-compose', 'notify-format'>;
 
 /** The events a chat message is written for: results, not every step. */
 const CHAT_EVENTS = new Set(['deploy.completed', 'deploy.failed', 'rollback.executed', 'incident.opened']);

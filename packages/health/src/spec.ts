@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { InputError, formatMs, parseDuration, type InputReader } from '../../core/src/index.js';
-import { GROUPS, groupInputNames, type GroupInputName } from '../../manifest/src/index.js';
+import { GROUPS, choicesOf, groupInputNames, type GroupInputName } from '../../manifest/src/index.js';
 import { canaryRules } from './defaults.js';
 import type {
   Comparator,
@@ -380,7 +380,7 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
   const maxLatencyText = inputs.optional(n('max-latency'));
   const spec: GateSpec = {
     ...d,
-    mode: inputs.choice(n('mode'), ['threshold', 'soak'] as const, d.mode),
+    mode: inputs.choice(n('mode'), choicesOf('health-gate', 'mode'), d.mode),
     urls,
     expectStatus: inputs.optional(n('expect-status'))
       ? parseStatusRanges(inputs.raw(n('expect-status')), n('expect-status'))
@@ -405,7 +405,7 @@ export function readGateInputs(inputs: InputReader, options: { prefix?: string }
     prometheusUrl,
     ...(Object.keys(prometheusHeaders).length ? { prometheusHeaders } : {}),
     metrics,
-    noData: inputs.choice(n('no-data'), ['fail', 'pass'] as const, d.noData),
+    noData: inputs.choice(n('no-data'), choicesOf('health-gate', 'no-data'), d.noData),
     containers,
     windowMs: inputs.duration(n('window'), { fallback: DEFAULT('window'), positive: true })
   };

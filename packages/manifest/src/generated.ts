@@ -323,3 +323,34 @@ export const OUTPUTS = {
   rollback: ['release-id', 'from-release-id', 'rolled-back', 'drill-seconds'],
   'anonymize-data': ['rows', 'rules-checksum', 'masked-columns', 'evidence']
 } as const;
+
+/** The values of every choice input (manifest.yml `options:`), by action and input name as the action.yml names it. */
+export const CHOICES = {
+  'tag-release': {
+    'floating-tags': ['major', 'major-minor', 'none']
+  },
+  'build-image': {},
+  'publish-registry': {},
+  'scan-gate': {},
+  'run-migrations': {
+    mode: ['apply', 'plan', 'down', 'status', 'repair']
+  },
+  'deploy-compose': {
+    strategy: ['recreate', 'rolling', 'blue-green', 'canary', 'swarm'],
+    doctor: ['false', 'true', 'only'],
+    'image-check': ['registry', 'pull', 'none'],
+    'notify-format': ['json', 'slack', 'teams', 'discord'],
+    'health-no-data': ['fail', 'pass'],
+    'health-mode': ['threshold', 'soak']
+  },
+  'health-gate': {
+    'no-data': ['fail', 'pass'],
+    mode: ['threshold', 'soak']
+  },
+  rollback: {
+    'notify-format': ['json', 'slack', 'teams', 'discord'],
+    'health-no-data': ['fail', 'pass'],
+    'health-mode': ['threshold', 'soak']
+  },
+  'anonymize-data': {}
+} as const;

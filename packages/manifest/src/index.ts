@@ -4,14 +4,28 @@
  * lives in one place: `GROUPS.health.interval.default`, `INPUTS['tag-release'].target.default`. A name that
  * the manifest does not declare is a type error.
  */
-import { GROUPS, INPUTS, OUTPUTS } from './generated.js';
+import { CHOICES, GROUPS, INPUTS, OUTPUTS } from './generated.js';
 
-export { GROUPS, INPUTS, OUTPUTS };
+export { CHOICES, GROUPS, INPUTS, OUTPUTS };
 
 export type ActionId = keyof typeof INPUTS;
 export type GroupId = keyof typeof GROUPS;
 export type InputName<A extends ActionId> = keyof (typeof INPUTS)[A] & string;
 export type GroupInputName<G extends GroupId> = keyof (typeof GROUPS)[G] & string;
+export type OutputName<A extends ActionId> = (typeof OUTPUTS)[A][number];
+/** The inputs of an action that take one of a few values (manifest.yml `options:`). */
+export type ChoiceInput<A extends ActionId> = keyof (typeof CHOICES)[A] & string;
+/** The values one choice input takes: `Choice<'deploy-compose', 'strategy'>` is `'recreate' | … | 'swarm'`. */
+export type Choice<A extends ActionId, N extends ChoiceInput<A>> = ((typeof CHOICES)[A][N] &
+  readonly string[])[number];
+
+/** The values of one choice input, in the manifest's order, typed as its union. */
+export function choicesOf<A extends ActionId, N extends ChoiceInput<A>>(
+  action: A,
+  name: N
+): readonly Choice<A, N>[] {
+  return CHOICES[action][name] as readonly Choice<A, N>[];
+}
 
 /** The names of a group's inputs, in the manifest's order (unprefixed). */
 export function groupInputNames<G extends GroupId>(group: G): GroupInputName<G>[] {

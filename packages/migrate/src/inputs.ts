@@ -1,13 +1,13 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseCommandLine } from '../../command/src/index.js';
 import { InputError, type InputReader } from '../../core/src/index.js';
-import { defaultsOf } from '../../manifest/src/index.js';
+import { choicesOf, defaultsOf } from '../../manifest/src/index.js';
 import { parseTableName } from './db.js';
 import { canonicalVersion, loadMigrations } from './files.js';
 import type { MigrateOptions, Mode } from './types.js';
 import { parseDatabaseUrl } from './url.js';
 
-export const MODES: readonly Mode[] = ['apply', 'plan', 'down', 'status', 'repair'];
+export const MODES = choicesOf('run-migrations', 'mode');
 
 /** The defaults run-migrations declares (manifest.yml): the runner applies them, the CLI and tests may not. */
 const DEFAULTS = defaultsOf('run-migrations');

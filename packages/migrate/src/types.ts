@@ -2,8 +2,10 @@ import type { DeployActionsError, DeployEvent } from '../../core/src/index.js';
 import type { LockHolder, ServerInfo } from './db.js';
 import type { MigrationFile } from './files.js';
 import type { DatabaseTarget } from './url.js';
+import type { Choice } from '../../manifest/src/index.js';
 
-export type Mode = 'apply' | 'plan' | 'down' | 'status' | 'repair';
+/** run-migrations' `mode` (manifest.yml options). */
+export type Mode = Choice<'run-migrations', 'mode'>;
 
 export interface MigrateOptions {
   mode: Mode;

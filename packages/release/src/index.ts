@@ -5,3 +5,4 @@ export * from './changelog.js';
 export * from './plan.js';
 export * from './publish.js';
 export * from './summary.js';
+export * from './inputs.js';

@@ -4,8 +4,10 @@ import { renderChangelog } from './changelog.js';
 import { cancelReverts, parseCommit, rangeBump, type Bump, type ParsedCommit } from './conventional.js';
 import { git, gitArgv, parseLines, parseLog, parseTagCommits } from './git.js';
 import { floatingTagsFor, isLatest, nextVersion, parseTags } from './version.js';
+import type { Choice } from '../../manifest/src/index.js';
 
-export type FloatingMode = 'major' | 'major-minor' | 'none';
+/** Which floating tags a final release moves (manifest.yml, tag-release's `floating-tags` options). */
+export type FloatingMode = Choice<'tag-release', 'floating-tags'>;
 
 export interface ReleaseOptions {
   /** The git working copy. */

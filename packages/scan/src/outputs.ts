@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ScanRecord } from '../../core/src/index.js';
 import type { JudgedFinding, ScanException, ScanVerdict } from './types.js';
+import type { OutputName } from '../../manifest/src/index.js';
 
 const brief = (f: JudgedFinding) => ({ id: f.id, package: f.package, severity: f.severity, fixed: f.fixed });
 const exception = (e: ScanException) => ({
@@ -11,8 +12,16 @@ const exception = (e: ScanException) => ({
   reason: e.reason
 });
 
-/** The step outputs, as strings. Lists are JSON arrays so a workflow can `fromJSON` them. */
-export function outputsOf(v: ScanVerdict): Record<string, string> {
+/**
+ * The outputs a verdict sets, as strings; lists are JSON arrays so a workflow can `fromJSON` them. The files,
+ * the stored report and the record (which needs the report's bytes) are the entry's.
+ */
+type VerdictOutput = Exclude<
+  OutputName<'scan-gate'>,
+  'evidence-file' | 'stored' | 'report-file' | 'report-digest' | 'record'
+>;
+
+export function outputsOf(v: ScanVerdict): Record<VerdictOutput, string> {
   return {
     verdict: v.verdict,
     reason: v.reason,
