@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient, putScanReport } from '../../packages/registry/src/index.js';
-import { runWorkflow, type WorkflowResult } from '../../packages/workflow-sim/src/index.js';
+import { TokenAuthority, runWorkflow, type WorkflowResult } from '../../packages/workflow-sim/src/index.js';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-standin.js';
+import { issuesIn } from '../support/github-standin/issues.js';
 import { infra, integration } from '../support/infra.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { reportText } from './reports.js';
@@ -21,8 +23,12 @@ integration("rescan.yml re-judges the serving digest's stored report with today'
   const reg = () => infra().registries[0]!;
   const repo = `scan2/rescan-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   let serving = '';
+  let gh: GitHubStandIn;
+  const authority = new TokenAuthority();
+  afterAll(() => gh.close());
 
   beforeAll(async () => {
+    gh = await startGitHubStandIn({ tokenScopes: (t) => authority.scopes(t) });
     const c = new RegistryClient({
       registry: reg().host,
       credentials: { username: reg().username, password: reg().password },
@@ -74,7 +80,14 @@ integration("rescan.yml re-judges the serving digest's stored report with today'
       inputs: { image: `${reg().host}/${repo}`, ...inputs },
       vars: { REGISTRY: reg().host, REGISTRY_USERNAME: reg().username },
       secrets: { REGISTRY_PASSWORD: reg().password },
-      github: { actor: 'schedule', repository: 'acme/shop', sha: 'c'.repeat(40), ref: 'refs/heads/main' }
+      github: {
+        actor: 'schedule',
+        repository: 'acme/shop',
+        sha: 'c'.repeat(40),
+        ref: 'refs/heads/main',
+        api_url: gh.url
+      },
+      mintToken: (p, j) => authority.mint(p, j)
     });
   const job = (r: WorkflowResult) => r.jobs.find((j) => j.id === 'rescan')!;
   const step = (r: WorkflowResult, id: string) => job(r).steps.find((s) => s.id === id || s.name === id)!;
@@ -83,6 +96,7 @@ integration("rescan.yml re-judges the serving digest's stored report with today'
     const r = await rescan({ environment: 'scan2-prod', exceptions: exceptions('2099-12-31') });
     expect(job(r).result).toBe('success');
     expect(job(r).outputs).toMatchObject({ verdict: 'pass', digest: serving });
+    expect(r.jobs.find((j) => j.id === 'issue')!.result).toBe('skipped');
     expect(JSON.parse(step(r, 'gate').outputs['exceptions-used']!)).toHaveLength(2);
     expect(step(r, 'verdict').summary).toContain(`| \`${serving}\` | pass |`);
   });
@@ -100,6 +114,24 @@ integration("rescan.yml re-judges the serving digest's stored report with today'
     const verdict = step(r, 'verdict');
     expect(verdict.outcome).toBe('failure');
     expect(verdict.log).toMatch(/scan2-prod serves sha256:[0-9a-f]{64}, which fails today's policy/);
+
+    // An issue where reviewers look, labelled rescan; the next failing night comments on it instead of another.
+    const opened = r.jobs.find((j) => j.id === 'issue')!;
+    expect([opened.result, opened.error ?? '']).toEqual(['success', '']);
+    let list = issuesIn(gh.repo('acme/shop'));
+    expect(list).toHaveLength(1);
+    expect(list[0]!.labels).toEqual(['rescan']);
+    expect(list[0]!.title).toBe(`rescan: ${reg().host}/${repo} in scan2-prod fails today's scan policy`);
+    expect(list[0]!.body).toContain(serving);
+    expect(list[0]!.body).toMatch(/@platform/);
+    const again = await rescan({ environment: 'scan2-prod', exceptions: exceptions('2020-01-31') });
+    expect(again.jobs.find((j) => j.id === 'issue')!.result).toBe('success');
+    list = issuesIn(gh.repo('acme/shop'));
+    expect(list).toHaveLength(1);
+    expect(list[0]!.comments).toHaveLength(1);
+    expect(list[0]!.comments[0]!.body).toContain(serving);
+    expect(gh.violations).toEqual([]);
+    expect(gh.faults).toEqual([]);
   });
 
   test('an environment nothing was promoted to has nothing to judge', async () => {

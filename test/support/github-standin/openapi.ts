@@ -71,7 +71,7 @@ export function loadSpec(): Spec {
   const uri = ajv.formats.uri as { validate?: (s: string) => boolean } | ((s: string) => boolean) | undefined;
   const isUri = typeof uri === 'function' ? uri : uri?.validate;
   if (isUri) ajv.addFormat('uri', (s: string) => s === '' || isUri(s));
-  ajv.addSchema({ $id: SPEC_ID, components: { schemas: doc.components.schemas } });
+  ajv.addSchema({ $id: SPEC_ID, components: { schemas: typedNullable(doc.components.schemas) } });
 
   const operations: Operation[] = [];
   for (const [template, methods] of Object.entries(doc.paths)) {
@@ -106,6 +106,24 @@ export function loadSpec(): Spec {
   return cachedSpec;
 }
 
+/**
+ * OpenAPI 3.0's `nullable: true` beside `allOf`/`anyOf` and no `type` (the issue schemas' `milestone`, …), which
+ * Ajv refuses to compile: the same as "that schema, or null".
+ */
+function typedNullable<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(typedNullable) as T;
+  if (schema && typeof schema === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(schema)) out[k] = typedNullable(v);
+    if (out.nullable === true && out.type === undefined) {
+      delete out.nullable;
+      return { anyOf: [out, { type: 'null' }] } as T;
+    }
+    return out as T;
+  }
+  return schema;
+}
+
 function rewriteRefs(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(rewriteRefs);
   if (schema && typeof schema === 'object') {
@@ -120,7 +138,7 @@ function rewriteRefs(schema: unknown): unknown {
 function validator(spec: Spec, key: string, schema: Record<string, unknown>): ValidateFunction {
   const known = spec.validators.get(key);
   if (known) return known;
-  const v = spec.ajv.compile(rewriteRefs(schema) as object);
+  const v = spec.ajv.compile(rewriteRefs(typedNullable(schema)) as object);
   spec.validators.set(key, v);
   return v;
 }

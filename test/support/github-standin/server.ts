@@ -4,6 +4,7 @@ import { allows, requiredPermission } from '../../../packages/workflow-sim/src/i
 import { deploymentHandlers } from './deployments.js';
 import { environmentHandlers } from './environments.js';
 import { gitHandlers } from './git.js';
+import { issueHandlers } from './issues.js';
 import { checkRequest, checkResponse, loadSpec } from './openapi.js';
 import { type Handler, newStandInState } from './state.js';
 import type {
@@ -49,7 +50,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     ...gitHandlers(state),
     ...deploymentHandlers(state),
     ...environmentHandlers(state),
-    ...userHandlers(state)
+    ...userHandlers(state),
+    ...issueHandlers(state)
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
