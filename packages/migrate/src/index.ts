@@ -25,6 +25,7 @@ export {
   parseTableName,
   createHistoryTableSql,
   readHistory,
+  currentSchema,
   type HistoryRow,
   type LockHolder,
   type TableName
