@@ -26,6 +26,7 @@ export {
   parseTableName,
   createHistoryTableSql,
   readHistory,
+  currentSchema,
   type HistoryRow,
   type LockHolder,
   type TableName

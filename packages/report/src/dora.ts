@@ -1,5 +1,6 @@
 import { bands, DORA_BANDS, type Band } from './bands.js';
 import { timeOf, type HistoryLine, type HostHistory } from './history.js';
+import { newerMigration, type LastMigration } from './migrations.js';
 
 /** A commit that a served version brought, for lead time. */
 export interface Commit {
@@ -26,6 +27,8 @@ export interface ReportOptions {
   until: number;
   /** A clock further off than this is reported as skew. */
   skewToleranceSeconds?: number;
+  /** The newest schema change in run-migrations' history table (readLastMigration), when it was read. */
+  tableMigration?: LastMigration | null;
 }
 
 /** One deploy: every host's lines for one release id that a deploy started. */
@@ -76,7 +79,10 @@ export interface EnvironmentReport extends Figures {
   attempts: DeployAttempt[];
   weeks: WeekFigures[];
   lastDrill: string | null;
+  /** The newer of the hosts' last `migration.applied` and run-migrations' last schema change. */
   lastMigration: string | null;
+  /** Which record named it: `history` (migrate-command on a host) or `run-migrations` (its history table). */
+  lastMigrationSource: LastMigration['source'] | null;
   /** The last migration is newer than the last successful rollback drill: the way back is untried. */
   drillOlderThanMigration: boolean;
   hosts: { host: string; lines: number; torn: number; skewSeconds: number | null; error: string | null }[];
@@ -104,7 +110,11 @@ export function environmentReport(
   const figures = figuresOf(attempts, leads, Math.max(options.until - from, WEEK_MS));
   const tolerance = options.skewToleranceSeconds ?? 2;
   const drill = last(lines, (l) => l.event === 'drill.completed');
-  const migration = last(lines, (l) => l.event === 'migration.applied');
+  const onHost = last(lines, (l) => l.event === 'migration.applied');
+  const migration = newerMigration(
+    onHost ? { time: onHost.time, version: String(onHost.version ?? ''), source: 'history' as const } : null,
+    options.tableMigration ?? null
+  );
   const notes: string[] = [];
   if (!options.commits)
     notes.push('lead time not computed: no repository was given to read commit times from');
@@ -130,6 +140,7 @@ export function environmentReport(
     weeks: weeksOf(attempts, leads),
     lastDrill: drill?.time ?? null,
     lastMigration: migration?.time ?? null,
+    lastMigrationSource: migration?.source ?? null,
     drillOlderThanMigration: !!migration && (!drill || timeOf(drill) < timeOf(migration)),
     hosts: readings.map((r) => ({
       host: r.host,

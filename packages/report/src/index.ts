@@ -36,3 +36,5 @@ export {
   changeObserveKeys,
   type ObserveKeyChange
 } from './observe.js';
+export { lastTableMigration, readLastMigration, newerMigration, type LastMigration } from './migrations.js';
+export { deliveryReports, type DeliveryReportOptions } from './run.js';

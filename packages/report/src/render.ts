@@ -79,7 +79,8 @@ export function reportMarkdown(reports: readonly EnvironmentReport[]): string {
         'lead time (median, p90)',
         'change failure rate',
         'time to restore (median, worst)',
-        'last drill'
+        'last drill',
+        'last migration'
       ],
       reports.map((r) => [
         r.environment,
@@ -87,7 +88,8 @@ export function reportMarkdown(reports: readonly EnvironmentReport[]): string {
         `${fmt(r.leadTimeMedianSeconds, 's')}, ${fmt(r.leadTimeP90Seconds, 's')}${r.bands.leadTime ? ` (${r.bands.leadTime})` : ''}`,
         `${fmt(r.changeFailureRate, '%')} of ${r.deployments}${r.bands.changeFailureRate ? ` (${r.bands.changeFailureRate})` : ''}`,
         `${fmt(r.timeToRestoreMedianSeconds, 's')}, ${fmt(r.timeToRestoreWorstSeconds, 's')}${r.bands.timeToRestore ? ` (${r.bands.timeToRestore})` : ''}`,
-        (r.lastDrill ?? 'never') + (r.drillOlderThanMigration ? ' ⚠️ older than the last migration' : '')
+        (r.lastDrill ?? 'never') + (r.drillOlderThanMigration ? ' ⚠️ older than the last migration' : ''),
+        r.lastMigration ? `${r.lastMigration} (${r.lastMigrationSource})` : 'none recorded'
       ])
     )
   );
