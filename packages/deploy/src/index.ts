@@ -29,7 +29,7 @@ export {
 } from './takeover.js';
 export { deploy } from './dispatch.js';
 export { checkSwarmSpec, stackName } from './swarm.js';
-export { rollback, chooseTarget } from './rollback.js';
+export { rollback, chooseTarget, hostSpec } from './rollback.js';
 export { drill, type DrillOutcome } from './drill.js';
 export { releaseLeftLocks } from './post.js';
 export { prunePlan } from './retention.js';

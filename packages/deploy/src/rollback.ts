@@ -1,4 +1,5 @@
 import { DeployActionsError, DeployError, HealthError, describeError } from '../../core/src/index.js';
+import { isIP } from 'node:net';
 import { clockFrom } from './clock.js';
 import { gateFailure, hostOutcome, openHosts } from './deploy.js';
 import { finishPhase, gatePhase } from './finish.js';
@@ -9,7 +10,14 @@ import { closeHost, recordFailure, revertPhase } from './revert.js';
 import { entry, newHostRun, stateAfter, type HostRun } from './run.js';
 import { startPhase } from './start.js';
 import { activateSwarm, finishSwarmRun, revertSwarm } from './swarm.js';
-import type { EngineDeps, HostState, ReleaseRecord, RollbackOutcome, RollbackSpec } from './types.js';
+import type {
+  ActiveRecord,
+  EngineDeps,
+  HostState,
+  ReleaseRecord,
+  RollbackOutcome,
+  RollbackSpec
+} from './types.js';
 
 /** Pick the release to go back to. Pure. */
 export function chooseTarget(state: HostState, to: string | undefined): ReleaseRecord | { problem: string } {
@@ -53,9 +61,18 @@ export function describeChanges(from: ReleaseRecord | undefined, to: ReleaseReco
   return changes;
 }
 
-/** Inputs left empty take what the host recorded at the last switch: host, app and environment suffice. */
-function hostSpec(spec: RollbackSpec, r: HostRun): RollbackSpec {
+/**
+ * Inputs left empty take what the host recorded at the last switch: host, app and environment suffice. What
+ * active.json says feeds nginx.conf and compose, so it is checked as the inputs are: a value that is not an IP
+ * address, a port or a variable name is refused, naming the input that replaces it.
+ */
+export function hostSpec(spec: RollbackSpec, r: Pick<HostRun, 'state' | 'ctx'>): RollbackSpec {
   const a = r.state.before?.active;
+  if (a)
+    checkRecorded(a, r.ctx.host.name, {
+      proxy: spec.publicPort === undefined,
+      portVar: spec.portVar === 'PORT'
+    });
   return {
     ...spec,
     ...(spec.publicPort === undefined && a?.publicPort !== undefined
@@ -76,6 +93,29 @@ function hostSpec(spec: RollbackSpec, r: HostRun): RollbackSpec {
       : {}),
     ...(a?.portVar && spec.portVar === 'PORT' ? { portVar: a.portVar } : {})
   };
+}
+
+function checkRecorded(a: ActiveRecord, host: string, used: { proxy: boolean; portVar: boolean }): void {
+  const port = (p: unknown) => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+  const bad = (what: string, value: unknown, input: string) =>
+    new DeployError(`active.json on ${host} records ${what} ${JSON.stringify(value)}, which is not valid`, {
+      state: 'nothing was changed on the host',
+      hint: `give \`${input}\` (the file may have been edited by hand); the next deploy rewrites active.json`
+    });
+  if (used.proxy && a.proxyBind !== undefined && (typeof a.proxyBind !== 'string' || isIP(a.proxyBind) === 0))
+    throw bad('proxyBind', a.proxyBind, 'proxy-bind');
+  if (used.proxy && a.publicPort !== undefined && !port(a.publicPort))
+    throw bad('publicPort', a.publicPort, 'public-port');
+  if (
+    a.slotPorts !== undefined &&
+    !(Array.isArray(a.slotPorts) && a.slotPorts.length === 2 && a.slotPorts.every(port))
+  )
+    throw bad('slotPorts', a.slotPorts, 'slot-ports');
+  if (
+    a.portVar !== undefined &&
+    !(typeof a.portVar === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a.portVar))
+  )
+    throw bad('portVar', a.portVar, 'port-variable');
 }
 
 /**
