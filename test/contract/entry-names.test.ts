@@ -4,7 +4,7 @@ import type { ActionEntry } from '../../actions/common/entry.js';
 import { InputReader } from '../../packages/core/src/index.js';
 import { CHOICES, INPUTS, type Choice, type InputName } from '../../packages/manifest/src/index.js';
 import { NOTIFY_FORMATS } from '../../packages/events/src/index.js';
-import { STRATEGIES } from '../../packages/deploy/src/index.js';
+import { STRATEGIES, type Inputs } from '../../packages/deploy/src/index.js';
 import { MODES } from '../../packages/migrate/src/index.js';
 import { REPO_ROOT } from '../support/paths.js';
 
@@ -22,6 +22,15 @@ describe("an entry reads only its action's inputs and sets only its outputs (nam
     // @ts-expect-error: 'verdikt' is not an output of health-gate
     output('verdikt', 'healthy');
     expect(set).toEqual(['verdict', 'verdikt']);
+  });
+
+  it("the deploy engine's reader takes only deploy-compose's and rollback's input names", () => {
+    const deployInputs: Inputs = new InputReader((name) =>
+      name === 'health-url' ? 'http://127.0.0.1:1/up' : ''
+    );
+    expect(deployInputs.raw('health-url')).toBe('http://127.0.0.1:1/up');
+    // @ts-expect-error: 'helth-url' is not an input of deploy-compose or rollback
+    expect(deployInputs.raw('helth-url')).toBe('');
   });
 
   it('the compiler refuses a misspelt input name in an entry (the check can fail)', () => {

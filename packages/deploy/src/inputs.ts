@@ -8,7 +8,7 @@ import {
   type Logger,
   type RunContext
 } from '../../core/src/index.js';
-import { choicesOf, defaultsOf, type Choice } from '../../manifest/src/index.js';
+import { choicesOf, defaultsOf, type Choice, type InputName } from '../../manifest/src/index.js';
 import { chooseAccessories } from './accessories.js';
 import { composeInfo } from './compose-files.js';
 import { readGateInputs } from '../../health/src/index.js';
@@ -28,6 +28,13 @@ import { checkTlsPair, parseFrontDoorPorts, parseHostnames } from '../../frontdo
 
 /** Defaults as manifest.yml declares them. The shared groups (ssh, app, release-host) read deploy-compose's:
  * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
+/**
+ * The inputs this module reads: deploy-compose's and rollback's names (manifest.yml), so a misspelt name fails
+ * `tsc`. The shared groups (ssh, app, release-host, events, health) are declared alike by both.
+ */
+type InputId = InputName<'deploy-compose'> | InputName<'rollback'>;
+export type Inputs = InputReader<InputId>;
+
 const DEPLOY = defaultsOf('deploy-compose');
 const ROLLBACK = defaultsOf('rollback');
 
@@ -44,7 +51,7 @@ export interface ConnectionSpec {
   jumpHost?: string;
 }
 
-export function readConnection(inputs: InputReader): ConnectionSpec {
+export function readConnection(inputs: Inputs): ConnectionSpec {
   const privateKey = inputs.string('ssh-key', { required: true });
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
     throw new InputError(
@@ -88,7 +95,7 @@ export function readConnection(inputs: InputReader): ConnectionSpec {
   return spec;
 }
 
-export function readHosts(inputs: InputReader): string[] {
+export function readHosts(inputs: Inputs): string[] {
   const hosts = inputs.list('host');
   if (hosts.length === 0)
     throw new InputError('host', 'is required', 'give the host to deploy to, one per line');
@@ -130,7 +137,7 @@ export function sshConnector(
   };
 }
 
-function name(inputs: InputReader, input: string, fallback?: string): string {
+function name(inputs: Inputs, input: InputId, fallback?: string): string {
   const v = inputs.string(input, { required: fallback === undefined, fallback });
   if (!NAME.test(v))
     throw new InputError(
@@ -150,7 +157,7 @@ export function environmentSlug(name: string): string {
     .replace(/-+/g, '-');
 }
 
-function environment(inputs: InputReader): { environment: string; environmentSlug: string } {
+function environment(inputs: Inputs): { environment: string; environmentSlug: string } {
   const v = inputs.string('environment', { fallback: DEPLOY.text('environment') }).trim();
   const slug = environmentSlug(v);
   if (!/^[A-Za-z0-9][\w .-]{0,62}$/.test(v) || !NAME.test(slug))
@@ -165,11 +172,7 @@ function environment(inputs: InputReader): { environment: string; environmentSlu
 /** Node's timers overflow past 2^31-1 ms (24.8 days) and fire at once: no deploy duration goes near that. */
 export const MAX_DURATION_MS = 24 * 3_600_000;
 
-function duration(
-  inputs: InputReader,
-  input: string,
-  options: { fallback: string; positive?: boolean }
-): number {
+function duration(inputs: Inputs, input: InputId, options: { fallback: string; positive?: boolean }): number {
   const ms = inputs.duration(input, options);
   if (ms > MAX_DURATION_MS)
     throw new InputError(input, `${inputs.raw(input)} is longer than 24h`, 'give at most 24h');
@@ -184,7 +187,7 @@ function port(input: string, text: string): number {
 }
 
 /** The proxy-* inputs (release-host group: deploy-compose and rollback declare the same defaults). */
-export function readProxy(inputs: InputReader): ProxyOptions {
+export function readProxy(inputs: Inputs): ProxyOptions {
   return {
     trustedProxies: parseTrustedProxies(inputs.list('proxy-trusted')),
     maxBodySize: parseBodySize(
@@ -200,7 +203,7 @@ export function readProxy(inputs: InputReader): ProxyOptions {
 }
 
 export function readTarget(
-  inputs: InputReader,
+  inputs: Inputs,
   action: 'deploy-compose' | 'rollback' = 'deploy-compose'
 ): TargetSpec {
   const publicText = inputs.optional('public-port');
@@ -306,8 +309,8 @@ export interface FileReader {
 }
 
 function readPath(
-  inputs: InputReader,
-  input: string,
+  inputs: Inputs,
+  input: InputId,
   files: FileReader,
   required: boolean,
   fallback?: string
@@ -336,7 +339,7 @@ function readWorkspaceFile(input: string, p: string, files: FileReader): string 
  * compose-file: one path or several (newline- or comma-separated), in the order `docker compose -f a -f b`
  * merges them. Each is read here; the host's compose resolves them together.
  */
-function readComposeFiles(inputs: InputReader, files: FileReader): { texts: string[]; dir: string } {
+function readComposeFiles(inputs: Inputs, files: FileReader): { texts: string[]; dir: string } {
   const paths = inputs.list('compose-file');
   if (paths.length === 0) paths.push(DEPLOY.text('compose-file'));
   if (new Set(paths).size !== paths.length)
@@ -356,12 +359,12 @@ export interface DeployInputs {
 }
 
 /** deploy-compose's `strategy`: read here only, with the manifest's default (the doctor reads it here too). */
-export function readStrategy(inputs: InputReader): Strategy {
+export function readStrategy(inputs: Inputs): Strategy {
   return inputs.choice('strategy', STRATEGIES, DEPLOY.text('strategy') as Strategy);
 }
 
 export function readDeployInputs(
-  inputs: InputReader,
+  inputs: Inputs,
   files: FileReader,
   context: Pick<RunContext, 'sha'>
 ): DeployInputs {
@@ -494,7 +497,7 @@ function readFrontDoor(inputs: InputReader, target: TargetSpec, strategy: Strate
 }
 
 /** web-service, app-port and data-paths: how the compose files as users write them run (user-compose.ts). */
-function readUserCompose(inputs: InputReader): Pick<DeploySpec, 'webService' | 'appPort' | 'dataPaths'> {
+function readUserCompose(inputs: Inputs): Pick<DeploySpec, 'webService' | 'appPort' | 'dataPaths'> {
   const web = inputs.optional('web-service');
   if (web !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(web))
     throw new InputError('web-service', `"${web}" is not a service name`, 'name the service users reach');
@@ -515,7 +518,7 @@ function readUserCompose(inputs: InputReader): Pick<DeploySpec, 'webService' | '
 }
 
 /** canary-steps and canary-step-duration, checked against the gate and the timeout (strategy canary). */
-function readCanaryPlan(inputs: InputReader, spec: DeploySpec): CanaryPlan {
+function readCanaryPlan(inputs: Inputs, spec: DeploySpec): CanaryPlan {
   const plan: CanaryPlan = {
     steps: parseCanarySteps(inputs.string('canary-steps', { fallback: DEPLOY.text('canary-steps') })),
     stepMs: inputs.duration('canary-step-duration', {
@@ -534,7 +537,7 @@ export interface RollbackInputs {
 }
 
 /** registry, username and password (deploy-compose and rollback): all three or none. */
-export function readRegistry(inputs: InputReader): RegistryLogin | undefined {
+export function readRegistry(inputs: Inputs): RegistryLogin | undefined {
   const registryHost = inputs.optional('registry');
   const username = inputs.optional('username');
   const password = inputs.optional('password');
@@ -548,7 +551,7 @@ export function readRegistry(inputs: InputReader): RegistryLogin | undefined {
   return { registry: registryHost, username, password };
 }
 
-export function readRollbackInputs(inputs: InputReader): RollbackInputs {
+export function readRollbackInputs(inputs: Inputs): RollbackInputs {
   const connection = readConnection(inputs);
   const target = readTarget(inputs, 'rollback');
   const to = inputs.optional('to');
