@@ -64,3 +64,4 @@ export {
 } from './user-files.js';
 export * from './proxy-boot.js';
 export { includedFiles, includedPaths } from './includes.js';
+export { canBindLow, LOW_PORT_FIX } from './front-door-doctor.js';
