@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pauseCommand } from '../../packages/cli/src/index.js';
 import { deploy, rollback, tarball, type DeploySpec } from '../../packages/deploy/src/index.js';
 import { frontDoorArgv, frontDoorLayout, listenSignature } from '../../packages/frontdoor/src/index.js';
 import { integrationOn } from '../support/compose-hosts.js';
@@ -157,6 +159,40 @@ integrationOn('a shared front door on one host', [HOST], () => {
       /altnames|certificate/i
     );
   }, 600_000);
+
+  it('pause answers 503 with a page for one app at once, while the others serve on; resume routes it back', async () => {
+    process.env.FRONTDOOR_TEST_KEY = readFileSync(h.keyPath, 'utf8');
+    process.env.FRONTDOOR_TEST_KNOWN = readFileSync(h.knownHostsPath, 'utf8');
+    const flags = [
+      '--host',
+      `127.0.0.1:${h.port}`,
+      '--user',
+      h.user,
+      '--app',
+      apps.c.app,
+      '--environment',
+      'test',
+      '--state-dir',
+      dir,
+      '--ssh-key-env',
+      'FRONTDOOR_TEST_KEY',
+      '--known-hosts-env',
+      'FRONTDOOR_TEST_KNOWN'
+    ];
+    const others = [apps.a, apps.b].map((a) => hostLoad(HTTP, a.name));
+    let results: Awaited<ReturnType<(typeof others)[number]['stop']>>[];
+    try {
+      expect(await pauseCommand(flags, 'pause')).toBe(0);
+      const paused = await getAs(HTTP, apps.c.name);
+      expect(paused.status).toBe(503);
+      expect(paused.body).toContain('Down for maintenance');
+      expect(await pauseCommand(flags, 'resume')).toBe(0);
+      expect(await getAs(HTTP, apps.c.name)).toMatchObject({ status: 200, body: 'v3\n' });
+    } finally {
+      results = await Promise.all(others.map((l) => l.stop()));
+    }
+    for (const r of results) expect(r).toMatchObject({ failed: 0, failures: [] });
+  }, 300_000);
 
   it('a config nginx -t rejects changes nothing: the previous one serves on', () => {
     const l = frontDoorLayout(dir);

@@ -53,6 +53,7 @@ describe('front door config', () => {
     expect(site).toContain('proxy_set_header Connection $da_connection;');
     expect(site).toContain('client_max_body_size 100m;');
     expect(site).toContain('include tls/shop--production.ssl.con[f];');
+    expect(site).toContain('include maint/shop--production.con[f];');
     expect(frontDoorConf(l, listen)).toContain('# listen 127.0.0.1 18080 18443\n');
   });
 

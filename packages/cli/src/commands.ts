@@ -26,6 +26,8 @@ export const extraCommands: Record<string, CliCommand> = {
   remove: async (args) => (await import('./app-ops.js')).removeCommand(args),
   report: async (args) => (await import('./report.js')).reportCommand(args),
   incident: async (args) => (await import('./incident.js')).incidentCommand(args),
+  pause: async (args) => (await import('./pause.js')).pauseCommand(args, 'pause'),
+  resume: async (args) => (await import('./pause.js')).pauseCommand(args, 'resume'),
   'observe-key': async (args, root) => (await import('./observe-key.js')).observeKeyCommand(args, root),
   'check-workflows': async (args, root) =>
     (await import('./check-workflows.js')).checkWorkflowsCommand(args, root)

@@ -19,6 +19,7 @@ export function actionsHelp(actions: readonly ActionHelp[] = ACTION_HELP): strin
     "  deploy-actions report --host … --app …        delivery metrics (DORA keys) from the hosts' history",
     "  deploy-actions incident --host … --app …      record incident.opened in the hosts' history",
     "  deploy-actions observe-key --host … --app …   let a read-only key read the app's history (for report)",
+    '  deploy-actions pause|resume --host … --app …  a 503 maintenance page for one app of a front door, or back',
     '  deploy-actions environments plan|apply --file environments.yml   GitHub environments from a file',
     '',
     'Options for any action: --json (print outputs as JSON), --summary-file <path> (write the job summary).',

@@ -2,3 +2,4 @@
 export * from './argv.js';
 export * from './help.js';
 export { ACTION_HELP } from './help.generated.js';
+export { pauseCommand, PAUSE_USAGE } from './pause.js';

@@ -9,6 +9,7 @@ import { checkSteps, dockerProblem, nginxProblem, stateDirFix, userOf } from './
 import { proxyFiles } from './proxy.js';
 import { bootHookCheckArgv, bootLine } from './proxy-boot.js';
 import { clockFrom } from './clock.js';
+import { frontDoorDoctorRows, frontDoorDoctorSteps } from './front-door-doctor.js';
 import { envSlug } from './run.js';
 import type { DeploySpec, EngineDeps, Strategy, TargetSpec } from './types.js';
 import { usesSlots } from './strategy.js';
@@ -87,7 +88,8 @@ function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): Script
     // Without flock two runs' phases are not serialized on the host (packages/ssh script.ts).
     { name: 'flock', argv: ['sh', '-c', 'command -v flock'], check: false }
   );
-  if (spec.publicPort !== undefined)
+  if (spec.frontDoor) steps.push(...frontDoorDoctorSteps(spec));
+  else if (spec.publicPort !== undefined)
     steps.push({
       name: 'public port',
       argv: slotted
@@ -95,7 +97,8 @@ function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): Script
         : portFreeArgv(spec.publicPort),
       check: false
     });
-  if (slotted) steps.push({ name: 'boot hook', argv: bootHookCheckArgv(`${root}/proxy`), check: false });
+  if (slotted && !spec.frontDoor)
+    steps.push({ name: 'boot hook', argv: bootHookCheckArgv(`${root}/proxy`), check: false });
   if (slotted)
     for (const p of spec.slotPorts)
       steps.push({ name: `slot port ${p}`, argv: portFreeArgv(p), check: false });
@@ -187,7 +190,8 @@ async function checkHost(
         blocking: true
       });
     }
-    if (usesSlots(strategy)) rows.push(bootRow(r.get('boot hook')?.stdout ?? '', `${l.root}/proxy`));
+    if (usesSlots(strategy) && !spec.frontDoor)
+      rows.push(bootRow(r.get('boot hook')?.stdout ?? '', `${l.root}/proxy`));
     const [access = '', df = ''] = (r.get('state dir')?.stdout ?? '').trim().split('\n');
     const freeKb = Number(df.trim().split(/\s+/)[3]);
     rows.push({
@@ -222,7 +226,8 @@ async function checkHost(
         : { fix: 'install util-linux (`apt-get install util-linux`), which has flock' }),
       blocking: false
     });
-    for (const step of steps.filter((s) => s.name.includes('port'))) {
+    if (spec.frontDoor) rows.push(...frontDoorDoctorRows(spec, r));
+    for (const step of steps.filter((s) => s.name.includes('port') && !s.name.startsWith('front door'))) {
       const res = r.get(step.name);
       const free = res?.exitCode === 0;
       rows.push({

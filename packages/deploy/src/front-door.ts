@@ -73,8 +73,7 @@ export function frontDoorFiles(spec: FrontDoorTarget, port: number, release: str
         listen,
         port,
         release,
-        forwarding: proxy,
-        ...(f.maintenance === 'page' ? { maintenance: 'page' as const } : {})
+        forwarding: proxy
       })
     },
     { path: 'start.sh', content: startScript(FRONT_DOOR_BOOT_GUARD, "this host's front door") },

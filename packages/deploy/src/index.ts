@@ -68,3 +68,4 @@ export { includedFiles, includedPaths } from './includes.js';
 export * from './scan-record.js';
 export { textfilePath, textfileGauges, textfileArgv, counterLabels, type TextfileFacts } from './textfile.js';
 export * from './ops.js';
+export { canBindLow, LOW_PORT_FIX } from './front-door-doctor.js';

@@ -10,13 +10,14 @@ import type { FrontDoorLayout } from './layout.js';
  *      running from here, the owner a running front door on the port answers with), or the port is held by
  *      something else;
  *   2. refuse when it listens elsewhere than this app asks, or another site holds one of the host names;
- *   3. `check` stops here. `apply` unpacks the new nginx.conf and site (a tar on stdin) into `.next/` beside
- *      copies of the other sites and runs `nginx -t` on that: a failed test removes `.next/` and changes
- *      nothing. Then each file is renamed into place and nginx reloads (or starts). `remove` does the same
- *      without this app's site.
+ *   3. `check` stops here. The others copy the config into `.next/` and change the copy: `apply` unpacks the
+ *      new nginx.conf and site (a tar on stdin), `pause` the app's maintenance file (`maint/<key>.conf`, a tar
+ *      on stdin), `resume` deletes that file, `remove` the app's site. `nginx -t` of the copy: a failed test
+ *      removes `.next/` and changes nothing. Then this app's files are renamed into place (the others' are
+ *      unchanged copies) and nginx reloads (or starts).
  *
  * Exit codes: 3 owner, 4 host name taken, 5 nginx -t failed, 6 port held by another program, 7 listen
- * mismatch, 8 reload or start failed, 75 lock not had in time.
+ * mismatch, 8 reload or start failed, 9 pause of an app not served here, 75 lock not had in time.
  */
 export const APPLY_SCRIPT = `set -u
 PATH=$PATH:/usr/sbin:/sbin
@@ -34,7 +35,7 @@ flock -w 60 9 || fail 75 "another front-door change held $d/lock for 60 s; try a
 if [ -f "$d/owner" ] && [ "$(cat "$d/owner")" != "$me" ]; then
   fail 3 "it belongs to $(cat "$d/owner") (user, state-dir); this deploy is $me: deploy every app of this host as that user with that state-dir"
 fi
-if ! running; then
+if [ -n "$probe" ] && ! running; then
   url="http://$probe${OWNER_PATH}"
   if command -v curl >/dev/null 2>&1; then
     ans=$(curl -s -m 3 "$url" 2>/dev/null); rc=$?; free=7
@@ -49,7 +50,7 @@ if ! running; then
     esac
   fi
 fi
-if [ -f "$d/nginx.conf" ]; then
+if [ -n "$listen" ] && [ -f "$d/nginx.conf" ]; then
   have=$(sed -n 's/^# listen //p' "$d/nginx.conf" | head -n 1)
   [ "$have" = "$listen" ] || fail 7 "it listens on '$have' (bind http https); this app asks for '$listen': give every app of this host the same front-door-ports and proxy-bind"
 fi
@@ -64,19 +65,21 @@ done
 [ "$mode" = check ] && { echo front-door=ok; exit 0; }
 s="$d/.next"
 rm -rf "$s"
-mkdir -p "$s/sites" "$s/tls" || fail 1 "cannot create $s"
-for f in "$d"/tls/*; do
-  if [ -f "$f" ]; then cp -p "$f" "$s/tls/" || { rm -rf "$s"; fail 1 "cannot copy $f"; }; fi
+mkdir -p "$s/sites" "$s/tls" "$s/maint" || fail 1 "cannot create $s"
+for f in "$d"/sites/*.conf "$d"/tls/* "$d"/maint/*.conf; do
+  if [ -f "$f" ]; then cp -p "$f" "$s/\${f#"$d"/}" || { rm -rf "$s"; fail 1 "cannot copy $f"; }; fi
 done
-if [ "$mode" = apply ]; then
-  tar -xf - -C "$s" || { rm -rf "$s"; fail 1 "cannot unpack the new config"; }
-else
-  cp "$d/nginx.conf" "$s/nginx.conf" 2>/dev/null || { rm -rf "$s"; echo front-door=absent; exit 0; }
-fi
-for f in "$d"/sites/*.conf; do
-  if [ ! -f "$f" ] || [ "$f" = "$site" ]; then continue; fi
-  cp "$f" "$s/sites/" || { rm -rf "$s"; fail 1 "cannot copy $f"; }
-done
+if [ ! -f "$d/nginx.conf" ] && [ "$mode" != apply ]; then rm -rf "$s"; echo front-door=absent; exit 0; fi
+[ ! -f "$d/nginx.conf" ] || cp "$d/nginx.conf" "$s/nginx.conf" || { rm -rf "$s"; fail 1 "cannot copy nginx.conf"; }
+case "$mode" in
+  apply) tar -xf - -C "$s" || { rm -rf "$s"; fail 1 "cannot unpack the new config"; } ;;
+  pause)
+    [ -f "$s/sites/$key.conf" ] || { rm -rf "$s"; fail 9 "$key is not served by this front door: deploy it with public-hostnames first"; }
+    tar -xf - -C "$s" || { rm -rf "$s"; fail 1 "cannot unpack the maintenance page"; } ;;
+  resume) rm -f "$s/maint/$key.conf" ;;
+  remove) rm -f "$s/sites/$key.conf" "$s/maint/$key.conf" ;;
+  *) rm -rf "$s"; fail 2 "unknown mode $mode" ;;
+esac
 printf 'return 200 "owner %s\\\\n";\\n' "$me" > "$s/owner.conf"
 if ! err=$(nginx -e "$d/error.log" -t -q -p "$d" -c "$s/nginx.conf" 2>&1); then
   rm -rf "$s"
@@ -85,10 +88,11 @@ fi
 mv -f "$s/owner.conf" "$d/owner.conf" || fail 1 "cannot write owner.conf"
 [ -f "$d/owner" ] || echo "$me" > "$d/owner"
 [ ! -f "$s/start.sh" ] || mv -f "$s/start.sh" "$d/start.sh"
-mkdir -p "$d/tls"
+mkdir -p "$d/tls" "$d/maint"
 for f in "$s"/tls/*; do
   if [ -f "$f" ]; then mv -f "$f" "$d/tls/" || fail 1 "cannot move $f into place"; fi
 done
+if [ -f "$s/maint/$key.conf" ]; then mv -f "$s/maint/$key.conf" "$d/maint/$key.conf"; else rm -f "$d/maint/$key.conf"; fi
 if [ -f "$s/sites/$key.conf" ]; then mv -f "$s/sites/$key.conf" "$site"; else rm -f "$site"; fi
 mv -f "$s/nginx.conf" "$d/nginx.conf"
 rm -rf "$s"
@@ -102,7 +106,7 @@ else
 fi
 `;
 
-export type FrontDoorMode = 'check' | 'apply' | 'remove';
+export type FrontDoorMode = 'check' | 'apply' | 'remove' | 'pause' | 'resume';
 
 /**
  * argv of APPLY_SCRIPT. `apply` reads a tar of `nginx.conf`, `sites/<key>.conf`, `start.sh` and, with a
@@ -113,7 +117,8 @@ export function frontDoorArgv(
   mode: FrontDoorMode,
   key: string,
   stateDir: string,
-  listen: FrontDoorListen,
+  /** Where it must listen (apply, check, remove); absent for pause and resume, which change no listener. */
+  listen: FrontDoorListen | undefined,
   hostnames: readonly string[]
 ): string[] {
   return [
@@ -125,9 +130,9 @@ export function frontDoorArgv(
     mode,
     key,
     stateDir,
-    listenSignature(listen),
-    probeAddress(listen),
-    ...(mode === 'remove' ? [] : hostnames)
+    listen ? listenSignature(listen) : '',
+    listen ? probeAddress(listen) : '',
+    ...(mode === 'check' || mode === 'apply' ? hostnames : [])
   ];
 }
 

@@ -79,11 +79,20 @@ export interface SiteOptions {
   port: number;
   release: string;
   forwarding: ForwardingOptions;
-  maintenance?: 'off' | 'page';
 }
 
 export const MAINTENANCE_PAGE =
   '<!doctype html><title>Down for maintenance</title><h1>Down for maintenance</h1><p>We will be back shortly.</p>';
+
+/** `maint/<key>.conf`: what a paused app answers, at once, to every request (inside its `location /`). */
+export function maintenanceConf(page: string = MAINTENANCE_PAGE): string {
+  if (page.includes("'") || page.includes('\\'))
+    throw new Error('maintenanceConf: the page may hold no quote or backslash');
+  return `default_type text/html;
+add_header Retry-After 60 always;
+return 503 '${page}';
+`;
+}
 
 /**
  * One app's site: `# host` lines (the host script refuses a name another site holds), its upstream (the
@@ -99,17 +108,10 @@ export function siteConf(o: SiteOptions): string {
     // since it belongs to the host names, not to a release. The bracket makes the include optional.
     `    include tls/${o.key}.ssl.con[f];`
   ];
-  const body =
-    o.maintenance === 'page'
-      ? `      default_type text/html;
-      add_header Retry-After 60 always;
-      return 503 '${MAINTENANCE_PAGE}';
-`
-      : proxyLocation(upstream, o.forwarding, `_${t}`);
   return `# written by deploy-actions
 # app ${o.app}
 ${o.hostnames.map((h) => `# host ${h}`).join('\n')}
-# release ${o.release}, port ${o.port}${o.maintenance === 'page' ? ', maintenance page' : ''}
+# release ${o.release}, port ${o.port}
 upstream ${upstream} {
   server 127.0.0.1:${o.port};
 }
@@ -118,7 +120,9 @@ ${listens.join('\n')}
     server_name ${o.hostnames.join(' ')};
     client_max_body_size ${o.forwarding.maxBodySize};
     location / {
-${body}    }
+      # deploy-actions pause: a 503 page while the file exists (the bracket makes the include optional)
+      include maint/${o.key}.con[f];
+${proxyLocation(upstream, o.forwarding, `_${t}`)}    }
 }
 `;
 }

@@ -8,8 +8,6 @@ export interface FrontDoorSpec {
   httpPort: number;
   /** The HTTPS port (second of `front-door-ports`); used when the app has TLS. */
   httpsPort?: number;
-  /** `page`: answer 503 with a maintenance page instead of proxying; `hold`: wait for the app, then 503. */
-  maintenance?: Maintenance;
   /** A user-supplied pair (the `tls-certificate` and `tls-key` secrets): written 0600 at the switch, never recorded. */
   tlsPair?: TlsPair;
 }
@@ -20,14 +18,12 @@ export interface TlsPair {
 }
 
 /** What active.json keeps of the front door: enough for a rollback given only host, app and environment. */
-export type RecordedFrontDoor = Omit<FrontDoorSpec, 'tlsPair' | 'maintenance'>;
+export type RecordedFrontDoor = Omit<FrontDoorSpec, 'tlsPair'>;
 
 export function recordedFrontDoor(f: FrontDoorSpec): RecordedFrontDoor {
-  const { tlsPair: _secret, maintenance: _m, ...rest } = f;
+  const { tlsPair: _secret, ...rest } = f;
   return rest;
 }
-
-export type Maintenance = 'off' | 'page' | 'hold';
 
 /** A DNS name: labels of letters, digits and `-`, a leading `*.` allowed (nginx wildcard). */
 const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -68,10 +64,4 @@ export function parseFrontDoorPorts(
   const [http, https] = parts.map(Number);
   if (http === https) throw new InputError(input, 'gives the same port twice', 'use two different ports');
   return { httpPort: http!, ...(https !== undefined ? { httpsPort: https } : {}) };
-}
-
-export function parseMaintenance(text: string, input = 'maintenance'): Maintenance {
-  const t = text.trim().toLowerCase() || 'off';
-  if (t === 'off' || t === 'page' || t === 'hold') return t;
-  throw new InputError(input, `"${text}" is not hold, page or off`, 'give `off` (serve), `page` or `hold`');
 }

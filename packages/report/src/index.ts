@@ -16,6 +16,7 @@ export { reportJson, reportExposition, reportMarkdown } from './render.js';
 export {
   readHost,
   readHosts,
+  eachHost,
   appendToHistories,
   eachHost,
   commitsByVersion,
