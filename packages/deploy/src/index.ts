@@ -16,6 +16,8 @@ export {
   migrateContainerName,
   migrateProject,
   maskedCommand,
+  lineLogger,
+  MAX_LINE_CHARS,
   MIGRATE_TIMED_OUT
 } from './migrate.js';
 export { describeHolder, staleReason } from './lock.js';
