@@ -141,6 +141,21 @@ export function pruneImagesArgv(
   ];
 }
 
+/**
+ * Remove registry logins (`<root>/.docker-<id>` private docker configs) a run left behind when it was stopped
+ * before its `remove the registry login` step. Run under the deploy lock, with phases serialized: no other run
+ * uses one then. Prints `removed <dir>` per directory.
+ */
+export function sweepDockerConfigsArgv(root: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'for d in "$1"/.docker-*; do [ -d "$d" ] || continue; rm -rf -- "$d" && echo "removed $d"; done; true',
+    'sh',
+    root
+  ];
+}
+
 /** Exit 0 while the lock still names this token (the run still holds it), 1 otherwise. */
 export function lockOursArgv(lockDir: string, token: string): string[] {
   return ['sh', '-c', 'grep -qF "$2" "$1/holder.json" 2>/dev/null', 'sh', lockDir, token];

@@ -17,6 +17,8 @@ export {
   migrateContainerName,
   migrateProject,
   maskedCommand,
+  lineLogger,
+  MAX_LINE_CHARS,
   MIGRATE_TIMED_OUT
 } from './migrate.js';
 export { describeHolder } from './lock.js';

@@ -103,8 +103,11 @@ export function maskEnv(text: string, envText: string): string {
   return out;
 }
 
+/** The longest line the relay holds before it logs it anyway (a migration printing no newline for 40 MB). */
+export const MAX_LINE_CHARS = 64 * 1024;
+
 /** Log whole lines as they come, tagged with the host; the logger masks registered secrets. */
-function lineLogger(log: (line: string) => void): { push(chunk: string): void; flush(): void } {
+export function lineLogger(log: (line: string) => void): { push(chunk: string): void; flush(): void } {
   let buf = '';
   return {
     push(chunk) {
@@ -113,6 +116,11 @@ function lineLogger(log: (line: string) => void): { push(chunk: string): void; f
       while ((nl = buf.indexOf('\n')) >= 0) {
         log(buf.slice(0, nl).replace(/\r$/, ''));
         buf = buf.slice(nl + 1);
+      }
+      // Bounded: a line longer than MAX_LINE_CHARS is logged in pieces.
+      while (buf.length >= MAX_LINE_CHARS) {
+        log(buf.slice(0, MAX_LINE_CHARS));
+        buf = buf.slice(MAX_LINE_CHARS);
       }
     },
     flush() {

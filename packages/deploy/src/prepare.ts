@@ -16,7 +16,13 @@ import {
   withDockerConfig
 } from '../../docker/src/index.js';
 import type { ScriptStep } from '../../ssh/src/index.js';
-import { portFreeArgv, publicPortArgv, pullIfMissingArgv, removeTreeArgv } from './commands.js';
+import {
+  portFreeArgv,
+  publicPortArgv,
+  pullIfMissingArgv,
+  removeTreeArgv,
+  sweepDockerConfigsArgv
+} from './commands.js';
 import { stepError } from './host.js';
 import { registryOf, repositoryOf } from './images.js';
 import { otherSlot, projectName } from './layout.js';
@@ -45,6 +51,7 @@ const PUBLIC_CHECK = 'check the public port';
 const WRITE = 'write the release directory';
 const CONFIG = 'compose config';
 const FETCH = 'fetch accessory ';
+const SWEEP = 'remove registry logins a stopped run left';
 
 /** The strategy fits what runs now (pure; before any session). */
 export function checkStrategy(ctx: HostContext, s: RunState): void {
@@ -153,6 +160,8 @@ export async function preparePhase(
         })
       )
     },
+    // Logins a stopped run left behind (its removal step never ran) go first, whatever this deploy's registry.
+    { name: SWEEP, argv: sweepDockerConfigsArgv(host.layout.root), check: false },
     ...(d.registry
       ? [
           { name: 'private docker config', argv: ['mkdir', '-m', '700', '-p', cfg] },
@@ -192,6 +201,14 @@ export async function preparePhase(
     pending: written ? [] : s.pending,
     proxyWasUp: r.get(PUBLIC_CHECK)?.stdout.includes('proxy-up') ?? false
   };
+  const swept = r.get(SWEEP)?.stdout.trim();
+  if (swept)
+    host.logger.warning(
+      `${host.name}: removed registry logins a stopped run left behind (${swept.split('\n').length}): ${swept
+        .replace(/removed /g, '')
+        .split('\n')
+        .join(', ')}`
+    );
   for (const [a, ref] of fetch)
     if (r.get(`${FETCH}${a}`)?.exitCode === 0 && !r.get(`${FETCH}${a}`)?.stdout.includes('present'))
       host.logger.info(`${host.name}: fetched ${ref} for accessory ${a} (the host lacked it)`);

@@ -41,6 +41,12 @@ function heredoc(data: string | Buffer, end: string): string {
   return [...lines, end].join('\n');
 }
 
+/**
+ * The most of one step's stdout (and of its stderr) a phase relays: 4 MiB, its first and last 2 MiB past that.
+ * Far under the executor's 32 MiB capture, so a phase's end markers are never cut off by a long output.
+ */
+export const STEP_OUTPUT_BYTES = 4 * 1024 * 1024;
+
 /** Build the script. Pure apart from the marker, which may be given (tests) or is random. */
 export function phaseScript(
   steps: readonly ScriptStep[],
@@ -54,6 +60,9 @@ export function phaseScript(
     '__da_d=$(mktemp -d 2>/dev/null) || { echo "mktemp failed" >&2; exit 97; }',
     'trap \'rm -rf "$__da_d"\' EXIT',
     '__da_f=0',
+    // A step's output is relayed whole up to STEP_OUTPUT_BYTES; past that its head and tail, with the count cut
+    // between them: the framing after it (the end markers, the exit code) always reaches the runner.
+    `__da_cat() { __da_n=$(wc -c <"$1"); if [ "$__da_n" -le ${STEP_OUTPUT_BYTES} ]; then cat "$1"; else head -c ${STEP_OUTPUT_BYTES / 2} "$1"; printf '\\n[%s bytes of output cut]\\n' "$((__da_n - ${STEP_OUTPUT_BYTES}))"; tail -c ${STEP_OUTPUT_BYTES / 2} "$1"; fi; }`,
     'printf \'%s begin\\n\' "$__da_m"'
   ];
   steps.forEach((s, i) => {
@@ -69,8 +78,8 @@ export function phaseScript(
       `${s.always ? 'if true' : 'if [ "$__da_f" = 0 ]'}; then`,
       `printf '%s start ${i}\\n' "$__da_m"`,
       run,
-      `printf '%s out ${i}\\n' "$__da_m"; cat "$__da_d/o"`,
-      `printf '\\n%s err ${i}\\n' "$__da_m"; cat "$__da_d/e"`,
+      `printf '%s out ${i}\\n' "$__da_m"; __da_cat "$__da_d/o"`,
+      `printf '\\n%s err ${i}\\n' "$__da_m"; __da_cat "$__da_d/e"`,
       `printf '\\n%s end ${i} %s\\n' "$__da_m" "$__da_c"`,
       s.check === false ? 'true' : '[ "$__da_c" = 0 ] || __da_f=1',
       'fi'
