@@ -18,7 +18,6 @@ export {
   readHosts,
   eachHost,
   appendToHistories,
-  eachHost,
   commitsByVersion,
   historyReadArgv,
   clockArgv,
