@@ -262,6 +262,21 @@ export const INPUTS = {
     'leak-sample': { default: '100', required: false },
     'pg-dump': { default: '', required: false },
     'evidence-file': { default: '', required: false }
+  },
+  'delivery-report': {
+    host: { default: '', required: true },
+    port: { default: '22', required: false },
+    user: { default: 'root', required: false },
+    'ssh-key': { default: '', required: true },
+    'known-hosts': { default: '', required: true },
+    app: { default: '', required: true },
+    environment: { default: 'production', required: false },
+    'state-dir': { default: '/var/lib/deploy-actions', required: false },
+    'repository-path': { default: '', required: false },
+    'incident-window': { default: '24h', required: false },
+    since: { default: '', required: false },
+    'database-url': { default: '', required: false },
+    'history-table': { default: 'deploy_actions_migrations', required: false }
   }
 } as const;
 
@@ -321,7 +336,8 @@ export const OUTPUTS = {
   ],
   'health-gate': ['verdict', 'reason', 'probes', 'failures', 'p50-ms', 'p95-ms', 'evidence', 'evidence-file'],
   rollback: ['release-id', 'from-release-id', 'rolled-back', 'drill-seconds'],
-  'anonymize-data': ['rows', 'rules-checksum', 'masked-columns', 'evidence']
+  'anonymize-data': ['rows', 'rules-checksum', 'masked-columns', 'evidence'],
+  'delivery-report': ['report', 'change-failure-rate']
 } as const;
 
 /** The values of every choice input (manifest.yml `options:`), by action and input name as the action.yml names it. */

@@ -38,3 +38,4 @@ export {
 } from './observe.js';
 export { lastTableMigration, readLastMigration, newerMigration, type LastMigration } from './migrations.js';
 export { deliveryReports, type DeliveryReportOptions } from './run.js';
+export { readReportInputs } from './inputs.js';

@@ -67,7 +67,10 @@ export function repoRoot(from: string): string {
   throw new Error(`cannot find the deploy-actions repository above ${from}`);
 }
 
-/** The names of the actions: the chain's, in order (scan-gate among them), then anonymize-data, which fills staging. */
+/**
+ * The names of the actions: the chain's, in order (scan-gate among them), then anonymize-data, which fills
+ * staging, and delivery-report, which measures the chain from the hosts' records.
+ */
 export const ACTIONS = [
   'tag-release',
   'build-image',
@@ -77,6 +80,7 @@ export const ACTIONS = [
   'deploy-compose',
   'health-gate',
   'rollback',
-  'anonymize-data'
+  'anonymize-data',
+  'delivery-report'
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
