@@ -368,5 +368,6 @@ export const CHOICES = {
     'health-no-data': ['fail', 'pass'],
     'health-mode': ['threshold', 'soak']
   },
-  'anonymize-data': {}
+  'anonymize-data': {},
+  'delivery-report': {}
 } as const;
