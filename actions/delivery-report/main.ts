@@ -6,7 +6,7 @@ import {
   reportMarkdown
 } from '../../packages/report/src/index.js';
 
-await runEntry(async (entry) => {
+await runEntry('delivery-report', async (entry) => {
   const { inputs, logger, output, summary, secret } = entry;
   // Masked before anything can print them: the key and the database URL.
   secret(inputs.raw('ssh-key'));
