@@ -8,6 +8,7 @@ import { releaseDir, type Layout } from './layout.js';
 import { planUserCompose, type ShippedPath, type UserComposePlan } from './user-compose.js';
 import { usesSlots } from './strategy.js';
 import type { DeploySpec } from './types.js';
+import { HOST_SCRIPTS } from './host-scripts.generated.js';
 
 /** Config that ships with a release (relative binds that exist, secrets, configs, env files): at most this. */
 export const SHIP_LIMIT_BYTES = 20 * 1024 * 1024;
@@ -183,36 +184,7 @@ export const ADOPT_DATA = 'adopt data of earlier releases';
  * the step, naming it.
  */
 export function adoptDataArgv(root: string, paths: readonly string[]): string[] {
-  return [
-    'sh',
-    '-c',
-    [
-      'root=$1; shift',
-      'cur=$(readlink "$root/current" 2>/dev/null) || cur=',
-      'cur=${cur%/}; cur=${cur##*/}',
-      'for p in "$@"; do',
-      '  dst="$root/data/$p"',
-      '  { [ -e "$dst" ] || [ -L "$dst" ]; } && continue',
-      '  left=',
-      '  for d in "$root"/releases/*/; do',
-      '    d=${d%/}; id=${d##*/}',
-      '    [ ! -L "$d/$p" ] && [ -e "$d/$p" ] || continue',
-      '    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then',
-      '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
-      '      echo "adopted $p from releases/$id"',
-      '    else',
-      '      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1',
-      '      mv -T -- "$d/$p" "$d/$p.earlier" && ln -s -- "$dst" "$d/$p" || { echo "cannot rename releases/$id/$p to $p.earlier: rename it by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
-      '      left="$left releases/$id"',
-      '    fi',
-      '  done',
-      '  [ -z "$left" ] || echo "left $p in$left"',
-      'done'
-    ].join('\n'),
-    'sh',
-    root,
-    ...paths
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['adopt-data'], 'sh', root, ...paths];
 }
 
 /**
@@ -222,22 +194,7 @@ export function adoptDataArgv(root: string, paths: readonly string[]): string[] 
  * .env and its links to the stable data, and keeps the data. Prints `kept <path> …` then, once.
  */
 export function pruneReleaseArgv(dir: string, keepIn: string): string[] {
-  return [
-    'sh',
-    '-c',
-    [
-      'if [ -f "$1/.earlier-data" ]; then',
-      '  mkdir -p -- "$(dirname -- "$2")" && mv -T -- "$1" "$2" || exit 1',
-      '  while IFS= read -r p; do [ -z "$p" ] || [ ! -L "$2/$p" ] || rm -f -- "$2/$p"; done < "$2/.earlier-data"',
-      '  rm -f -- "$2/release.json" "$2/.env" && echo "kept $(tr "\\n" " " < "$2/.earlier-data")"',
-      'else',
-      '  rm -rf -- "$1"',
-      'fi'
-    ].join('\n'),
-    'sh',
-    dir,
-    keepIn
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['prune-release'], 'sh', dir, keepIn];
 }
 
 /**
@@ -248,20 +205,7 @@ export function awaitHealthyArgv(project: string, services: readonly string[], t
   return [
     'sh',
     '-c',
-    [
-      'end=$(( $(date +%s) + $1 )); p=$2; shift 2',
-      'while :; do',
-      '  waiting=',
-      '  for s in "$@"; do',
-      '    id=$(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s" | head -n 1)',
-      '    st=missing; [ -z "$id" ] || st=$(docker inspect --format \'{{.State.Status}}/{{with index .State "Health"}}{{.Status}}{{else}}-{{end}}\' "$id")',
-      '    case "$st" in running/healthy|running/-) ;; *) waiting="$waiting $s:$st";; esac',
-      '  done',
-      '  [ -n "$waiting" ] || { echo healthy; exit 0; }',
-      '  if [ "$(date +%s)" -ge "$end" ]; then echo "timeout$waiting"; exit 5; fi',
-      '  sleep 0.5',
-      'done'
-    ].join('\n'),
+    HOST_SCRIPTS['await-healthy'],
     'sh',
     String(Math.max(1, Math.ceil(timeoutS))),
     project,
