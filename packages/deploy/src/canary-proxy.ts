@@ -1,6 +1,7 @@
 import { InputError, formatMs, table } from '../../core/src/index.js';
 import type { GateResult, GateSpec } from '../../health/src/index.js';
 import type { CanaryPlan, CanaryStepReport } from './types.js';
+import { HOST_SCRIPTS } from './host-scripts.generated.js';
 export type { CanaryPlan };
 
 /**
@@ -139,32 +140,7 @@ export function canaryProbeArgv(
   return [
     'sh',
     '-c',
-    [
-      'cfg=$(mktemp) && b=$(mktemp) || exit 1',
-      'trap \'rm -f "$cfg" "$b"\' EXIT',
-      'cat > "$cfg"',
-      'end=$(( $(date +%s) + $3 )); bad=0',
-      'while :; do',
-      '  : > "$b"',
-      // HEAD is curl's --head: `-X HEAD` would wait for the body a Content-Length announces, until -m.
-      '  if [ "$6" = HEAD ]; then',
-      '    w=$(curl -s -K "$cfg" --head -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)',
-      '  else',
-      '    w=$(curl -s -K "$cfg" -X "$6" -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)',
-      '  fi; c=$?',
-      '  [ -n "$w" ] || w="000 0"',
-      '  body=; [ "$5" -gt 0 ] && body=$(head -c "$5" "$b" | base64 | tr -d "\\n")',
-      '  echo "probe $c $w $body"',
-      '  if [ "$7" -gt 0 ]; then',
-      '    code=${w%% *}; ok=0',
-      '    for r in $8; do [ "$code" -ge "${r%-*}" ] && [ "$code" -le "${r#*-}" ] && ok=1; done',
-      '    [ "$c" = 0 ] && [ "$ok" = 1 ] || bad=$((bad+1))',
-      '    [ "$bad" -lt "$7" ] || { echo "stopped $bad"; break; }',
-      '  fi',
-      '  [ "$(date +%s)" -lt "$end" ] || break',
-      '  sleep "$2"',
-      'done'
-    ].join('\n'),
+    HOST_SCRIPTS['canary-probe'],
     'sh',
     url,
     String(o.intervalS),

@@ -13,6 +13,7 @@ import { frontDoorDoctorRows, frontDoorDoctorSteps } from './front-door-doctor.j
 import { envSlug } from './run.js';
 import type { DeploySpec, EngineDeps, Strategy, TargetSpec } from './types.js';
 import { usesSlots } from './strategy.js';
+import { HOST_SCRIPTS } from './host-scripts.generated.js';
 
 /**
  * `deploy-actions doctor` and deploy-compose's `doctor` input: each host checked as the deploy will use it,
@@ -72,17 +73,7 @@ function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): Script
     {
       name: 'docker root',
       // The disk pulled images fill (Docker's data root), and what this app's release records hold of it.
-      argv: [
-        'sh',
-        '-c',
-        [
-          'd=$(docker info -f "{{.DockerRootDir}}" 2>/dev/null) && [ -n "$d" ] && echo "$d" && df -Pk "$d" 2>/dev/null | tail -n 1',
-          'for f in "$1"/releases/*/release.json; do [ -f "$f" ] && sed -n \'s/.*"digests":{\\([^}]*\\)}.*/\\1/p\' "$f"; done | tr "," "\\n" | sed -n \'s/^"[^"]*":"\\([^"]*\\)"$/\\1/p\' | sort -u |',
-          '  while read -r i; do docker image inspect -f "{{.Size}}" "$i" 2>/dev/null; done | awk \'{ n++; s += $1 } END { print "app-images", n + 0, s + 0 }\''
-        ].join('\n'),
-        'sh',
-        root
-      ],
+      argv: ['sh', '-c', HOST_SCRIPTS['docker-root'], 'sh', root],
       check: false
     },
     // Without flock two runs' phases are not serialized on the host (packages/ssh script.ts).
