@@ -28,10 +28,13 @@ me="$(id -un) $state"
 fail() { code=$1; shift; echo "front door $d: $*" >&2; exit "$code"; }
 running() { pid=$(cat "$d/nginx.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 umask 077
-mkdir -p "$d/sites" "$d/tmp" || fail 1 "cannot create the directory"
 command -v flock >/dev/null 2>&1 || fail 1 "flock (util-linux) is missing on this host: install it"
-exec 9>>"$d/lock" || fail 1 "cannot open $d/lock"
-flock -w 60 9 || fail 75 "another front-door change held $d/lock for 60 s; try again"
+# A check (doctor, a deploy's prepare) of a host with no front door yet creates nothing.
+if [ "$mode" != check ] || [ -d "$d" ]; then
+  mkdir -p "$d/sites" "$d/tmp" || fail 1 "cannot create the directory"
+  exec 9>>"$d/lock" || fail 1 "cannot open $d/lock"
+  flock -w 60 9 || fail 75 "another front-door change held $d/lock for 60 s; try again"
+fi
 if [ -f "$d/owner" ] && [ "$(cat "$d/owner")" != "$me" ]; then
   fail 3 "it belongs to $(cat "$d/owner") (user, state-dir); this deploy is $me: deploy every app of this host as that user with that state-dir"
 fi
