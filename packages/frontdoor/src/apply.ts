@@ -100,7 +100,13 @@ if [ -f "$s/sites/$key.conf" ]; then mv -f "$s/sites/$key.conf" "$site"; else rm
 mv -f "$s/nginx.conf" "$d/nginx.conf"
 rm -rf "$s"
 if running; then
+  before=" $(pgrep -P "$pid" | tr '\\n' ' ') "
   err=$(nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" -s reload 2>&1) || fail 8 "reload failed: $err"
+  # -s reload only signals the master: wait (up to 5 s) for a worker of the new config, so that traffic has
+  # moved when this returns.
+  fresh() { for w in $(pgrep -P "$pid"); do case "$before" in *" $w "*) ;; *) return 0 ;; esac; done; return 1; }
+  i=0
+  until fresh || [ "$i" -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
   echo front-door=reloaded
 else
   # 9>&-: the nginx master would inherit the lock's descriptor and hold the flock for its whole life.
