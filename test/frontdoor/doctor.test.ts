@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { canBindLow, doctor } from '../../packages/deploy/src/index.js';
 import { integrationOn } from '../support/compose-hosts.js';
@@ -39,5 +40,8 @@ integrationOn('doctor of an app behind the front door', [2], () => {
       ok: true
     });
     expect(report.ok).toBe(false);
+    // The front-door check creates nothing on a host that has no front door yet.
+    expect(existsSync(join(h.stateDir, 'frontdoor-doctor', 'front-door'))).toBe(false);
+    rmSync(join(h.stateDir, 'frontdoor-doctor'), { recursive: true, force: true });
   }, 120_000);
 });

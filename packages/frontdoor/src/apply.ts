@@ -28,10 +28,13 @@ me="$(id -un) $state"
 fail() { code=$1; shift; echo "front door $d: $*" >&2; exit "$code"; }
 running() { pid=$(cat "$d/nginx.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 umask 077
-mkdir -p "$d/sites" "$d/tmp" || fail 1 "cannot create the directory"
 command -v flock >/dev/null 2>&1 || fail 1 "flock (util-linux) is missing on this host: install it"
-exec 9>>"$d/lock" || fail 1 "cannot open $d/lock"
-flock -w 60 9 || fail 75 "another front-door change held $d/lock for 60 s; try again"
+# A check (doctor, a deploy's prepare) of a host with no front door yet creates nothing.
+if [ "$mode" != check ] || [ -d "$d" ]; then
+  mkdir -p "$d/sites" "$d/tmp" || fail 1 "cannot create the directory"
+  exec 9>>"$d/lock" || fail 1 "cannot open $d/lock"
+  flock -w 60 9 || fail 75 "another front-door change held $d/lock for 60 s; try again"
+fi
 if [ -f "$d/owner" ] && [ "$(cat "$d/owner")" != "$me" ]; then
   fail 3 "it belongs to $(cat "$d/owner") (user, state-dir); this deploy is $me: deploy every app of this host as that user with that state-dir"
 fi
@@ -97,7 +100,13 @@ if [ -f "$s/sites/$key.conf" ]; then mv -f "$s/sites/$key.conf" "$site"; else rm
 mv -f "$s/nginx.conf" "$d/nginx.conf"
 rm -rf "$s"
 if running; then
+  before=" $(pgrep -P "$pid" | tr '\\n' ' ') "
   err=$(nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" -s reload 2>&1) || fail 8 "reload failed: $err"
+  # -s reload only signals the master: wait (up to 5 s) for a worker of the new config, so that traffic has
+  # moved when this returns.
+  fresh() { for w in $(pgrep -P "$pid"); do case "$before" in *" $w "*) ;; *) return 0 ;; esac; done; return 1; }
+  i=0
+  until fresh || [ "$i" -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
   echo front-door=reloaded
 else
   # 9>&-: the nginx master would inherit the lock's descriptor and hold the flock for its whole life.
