@@ -105,18 +105,23 @@ export function render(doc = loadManifest(), list = expand(doc)) {
 
 /** Where the deploy engine's host scripts live, and the module that carries them into the bundles. */
 export const HOST_SCRIPT_DIR = 'packages/deploy/host';
-const HOST_SCRIPTS_TS = 'packages/deploy/src/host-scripts.generated.ts';
+/** Each package's host-script folder and the module generated from it. */
+const HOST_SCRIPT_MODULES = [
+  [HOST_SCRIPT_DIR, 'packages/deploy/src/host-scripts.generated.ts'],
+  ['packages/frontdoor/host', 'packages/frontdoor/src/host-scripts.generated.ts']
+];
 
 /**
  * The host scripts as text in a module, so ncc bundles them like code (a script runs as `sh -c <text> sh
  * <args…>` over the phase's one session). The .sh files are what shellcheck reads; this module is their copy.
  */
-export function renderHostScriptsTs(dir = join(root, HOST_SCRIPT_DIR)) {
+export function renderHostScriptsTs(from = HOST_SCRIPT_DIR) {
+  const dir = join(root, from);
   const names = readdirSync(dir)
     .filter((f) => f.endsWith('.sh'))
     .sort();
   const out = [
-    `// Generated from ${HOST_SCRIPT_DIR}/*.sh by \`npm run catalog\`. Do not edit: change the .sh file and regenerate.`,
+    `// Generated from ${from}/*.sh by \`npm run catalog\`. Do not edit: change the .sh file and regenerate.`,
     '',
     '/** Each host script by its file name (without .sh), as text for `sh -c`. */',
     'export const HOST_SCRIPTS = {'
@@ -143,7 +148,7 @@ export async function generated() {
   const help = 'packages/cli/src/help.generated.ts';
   files.set(help, await pretty(help, renderHelpTs(list)));
   files.set('action-catalog.md', render(doc, list));
-  files.set(HOST_SCRIPTS_TS, await pretty(HOST_SCRIPTS_TS, renderHostScriptsTs()));
+  for (const [from, to] of HOST_SCRIPT_MODULES) files.set(to, await pretty(to, renderHostScriptsTs(from)));
   return files;
 }
 

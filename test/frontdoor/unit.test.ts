@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../../packages/frontdoor/src/index.js';
 import { DEFAULT_PROXY } from '../../packages/deploy/src/index.js';
 import { selfSigned } from './support.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 describe('front door inputs', () => {
   it('reads host names, lowercased and deduplicated, and refuses what is not one', () => {
@@ -90,13 +91,10 @@ describe('front door config', () => {
   });
 
   it('passes shellcheck, and gives the host names as arguments, never in the script', () => {
-    const d = mkdtempSync(join(tmpdir(), 'frontdoor-sc-'));
-    try {
-      writeFileSync(join(d, 'apply.sh'), APPLY_SCRIPT);
-      execFileSync('shellcheck', ['-s', 'sh', join(d, 'apply.sh')], { stdio: 'pipe' });
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    // The bundles carry packages/frontdoor/host/apply.sh as it is: the file CI's shellcheck reads.
+    const file = join(REPO_ROOT, 'packages/frontdoor/host/apply.sh');
+    expect(APPLY_SCRIPT).toBe(readFileSync(file, 'utf8'));
+    execFileSync('shellcheck', ['-s', 'sh', file], { stdio: 'pipe' });
     const argv = frontDoorArgv(l, 'check', 'shop--production', '/srv/da', listen, ['shop.example.com']);
     expect(argv.slice(3)).toEqual([
       'sh',
@@ -106,6 +104,7 @@ describe('front door config', () => {
       '/srv/da',
       '127.0.0.1 18080 18443',
       '127.0.0.1:18080',
+      '/.deploy-actions/front-door',
       'shop.example.com'
     ]);
   });
