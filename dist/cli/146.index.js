@@ -75,7 +75,7 @@ function parseAction(entryFile, contextOrTrace) {
 }
 //# sourceMappingURL=action-parser.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/tokens/index.js + 11 modules
-var tokens = __webpack_require__(3200);
+var tokens = __webpack_require__(819);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/tokens/type-guards.js
 var type_guards = __webpack_require__(7013);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/model/convert.js + 17 modules

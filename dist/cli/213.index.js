@@ -3710,7 +3710,7 @@ function handle_errors_handleTemplateTokenErrors(root, context, defaultValue, f)
 }
 //# sourceMappingURL=handle-errors.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/tokens/index.js + 11 modules
-var tokens = __webpack_require__(3200);
+var tokens = __webpack_require__(819);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/model/converter/if-condition.js
 var if_condition = __webpack_require__(5553);
 ;// CONCATENATED MODULE: ./node_modules/@actions/workflow-parser/dist/model/converter/container.js
@@ -4718,7 +4718,7 @@ function getOptionsWithDefaults(options) {
 /* unused harmony exports ensureStatusFunction, convertToIfCondition, validateRunsIfCondition */
 /* harmony import */ var _actions_expressions__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2506);
 /* harmony import */ var _actions_expressions_ast__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4430);
-/* harmony import */ var _templates_tokens_index_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3200);
+/* harmony import */ var _templates_tokens_index_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(819);
 
 
 
@@ -4874,7 +4874,7 @@ function validateRunsIfCondition(context, token, condition) {
 /* harmony export */   J: () => (/* binding */ JSONObjectReader)
 /* harmony export */ });
 /* harmony import */ var _parse_event_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(907);
-/* harmony import */ var _tokens_index_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3200);
+/* harmony import */ var _tokens_index_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(819);
 
 
 class JSONObjectReader {
@@ -5079,7 +5079,7 @@ var template_context = __webpack_require__(5071);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/template-reader.js + 1 modules
 var template_reader = __webpack_require__(6074);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/tokens/index.js + 11 modules
-var tokens = __webpack_require__(3200);
+var tokens = __webpack_require__(819);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/trace-writer.js
 var trace_writer = __webpack_require__(8782);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/schema/definition-type.js
@@ -6376,7 +6376,7 @@ var definition_type = __webpack_require__(9485);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/template-constants.js
 var template_constants = __webpack_require__(5351);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/tokens/index.js + 11 modules
-var tokens = __webpack_require__(3200);
+var tokens = __webpack_require__(819);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/tokens/type-guards.js
 var type_guards = __webpack_require__(7013);
 // EXTERNAL MODULE: ./node_modules/@actions/workflow-parser/dist/templates/tokens/types.js
@@ -6993,7 +6993,7 @@ class TemplateReader {
 
 /***/ }),
 
-/***/ 3200:
+/***/ 819:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -7325,7 +7325,7 @@ class InsertExpressionToken extends ExpressionToken {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   e: () => (/* binding */ MappingToken)
 /* harmony export */ });
-/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3200);
+/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(819);
 /* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3709);
 
 
@@ -7394,7 +7394,7 @@ class MappingToken extends _index_js__WEBPACK_IMPORTED_MODULE_0__/* .TemplateTok
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   v: () => (/* binding */ SequenceToken)
 /* harmony export */ });
-/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3200);
+/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(819);
 /* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3709);
 
 
@@ -7857,7 +7857,7 @@ function parseWorkflow(entryFile, contextOrTrace) {
 /* harmony export */ });
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8815);
 /* harmony import */ var _templates_parse_event_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(907);
-/* harmony import */ var _templates_tokens_index_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3200);
+/* harmony import */ var _templates_tokens_index_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(819);
 
 
 

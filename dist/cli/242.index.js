@@ -74,18 +74,10 @@ async function environmentsCommand(args) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseEnvironmentsFile = parseEnvironmentsFile;
-const yaml_1 = __webpack_require__(8815);
 const index_js_1 = __webpack_require__(893);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function parseEnvironmentsFile(text, file = 'environments.yml') {
-    const fail = (where, problem, fix) => new index_js_1.InputError(`${file}: ${where}`, problem, fix);
-    let doc;
-    try {
-        doc = (0, yaml_1.parse)(text);
-    }
-    catch (e) {
-        throw fail('(file)', `is not valid YAML (${e.message.split('\n')[0]})`, 'fix the YAML syntax');
-    }
+    const { doc, fail } = (0, index_js_1.parseYamlFile)(text, file);
     if (!doc || typeof doc !== 'object')
         throw fail('(file)', 'is empty', 'declare an `environments:` map');
     const root = doc;
@@ -873,7 +865,6 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MAX_RELEASE_BODY = void 0;
 exports.releaseBody = releaseBody;
 exports.createRelease = createRelease;
-exports.getReleaseByTag = getReleaseByTag;
 const errors_js_1 = __webpack_require__(3570);
 /** GitHub limits a release body to 125,000 characters. */
 exports.MAX_RELEASE_BODY = 125_000;
@@ -900,10 +891,6 @@ async function createRelease(request, r, release, state) {
     catch (err) {
         throw (0, errors_js_1.githubError)(err, `create the release ${release.tag}`, state);
     }
-}
-async function getReleaseByTag(request, r, tag) {
-    const data = (await (0, errors_js_1.getIfFound)(request, 'GET /repos/{owner}/{repo}/releases/tags/{tag}', { ...r, tag }, (err) => (0, errors_js_1.githubError)(err, `read the release ${tag}`)));
-    return data && { id: data.id, htmlUrl: data.html_url };
 }
 
 

@@ -212,23 +212,17 @@ Object.defineProperty(exports, "splitWords", ({ enumerable: true, get: function 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.composeBase = composeBase;
-exports.composeVersionArgv = composeVersionArgv;
 exports.parseComposeVersion = parseComposeVersion;
 exports.composeArgv = composeArgv;
 exports.composeConfigArgv = composeConfigArgv;
-exports.composeServicesArgv = composeServicesArgv;
 exports.composePullArgv = composePullArgv;
 exports.composeUpArgv = composeUpArgv;
 exports.composeRunArgv = composeRunArgv;
 exports.composePsArgv = composePsArgv;
-exports.composeStopArgv = composeStopArgv;
 exports.composeDownArgv = composeDownArgv;
 exports.normaliseProjectName = normaliseProjectName;
 function composeBase(generation) {
     return generation === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
-}
-function composeVersionArgv(generation) {
-    return [...composeBase(generation), 'version'];
 }
 /** Parse `docker compose version` / `docker-compose version` output. */
 function parseComposeVersion(output) {
@@ -248,10 +242,6 @@ function composeArgv(tool, p, sub) {
 /** Validate the files (and interpolation) without printing them: they may hold secrets. */
 function composeConfigArgv(tool, p) {
     return composeArgv(tool, p, ['config', '-q']);
-}
-/** The services the files define, one per line. */
-function composeServicesArgv(tool, p) {
-    return composeArgv(tool, p, ['config', '--services']);
 }
 function composePullArgv(tool, p, services = []) {
     return composeArgv(tool, p, ['pull', ...services]);
@@ -285,9 +275,6 @@ function composeRunArgv(tool, p, service, command, o = {}) {
 /** Container ids of the project (`-a`: stopped ones too). */
 function composePsArgv(tool, p, o = {}) {
     return composeArgv(tool, p, ['ps', '-q', ...(o.all ? ['-a'] : [])]);
-}
-function composeStopArgv(tool, p, o = {}) {
-    return composeArgv(tool, p, ['stop', ...(o.timeoutS !== undefined ? ['-t', String(o.timeoutS)] : [])]);
 }
 function composeDownArgv(tool, p, o = {}) {
     const sub = ['down'];
@@ -599,12 +586,15 @@ exports.releaseUpOptions = releaseUpOptions;
 exports.accessoryStateArgv = accessoryStateArgv;
 exports.recordAccessoriesArgv = recordAccessoriesArgv;
 exports.retireServicesArgv = retireServicesArgv;
+exports.removeRetiredArgv = removeRetiredArgv;
+exports.restoreRetiredArgv = restoreRetiredArgv;
 exports.sharedNetworkName = sharedNetworkName;
 exports.ensureNetworkArgv = ensureNetworkArgv;
 exports.networkOverride = networkOverride;
 exports.needsSharedNetwork = needsSharedNetwork;
 exports.parseAccessoryState = parseAccessoryState;
 exports.accessoryChanges = accessoryChanges;
+exports.retiredBy = retiredBy;
 exports.accessorySteps = accessorySteps;
 const index_js_1 = __webpack_require__(893);
 const index_js_2 = __webpack_require__(2804);
@@ -694,22 +684,37 @@ function recordAccessoriesArgv(project, file) {
     ];
 }
 /**
- * Remove the containers of `services` from another project (`project`): an app deployed before its
- * accessories were declared ran them inside its release; two copies must not share one volume.
+ * Stop the containers of `services` in another project (`project`): an app deployed before its accessories
+ * were declared ran them inside its release; two copies must not share one volume. Stopped, not removed,
+ * until the new release passed its gate (removeRetiredArgv): a failed deploy starts them again
+ * (restoreRetiredArgv), so the serving release keeps its database.
  */
 function retireServicesArgv(project, services) {
+    return serviceLoopArgv('  ids=$(docker ps -q --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")', '  [ -z "$ids" ] || { docker stop $ids >/dev/null && echo "retired $s"; }', project, services);
+}
+/** The retired copies go for good (the release that replaced them passed its gate). */
+function removeRetiredArgv(project, services) {
+    return serviceLoopArgv('  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")', '  [ -z "$ids" ] || { docker rm -f $ids >/dev/null && echo "removed $s"; }', project, services);
+}
+/**
+ * A deploy that retired the serving release's copies failed: the accessories' own containers of those services
+ * stop (one copy per volume), and the retired ones start again. Prints `restored <service>`.
+ */
+function restoreRetiredArgv(accessories, project, services) {
+    return serviceLoopArgv([
+        '  ids=$(docker ps -q --filter "label=com.docker.compose.project=$a" --filter "label=com.docker.compose.service=$s")',
+        '  [ -z "$ids" ] || docker stop $ids >/dev/null || exit 1',
+        '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")'
+    ].join('\n'), '  [ -z "$ids" ] || { docker start $ids >/dev/null && echo "restored $s"; } || exit 1', project, services, accessories);
+}
+function serviceLoopArgv(find, act, project, services, accessories = '') {
     return [
         'sh',
         '-c',
-        [
-            'p=$1; shift',
-            'for s in "$@"; do',
-            '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")',
-            '  [ -z "$ids" ] || { docker rm -f $ids >/dev/null && echo "retired $s"; }',
-            'done; true'
-        ].join('\n'),
+        ['p=$1; a=$2; shift 2', 'for s in "$@"; do', find, act, 'done; true'].join('\n'),
         'sh',
         project,
+        accessories,
         ...services
     ];
 }
@@ -767,6 +772,10 @@ function accessoryChanges(accessories, before, after) {
     }
     return out;
 }
+/** The serving release's own copies a deploy of `accessories` retires (run in its slot before they were accessories). */
+function retiredBy(accessories, serving) {
+    return serving ? accessories.filter((s) => !serving.accessories.includes(s)) : [];
+}
 exports.ACCESSORIES_BEFORE = 'accessories before';
 exports.ACCESSORIES_UP = 'compose up accessories';
 exports.ACCESSORIES_RECORD = 'record the accessories';
@@ -781,7 +790,7 @@ function accessorySteps(ctx, tool, release, o) {
         return [];
     const accProject = accessoriesProject(ctx.spec.app, ctx.spec.environmentSlug ?? ctx.spec.environment);
     const steps = [];
-    const toRetire = o.serving ? acc.filter((s) => !o.serving.accessories.includes(s)) : [];
+    const toRetire = retiredBy(acc, o.serving);
     if (o.serving && toRetire.length)
         steps.push({
             name: 'retire accessories from the serving release',
@@ -819,6 +828,7 @@ exports.curlErrorText = curlErrorText;
 exports.canaryUrl = canaryUrl;
 exports.canarySummary = canarySummary;
 const index_js_1 = __webpack_require__(893);
+const host_scripts_generated_js_1 = __webpack_require__(4893);
 /**
  * The pure half of `strategy: canary`: the plan read from the inputs, the weighted nginx upstream of a step,
  * and the probe loop that runs on the host against the canary's own slot port (the runner cannot reach a
@@ -903,27 +913,7 @@ function canaryProbeArgv(url, o) {
     return [
         'sh',
         '-c',
-        [
-            'cfg=$(mktemp) && b=$(mktemp) || exit 1',
-            'trap \'rm -f "$cfg" "$b"\' EXIT',
-            'cat > "$cfg"',
-            'end=$(( $(date +%s) + $3 )); bad=0',
-            'while :; do',
-            '  : > "$b"',
-            '  w=$(curl -s -K "$cfg" -X "$6" -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null); c=$?',
-            '  [ -n "$w" ] || w="000 0"',
-            '  body=; [ "$5" -gt 0 ] && body=$(head -c "$5" "$b" | base64 | tr -d "\\n")',
-            '  echo "probe $c $w $body"',
-            '  if [ "$7" -gt 0 ]; then',
-            '    code=${w%% *}; ok=0',
-            '    for r in $8; do [ "$code" -ge "${r%-*}" ] && [ "$code" -le "${r#*-}" ] && ok=1; done',
-            '    [ "$c" = 0 ] && [ "$ok" = 1 ] || bad=$((bad+1))',
-            '    [ "$bad" -lt "$7" ] || { echo "stopped $bad"; break; }',
-            '  fi',
-            '  [ "$(date +%s)" -lt "$end" ] || break',
-            '  sleep "$2"',
-            'done'
-        ].join('\n'),
+        host_scripts_generated_js_1.HOST_SCRIPTS['canary-probe'],
         'sh',
         url,
         String(o.intervalS),
@@ -1024,6 +1014,7 @@ const commands_js_1 = __webpack_require__(3639);
 const host_js_1 = __webpack_require__(6107);
 const proxy_js_1 = __webpack_require__(2865);
 const revert_js_1 = __webpack_require__(2055);
+const resolve_js_1 = __webpack_require__(4381);
 const run_js_1 = __webpack_require__(5692);
 const WEIGHTS = 'weight the proxy (nginx -t, reload)';
 const PROBE = 'probe the canary slot';
@@ -1104,6 +1095,20 @@ async function stepOnHost(r, d, step, percent) {
     const line = (0, run_js_1.entry)(ctx, s, 'canary.step', { step, percent, stable: stable.release, slot: cand.slot });
     const steps = [
         (0, run_js_1.commitStep)(ctx, 'write the canary weights', [
+            // The mark first: a run killed after it leaves weights the next deploy or rollback takes back.
+            {
+                path: 'active.json',
+                content: JSON.stringify({
+                    ...(0, resolve_js_1.withoutCanary)(stable),
+                    canary: {
+                        release: s.release.id,
+                        slot: cand.slot,
+                        port: cand.port,
+                        percent,
+                        runUrl: ctx.deps.context.runUrl
+                    }
+                }) + '\n'
+            },
             {
                 path: 'proxy/upstream.conf',
                 content: (0, canary_proxy_js_1.weightedUpstreamConf)({ port: stable.port, release: stable.release, slot: stable.slot }, { port: cand.port, release: s.release.id, slot: cand.slot }, percent)
@@ -1296,7 +1301,11 @@ async function abortCanary(runs, d, why) {
         ];
         const steps = [
             (0, run_js_1.commitStep)(ctx, 'write the stable upstream', [
-                { path: 'proxy/upstream.conf', content: (0, proxy_js_1.upstreamConf)(stable.port, stable.release, stable.slot) }
+                {
+                    path: 'proxy/upstream.conf',
+                    content: (0, proxy_js_1.upstreamConf)(stable.port, stable.release, stable.slot)
+                },
+                { path: 'active.json', content: JSON.stringify((0, resolve_js_1.withoutCanary)(stable)) + '\n' }
             ], lines),
             { name: RESTORE, argv: (0, commands_js_1.proxySwitchArgv)(proxy.conf, proxy.prefix) },
             ...(d.drainMs > 0 ? [{ name: 'drain', argv: ['sleep', String(d.drainMs / 1000)] }] : [])
@@ -1347,17 +1356,17 @@ function clockFrom(now) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.LOCK_HELD = exports.HISTORY_ADD = void 0;
+exports.waitReadyArgv = exports.LOCK_HELD = exports.HISTORY_ADD = void 0;
 exports.writeFileArgv = writeFileArgv;
 exports.commitArgv = commitArgv;
 exports.proxySwitchArgv = proxySwitchArgv;
 exports.proxyStopArgv = proxyStopArgv;
-exports.slotProbeArgv = slotProbeArgv;
 exports.historyAppendArgv = historyAppendArgv;
-exports.appendFileArgv = appendFileArgv;
 exports.mkdirArgv = mkdirArgv;
 exports.removeTreeArgv = removeTreeArgv;
 exports.setAsideArgv = setAsideArgv;
+exports.pruneImagesArgv = pruneImagesArgv;
+exports.sweepDockerConfigsArgv = sweepDockerConfigsArgv;
 exports.lockOursArgv = lockOursArgv;
 exports.readStateArgv = readStateArgv;
 exports.lockAcquireArgv = lockAcquireArgv;
@@ -1366,19 +1375,17 @@ exports.lockReadArgv = lockReadArgv;
 exports.lockHeartbeatArgv = lockHeartbeatArgv;
 exports.lockReleaseArgv = lockReleaseArgv;
 exports.lockReleaseIfOursArgv = lockReleaseIfOursArgv;
-exports.portListenersArgv = portListenersArgv;
 exports.portFreeArgv = portFreeArgv;
 exports.publicPortArgv = publicPortArgv;
 exports.pullIfMissingArgv = pullIfMissingArgv;
 exports.requireProgramArgv = requireProgramArgv;
-exports.waitReadyArgv = waitReadyArgv;
 exports.stillRunningArgv = stillRunningArgv;
 exports.hostHttpCheckArgv = hostHttpCheckArgv;
 exports.whichArgv = whichArgv;
-exports.pidAliveArgv = pidAliveArgv;
 exports.startSlotArgv = startSlotArgv;
 exports.stopKeepArgv = stopKeepArgv;
 const index_js_1 = __webpack_require__(9718);
+const host_scripts_generated_js_1 = __webpack_require__(4893);
 /**
  * Pure argv builders for what the deploy runs on a host besides compose and docker (packages/docker): files,
  * the lock, the proxy, the waiting loops. Scripts passed to `sh -c` are constants; every variable part is a
@@ -1419,8 +1426,8 @@ function commitArgv(root, link) {
     ];
 }
 /**
- * Move traffic in one round trip: check the nginx config, reload the running proxy (or start it), then
- * point `current` at the release. The upstream file was written by the commit before.
+ * Move traffic in one round trip: check the nginx config, then reload the running proxy (or start it). The
+ * upstream file was written by the commit before; `current` is not touched here (the finish step moves it).
  */
 function proxySwitchArgv(conf, prefix) {
     // -e: nginx opens its default error log (/var/log/nginx) before reading the config, which a non-root
@@ -1446,27 +1453,6 @@ function proxyStopArgv(conf, prefix) {
     ];
 }
 /**
- * One readiness round of a compose project, in one round trip: the state of each of its containers, then
- * `http <exit code>` of an HTTP check from the host when a URL is given.
- */
-function slotProbeArgv(project, tool, url) {
-    const check = tool && url ? hostHttpCheckArgv(tool, url, 3) : [];
-    return [
-        'sh',
-        '-c',
-        [
-            'ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1")',
-            'if [ -n "$ids" ]; then docker inspect --format \'{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}} {{.State.ExitCode}} {{.Name}}\' $ids; fi',
-            'shift',
-            'if [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; echo "http $?"; fi',
-            'true'
-        ].join('\n'),
-        'sh',
-        project,
-        ...check
-    ];
-}
-/**
  * Append stdin (whole JSON lines) to a history file in one write, after closing a torn last line a killed
  * writer may have left (readers skip a line that does not parse).
  */
@@ -1479,10 +1465,6 @@ function historyAppendArgv(path) {
         path
     ];
 }
-/** Append stdin to `path` (one JSON line per call: O_APPEND keeps lines whole). */
-function appendFileArgv(path) {
-    return ['sh', '-c', 'umask 077 && cat >> "$1"', 'sh', path];
-}
 function mkdirArgv(...paths) {
     return ['mkdir', '-p', ...paths];
 }
@@ -1492,6 +1474,38 @@ function removeTreeArgv(path) {
 /** Rename a directory within its parent (no copy; fails when `to` exists). */
 function setAsideArgv(from, to) {
     return ['mv', '-T', '--', from, to];
+}
+/**
+ * Remove the images of pruned releases, each by its digest and by the tag its release pulled it by (while that
+ * tag still names the same image: a moved tag is left alone). An image that any release record under the
+ * state dir still names (a kept release, another environment, another app) is kept, and so is a tag one names;
+ * one a container uses,
+ * running or stopped, docker refuses. Nothing else is touched: only references this action's records name.
+ * Prints `removed <digest>`, `kept <digest> (<why>)` or `gone <digest>` per image; exit 1 when docker refused one.
+ */
+function pruneImagesArgv(stateDir, images, tags) {
+    return [
+        'sh',
+        '-c',
+        host_scripts_generated_js_1.HOST_SCRIPTS['prune-images'],
+        'sh',
+        stateDir,
+        ...images.flatMap((d) => [d, tags[d] ?? ''])
+    ];
+}
+/**
+ * Remove registry logins (`<root>/.docker-<id>` private docker configs) a run left behind when it was stopped
+ * before its `remove the registry login` step. Run under the deploy lock, with phases serialized: no other run
+ * uses one then. Prints `removed <dir>` per directory.
+ */
+function sweepDockerConfigsArgv(root) {
+    return [
+        'sh',
+        '-c',
+        'for d in "$1"/.docker-*; do [ -d "$d" ] || continue; rm -rf -- "$d" && echo "removed $d"; done; true',
+        'sh',
+        root
+    ];
 }
 /** Exit 0 while the lock still names this token (the run still holds it), 1 otherwise. */
 function lockOursArgv(lockDir, token) {
@@ -1605,10 +1619,6 @@ function lockReleaseIfOursArgv(lockDir) {
         lockDir
     ];
 }
-/** Who listens on a TCP port (empty output: free). */
-function portListenersArgv(port) {
-    return ['sh', '-c', 'ss -Hltnp "sport = :$1" 2>/dev/null || true', 'sh', String(port)];
-}
 /** Fails, printing who listens, when the TCP port is taken. */
 function portFreeArgv(port) {
     return [
@@ -1652,75 +1662,23 @@ function pullIfMissingArgv(ref, pull) {
 function requireProgramArgv(program) {
     return ['sh', '-c', 'command -v "$1" || { echo "$1 not found in PATH=$PATH" >&2; exit 1; }', 'sh', program];
 }
-/**
- * Wait, on the host, until every container of `project` runs (and is healthy when it has a HEALTHCHECK) and
- * the optional check command (argv after the project) succeeds, twice in a row. Exit 0 `ready`; exit 3
- * `crashed <state line>` plus its last log lines; exit 4 `unhealthy <name>`; exit 5 `timeout <why>`.
- */
-function waitReadyArgv(project, timeoutS, check = []) {
-    return [
-        'sh',
-        '-c',
-        [
-            'end=$(( $(date +%s) + $1 )); p=$2; shift 2; ok=0',
-            'while :; do',
-            '  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$p")',
-            `  st=; [ -z "$ids" ] || st=$(docker inspect --format '${STATE_FORMAT}' $ids)`,
-            '  bad=; sick=; up=1; [ -n "$st" ] || up=0',
-            '  while read -r id s h r x n; do',
-            '    [ -n "$id" ] || continue',
-            '    case "$s" in exited|dead|restarting) bad="$id $s $h $r $x $n";; esac',
-            '    [ "$r" = 0 ] || bad="$id $s $h $r $x $n"',
-            '    [ "$s" = running ] || up=0',
-            '    case "$h" in -|healthy) ;; unhealthy) sick=$n; up=0;; *) up=0;; esac',
-            '  done <<EOF',
-            '$st',
-            'EOF',
-            '  if [ -n "$bad" ]; then echo "crashed $bad"; docker logs --tail 10 "${bad%% *}" 2>&1; exit 3; fi',
-            '  if [ -n "$sick" ]; then echo "unhealthy $sick"; exit 4; fi',
-            '  http=-; if [ "$up" = 1 ] && [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; http=$?; fi',
-            '  if [ "$up" = 1 ] && { [ "$http" = - ] || [ "$http" = 0 ]; }; then ok=$((ok+1)); [ $ok -lt 2 ] || { echo ready; exit 0; }; else ok=0; fi',
-            '  if [ "$(date +%s)" -ge "$end" ]; then',
-            '    if [ "$up" = 1 ]; then echo "timeout http $http"; else echo "timeout states"; printf "%s\\n" "$st"; fi; exit 5',
-            '  fi',
-            '  sleep 0.25',
-            'done'
-        ].join('\n'),
-        'sh',
-        String(Math.max(1, Math.ceil(timeoutS))),
-        project,
-        ...check
-    ];
-}
+var wait_ready_js_1 = __webpack_require__(1802);
+Object.defineProperty(exports, "waitReadyArgv", ({ enumerable: true, get: function () { return wait_ready_js_1.waitReadyArgv; } }));
 /**
  * After the switch: the containers of `project` still run, `rounds` checks `intervalS` apart (a crash after
- * traffic moved is caught here, on the host, without a round trip per check). Fails printing the states.
+ * traffic moved is caught here, on the host, without a round trip per check): packages/deploy/host/still-running.sh.
+ * Fails printing `no containers` or the states.
  */
 function stillRunningArgv(project, rounds, intervalS) {
     return [
         'sh',
         '-c',
-        [
-            'i=0',
-            'while [ $i -lt $2 ]; do',
-            '  [ $i = 0 ] || sleep $3',
-            '  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1")',
-            `  st=; [ -z "$ids" ] || st=$(docker inspect --format '${STATE_FORMAT}' $ids)`,
-            '  [ -n "$st" ] || { echo "no containers"; exit 1; }',
-            '  bad=; while read -r id s h r x n; do',
-            '    [ -n "$id" ] || continue',
-            '    case "$s $h $r" in "running healthy 0"|"running - 0") ;; *) bad=1;; esac',
-            '  done <<EOF',
-            '$st',
-            'EOF',
-            '  if [ -n "$bad" ]; then printf "%s\\n" "$st"; exit 1; fi',
-            '  i=$((i+1))',
-            'done'
-        ].join('\n'),
+        host_scripts_generated_js_1.HOST_SCRIPTS['still-running'],
         'sh',
         project,
         String(rounds),
-        String(intervalS)
+        String(intervalS),
+        STATE_FORMAT
     ];
 }
 /** One HTTP check from the host itself (the slot port is not reachable from the runner). */
@@ -1737,10 +1695,6 @@ function whichArgv(...programs) {
         'sh',
         ...programs
     ];
-}
-/** Is the nginx of this pid file alive? */
-function pidAliveArgv(pidFile) {
-    return ['sh', '-c', '[ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null', 'sh', pidFile];
 }
 /**
  * Start a slot's release: when the slot still holds the stopped containers of this very release (a deploy
@@ -1841,6 +1795,7 @@ const clock_js_1 = __webpack_require__(8751);
 const finish_js_1 = __webpack_require__(2278);
 const host_js_1 = __webpack_require__(6107);
 const layout_js_1 = __webpack_require__(5759);
+const scan_record_js_1 = __webpack_require__(9600);
 const migrate_js_1 = __webpack_require__(772);
 const open_js_1 = __webpack_require__(2729);
 const includes_js_1 = __webpack_require__(2588);
@@ -1943,9 +1898,11 @@ function releaseFiles(d, info, accessories) {
     if (accessories.length && (0, accessories_js_1.needsSharedNetwork)(info))
         mine.push({ name: run_js_1.NETWORK_FILE, content: (0, accessories_js_1.networkOverride)((0, accessories_js_1.sharedNetworkName)(d.app, (0, run_js_1.envSlug)(d))) });
     const overrides = [...names, run_js_1.IMAGES_FILE, ...mine.map((f) => f.name)];
+    // The report the image was judged on: beside the release's record, which names its sha256.
+    const scan = d.scan ? [{ name: scan_record_js_1.SCAN_REPORT_FILE, content: d.scan.report }] : [];
     return {
         ...(overrides.length > 1 ? { overrides } : {}),
-        extra: [...extra, ...mine]
+        extra: [...extra, ...mine, ...scan]
     };
 }
 /** What every deploy starts with, whatever its strategy: one clock, the recorder, the deadline, an empty outcome. */
@@ -2006,6 +1963,7 @@ function beginDeploy(d, deps) {
                 runUrl: deps.context.runUrl,
                 createdAt: clock.now().toISOString(),
                 status: 'pending',
+                ...(d.scan ? { scan: d.scan.record } : {}),
                 ...extra,
                 ...(previous ? { previous } : {})
             };
@@ -2027,7 +1985,8 @@ function beginDeploy(d, deps) {
                 release: releaseId,
                 version: d.version,
                 digests,
-                durationMs: clock.ms() - started
+                durationMs: clock.ms() - started,
+                ...(d.scan ? { scan: d.scan.record } : {})
             });
         },
         /** Every host completed: the deploy is done, and the world is told once. */
@@ -2036,7 +1995,8 @@ function beginDeploy(d, deps) {
             await rec.emit('deploy.completed', d.version, {
                 release: releaseId,
                 digests: outcome.digests,
-                durationMs: clock.ms() - started
+                durationMs: clock.ms() - started,
+                ...(d.scan ? { scan: d.scan.record } : {})
             });
         },
         /** One host's line in the outcome: what it did and what serves there now. */
@@ -2193,6 +2153,18 @@ async function undoDeploy(d, runs, err, outcome, rec) {
                         serving.push(`but the previous release ${s0.before.active.release} on ${name} is NOT healthy either (${gateFailure(g.result)})`);
                     }
                     outcome.rolledBack = true;
+                    // A critical environment's automatic rollback is an incident (the notifier sends it too): the
+                    // hosts keep it, so delivery reports count it.
+                    if (d.critical)
+                        history.push(r.ctx.rec.entry(name, 'incident.opened', {
+                            release: releaseId,
+                            version: d.version,
+                            failedRelease: releaseId,
+                            reason: what,
+                            serving: `release ${s0.before.active.release}`,
+                            severity: 'critical',
+                            automatic: true
+                        }));
                     history.push(r.ctx.rec.entry(name, 'rollback.executed', {
                         release: releaseId,
                         version: d.version,
@@ -2222,7 +2194,8 @@ async function undoDeploy(d, runs, err, outcome, rec) {
     await rec.emit('deploy.failed', d.version, {
         release: releaseId,
         reason: what,
-        rolledBack: outcome.rolledBack
+        rolledBack: outcome.rolledBack,
+        ...(d.scan ? { scan: d.scan.record } : {})
     });
     const state = serving.join('; ') +
         (anySwitched && d.autoRollback && restoredAll && outcome.rolledBack
@@ -2265,6 +2238,7 @@ function deploy(d, deps) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.dockerRootRow = dockerRootRow;
 exports.doctor = doctor;
 exports.doctorTable = doctorTable;
 const index_js_1 = __webpack_require__(893);
@@ -2278,8 +2252,10 @@ const open_js_1 = __webpack_require__(2729);
 const proxy_js_1 = __webpack_require__(2865);
 const proxy_boot_js_1 = __webpack_require__(7042);
 const clock_js_1 = __webpack_require__(8751);
+const front_door_doctor_js_1 = __webpack_require__(3475);
 const run_js_1 = __webpack_require__(5692);
 const strategy_js_1 = __webpack_require__(9836);
+const host_scripts_generated_js_1 = __webpack_require__(4893);
 /** Free space under which a deploy (release files, pulled layers) is likely to fail. */
 const MIN_FREE_KB = 1024 * 1024;
 function doctorSteps(spec, strategy, root) {
@@ -2309,7 +2285,17 @@ function doctorSteps(spec, strategy, root) {
             check: false
         }
     ];
-    if (spec.publicPort !== undefined)
+    steps.push({
+        name: 'docker root',
+        // The disk pulled images fill (Docker's data root), and what this app's release records hold of it.
+        argv: ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['docker-root'], 'sh', root],
+        check: false
+    }, 
+    // Without flock two runs' phases are not serialized on the host (packages/ssh script.ts).
+    { name: 'flock', argv: ['sh', '-c', 'command -v flock'], check: false });
+    if (spec.frontDoor)
+        steps.push(...(0, front_door_doctor_js_1.frontDoorDoctorSteps)(spec));
+    else if (spec.publicPort !== undefined)
         steps.push({
             name: 'public port',
             argv: slotted
@@ -2317,7 +2303,7 @@ function doctorSteps(spec, strategy, root) {
                 : (0, commands_js_1.portFreeArgv)(spec.publicPort),
             check: false
         });
-    if (slotted)
+    if (slotted && !spec.frontDoor)
         steps.push({ name: 'boot hook', argv: (0, proxy_boot_js_1.bootHookCheckArgv)(`${root}/proxy`), check: false });
     if (slotted)
         for (const p of spec.slotPorts)
@@ -2406,7 +2392,7 @@ async function checkHost(name, spec, strategy, deps) {
                 blocking: true
             });
         }
-        if ((0, strategy_js_1.usesSlots)(strategy))
+        if ((0, strategy_js_1.usesSlots)(strategy) && !spec.frontDoor)
             rows.push(bootRow(r.get('boot hook')?.stdout ?? '', `${l.root}/proxy`));
         const [access = '', df = ''] = (r.get('state dir')?.stdout ?? '').trim().split('\n');
         const freeKb = Number(df.trim().split(/\s+/)[3]);
@@ -2423,10 +2409,27 @@ async function checkHost(name, spec, strategy, deps) {
             detail: Number.isFinite(freeKb) ? `${Math.round(freeKb / 1024)} MiB` : 'unknown',
             ...(freeKb >= MIN_FREE_KB
                 ? {}
-                : { fix: 'free space (old images: docker image prune) or move state-dir' }),
+                : {
+                    fix: `free space on that disk, lower keep-releases (each deploy prunes the releases beyond it, and their images), or move state-dir; at least ${MIN_FREE_KB / 1024} MiB`
+                }),
             blocking: freeKb < MIN_FREE_KB / 4
         });
-        for (const step of steps.filter((s) => s.name.includes('port'))) {
+        rows.push(dockerRootRow(r.get('docker root')?.stdout ?? ''));
+        const flock = r.get('flock');
+        rows.push({
+            check: 'flock (one phase at a time)',
+            ok: flock?.exitCode === 0,
+            detail: flock?.exitCode === 0
+                ? flock.stdout.trim()
+                : 'not found: the phases of two runs (a takeover and a detached phase a dead runner left) are not serialized on this host',
+            ...(flock?.exitCode === 0
+                ? {}
+                : { fix: 'install util-linux (`apt-get install util-linux`), which has flock' }),
+            blocking: false
+        });
+        if (spec.frontDoor)
+            rows.push(...(0, front_door_doctor_js_1.frontDoorDoctorRows)(spec, r));
+        for (const step of steps.filter((s) => s.name.includes('port') && !s.name.startsWith('front door'))) {
             const res = r.get(step.name);
             const free = res?.exitCode === 0;
             rows.push({
@@ -2455,6 +2458,32 @@ async function checkHost(name, spec, strategy, deps) {
         await executor.close().catch(() => undefined);
     }
     return { host: name, rows };
+}
+/** Docker's data root: its free space (pulled images fill it) and what this app's release records hold there. */
+function dockerRootRow(out) {
+    const lines = out.trim().split('\n');
+    const dir = lines[0] && !lines[0].startsWith('app-images') ? lines[0] : undefined;
+    const df = dir ? (lines[1] ?? '') : '';
+    const freeKb = Number(df.trim().split(/\s+/)[3]);
+    const app = /^app-images (\d+) (\d+)$/m.exec(out);
+    const held = app
+        ? `; this app's releases name ${app[1]} image(s), ${Math.round(Number(app[2]) / 1024 / 1024)} MiB`
+        : '';
+    const check = 'free disk in docker root';
+    if (!dir || !Number.isFinite(freeKb))
+        return { check, ok: true, detail: `unknown (docker info gave no data root)${held}`, blocking: false };
+    const ok = freeKb >= MIN_FREE_KB;
+    return {
+        check,
+        ok,
+        detail: `${Math.round(freeKb / 1024)} MiB free in ${dir}${held}`,
+        ...(ok
+            ? {}
+            : {
+                fix: `free space in ${dir}: lower keep-releases (each deploy removes the images of the releases it prunes), remove images nothing uses (\`docker image prune\` removes dangling ones), or grow the disk; at least ${MIN_FREE_KB / 1024} MiB`
+            }),
+        blocking: freeKb < MIN_FREE_KB / 4
+    };
 }
 /** The proxy comes back after a reboot: the @reboot crontab line the switch installs, and a cron to run it. */
 function bootRow(out, proxyDir) {
@@ -2612,27 +2641,30 @@ exports.linkAware = linkAware;
 exports.gatePhase = gatePhase;
 exports.finishPhase = finishPhase;
 const index_js_1 = __webpack_require__(893);
-const index_js_2 = __webpack_require__(9718);
-const index_js_3 = __webpack_require__(3656);
-const index_js_4 = __webpack_require__(2978);
+const index_js_2 = __webpack_require__(3656);
+const posix_1 = __webpack_require__(3916);
+const index_js_3 = __webpack_require__(2978);
 const commands_js_1 = __webpack_require__(3639);
+const accessories_js_1 = __webpack_require__(6427);
 const host_js_1 = __webpack_require__(6107);
 const layout_js_1 = __webpack_require__(5759);
 const lock_js_1 = __webpack_require__(4654);
 const retention_js_1 = __webpack_require__(2523);
+const textfile_js_1 = __webpack_require__(3200);
 const run_js_1 = __webpack_require__(5692);
 const switch_js_1 = __webpack_require__(6445);
 const user_files_js_1 = __webpack_require__(2884);
 const STILL_RUNNING = 'check the containers still run';
 const RECORD = 'record the release';
 const REMOVE = 'remove pruned release';
+const PRUNE_IMAGES = 'prune old images';
 /** Container probes of a gate pay the link: their timeouts grow with the measured no-op cost. */
 function linkAware(executor) {
     const noop = (0, host_js_1.noopCost)(executor);
     return {
         target: executor.target,
         close: () => executor.close(),
-        run: (c) => executor.run({ ...c, ...(c.timeoutMs ? { timeoutMs: (0, index_js_4.linkTimeoutMs)(c.timeoutMs, noop) } : {}) })
+        run: (c) => executor.run({ ...c, ...(c.timeoutMs ? { timeoutMs: (0, index_js_3.linkTimeoutMs)(c.timeoutMs, noop) } : {}) })
     };
 }
 /**
@@ -2644,7 +2676,7 @@ async function gatePhase(ctx, s, release) {
     if (!spec)
         return { state: s };
     const gate = ctx.deps.runGate ??
-        ((g, executor) => (0, index_js_3.runGate)(g, { logger: ctx.host.logger, executor }));
+        ((g, executor) => (0, index_js_2.runGate)(g, { logger: ctx.host.logger, executor }));
     const result = await gate(spec, linkAware(ctx.host.executor));
     const line = (0, run_js_1.entry)(ctx, s, result.verdict === 'healthy' ? 'gate.passed' : 'gate.failed', {
         gateRelease: release.id,
@@ -2700,12 +2732,35 @@ async function finishPhase(ctx, s, keepReleases, history) {
     if (plan.drop.length)
         lines.push((0, run_js_1.entry)(ctx, s, 'releases.pruned', { removed: plan.drop, images: plan.images }));
     steps.push((0, run_js_1.commitStep)(ctx, RECORD, [(0, run_js_1.recordFile)(release)], lines));
+    // After the record, so the textfile's counters include this run's lines.
+    const textfile = (0, textfile_js_1.textfileStep)(ctx, release, true);
+    if (textfile)
+        steps.push(textfile);
+    // The serving release's copies of what are accessories now: stopped since this run's migrate or start phase,
+    // kept for a revert until here. Recorded and gated: they go (a rollback to that release uses the accessories).
+    if (s.retired)
+        steps.push({
+            name: 'remove the retired copies',
+            argv: (0, accessories_js_1.removeRetiredArgv)(s.retired.project, s.retired.services),
+            check: false
+        });
     const leftovers = [...new Set([...(s.known.leftovers ?? []), ...plan.drop])];
     for (const id of leftovers)
-        // pruneReleaseArgv keeps the data an earlier version of this action left inside a release (adoptDataArgv).
-        steps.push({ name: `${REMOVE} ${id}`, argv: (0, user_files_js_1.pruneReleaseArgv)((0, layout_js_1.prunedDir)(host.layout, id)), check: false });
+        // pruneReleaseArgv moves a release holding data an earlier version of this action left in it (adoptDataArgv)
+        // out of releases/ instead, once: it is no leftover for the next deploy.
+        steps.push({
+            name: `${REMOVE} ${id}`,
+            argv: (0, user_files_js_1.pruneReleaseArgv)((0, layout_js_1.prunedDir)(host.layout, id), (0, layout_js_1.earlierDataDir)(host.layout, id)),
+            check: false
+        });
+    // The pruned releases' images go with them (by digest and by the tag they were pulled by), unless a record
+    // under the state dir (a kept release, another environment or app) still names them, or a container uses them.
     if (plan.images.length)
-        steps.push({ name: 'prune old images', argv: (0, index_js_2.imageRmArgv)(plan.images), check: false });
+        steps.push({
+            name: PRUNE_IMAGES,
+            argv: (0, commands_js_1.pruneImagesArgv)((0, posix_1.dirname)((0, posix_1.dirname)(host.layout.root)), plan.images, plan.tags),
+            check: false
+        });
     // Only when everything before it worked: a failed finish is reverted under the lock.
     if (s.lock)
         steps.push({ ...(0, lock_js_1.lockReleaseStep)(host.layout.lock, s.lock.holder.token), always: false });
@@ -2719,13 +2774,17 @@ async function finishPhase(ctx, s, keepReleases, history) {
         await s.lock?.stop();
         ctx.deps.onLock?.(host.name, undefined);
     }
+    (0, textfile_js_1.textfileWarning)(ctx, r.get(textfile_js_1.TEXTFILE_STEP));
     for (const id of leftovers) {
         const rm = r.get(`${REMOVE} ${id}`);
         if (rm && rm.exitCode !== 0)
             host.logger.warning(`could not remove ${(0, layout_js_1.prunedDir)(host.layout, id)} on ${host.name} (${firstLine(rm.stderr)}): the next deploy retries; files a container wrote as root need root (sudo rm -rf)`);
         else if (rm?.stdout.startsWith('kept '))
-            host.logger.warning(`release ${id} on ${host.name} is pruned but holds data an earlier version of this action kept in it (${rm.stdout.slice(5).trim()}): ${(0, layout_js_1.prunedDir)(host.layout, id)} is never deleted by a prune; move that data or remove it by hand once nothing needs it`);
+            host.logger.warning(`release ${id} on ${host.name} is pruned but holds data an earlier version of this action kept in it (${rm.stdout.slice(5).trim()}): moved to ${(0, layout_js_1.earlierDataDir)(host.layout, id)}, which no prune deletes; merge that data into data/ or remove it by hand once nothing needs it`);
     }
+    const images = r.get(PRUNE_IMAGES)?.stdout.trim();
+    if (images)
+        host.logger.info(`${host.name}: images of pruned releases: ${images.split('\n').join('; ')}`);
     const next = { ...s, release, pending: [], lockReleased: released };
     const failed = r.failed(steps);
     if (!failed)
@@ -2740,6 +2799,239 @@ async function finishPhase(ctx, s, keepReleases, history) {
 function firstLine(text) {
     return text.trim().split('\n')[0] || 'no error text';
 }
+
+
+/***/ }),
+
+/***/ 3475:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LOW_PORT_FIX = void 0;
+exports.frontDoorDoctorSteps = frontDoorDoctorSteps;
+exports.canBindLow = canBindLow;
+exports.frontDoorDoctorRows = frontDoorDoctorRows;
+const index_js_1 = __webpack_require__(9935);
+const commands_js_1 = __webpack_require__(3639);
+const front_door_js_1 = __webpack_require__(9371);
+const PRIVILEGED = 'bind ports below 1024';
+/** The fix a non-root deploy user needs for front-door-ports below 1024. */
+exports.LOW_PORT_FIX = "as root, once: `echo 'net.ipv4.ip_unprivileged_port_start=80' > /etc/sysctl.d/50-unprivileged-ports.conf && sysctl --system`, or `setcap cap_net_bind_service=+ep /usr/sbin/nginx`; or use front-door-ports of 1024 and up behind a port forward";
+function ports(spec) {
+    const f = spec.frontDoor;
+    return [f.httpPort, ...(f.httpsPort !== undefined ? [f.httpsPort] : [])];
+}
+function frontDoorDoctorSteps(spec) {
+    const pid = (0, index_js_1.frontDoorLayout)(spec.stateDir).pid;
+    const low = ports(spec).filter((p) => p < 1024);
+    return [
+        { ...(0, front_door_js_1.frontDoorCheckStep)(spec), check: false },
+        ...ports(spec).map((p) => ({ name: `front door port ${p}`, argv: (0, commands_js_1.publicPortArgv)(pid, p), check: false })),
+        ...(low.length
+            ? [
+                {
+                    name: PRIVILEGED,
+                    // uid, the sysctl, and nginx's file capabilities (getcap lives in /usr/sbin).
+                    argv: [
+                        'sh',
+                        '-c',
+                        'PATH=$PATH:/usr/sbin:/sbin; id -u; cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024; n=$(command -v nginx || echo /usr/sbin/nginx); getcap "$n" 2>/dev/null || true'
+                    ],
+                    check: false
+                }
+            ]
+            : [])
+    ];
+}
+/**
+ * Can a non-root user bind `lowest`? From `id -u`, `ip_unprivileged_port_start` and nginx's capabilities.
+ * Pure, for the doctor row and its test.
+ */
+function canBindLow(out, lowest) {
+    const [uid = '', start = '1024', ...caps] = out.trim().split('\n');
+    const cap = caps.join(' ').includes('cap_net_bind_service');
+    if (uid.trim() === '0')
+        return { ok: true, detail: 'the deploy user is root' };
+    if (Number(start) <= lowest)
+        return { ok: true, detail: `net.ipv4.ip_unprivileged_port_start=${start.trim()}` };
+    if (cap)
+        return { ok: true, detail: 'nginx has CAP_NET_BIND_SERVICE' };
+    return {
+        ok: false,
+        detail: `the deploy user (uid ${uid.trim()}) cannot bind port ${lowest}: net.ipv4.ip_unprivileged_port_start=${start.trim()} and nginx has no CAP_NET_BIND_SERVICE`
+    };
+}
+function frontDoorDoctorRows(spec, r, now = new Date()) {
+    const rows = [];
+    const check = r.get(front_door_js_1.FRONT_DOOR_CHECK);
+    rows.push({
+        check: 'front door (owner, listen, host names)',
+        ok: check?.exitCode === 0,
+        detail: check?.exitCode === 0
+            ? `free for ${spec.frontDoor.hostnames.join(', ')}`
+            : (check?.stderr || check?.stdout || 'not run').trim(),
+        ...(check?.exitCode === 0 ? {} : { fix: 'see docs/front-door.md, "Refusals"' }),
+        blocking: true
+    });
+    for (const p of ports(spec)) {
+        const res = r.get(`front door port ${p}`);
+        const ok = res?.exitCode === 0;
+        rows.push({
+            check: `front door port ${p}`,
+            ok,
+            detail: ok
+                ? res.stdout.includes('proxy-up')
+                    ? 'held by this front door'
+                    : 'free'
+                : `in use: ${(res?.stdout ?? '').trim().replace(/\s+/g, ' ')}`,
+            ...(ok ? {} : { fix: 'stop what listens there, or choose other front-door-ports' }),
+            blocking: true
+        });
+    }
+    const low = ports(spec).filter((p) => p < 1024);
+    if (low.length) {
+        const v = canBindLow(r.get(PRIVILEGED)?.stdout ?? '', Math.min(...low));
+        rows.push({
+            check: PRIVILEGED,
+            ...v,
+            ...(v.ok ? {} : { fix: exports.LOW_PORT_FIX }),
+            blocking: true
+        });
+    }
+    const pair = spec.frontDoor.tlsPair;
+    if (pair) {
+        const f = (0, index_js_1.certificateFacts)(pair, spec.frontDoor.hostnames);
+        const problems = [
+            ...(f.keyMatches ? [] : ['tls-key is not its key']),
+            ...(f.notAfter <= now ? [`expired ${f.notAfter.toISOString()}`] : []),
+            ...(f.uncovered.length ? [`does not cover ${f.uncovered.join(', ')}`] : [])
+        ];
+        rows.push({
+            check: 'tls-certificate',
+            ok: problems.length === 0,
+            detail: problems.length
+                ? problems.join('; ')
+                : `${f.subject}, not after ${f.notAfter.toISOString().slice(0, 10)}`,
+            ...(problems.length ? { fix: 'give a current certificate for every host name, with its key' } : {}),
+            blocking: true
+        });
+    }
+    return rows;
+}
+
+
+/***/ }),
+
+/***/ 9371:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.FRONT_DOOR_REMOVE = exports.FRONT_DOOR_BOOT = exports.FRONT_DOOR_SWITCH = exports.FRONT_DOOR_CHECK = void 0;
+exports.frontDoorListen = frontDoorListen;
+exports.frontDoorCheckStep = frontDoorCheckStep;
+exports.frontDoorFiles = frontDoorFiles;
+exports.frontDoorSwitchSteps = frontDoorSwitchSteps;
+exports.frontDoorRemoveStep = frontDoorRemoveStep;
+const index_js_1 = __webpack_require__(9935);
+const proxy_js_1 = __webpack_require__(2865);
+const proxy_boot_js_1 = __webpack_require__(7042);
+const run_js_1 = __webpack_require__(5692);
+const tar_js_1 = __webpack_require__(8422);
+/**
+ * An app served through its host's front door (packages/frontdoor): the steps that check it, point its site at
+ * a port, and take the site out again. The front door's own program does the work under its host-wide lock.
+ */
+exports.FRONT_DOOR_CHECK = 'check the front door (owner, port, host names)';
+exports.FRONT_DOOR_SWITCH = 'switch the front door (nginx -t, reload)';
+exports.FRONT_DOOR_BOOT = 'start the front door at boot (crontab @reboot)';
+exports.FRONT_DOOR_REMOVE = 'take the app out of the front door';
+function frontDoorListen(spec) {
+    const f = spec.frontDoor;
+    return {
+        bind: spec.proxyBind,
+        httpPort: f.httpPort,
+        ...(f.httpsPort !== undefined ? { httpsPort: f.httpsPort } : {})
+    };
+}
+function argv(spec, mode) {
+    return (0, index_js_1.frontDoorArgv)((0, index_js_1.frontDoorLayout)(spec.stateDir), mode, (0, index_js_1.siteKey)(spec.app, (0, run_js_1.envSlug)(spec)), spec.stateDir, frontDoorListen(spec), spec.frontDoor.hostnames);
+}
+/** Before anything changes: the front door is ours (or free), listens where asked, and no other app holds a name. */
+function frontDoorCheckStep(spec) {
+    return { name: exports.FRONT_DOOR_CHECK, argv: argv(spec, 'check') };
+}
+/** The site file of the app serving on `port` (`release`), as the front door gets it. */
+function frontDoorFiles(spec, port, release) {
+    const f = spec.frontDoor;
+    const l = (0, index_js_1.frontDoorLayout)(spec.stateDir);
+    const key = (0, index_js_1.siteKey)(spec.app, (0, run_js_1.envSlug)(spec));
+    const listen = frontDoorListen(spec);
+    const proxy = spec.proxy ?? proxy_js_1.DEFAULT_PROXY;
+    return [
+        { path: 'nginx.conf', content: (0, index_js_1.frontDoorConf)(l, listen, proxy.accessLog) },
+        {
+            path: `sites/${key}.conf`,
+            content: (0, index_js_1.siteConf)({
+                app: `${spec.app}/${spec.environment}`,
+                key,
+                hostnames: f.hostnames,
+                listen,
+                port,
+                release,
+                forwarding: proxy
+            })
+        },
+        { path: 'start.sh', content: (0, proxy_boot_js_1.startScript)(index_js_1.FRONT_DOOR_BOOT_GUARD, "this host's front door") },
+        ...(f.tlsPair
+            ? [
+                { path: `tls/${key}.crt`, content: f.tlsPair.certificate },
+                { path: `tls/${key}.key`, content: f.tlsPair.key },
+                { path: `tls/${key}.ssl.conf`, content: (0, index_js_1.tlsConf)(listen, key) }
+            ]
+            : [])
+    ];
+}
+/** Point the app's site at `port`: validated by `nginx -t` before it is swapped in and reloaded. */
+function frontDoorSwitchSteps(spec, port, release) {
+    const l = (0, index_js_1.frontDoorLayout)(spec.stateDir);
+    return [
+        {
+            name: exports.FRONT_DOOR_SWITCH,
+            argv: argv(spec, 'apply'),
+            stdin: (0, tar_js_1.tarball)(frontDoorFiles(spec, port, release))
+        },
+        // Not fatal: a host without cron still serves; doctor reports the missing boot hook.
+        { name: exports.FRONT_DOOR_BOOT, argv: (0, proxy_boot_js_1.bootHookArgv)(l.root, spec.stateDir), check: false }
+    ];
+}
+/** A first release that failed: its host names answer 404 again rather than 502. */
+function frontDoorRemoveStep(spec) {
+    return { name: exports.FRONT_DOOR_REMOVE, argv: argv(spec, 'remove'), check: false };
+}
+
+
+/***/ }),
+
+/***/ 4893:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Generated from packages/deploy/host/*.sh by `npm run catalog`. Do not edit: change the .sh file and regenerate.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HOST_SCRIPTS = void 0;
+/** Each host script by its file name (without .sh), as text for `sh -c`. */
+exports.HOST_SCRIPTS = {
+    'adopt-data': '#!/bin/sh\n# Adopt data an earlier version of deploy-actions left inside release directories (packages/deploy/src/\n# user-files.ts adoptDataArgv says how).\n#   adopt-data.sh <app-env root> <relative path>...\n# Prints `adopted <path> from releases/<id>` and `left <path> in releases/<id> ...`; a copy it cannot move fails.\nroot=$1; shift\ncur=$(readlink "$root/current" 2>/dev/null) || cur=\ncur=${cur%/}; cur=${cur##*/}\nfor p in "$@"; do\n  dst="$root/data/$p"\n  { [ -e "$dst" ] || [ -L "$dst" ]; } && continue\n  left=\n  for d in "$root"/releases/*/; do\n    d=${d%/}; id=${d##*/}\n    [ ! -L "$d/$p" ] && [ -e "$d/$p" ] || continue\n    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then\n      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }\n      echo "adopted $p from releases/$id"\n    else\n      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1\n      mv -T -- "$d/$p" "$d/$p.earlier" && ln -s -- "$dst" "$d/$p" || { echo "cannot rename releases/$id/$p to $p.earlier: rename it by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }\n      left="$left releases/$id"\n    fi\n  done\n  [ -z "$left" ] || echo "left $p in$left"\ndone\n',
+    'await-healthy': '#!/bin/sh\n# Wait until every container of the given services of a compose project is healthy (running, without a\n# healthcheck), at most <timeout> seconds.\n#   await-healthy.sh <timeout-seconds> <project> <service>...\n# Exit 0 printing `healthy`; exit 5 printing `timeout <service>:<state> ...`.\nend=$(( $(date +%s) + $1 )); p=$2; shift 2\nwhile :; do\n  waiting=\n  for s in "$@"; do\n    id=$(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s" | head -n 1)\n    st=missing; [ -z "$id" ] || st=$(docker inspect --format \'{{.State.Status}}/{{with index .State "Health"}}{{.Status}}{{else}}-{{end}}\' "$id")\n    case "$st" in running/healthy|running/-) ;; *) waiting="$waiting $s:$st";; esac\n  done\n  [ -n "$waiting" ] || { echo healthy; exit 0; }\n  if [ "$(date +%s)" -ge "$end" ]; then echo "timeout$waiting"; exit 5; fi\n  sleep 0.5\ndone\n',
+    'canary-probe': '#!/bin/sh\n# Probe a URL from the host every <interval> seconds for <duration> seconds (packages/deploy/src/canary-proxy.ts\n# canaryProbeArgv); curl reads its headers from a config on stdin, so no header value is in an argv.\n#   canary-probe.sh <url> <interval> <duration> <timeout> <body-bytes> <GET|HEAD> <stop-after> <status ranges>\n# Prints `probe <curl exit> <http code> <seconds> <base64 body>` per probe, `stopped <n>` when it gave up.\ncfg=$(mktemp) && b=$(mktemp) || exit 1\ntrap \'rm -f "$cfg" "$b"\' EXIT\ncat > "$cfg"\nend=$(( $(date +%s) + $3 )); bad=0\nwhile :; do\n  : > "$b"\n  # HEAD is curl\'s --head: `-X HEAD` would wait for the body a Content-Length announces, until -m.\n  if [ "$6" = HEAD ]; then\n    w=$(curl -s -K "$cfg" --head -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)\n  else\n    w=$(curl -s -K "$cfg" -X "$6" -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)\n  fi; c=$?\n  [ -n "$w" ] || w="000 0"\n  body=; [ "$5" -gt 0 ] && body=$(head -c "$5" "$b" | base64 | tr -d "\\n")\n  echo "probe $c $w $body"\n  if [ "$7" -gt 0 ]; then\n    code=${w%% *}; ok=0\n    for r in $8; do [ "$code" -ge "${r%-*}" ] && [ "$code" -le "${r#*-}" ] && ok=1; done\n    [ "$c" = 0 ] && [ "$ok" = 1 ] || bad=$((bad+1))\n    [ "$bad" -lt "$7" ] || { echo "stopped $bad"; break; }\n  fi\n  [ "$(date +%s)" -lt "$end" ] || break\n  sleep "$2"\ndone\n',
+    'docker-root': '#!/bin/sh\n# doctor: Docker\'s data root and its disk, and the images this app\'s release records name, with their size\n# (packages/deploy/src/doctor.ts).\n#   docker-root.sh <app-env root>\n# Prints the data root, its `df -Pk` line, then `app-images <count> <bytes>`.\nd=$(docker info -f "{{.DockerRootDir}}" 2>/dev/null) && [ -n "$d" ] && echo "$d" && df -Pk "$d" 2>/dev/null | tail -n 1\nfor f in "$1"/releases/*/release.json; do [ -f "$f" ] && sed -n \'s/.*"digests":{\\([^}]*\\)}.*/\\1/p\' "$f"; done | tr "," "\\n" | sed -n \'s/^"[^"]*":"\\([^"]*\\)"$/\\1/p\' | sort -u |\n  while read -r i; do docker image inspect -f "{{.Size}}" "$i" 2>/dev/null; done | awk \'{ n++; s += $1 } END { print "app-images", n + 0, s + 0 }\'\n',
+    'prune-images': '#!/bin/sh\n# Remove the images of pruned releases, each by its digest and by the tag its release pulled it by, unless a\n# release record under the state dir names it (packages/deploy/src/commands.ts pruneImagesArgv).\n#   prune-images.sh <state-dir> [<digest> <tag or empty>]...\n# Prints `removed <digest>`, `kept <digest> (<why>)` or `gone <digest>` per image; exit 1 when docker refused one.\nsd=$1; shift; st=0\nwhile [ $# -ge 2 ]; do\n  d=$1; t=$2; shift 2\n  id=$(docker image inspect -f "{{.Id}}" "$d" 2>/dev/null) || { echo "gone $d"; continue; }\n  u=$(grep -lsF -- "\\"$d\\"" "$sd"/*/*/releases/*/release.json | head -n 1)\n  if [ -n "$u" ]; then echo "kept $d (named by $u)"; continue; fi\n  # A record naming the tag may be a deploy between its pull and its pinned digests: the tag stays.\n  [ -z "$t" ] || ! grep -qsF -- "\\"$t\\"" "$sd"/*/*/releases/*/release.json || t=\n  if [ -n "$t" ] && [ "$(docker image inspect -f "{{.Id}}" "$t" 2>/dev/null)" = "$id" ]; then\n    out=$(docker image rm "$d" "$t" 2>&1)\n  else\n    out=$(docker image rm "$d" 2>&1)\n  fi\n  if [ $? -eq 0 ]; then echo "removed $d"; else echo "kept $d ($(printf "%s" "$out" | tail -n 1))"; st=1; fi\ndone\nexit $st\n',
+    'prune-release': '#!/bin/sh\n# Prune a release directory set aside at <dir>; one holding data an earlier version left in it (its\n# .earlier-data list) is moved whole to <keep-in> instead, once (packages/deploy/src/user-files.ts).\n#   prune-release.sh <dir> <keep-in>\n# Prints `kept <path> ...` when it kept data.\nif [ -f "$1/.earlier-data" ]; then\n  mkdir -p -- "$(dirname -- "$2")" && mv -T -- "$1" "$2" || exit 1\n  while IFS= read -r p; do [ -z "$p" ] || [ ! -L "$2/$p" ] || rm -f -- "$2/$p"; done < "$2/.earlier-data"\n  rm -f -- "$2/release.json" "$2/.env" && echo "kept $(tr "\\n" " " < "$2/.earlier-data")"\nelse\n  rm -rf -- "$1"\nfi\n',
+    'still-running': '#!/bin/sh\n# After the switch: every container of a compose project still runs (healthy where it has a HEALTHCHECK, no\n# restarts), checked <rounds> times <interval> seconds apart, on the host, without a round trip per check.\n#   still-running.sh <project> <rounds> <interval-seconds> <docker inspect format>\n# Exit 0 when every round passed; exit 1 printing `no containers`, or the container state lines.\ni=0\nwhile [ "$i" -lt "$2" ]; do\n  [ "$i" = 0 ] || sleep "$3"\n  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1")\n  st=\n  # shellcheck disable=SC2086 # $ids is a list of container ids: split on purpose\n  [ -z "$ids" ] || st=$(docker inspect --format "$4" $ids)\n  [ -n "$st" ] || { echo "no containers"; exit 1; }\n  bad=; while read -r id s h r _ _; do\n    [ -n "$id" ] || continue\n    case "$s $h $r" in "running healthy 0"|"running - 0") ;; *) bad=1;; esac\n  done <<EOF\n$st\nEOF\n  if [ -n "$bad" ]; then printf "%s\\n" "$st"; exit 1; fi\n  i=$((i+1))\ndone\n',
+    'wait-ready': '#!/bin/sh\n# Wait until a compose project\'s containers run (healthy where they have a HEALTHCHECK), and an HTTP check\n# from the host passes twice in a row, or stop at the first crash, unhealthy container or the deadline.\n#   wait-ready.sh <timeout-seconds> <project> <docker inspect format> [check argv…]\n# The first line of output says how it ended (packages/deploy/src/wait-ready.ts decodes it):\n#   ready                              exit 0\n#   crashed <container state line>     exit 3, then the container\'s last log lines\n#   unhealthy <container name>         exit 4\n#   timeout http <check exit code>     exit 5, the containers ran but the check did not pass\n#   timeout states                     exit 5, then the container state lines\nend=$(( $(date +%s) + $1 )); p=$2; fmt=$3; shift 3; ok=0\nwhile :; do\n  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$p")\n  st=\n  # shellcheck disable=SC2086 # $ids is a list of container ids: split on purpose\n  [ -z "$ids" ] || st=$(docker inspect --format "$fmt" $ids)\n  bad=; sick=; up=1; [ -n "$st" ] || up=0\n  while read -r id s h r x n; do\n    [ -n "$id" ] || continue\n    case "$s" in exited|dead|restarting) bad="$id $s $h $r $x $n";; esac\n    [ "$r" = 0 ] || bad="$id $s $h $r $x $n"\n    [ "$s" = running ] || up=0\n    case "$h" in -|healthy) ;; unhealthy) sick=$n; up=0;; *) up=0;; esac\n  done <<EOF\n$st\nEOF\n  if [ -n "$bad" ]; then echo "crashed $bad"; docker logs --tail 10 "${bad%% *}" 2>&1; exit 3; fi\n  if [ -n "$sick" ]; then echo "unhealthy $sick"; exit 4; fi\n  http=-; if [ "$up" = 1 ] && [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; http=$?; fi\n  if [ "$up" = 1 ] && { [ "$http" = - ] || [ "$http" = 0 ]; }; then ok=$((ok+1)); [ "$ok" -lt 2 ] || { echo ready; exit 0; }; else ok=0; fi\n  if [ "$(date +%s)" -ge "$end" ]; then\n    if [ "$up" = 1 ]; then echo "timeout http $http"; else echo "timeout states"; printf "%s\\n" "$st"; fi; exit 5\n  fi\n  sleep 0.25\ndone\n'
+};
 
 
 /***/ }),
@@ -3159,8 +3451,8 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.staleReason = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.runnerIdentity = exports.processStart = exports.usesSlots = exports.STRATEGIES = void 0;
-exports.includedPaths = exports.includedFiles = exports.pruneReleaseArgv = exports.adoptDataArgv = exports.awaitHealthyArgv = void 0;
+exports.releaseFiles = exports.releaseUpOptions = exports.parseAccessoryState = exports.networkOverride = exports.ensureNetworkArgv = exports.chooseAccessories = exports.accessoriesProject = exports.accessoryChanges = exports.dockerRootRow = exports.doctorTable = exports.doctor = exports.judgeCanary = exports.rollbackSummary = exports.deploySummary = exports.tarball = exports.clockFrom = exports.prunePlan = exports.releaseLeftLocks = exports.drill = exports.hostSpec = exports.chooseTarget = exports.rollback = exports.stackName = exports.checkSwarmSpec = exports.deploy = exports.holderRun = exports.lockVerdict = exports.describeHolder = exports.MIGRATE_TIMED_OUT = exports.MAX_LINE_CHARS = exports.lineLogger = exports.maskedCommand = exports.migrateProject = exports.migrateContainerName = exports.migrateBoundMs = exports.migrateBoundArgv = exports.showCommand = exports.pickDigest = exports.checkedTools = exports.checkSteps = exports.parseState = exports.parseContainerStates = exports.PhaseResult = exports.Host = exports.Deadline = exports.decodeWaitReady = exports.runnerIdentity = exports.processStart = exports.usesSlots = exports.STRATEGIES = void 0;
+exports.LOW_PORT_FIX = exports.canBindLow = exports.counterLabels = exports.textfileArgv = exports.textfileGauges = exports.textfilePath = exports.includedPaths = exports.includedFiles = exports.pruneReleaseArgv = exports.adoptDataArgv = exports.awaitHealthyArgv = exports.SHIP_LIMIT_BYTES = exports.readShipped = exports.planUserCompose = exports.parsePortMapping = void 0;
 __exportStar(__webpack_require__(9224), exports);
 var strategy_js_1 = __webpack_require__(9836);
 Object.defineProperty(exports, "STRATEGIES", ({ enumerable: true, get: function () { return strategy_js_1.STRATEGIES; } }));
@@ -3170,6 +3462,8 @@ var identity_js_1 = __webpack_require__(9419);
 Object.defineProperty(exports, "processStart", ({ enumerable: true, get: function () { return identity_js_1.processStart; } }));
 Object.defineProperty(exports, "runnerIdentity", ({ enumerable: true, get: function () { return identity_js_1.runnerIdentity; } }));
 __exportStar(__webpack_require__(3639), exports);
+var wait_ready_js_1 = __webpack_require__(1802);
+Object.defineProperty(exports, "decodeWaitReady", ({ enumerable: true, get: function () { return wait_ready_js_1.decodeWaitReady; } }));
 __exportStar(__webpack_require__(2865), exports);
 __exportStar(__webpack_require__(1827), exports);
 __exportStar(__webpack_require__(1983), exports);
@@ -3192,10 +3486,11 @@ Object.defineProperty(exports, "migrateBoundMs", ({ enumerable: true, get: funct
 Object.defineProperty(exports, "migrateContainerName", ({ enumerable: true, get: function () { return migrate_js_1.migrateContainerName; } }));
 Object.defineProperty(exports, "migrateProject", ({ enumerable: true, get: function () { return migrate_js_1.migrateProject; } }));
 Object.defineProperty(exports, "maskedCommand", ({ enumerable: true, get: function () { return migrate_js_1.maskedCommand; } }));
+Object.defineProperty(exports, "lineLogger", ({ enumerable: true, get: function () { return migrate_js_1.lineLogger; } }));
+Object.defineProperty(exports, "MAX_LINE_CHARS", ({ enumerable: true, get: function () { return migrate_js_1.MAX_LINE_CHARS; } }));
 Object.defineProperty(exports, "MIGRATE_TIMED_OUT", ({ enumerable: true, get: function () { return migrate_js_1.MIGRATE_TIMED_OUT; } }));
 var lock_js_1 = __webpack_require__(4654);
 Object.defineProperty(exports, "describeHolder", ({ enumerable: true, get: function () { return lock_js_1.describeHolder; } }));
-Object.defineProperty(exports, "staleReason", ({ enumerable: true, get: function () { return lock_js_1.staleReason; } }));
 var takeover_js_1 = __webpack_require__(8968);
 Object.defineProperty(exports, "lockVerdict", ({ enumerable: true, get: function () { return takeover_js_1.lockVerdict; } }));
 Object.defineProperty(exports, "holderRun", ({ enumerable: true, get: function () { return takeover_js_1.holderRun; } }));
@@ -3207,6 +3502,7 @@ Object.defineProperty(exports, "stackName", ({ enumerable: true, get: function (
 var rollback_js_1 = __webpack_require__(1957);
 Object.defineProperty(exports, "rollback", ({ enumerable: true, get: function () { return rollback_js_1.rollback; } }));
 Object.defineProperty(exports, "chooseTarget", ({ enumerable: true, get: function () { return rollback_js_1.chooseTarget; } }));
+Object.defineProperty(exports, "hostSpec", ({ enumerable: true, get: function () { return rollback_js_1.hostSpec; } }));
 var drill_js_1 = __webpack_require__(4848);
 Object.defineProperty(exports, "drill", ({ enumerable: true, get: function () { return drill_js_1.drill; } }));
 var post_js_1 = __webpack_require__(4851);
@@ -3227,6 +3523,7 @@ Object.defineProperty(exports, "judgeCanary", ({ enumerable: true, get: function
 var doctor_js_1 = __webpack_require__(3306);
 Object.defineProperty(exports, "doctor", ({ enumerable: true, get: function () { return doctor_js_1.doctor; } }));
 Object.defineProperty(exports, "doctorTable", ({ enumerable: true, get: function () { return doctor_js_1.doctorTable; } }));
+Object.defineProperty(exports, "dockerRootRow", ({ enumerable: true, get: function () { return doctor_js_1.dockerRootRow; } }));
 var accessories_js_1 = __webpack_require__(6427);
 Object.defineProperty(exports, "accessoryChanges", ({ enumerable: true, get: function () { return accessories_js_1.accessoryChanges; } }));
 Object.defineProperty(exports, "accessoriesProject", ({ enumerable: true, get: function () { return accessories_js_1.accessoriesProject; } }));
@@ -3250,6 +3547,16 @@ __exportStar(__webpack_require__(7042), exports);
 var includes_js_1 = __webpack_require__(2588);
 Object.defineProperty(exports, "includedFiles", ({ enumerable: true, get: function () { return includes_js_1.includedFiles; } }));
 Object.defineProperty(exports, "includedPaths", ({ enumerable: true, get: function () { return includes_js_1.includedPaths; } }));
+__exportStar(__webpack_require__(9600), exports);
+var textfile_js_1 = __webpack_require__(3200);
+Object.defineProperty(exports, "textfilePath", ({ enumerable: true, get: function () { return textfile_js_1.textfilePath; } }));
+Object.defineProperty(exports, "textfileGauges", ({ enumerable: true, get: function () { return textfile_js_1.textfileGauges; } }));
+Object.defineProperty(exports, "textfileArgv", ({ enumerable: true, get: function () { return textfile_js_1.textfileArgv; } }));
+Object.defineProperty(exports, "counterLabels", ({ enumerable: true, get: function () { return textfile_js_1.counterLabels; } }));
+__exportStar(__webpack_require__(749), exports);
+var front_door_doctor_js_1 = __webpack_require__(3475);
+Object.defineProperty(exports, "canBindLow", ({ enumerable: true, get: function () { return front_door_doctor_js_1.canBindLow; } }));
+Object.defineProperty(exports, "LOW_PORT_FIX", ({ enumerable: true, get: function () { return front_door_doctor_js_1.LOW_PORT_FIX; } }));
 
 
 /***/ }),
@@ -3266,6 +3573,7 @@ exports.sshConnector = sshConnector;
 exports.environmentSlug = environmentSlug;
 exports.readProxy = readProxy;
 exports.readTarget = readTarget;
+exports.readStrategy = readStrategy;
 exports.readDeployInputs = readDeployInputs;
 exports.readRegistry = readRegistry;
 exports.readRollbackInputs = readRollbackInputs;
@@ -3286,12 +3594,11 @@ const validate_js_1 = __webpack_require__(1983);
 const swarm_js_1 = __webpack_require__(7757);
 const user_files_js_1 = __webpack_require__(2884);
 const migrate_command_js_1 = __webpack_require__(8736);
+const scan_record_js_1 = __webpack_require__(9600);
 const strategy_js_1 = __webpack_require__(9836);
-/** Defaults as manifest.yml declares them. The shared groups (ssh, app, release-host) read deploy-compose's:
- * rollback and run-migrations declare the same ones (test/contract/manifest.test.ts). */
+const index_js_5 = __webpack_require__(9935);
 const DEPLOY = (0, index_js_2.defaultsOf)('deploy-compose');
 const ROLLBACK = (0, index_js_2.defaultsOf)('rollback');
-const IMAGE_CHECKS = ['registry', 'pull', 'none'];
 function readConnection(inputs) {
     const privateKey = inputs.string('ssh-key', { required: true });
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
@@ -3426,6 +3733,12 @@ function readTarget(inputs, action = 'deploy-compose') {
     // (where `%` is a newline).
     if (/[\s'"`;{}\\$%]/.test(stateDir))
         throw new index_js_1.InputError('state-dir', `"${stateDir}" holds whitespace, a quote, \`;\`, \`$\`, \`%\`, a backslash or a brace`, 'use a plain path such as /home/deploy/deploy-actions');
+    const metricsDir = inputs
+        .optional('metrics-dir')
+        ?.trim()
+        .replace(/(.)\/+$/, '$1');
+    if (metricsDir !== undefined && (!metricsDir.startsWith('/') || metricsDir.split('/').includes('..')))
+        throw new index_js_1.InputError('metrics-dir', `"${metricsDir}" is not an absolute path`, "give node_exporter's textfile directory on the hosts, e.g. /var/lib/prometheus/node-exporter");
     const proxyBind = inputs.string('proxy-bind', { fallback: DEPLOY.text('proxy-bind') });
     if ((0, node_net_1.isIP)(proxyBind) === 0)
         throw new index_js_1.InputError('proxy-bind', `"${proxyBind}" is not an IP address`, 'give the address the proxy listens on, e.g. 0.0.0.0, 127.0.0.1 or ::');
@@ -3436,6 +3749,8 @@ function readTarget(inputs, action = 'deploy-compose') {
         ...environment(inputs),
         hosts: readHosts(inputs),
         stateDir: stateDir.replace(/\/+$/, '') || '/',
+        ...(metricsDir ? { metricsDir } : {}),
+        ...(inputs.boolean('critical', DEPLOY.flag('critical')) ? { critical: true } : {}),
         slotPorts,
         proxyBind,
         proxy: readProxy(inputs),
@@ -3459,6 +3774,12 @@ function readTarget(inputs, action = 'deploy-compose') {
     };
     if (publicPort !== undefined)
         spec.publicPort = publicPort;
+    const hostnames = (0, index_js_5.parseHostnames)(inputs.list('public-hostnames'));
+    if (hostnames.length)
+        spec.frontDoor = {
+            hostnames,
+            ...(0, index_js_5.parseFrontDoorPorts)(inputs.string('front-door-ports', { fallback: DEPLOY.text('front-door-ports') }))
+        };
     if (gate)
         spec.gate = gate;
     if (first) {
@@ -3499,10 +3820,14 @@ function readComposeFiles(inputs, files) {
         dir: (0, node_path_1.dirname)((0, node_path_1.isAbsolute)(first) ? first : (0, node_path_1.resolve)(files.workspace, first))
     };
 }
+/** deploy-compose's `strategy`: read here only, with the manifest's default (the doctor reads it here too). */
+function readStrategy(inputs) {
+    return inputs.choice('strategy', strategy_js_1.STRATEGIES, DEPLOY.text('strategy'));
+}
 function readDeployInputs(inputs, files, context) {
     const connection = readConnection(inputs);
     const target = readTarget(inputs);
-    const strategy = inputs.choice('strategy', strategy_js_1.STRATEGIES, DEPLOY.text('strategy'));
+    const strategy = readStrategy(inputs);
     const compose = readComposeFiles(inputs, files);
     const [composeText, ...composeMore] = compose.texts;
     const info = (0, compose_files_js_1.composeInfo)({ composeText: composeText, composeMore });
@@ -3510,6 +3835,7 @@ function readDeployInputs(inputs, files, context) {
     const template = readPath(inputs, 'env-template', files, false);
     if (template !== undefined)
         (0, validate_js_1.checkEnvAgainstTemplate)(envText, template);
+    (0, validate_js_1.checkEnvAgainstCompose)(envText, compose.texts, [target.portVar]);
     const images = (0, images_js_1.parseImagesInput)(inputs.keyValues('images'), info.services);
     for (const s of info.services)
         if (!images[s] && !info.images[s])
@@ -3517,7 +3843,9 @@ function readDeployInputs(inputs, files, context) {
     const accessories = inputs.list('accessories');
     // Accessories run once, beside the slots: they may name their container and publish host ports.
     const once = strategy === 'swarm' ? [] : (0, accessories_js_1.chooseAccessories)(accessories, info, images).accessories;
-    if ((0, strategy_js_1.usesSlots)(strategy)) {
+    if (target.frontDoor)
+        readFrontDoor(inputs, target, strategy);
+    else if ((0, strategy_js_1.usesSlots)(strategy)) {
         if (target.publicPort === undefined)
             throw new index_js_1.InputError('public-port', `is required with strategy ${strategy}`, 'give the port users reach; the proxy listens on it');
     }
@@ -3549,6 +3877,7 @@ function readDeployInputs(inputs, files, context) {
         ...(registry ? { registry } : {}),
         ...(migrate ? { migrate } : {}),
         composeDir: compose.dir,
+        ...(0, scan_record_js_1.readReleaseScan)(inputs, (input, p) => readWorkspaceFile(input, p, files)),
         ...readUserCompose(inputs)
     };
     if (strategy === 'canary')
@@ -3561,9 +3890,33 @@ function readDeployInputs(inputs, files, context) {
     return {
         spec,
         connection,
-        imageCheck: inputs.choice('image-check', IMAGE_CHECKS, DEPLOY.text('image-check')),
+        imageCheck: inputs.choice('image-check', (0, index_js_2.choicesOf)('deploy-compose', 'image-check'), DEPLOY.text('image-check')),
         ...(url ? { webhook: { url, ...(secret ? { secret } : {}) } } : {})
     };
+}
+/**
+ * An app behind the host's front door: blue-green and rolling need their slot ports (there is no public-port
+ * to derive them from), recreate needs the port the app listens on, and a user-supplied certificate is
+ * checked here, before any host is touched.
+ */
+function readFrontDoor(inputs, target, strategy) {
+    const f = target.frontDoor;
+    if (strategy === 'canary' || strategy === 'swarm')
+        throw new index_js_1.InputError('public-hostnames', `is not supported with strategy ${strategy} yet`, 'use blue-green, rolling or recreate behind the front door, or public-port for a per-app proxy');
+    if ((0, strategy_js_1.usesSlots)(strategy) && inputs.list('slot-ports').length === 0 && target.publicPort === undefined)
+        throw new index_js_1.InputError('slot-ports', `is required with public-hostnames and strategy ${strategy}`, 'give the two ports the slots listen on, `blue,green`, e.g. `8081,8082`');
+    if (strategy === 'recreate' && target.publicPort === undefined)
+        throw new index_js_1.InputError('public-port', 'is required with public-hostnames and strategy recreate', 'give the port the app listens on; the front door routes the host names to it');
+    const certificate = inputs.optional('tls-certificate');
+    const key = inputs.optional('tls-key');
+    if (!!certificate !== !!key)
+        throw new index_js_1.InputError(certificate ? 'tls-key' : 'tls-certificate', 'is required with the other', 'give tls-certificate and tls-key together');
+    if (certificate && key) {
+        if (f.httpsPort === undefined)
+            throw new index_js_1.InputError('front-door-ports', 'has no HTTPS port', 'write `http,https`, e.g. `80,443`');
+        f.tlsPair = { certificate, key };
+        (0, index_js_5.checkTlsPair)(f.tlsPair, f.hostnames);
+    }
 }
 /** web-service, app-port and data-paths: how the compose files as users write them run (user-compose.ts). */
 function readUserCompose(inputs) {
@@ -3634,6 +3987,7 @@ exports.layout = layout;
 exports.observeScriptPath = observeScriptPath;
 exports.releaseDir = releaseDir;
 exports.prunedDir = prunedDir;
+exports.earlierDataDir = earlierDataDir;
 exports.newReleaseId = newReleaseId;
 exports.otherSlot = otherSlot;
 exports.projectName = projectName;
@@ -3670,6 +4024,13 @@ exports.PRUNED_PREFIX = '.pruned-';
 function prunedDir(l, id) {
     return (0, posix_1.join)(l.releases, `${exports.PRUNED_PREFIX}${id}`);
 }
+/**
+ * Where a pruned release's copy of data an earlier version of this action kept inside it (adoptDataArgv) is
+ * moved, whole, by the prune: out of releases/, so no later prune reads it again, and never deleted.
+ */
+function earlierDataDir(l, id) {
+    return (0, posix_1.join)(l.root, 'earlier-data', id);
+}
 /** Release ids sort in creation order: `20261123T091502Z-3fa9`. */
 function newReleaseId(now = new Date(), suffix = (0, node_crypto_1.randomBytes)(2).toString('hex')) {
     const stamp = now
@@ -3699,7 +4060,6 @@ function projectName(app, environment, slot) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LOCK_BREAK = exports.LOCK_READ = exports.LOCK_TAKE = void 0;
 exports.describeHolder = describeHolder;
-exports.staleReason = staleReason;
 exports.localPidAlive = localPidAlive;
 exports.newHolder = newHolder;
 exports.lockSteps = lockSteps;
@@ -3718,17 +4078,6 @@ function describeHolder(h) {
         return 'an unknown holder (no holder.json)';
     const what = `${h.operation}${h.release ? ` of ${h.release}` : ''}`;
     return `${what} by ${h.actor}${h.runUrl ? ` (${h.runUrl})` : ''} on ${h.runner} pid ${h.pid}, since ${h.startedAt}`;
-}
-/** Why a holder is stale, or undefined when it looks alive. Pure. */
-function staleReason(h, now, staleMs, runnerName, pidAlive) {
-    if (!h)
-        return 'the lock has no holder.json (a run died while taking it)';
-    const beat = Date.parse(h.heartbeatAt || h.startedAt);
-    if (h.runner === runnerName && !pidAlive(h.pid))
-        return `its process ${h.pid} on ${h.runner} is gone`;
-    if (Number.isFinite(beat) && now - beat > staleMs)
-        return `its last heartbeat was ${(0, index_js_1.formatMs)(now - beat)} ago (stale after ${(0, index_js_1.formatMs)(staleMs)})`;
-    return undefined;
 }
 function localPidAlive(pid) {
     try {
@@ -3906,13 +4255,14 @@ function readMigrate(inputs, info, strategy, maxMs) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.MIGRATE_TIMED_OUT = exports.MIGRATE_STEP = void 0;
+exports.MAX_LINE_CHARS = exports.MIGRATE_TIMED_OUT = exports.MIGRATE_STEP = void 0;
 exports.migrateBoundArgv = migrateBoundArgv;
 exports.migrateBoundMs = migrateBoundMs;
 exports.migrateContainerName = migrateContainerName;
 exports.migrateProject = migrateProject;
 exports.maskedCommand = maskedCommand;
 exports.maskEnv = maskEnv;
+exports.lineLogger = lineLogger;
 exports.migratePhase = migratePhase;
 exports.migrateOnce = migrateOnce;
 const index_js_1 = __webpack_require__(893);
@@ -4010,6 +4360,8 @@ function maskEnv(text, envText) {
         out = out.split(v).join('***');
     return out;
 }
+/** The longest line the relay holds before it logs it anyway (a migration printing no newline for 40 MB). */
+exports.MAX_LINE_CHARS = 64 * 1024;
 /** Log whole lines as they come, tagged with the host; the logger masks registered secrets. */
 function lineLogger(log) {
     let buf = '';
@@ -4020,6 +4372,11 @@ function lineLogger(log) {
             while ((nl = buf.indexOf('\n')) >= 0) {
                 log(buf.slice(0, nl).replace(/\r$/, ''));
                 buf = buf.slice(nl + 1);
+            }
+            // Bounded: a line longer than MAX_LINE_CHARS is logged in pieces.
+            while (buf.length >= exports.MAX_LINE_CHARS) {
+                log(buf.slice(0, exports.MAX_LINE_CHARS));
+                buf = buf.slice(exports.MAX_LINE_CHARS);
             }
         },
         flush() {
@@ -4048,6 +4405,9 @@ async function migratePhase(ctx, s, d, m) {
     const byDeploy = boundMs < m.timeoutMs;
     // The release's accessories first (a database it brings), so the migration can reach them.
     const acc = (0, start_js_1.deployAccessories)(ctx, s, release, s.tools.compose);
+    // Whatever happens from here, a failed deploy starts the serving release's retired copies again.
+    if (acc.retired)
+        s = { ...s, retired: acc.retired };
     const steps = [
         ...acc.steps,
         {
@@ -4172,7 +4532,7 @@ function checkSteps(needNginx) {
     return [
         { name: 'docker', argv: (0, index_js_3.serverVersionArgv)() },
         { name: 'compose', argv: (0, index_js_2.composeDetectArgv)({ required: true }) },
-        { name: 'tools', argv: (0, commands_js_1.whichArgv)('curl', 'wget', 'nginx'), check: false },
+        { name: 'tools', argv: (0, commands_js_1.whichArgv)('curl', 'wget', 'nginx', 'flock'), check: false },
         ...(needNginx ? [{ name: 'nginx', argv: (0, commands_js_1.requireProgramArgv)('nginx') }] : [])
     ];
 }
@@ -4210,6 +4570,8 @@ function checkedTools(host, r, user) {
     if (nginx)
         throw nginx;
     const found = (r.get('tools')?.stdout ?? '').split('\n').map((l) => l.trim());
+    if (r.get('tools')?.exitCode === 0 && !found.includes('flock'))
+        host.logger.warning(`${host.name} has no flock: the phases of two runs (a takeover beside a detached phase a dead runner left) are not serialized there; install util-linux (apt-get install util-linux)`);
     return {
         compose: tool,
         http: found.includes('curl') ? 'curl' : found.includes('wget') ? 'wget' : null,
@@ -4377,6 +4739,166 @@ function stateDirProblem(host, stateDir, user, why) {
 
 /***/ }),
 
+/***/ 749:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.activeReadArgv = activeReadArgv;
+exports.servingProjects = servingProjects;
+exports.appProjects = appProjects;
+exports.projectContainersArgv = projectContainersArgv;
+exports.parseContainerLines = parseContainerLines;
+exports.logsArgv = logsArgv;
+exports.execArgv = execArgv;
+exports.projectObjectsArgv = projectObjectsArgv;
+exports.stateRemoveArgv = stateRemoveArgv;
+exports.withSbinPath = withSbinPath;
+exports.appNetworksArgv = appNetworksArgv;
+exports.pickAppNetworks = pickAppNetworks;
+exports.removePlan = removePlan;
+const posix_1 = __webpack_require__(3916);
+const accessories_js_1 = __webpack_require__(6427);
+const layout_js_1 = __webpack_require__(5759);
+const proxy_boot_js_1 = __webpack_require__(7042);
+const commands_js_1 = __webpack_require__(3639);
+const index_js_1 = __webpack_require__(2978);
+/**
+ * Day-2 operations on a deployed app (`deploy-actions logs`, `exec`, `remove`): every command as argv data
+ * built here, run by the caller's one executor. Containers are found by their compose labels, so the
+ * commands work the same under Compose v1 and v2 and need no compose file.
+ */
+/** argv: what serves now (active.json). */
+function activeReadArgv(l) {
+    return ['cat', '--', l.active];
+}
+/** The compose projects that serve: the active release's, then the accessories'. */
+function servingProjects(app, environment, active) {
+    return [active.project, (0, accessories_js_1.accessoriesProject)(app, environment)];
+}
+/** Every compose project a deploy of this app may have made in this environment (slots, recreate, accessories, migrations). */
+function appProjects(app, environment) {
+    const slots = [undefined, 'blue', 'green'];
+    const base = slots.map((s) => (0, layout_js_1.projectName)(app, environment, s));
+    return [...base, ...base.map((p) => `${p}-migrate`), (0, accessories_js_1.accessoriesProject)(app, environment)];
+}
+/** argv: containers of one compose project, one `<id> <service> <state>` line each (`all`: stopped ones too). */
+function projectContainersArgv(project, o = {}) {
+    return [
+        'docker',
+        'ps',
+        ...(o.all ? ['-a'] : []),
+        '--no-trunc',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+        '--format',
+        '{{.ID}} {{.Label "com.docker.compose.service"}} {{.State}}'
+    ];
+}
+function parseContainerLines(text) {
+    return text
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((p) => /^[0-9a-f]{12,64}$/.test(p[0] ?? ''))
+        .map(([id, service, state]) => ({ id: id, service: service ?? '', state: state ?? '' }));
+}
+/** argv: a container's logs, both streams. */
+function logsArgv(id, o = {}) {
+    return [
+        'docker',
+        'logs',
+        ...(o.tail !== undefined ? ['--tail', String(o.tail)] : []),
+        ...(o.since ? ['--since', o.since] : []),
+        ...(o.timestamps ? ['--timestamps'] : []),
+        id
+    ];
+}
+/** argv: a command in a running container (no TTY: its output comes back through the session). */
+function execArgv(id, command, o = {}) {
+    if (command.length === 0)
+        throw new Error('exec: give the command after `--`');
+    return [
+        'docker',
+        'exec',
+        ...(o.user ? ['--user', o.user] : []),
+        ...(o.workdir ? ['--workdir', o.workdir] : []),
+        id,
+        ...command
+    ];
+}
+/** The labels of what `remove` lists in a project: networks and (only with deleteData) volumes. */
+function projectObjectsArgv(kind, project) {
+    return ['docker', kind, 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`];
+}
+/**
+ * argv: remove the app's state on the host, keeping `data/` (bind-mounted data) and `history.jsonl` (the audit
+ * trail) unless `deleteData`, when the whole environment directory goes. Prints nothing; fails naming what it
+ * could not remove (a root-owned file a container wrote).
+ */
+function stateRemoveArgv(l, deleteData) {
+    if (deleteData)
+        return ['rm', '-rf', '--', l.root];
+    return [
+        'find',
+        l.root,
+        '-mindepth',
+        '1',
+        '-maxdepth',
+        '1',
+        '!',
+        '-name',
+        'data',
+        '!',
+        '-name',
+        'history.jsonl',
+        '-exec',
+        'rm',
+        '-rf',
+        '--',
+        '{}',
+        '+'
+    ];
+}
+/** argv run with the sbin directories after the user's PATH (nginx lives in /usr/sbin on Debian), as phases do. */
+function withSbinPath(argv) {
+    return ['sh', '-c', `PATH="$PATH:${index_js_1.EXTRA_PATH.join(':')}"; export PATH; exec "$@"`, 'sh', ...argv];
+}
+/** argv: networks whose name starts with the app's `<app>-<environment>` (the deploy's shared and pinned ones). */
+function appNetworksArgv(app, environment) {
+    return [
+        'docker',
+        'network',
+        'ls',
+        '--filter',
+        `name=${(0, layout_js_1.projectName)(app, environment)}`,
+        '--format',
+        '{{.ID}} {{.Name}}'
+    ];
+}
+/** Of appNetworksArgv's lines, the ids of the networks the deploy made: `<app>-<env>` and `<app>-<env>_<network>`. */
+function pickAppNetworks(text, app, environment) {
+    const base = (0, layout_js_1.projectName)(app, environment);
+    return text
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter(([id, name]) => id && name && (name === base || name.startsWith(`${base}_`)))
+        .map(([id]) => id);
+}
+/** What `deploy-actions remove` does on one host, in order. */
+function removePlan(stateDir, app, environment, deleteData) {
+    const l = (0, layout_js_1.layout)(stateDir, app, environment);
+    return {
+        projects: appProjects(app, environment),
+        proxy: withSbinPath((0, commands_js_1.proxyStopArgv)((0, posix_1.join)(l.proxy, 'nginx.conf'), l.proxy)),
+        bootHook: (0, proxy_boot_js_1.bootHookRemoveArgv)(l.proxy),
+        state: stateRemoveArgv(l, deleteData),
+        deleteData
+    };
+}
+
+
+/***/ }),
+
 /***/ 4851:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
@@ -4471,6 +4993,7 @@ const host_js_1 = __webpack_require__(6107);
 const images_js_1 = __webpack_require__(1827);
 const layout_js_1 = __webpack_require__(5759);
 const proxy_js_1 = __webpack_require__(2865);
+const front_door_js_1 = __webpack_require__(9371);
 const run_js_1 = __webpack_require__(5692);
 const strategy_js_1 = __webpack_require__(9836);
 const user_files_js_1 = __webpack_require__(2884);
@@ -4479,6 +5002,7 @@ const PUBLIC_CHECK = 'check the public port';
 const WRITE = 'write the release directory';
 const CONFIG = 'compose config';
 const FETCH = 'fetch accessory ';
+const SWEEP = 'remove registry logins a stopped run left';
 /** The strategy fits what runs now (pure; before any session). */
 function checkStrategy(ctx, s) {
     const before = s.before?.active;
@@ -4546,9 +5070,12 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
                     check: false
                 },
                 { name: SLOT_CHECK, argv: (0, commands_js_1.portFreeArgv)((0, run_js_1.slotPort)(ctx.spec, slot)) },
-                { name: PUBLIC_CHECK, argv: (0, commands_js_1.publicPortArgv)(pf.pid, ctx.spec.publicPort) }
+                ...(ctx.spec.frontDoor
+                    ? []
+                    : [{ name: PUBLIC_CHECK, argv: (0, commands_js_1.publicPortArgv)(pf.pid, ctx.spec.publicPort) }])
             ]
             : []),
+        ...(ctx.spec.frontDoor ? [(0, front_door_js_1.frontDoorCheckStep)(ctx.spec)] : []),
         (0, run_js_1.commitStep)(ctx, WRITE, files, [
             ...s.pending,
             (0, run_js_1.entry)(ctx, { ...s, release }, 'deploy.started', { strategy: d.strategy }),
@@ -4562,6 +5089,8 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
                 port: d.publicPort ?? d.slotPorts[0]
             }))
         },
+        // Logins a stopped run left behind (its removal step never ran) go first, whatever this deploy's registry.
+        { name: SWEEP, argv: (0, commands_js_1.sweepDockerConfigsArgv)(host.layout.root), check: false },
         ...(d.registry
             ? [
                 { name: 'private docker config', argv: ['mkdir', '-m', '700', '-p', cfg] },
@@ -4598,11 +5127,17 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
         pending: written ? [] : s.pending,
         proxyWasUp: r.get(PUBLIC_CHECK)?.stdout.includes('proxy-up') ?? false
     };
+    const swept = r.get(SWEEP)?.stdout.trim();
+    if (swept)
+        host.logger.warning(`${host.name}: removed registry logins a stopped run left behind (${swept.split('\n').length}): ${swept
+            .replace(/removed /g, '')
+            .split('\n')
+            .join(', ')}`);
     for (const [a, ref] of fetch)
         if (r.get(`${FETCH}${a}`)?.exitCode === 0 && !r.get(`${FETCH}${a}`)?.stdout.includes('present'))
             host.logger.info(`${host.name}: fetched ${ref} for accessory ${a} (the host lacked it)`);
     for (const line of (r.get(user_files_js_1.ADOPT_DATA)?.stdout ?? '').split('\n').filter(Boolean))
-        host.logger.warning(`${host.name}: ${line.startsWith('left') ? `${line} (data an earlier version of deploy-compose kept per release; not adopted, never pruned: merge it into data/ by hand if it matters)` : `${line} (data an earlier version of deploy-compose kept per release; now in data/, shared by every release)`}`);
+        host.logger.warning(`${host.name}: ${line.startsWith('left') ? `${line} (data an earlier version of deploy-compose kept per release; not adopted: each copy is kept beside as <path>.earlier, never pruned, and those releases now bind data/ too: merge a copy into data/ by hand if it matters)` : `${line} (data an earlier version of deploy-compose kept per release; now in data/, shared by every release)`}`);
     const failed = r.failed(steps);
     if (!failed) {
         const digests = {};
@@ -4619,6 +5154,11 @@ async function preparePhase(ctx, s, d, release, extraFiles = [], user) {
         });
     else if (failed.name === PUBLIC_CHECK)
         error = new index_js_1.DeployError(`Public port ${ctx.spec.publicPort} is already in use on ${host.name} and not by this app's proxy: ${failed.stdout.trim().replace(/\s+/g, ' ')}`, { state: `nothing was started; ${serving}`, hint: 'free the port or choose another `public-port`' });
+    else if (failed.name === front_door_js_1.FRONT_DOOR_CHECK)
+        error = new index_js_1.DeployError(`${host.name}: ${(failed.stderr || failed.stdout).trim()}`, {
+            state: `nothing was started; ${serving}`,
+            hint: 'every app on a host shares one front door: see docs/front-door.md'
+        });
     else if (failed.name === CONFIG)
         error = new index_js_1.DeployError(`compose-file is not valid for ${tool.generation === 'v2' ? 'docker compose' : 'docker-compose'} ${tool.version} on ${host.name}: ${(failed.stderr || failed.stdout).trim()}`, {
             state: 'the release directory was written; nothing was started',
@@ -4666,6 +5206,7 @@ function pickDigest(ref, inspect) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.START_SCRIPT = void 0;
+exports.startScript = startScript;
 exports.startScriptPath = startScriptPath;
 exports.bootLine = bootLine;
 exports.bootHookArgv = bootHookArgv;
@@ -4683,11 +5224,12 @@ const posix_1 = __webpack_require__(3916);
  * No root, no systemd: cron is on every Debian and Ubuntu host. A host without `crontab` keeps deploying;
  * `doctor` says what is missing, and the docs give a systemd user unit as the other way.
  */
-exports.START_SCRIPT = `#!/bin/sh
-# written by deploy-actions: start this app's proxy unless it runs (the @reboot crontab line runs this at boot)
+function startScript(guard, what) {
+    return `#!/bin/sh
+# written by deploy-actions: start ${what} unless it runs (the @reboot crontab line runs this at boot)
 set -u
 d=$(dirname "$0")
-[ -f "$d/../active.json" ] || exit 0
+${guard}
 PATH=$PATH:/usr/sbin:/sbin
 pid=$(cat "$d/nginx.pid" 2>/dev/null || true)
 if [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = nginx ]; then
@@ -4697,6 +5239,8 @@ rm -f "$d/nginx.pid"
 mkdir -p "$d/tmp"
 exec nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf"
 `;
+}
+exports.START_SCRIPT = startScript('[ -f "$d/../active.json" ] || exit 0', "this app's proxy");
 function startScriptPath(proxyDir) {
     return (0, posix_1.join)(proxyDir, 'start.sh');
 }
@@ -4761,6 +5305,7 @@ exports.upstreamConf = upstreamConf;
 const posix_1 = __webpack_require__(3916);
 const node_net_1 = __webpack_require__(7030);
 const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(9935);
 function proxyFiles(proxyDir) {
     return {
         prefix: proxyDir,
@@ -4798,18 +5343,15 @@ function parseBodySize(text, input = 'proxy-max-body-size') {
         throw new index_js_1.InputError(input, `"${text}" is not a size`, 'give bytes with an optional unit k, m or g (e.g. `100m`), or 0 for no limit');
     return t;
 }
-function seconds(ms) {
-    return `${Math.max(1, Math.ceil(ms / 1000))}s`;
-}
 /**
  * The app's nginx.conf. X-Forwarded-Proto, -Host, -Port and -For are taken from the request only when the
  * connection comes from a trusted front end, and set from the connection otherwise (a client cannot claim
  * https or another address). WebSocket upgrades pass through; responses are not buffered unless asked.
+ * The shared pieces are the front door's (packages/frontdoor), so both proxies carry traffic alike.
  */
 function nginxConf(files, bind, publicPort, options = exports.DEFAULT_PROXY) {
     const d = files.prefix;
     const o = options;
-    const trusted = o.trustedProxies.map((t) => `    ${t} 1;\n`).join('');
     return `# written by deploy-actions; traffic is switched by rewriting upstream.conf and \`nginx -s reload\`
 worker_processes 1;
 pid ${files.pid};
@@ -4820,58 +5362,14 @@ http {
                             '"$http_referer" "$http_user_agent" upstream=$upstream_addr '
                             'rt=$request_time urt=$upstream_response_time xff="$http_x_forwarded_for"';
   ${o.accessLog ? `access_log ${(0, posix_1.join)(d, 'access.log')} deploy_actions;` : 'access_log off;'}
-  client_body_temp_path ${(0, posix_1.join)(d, 'tmp', 'body')};
-  proxy_temp_path ${(0, posix_1.join)(d, 'tmp', 'proxy')};
-  fastcgi_temp_path ${(0, posix_1.join)(d, 'tmp', 'fastcgi')};
-  uwsgi_temp_path ${(0, posix_1.join)(d, 'tmp', 'uwsgi')};
-  scgi_temp_path ${(0, posix_1.join)(d, 'tmp', 'scgi')};
-  client_max_body_size ${o.maxBodySize};
-  # Front ends whose X-Forwarded-* headers are kept (proxy-trusted); everyone else gets them from the connection.
-  geo $da_trusted {
-    default 0;
-${trusted}  }
-  map "$da_trusted:$http_x_forwarded_proto" $da_proto {
-    "~^1:(?<p>[A-Za-z]+)$" $p;
-    default $scheme;
-  }
-  map "$da_trusted:$http_x_forwarded_host" $da_host {
-    "~^1:(?<h>.+)$" $h;
-    default $http_host;
-  }
-  map "$da_trusted:$http_x_forwarded_port" $da_port {
-    "~^1:(?<n>[0-9]+)$" $n;
-    default $server_port;
-  }
-  map $da_trusted $da_for {
-    1 $proxy_add_x_forwarded_for;
-    default $remote_addr;
-  }
-  # WebSocket: pass Upgrade on, and keep the connection to the app open only for an upgrade.
-  map $http_upgrade $da_connection {
-    default upgrade;
-    "" "";
-  }
-  upstream app {
+${(0, index_js_2.tempPaths)(d)}  client_max_body_size ${o.maxBodySize};
+${(0, index_js_2.forwardedMaps)(o.trustedProxies)}${index_js_2.WEBSOCKET_MAP}  upstream app {
     include ${files.upstream};
   }
   server {
-    listen ${bind.includes(':') ? `[${bind}]` : bind}:${publicPort};
+    listen ${(0, index_js_2.listenAddress)(bind)}:${publicPort};
     location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $da_connection;
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $da_for;
-      proxy_set_header X-Forwarded-Proto $da_proto;
-      proxy_set_header X-Forwarded-Host $da_host;
-      proxy_set_header X-Forwarded-Port $da_port;
-      proxy_buffering ${o.buffering ? 'on' : 'off'};
-      proxy_next_upstream error timeout;
-      proxy_connect_timeout 5s;
-      proxy_read_timeout ${seconds(o.readTimeoutMs)};
-      proxy_send_timeout ${seconds(o.readTimeoutMs)};
-    }
+${(0, index_js_2.proxyLocation)('app', o)}    }
   }
 }
 `;
@@ -4896,10 +5394,13 @@ class Recorder {
     deps;
     clock;
     events = [];
+    /** When the run began (the clock's ms): a run's duration, for the deploy textfile. */
+    startedMs;
     constructor(spec, deps, clock) {
         this.spec = spec;
         this.deps = deps;
         this.clock = clock;
+        this.startedMs = clock.ms();
     }
     async emit(type, version, fields = {}) {
         const event = (0, index_js_1.makeEvent)(type, { app: this.spec.app, environment: this.spec.environment, version }, this.deps.context, { ...fields, ...slugField(this.spec) }, this.clock.now());
@@ -4942,9 +5443,12 @@ function slugField(spec) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveUnverified = resolveUnverified;
+exports.withoutCanary = withoutCanary;
 const index_js_1 = __webpack_require__(3656);
 const commands_js_1 = __webpack_require__(3639);
 const finish_js_1 = __webpack_require__(2278);
+const host_js_1 = __webpack_require__(6107);
+const proxy_js_1 = __webpack_require__(2865);
 const revert_js_1 = __webpack_require__(2055);
 const run_js_1 = __webpack_require__(5692);
 const CONTAINERS = 'check the unverified release runs';
@@ -4957,7 +5461,8 @@ const CONTAINERS = 'check the unverified release runs';
  *           is stopped only after the mark is cleared), recorded as `switch.reverted`.
  * Either way the history says what was found and what was done, and the run goes on from the result.
  */
-async function resolveUnverified(ctx, s) {
+async function resolveUnverified(ctx, s0) {
+    const s = await resolveCanary(ctx, s0);
     const active = s.known.active;
     const mark = active?.unverified;
     if (!active || !mark)
@@ -5051,6 +5556,51 @@ async function verify(ctx, s, active, record) {
         reason: ok ? `the containers of ${active.project} run` : r?.stdout.trim() || 'its containers do not run'
     };
 }
+const CANARY_BACK = 'all traffic back to the stable release (nginx -t, reload)';
+/**
+ * A canary run killed part way through a step leaves the proxy weighting traffic between the stable release
+ * and an unverified canary (active.json `canary`). Before anything else (a prepare clears the canary's slot), all
+ * traffic goes back to the stable release active.json names, with a drain for the requests the canary holds;
+ * recorded as `canary.resolved`. The canary release is never verified this way: it passed no gate.
+ */
+async function resolveCanary(ctx, s) {
+    const active = s.known.active;
+    const mark = active?.canary;
+    if (!active || !mark)
+        return s;
+    const { host, spec } = ctx;
+    host.logger.warning(`${host.name}: ${mark.percent}% of traffic still went to canary release ${mark.release} (slot ${mark.slot}), left by ${mark.runUrl || 'an earlier run'} that ended part way through a step; all traffic goes back to release ${active.release} first`);
+    const clean = withoutCanary(active);
+    const steps = [];
+    if (active.slot && active.port !== undefined) {
+        const proxy = (0, proxy_js_1.proxyFiles)(host.layout.proxy);
+        steps.push((0, run_js_1.commitStep)(ctx, 'write the stable upstream', [{ path: 'proxy/upstream.conf', content: (0, proxy_js_1.upstreamConf)(active.port, active.release, active.slot) }], []), { name: CANARY_BACK, argv: (0, commands_js_1.proxySwitchArgv)(proxy.conf, proxy.prefix) }, ...(spec.drainMs > 0 ? [{ name: 'drain', argv: ['sleep', String(spec.drainMs / 1000)] }] : []));
+    }
+    steps.push((0, run_js_1.commitStep)(ctx, 'record the canary resolved', [{ path: 'active.json', content: JSON.stringify(clean) + '\n' }], [
+        ...s.pending,
+        ctx.rec.entry(host.name, 'canary.resolved', {
+            release: active.release,
+            canary: mark.release,
+            percent: mark.percent,
+            switchedBy: mark.runUrl
+        })
+    ]));
+    const r = await host.phase('resolve canary', steps, 60_000 + spec.drainMs);
+    const failed = r.failed(steps);
+    if (failed)
+        throw (0, host_js_1.stepError)(failed, host.name);
+    return {
+        ...s,
+        pending: [],
+        known: { ...s.known, active: clean },
+        before: { ...s.before, active: clean }
+    };
+}
+/** active.json without a canary step's mark. */
+function withoutCanary(a) {
+    const { canary: _drop, ...rest } = a;
+    return rest;
+}
 function withoutMark(a) {
     const { unverified: _drop, ...rest } = a;
     return rest;
@@ -5075,14 +5625,21 @@ exports.prunePlan = prunePlan;
 function prunePlan(known, activated, keep) {
     const all = [...known.releases.filter((r) => r.id !== activated.id), activated].sort((a, b) => a.id.localeCompare(b.id));
     if (keep <= 0 || all.length <= keep)
-        return { drop: [], images: [] };
+        return { drop: [], images: [], tags: {} };
     const protect = new Set([activated.id, activated.previous].filter(Boolean));
     for (const r of all.slice(-keep))
         protect.add(r.id);
     const drop = all.filter((r) => !protect.has(r.id));
     const kept = new Set(all.filter((r) => protect.has(r.id)).flatMap((r) => Object.values(r.digests)));
     const images = [...new Set(drop.flatMap((r) => Object.values(r.digests)))].filter((i) => !kept.has(i));
-    return { drop: drop.map((r) => r.id), images };
+    const tags = {};
+    for (const r of drop)
+        for (const [service, digest] of Object.entries(r.digests)) {
+            const ref = r.images[service];
+            if (images.includes(digest) && ref && ref !== digest && !ref.includes('@'))
+                tags[digest] ??= ref;
+        }
+    return { drop: drop.map((r) => r.id), images, tags };
 }
 
 
@@ -5105,8 +5662,10 @@ const layout_js_1 = __webpack_require__(5759);
 const host_js_1 = __webpack_require__(6107);
 const lock_js_1 = __webpack_require__(4654);
 const proxy_js_1 = __webpack_require__(2865);
+const front_door_js_1 = __webpack_require__(9371);
 const run_js_1 = __webpack_require__(5692);
 const switch_js_1 = __webpack_require__(6445);
+const textfile_js_1 = __webpack_require__(3200);
 /** Retry a cleanup phase across a short connection outage: cleanup must not give up at the first drop. */
 async function persist(what, logger, fn, attempts = 5) {
     for (let i = 1;; i++) {
@@ -5123,6 +5682,7 @@ async function persist(what, logger, fn, attempts = 5) {
 }
 const LOCK_OURS = 'the deploy lock is still this run';
 const OLD_READY = 'wait until the previous release is ready';
+const RESTORE_RETIRED = "start the serving release's retired services again";
 /**
  * Undo, one session: traffic back to what served before (its slot still runs), or `up -d` of the previous
  * release (recreate); the candidate stops. A first release that failed leaves no proxy and no `current`
@@ -5137,6 +5697,13 @@ async function revertPhase(ctx, s) {
         ? [{ name: LOCK_OURS, argv: (0, commands_js_1.lockOursArgv)(host.layout.lock, s.lock.holder.token) }]
         : [];
     let restored = !old;
+    // The serving release's own copies of what became accessories with this release: back before traffic is.
+    if (s.retired && old)
+        steps.push({
+            name: RESTORE_RETIRED,
+            argv: (0, accessories_js_1.restoreRetiredArgv)((0, accessories_js_1.accessoriesProject)(ctx.spec.app, (0, run_js_1.envSlug)(ctx.spec)), s.retired.project, s.retired.services),
+            check: false
+        });
     if (s.switched && old?.record) {
         const up = (0, index_js_2.composeUpArgv)(s.tools.compose, (0, run_js_1.project)(ctx, old.record, old.active), (0, accessories_js_1.releaseUpOptions)(old.record));
         if (!old.active.slot)
@@ -5162,7 +5729,9 @@ async function revertPhase(ctx, s) {
         restored = true;
     if (!old && s.candidate) {
         const proxy = (0, proxy_js_1.proxyFiles)(host.layout.proxy);
-        if (!s.proxyWasUp && s.candidate.slot)
+        if (ctx.spec.frontDoor && s.switched)
+            steps.push((0, front_door_js_1.frontDoorRemoveStep)(ctx.spec));
+        else if (!s.proxyWasUp && s.candidate.slot)
             steps.push({ name: 'stop the proxy', argv: (0, commands_js_1.proxyStopArgv)(proxy.conf, proxy.prefix), check: false });
         steps.push({
             name: 'forget the failed first release',
@@ -5192,11 +5761,28 @@ async function revertPhase(ctx, s) {
             };
         if (failed)
             throw (0, host_js_1.stepError)(failed, host.name);
+        const back = r.get(RESTORE_RETIRED);
+        if (back && s.retired) {
+            if (back.exitCode !== 0)
+                host.logger.warning(`${host.name}: could not start ${s.retired.services.join(', ')} of ${s.retired.project} again (${(back.stderr || back.stdout).trim().split('\n')[0]}): start them by hand (docker start)`);
+            else {
+                host.logger.info(`${host.name}: ${back.stdout.trim().split('\n').join(', ')} in ${s.retired.project}`);
+                const line = ctx.rec.entry(host.name, 'accessories.restored', {
+                    release: old?.active.release,
+                    project: s.retired.project,
+                    services: s.retired.services
+                });
+                return finish({ ...s, retired: undefined, pending: [...s.pending, line] });
+            }
+        }
     }
-    const serving = old
-        ? `release ${old.active.release} is serving on ${host.name}`
-        : `nothing is serving on ${host.name} (there was no earlier release)`;
-    return { state: { ...s, switched: false }, serving, restored };
+    return finish(s);
+    function finish(st) {
+        const serving = old
+            ? `release ${old.active.release} is serving on ${host.name}`
+            : `nothing is serving on ${host.name} (there was no earlier release)`;
+        return { state: { ...st, switched: false }, serving, restored };
+    }
 }
 /**
  * The last session of a failed run: the release's record (when its directory exists) and the history lines,
@@ -5210,9 +5796,14 @@ async function recordFailure(ctx, s, history, release) {
             ...history
         ])
     ];
+    // What serves now: the failed release when it still holds traffic (auto-rollback off), else what served before.
+    const textfile = (0, textfile_js_1.textfileStep)(ctx, s.switched ? s.release : s.before?.record, false);
+    if (textfile)
+        steps.push(textfile);
     if (s.lock)
         steps.push((0, lock_js_1.lockReleaseStep)(host.layout.lock, s.lock.holder.token));
     const r = await persist('record the failure', host.logger, () => host.phase('record', steps, 60_000));
+    (0, textfile_js_1.textfileWarning)(ctx, r.get(textfile_js_1.TEXTFILE_STEP));
     const released = r.get('release the deploy lock')?.exitCode === 0;
     if (released) {
         await s.lock?.stop();
@@ -5249,8 +5840,10 @@ async function closeHost(ctx, s) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.chooseTarget = chooseTarget;
 exports.describeChanges = describeChanges;
+exports.hostSpec = hostSpec;
 exports.rollback = rollback;
 const index_js_1 = __webpack_require__(893);
+const node_net_1 = __webpack_require__(7030);
 const clock_js_1 = __webpack_require__(8751);
 const deploy_js_1 = __webpack_require__(4493);
 const finish_js_1 = __webpack_require__(2278);
@@ -5299,9 +5892,18 @@ function describeChanges(from, to) {
     changes.push(`version: ${from?.version ?? '(none)'} → ${to.version}`);
     return changes;
 }
-/** Inputs left empty take what the host recorded at the last switch: host, app and environment suffice. */
+/**
+ * Inputs left empty take what the host recorded at the last switch: host, app and environment suffice. What
+ * active.json says feeds nginx.conf and compose, so it is checked as the inputs are: a value that is not an IP
+ * address, a port or a variable name is refused, naming the input that replaces it.
+ */
 function hostSpec(spec, r) {
     const a = r.state.before?.active;
+    if (a)
+        checkRecorded(a, r.ctx.host.name, {
+            proxy: spec.publicPort === undefined,
+            portVar: spec.portVar === 'PORT'
+        });
     return {
         ...spec,
         ...(spec.publicPort === undefined && a?.publicPort !== undefined
@@ -5312,8 +5914,33 @@ function hostSpec(spec, r) {
                 ...(a.proxy ? { proxy: a.proxy } : {})
             }
             : {}),
+        ...(spec.frontDoor === undefined && a?.frontDoor !== undefined
+            ? {
+                frontDoor: a.frontDoor,
+                slotPorts: a.slotPorts ?? spec.slotPorts,
+                proxyBind: a.proxyBind ?? spec.proxyBind,
+                ...(a.proxy ? { proxy: a.proxy } : {})
+            }
+            : {}),
         ...(a?.portVar && spec.portVar === 'PORT' ? { portVar: a.portVar } : {})
     };
+}
+function checkRecorded(a, host, used) {
+    const port = (p) => Number.isInteger(p) && p >= 1 && p <= 65535;
+    const bad = (what, value, input) => new index_js_1.DeployError(`active.json on ${host} records ${what} ${JSON.stringify(value)}, which is not valid`, {
+        state: 'nothing was changed on the host',
+        hint: `give \`${input}\` (the file may have been edited by hand); the next deploy rewrites active.json`
+    });
+    if (used.proxy && a.proxyBind !== undefined && (typeof a.proxyBind !== 'string' || (0, node_net_1.isIP)(a.proxyBind) === 0))
+        throw bad('proxyBind', a.proxyBind, 'proxy-bind');
+    if (used.proxy && a.publicPort !== undefined && !port(a.publicPort))
+        throw bad('publicPort', a.publicPort, 'public-port');
+    if (a.slotPorts !== undefined &&
+        !(Array.isArray(a.slotPorts) && a.slotPorts.length === 2 && a.slotPorts.every(port)))
+        throw bad('slotPorts', a.slotPorts, 'slot-ports');
+    if (a.portVar !== undefined &&
+        !(typeof a.portVar === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a.portVar)))
+        throw bad('portVar', a.portVar, 'port-variable');
 }
 /**
  * Re-activate an earlier release from the host's own release directory, gated like a deploy. Per host:
@@ -5402,6 +6029,21 @@ async function rollback(spec, deps) {
                 ...run.state,
                 pending: [
                     ...run.state.pending,
+                    // A rollback run in a critical environment is the workflows' automatic answer to a failed soak: an
+                    // incident against the release it leaves (as the notifier sends it), kept for delivery reports.
+                    ...(spec.critical && !spec.drill && from
+                        ? [
+                            (0, run_js_1.entry)(run.ctx, run.state, 'incident.opened', {
+                                release: from,
+                                version: run.state.before?.record?.version,
+                                failedRelease: from,
+                                reason: spec.reason,
+                                serving: `release ${target.id}`,
+                                severity: 'critical',
+                                automatic: true
+                            })
+                        ]
+                        : []),
                     (0, run_js_1.entry)(run.ctx, run.state, 'rollback.started', {
                         from,
                         reason: spec.reason,
@@ -5587,6 +6229,51 @@ function stateAfter(err, fallback) {
 
 /***/ }),
 
+/***/ 9600:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SCAN_REPORT_FILE = void 0;
+exports.readReleaseScan = readReleaseScan;
+const node_crypto_1 = __webpack_require__(7598);
+const index_js_1 = __webpack_require__(893);
+/** The release directory's copy of the report its image was judged on (the rescan and operators read it). */
+exports.SCAN_REPORT_FILE = 'scan-report.json';
+const FIX = "pass scan-gate's `report-file` and `record` outputs of the same step";
+/**
+ * `scan-report` and `scan-verdict`, together or not at all: the verdict must name the sha256 of the report
+ * given, so the release record never describes another file than the one in its directory.
+ */
+function readReleaseScan(inputs, readFile) {
+    const path = inputs.optional('scan-report');
+    const verdict = inputs.optional('scan-verdict');
+    if (!path && !verdict)
+        return {};
+    if (!path)
+        throw new index_js_1.InputError('scan-report', 'scan-verdict is given without the report it judged', FIX);
+    if (!verdict)
+        throw new index_js_1.InputError('scan-verdict', `scan-report (${path}) is given without its verdict`, FIX);
+    let parsed;
+    try {
+        parsed = JSON.parse(verdict);
+    }
+    catch {
+        parsed = undefined;
+    }
+    const record = (0, index_js_1.asScanRecord)(parsed);
+    if (!record)
+        throw new index_js_1.InputError('scan-verdict', 'is not a scan verdict (a JSON object with verdict pass|fail, counts and the report sha256)', FIX);
+    const report = readFile('scan-report', path);
+    const digest = `sha256:${(0, node_crypto_1.createHash)('sha256').update(report).digest('hex')}`;
+    if (digest !== record.report)
+        throw new index_js_1.InputError('scan-report', `${path} (sha256 ${digest}) is not the report scan-verdict judged (${record.report})`, FIX);
+    return { scan: { report, record } };
+}
+
+
+/***/ }),
+
 /***/ 3245:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
@@ -5601,6 +6288,7 @@ const index_js_1 = __webpack_require__(893);
 const accessories_js_1 = __webpack_require__(6427);
 const index_js_2 = __webpack_require__(2804);
 const commands_js_1 = __webpack_require__(3639);
+const wait_ready_js_1 = __webpack_require__(1802);
 const index_js_3 = __webpack_require__(9718);
 const images_js_1 = __webpack_require__(1827);
 const host_js_1 = __webpack_require__(6107);
@@ -5668,6 +6356,8 @@ async function startPhase(ctx, s, o) {
     // keeps its container.
     const acc = o.writeRecord ? deployAccessories(ctx, s, release, tool) : undefined;
     steps.push(...(acc?.steps ?? []));
+    if (acc?.retired)
+        next = { ...next, retired: acc.retired };
     // A rollback past the release that introduced accessories still leaves them to their own project.
     const up = (0, index_js_2.composeUpArgv)(tool, (0, run_js_1.project)(ctx, release, candidate), (0, accessories_js_1.releaseUpOptions)(release, release.accessories?.length ? release.accessories : (s.before?.record?.accessories ?? [])));
     // A slot that waits for an accessory's health (depends_on … service_healthy) starts after it, with --no-deps.
@@ -5685,7 +6375,7 @@ async function startPhase(ctx, s, o) {
         argv: recreate ? up : (0, commands_js_1.startSlotArgv)(candidate.project, (0, layout_js_1.releaseDir)(host.layout, release.id), up)
     }, {
         name: WAIT,
-        argv: (0, commands_js_1.waitReadyArgv)(candidate.project, Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000, url ? (0, commands_js_1.hostHttpCheckArgv)(s.tools.http, url, 3) : [])
+        argv: (0, wait_ready_js_1.waitReadyArgv)(candidate.project, Math.min(spec.startTimeoutMs, host.deadline.remaining()) / 1000, url ? (0, commands_js_1.hostHttpCheckArgv)(s.tools.http, url, 3) : [])
     });
     const started = ctx.rec.entry(host.name, 'release.started', {
         release: release.id,
@@ -5733,28 +6423,26 @@ function accessoriesReport(ctx, release, r) {
 }
 function waitError(ctx, release, code, out, url) {
     const h = ctx.host.name;
-    const [first = '', ...rest] = out.trim().split('\n');
-    if (code === 3 && first.startsWith('crashed ')) {
-        const c = (0, host_js_1.parseContainerStates)(first.slice(8))[0];
-        return new index_js_1.DeployError(`Container ${c.name} of release ${release.id} crashed on start on ${h} (${c.status}, exit code ${c.exitCode}, ${c.restarts} restarts). Last log lines:\n${rest.slice(-10).join('\n')}`, { hint: 'read the log lines above; run the image locally with the same .env to reproduce' });
-    }
     const within = (0, index_js_1.formatMs)(ctx.spec.startTimeoutMs);
     const hint = 'check the health endpoint and the container logs; raise `start-timeout` if it is slow to start';
-    if (code === 4)
-        return new index_js_1.HealthError(`Release ${release.id} did not become ready on ${h} within ${within}: ${first.slice(10)} is unhealthy`, { hint });
-    if (code === 5) {
-        const why = first.startsWith('timeout http')
-            ? `${url} does not answer (http ${first.slice(13)})`
-            : rest.length
-                ? (0, host_js_1.parseContainerStates)(rest.join('\n'))
-                    .map((c) => `${c.name} ${c.status}/${c.health}`)
-                    .join(', ')
-                : 'no containers yet';
-        return new index_js_1.HealthError(`Release ${release.id} did not become ready on ${h} within ${within}: ${why}`, {
-            hint
-        });
+    const notReady = (why) => new index_js_1.HealthError(`Release ${release.id} did not become ready on ${h} within ${within}: ${why}`, { hint });
+    const wait = (0, wait_ready_js_1.decodeWaitReady)(code, out);
+    switch (wait.kind) {
+        case 'crashed': {
+            const c = wait.container;
+            return new index_js_1.DeployError(`Container ${c.name} of release ${release.id} crashed on start on ${h} (${c.status}, exit code ${c.exitCode}, ${c.restarts} restarts). Last log lines:\n${wait.logs.join('\n')}`, { hint: 'read the log lines above; run the image locally with the same .env to reproduce' });
+        }
+        case 'unhealthy':
+            return notReady(`${wait.container} is unhealthy`);
+        case 'check-timeout':
+            return notReady(`${url} does not answer (http ${wait.checkExit})`);
+        case 'states-timeout':
+            return notReady(wait.containers.length
+                ? wait.containers.map((c) => `${c.name} ${c.status}/${c.health}`).join(', ')
+                : 'no containers yet');
+        default:
+            return new index_js_1.DeployError(`Waiting for release ${release.id} on ${h} failed (exit ${code}): ${out.trim()}`);
     }
-    return new index_js_1.DeployError(`Waiting for release ${release.id} on ${h} failed (exit ${code}): ${out.trim()}`);
 }
 /**
  * A deploy's accessory steps (accessories.ts accessorySteps) with what this host serves. The migrate phase
@@ -5779,9 +6467,13 @@ function deployAccessories(ctx, s, release, tool) {
             : {}),
         stateFile: (0, posix_1.join)(host.layout.root, run_js_1.ACCESSORIES_STATE)
     });
+    const retire = s.before
+        ? (0, accessories_js_1.retiredBy)(release.accessories, { accessories: s.before.record?.accessories ?? [] })
+        : [];
     return {
         steps,
-        report: (r) => steps.length && r.get(accessories_js_1.ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : []
+        report: (r) => steps.length && r.get(accessories_js_1.ACCESSORIES_RECORD)?.exitCode === 0 ? [accessoriesReport(ctx, release, r)] : [],
+        ...(s.before && retire.length ? { retired: { project: s.before.active.project, services: retire } } : {})
     };
 }
 /**
@@ -5812,14 +6504,15 @@ function repullSteps(ctx, releaseId, digests, login) {
 /***/ }),
 
 /***/ 9836:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.STRATEGIES = void 0;
 exports.usesSlots = usesSlots;
-/** Every strategy deploy-compose knows, in the order the docs present them (docs/strategies.md). */
-exports.STRATEGIES = ['recreate', 'rolling', 'blue-green', 'canary', 'swarm'];
+const index_js_1 = __webpack_require__(3747);
+/** Every strategy deploy-compose knows (manifest.yml, its `strategy` options), in the docs' order. */
+exports.STRATEGIES = (0, index_js_1.choicesOf)('deploy-compose', 'strategy');
 /**
  * Strategies that run the new release beside the old one in a slot behind the host's nginx (ports, proxy,
  * nginx needed). recreate replaces in place; swarm leaves placement and switching to Swarm.
@@ -6255,6 +6948,8 @@ exports.gated = gated;
 exports.switchPhase = switchPhase;
 const index_js_1 = __webpack_require__(3656);
 const commands_js_1 = __webpack_require__(3639);
+const index_js_2 = __webpack_require__(9935);
+const front_door_js_1 = __webpack_require__(9371);
 const host_js_1 = __webpack_require__(6107);
 const proxy_js_1 = __webpack_require__(2865);
 const proxy_boot_js_1 = __webpack_require__(7042);
@@ -6281,7 +6976,9 @@ function switchSteps(ctx, s, active, release, history = [], o = {}) {
             : {})
     };
     const steps = [];
-    if (active.slot && active.port !== undefined) {
+    if (spec.frontDoor && active.port !== undefined)
+        steps.push(...(0, front_door_js_1.frontDoorSwitchSteps)(spec, active.port, release.id));
+    else if (active.slot && active.port !== undefined) {
         const proxy = (0, proxy_js_1.proxyFiles)(host.layout.proxy);
         steps.push((0, run_js_1.commitStep)(ctx, 'write the proxy config', [
             { path: 'proxy/upstream.conf', content: (0, proxy_js_1.upstreamConf)(active.port, release.id, active.slot) },
@@ -6314,6 +7011,7 @@ function activeRecord(ctx, active) {
         slotPorts: spec.slotPorts,
         proxyBind: spec.proxyBind,
         ...(spec.proxy ? { proxy: spec.proxy } : {}),
+        ...(spec.frontDoor ? { frontDoor: (0, index_js_2.recordedFrontDoor)(spec.frontDoor) } : {}),
         portVar: spec.portVar
     };
 }
@@ -6330,7 +7028,9 @@ async function switchPhase(ctx, s) {
     });
     const failed = r.failed(steps);
     // The proxy reload ran: traffic moved even if the record did not follow.
-    const moved = r.get(exports.PROXY_SWITCH)?.exitCode === 0 || r.get('record the switch')?.exitCode === 0;
+    const moved = r.get(exports.PROXY_SWITCH)?.exitCode === 0 ||
+        r.get(front_door_js_1.FRONT_DOOR_SWITCH)?.exitCode === 0 ||
+        r.get('record the switch')?.exitCode === 0;
     const next = { ...s, switched: s.switched || moved, pending: [] };
     if (failed)
         throw (0, run_js_1.failWith)((0, host_js_1.stepError)(failed, ctx.host.name), { ...next, pending: s.pending });
@@ -6460,6 +7160,149 @@ function tarball(files, mtime = Math.floor(Date.now() / 1000)) {
     }
     parts.push(Buffer.alloc(1024, 0));
     return Buffer.concat(parts);
+}
+
+
+/***/ }),
+
+/***/ 3200:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TEXTFILE_STEP = void 0;
+exports.textfilePath = textfilePath;
+exports.textfileGauges = textfileGauges;
+exports.counterLabels = counterLabels;
+exports.textfileArgv = textfileArgv;
+exports.textfileStep = textfileStep;
+exports.textfileWarning = textfileWarning;
+const posix_1 = __webpack_require__(3916);
+const index_js_1 = __webpack_require__(893);
+const run_js_1 = __webpack_require__(5692);
+/**
+ * The deploy textfile (`metrics-dir`): at the end of each deploy and rollback, every host writes what it
+ * serves and how the last run went as a Prometheus textfile, for node_exporter's textfile collector, so
+ * deploys show up where people already look. One file per app and environment:
+ *
+ *   <metrics-dir>/deploy-actions_<app>_<environment>.prom
+ *
+ * written as a hidden temp file beside it (the collector reads only `*.prom`) and renamed over it, 0644.
+ * The gauges come from the run; the two counters from the host's own history (every line it ever wrote), so
+ * they only grow and survive a lost textfile: `deploy_rollbacks_total` counts `rollback.executed` (by hand or
+ * automatic, drills left out), `deploy_failures_total` counts `deploy.failed`.
+ */
+function textfilePath(metricsDir, app, environmentSlug) {
+    return (0, posix_1.join)(metricsDir, `deploy-actions_${app}_${environmentSlug}.prom`);
+}
+/** The counters' samples are appended on the host (textfileArgv); these are their families' head lines. */
+const COUNTERS = [
+    [
+        'deploy_rollbacks_total',
+        'Rollbacks recorded in this host history (rollback.executed, by hand or automatic; drills not counted).'
+    ],
+    ['deploy_failures_total', 'Failed deploys recorded in this host history (deploy.failed).']
+];
+/** The gauges of a run, in the text exposition format (the counters follow on the host). */
+function textfileGauges(f) {
+    const labels = { app: f.app, environment: f.environment };
+    const gauge = (name, help, value) => ({
+        name,
+        help,
+        type: 'gauge',
+        samples: value === undefined ? [] : [{ labels, value }]
+    });
+    const activated = f.serving?.activatedAt ? Date.parse(f.serving.activatedAt) / 1000 : undefined;
+    return (0, index_js_1.exposition)([
+        gauge('deploy_last_success_timestamp_seconds', 'When the release serving on this host began serving (its deploy or rollback completed).', activated !== undefined && Number.isFinite(activated) ? activated : undefined),
+        gauge('deploy_duration_seconds', 'How long the last deploy or rollback on this host took, from its start to its end, successful or not.', f.durationSeconds),
+        gauge('deploy_last_run_timestamp_seconds', 'When the last deploy or rollback on this host ended.', f.endedAt.getTime() / 1000),
+        gauge('deploy_last_run_success', '1 when the last deploy or rollback on this host ended serving its release, 0 when it failed.', f.succeeded ? 1 : 0),
+        {
+            name: 'deploy_info',
+            help: 'The release serving on this host: one sample per service, with its version and pulled image digest.',
+            type: 'gauge',
+            samples: f.serving
+                ? Object.entries(f.serving.digests)
+                    .sort(([a], [b]) => a.localeCompare(b))
+                    .map(([service, ref]) => ({
+                    labels: {
+                        ...labels,
+                        release: f.serving.id,
+                        version: f.serving.version,
+                        service,
+                        digest: ref.slice(ref.lastIndexOf('@') + 1)
+                    },
+                    value: 1
+                }))
+                : []
+        }
+    ]);
+}
+/** `{app="…",environment="…"}` as the counters' samples carry it (escaped as the exposition escapes labels). */
+function counterLabels(app, environment) {
+    const line = (0, index_js_1.exposition)([
+        { name: 'x', help: 'x', type: 'counter', samples: [{ labels: { app, environment }, value: 0 }] }
+    ])
+        .split('\n')
+        .find((l) => l.startsWith('x{'));
+    return line.slice(2, line.lastIndexOf('}'));
+}
+/**
+ * argv: write the textfile from stdin (the gauges) plus the counters counted in the history, by temp file and
+ * rename, 0644. A history line is one JSON object written by JSON.stringify, so `"event":"rollback.executed"`
+ * appears verbatim in the lines of that event and nowhere else (a quote inside a value is escaped).
+ */
+function textfileArgv(file, history, labels) {
+    const head = (i) => `# HELP ${COUNTERS[i][0]} ${COUNTERS[i][1]}\\n# TYPE ${COUNTERS[i][0]} counter\\n`;
+    return [
+        'sh',
+        '-c',
+        [
+            'umask 022',
+            `r=$(grep -F '"event":"rollback.executed"' "$2" 2>/dev/null | grep -cvF '"drill":true')`,
+            `f=$(grep -cF '"event":"deploy.failed"' "$2" 2>/dev/null)`,
+            `t="$(dirname -- "$1")/.$(basename -- "$1").tmp.$$"`,
+            `{ cat && printf '${head(0)}${COUNTERS[0][0]}{%s} %s\\n${head(1)}${COUNTERS[1][0]}{%s} %s\\n' "$3" "\${r:-0}" "$3" "\${f:-0}"; } > "$t" && chmod 0644 "$t" && mv -f -- "$t" "$1" || { rm -f -- "$t"; exit 1; }`
+        ].join('; '),
+        'sh',
+        file,
+        history,
+        labels
+    ];
+}
+exports.TEXTFILE_STEP = 'write the deploy textfile';
+/**
+ * The step that writes a host's textfile at the end of a run, naming what serves there then (after its history lines are committed, so the
+ * counters include them), or nothing when `metrics-dir` is not set. Unchecked: a textfile that cannot be
+ * written is a warning (textfileWarning), never a failed deploy.
+ */
+function textfileStep(ctx, serving, succeeded) {
+    const dir = ctx.spec.metricsDir;
+    if (!dir)
+        return undefined;
+    const now = ctx.rec.clock.now();
+    const facts = {
+        app: ctx.spec.app,
+        environment: ctx.spec.environment,
+        ...(serving ? { serving } : {}),
+        operation: ctx.operation,
+        endedAt: now,
+        durationSeconds: Math.max(0, ctx.rec.clock.ms() - ctx.rec.startedMs) / 1000,
+        succeeded
+    };
+    return {
+        name: exports.TEXTFILE_STEP,
+        argv: textfileArgv(textfilePath(dir, ctx.spec.app, (0, run_js_1.envSlug)(ctx.spec)), ctx.host.layout.history, counterLabels(ctx.spec.app, ctx.spec.environment)),
+        stdin: textfileGauges(facts),
+        check: false
+    };
+}
+/** A textfile step that failed: what the log says (the deploy itself stands). */
+function textfileWarning(ctx, result) {
+    if (!result || result.exitCode === 0)
+        return;
+    ctx.host.logger.warning(`could not write the deploy textfile in ${ctx.spec.metricsDir} on ${ctx.host.name} (${result.stderr.trim().split('\n')[0] || `exit ${result.exitCode}`}): the directory must exist and be writable by ${ctx.host.name}'s SSH user`);
 }
 
 
@@ -6862,6 +7705,7 @@ const compose_files_js_1 = __webpack_require__(6211);
 const layout_js_1 = __webpack_require__(5759);
 const user_compose_js_1 = __webpack_require__(3307);
 const strategy_js_1 = __webpack_require__(9836);
+const host_scripts_generated_js_1 = __webpack_require__(4893);
 /** Config that ships with a release (relative binds that exist, secrets, configs, env files): at most this. */
 exports.SHIP_LIMIT_BYTES = 20 * 1024 * 1024;
 /** The user's own files, kept beside the rewritten copies: compose.user.yml, compose.2.user.yml, … */
@@ -6996,62 +7840,27 @@ exports.ADOPT_DATA = 'adopt data of earlier releases';
 /**
  * Data an earlier version of this action left inside release directories (a relative bind resolved there, so
  * each release had its own `releases/<id>/<path>`), adopted once per path, when `<root>/data/<path>` does not
- * exist yet: the serving release's copy is moved there (a rename: a running container keeps its mount) and a
- * link to it left in its place (a rollback to that release, whose compose file binds `./<path>`, finds it), and
- * every other release's copy is left in place, listed, and marked in that release's `.earlier-data` so that
- * no prune deletes it (pruneReleaseArgv). Prints `adopted <path> from releases/<id>` and
- * `left <path> in releases/<id> …`; a copy it cannot move fails the step, naming it, with nothing moved.
+ * exist yet:
+ * - the serving release's copy is moved there (a rename: a running container keeps its mount);
+ * - every other release's copy is kept beside, renamed `<path>.earlier` (a rename in the same directory, which a
+ *   copy owned by a container's user cannot stop), listed, and marked in that release's `.earlier-data` so that
+ *   no prune deletes it (pruneReleaseArgv);
+ * - each of them gets a link to `<root>/data/<path>` in place of its copy: its compose file binds `./<path>`,
+ *   so a rollback to any of them mounts the one stable directory, never an old copy.
+ * Prints `adopted <path> from releases/<id>` and `left <path> in releases/<id> …`; a copy it cannot move fails
+ * the step, naming it.
  */
 function adoptDataArgv(root, paths) {
-    return [
-        'sh',
-        '-c',
-        [
-            'root=$1; shift',
-            'cur=$(readlink "$root/current" 2>/dev/null) || cur=',
-            'cur=${cur%/}; cur=${cur##*/}',
-            'for p in "$@"; do',
-            '  dst="$root/data/$p"',
-            '  { [ -e "$dst" ] || [ -L "$dst" ]; } && continue',
-            '  left=',
-            '  for d in "$root"/releases/*/; do',
-            '    d=${d%/}; id=${d##*/}',
-            '    { [ -e "$d/$p" ] || [ -L "$d/$p" ]; } || continue',
-            '    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then',
-            '      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }',
-            '      echo "adopted $p from releases/$id"',
-            '    else',
-            '      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1',
-            '      left="$left releases/$id"',
-            '    fi',
-            '  done',
-            '  [ -z "$left" ] || echo "left $p in$left"',
-            'done'
-        ].join('\n'),
-        'sh',
-        root,
-        ...paths
-    ];
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['adopt-data'], 'sh', root, ...paths];
 }
 /**
- * Prune a release directory, except the data an earlier version of this action left in it (listed in its
- * `.earlier-data` by adoptDataArgv): then only its release.json goes (it is no longer a release) and the data
- * stays. Prints `kept <path> …` when it keeps some.
+ * Prune a release directory (set aside at `dir`). One that holds data an earlier version of this action left in
+ * it (listed in its `.earlier-data` by adoptDataArgv) is moved whole to `keepIn` (one rename of a directory the
+ * deploy user owns), out of releases/ so no later prune reads it again; there it loses its release.json, its
+ * .env and its links to the stable data, and keeps the data. Prints `kept <path> …` then, once.
  */
-function pruneReleaseArgv(dir) {
-    return [
-        'sh',
-        '-c',
-        [
-            'if [ -f "$1/.earlier-data" ]; then',
-            '  rm -f -- "$1/release.json" && echo "kept $(tr "\\n" " " < "$1/.earlier-data")"',
-            'else',
-            '  rm -rf -- "$1"',
-            'fi'
-        ].join('\n'),
-        'sh',
-        dir
-    ];
+function pruneReleaseArgv(dir, keepIn) {
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['prune-release'], 'sh', dir, keepIn];
 }
 /**
  * Wait until every container of `services` in `project` is healthy (running, when it has no healthcheck), at
@@ -7061,20 +7870,7 @@ function awaitHealthyArgv(project, services, timeoutS) {
     return [
         'sh',
         '-c',
-        [
-            'end=$(( $(date +%s) + $1 )); p=$2; shift 2',
-            'while :; do',
-            '  waiting=',
-            '  for s in "$@"; do',
-            '    id=$(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s" | head -n 1)',
-            '    st=missing; [ -z "$id" ] || st=$(docker inspect --format \'{{.State.Status}}/{{with index .State "Health"}}{{.Status}}{{else}}-{{end}}\' "$id")',
-            '    case "$st" in running/healthy|running/-) ;; *) waiting="$waiting $s:$st";; esac',
-            '  done',
-            '  [ -n "$waiting" ] || { echo healthy; exit 0; }',
-            '  if [ "$(date +%s)" -ge "$end" ]; then echo "timeout$waiting"; exit 5; fi',
-            '  sleep 0.5',
-            'done'
-        ].join('\n'),
+        host_scripts_generated_js_1.HOST_SCRIPTS['await-healthy'],
         'sh',
         String(Math.max(1, Math.ceil(timeoutS))),
         project,
@@ -7093,6 +7889,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.envKeys = envKeys;
 exports.envValues = envValues;
 exports.checkEnvAgainstTemplate = checkEnvAgainstTemplate;
+exports.composeRequiredKeys = composeRequiredKeys;
+exports.checkEnvAgainstCompose = checkEnvAgainstCompose;
 exports.configHash = configHash;
 const node_crypto_1 = __webpack_require__(7598);
 const index_js_1 = __webpack_require__(893);
@@ -7135,6 +7933,27 @@ function checkEnvAgainstTemplate(envText, templateText) {
             throw new index_js_1.InputError('env-file', `line ${i + 1} is not KEY=value`, 'write one KEY=value per line');
     });
 }
+/**
+ * Variables a compose text marks as required for interpolation, `${NAME:?message}` or `${NAME?message}`
+ * (`$${…}` is a literal `$` and does not count). Compose refuses the file on the host when one is unset.
+ */
+function composeRequiredKeys(composeText) {
+    const keys = new Set();
+    for (const m of composeText.matchAll(/(\$*)\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g))
+        if (m[1].length % 2 === 0)
+            keys.add(m[2]);
+    return [...keys];
+}
+/**
+ * Every variable the compose files require (`${NAME:?…}`) must be in the env file, but for the ones the deploy
+ * sets itself (the port variable): named before the host is touched, never with a value.
+ */
+function checkEnvAgainstCompose(envText, composeTexts, own) {
+    const have = new Set([...envKeys(envText), ...own]);
+    const missing = [...new Set(composeTexts.flatMap(composeRequiredKeys))].filter((k) => !have.has(k));
+    if (missing.length)
+        throw new index_js_1.InputError('env-file', `misses ${missing.length === 1 ? 'key' : 'keys'} ${missing.join(', ')} that compose-file requires (\`\${NAME:?…}\`)`, 'add them to the env file (the ENV_FILE secret in the workflows), or give them a default in the compose file (`${NAME:-value}`)');
+}
 function configHash(composeText, images, envText) {
     const h = (0, node_crypto_1.createHash)('sha256');
     h.update(composeText).update('\0');
@@ -7142,6 +7961,54 @@ function configHash(composeText, images, envText) {
         h.update(`${k}=${images[k]}\n`);
     h.update('\0').update(envText);
     return `sha256:${h.digest('hex')}`;
+}
+
+
+/***/ }),
+
+/***/ 1802:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.waitReadyArgv = waitReadyArgv;
+exports.decodeWaitReady = decodeWaitReady;
+const index_js_1 = __webpack_require__(9718);
+const host_scripts_generated_js_1 = __webpack_require__(4893);
+const host_js_1 = __webpack_require__(6107);
+/**
+ * Wait on the host until `project`'s containers run and `check` (an HTTP check from the host, argv) passes
+ * twice in a row, up to `timeoutS`: packages/deploy/host/wait-ready.sh, one loop in the phase's session.
+ */
+function waitReadyArgv(project, timeoutS, check = []) {
+    return [
+        'sh',
+        '-c',
+        host_scripts_generated_js_1.HOST_SCRIPTS['wait-ready'],
+        'sh',
+        String(Math.max(1, Math.ceil(timeoutS))),
+        project,
+        index_js_1.CONTAINER_STATE_FORMAT,
+        ...check
+    ];
+}
+function decodeWaitReady(exitCode, stdout) {
+    const [first = '', ...rest] = stdout.trim().split('\n');
+    const after = (prefix) => (first.startsWith(prefix) ? first.slice(prefix.length) : undefined);
+    if (exitCode === 0)
+        return { kind: 'ready' };
+    const crashed = after('crashed ');
+    if (exitCode === 3 && crashed !== undefined)
+        return { kind: 'crashed', container: (0, host_js_1.parseContainerStates)(crashed)[0], logs: rest.slice(-10) };
+    if (exitCode === 4)
+        return { kind: 'unhealthy', container: after('unhealthy ') ?? first };
+    if (exitCode === 5) {
+        const checkExit = after('timeout http ');
+        if (checkExit !== undefined)
+            return { kind: 'check-timeout', checkExit };
+        return { kind: 'states-timeout', containers: (0, host_js_1.parseContainerStates)(rest.join('\n')) };
+    }
+    return { kind: 'failed', exitCode, output: stdout.trim() };
 }
 
 
@@ -7183,10 +8050,7 @@ exports.imageRmArgv = imageRmArgv;
 exports.parsePushDigest = parsePushDigest;
 exports.serverVersionArgv = serverVersionArgv;
 exports.withDockerConfig = withDockerConfig;
-exports.containerStateArgv = containerStateArgv;
-exports.projectContainersArgv = projectContainersArgv;
 exports.removeProjectContainersArgv = removeProjectContainersArgv;
-exports.containerLogsArgv = containerLogsArgv;
 const index_js_1 = __webpack_require__(893);
 /** `docker buildx version`: exit 0 means the buildx plugin is installed. */
 function buildxVersionArgv() {
@@ -7450,19 +8314,28 @@ function refuseForDockerDriver(o, builder) {
     throw new index_js_1.InputError(unsupported[0].input, `${unsupported.map((u) => `${u.input}: ${u.why}`).join('; ')} is not supported by builder "${builder.name}" (driver docker, without the containerd image store)`, 'create a docker-container builder with docker/setup-buildx-action and pass its name as `builder`, ' +
         'or turn on the containerd image store on the daemon');
 }
+/**
+ * A builder's BuildKit as major and minor, or undefined when it does not say. Distribution builds of dockerd
+ * report `v0.0.0+unknown` (Debian's 26.1 does, and runs BuildKit v0.13): that is no version, not v0.0.
+ */
+function buildkitVersion(version) {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version) ?? /^v?(\d+)\.(\d+)/.exec(version);
+    if (!m)
+        return undefined;
+    const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+    if (major === 0 && minor === 0 && patch === 0)
+        return undefined;
+    return { major, minor };
+}
 /** BuildKit before v0.11 writes no OCI annotations (the registry gets a Docker v2 manifest without them). */
 function buildkitDropsAnnotations(version) {
-    const m = /^v?(\d+)\.(\d+)/.exec(version);
-    if (!m)
-        return false;
-    return Number(m[1]) === 0 && Number(m[2]) < 11;
+    const v = buildkitVersion(version);
+    return v !== undefined && v.major === 0 && v.minor < 11;
 }
 /** BuildKit before v0.10 has a built-in Dockerfile frontend without named contexts (`--build-context`). */
 function buildkitLacksNamedContexts(version) {
-    const m = /^v?(\d+)\.(\d+)/.exec(version);
-    if (!m)
-        return false;
-    return Number(m[1]) === 0 && Number(m[2]) < 10;
+    const v = buildkitVersion(version);
+    return v !== undefined && v.major === 0 && v.minor < 10;
 }
 /** A `# syntax=` directive at the top of a Dockerfile: the build then runs that frontend, not the built-in one. */
 function hasSyntaxDirective(dockerfile) {
@@ -7542,13 +8415,6 @@ function withDockerConfig(dir, argv) {
 exports.CONTAINER_STATE_FORMAT = 
 // `index` and not `.State.Health`: the key is absent for containers without a HEALTHCHECK.
 '{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}} {{.State.ExitCode}} {{.Name}}';
-function containerStateArgv(ids) {
-    return ['docker', 'inspect', '--format', exports.CONTAINER_STATE_FORMAT, ...ids];
-}
-/** Containers of a compose project, stopped ones included, by compose's own label (v1 and v2 set it). */
-function projectContainersArgv(project) {
-    return ['docker', 'ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`];
-}
 /** Remove whatever containers a compose project left (a failed earlier run in an idle slot). */
 function removeProjectContainersArgv(project) {
     return [
@@ -7558,9 +8424,6 @@ function removeProjectContainersArgv(project) {
         'sh',
         project
     ];
-}
-function containerLogsArgv(id, tail = 20) {
-    return ['docker', 'logs', '--tail', String(tail), id];
 }
 
 
@@ -8997,22 +9860,26 @@ exports.discordPayload = discordPayload;
 exports.notificationBody = notificationBody;
 exports.createNotifier = createNotifier;
 const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3747);
 const webhook_js_1 = __webpack_require__(8294);
 /**
  * Notifications people read. `json` posts the signed event itself (for machines); `slack`, `teams` and
  * `discord` post a message in that service's incoming-webhook format: who, which version, which environment,
  * the result and a link to the run, and on failure the reason and what serves now.
  */
-exports.NOTIFY_FORMATS = ['json', 'slack', 'teams', 'discord'];
+exports.NOTIFY_FORMATS = (0, index_js_2.choicesOf)('deploy-compose', 'notify-format');
 /** The events a chat message is written for: results, not every step. */
 const CHAT_EVENTS = new Set(['deploy.completed', 'deploy.failed', 'rollback.executed', 'incident.opened']);
 const field = (e, k) => (typeof e[k] === 'string' ? e[k] : '');
 function describeEvent(e, servingHint) {
     const where = `${e.app} ${e.version || '(no version)'} in ${e.environment}`;
+    const scan = (0, index_js_1.asScanRecord)(e.scan);
     const facts = [
         ['Who', e.actor || 'unknown'],
         ['Version', e.version || '(none)'],
-        ['Environment', e.environment]
+        ['Environment', e.environment],
+        // scan-gate's verdict on the release's image (deploy-compose's scan-verdict): counts and the report's sha256.
+        ...(scan ? [['Scan', (0, index_js_1.scanLine)(scan)]] : [])
     ];
     const runUrl = e.runUrl || '';
     switch (e.type) {
@@ -9352,6 +10219,454 @@ async function deliverEvent(event, options) {
         state: 'the deployment itself is unaffected; only the notification was not delivered',
         hint: 'check the webhook URL and that the receiver accepts POSTs; the event is also in the job summary and host history'
     });
+}
+
+
+/***/ }),
+
+/***/ 1427:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.FRONT_DOOR_BOOT_GUARD = exports.APPLY_SCRIPT = void 0;
+exports.frontDoorArgv = frontDoorArgv;
+const conf_js_1 = __webpack_require__(9705);
+const host_scripts_generated_js_1 = __webpack_require__(279);
+/**
+ * The one program that changes a front door on a host: packages/frontdoor/host/apply.sh (`sh -c` with
+ * arguments; CI's shellcheck reads it). Under an exclusive flock on `<front-door>/lock`, so two apps deploying to the host at once
+ * each see the other's change:
+ *
+ *   1. refuse when the front door belongs to another user or state dir (its `owner` file, or, when it is not
+ *      running from here, the owner a running front door on the port answers with), or the port is held by
+ *      something else;
+ *   2. refuse when it listens elsewhere than this app asks, or another site holds one of the host names;
+ *   3. `check` stops here. The others copy the config into `.next/` and change the copy: `apply` unpacks the
+ *      new nginx.conf and site (a tar on stdin), `pause` the app's maintenance file (`maint/<key>.conf`, a tar
+ *      on stdin), `resume` deletes that file, `remove` the app's site. `nginx -t` of the copy: a failed test
+ *      removes `.next/` and changes nothing. Then this app's files are renamed into place (the others' are
+ *      unchanged copies) and nginx reloads (or starts).
+ *
+ * Exit codes: 3 owner, 4 host name taken, 5 nginx -t failed, 6 port held by another program, 7 listen
+ * mismatch, 8 reload or start failed, 9 pause of an app not served here, 75 lock not had in time.
+ */
+/** packages/frontdoor/host/apply.sh, carried into the bundles by its generated module. */
+exports.APPLY_SCRIPT = host_scripts_generated_js_1.HOST_SCRIPTS.apply;
+/**
+ * argv of APPLY_SCRIPT. `apply` reads a tar of `nginx.conf`, `sites/<key>.conf`, `start.sh` and, with a
+ * user-supplied certificate, `tls/<key>.crt|.key` (0600, as every file of the tar) on stdin.
+ */
+function frontDoorArgv(l, mode, key, stateDir, 
+/** Where it must listen (apply, check, remove); absent for pause and resume, which change no listener. */
+listen, hostnames) {
+    return [
+        'sh',
+        '-c',
+        exports.APPLY_SCRIPT,
+        'sh',
+        l.root,
+        mode,
+        key,
+        stateDir,
+        listen ? (0, conf_js_1.listenSignature)(listen) : '',
+        listen ? (0, conf_js_1.probeAddress)(listen) : '',
+        conf_js_1.OWNER_PATH,
+        ...(mode === 'check' || mode === 'apply' ? hostnames : [])
+    ];
+}
+/** The @reboot script's guard: start the front door only when some app has a site in it. */
+exports.FRONT_DOOR_BOOT_GUARD = 'ls "$d"/sites/*.conf >/dev/null 2>&1 || exit 0';
+
+
+/***/ }),
+
+/***/ 9705:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MAINTENANCE_PAGE = exports.OWNER_PATH = void 0;
+exports.listenSignature = listenSignature;
+exports.probeAddress = probeAddress;
+exports.frontDoorConf = frontDoorConf;
+exports.maintenanceConf = maintenanceConf;
+exports.siteConf = siteConf;
+exports.tlsConf = tlsConf;
+const posix_1 = __webpack_require__(3916);
+const nginx_js_1 = __webpack_require__(6207);
+/** The marker line the host script compares: every app on a host must agree on where the front door listens. */
+function listenSignature(l) {
+    return `${l.bind} ${l.httpPort} ${l.httpsPort ?? '-'}`;
+}
+/** Where the host script probes a port's owner: the bind address, or loopback for a wildcard bind. */
+function probeAddress(l) {
+    const a = l.bind === '0.0.0.0' ? '127.0.0.1' : l.bind === '::' ? '::1' : l.bind;
+    return `${(0, nginx_js_1.listenAddress)(a)}:${l.httpPort}`;
+}
+/** The path at which a front door says who owns it (to loopback clients only). */
+exports.OWNER_PATH = '/.deploy-actions/front-door';
+/**
+ * The host-wide nginx.conf: logs, temp paths and the WebSocket map once, a default server that answers 404
+ * to unknown host names (and tells a local deploy who owns this front door), then every app's site file.
+ */
+function frontDoorConf(l, listen, accessLog = true) {
+    const d = l.root;
+    return `# written by deploy-actions: this host's front door; apps are sites/*.conf, changed under flock(lock)
+# listen ${listenSignature(listen)}
+worker_processes 1;
+pid ${l.pid};
+error_log ${(0, posix_1.join)(d, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  log_format deploy_actions '$remote_addr - [$time_iso8601] "$request" $status $body_bytes_sent '
+                            '"$http_referer" "$http_user_agent" host=$host upstream=$upstream_addr '
+                            'rt=$request_time urt=$upstream_response_time xff="$http_x_forwarded_for"';
+  ${accessLog ? `access_log ${(0, posix_1.join)(d, 'access.log')} deploy_actions;` : 'access_log off;'}
+${(0, nginx_js_1.tempPaths)(d)}  server_names_hash_bucket_size 128;
+${nginx_js_1.WEBSOCKET_MAP}  server {
+    listen ${(0, nginx_js_1.listenAddress)(listen.bind)}:${listen.httpPort} default_server;
+    server_name _;
+    location = ${exports.OWNER_PATH} {
+      allow 127.0.0.0/8;
+      allow ::1;
+      deny all;
+      default_type text/plain;
+      include owner.conf;
+    }
+    location / {
+      default_type text/plain;
+      return 404 "no app serves this host name here\\n";
+    }
+  }
+  include sites/*.conf;
+}
+`;
+}
+exports.MAINTENANCE_PAGE = '<!doctype html><title>Down for maintenance</title><h1>Down for maintenance</h1><p>We will be back shortly.</p>';
+/** `maint/<key>.conf`: what a paused app answers, at once, to every request (inside its `location /`). */
+function maintenanceConf(page = exports.MAINTENANCE_PAGE) {
+    if (page.includes("'") || page.includes('\\'))
+        throw new Error('maintenanceConf: the page may hold no quote or backslash');
+    return `default_type text/html;
+add_header Retry-After 60 always;
+return 503 '${page}';
+`;
+}
+/**
+ * One app's site: `# host` lines (the host script refuses a name another site holds), its upstream (the
+ * active slot) and server. Variables carry a per-site token, since every site shares one http block.
+ */
+function siteConf(o) {
+    const t = (0, nginx_js_1.siteToken)(o.key);
+    const upstream = `fd_${t}`;
+    const addr = (0, nginx_js_1.listenAddress)(o.listen.bind);
+    const listens = [
+        `    listen ${addr}:${o.listen.httpPort};`,
+        // HTTPS when the front door holds a certificate for the app (tlsConf): kept across deploys and rollbacks,
+        // since it belongs to the host names, not to a release. The bracket makes the include optional.
+        `    include tls/${o.key}.ssl.con[f];`
+    ];
+    return `# written by deploy-actions
+# app ${o.app}
+${o.hostnames.map((h) => `# host ${h}`).join('\n')}
+# release ${o.release}, port ${o.port}
+upstream ${upstream} {
+  server 127.0.0.1:${o.port};
+}
+${(0, nginx_js_1.forwardedMaps)(o.forwarding.trustedProxies, `_${t}`)}server {
+${listens.join('\n')}
+    server_name ${o.hostnames.join(' ')};
+    client_max_body_size ${o.forwarding.maxBodySize};
+    location / {
+      # deploy-actions pause: a 503 page while the file exists (the bracket makes the include optional)
+      include maint/${o.key}.con[f];
+${(0, nginx_js_1.proxyLocation)(upstream, o.forwarding, `_${t}`)}    }
+}
+`;
+}
+/**
+ * `tls/<key>.ssl.conf`, written beside the app's certificate and key. Paths are relative to the config's
+ * directory, so \`nginx -t\` of a staged config reads the staged files.
+ */
+function tlsConf(listen, key) {
+    if (listen.httpsPort === undefined)
+        throw new Error('tlsConf: the front door has no HTTPS port');
+    return `listen ${(0, nginx_js_1.listenAddress)(listen.bind)}:${listen.httpsPort} ssl;
+ssl_certificate tls/${key}.crt;
+ssl_certificate_key tls/${key}.key;
+`;
+}
+
+
+/***/ }),
+
+/***/ 279:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Generated from packages/frontdoor/host/*.sh by `npm run catalog`. Do not edit: change the .sh file and regenerate.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HOST_SCRIPTS = void 0;
+/** Each host script by its file name (without .sh), as text for `sh -c`. */
+exports.HOST_SCRIPTS = {
+    apply: '#!/bin/sh\n# The one program that changes a front door on a host, under an exclusive flock on <front-door>/lock\n# (packages/frontdoor/src/apply.ts says what each mode does).\n#   apply.sh <front-door dir> <check|apply|pause|resume|remove> <app key> <state-dir> <listen signature>\n#            <probe address> <owner path> [host name]...\n# Exit codes: 3 owner, 4 host name taken, 5 nginx -t failed, 6 port held by another program, 7 listen\n# mismatch, 8 reload or start failed, 9 pause of an app not served here, 75 lock not had in time.\nset -u\nPATH=$PATH:/usr/sbin:/sbin\nd=$1 mode=$2 key=$3 state=$4 listen=$5 probe=$6 owner_path=$7\nshift 7\nsite="$d/sites/$key.conf"\nme="$(id -un) $state"\nfail() { code=$1; shift; echo "front door $d: $*" >&2; exit "$code"; }\nrunning() { pid=$(cat "$d/nginx.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }\numask 077\ncommand -v flock >/dev/null 2>&1 || fail 1 "flock (util-linux) is missing on this host: install it"\n# A check (doctor, a deploy\'s prepare) of a host with no front door yet creates nothing.\nif [ "$mode" != check ] || [ -d "$d" ]; then\n  mkdir -p "$d/sites" "$d/tmp" || fail 1 "cannot create the directory"\n  exec 9>>"$d/lock" || fail 1 "cannot open $d/lock"\n  flock -w 60 9 || fail 75 "another front-door change held $d/lock for 60 s; try again"\nfi\nif [ -f "$d/owner" ] && [ "$(cat "$d/owner")" != "$me" ]; then\n  fail 3 "it belongs to $(cat "$d/owner") (user, state-dir); this deploy is $me: deploy every app of this host as that user with that state-dir"\nfi\nif [ -n "$probe" ] && ! running; then\n  url="http://$probe$owner_path"\n  if command -v curl >/dev/null 2>&1; then\n    ans=$(curl -s -m 3 "$url" 2>/dev/null); rc=$?; free=7\n  else\n    ans=$(wget -q -T 3 -O - "$url" 2>/dev/null); rc=$?; free=4\n  fi\n  if [ "$rc" -ne "$free" ]; then\n    case "$ans" in\n      "owner $me") ;;\n      "owner "*) fail 3 "port $probe is held by the front door of ${ans#owner } (user, state-dir); this deploy is $me: deploy every app of this host as that user with that state-dir" ;;\n      *) fail 6 "port $probe is held by another program (not a deploy-actions front door): free it or choose other front-door-ports" ;;\n    esac\n  fi\nfi\nif [ -n "$listen" ] && [ -f "$d/nginx.conf" ]; then\n  have=$(sed -n \'s/^# listen //p\' "$d/nginx.conf" | head -n 1)\n  [ "$have" = "$listen" ] || fail 7 "it listens on \'$have\' (bind http https); this app asks for \'$listen\': give every app of this host the same front-door-ports and proxy-bind"\nfi\nfor h in "$@"; do\n  for f in "$d"/sites/*.conf; do\n    if [ ! -f "$f" ] || [ "$f" = "$site" ]; then continue; fi\n    if grep -qxF "# host $h" "$f"; then\n      fail 4 "host name $h is already served by $(sed -n \'s/^# app //p\' "$f" | head -n 1): take it out of that app\'s public-hostnames first"\n    fi\n  done\ndone\n[ "$mode" = check ] && { echo front-door=ok; exit 0; }\ns="$d/.next"\nrm -rf "$s"\nmkdir -p "$s/sites" "$s/tls" "$s/maint" || fail 1 "cannot create $s"\nfor f in "$d"/sites/*.conf "$d"/tls/* "$d"/maint/*.conf; do\n  if [ -f "$f" ]; then cp -p "$f" "$s/${f#"$d"/}" || { rm -rf "$s"; fail 1 "cannot copy $f"; }; fi\ndone\nif [ ! -f "$d/nginx.conf" ] && [ "$mode" != apply ]; then rm -rf "$s"; echo front-door=absent; exit 0; fi\n[ ! -f "$d/nginx.conf" ] || cp "$d/nginx.conf" "$s/nginx.conf" || { rm -rf "$s"; fail 1 "cannot copy nginx.conf"; }\ncase "$mode" in\n  apply) tar -xf - -C "$s" || { rm -rf "$s"; fail 1 "cannot unpack the new config"; } ;;\n  pause)\n    [ -f "$s/sites/$key.conf" ] || { rm -rf "$s"; fail 9 "$key is not served by this front door: deploy it with public-hostnames first"; }\n    tar -xf - -C "$s" || { rm -rf "$s"; fail 1 "cannot unpack the maintenance page"; } ;;\n  resume) rm -f "$s/maint/$key.conf" ;;\n  remove) rm -f "$s/sites/$key.conf" "$s/maint/$key.conf" ;;\n  *) rm -rf "$s"; fail 2 "unknown mode $mode" ;;\nesac\nprintf \'return 200 "owner %s\\\\n";\\n\' "$me" > "$s/owner.conf"\nif ! err=$(nginx -e "$d/error.log" -t -q -p "$d" -c "$s/nginx.conf" 2>&1); then\n  rm -rf "$s"\n  fail 5 "the new config failed nginx -t, so nothing changed and the previous config serves on: $err"\nfi\nmv -f "$s/owner.conf" "$d/owner.conf" || fail 1 "cannot write owner.conf"\n[ -f "$d/owner" ] || echo "$me" > "$d/owner"\n[ ! -f "$s/start.sh" ] || mv -f "$s/start.sh" "$d/start.sh"\nmkdir -p "$d/tls" "$d/maint"\nfor f in "$s"/tls/*; do\n  if [ -f "$f" ]; then mv -f "$f" "$d/tls/" || fail 1 "cannot move $f into place"; fi\ndone\nif [ -f "$s/maint/$key.conf" ]; then mv -f "$s/maint/$key.conf" "$d/maint/$key.conf"; else rm -f "$d/maint/$key.conf"; fi\nif [ -f "$s/sites/$key.conf" ]; then mv -f "$s/sites/$key.conf" "$site"; else rm -f "$site"; fi\nmv -f "$s/nginx.conf" "$d/nginx.conf"\nrm -rf "$s"\nif running; then\n  before=" $(pgrep -P "$pid" | tr \'\\n\' \' \') "\n  err=$(nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" -s reload 2>&1) || fail 8 "reload failed: $err"\n  # -s reload only signals the master: wait (up to 5 s) for a worker of the new config, so that traffic has\n  # moved when this returns.\n  fresh() { for w in $(pgrep -P "$pid"); do case "$before" in *" $w "*) ;; *) return 0 ;; esac; done; return 1; }\n  i=0\n  until fresh || [ "$i" -ge 50 ]; do sleep 0.1; i=$((i + 1)); done\n  echo front-door=reloaded\nelse\n  # 9>&-: the nginx master would inherit the lock\'s descriptor and hold the flock for its whole life.\n  err=$(nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" 9>&- 2>&1) || fail 8 "it did not start: $err"\n  echo front-door=started\nfi\n'
+};
+
+
+/***/ }),
+
+/***/ 9935:
+/***/ (function(__unused_webpack_module, exports, __webpack_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+__exportStar(__webpack_require__(6207), exports);
+__exportStar(__webpack_require__(4861), exports);
+__exportStar(__webpack_require__(4684), exports);
+__exportStar(__webpack_require__(9705), exports);
+__exportStar(__webpack_require__(1427), exports);
+__exportStar(__webpack_require__(546), exports);
+
+
+/***/ }),
+
+/***/ 4861:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.FRONT_DOOR_DIR = void 0;
+exports.frontDoorLayout = frontDoorLayout;
+exports.siteKey = siteKey;
+exports.sitePath = sitePath;
+exports.tlsPaths = tlsPaths;
+const posix_1 = __webpack_require__(3916);
+exports.FRONT_DOOR_DIR = 'front-door';
+function frontDoorLayout(stateDir) {
+    const root = (0, posix_1.join)(stateDir, exports.FRONT_DOOR_DIR);
+    return {
+        root,
+        conf: (0, posix_1.join)(root, 'nginx.conf'),
+        sites: (0, posix_1.join)(root, 'sites'),
+        tls: (0, posix_1.join)(root, 'tls'),
+        lock: (0, posix_1.join)(root, 'lock'),
+        pid: (0, posix_1.join)(root, 'nginx.pid'),
+        owner: (0, posix_1.join)(root, 'owner')
+    };
+}
+/** The name of an app's site file (and TLS files) in the front door: `<app>--<environment slug>`. */
+function siteKey(app, environmentSlug) {
+    return `${app}--${environmentSlug}`;
+}
+function sitePath(l, key) {
+    return (0, posix_1.join)(l.sites, `${key}.conf`);
+}
+function tlsPaths(l, key) {
+    return { certificate: (0, posix_1.join)(l.tls, `${key}.crt`), key: (0, posix_1.join)(l.tls, `${key}.key`) };
+}
+
+
+/***/ }),
+
+/***/ 6207:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.WEBSOCKET_MAP = void 0;
+exports.tempPaths = tempPaths;
+exports.forwardedMaps = forwardedMaps;
+exports.proxyLocation = proxyLocation;
+exports.listenAddress = listenAddress;
+exports.siteToken = siteToken;
+const node_crypto_1 = __webpack_require__(7598);
+const posix_1 = __webpack_require__(3916);
+function seconds(ms) {
+    return `${Math.max(1, Math.ceil(ms / 1000))}s`;
+}
+/** The temp paths of an nginx run from `dir` by a non-root user (the defaults are root's). */
+function tempPaths(dir) {
+    return `  client_body_temp_path ${(0, posix_1.join)(dir, 'tmp', 'body')};
+  proxy_temp_path ${(0, posix_1.join)(dir, 'tmp', 'proxy')};
+  fastcgi_temp_path ${(0, posix_1.join)(dir, 'tmp', 'fastcgi')};
+  uwsgi_temp_path ${(0, posix_1.join)(dir, 'tmp', 'uwsgi')};
+  scgi_temp_path ${(0, posix_1.join)(dir, 'tmp', 'scgi')};
+`;
+}
+/**
+ * The geo and maps that pick X-Forwarded-* from the request only for a trusted front end. `suffix` keeps the
+ * variables of several apps in one http block apart (the front door); the per-app proxy uses none.
+ */
+function forwardedMaps(trustedProxies, suffix = '') {
+    const v = (name) => `$da_${name}${suffix}`;
+    const trusted = trustedProxies.map((t) => `    ${t} 1;\n`).join('');
+    return `  # Front ends whose X-Forwarded-* headers are kept (proxy-trusted); everyone else gets them from the connection.
+  geo ${v('trusted')} {
+    default 0;
+${trusted}  }
+  map "${v('trusted')}:$http_x_forwarded_proto" ${v('proto')} {
+    "~^1:(?<p>[A-Za-z]+)$" $p;
+    default $scheme;
+  }
+  map "${v('trusted')}:$http_x_forwarded_host" ${v('host')} {
+    "~^1:(?<h>.+)$" $h;
+    default $http_host;
+  }
+  map "${v('trusted')}:$http_x_forwarded_port" ${v('port')} {
+    "~^1:(?<n>[0-9]+)$" $n;
+    default $server_port;
+  }
+  map ${v('trusted')} ${v('for')} {
+    1 $proxy_add_x_forwarded_for;
+    default $remote_addr;
+  }
+`;
+}
+/** Once per http block: pass Upgrade on, and keep the connection to the app open only for an upgrade. */
+exports.WEBSOCKET_MAP = `  # WebSocket: pass Upgrade on, and keep the connection to the app open only for an upgrade.
+  map $http_upgrade $da_connection {
+    default upgrade;
+    "" "";
+  }
+`;
+/** The directives of the proxied `location /` (indented for a location inside a server inside http). */
+function proxyLocation(upstream, o, suffix = '') {
+    const v = (name) => `$da_${name}${suffix}`;
+    return `      proxy_pass http://${upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $da_connection;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For ${v('for')};
+      proxy_set_header X-Forwarded-Proto ${v('proto')};
+      proxy_set_header X-Forwarded-Host ${v('host')};
+      proxy_set_header X-Forwarded-Port ${v('port')};
+      proxy_buffering ${o.buffering ? 'on' : 'off'};
+      proxy_next_upstream error timeout;
+      proxy_connect_timeout 5s;
+      proxy_read_timeout ${seconds(o.readTimeoutMs)};
+      proxy_send_timeout ${seconds(o.readTimeoutMs)};
+`;
+}
+/** `[::1]` for IPv6, the address otherwise, as `listen` takes it. */
+function listenAddress(bind) {
+    return bind.includes(':') ? `[${bind}]` : bind;
+}
+/** A short, stable token for an app and environment: nginx variable and upstream names. */
+function siteToken(key) {
+    return (0, node_crypto_1.createHash)('sha256').update(key).digest('hex').slice(0, 10);
+}
+
+
+/***/ }),
+
+/***/ 4684:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.recordedFrontDoor = recordedFrontDoor;
+exports.parseHostnames = parseHostnames;
+exports.parseFrontDoorPorts = parseFrontDoorPorts;
+const index_js_1 = __webpack_require__(893);
+function recordedFrontDoor(f) {
+    const { tlsPair: _secret, ...rest } = f;
+    return rest;
+}
+/** A DNS name: labels of letters, digits and `-`, a leading `*.` allowed (nginx wildcard). */
+const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** `public-hostnames`: one per line or comma-separated; refused (naming the input) when not a host name. */
+function parseHostnames(items, input = 'public-hostnames') {
+    const out = [];
+    for (const raw of items) {
+        const h = raw.trim().toLowerCase().replace(/\.$/, '');
+        if (!h)
+            continue;
+        if (h.length > 253 || !HOSTNAME.test(h))
+            throw new index_js_1.InputError(input, `"${raw.trim()}" is not a host name`, 'give names such as `shop.example.com`, one per line or comma-separated (no scheme, port or path)');
+        if (!out.includes(h))
+            out.push(h);
+    }
+    return out;
+}
+/** `front-door-ports`: `http` or `http,https`, two different ports. */
+function parseFrontDoorPorts(text, input = 'front-door-ports') {
+    const parts = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+    const bad = parts.find((p) => !/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535);
+    if (parts.length < 1 || parts.length > 2 || bad !== undefined)
+        throw new index_js_1.InputError(input, `"${text}" is not one or two ports`, 'write `http,https`, e.g. `80,443` (or high ports such as `8080,8443` for a test host)');
+    const [http, https] = parts.map(Number);
+    if (http === https)
+        throw new index_js_1.InputError(input, 'gives the same port twice', 'use two different ports');
+    return { httpPort: http, ...(https !== undefined ? { httpsPort: https } : {}) };
+}
+
+
+/***/ }),
+
+/***/ 546:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.certificateFacts = certificateFacts;
+exports.checkTlsPair = checkTlsPair;
+const node_crypto_1 = __webpack_require__(7598);
+const index_js_1 = __webpack_require__(893);
+/** Read a PEM pair; refused (naming the input) when it is not a certificate or a key. */
+function certificateFacts(pair, hostnames) {
+    let cert;
+    try {
+        cert = new node_crypto_1.X509Certificate(pair.certificate);
+    }
+    catch {
+        throw new index_js_1.InputError('tls-certificate', 'is not a PEM certificate', 'paste the certificate file (BEGIN CERTIFICATE)');
+    }
+    let keyMatches;
+    try {
+        keyMatches = cert.checkPrivateKey((0, node_crypto_1.createPrivateKey)(pair.key));
+    }
+    catch {
+        throw new index_js_1.InputError('tls-key', 'is not a PEM private key', 'paste the unencrypted key file (BEGIN PRIVATE KEY)');
+    }
+    return {
+        subject: cert.subject.replace(/\n/g, ', '),
+        notAfter: new Date(cert.validTo),
+        uncovered: hostnames.filter((h) => cert.checkHost(h) === undefined),
+        keyMatches
+    };
+}
+/**
+ * Refuse, before any host is touched, a pair that cannot serve the host names: a key of another certificate,
+ * a certificate that expired (or expires within `minValidMs`), or one that does not name every host name.
+ */
+function checkTlsPair(pair, hostnames, now = new Date(), minValidMs = 0) {
+    const f = certificateFacts(pair, hostnames);
+    if (!f.keyMatches)
+        throw new index_js_1.InputError('tls-key', `does not belong to the certificate of ${f.subject}`, 'give the key the certificate was issued for');
+    if (f.notAfter.getTime() - minValidMs <= now.getTime())
+        throw new index_js_1.InputError('tls-certificate', `expired (not after ${f.notAfter.toISOString()})`, 'renew it and update the secret');
+    if (f.uncovered.length)
+        throw new index_js_1.InputError('tls-certificate', `does not cover ${f.uncovered.join(', ')} (${f.subject})`, 'give a certificate whose names (subjectAltName) include every public-hostnames entry');
+    return f;
 }
 
 
@@ -10714,7 +12029,7 @@ function readGateInputs(inputs, options = {}) {
     const maxLatencyText = inputs.optional(n('max-latency'));
     const spec = {
         ...d,
-        mode: inputs.choice(n('mode'), ['threshold', 'soak'], d.mode),
+        mode: inputs.choice(n('mode'), (0, index_js_2.choicesOf)('health-gate', 'mode'), d.mode),
         urls,
         expectStatus: inputs.optional(n('expect-status'))
             ? parseStatusRanges(inputs.raw(n('expect-status')), n('expect-status'))
@@ -10738,7 +12053,7 @@ function readGateInputs(inputs, options = {}) {
         prometheusUrl,
         ...(Object.keys(prometheusHeaders).length ? { prometheusHeaders } : {}),
         metrics,
-        noData: inputs.choice(n('no-data'), ['fail', 'pass'], d.noData),
+        noData: inputs.choice(n('no-data'), (0, index_js_2.choicesOf)('health-gate', 'no-data'), d.noData),
         containers,
         windowMs: inputs.duration(n('window'), { fallback: DEFAULT('window'), positive: true })
     };
@@ -10978,7 +12293,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 // Generated from manifest.yml by `npm run catalog`. Do not edit: change manifest.yml and regenerate.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.OUTPUTS = exports.INPUTS = exports.GROUPS = void 0;
+exports.CHOICES = exports.OUTPUTS = exports.INPUTS = exports.GROUPS = void 0;
 /** Inputs shared by several actions, declared once (unprefixed names). */
 exports.GROUPS = {
     ssh: {
@@ -10999,12 +12314,15 @@ exports.GROUPS = {
         'slot-ports': { default: '', required: false },
         'port-variable': { default: 'PORT', required: false },
         'proxy-bind': { default: '0.0.0.0', required: false },
+        'public-hostnames': { default: '', required: false },
+        'front-door-ports': { default: '80,443', required: false },
         'proxy-trusted': { default: '', required: false },
         'proxy-max-body-size': { default: '100m', required: false },
         'proxy-read-timeout': { default: '300s', required: false },
         'proxy-buffering': { default: 'false', required: false },
         'proxy-access-log': { default: 'true', required: false },
         'state-dir': { default: '/var/lib/deploy-actions', required: false },
+        'metrics-dir': { default: '', required: false },
         'lock-timeout': { default: '5m', required: false },
         'lock-stale-after': { default: '2m', required: false },
         'break-lock': { default: 'false', required: false },
@@ -11130,6 +12448,7 @@ exports.INPUTS = {
         exceptions: { default: '', required: false },
         'new-only': { default: 'false', required: false },
         'baseline-report': { default: '', required: false },
+        'baseline-digest': { default: '', required: false },
         'registry-image': { default: '', required: false },
         'registry-username': { default: '', required: false },
         'registry-password': { default: '', required: false },
@@ -11150,6 +12469,7 @@ exports.INPUTS = {
         'command-timeout': { default: '30m', required: false },
         backup: { default: 'false', required: false },
         'pg-dump': { default: '', required: false },
+        'pg-dump-image': { default: 'postgres:{major}', required: false },
         'lock-timeout': { default: '5m', required: false },
         'statement-timeout': { default: '0s', required: false },
         'allow-out-of-order': { default: 'false', required: false },
@@ -11163,6 +12483,8 @@ exports.INPUTS = {
         ...exports.GROUPS['ssh'],
         ...exports.GROUPS['app'],
         'compose-file': { default: 'compose.yml', required: false },
+        'tls-certificate': { default: '', required: false },
+        'tls-key': { default: '', required: false },
         'web-service': { default: '', required: false },
         'app-port': { default: '', required: false },
         'data-paths': { default: '', required: false },
@@ -11185,6 +12507,8 @@ exports.INPUTS = {
         'migrate-command': { default: '', required: false },
         'migrate-service': { default: '', required: false },
         'migrate-timeout': { default: '10m', required: false },
+        'scan-report': { default: '', required: false },
+        'scan-verdict': { default: '', required: false },
         ...exports.GROUPS['release-host'],
         ...exports.GROUPS['events'],
         'notify-format': { default: 'json', required: false },
@@ -11223,6 +12547,21 @@ exports.INPUTS = {
         'leak-sample': { default: '100', required: false },
         'pg-dump': { default: '', required: false },
         'evidence-file': { default: '', required: false }
+    },
+    'delivery-report': {
+        host: { default: '', required: true },
+        port: { default: '22', required: false },
+        user: { default: 'root', required: false },
+        'ssh-key': { default: '', required: true },
+        'known-hosts': { default: '', required: true },
+        app: { default: '', required: true },
+        environment: { default: 'production', required: false },
+        'state-dir': { default: '/var/lib/deploy-actions', required: false },
+        'repository-path': { default: '', required: false },
+        'incident-window': { default: '24h', required: false },
+        since: { default: '', required: false },
+        'database-url': { default: '', required: false },
+        'history-table': { default: 'deploy_actions_migrations', required: false }
     }
 };
 /** Every action's output names. */
@@ -11256,6 +12595,9 @@ exports.OUTPUTS = {
         'exceptions-used',
         'exceptions-expired',
         'exceptions-unused',
+        'report-file',
+        'report-digest',
+        'record',
         'evidence-file'
     ],
     'run-migrations': [
@@ -11278,7 +12620,39 @@ exports.OUTPUTS = {
     ],
     'health-gate': ['verdict', 'reason', 'probes', 'failures', 'p50-ms', 'p95-ms', 'evidence', 'evidence-file'],
     rollback: ['release-id', 'from-release-id', 'rolled-back', 'drill-seconds'],
-    'anonymize-data': ['rows', 'rules-checksum', 'masked-columns', 'evidence']
+    'anonymize-data': ['rows', 'rules-checksum', 'masked-columns', 'evidence'],
+    'delivery-report': ['report', 'change-failure-rate']
+};
+/** The values of every choice input (manifest.yml `options:`), by action and input name as the action.yml names it. */
+exports.CHOICES = {
+    'tag-release': {
+        'floating-tags': ['major', 'major-minor', 'none']
+    },
+    'build-image': {},
+    'publish-registry': {},
+    'scan-gate': {},
+    'run-migrations': {
+        mode: ['apply', 'plan', 'down', 'status', 'repair']
+    },
+    'deploy-compose': {
+        strategy: ['recreate', 'rolling', 'blue-green', 'canary', 'swarm'],
+        doctor: ['false', 'true', 'only'],
+        'image-check': ['registry', 'pull', 'none'],
+        'notify-format': ['json', 'slack', 'teams', 'discord'],
+        'health-no-data': ['fail', 'pass'],
+        'health-mode': ['threshold', 'soak']
+    },
+    'health-gate': {
+        'no-data': ['fail', 'pass'],
+        mode: ['threshold', 'soak']
+    },
+    rollback: {
+        'notify-format': ['json', 'slack', 'teams', 'discord'],
+        'health-no-data': ['fail', 'pass'],
+        'health-mode': ['threshold', 'soak']
+    },
+    'anonymize-data': {},
+    'delivery-report': {}
 };
 
 
@@ -11289,7 +12663,8 @@ exports.OUTPUTS = {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.OUTPUTS = exports.INPUTS = exports.GROUPS = void 0;
+exports.OUTPUTS = exports.INPUTS = exports.GROUPS = exports.CHOICES = void 0;
+exports.choicesOf = choicesOf;
 exports.groupInputNames = groupInputNames;
 exports.inputDefault = inputDefault;
 exports.defaultsOf = defaultsOf;
@@ -11300,9 +12675,14 @@ exports.defaultsOf = defaultsOf;
  * the manifest does not declare is a type error.
  */
 const generated_js_1 = __webpack_require__(1054);
+Object.defineProperty(exports, "CHOICES", ({ enumerable: true, get: function () { return generated_js_1.CHOICES; } }));
 Object.defineProperty(exports, "GROUPS", ({ enumerable: true, get: function () { return generated_js_1.GROUPS; } }));
 Object.defineProperty(exports, "INPUTS", ({ enumerable: true, get: function () { return generated_js_1.INPUTS; } }));
 Object.defineProperty(exports, "OUTPUTS", ({ enumerable: true, get: function () { return generated_js_1.OUTPUTS; } }));
+/** The values of one choice input, in the manifest's order, typed as its union. */
+function choicesOf(action, name) {
+    return generated_js_1.CHOICES[action][name];
+}
 /** The names of a group's inputs, in the manifest's order (unprefixed). */
 function groupInputNames(group) {
     return Object.keys(generated_js_1.GROUPS[group]);
@@ -11329,6 +12709,2286 @@ function defaultsOf(action) {
             return n;
         }
     };
+}
+
+
+/***/ }),
+
+/***/ 2071:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pgDumpArgv = pgDumpArgv;
+exports.pgRestoreArgv = pgRestoreArgv;
+exports.psqlFileArgv = psqlFileArgv;
+const node_path_1 = __webpack_require__(6760);
+/**
+ * Pure argv builders for the PostgreSQL client programs. Connection details and the password go in the
+ * libpq environment (see url.ts libpqEnv), so nothing secret is ever in argv.
+ */
+function bin(binDir, program) {
+    return binDir ? (0, node_path_1.join)(binDir, program) : program;
+}
+/** A custom-format dump (`pg_restore` reads it; compressed; restorable table by table). */
+function pgDumpArgv(file, options = {}) {
+    return [bin(options.binDir, 'pg_dump'), '--format=custom', '--no-password', '--file', file];
+}
+/**
+ * Restore a custom-format dump into `database` (a name, not a URL: host, user and password come from the
+ * libpq environment). Used by the runbook and the tests.
+ */
+function pgRestoreArgv(file, database, options = {}) {
+    return [
+        bin(options.binDir, 'pg_restore'),
+        '--no-password',
+        '--exit-on-error',
+        ...(options.clean ? ['--clean', '--if-exists'] : []),
+        '--dbname',
+        database,
+        file
+    ];
+}
+/** What people do by hand: one file through psql, stopping at the first error, in one transaction. */
+function psqlFileArgv(file, options = {}) {
+    return [
+        bin(options.binDir, 'psql'),
+        '--no-password',
+        '--quiet',
+        '--no-psqlrc',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '--single-transaction',
+        '--file',
+        file
+    ];
+}
+
+
+/***/ }),
+
+/***/ 3239:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.takeBackup = takeBackup;
+const node_fs_1 = __webpack_require__(3024);
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(893);
+const argv_js_1 = __webpack_require__(2071);
+const db_js_1 = __webpack_require__(5059);
+const pgdump_js_1 = __webpack_require__(846);
+const run_js_1 = __webpack_require__(7964);
+const url_js_1 = __webpack_require__(3560);
+/** The server's version, on the run's session, or on a short one of its own (command mode). */
+async function serverVersion(run) {
+    const client = run.work ??
+        (await (0, db_js_1.connect)(run.options.database, { applicationName: (0, run_js_1.applicationName)(run.deps.context) }));
+    try {
+        const info = await (0, db_js_1.serverInfo)(client);
+        return { version: info.version.split(' ')[0], major: (0, pgdump_js_1.serverMajor)(info.versionNum) };
+    }
+    finally {
+        if (client !== run.work)
+            await client.end().catch(() => { });
+    }
+}
+/** pg_dump to a 0600 file before the first change; a failed dump changes nothing. */
+async function takeBackup(run) {
+    const db = run.options.database;
+    const backup = run.options.backup;
+    const started = Date.now();
+    (0, node_fs_1.mkdirSync)((0, node_path_1.dirname)(backup.path), { recursive: true });
+    // Created 0600 before pg_dump writes into it, so the data is never readable by others, not even briefly.
+    (0, node_fs_1.closeSync)((0, node_fs_1.openSync)(backup.path, 'w', 0o600));
+    (0, node_fs_1.chmodSync)(backup.path, 0o600);
+    const executor = run.deps.executor ?? new index_js_1.LocalExecutor();
+    const server = await serverVersion(run);
+    const choice = (0, pgdump_js_1.choosePgDump)({
+        serverVersion: server.version,
+        serverMajor: server.major,
+        found: await (0, pgdump_js_1.findPgDumps)(executor, {
+            serverMajor: server.major,
+            ...(backup.binDir ? { binDir: backup.binDir } : {})
+        }),
+        image: backup.image ?? '',
+        explicit: backup.binDir !== undefined
+    });
+    const env = (0, url_js_1.libpqEnv)(db);
+    const argv = choice.kind === 'local'
+        ? [choice.path, ...(0, argv_js_1.pgDumpArgv)(backup.path).slice(1)]
+        : (0, pgdump_js_1.dockerPgDumpArgv)(choice.image, backup.path, Object.keys(env), {
+            uid: process.getuid?.() ?? 0,
+            gid: process.getgid?.() ?? 0
+        });
+    const pgDump = choice.kind === 'local' ? choice.path : `${choice.image} (docker)`;
+    run.logger.info(`Backup with pg_dump ${choice.major} (${pgDump}) of PostgreSQL ${server.version}`);
+    try {
+        await executor.run({
+            argv,
+            env,
+            step: 'backup (pg_dump)',
+            timeoutMs: 60 * 60_000
+        });
+    }
+    catch (err) {
+        const why = err instanceof index_js_1.CommandError
+            ? (0, index_js_1.lastLines)(err.stderr || err.stdout, 6)
+            : err instanceof Error
+                ? err.message
+                : String(err);
+        throw new index_js_1.MigrationError(`Backup failed: pg_dump of ${db.display} did not complete: ${(0, url_js_1.redact)(why, db)}`, {
+            state: 'nothing was applied',
+            hint: /version mismatch/i.test(why)
+                ? 'pg_dump must be at least as new as the server: install the matching postgresql-client and point pg-dump at it'
+                : 'check that pg_dump is installed (input pg-dump) and that the user may read every table; or run without backup'
+        });
+    }
+    (0, node_fs_1.chmodSync)(backup.path, 0o600);
+    const bytes = (0, node_fs_1.statSync)(backup.path).size;
+    const durationMs = Date.now() - started;
+    run.logger.info(`Backup: ${backup.path} (${bytes} bytes, ${(0, index_js_1.formatMs)(durationMs)})`);
+    return { path: backup.path, bytes, durationMs, pgDump };
+}
+
+
+/***/ }),
+
+/***/ 5059:
+/***/ (function(__unused_webpack_module, exports, __webpack_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.connect = connect;
+exports.connectionError = connectionError;
+exports.serverInfo = serverInfo;
+exports.parseTableName = parseTableName;
+exports.quoteIdent = quoteIdent;
+exports.createHistoryTableSql = createHistoryTableSql;
+exports.insertHistorySql = insertHistorySql;
+exports.historyParams = historyParams;
+exports.currentSchema = currentSchema;
+exports.historyTableExists = historyTableExists;
+exports.ensureHistoryTable = ensureHistoryTable;
+exports.readHistory = readHistory;
+exports.insertHistory = insertHistory;
+exports.lockKey = lockKey;
+exports.lockHolder = lockHolder;
+exports.describeHolder = describeHolder;
+exports.acquireLock = acquireLock;
+exports.releaseLock = releaseLock;
+exports.foreignHistory = foreignHistory;
+const node_crypto_1 = __webpack_require__(7598);
+const pg_1 = __importDefault(__webpack_require__(3273));
+const index_js_1 = __webpack_require__(893);
+const files_js_1 = __webpack_require__(5446);
+const url_js_1 = __webpack_require__(3560);
+/** NAMEDATALEN - 1: longer application names are truncated by the server anyway. */
+const MAX_APP_NAME = 63;
+async function connect(target, options) {
+    const client = new pg_1.default.Client({
+        connectionString: target.url,
+        application_name: options.applicationName.slice(0, MAX_APP_NAME),
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
+        ...(options.options ? { options: options.options } : {})
+    });
+    // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
+    client.on('error', () => { });
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => { });
+        throw connectionError(err, target);
+    }
+    return client;
+}
+/** Distinct errors for the failures people hit: refused, unknown host, timeout, password, database. */
+function connectionError(err, target) {
+    const e = err;
+    const where = `${target.host}:${target.port}`;
+    const raw = (0, url_js_1.redact)(e.message ?? String(err), target);
+    const state = 'nothing was changed: no connection was made';
+    switch (e.code) {
+        case 'ECONNREFUSED':
+            return new index_js_1.ConnectionError(`Cannot connect to PostgreSQL at ${where}: connection refused`, {
+                state,
+                hint: 'check the host and port in database-url, that the server is running and that it listens where the runner can reach it (a service container needs its port mapped)'
+            });
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return new index_js_1.ConnectionError(`Cannot connect to PostgreSQL: host "${target.host}" was not found`, {
+                state,
+                hint: 'check the host name in database-url; from a job container, use the service name'
+            });
+        case '28P01':
+            return new index_js_1.ConnectionError(`PostgreSQL at ${where} refused the password for user "${target.user}" (authentication failed)`, { state, hint: 'check the password in the secret behind database-url (percent-encode @ : / in it)' });
+        case '28000':
+            return new index_js_1.ConnectionError(`PostgreSQL at ${where} refused user "${target.user}": ${raw}`, {
+                state,
+                hint: "check the user in database-url and the server's pg_hba.conf"
+            });
+        case '3D000':
+            return new index_js_1.ConnectionError(`Database "${target.database}" does not exist on PostgreSQL at ${where}`, {
+                state,
+                hint: 'check the database name in database-url, or create it first (CREATE DATABASE)'
+            });
+        default:
+            if (/timeout/i.test(raw)) {
+                return new index_js_1.ConnectionError(`Cannot connect to PostgreSQL at ${where}: no answer in time (${raw})`, {
+                    state,
+                    hint: 'check that the host is reachable from the runner (firewall, security group, VPN)'
+                });
+            }
+            return new index_js_1.ConnectionError(`Cannot connect to PostgreSQL at ${where}: ${raw}`, { state });
+    }
+}
+async function serverInfo(client) {
+    const r = await client.query("SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n");
+    return { version: r.rows[0].v, versionNum: Number(r.rows[0].n) };
+}
+const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+/** `name` or `schema.name`, plain identifiers only (they are quoted, but must not need to be). */
+function parseTableName(text, defaultSchema, input = 'history-table') {
+    const parts = text.split('.');
+    if (parts.length > 2 || !parts.every((p) => IDENT.test(p) && p.length <= 63)) {
+        throw new index_js_1.InputError(input, `"${text}" is not a table name`, 'use letters, digits and _ as in schema.table');
+    }
+    const schema = parts.length === 2 ? parts[0] : defaultSchema;
+    const table = parts[parts.length - 1];
+    return { schema, table, sql: `${quoteIdent(schema)}.${quoteIdent(table)}`, display: `${schema}.${table}` };
+}
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+/** One row per attempt, never updated: the state of a version is its latest row. */
+function createHistoryTableSql(t) {
+    return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)};
+CREATE TABLE IF NOT EXISTS ${t.sql} (
+  id bigserial PRIMARY KEY,
+  version text NOT NULL,
+  name text NOT NULL,
+  script text NOT NULL,
+  checksum text,
+  kind text NOT NULL CHECK (kind IN ('up', 'down', 'repair', 'command', 'baseline')),
+  execution text NOT NULL CHECK (execution IN ('transaction', 'no-transaction', 'command', 'none')),
+  status text NOT NULL CHECK (status IN ('applied', 'failed', 'reverted', 'repaired')),
+  duration_ms integer NOT NULL DEFAULT 0,
+  error text,
+  error_line integer,
+  applied_by text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  run_url text NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS ${quoteIdent(`${t.table}_version_idx`)} ON ${t.sql} (version, id);`;
+}
+function insertHistorySql(t) {
+    return `INSERT INTO ${t.sql} (version, name, script, checksum, kind, execution, status, duration_ms, error, error_line, applied_by, run_url)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+}
+function historyParams(row) {
+    return [
+        row.version,
+        row.name,
+        row.script,
+        row.checksum,
+        row.kind,
+        row.execution,
+        row.status,
+        Math.round(row.durationMs),
+        row.error,
+        row.errorLine,
+        row.appliedBy,
+        row.runUrl
+    ];
+}
+async function currentSchema(client) {
+    const r = await client.query('SELECT current_schema() AS s');
+    return r.rows[0]?.s ?? 'public';
+}
+async function historyTableExists(client, t) {
+    const r = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [t.sql]);
+    return r.rows[0]?.ok === true;
+}
+async function ensureHistoryTable(client, t) {
+    await client.query(createHistoryTableSql(t));
+}
+async function readHistory(client, t) {
+    if (!(await historyTableExists(client, t)))
+        return [];
+    const r = await client.query(`SELECT id, version, name, script, checksum, kind, execution, status, duration_ms, error, error_line,
+            applied_by, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS applied_at, run_url
+       FROM ${t.sql} ORDER BY id`);
+    return r.rows.map((x) => ({
+        id: Number(x.id),
+        version: String(x.version),
+        name: String(x.name),
+        script: String(x.script),
+        checksum: x.checksum ?? null,
+        kind: x.kind,
+        execution: x.execution,
+        status: x.status,
+        durationMs: Number(x.duration_ms),
+        error: x.error ?? null,
+        errorLine: x.error_line === null ? null : Number(x.error_line),
+        appliedBy: String(x.applied_by),
+        appliedAt: String(x.applied_at),
+        runUrl: String(x.run_url)
+    }));
+}
+async function insertHistory(client, t, row) {
+    await client.query(insertHistorySql(t), historyParams(row));
+}
+// ---------------------------------------------------------------------------------------------------
+// The advisory lock
+/**
+ * One lock per history table, so two apps sharing a server but not a table do not wait on each other.
+ * A signed 64-bit key from sha256, as pg_advisory_lock(bigint) takes.
+ */
+function lockKey(t) {
+    const digest = (0, node_crypto_1.createHash)('sha256').update(`deploy-actions:run-migrations:${t.display}`).digest();
+    return digest.readBigInt64BE(0).toString();
+}
+/** The session holding advisory lock `key` in this database, from pg_locks and pg_stat_activity. */
+async function lockHolder(client, key) {
+    const r = await client.query(`SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr,
+            to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS backend_start,
+            a.state, left(a.query, 200) AS query
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
+      LIMIT 1`, [key]);
+    const x = r.rows[0];
+    if (!x)
+        return undefined;
+    return {
+        pid: Number(x.pid),
+        user: String(x.usename ?? ''),
+        application: String(x.application_name ?? ''),
+        client: String(x.client_addr ?? 'local socket'),
+        backendStart: String(x.backend_start ?? ''),
+        state: String(x.state ?? ''),
+        query: String(x.query ?? '')
+    };
+}
+function describeHolder(h) {
+    const app = h.application ? `"${h.application}"` : '(no application_name)';
+    return `pid ${h.pid}, application ${app}, user ${h.user}, from ${h.client}, connected since ${h.backendStart}, ${h.state}${h.query ? `, last query: ${h.query.replace(/\s+/g, ' ').slice(0, 120)}` : ''}`;
+}
+/**
+ * Take the lock on `client`, a connection used for nothing else. Session-level on purpose: it is held
+ * outside any transaction, so `CREATE INDEX CONCURRENTLY` on the working connection, which waits for
+ * every transaction older than itself, has nothing to wait for (a lock held inside an open transaction,
+ * on any connection, would make it wait forever). Polls pg_try_advisory_lock until `timeoutMs`.
+ */
+async function acquireLock(client, key, options) {
+    const started = Date.now();
+    const pollMs = options.pollMs ?? 250;
+    let attempts = 0;
+    let waitedFor;
+    for (;;) {
+        attempts++;
+        const r = await client.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
+        if (r.rows[0]?.ok) {
+            return { key, attempts, waitedMs: Date.now() - started, ...(waitedFor ? { waitedFor } : {}) };
+        }
+        const holder = await lockHolder(client, key);
+        if (attempts === 1) {
+            waitedFor = holder;
+            options.onWait?.(holder);
+        }
+        const elapsed = Date.now() - started;
+        if (elapsed >= options.timeoutMs) {
+            const who = holder ?? waitedFor;
+            throw new index_js_1.LockError(`Another migration run holds the lock on database "${options.database}" (advisory lock ${key}); waited ${(0, index_js_1.formatMs)(elapsed)} (lock-timeout), ${attempts} attempts. Holder: ${who ? describeHolder(who) : 'gone by the time it was looked up'}`, {
+                state: 'nothing was changed by this run',
+                hint: 'let the other run finish and re-run this one, or raise lock-timeout; if the holder is stuck, end it with SELECT pg_terminate_backend(<pid>) (the lock goes with its session)'
+            });
+        }
+        await new Promise((r) => setTimeout(r, Math.min(pollMs, options.timeoutMs - elapsed)));
+    }
+}
+async function releaseLock(client, key) {
+    await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+}
+/**
+ * golang-migrate's `schema_migrations (version, dirty)`, Rails-style `schema_migrations (version)` and
+ * Flyway's `flyway_schema_history`, in the connection's search path. Found while our own history is
+ * empty, it means the schema exists already: applying every file again would fail half-way, or worse.
+ */
+async function foreignHistory(client) {
+    const r = await client.query(`SELECT to_regclass('schema_migrations')::text AS sm, to_regclass('flyway_schema_history')::text AS fw,
+            EXISTS (SELECT 1 FROM information_schema.columns
+                     WHERE table_name = 'schema_migrations' AND column_name = 'dirty'
+                       AND table_schema = ANY (current_schemas(false))) AS dirty`);
+    const row = r.rows[0];
+    if (row.sm) {
+        if (row.dirty) {
+            const v = await client.query('SELECT version::text AS version, dirty FROM schema_migrations LIMIT 1');
+            const x = v.rows[0];
+            if (x)
+                return { tool: 'golang-migrate', table: row.sm, version: x.version, dirty: x.dirty };
+        }
+        else {
+            const versions = await client.query('SELECT version::text AS version FROM schema_migrations');
+            const top = maxVersion(versions.rows.map((x) => x.version));
+            if (top)
+                return { tool: 'schema_migrations (Rails or similar)', table: row.sm, version: top };
+        }
+    }
+    if (row.fw) {
+        const versions = await client.query('SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL');
+        const top = maxVersion(versions.rows.map((x) => x.version ?? ''));
+        if (top)
+            return { tool: 'Flyway', table: row.fw, version: top };
+    }
+    return undefined;
+}
+function maxVersion(versions) {
+    const ok = versions.filter((v) => /^\d+(?:[._]\d+)*$/.test(v)).map(files_js_1.canonicalVersion);
+    return ok.sort(files_js_1.compareVersions).pop();
+}
+
+
+/***/ }),
+
+/***/ 4155:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.describeSqlError = exports.applicationName = void 0;
+exports.runMigrations = runMigrations;
+const index_js_1 = __webpack_require__(893);
+const db_js_1 = __webpack_require__(5059);
+const baseline_js_1 = __webpack_require__(2259);
+const apply_js_1 = __webpack_require__(7258);
+const command_js_1 = __webpack_require__(2867);
+const down_js_1 = __webpack_require__(6244);
+const plan_js_1 = __webpack_require__(5987);
+const repair_js_1 = __webpack_require__(5229);
+const status_js_1 = __webpack_require__(8574);
+const run_js_1 = __webpack_require__(7964);
+const state_js_1 = __webpack_require__(2892);
+const url_js_1 = __webpack_require__(3560);
+var run_js_2 = __webpack_require__(7964);
+Object.defineProperty(exports, "applicationName", ({ enumerable: true, get: function () { return run_js_2.applicationName; } }));
+var execute_js_1 = __webpack_require__(8054);
+Object.defineProperty(exports, "describeSqlError", ({ enumerable: true, get: function () { return execute_js_1.describeSqlError; } }));
+/** Each mode in a file of its own, given the run and the state of every version. */
+const MODES = {
+    apply: apply_js_1.apply,
+    plan: plan_js_1.plan,
+    down: down_js_1.down,
+    status: status_js_1.status,
+    repair: repair_js_1.repair
+};
+/**
+ * Run one mode against one database. Never throws for a failure of the run itself: the result carries
+ * `error` (a DeployActionsError saying what happened, the state left and the next step) together with
+ * the evidence gathered up to that point, so the caller can publish both.
+ */
+async function runMigrations(options, deps) {
+    const started = Date.now();
+    const run = new run_js_1.MigrationRun(options, deps);
+    const { result } = run;
+    const db = options.database;
+    let lockClient;
+    let heldKey;
+    try {
+        if (!db) {
+            if (!options.command)
+                throw new index_js_1.MigrationError('No database-url given and no command to run');
+            await (0, command_js_1.command)(run);
+        }
+        else {
+            await openSession(run, db);
+            const key = (0, db_js_1.lockKey)(run.table);
+            const writes = !!options.command || ['apply', 'down', 'repair'].includes(options.mode);
+            if (writes) {
+                lockClient = await (0, db_js_1.connect)(db, { applicationName: (0, run_js_1.applicationName)(deps.context) });
+                result.lock = await (0, db_js_1.acquireLock)(lockClient, key, {
+                    timeoutMs: options.lockTimeoutMs,
+                    database: db.database,
+                    ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
+                    onWait: (h) => run.logger.info(`Waiting up to ${(0, index_js_1.formatMs)(options.lockTimeoutMs)} for the migration lock, held by ${h ? (0, db_js_1.describeHolder)(h) : 'another session'}`)
+                });
+                heldKey = key;
+                lockClient.on('end', () => {
+                    run.lockLost = true;
+                });
+                run.logger.info(`Lock taken (advisory lock ${key}${result.lock.attempts > 1 ? `, after ${(0, index_js_1.formatMs)(result.lock.waitedMs)}` : ''})`);
+                await (0, db_js_1.ensureHistoryTable)(run.work, run.table);
+            }
+            else {
+                const holder = await (0, db_js_1.lockHolder)(run.work, key);
+                if (holder) {
+                    result.lockHeldBy = holder;
+                    run.warn(`A migration run is in progress right now: ${(0, db_js_1.describeHolder)(holder)}`);
+                }
+            }
+            if (options.command)
+                await (0, command_js_1.command)(run);
+            else
+                await runMode(run.connected());
+        }
+    }
+    catch (err) {
+        result.error = asDeployError(err, db);
+    }
+    finally {
+        if (lockClient && heldKey && !run.lockLost) {
+            await (0, db_js_1.releaseLock)(lockClient, heldKey).catch((e) => run.warn(`could not release the lock explicitly (${String(e)}); it goes with the session, now closing`));
+        }
+        await lockClient?.end().catch(() => { });
+    }
+    // The state after the run, also after a failure: what is applied and pending now.
+    if (run.work && run.table && !options.command) {
+        try {
+            finalState(result, (0, state_js_1.computeState)(options.migrations, await (0, db_js_1.readHistory)(run.work, run.table)), options);
+        }
+        catch (err) {
+            run.warn(`could not read the final state: ${(0, url_js_1.redact)(String(err), db)}`);
+        }
+    }
+    await run.work?.end().catch(() => { });
+    result.outcome = result.error ? 'failed' : 'success';
+    result.durationMs = Date.now() - started;
+    return result;
+}
+/** The working session: connected, its notices logged, reset, and the history table named. */
+async function openSession(run, db) {
+    const { result, logger, options } = run;
+    result.database = {
+        display: db.display,
+        host: db.host,
+        port: db.port,
+        database: db.database,
+        user: db.user
+    };
+    const work = await (0, db_js_1.connect)(db, { applicationName: (0, run_js_1.applicationName)(run.deps.context) });
+    run.work = work;
+    // RAISE NOTICE in a migration is how its author talks to whoever runs it.
+    // Our own ROLLBACK after a failed no-transaction file may have nothing to roll back: not news.
+    work.on('notice', (n) => {
+        if (n.code !== '25P01')
+            logger.info(`notice: ${n.message ?? ''}`);
+    });
+    result.server = await (0, db_js_1.serverInfo)(work);
+    logger.info(`Connected to ${db.display}: PostgreSQL ${result.server.version}`);
+    await (0, run_js_1.resetSession)(work, options);
+    run.table = (0, db_js_1.parseTableName)(options.historyTable, await (0, db_js_1.currentSchema)(work));
+    result.historyTable = run.table.display;
+}
+/** History → state (adopting a migrated database first where asked), then the mode's own file. */
+async function runMode(run) {
+    const { options } = run;
+    let history = await (0, db_js_1.readHistory)(run.work, run.table);
+    if (!history.length && (options.mode === 'apply' || options.mode === 'plan'))
+        history = await (0, baseline_js_1.adopt)(run);
+    const state = (0, state_js_1.computeState)(options.migrations, history);
+    for (const v of state.missingFiles) {
+        run.warn(`version ${v.version} (${v.row?.script ?? v.name}) is applied but its file is not in ${options.dir ?? 'dir'}`);
+    }
+    await MODES[options.mode](run, state);
+}
+function asDeployError(err, db) {
+    if (err instanceof index_js_1.DeployActionsError)
+        return err;
+    const text = err instanceof Error ? err.message : String(err);
+    return new index_js_1.MigrationError(`Migration run failed: ${db ? (0, url_js_1.redact)(text, db) : text}`, {
+        state: 'see the evidence and the history table for what was applied before the failure',
+        cause: err
+    });
+}
+function finalState(result, state, options) {
+    // A failed version is not applied: it is pending (behind the repair, when it ran without a transaction).
+    result.pending = state.versions.filter((v) => v.file && v.state !== 'applied').map((v) => v.version);
+    result.currentVersion = state.currentVersion;
+    if (options.mode === 'status')
+        result.status = state.versions.map(statusEntry);
+}
+function statusEntry(v) {
+    const r = v.row;
+    const failure = v.state === 'failed' ? r : v.failedAttempts[v.failedAttempts.length - 1];
+    return {
+        version: v.version,
+        name: v.name,
+        file: v.file?.file ?? r?.script ?? '',
+        state: v.state,
+        drifted: v.drifted,
+        outOfOrder: v.outOfOrder,
+        fileMissing: !v.file,
+        ...(r && v.state !== 'pending'
+            ? { appliedAt: r.appliedAt, appliedBy: r.appliedBy, runUrl: r.runUrl }
+            : {}),
+        // The failure that blocks the version, or else the last attempt that rolled back.
+        ...(failure?.error ? { error: failure.error } : {}),
+        ...(failure?.errorLine ? { errorLine: failure.errorLine } : {}),
+        ...(v.failedAttempts.length ? { failedAttempts: v.failedAttempts.length } : {})
+    };
+}
+
+
+/***/ }),
+
+/***/ 8054:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.describeSqlError = describeSqlError;
+exports.applyFile = applyFile;
+exports.revertFile = revertFile;
+const index_js_1 = __webpack_require__(893);
+const db_js_1 = __webpack_require__(5059);
+const run_js_1 = __webpack_require__(7964);
+const sql_js_1 = __webpack_require__(765);
+const url_js_1 = __webpack_require__(3560);
+/** A server error → file, line and column (from `position`, offset by the statement's place in the file). */
+function describeSqlError(err, file, statement, rolledBack) {
+    const e = err;
+    const message = e.message ?? String(err);
+    const failure = {
+        version: file.version,
+        file: file.file,
+        message,
+        rolledBack,
+        ...(e.code ? { sqlState: e.code } : {})
+    };
+    if (e.position && /^\d+$/.test(e.position)) {
+        const base = statement ? (0, sql_js_1.codePointsBefore)(file.sql, statement.offset) : 0;
+        const at = (0, sql_js_1.positionToLine)(file.sql, base + Number(e.position));
+        failure.line = at.line;
+        failure.column = at.column;
+        failure.lineText = at.lineText;
+    }
+    else if (statement) {
+        failure.line = statement.line;
+        failure.lineText = file.sql.split('\n')[statement.line - 1] ?? '';
+    }
+    const where = failure.line
+        ? ` at line ${failure.line}${failure.column ? `, column ${failure.column}` : ' (the statement starting there)'}`
+        : '';
+    const extra = [
+        failure.lineText !== undefined ? `  ${failure.line} | ${failure.lineText}` : '',
+        e.detail ? `  detail: ${e.detail}` : '',
+        e.hint ? `  hint: ${e.hint}` : '',
+        e.code === '57014' ? '  (statement-timeout reached: raise it if the statement is slow but right)' : '',
+        e.code === '25001'
+            ? '  (this statement cannot run in a transaction: put the line -- deploy-actions:no-transaction in the file)'
+            : '',
+        !failure.line && e.where ? `  where: ${e.where}` : ''
+    ].filter(Boolean);
+    return {
+        failure,
+        text: `${file.file}${where}: ${message}${extra.length ? `\n${extra.join('\n')}` : ''}`
+    };
+}
+function applyFile(run, file) {
+    return runSqlFile(run, {
+        direction: 'up',
+        file,
+        sql: file.sql,
+        exec: file.exec,
+        script: file.file,
+        transactional: file.transactional
+    });
+}
+function revertFile(run, file) {
+    const down = file.down;
+    return runSqlFile(run, {
+        direction: 'down',
+        file,
+        sql: down.sql,
+        exec: down.exec,
+        script: down.file,
+        transactional: down.transactional
+    });
+}
+/** Which statement of a file failed, carried to where the failure is recorded. */
+class StatementFailure extends Error {
+    error;
+    statement;
+    constructor(error, statement) {
+        super('statement failed');
+        this.error = error;
+        this.statement = statement;
+    }
+}
+/**
+ * One file: in its own transaction, with its history row in the same transaction; or, for a
+ * no-transaction file, statement by statement with autocommit and the row written after the last one.
+ * A failure is recorded as its own row after the rollback, so the record survives it.
+ */
+async function runSqlFile(run, script) {
+    const { work, table, options, result } = run;
+    const { file } = script;
+    const started = Date.now();
+    const execution = script.transactional ? 'transaction' : 'no-transaction';
+    const row = (status, extra = {}) => ({
+        ...run.historyBase(),
+        version: file.version,
+        name: file.name,
+        script: script.script,
+        checksum: file.checksum,
+        kind: script.direction,
+        execution,
+        status,
+        durationMs: Date.now() - started,
+        error: null,
+        errorLine: null,
+        ...extra
+    });
+    const okStatus = script.direction === 'up' ? 'applied' : 'reverted';
+    const sqlFile = { file: script.script, version: file.version, sql: script.sql };
+    let statementsDone = 0;
+    let statementCount;
+    try {
+        // Statement by statement in both cases, so any error (not only those PostgreSQL gives a position for)
+        // points at the statement's line in the file.
+        const statements = (0, sql_js_1.splitStatements)(script.exec);
+        statementCount = statements.length;
+        if (script.transactional)
+            await work.query('BEGIN');
+        try {
+            for (const s of statements) {
+                try {
+                    await work.query(s.text);
+                }
+                catch (err) {
+                    throw new StatementFailure(err, s);
+                }
+                statementsDone++;
+            }
+            await (0, db_js_1.insertHistory)(work, table, row(okStatus));
+            if (script.transactional)
+                await work.query('COMMIT');
+        }
+        catch (err) {
+            if (script.transactional)
+                await work.query('ROLLBACK').catch(() => { });
+            throw err;
+        }
+    }
+    catch (thrown) {
+        const err = thrown instanceof StatementFailure ? thrown.error : thrown;
+        const statement = thrown instanceof StatementFailure ? thrown.statement : undefined;
+        const { failure, text } = describeSqlError(err, sqlFile, statement, script.transactional);
+        if (!script.transactional)
+            failure.statementsDone = statementsDone;
+        result.failure = failure;
+        let recorded = `the failure is recorded in ${table.display}`;
+        try {
+            // A no-transaction file may have opened its own transaction; it is aborted now, so end it.
+            if (!script.transactional)
+                await work.query('ROLLBACK');
+            await (0, run_js_1.resetSession)(work, options);
+            await (0, db_js_1.insertHistory)(work, table, row('failed', { error: text, errorLine: failure.line ?? null }));
+        }
+        catch (recordErr) {
+            recorded = `the failure could NOT be recorded (${(0, url_js_1.redact)(String(recordErr), options.database)})`;
+        }
+        const done = script.direction === 'up' ? result.applied.map((a) => a.file) : result.reverted.map((a) => a.file);
+        const what = script.transactional
+            ? `${script.script} was rolled back: nothing of it remains`
+            : `${script.script} runs without a transaction: ${statementsDone} of its ${statementCount} statements took effect and stay`;
+        throw new index_js_1.MigrationError(`Migration failed: ${text}`, {
+            state: `${what}; ${done.length
+                ? `${done.join(', ')} ${script.direction === 'up' ? 'applied' : 'reverted'} earlier in this run stay${done.length === 1 ? 's' : ''} committed and recorded`
+                : 'no other file was changed by this run'}; ${recorded}; the lock is released`,
+            hint: script.transactional
+                ? `fix ${script.script}${failure.line ? ` (line ${failure.line})` : ''}, then ${script.direction === 'up' ? 'apply' : 'run mode: down'} again: it was rolled back, so it simply runs again (no repair needed; the failed attempt stays in the history)`
+                : `fix ${script.script}${failure.line ? ` (line ${failure.line})` : ''} and undo or complete its statements that took effect, then run mode: repair and ${script.direction === 'up' ? 'apply' : 'mode: down'} again`
+        });
+    }
+    await (0, run_js_1.resetSession)(work, options);
+    return {
+        version: file.version,
+        name: file.name,
+        file: script.script,
+        checksum: file.checksum,
+        execution,
+        durationMs: Date.now() - started,
+        ...(statementCount !== undefined ? { statements: statementCount } : {}),
+        ...(file.directive && script.direction === 'up' ? { directive: file.directive } : {})
+    };
+}
+
+
+/***/ }),
+
+/***/ 5446:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.canonicalVersion = canonicalVersion;
+exports.compareVersions = compareVersions;
+exports.parseMigrationName = parseMigrationName;
+exports.normaliseSql = normaliseSql;
+exports.checksum = checksum;
+exports.noTransactionDirective = noTransactionDirective;
+exports.loadMigrations = loadMigrations;
+exports.unwrapTransaction = unwrapTransaction;
+const node_crypto_1 = __webpack_require__(7598);
+const node_fs_1 = __webpack_require__(3024);
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(893);
+const sql_js_1 = __webpack_require__(765);
+/** The two file name layouts; `dir` is V or up for an up file, U or down for a down file. */
+const LAYOUTS = [
+    ['flyway', /^(?<dir>[VU])(?<version>\d+(?:[._]\d+)*)__(?<name>.+)\.sql$/],
+    ['golang-migrate', /^(?<version>\d+)_(?<name>.+)\.(?<dir>up|down)\.sql$/]
+];
+/** Canonical version text: "0001" → "1", "1_2" → "1.2", "1.0" → "1". Throws on anything but digits. */
+function canonicalVersion(text) {
+    if (!/^\d+(?:[._]\d+)*$/.test(text))
+        throw new Error(`not a version: ${text}`);
+    const parts = text.split(/[._]/).map((p) => p.replace(/^0+(?=\d)/, ''));
+    while (parts.length > 1 && parts[parts.length - 1] === '0')
+        parts.pop();
+    return parts.join('.');
+}
+/** Numeric, part by part: -1, 0 or 1. */
+function compareVersions(a, b) {
+    const pa = a.split('.');
+    const pb = b.split('.');
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+        const x = BigInt(pa[i] ?? '0');
+        const y = BigInt(pb[i] ?? '0');
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+function parseMigrationName(file) {
+    for (const [layout, pattern] of LAYOUTS) {
+        const g = pattern.exec(file)?.groups;
+        if (!g)
+            continue;
+        return {
+            version: canonicalVersion(g.version),
+            name: g.name,
+            direction: g.dir === 'V' || g.dir === 'up' ? 'up' : 'down',
+            layout
+        };
+    }
+    return undefined;
+}
+/** Line endings normalised and a BOM dropped, so a checkout with autocrlf does not look like drift. */
+function normaliseSql(text) {
+    return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+}
+function checksum(sql) {
+    return (0, node_crypto_1.createHash)('sha256').update(normaliseSql(sql), 'utf8').digest('hex');
+}
+/**
+ * Directives that run a file outside a transaction (needed for `CREATE INDEX CONCURRENTLY`,
+ * `ALTER TYPE … ADD VALUE` before PG 12, `VACUUM`). Ours, plus the spellings other tools' users already
+ * have in their files, so a migrated folder keeps its meaning.
+ */
+const NO_TRANSACTION_DIRECTIVES = [
+    [/^--\s*deploy-actions:no-transaction\s*$/im, 'deploy-actions:no-transaction'],
+    [/^--\s*\+goose\s+NO\s+TRANSACTION\s*$/im, 'goose: +goose NO TRANSACTION'],
+    [/^--\s*\+migrate\s+(?:Up|Down)\s+notransaction\s*$/im, 'sql-migrate: +migrate notransaction'],
+    [/^--\s*migrate:(?:up|down)\s+.*\btransaction:false\b/im, 'dbmate: transaction:false']
+];
+function noTransactionDirective(sql) {
+    for (const [re, label] of NO_TRANSACTION_DIRECTIVES)
+        if (re.test(sql))
+            return label;
+    return undefined;
+}
+/** Flyway's per-script config file `V3__x.sql.conf` with `executeInTransaction=false`. */
+function flywayConf(dir, file) {
+    const conf = (0, node_path_1.join)(dir, `${file}.conf`);
+    if (!(0, node_fs_1.existsSync)(conf))
+        return undefined;
+    return /^\s*executeInTransaction\s*=\s*false\s*$/im.test((0, node_fs_1.readFileSync)(conf, 'utf8'))
+        ? 'flyway: executeInTransaction=false'
+        : undefined;
+}
+/**
+ * Read every migration in `dir`, sorted by version. Refuses (InputError on `input`) what would otherwise
+ * be silently skipped or ambiguous: a `.sql` file whose name matches neither layout, two up files of one
+ * version, a down file without its up file.
+ */
+function loadMigrations(dir, input = 'dir') {
+    if (!(0, node_fs_1.existsSync)(dir) || !(0, node_fs_1.statSync)(dir).isDirectory()) {
+        throw new index_js_1.InputError(input, `"${dir}" is not a directory`, 'give the folder holding the migration files');
+    }
+    const ups = new Map();
+    const downs = new Map();
+    for (const file of (0, node_fs_1.readdirSync)(dir).sort()) {
+        if (!file.endsWith('.sql'))
+            continue;
+        const parsed = parseMigrationName(file);
+        if (!parsed) {
+            throw new index_js_1.InputError(input, `${file} is not a migration file name`, 'name it V<version>__<name>.sql (down: U<version>__<name>.sql) or <version>_<name>.up.sql / .down.sql, or move it out of the folder');
+        }
+        const sql = normaliseSql((0, node_fs_1.readFileSync)((0, node_path_1.join)(dir, file), 'utf8'));
+        const directive = noTransactionDirective(sql) ?? flywayConf(dir, file);
+        const exec = directive ? sql : unwrapTransaction(sql, file, input);
+        if (parsed.direction === 'down') {
+            const other = downs.get(parsed.version);
+            if (other) {
+                throw new index_js_1.InputError(input, `${other.file} and ${file} are both down files of version ${parsed.version}`, 'keep one');
+            }
+            downs.set(parsed.version, { file, sql, exec, transactional: !directive });
+            continue;
+        }
+        const other = ups.get(parsed.version);
+        if (other) {
+            throw new index_js_1.InputError(input, `${other.file} and ${file} both have version ${parsed.version}`, 'give each migration its own version');
+        }
+        ups.set(parsed.version, {
+            version: parsed.version,
+            name: parsed.name,
+            file,
+            layout: parsed.layout,
+            sql,
+            exec,
+            checksum: checksum(sql),
+            transactional: !directive,
+            ...(directive ? { directive } : {})
+        });
+    }
+    for (const [version, down] of downs) {
+        const up = ups.get(version);
+        if (!up) {
+            throw new index_js_1.InputError(input, `down file ${down.file} has no up file of version ${version}`, 'add the up file or remove the down file');
+        }
+        up.down = down;
+    }
+    return [...ups.values()].sort((a, b) => compareVersions(a.version, b.version));
+}
+const TX_BEGIN = /^(?:BEGIN|START\s+TRANSACTION)\b/i;
+const TX_END = /^(?:COMMIT|END)\b/i;
+const TX_CONTROL = /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i;
+/**
+ * Each file runs in our transaction, with its history row. A file wrapped in exactly `BEGIN; … COMMIT;`
+ * (as golang-migrate users write them, since golang-migrate does not wrap) has the wrapper blanked out, so
+ * it keeps its meaning and stays atomic with its record. Any other transaction control would end our
+ * transaction early (a COMMIT in the middle commits half a file), so it is refused up front.
+ */
+function unwrapTransaction(sql, file, input = 'dir') {
+    const statements = (0, sql_js_1.splitStatements)(sql);
+    const control = statements.filter((s) => TX_CONTROL.test(s.text));
+    if (!control.length)
+        return sql;
+    const first = statements[0];
+    const last = statements[statements.length - 1];
+    if (control.length === 2 &&
+        control[0] === first &&
+        control[1] === last &&
+        TX_BEGIN.test(first.text) &&
+        TX_END.test(last.text)) {
+        return blank(blank(sql, first), last);
+    }
+    const bad = control.find((s) => s !== first && s !== last) ?? control[0];
+    throw new index_js_1.InputError(input, `${file} line ${bad.line}: \`${bad.text.split(/\s+/)[0]}\` controls the transaction, but each file already runs in a transaction of its own`, 'remove the transaction statements (a file wrapped in exactly BEGIN; … COMMIT; is fine), or put the line -- deploy-actions:no-transaction in the file to manage transactions yourself');
+}
+/** Replace a statement and its semicolon by spaces, keeping newlines, so positions do not move. */
+function blank(sql, s) {
+    let end = s.offset + s.text.length;
+    const semi = /^\s*;/.exec(sql.slice(end));
+    if (semi)
+        end += semi[0].length;
+    return sql.slice(0, s.offset) + sql.slice(s.offset, end).replace(/[^\n]/g, ' ') + sql.slice(end);
+}
+
+
+/***/ }),
+
+/***/ 7101:
+/***/ (function(__unused_webpack_module, exports, __webpack_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.serverMajor = exports.pgDumpMajor = exports.findPgDumps = exports.dockerPgDumpArgv = exports.choosePgDump = exports.evidenceJson = exports.migrationSummary = exports.preflight = exports.computeState = exports.currentSchema = exports.readHistory = exports.createHistoryTableSql = exports.parseTableName = exports.releaseLock = exports.acquireLock = exports.lockHolder = exports.lockKey = exports.connectionError = exports.connect = exports.psqlFileArgv = exports.pgRestoreArgv = exports.pgDumpArgv = exports.redact = exports.libpqEnv = exports.parseDatabaseUrl = exports.lineAt = exports.positionToLine = exports.splitStatements = exports.noTransactionDirective = exports.normaliseSql = exports.checksum = exports.compareVersions = exports.canonicalVersion = exports.parseMigrationName = exports.loadMigrations = exports.MODES = exports.readMigrateInputs = exports.describeSqlError = exports.applicationName = exports.runMigrations = void 0;
+__exportStar(__webpack_require__(3176), exports);
+var engine_js_1 = __webpack_require__(4155);
+Object.defineProperty(exports, "runMigrations", ({ enumerable: true, get: function () { return engine_js_1.runMigrations; } }));
+Object.defineProperty(exports, "applicationName", ({ enumerable: true, get: function () { return engine_js_1.applicationName; } }));
+Object.defineProperty(exports, "describeSqlError", ({ enumerable: true, get: function () { return engine_js_1.describeSqlError; } }));
+var inputs_js_1 = __webpack_require__(1535);
+Object.defineProperty(exports, "readMigrateInputs", ({ enumerable: true, get: function () { return inputs_js_1.readMigrateInputs; } }));
+Object.defineProperty(exports, "MODES", ({ enumerable: true, get: function () { return inputs_js_1.MODES; } }));
+var files_js_1 = __webpack_require__(5446);
+Object.defineProperty(exports, "loadMigrations", ({ enumerable: true, get: function () { return files_js_1.loadMigrations; } }));
+Object.defineProperty(exports, "parseMigrationName", ({ enumerable: true, get: function () { return files_js_1.parseMigrationName; } }));
+Object.defineProperty(exports, "canonicalVersion", ({ enumerable: true, get: function () { return files_js_1.canonicalVersion; } }));
+Object.defineProperty(exports, "compareVersions", ({ enumerable: true, get: function () { return files_js_1.compareVersions; } }));
+Object.defineProperty(exports, "checksum", ({ enumerable: true, get: function () { return files_js_1.checksum; } }));
+Object.defineProperty(exports, "normaliseSql", ({ enumerable: true, get: function () { return files_js_1.normaliseSql; } }));
+Object.defineProperty(exports, "noTransactionDirective", ({ enumerable: true, get: function () { return files_js_1.noTransactionDirective; } }));
+var sql_js_1 = __webpack_require__(765);
+Object.defineProperty(exports, "splitStatements", ({ enumerable: true, get: function () { return sql_js_1.splitStatements; } }));
+Object.defineProperty(exports, "positionToLine", ({ enumerable: true, get: function () { return sql_js_1.positionToLine; } }));
+Object.defineProperty(exports, "lineAt", ({ enumerable: true, get: function () { return sql_js_1.lineAt; } }));
+var url_js_1 = __webpack_require__(3560);
+Object.defineProperty(exports, "parseDatabaseUrl", ({ enumerable: true, get: function () { return url_js_1.parseDatabaseUrl; } }));
+Object.defineProperty(exports, "libpqEnv", ({ enumerable: true, get: function () { return url_js_1.libpqEnv; } }));
+Object.defineProperty(exports, "redact", ({ enumerable: true, get: function () { return url_js_1.redact; } }));
+var argv_js_1 = __webpack_require__(2071);
+Object.defineProperty(exports, "pgDumpArgv", ({ enumerable: true, get: function () { return argv_js_1.pgDumpArgv; } }));
+Object.defineProperty(exports, "pgRestoreArgv", ({ enumerable: true, get: function () { return argv_js_1.pgRestoreArgv; } }));
+Object.defineProperty(exports, "psqlFileArgv", ({ enumerable: true, get: function () { return argv_js_1.psqlFileArgv; } }));
+var db_js_1 = __webpack_require__(5059);
+Object.defineProperty(exports, "connect", ({ enumerable: true, get: function () { return db_js_1.connect; } }));
+Object.defineProperty(exports, "connectionError", ({ enumerable: true, get: function () { return db_js_1.connectionError; } }));
+Object.defineProperty(exports, "lockKey", ({ enumerable: true, get: function () { return db_js_1.lockKey; } }));
+Object.defineProperty(exports, "lockHolder", ({ enumerable: true, get: function () { return db_js_1.lockHolder; } }));
+Object.defineProperty(exports, "acquireLock", ({ enumerable: true, get: function () { return db_js_1.acquireLock; } }));
+Object.defineProperty(exports, "releaseLock", ({ enumerable: true, get: function () { return db_js_1.releaseLock; } }));
+Object.defineProperty(exports, "parseTableName", ({ enumerable: true, get: function () { return db_js_1.parseTableName; } }));
+Object.defineProperty(exports, "createHistoryTableSql", ({ enumerable: true, get: function () { return db_js_1.createHistoryTableSql; } }));
+Object.defineProperty(exports, "readHistory", ({ enumerable: true, get: function () { return db_js_1.readHistory; } }));
+Object.defineProperty(exports, "currentSchema", ({ enumerable: true, get: function () { return db_js_1.currentSchema; } }));
+var state_js_1 = __webpack_require__(2892);
+Object.defineProperty(exports, "computeState", ({ enumerable: true, get: function () { return state_js_1.computeState; } }));
+Object.defineProperty(exports, "preflight", ({ enumerable: true, get: function () { return state_js_1.preflight; } }));
+var summary_js_1 = __webpack_require__(7577);
+Object.defineProperty(exports, "migrationSummary", ({ enumerable: true, get: function () { return summary_js_1.migrationSummary; } }));
+Object.defineProperty(exports, "evidenceJson", ({ enumerable: true, get: function () { return summary_js_1.evidenceJson; } }));
+var pgdump_js_1 = __webpack_require__(846);
+Object.defineProperty(exports, "choosePgDump", ({ enumerable: true, get: function () { return pgdump_js_1.choosePgDump; } }));
+Object.defineProperty(exports, "dockerPgDumpArgv", ({ enumerable: true, get: function () { return pgdump_js_1.dockerPgDumpArgv; } }));
+Object.defineProperty(exports, "findPgDumps", ({ enumerable: true, get: function () { return pgdump_js_1.findPgDumps; } }));
+Object.defineProperty(exports, "pgDumpMajor", ({ enumerable: true, get: function () { return pgdump_js_1.pgDumpMajor; } }));
+Object.defineProperty(exports, "serverMajor", ({ enumerable: true, get: function () { return pgdump_js_1.serverMajor; } }));
+
+
+/***/ }),
+
+/***/ 1535:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MODES = void 0;
+exports.readMigrateInputs = readMigrateInputs;
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(4009);
+const index_js_2 = __webpack_require__(893);
+const index_js_3 = __webpack_require__(3747);
+const db_js_1 = __webpack_require__(5059);
+const files_js_1 = __webpack_require__(5446);
+const url_js_1 = __webpack_require__(3560);
+exports.MODES = (0, index_js_3.choicesOf)('run-migrations', 'mode');
+/** The defaults run-migrations declares (manifest.yml): the runner applies them, the CLI and tests may not. */
+const DEFAULTS = (0, index_js_3.defaultsOf)('run-migrations');
+/** An optional version input (`3`, `v1.2`, `20240101120000`), in its canonical form. */
+function versionInput(inputs, name, example) {
+    const text = inputs.optional(name);
+    if (text === undefined)
+        return undefined;
+    try {
+        return (0, files_js_1.canonicalVersion)(text.replace(/^[Vv]/, ''));
+    }
+    catch {
+        throw new index_js_2.InputError(name, `"${text}" is not a version`, example);
+    }
+}
+/**
+ * Every input of run-migrations, read and validated into one options object. Bad input throws
+ * InputError naming the input, before any connection is made. The files are read here too, so a
+ * misnamed file is refused before anything changes.
+ */
+function readMigrateInputs(inputs, env = process.env, now = new Date()) {
+    const mode = inputs.choice('mode', exports.MODES, DEFAULTS.text('mode'));
+    const urlText = inputs.raw('database-url') || (env.DATABASE_URL ?? '').trim();
+    const urlInput = inputs.raw('database-url') ? 'database-url' : 'database-url (from env DATABASE_URL)';
+    const command = (0, index_js_1.parseCommandLine)(inputs.raw('command'), 'command');
+    if (!urlText && !command.length) {
+        throw new index_js_2.InputError('database-url', 'is required (and env DATABASE_URL is not set)', 'pass it from a secret: database-url: ${{ secrets.DATABASE_URL }}');
+    }
+    const database = urlText ? (0, url_js_1.parseDatabaseUrl)(urlText, urlInput) : undefined;
+    if (command.length && mode !== 'apply') {
+        throw new index_js_2.InputError('command', `runs the app's own tool, which only fits mode apply (mode is ${mode})`, 'remove mode or command');
+    }
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const dirText = inputs.string('dir', { fallback: DEFAULTS.text('dir') });
+    const dir = (0, node_path_1.isAbsolute)(dirText) ? dirText : (0, node_path_1.resolve)(workspace, dirText);
+    const migrations = command.length ? [] : (0, files_js_1.loadMigrations)(dir, 'dir');
+    const target = versionInput(inputs, 'target', 'give a version like 3, 1.2 or 20240101120000');
+    const baseline = versionInput(inputs, 'baseline', 'give the version the database is at, like 12');
+    if (mode === 'down' && target === undefined) {
+        throw new index_js_2.InputError('target', 'is required with mode down', 'give the version to walk back to (it stays applied), or 0 to revert everything');
+    }
+    const backupText = inputs.raw('backup');
+    let backup;
+    if (backupText && !/^(false|no|off|0)$/i.test(backupText)) {
+        if (!database)
+            throw new index_js_2.InputError('backup', 'needs database-url', 'give database-url or remove backup');
+        const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+        const path = /^(true|yes|on|1)$/i.test(backupText)
+            ? (0, node_path_1.join)(env.RUNNER_TEMP || (0, node_path_1.join)(workspace, '.run-migrations'), `${database.database}-${stamp}.dump`)
+            : (0, node_path_1.isAbsolute)(backupText)
+                ? backupText
+                : (0, node_path_1.resolve)(workspace, backupText);
+        const pgDump = inputs.optional('pg-dump');
+        const image = inputs.string('pg-dump-image', { fallback: DEFAULTS.text('pg-dump-image') });
+        backup = {
+            path,
+            ...(pgDump ? { binDir: pgDump.replace(/\/pg_dump$/, '') } : {}),
+            image: /^(false|no|off|none)$/i.test(image.trim()) ? '' : image.trim()
+        };
+    }
+    const historyTable = inputs.string('history-table', { fallback: DEFAULTS.text('history-table') });
+    (0, db_js_1.parseTableName)(historyTable, 'public'); // refuse a bad name before connecting
+    const webhookUrl = inputs.optional('webhook-url');
+    if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) {
+        throw new index_js_2.InputError('webhook-url', 'is not an http(s) URL', 'give https://… or leave it empty');
+    }
+    const webhookSecret = inputs.optional('webhook-secret');
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    return {
+        mode,
+        ...(database ? { database } : {}),
+        migrations,
+        dir,
+        ...(target !== undefined ? { target } : {}),
+        ...(baseline !== undefined ? { baseline } : {}),
+        ...(command.length
+            ? {
+                command,
+                commandTimeoutMs: inputs.duration('command-timeout', {
+                    fallback: DEFAULTS.text('command-timeout'),
+                    positive: true
+                }),
+                commandCwd: workspace
+            }
+            : {}),
+        ...(backup ? { backup } : {}),
+        lockTimeoutMs: inputs.duration('lock-timeout', { fallback: DEFAULTS.text('lock-timeout') }),
+        statementTimeoutMs: inputs.duration('statement-timeout', {
+            fallback: DEFAULTS.text('statement-timeout')
+        }),
+        allowOutOfOrder: inputs.boolean('allow-out-of-order', DEFAULTS.flag('allow-out-of-order')),
+        historyTable,
+        app: inputs.string('app', { fallback: repository.split('/').pop() || 'app' }),
+        environment: inputs.string('environment', { fallback: DEFAULTS.text('environment') }),
+        ...(webhookUrl
+            ? { webhook: { url: webhookUrl, ...(webhookSecret ? { secret: webhookSecret } : {}) } }
+            : {})
+    };
+}
+
+
+/***/ }),
+
+/***/ 7258:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.apply = apply;
+const index_js_1 = __webpack_require__(893);
+const backup_js_1 = __webpack_require__(3239);
+const execute_js_1 = __webpack_require__(8054);
+const files_js_1 = __webpack_require__(5446);
+const state_js_1 = __webpack_require__(2892);
+/** Run the pending files up to `target`, in order, each recorded and announced as it commits. */
+async function apply(run, state) {
+    const { options, logger, result } = run;
+    (0, state_js_1.preflight)(state, { mode: 'apply', allowOutOfOrder: options.allowOutOfOrder, table: run.table.display });
+    const files = (0, state_js_1.selectPending)(state, options.target);
+    if (!files.length) {
+        logger.info(`Nothing to apply: current version ${state.currentVersion || '(none)'}`);
+        if (options.target && state.currentVersion && (0, files_js_1.compareVersions)(options.target, state.currentVersion) < 0) {
+            run.warn(`target ${options.target} is below the current version ${state.currentVersion}: apply never goes back; use mode: down`);
+        }
+        return;
+    }
+    if (options.backup)
+        result.backup = await (0, backup_js_1.takeBackup)(run);
+    for (const file of files) {
+        run.assertLock();
+        const applied = await (0, execute_js_1.applyFile)(run, file);
+        result.applied.push(applied);
+        const earlier = (0, state_js_1.earlierFailures)(state.versions.find((v) => v.version === file.version), 'up');
+        if (earlier.length) {
+            result.retried.push({
+                version: file.version,
+                file: file.file,
+                direction: 'up',
+                earlierFailures: earlier
+            });
+        }
+        await run.emit(migrationEvent(run, applied));
+        logger.info(`✓ ${file.file} (${applied.execution}${applied.statements ? `, ${applied.statements} statements` : ''}, ${(0, index_js_1.formatMs)(applied.durationMs)})${earlier.length ? `; retried: ${(0, state_js_1.describeAttempts)(earlier)}, no repair needed` : ''}`);
+    }
+}
+function migrationEvent(run, m) {
+    const { options, deps } = run;
+    return (0, index_js_1.makeEvent)('migration.applied', { app: options.app, environment: options.environment, version: m.version }, deps.context, {
+        migration: {
+            version: m.version,
+            name: m.name,
+            file: m.file,
+            checksum: m.checksum,
+            execution: m.execution,
+            durationMs: m.durationMs
+        },
+        database: options.database?.display ?? ''
+    });
+}
+
+
+/***/ }),
+
+/***/ 2259:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.adopt = adopt;
+const index_js_1 = __webpack_require__(893);
+const db_js_1 = __webpack_require__(5059);
+const files_js_1 = __webpack_require__(5446);
+/**
+ * An empty history on a database that is not new: with `baseline`, record the files up to it as applied
+ * (apply writes the rows; plan only shows them); without it, refuse when another tool's bookkeeping says
+ * the schema is already there, instead of running every file again. Returns the history to go on with.
+ */
+async function adopt(run) {
+    const { work, table, options, logger, result } = run;
+    if (!options.baseline) {
+        const other = await (0, db_js_1.foreignHistory)(work);
+        if (other) {
+            throw new index_js_1.MigrationError(`This database was already migrated by ${other.tool} (${other.table}: version ${other.version}${other.dirty === undefined ? '' : other.dirty ? ', DIRTY' : ', clean'}), but ${table.display} is empty: applying would run every file again`, {
+                state: 'nothing was changed by this run',
+                hint: other.dirty
+                    ? `${other.tool} left version ${other.version} half-applied: finish or undo it by hand first, then set baseline: ${other.version} once`
+                    : `check that the files up to ${other.version} are the ones that ran, then set baseline: ${other.version} once, to record them as applied without running them`
+            });
+        }
+        return [];
+    }
+    const base = run.historyBase();
+    const files = options.migrations.filter((f) => (0, files_js_1.compareVersions)(f.version, options.baseline) <= 0);
+    const rows = [];
+    for (const f of files) {
+        const row = {
+            ...base,
+            version: f.version,
+            name: f.name,
+            script: f.file,
+            checksum: f.checksum,
+            kind: 'baseline',
+            execution: 'none',
+            status: 'applied',
+            durationMs: 0,
+            error: null,
+            errorLine: null
+        };
+        if (options.mode === 'apply')
+            await (0, db_js_1.insertHistory)(work, table, row);
+        rows.push({ ...row, id: rows.length + 1, appliedAt: new Date().toISOString() });
+        result.baselined.push(f.version);
+    }
+    logger.info(`${options.mode === 'apply' ? 'Baseline recorded' : 'Baseline would record'}: ${files.length} file(s) up to ${options.baseline} as applied, not run`);
+    return rows;
+}
+
+
+/***/ }),
+
+/***/ 2867:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.command = command;
+const index_js_1 = __webpack_require__(893);
+const backup_js_1 = __webpack_require__(3239);
+const db_js_1 = __webpack_require__(5059);
+const url_js_1 = __webpack_require__(3560);
+/** The app's own tool, argv through the Executor, under our lock and with our evidence. */
+async function command(run) {
+    const { options, logger, result, work, table } = run;
+    const argv = options.command;
+    const db = options.database;
+    const executor = run.deps.commandExecutor ?? run.deps.executor ?? new index_js_1.LocalExecutor();
+    if (db && options.backup)
+        result.backup = await (0, backup_js_1.takeBackup)(run);
+    const local = executor.target === 'local';
+    const started = Date.now();
+    logger.info(`Running ${(0, index_js_1.formatArgv)(argv)} on ${executor.target}`);
+    const scrub = (s) => (db ? (0, url_js_1.redact)(s, db) : s);
+    const r = await executor.run({
+        argv,
+        // Locally the tool finds the database the conventional way; a remote tool reads its own config.
+        ...(db && local ? { env: { DATABASE_URL: db.url } } : {}),
+        ...(options.commandCwd && local ? { cwd: options.commandCwd } : {}),
+        step: 'migration command',
+        timeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
+        check: false,
+        onOutput: (chunk) => {
+            for (const line of chunk.replace(/\n$/, '').split('\n'))
+                logger.info(scrub(line));
+        }
+    });
+    const durationMs = Date.now() - started;
+    result.command = {
+        argv,
+        target: executor.target,
+        exitCode: r.exitCode,
+        durationMs,
+        stdoutTail: scrub((0, index_js_1.lastLines)(r.stdout, 20)),
+        stderrTail: scrub((0, index_js_1.lastLines)(r.stderr, 20))
+    };
+    const ok = r.exitCode === 0;
+    if (work && table) {
+        await (0, db_js_1.insertHistory)(work, table, {
+            ...run.historyBase(),
+            version: options.target ?? '',
+            name: (0, index_js_1.formatArgv)(argv).slice(0, 500),
+            script: argv[0],
+            checksum: null,
+            kind: 'command',
+            execution: 'command',
+            status: ok ? 'applied' : 'failed',
+            durationMs,
+            error: ok ? null : scrub((0, index_js_1.lastLines)(r.stderr || r.stdout, 20)),
+            errorLine: null
+        });
+    }
+    if (!ok) {
+        throw new index_js_1.MigrationError(`Migration command \`${(0, index_js_1.formatArgv)(argv)}\` exited ${r.exitCode} on ${executor.target}:\n${scrub((0, index_js_1.lastLines)(r.stderr || r.stdout, 12))}`, {
+            state: `whatever the tool changed before failing stays${work ? `; the failure is recorded in ${table?.display}` : ''}`,
+            hint: "read the tool's output above; its own status command tells what it applied"
+        });
+    }
+    await run.emit((0, index_js_1.makeEvent)('migration.applied', { app: options.app, environment: options.environment, version: options.target ?? '' }, run.deps.context, { command: argv, target: executor.target, durationMs, database: db?.display ?? '' }));
+}
+
+
+/***/ }),
+
+/***/ 6244:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.down = down;
+const index_js_1 = __webpack_require__(893);
+const backup_js_1 = __webpack_require__(3239);
+const execute_js_1 = __webpack_require__(8054);
+const files_js_1 = __webpack_require__(5446);
+const state_js_1 = __webpack_require__(2892);
+/** Walk back to `target` (kept) with the down files, newest first; refused whole when one is missing. */
+async function down(run, state) {
+    const { options, logger, result } = run;
+    (0, state_js_1.preflight)(state, { mode: 'down', allowOutOfOrder: true, table: run.table.display });
+    const target = options.target ?? '';
+    const revert = state.applied
+        .filter((v) => (0, files_js_1.compareVersions)(v.version, target) > 0)
+        .sort((a, b) => (0, files_js_1.compareVersions)(b.version, a.version));
+    const missing = revert.filter((v) => !v.file?.down);
+    if (missing.length) {
+        throw new index_js_1.MigrationError(`Cannot walk back to ${target}: no down file for ${missing
+            .map((v) => `version ${v.version} (${v.file?.file ?? v.row?.script ?? v.name})`)
+            .join(', ')}`, {
+            state: 'nothing was changed by this run',
+            hint: 'add U<version>__<name>.sql or <version>_<name>.down.sql files, or choose a later target'
+        });
+    }
+    if (!revert.length) {
+        logger.info(`Nothing to revert: current version ${state.currentVersion || '(none)'} is not above ${target}`);
+        return;
+    }
+    if (options.backup)
+        result.backup = await (0, backup_js_1.takeBackup)(run);
+    for (const v of revert) {
+        run.assertLock();
+        const done = await (0, execute_js_1.revertFile)(run, v.file);
+        result.reverted.push(done);
+        const earlier = (0, state_js_1.earlierFailures)(v, 'down');
+        if (earlier.length) {
+            result.retried.push({
+                version: v.version,
+                file: done.file,
+                direction: 'down',
+                earlierFailures: earlier
+            });
+        }
+        logger.info(`↩ ${v.file.down.file} (${done.execution}, ${(0, index_js_1.formatMs)(done.durationMs)})${earlier.length ? `; retried: ${(0, state_js_1.describeAttempts)(earlier)}, no repair needed` : ''}`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 5987:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.plan = plan;
+const state_js_1 = __webpack_require__(2892);
+/** What apply would run, with its SQL; changes nothing, not even the history table. */
+async function plan(run, state) {
+    const { options, logger } = run;
+    (0, state_js_1.preflight)(state, { mode: 'plan', allowOutOfOrder: options.allowOutOfOrder, table: run.table.display });
+    const files = (0, state_js_1.selectPending)(state, options.target);
+    run.result.plan = files.map((f) => ({
+        version: f.version,
+        name: f.name,
+        file: f.file,
+        execution: f.transactional ? 'transaction' : 'no-transaction',
+        sql: f.sql
+    }));
+    logger.info(files.length ? `${files.length} migration(s) would run:` : 'Nothing to apply: up to date');
+    for (const f of files) {
+        await logger.group(`${f.file} (${f.transactional ? 'in a transaction' : 'no transaction'})`, async () => logger.info(f.sql));
+    }
+}
+
+
+/***/ }),
+
+/***/ 5229:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.repair = repair;
+const db_js_1 = __webpack_require__(5059);
+const state_js_1 = __webpack_require__(2892);
+/**
+ * Clear recorded failures (the record stays; a new row marks it repaired) and realign drifted checksums
+ * to the files on disk. Never runs a migration.
+ */
+async function repair(run, state) {
+    const { work, table, logger, result } = run;
+    const base = run.historyBase();
+    for (const v of state.failed) {
+        const r = v.row;
+        // A failed up leaves the version pending (the next apply re-runs it); a failed down leaves it applied.
+        await (0, db_js_1.insertHistory)(work, table, {
+            ...base,
+            version: v.version,
+            name: v.name,
+            script: v.file?.file ?? r.script,
+            checksum: r.kind === 'down' ? (v.file?.checksum ?? r.checksum) : r.checksum,
+            kind: 'repair',
+            execution: 'none',
+            status: r.kind === 'down' ? 'applied' : 'repaired',
+            durationMs: 0,
+            error: `repaired failure of row ${r.id}: ${(0, state_js_1.firstLine)(r.error ?? '')}`,
+            errorLine: r.errorLine
+        });
+        result.repaired.push({ version: v.version, file: v.file?.file ?? r.script, action: 'failure-cleared' });
+        logger.info(`repaired: failure of ${v.file?.file ?? r.script} (row ${r.id}) cleared; the record stays`);
+    }
+    for (const v of state.drifted) {
+        await (0, db_js_1.insertHistory)(work, table, {
+            ...base,
+            version: v.version,
+            name: v.name,
+            script: v.file.file,
+            checksum: v.file.checksum,
+            kind: 'repair',
+            execution: 'none',
+            status: 'applied',
+            durationMs: 0,
+            error: `checksum realigned from ${v.recordedChecksum}`,
+            errorLine: null
+        });
+        result.repaired.push({ version: v.version, file: v.file.file, action: 'checksum-realigned' });
+        logger.info(`repaired: checksum of ${v.file.file} realigned to the file on disk`);
+    }
+    if (!result.repaired.length)
+        logger.info('Nothing to repair');
+}
+
+
+/***/ }),
+
+/***/ 8574:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.status = status;
+/** Report only: the counts here, the table of every version in the result (engine finalState). */
+function status(run, state) {
+    run.logger.info(`${state.applied.length} applied, ${state.pending.length} pending, ${state.failed.length} failed, ${state.drifted.length} drifted; current version ${state.currentVersion || '(none)'}`);
+    return Promise.resolve();
+}
+
+
+/***/ }),
+
+/***/ 846:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.serverMajor = void 0;
+exports.pgDumpMajor = pgDumpMajor;
+exports.choosePgDump = choosePgDump;
+exports.findPgDumps = findPgDumps;
+exports.dockerPgDumpArgv = dockerPgDumpArgv;
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(893);
+/** `pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` → 15; `9.6.24` → 9. */
+function pgDumpMajor(versionOutput) {
+    const m = /\(PostgreSQL\)\s+(\d+)/.exec(versionOutput);
+    return m ? Number(m[1]) : undefined;
+}
+/** 150004 → 15; 90624 → 9. */
+const serverMajor = (versionNum) => Math.floor(versionNum / 10_000);
+exports.serverMajor = serverMajor;
+/**
+ * found: the candidates in order of preference (the `pg-dump` input alone when it is given). image: the
+ * `pg-dump-image` input with `{major}` in it, or '' for none.
+ */
+function choosePgDump(options) {
+    const { serverMajor: major, found } = options;
+    const match = found.find((f) => f.major === major);
+    if (match)
+        return { kind: 'local', path: match.path, major };
+    const seen = found.length
+        ? found
+            .map((f) => `${f.path} (${f.major === undefined ? 'did not run' : `version ${f.major}`})`)
+            .join(', ')
+        : 'none';
+    const state = 'nothing was applied';
+    if (options.explicit)
+        throw new index_js_1.MigrationError(`Backup refused: input pg-dump must be a pg_dump of the server's major version; the server runs PostgreSQL ${options.serverVersion} (major ${major}), the given pg_dump is ${seen}`, {
+            state,
+            hint: `point pg-dump at a PostgreSQL ${major} client (e.g. /usr/lib/postgresql/${major}/bin), or remove pg-dump to use pg-dump-image`
+        });
+    if (options.image)
+        return { kind: 'image', image: options.image.split('{major}').join(String(major)), major };
+    throw new index_js_1.MigrationError(`Backup refused: no pg_dump of the server's major version; the server runs PostgreSQL ${options.serverVersion} (major ${major}), pg_dump found: ${seen}, and pg-dump-image is none`, {
+        state,
+        hint: `install postgresql-client-${major} on the runner, or give pg-dump, or set pg-dump-image (postgres:{major}) to run it in a container`
+    });
+}
+/** The candidates: the given one, else the server's major in Debian's layout, then pg_dump on PATH. */
+async function findPgDumps(executor, options) {
+    // Tried through the executor, not the local file system: it says where pg_dump will run.
+    const paths = options.binDir
+        ? [(0, node_path_1.join)(options.binDir, 'pg_dump')]
+        : [`/usr/lib/postgresql/${options.serverMajor}/bin/pg_dump`, 'pg_dump'];
+    const found = [];
+    for (const path of paths) {
+        let major;
+        try {
+            const r = await executor.run({
+                argv: [path, '--version'],
+                step: 'pg_dump --version',
+                timeoutMs: 30_000
+            });
+            major = pgDumpMajor(r.stdout);
+        }
+        catch {
+            major = undefined;
+        }
+        found.push({ path, major });
+    }
+    return found;
+}
+/**
+ * pg_dump in the image, on the host's network, writing the file as the runner's user into the same path.
+ * The libpq variables are passed by name only (`-e PGPASSWORD`): their values stay in the environment.
+ */
+function dockerPgDumpArgv(image, file, envNames, user) {
+    const dir = (0, node_path_1.dirname)(file);
+    return [
+        'docker',
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        '--user',
+        `${user.uid}:${user.gid}`,
+        '--volume',
+        `${dir}:${dir}`,
+        ...envNames.flatMap((n) => ['--env', n]),
+        image,
+        'pg_dump',
+        '--format=custom',
+        '--no-password',
+        '--file',
+        file
+    ];
+}
+
+
+/***/ }),
+
+/***/ 7964:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MigrationRun = void 0;
+exports.applicationName = applicationName;
+exports.emptyResult = emptyResult;
+exports.resetSession = resetSession;
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(1507);
+/** What the lock holder shows in pg_stat_activity, so a waiting run can name who it waits for. */
+function applicationName(context) {
+    const who = context.runId
+        ? `${context.repository || 'run'} run ${context.runId}/${context.runAttempt || '1'}`
+        : `by ${context.actor}`;
+    return `run-migrations ${who}`.slice(0, 63);
+}
+function emptyResult(options) {
+    return {
+        mode: options.mode,
+        outcome: 'success',
+        startedAt: new Date().toISOString(),
+        durationMs: 0,
+        applied: [],
+        reverted: [],
+        pending: [],
+        currentVersion: '',
+        plan: [],
+        status: [],
+        repaired: [],
+        retried: [],
+        baselined: [],
+        events: [],
+        warnings: []
+    };
+}
+/**
+ * One run of one mode against one database: its options, its dependencies, the result it builds, and,
+ * once connected, the working session and the history table. Mode files take this object and add to
+ * its result; nothing else is passed around.
+ */
+class MigrationRun {
+    options;
+    deps;
+    result;
+    logger;
+    /** The working session (files run here); undefined for a command run without a database. */
+    work;
+    table;
+    /** The lock's own connection ended: no further file may start. */
+    lockLost = false;
+    sink;
+    constructor(options, deps) {
+        this.options = options;
+        this.deps = deps;
+        this.result = emptyResult(options);
+        this.logger = deps.logger;
+        const webhook = options.webhook;
+        this.sink =
+            deps.onEvent ??
+                (webhook
+                    ? (event) => (0, index_js_2.deliverEvent)(event, { ...webhook, logger: deps.logger }).then(() => undefined)
+                    : undefined);
+    }
+    warn(message) {
+        this.result.warnings.push(message);
+        this.logger.warning(message);
+    }
+    /** The run once connected: the session and table are there. */
+    connected() {
+        if (!this.work || !this.table)
+            throw new index_js_1.MigrationError('internal: no database session for this mode');
+        return this;
+    }
+    /** Before each file: the lock lives as long as its connection; without it, another run could start. */
+    assertLock() {
+        if (this.lockLost) {
+            throw new index_js_1.LockError(`Lost the migration lock: its connection to ${this.options.database?.display ?? 'the database'} was closed`, {
+                state: 'the files listed as applied are committed and recorded; no further file was started',
+                hint: 'find out why the connection was cut (server restart, pg_terminate_backend, network), then run again'
+            });
+        }
+    }
+    /** Who and where, on every history row this run writes. */
+    historyBase() {
+        return { appliedBy: this.deps.context.actor, runUrl: this.deps.context.runUrl };
+    }
+    /** Into the evidence, and to the sink as it happens. */
+    async emit(event) {
+        this.result.events.push(event);
+        if (!this.sink)
+            return;
+        try {
+            await this.sink(event);
+        }
+        catch (err) {
+            this.warn(err instanceof index_js_1.DeployActionsError ? err.message : String(err));
+        }
+    }
+}
+exports.MigrationRun = MigrationRun;
+/** Every file starts from the same session: what one file SETs does not leak into the next. */
+async function resetSession(work, options) {
+    await work.query(`RESET ALL; SET statement_timeout = ${Math.max(0, Math.floor(options.statementTimeoutMs))}`);
+}
+
+
+/***/ }),
+
+/***/ 765:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.splitStatements = splitStatements;
+exports.lineAt = lineAt;
+exports.positionToLine = positionToLine;
+exports.codePointsBefore = codePointsBefore;
+function splitStatements(sql) {
+    const out = [];
+    let start = 0;
+    let i = 0;
+    const n = sql.length;
+    // Word tracking for BEGIN ATOMIC bodies: only inside CREATE … FUNCTION/PROCEDURE statements.
+    let words = [];
+    let depth = 0;
+    let parens = 0;
+    let line = 1;
+    let lineOffset = 0;
+    const push = (end) => {
+        const raw = sql.slice(start, end);
+        if (stripComments(raw).trim() !== '') {
+            const lead = leadingNoise(raw);
+            const offset = start + lead;
+            // Counted on from the previous statement: a large seed file must not cost lines × statements.
+            line += countNewlines(sql, lineOffset, offset);
+            lineOffset = offset;
+            out.push({ text: raw.slice(lead).trimEnd(), offset, line });
+        }
+        start = end + 1;
+        words = [];
+        depth = 0;
+        parens = 0;
+    };
+    while (i < n) {
+        const c = sql[i];
+        const next = sql[i + 1];
+        if (c === '-' && next === '-') {
+            const eol = sql.indexOf('\n', i);
+            i = eol === -1 ? n : eol + 1;
+        }
+        else if (c === '/' && next === '*') {
+            let level = 1;
+            i += 2;
+            while (i < n && level > 0) {
+                if (sql[i] === '/' && sql[i + 1] === '*') {
+                    level++;
+                    i += 2;
+                }
+                else if (sql[i] === '*' && sql[i + 1] === '/') {
+                    level--;
+                    i += 2;
+                }
+                else
+                    i++;
+            }
+        }
+        else if (c === "'") {
+            const escapes = /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? '');
+            i++;
+            while (i < n) {
+                if (escapes && sql[i] === '\\')
+                    i += 2;
+                else if (sql[i] === "'" && sql[i + 1] === "'")
+                    i += 2;
+                else if (sql[i] === "'")
+                    break;
+                else
+                    i++;
+            }
+            i++;
+        }
+        else if (c === '"') {
+            i++;
+            while (i < n) {
+                if (sql[i] === '"' && sql[i + 1] === '"')
+                    i += 2;
+                else if (sql[i] === '"')
+                    break;
+                else
+                    i++;
+            }
+            i++;
+        }
+        else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? '')) {
+            const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64));
+            if (tag) {
+                const close = sql.indexOf(tag[0], i + tag[0].length);
+                i = close === -1 ? n : close + tag[0].length;
+            }
+            else
+                i++;
+        }
+        else if (/[A-Za-z_]/.test(c) && !/[\w$]/.test(sql[i - 1] ?? '')) {
+            const m = /^[A-Za-z_][\w$]*/.exec(sql.slice(i, i + 64));
+            const word = m[0].toLowerCase();
+            i += m[0].length;
+            if (words.length < 8)
+                words.push(word);
+            const routine = words[0] === 'create' && (words.includes('function') || words.includes('procedure'));
+            if (routine) {
+                if (word === 'begin' || word === 'case')
+                    depth++;
+                else if (word === 'end' && depth > 0)
+                    depth--;
+            }
+        }
+        else if (c === '(') {
+            parens++;
+            i++;
+        }
+        else if (c === ')') {
+            if (parens > 0)
+                parens--;
+            i++;
+        }
+        else if (c === ';') {
+            // As psql: not inside parentheses (CREATE RULE … DO ALSO (a; b)) nor a BEGIN ATOMIC body.
+            if (depth === 0 && parens === 0)
+                push(i);
+            i++;
+        }
+        else
+            i++;
+    }
+    push(n);
+    return out;
+}
+/** Length of the whitespace and comments before a statement's first token. */
+function leadingNoise(text) {
+    let i = 0;
+    for (;;) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (text.startsWith('--', i)) {
+            const eol = text.indexOf('\n', i);
+            i = eol === -1 ? text.length : eol + 1;
+        }
+        else if (text.startsWith('/*', i)) {
+            let level = 1;
+            i += 2;
+            while (i < text.length && level > 0) {
+                if (text.startsWith('/*', i)) {
+                    level++;
+                    i += 2;
+                }
+                else if (text.startsWith('*/', i)) {
+                    level--;
+                    i += 2;
+                }
+                else
+                    i++;
+            }
+        }
+        else
+            return i;
+    }
+}
+function stripComments(text) {
+    return text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+}
+function countNewlines(text, from, to) {
+    let n = 0;
+    for (let i = from; i < to; i++)
+        if (text.charCodeAt(i) === 10)
+            n++;
+    return n;
+}
+/** 1-based line of a 0-based character offset. */
+function lineAt(text, offset) {
+    let line = 1;
+    for (let i = 0; i < offset && i < text.length; i++)
+        if (text.charCodeAt(i) === 10)
+            line++;
+    return line;
+}
+/**
+ * PostgreSQL reports `position` as a 1-based count of characters (code points) into the query it was
+ * sent. Returns the 1-based line and column in `text`, and the line's text.
+ */
+function positionToLine(text, position) {
+    const chars = Array.from(text);
+    const index = Math.max(0, Math.min(position - 1, chars.length));
+    const before = chars.slice(0, index).join('');
+    const lines = before.split('\n');
+    const line = lines.length;
+    const column = Array.from(lines[lines.length - 1] ?? '').length + 1;
+    const lineText = text.split('\n')[line - 1] ?? '';
+    return { line, column, lineText };
+}
+/** UTF-16 offset of a code-point offset (statement offsets are UTF-16, server positions code points). */
+function codePointsBefore(text, utf16Offset) {
+    return Array.from(text.slice(0, utf16Offset)).length;
+}
+
+
+/***/ }),
+
+/***/ 2892:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isCleanFailure = isCleanFailure;
+exports.computeState = computeState;
+exports.preflight = preflight;
+exports.firstLine = firstLine;
+exports.selectPending = selectPending;
+exports.earlierFailures = earlierFailures;
+exports.describeAttempts = describeAttempts;
+const index_js_1 = __webpack_require__(893);
+const files_js_1 = __webpack_require__(5446);
+/**
+ * A failure that left nothing behind: the file ran in a transaction, which rolled back, and the failure
+ * row was written after the rollback. Like Flyway on PostgreSQL, such an attempt does not need a person:
+ * the next run simply runs the (fixed) file again. A no-transaction file's failure may have left some of
+ * its statements in effect, so it stays the version's state until `mode: repair` clears it.
+ */
+function isCleanFailure(row) {
+    return (row.status === 'failed' && row.execution === 'transaction' && (row.kind === 'up' || row.kind === 'down'));
+}
+function computeState(files, history) {
+    /** The latest row that changed the version's state (clean failures do not). */
+    const latest = new Map();
+    const attempts = new Map();
+    /** The checksum that is live for a version: from its latest `applied` row. */
+    const liveChecksum = new Map();
+    for (const row of [...history].sort((a, b) => a.id - b.id)) {
+        if (row.kind === 'command')
+            continue;
+        if (isCleanFailure(row)) {
+            attempts.set(row.version, [...(attempts.get(row.version) ?? []), row]);
+            continue;
+        }
+        latest.set(row.version, row);
+        attempts.delete(row.version);
+        if (row.status === 'applied')
+            liveChecksum.set(row.version, row.checksum);
+    }
+    const versions = [];
+    const seen = new Set();
+    for (const file of files) {
+        seen.add(file.version);
+        const row = latest.get(file.version);
+        const state = row?.status === 'applied' ? 'applied' : row?.status === 'failed' ? 'failed' : 'pending';
+        const recorded = liveChecksum.get(file.version) ?? undefined;
+        versions.push({
+            version: file.version,
+            name: file.name,
+            file,
+            state,
+            ...(row ? { row } : {}),
+            ...(state === 'applied' && recorded ? { recordedChecksum: recorded } : {}),
+            drifted: state === 'applied' && !!recorded && recorded !== file.checksum,
+            outOfOrder: false,
+            failedAttempts: attempts.get(file.version) ?? []
+        });
+    }
+    for (const [version, row] of latest) {
+        if (seen.has(version) || row.status === 'reverted' || row.status === 'repaired')
+            continue;
+        versions.push({
+            version,
+            name: row.name,
+            state: row.status === 'failed' ? 'failed' : 'applied',
+            row,
+            ...(row.checksum ? { recordedChecksum: row.checksum } : {}),
+            drifted: false,
+            outOfOrder: false,
+            failedAttempts: attempts.get(version) ?? []
+        });
+    }
+    versions.sort((a, b) => (0, files_js_1.compareVersions)(a.version, b.version));
+    const applied = versions.filter((v) => v.state === 'applied');
+    const currentVersion = applied.length ? applied[applied.length - 1].version : '';
+    for (const v of versions) {
+        if (v.state === 'pending' && currentVersion && (0, files_js_1.compareVersions)(v.version, currentVersion) < 0) {
+            v.outOfOrder = true;
+        }
+    }
+    return {
+        versions,
+        applied,
+        pending: versions.filter((v) => v.state === 'pending'),
+        failed: versions.filter((v) => v.state === 'failed'),
+        drifted: versions.filter((v) => v.drifted),
+        outOfOrder: versions.filter((v) => v.outOfOrder),
+        missingFiles: applied.filter((v) => !v.file),
+        currentVersion
+    };
+}
+const label = (v) => (v.file ? v.file.file : v.row ? v.row.script : `version ${v.version}`);
+/**
+ * The refusals of the pre-flight, first problem class first. `apply`/`plan` check everything; `down`
+ * skips out-of-order (it does not run up files).
+ */
+function preflight(state, options) {
+    if (state.failed.length) {
+        const lines = state.failed.map((v) => {
+            const r = v.row;
+            const where = r.errorLine ? ` at line ${r.errorLine}` : '';
+            return `${r.script} (${r.kind}) failed${where} on ${r.appliedAt} by ${r.appliedBy}${r.runUrl ? ` in ${r.runUrl}` : ''}: ${firstLine(r.error ?? '')}`;
+        });
+        throw new index_js_1.MigrationError(`An earlier run failed and is recorded in ${options.table}:\n${lines.join('\n')}`, {
+            state: 'nothing was changed by this run',
+            hint: `the file ran without a transaction, so the statements before the failing one took effect and stay (a failed CREATE INDEX CONCURRENTLY leaves an INVALID index: DROP INDEX CONCURRENTLY it); undo or complete them and fix the file, then run this action with mode: repair, which marks the failure repaired (the record stays) so the next apply runs the file again`
+        });
+    }
+    if (state.drifted.length) {
+        const lines = state.drifted.map((v) => `${label(v)}: applied with sha256 ${v.recordedChecksum}, the file now has ${v.file.checksum}`);
+        throw new index_js_1.MigrationError(`Applied migration files were changed after they ran (checksum drift):\n${lines.join('\n')}`, {
+            state: 'nothing was changed by this run',
+            hint: 'restore the files to what ran (git log -p on them) and put the change in a new migration; if the edit is harmless (a comment, whitespace), accept it with mode: repair'
+        });
+    }
+    if (options.mode !== 'down' && state.outOfOrder.length && !options.allowOutOfOrder) {
+        const lines = state.outOfOrder.map((v) => `${label(v)} (version ${v.version})`);
+        throw new index_js_1.MigrationError(`Pending migrations are older than the current version ${state.currentVersion}:\n${lines.join('\n')}`, {
+            state: 'nothing was changed by this run',
+            hint: 'give the files versions above the current one (e.g. a timestamp), or set allow-out-of-order: true if they are independent of the newer ones (typical after merging two branches)'
+        });
+    }
+}
+function firstLine(text) {
+    return text.split('\n')[0] ?? '';
+}
+/** The pending files apply runs (and plan shows), up to and including `target`. */
+function selectPending(state, target) {
+    return state.pending
+        .filter((v) => v.file && (!target || (0, files_js_1.compareVersions)(v.version, target) <= 0))
+        .map((v) => v.file);
+}
+/** The earlier clean failures of a version in one direction, as evidence for the run that retries it. */
+function earlierFailures(v, direction) {
+    return (v?.failedAttempts ?? [])
+        .filter((r) => r.kind === direction)
+        .map((r) => ({
+        at: r.appliedAt,
+        by: r.appliedBy,
+        runUrl: r.runUrl,
+        ...(r.errorLine ? { line: r.errorLine } : {}),
+        error: firstLine(r.error ?? '')
+    }));
+}
+/** "the failed attempt of <when> by <who> (line n)", for the log. */
+function describeAttempts(attempts) {
+    const last = attempts[attempts.length - 1];
+    const more = attempts.length > 1 ? `${attempts.length} failed attempts, the last` : 'the failed attempt';
+    return `${more} of ${last.at} by ${last.by}${last.line ? ` (line ${last.line})` : ''} rolled back`;
+}
+
+
+/***/ }),
+
+/***/ 7577:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.evidenceJson = evidenceJson;
+exports.migrationSummary = migrationSummary;
+const index_js_1 = __webpack_require__(893);
+const MAX_EVENTS = 50;
+/** The `evidence` output: the result as plain JSON, the error as its person-facing text. */
+function evidenceJson(result) {
+    const { error, ...rest } = result;
+    return {
+        ...rest,
+        // Each event repeats the file's facts; past a few dozen only their count is worth the output's size.
+        events: result.events.length > MAX_EVENTS ? result.events.slice(-MAX_EVENTS) : result.events,
+        ...(result.events.length > MAX_EVENTS ? { eventsTotal: result.events.length } : {}),
+        // The SQL of a plan can be long; the summary shows it, the evidence keeps what and how.
+        plan: result.plan.map((p) => ({ ...p, sql: p.sql.length > 2000 ? `${p.sql.slice(0, 2000)}…` : p.sql })),
+        ...(error
+            ? { error: { kind: error.kind, message: error.message, state: error.state, hint: error.hint } }
+            : {})
+    };
+}
+/** A titled table, or nothing when there are no rows. */
+function section(title, headers, rows) {
+    return rows.length ? [`${title}\n`, (0, index_js_1.table)(headers, rows)] : [];
+}
+/** The job summary: outcome, server, a table of what ran (or would run, or the status), the failure. */
+function migrationSummary(result) {
+    const out = [];
+    const icon = result.outcome === 'success' ? '✅' : '❌';
+    out.push(`### ${icon} run-migrations ${result.mode}: ${result.outcome}\n`);
+    const facts = [];
+    if (result.database)
+        facts.push(['database', result.database.display]);
+    if (result.server)
+        facts.push(['server', `PostgreSQL ${result.server.version}`]);
+    if (result.historyTable)
+        facts.push(['history table', result.historyTable]);
+    if (result.lock) {
+        facts.push([
+            'lock',
+            `advisory ${result.lock.key}${result.lock.attempts > 1 ? `, waited ${(0, index_js_1.formatMs)(result.lock.waitedMs)}` : ''}`
+        ]);
+    }
+    facts.push(['current version', result.currentVersion || '(none)']);
+    facts.push(['pending', result.pending.length ? result.pending.join(', ') : 'none']);
+    if (result.backup)
+        facts.push(['backup', `${result.backup.path} (${result.backup.bytes} bytes)`]);
+    if (result.command) {
+        facts.push([
+            'command',
+            `\`${result.command.argv.join(' ')}\` on ${result.command.target}: exit ${result.command.exitCode}`
+        ]);
+    }
+    facts.push(['duration', (0, index_js_1.formatMs)(result.durationMs)]);
+    out.push((0, index_js_1.table)(['', ''], facts));
+    out.push(...section('**Applied**', ['version', 'file', 'execution', 'duration', 'sha256'], result.applied.map((a) => [
+        a.version,
+        a.file,
+        a.execution,
+        (0, index_js_1.formatMs)(a.durationMs),
+        a.checksum.slice(0, 12)
+    ])), ...section('**Retried after a failed attempt** (each rolled back and left nothing, so no repair was needed)', ['version', 'file', 'earlier failed attempts', 'last failure'], result.retried.map((r) => {
+        const last = r.earlierFailures[r.earlierFailures.length - 1];
+        return [
+            r.version,
+            r.direction === 'up' ? r.file : `${r.file} (down)`,
+            String(r.earlierFailures.length),
+            `${last.at} by ${last.by}${last.line ? `, line ${last.line}` : ''}: ${last.error}`
+        ];
+    })), ...section('**Reverted**', ['version', 'down file', 'execution', 'duration'], result.reverted.map((a) => [a.version, a.file, a.execution, (0, index_js_1.formatMs)(a.durationMs)])), ...section('**Repaired**', ['version', 'file', 'action'], result.repaired.map((r) => [r.version, r.file, r.action])));
+    if (result.baselined.length) {
+        out.push(`**Baseline**: recorded as applied without running: ${result.baselined.join(', ')}\n`);
+    }
+    if (result.mode === 'plan') {
+        out.push(result.plan.length ? `**Would apply ${result.plan.length}**\n` : 'Nothing to apply.\n');
+        for (const p of result.plan)
+            out.push((0, index_js_1.details)(`${p.file} (${p.execution})`, (0, index_js_1.codeBlock)(p.sql, 'sql')));
+    }
+    out.push(...section('**Status**', ['version', 'file', 'state', 'applied at', 'by', 'note'], result.status.map((s) => [
+        s.version,
+        s.file,
+        s.state,
+        s.appliedAt ?? '',
+        s.appliedBy ?? '',
+        [
+            s.drifted ? 'checksum drift' : '',
+            s.outOfOrder ? 'out of order' : '',
+            s.fileMissing ? 'file missing' : '',
+            s.failedAttempts ? `${s.failedAttempts} failed attempt(s) rolled back` : '',
+            s.error ? (s.error.split('\n')[0] ?? '') : ''
+        ]
+            .filter(Boolean)
+            .join('; ')
+    ])));
+    if (result.error) {
+        out.push(`**Error**\n`);
+        out.push((0, index_js_1.codeBlock)(result.error.describe()));
+    }
+    for (const w of result.warnings)
+        out.push(`> ⚠️ ${w}\n`);
+    return out.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 3176:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+
+
+/***/ }),
+
+/***/ 3560:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseDatabaseUrl = parseDatabaseUrl;
+exports.libpqEnv = libpqEnv;
+exports.redact = redact;
+const index_js_1 = __webpack_require__(893);
+function parseDatabaseUrl(url, input = 'database-url') {
+    let u;
+    try {
+        // `postgresql://user@/db?host=/socket/dir` (libpq's form for a Unix socket) has an empty host,
+        // which WHATWG URL refuses after userinfo; the host= parameter supplies it anyway.
+        u = new URL(/[?&]host=/.test(url) ? url.replace(/@\//, '@localhost/') : url);
+    }
+    catch {
+        // Never echo the value: it may be a URL with a password that merely failed to parse.
+        throw new index_js_1.InputError(input, 'is not a URL', 'give postgres://user:password@host:5432/database (percent-encode special characters in the password)');
+    }
+    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+        throw new index_js_1.InputError(input, `has scheme "${u.protocol}", not postgres: or postgresql:`, 'give postgres://user:password@host:5432/database');
+    }
+    const decode = (s) => {
+        try {
+            return decodeURIComponent(s);
+        }
+        catch {
+            return s;
+        }
+    };
+    const socketHost = u.searchParams.get('host');
+    const host = socketHost || decode(u.hostname).replace(/^\[|\]$/g, '') || 'localhost';
+    const portParam = u.searchParams.get('port');
+    const port = u.port ? Number(u.port) : portParam && /^\d+$/.test(portParam) ? Number(portParam) : 5432;
+    const user = decode(u.username) || process.env.PGUSER || 'postgres';
+    const password = decode(u.password);
+    const database = decode(u.pathname.replace(/^\//, '')) || user;
+    const sslmode = u.searchParams.get('sslmode') ?? undefined;
+    const display = `postgres://${encodeURIComponent(user)}${password ? ':***' : ''}@${socketHost ? `[${socketHost}]` : u.host}/${encodeURIComponent(database)}`;
+    return { url, host, port, database, user, password, display, ...(sslmode ? { sslmode } : {}) };
+}
+/** libpq environment for pg_dump/psql/pg_restore: the password travels here, never in argv. */
+function libpqEnv(target, database = target.database) {
+    const env = {
+        PGHOST: target.host,
+        PGPORT: String(target.port),
+        PGUSER: target.user,
+        PGDATABASE: database
+    };
+    if (target.password)
+        env.PGPASSWORD = target.password;
+    if (target.sslmode)
+        env.PGSSLMODE = target.sslmode;
+    return env;
+}
+/** Remove the password (raw and percent-encoded) and the full URL from any text. */
+function redact(text, target) {
+    let out = text.split(target.url).join('***');
+    for (const s of [target.password, encodeURIComponent(target.password)]) {
+        if (s && s.length >= 3)
+            out = out.split(s).join('***');
+    }
+    return out;
 }
 
 
@@ -12857,6 +16517,7 @@ exports.isoWeek = isoWeek;
 exports.quantile = quantile;
 const bands_js_1 = __webpack_require__(1232);
 const history_js_1 = __webpack_require__(3912);
+const migrations_js_1 = __webpack_require__(6303);
 const WEEK_MS = 7 * 86_400_000;
 const RESTORING = new Set(['rollback.executed', 'switch.reverted']);
 function environmentReport(environment, readings, options) {
@@ -12871,7 +16532,8 @@ function environmentReport(environment, readings, options) {
     const figures = figuresOf(attempts, leads, Math.max(options.until - from, WEEK_MS));
     const tolerance = options.skewToleranceSeconds ?? 2;
     const drill = last(lines, (l) => l.event === 'drill.completed');
-    const migration = last(lines, (l) => l.event === 'migration.applied');
+    const onHost = last(lines, (l) => l.event === 'migration.applied');
+    const migration = (0, migrations_js_1.newerMigration)(onHost ? { time: onHost.time, version: String(onHost.version ?? ''), source: 'history' } : null, options.tableMigration ?? null);
     const notes = [];
     if (!options.commits)
         notes.push('lead time not computed: no repository was given to read commit times from');
@@ -12899,6 +16561,7 @@ function environmentReport(environment, readings, options) {
         weeks: weeksOf(attempts, leads),
         lastDrill: drill?.time ?? null,
         lastMigration: migration?.time ?? null,
+        lastMigrationSource: migration?.source ?? null,
         drillOlderThanMigration: !!migration && (!drill || (0, history_js_1.timeOf)(drill) < (0, history_js_1.timeOf)(migration)),
         hosts: readings.map((r) => ({
             host: r.host,
@@ -13126,7 +16789,7 @@ exports.timeOf = timeOf;
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.changeObserveKeys = exports.withoutObserveKey = exports.withObserveKey = exports.observeKeyLine = exports.parsePublicKey = exports.observeMark = exports.AUTHORIZED_KEYS = exports.OBSERVE_SCRIPT_SOURCE = exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
+exports.readReportInputs = exports.deliveryReports = exports.newerMigration = exports.readLastMigration = exports.lastTableMigration = exports.changeObserveKeys = exports.withoutObserveKey = exports.withObserveKey = exports.observeKeyLine = exports.parsePublicKey = exports.observeMark = exports.AUTHORIZED_KEYS = exports.OBSERVE_SCRIPT_SOURCE = exports.commitsArgv = exports.revParseArgv = exports.clockArgv = exports.historyReadArgv = exports.commitsByVersion = exports.appendToHistories = exports.eachHost = exports.readHosts = exports.readHost = exports.reportMarkdown = exports.reportExposition = exports.reportJson = exports.quantile = exports.isoWeek = exports.deployAttempts = exports.environmentReport = exports.parseHistory = exports.bands = exports.DORA_BANDS = void 0;
 var bands_js_1 = __webpack_require__(1232);
 Object.defineProperty(exports, "DORA_BANDS", ({ enumerable: true, get: function () { return bands_js_1.DORA_BANDS; } }));
 Object.defineProperty(exports, "bands", ({ enumerable: true, get: function () { return bands_js_1.bands; } }));
@@ -13144,6 +16807,7 @@ Object.defineProperty(exports, "reportMarkdown", ({ enumerable: true, get: funct
 var read_js_1 = __webpack_require__(2762);
 Object.defineProperty(exports, "readHost", ({ enumerable: true, get: function () { return read_js_1.readHost; } }));
 Object.defineProperty(exports, "readHosts", ({ enumerable: true, get: function () { return read_js_1.readHosts; } }));
+Object.defineProperty(exports, "eachHost", ({ enumerable: true, get: function () { return read_js_1.eachHost; } }));
 Object.defineProperty(exports, "appendToHistories", ({ enumerable: true, get: function () { return read_js_1.appendToHistories; } }));
 Object.defineProperty(exports, "commitsByVersion", ({ enumerable: true, get: function () { return read_js_1.commitsByVersion; } }));
 Object.defineProperty(exports, "historyReadArgv", ({ enumerable: true, get: function () { return read_js_1.historyReadArgv; } }));
@@ -13159,6 +16823,118 @@ Object.defineProperty(exports, "observeKeyLine", ({ enumerable: true, get: funct
 Object.defineProperty(exports, "withObserveKey", ({ enumerable: true, get: function () { return observe_js_1.withObserveKey; } }));
 Object.defineProperty(exports, "withoutObserveKey", ({ enumerable: true, get: function () { return observe_js_1.withoutObserveKey; } }));
 Object.defineProperty(exports, "changeObserveKeys", ({ enumerable: true, get: function () { return observe_js_1.changeObserveKeys; } }));
+var migrations_js_1 = __webpack_require__(6303);
+Object.defineProperty(exports, "lastTableMigration", ({ enumerable: true, get: function () { return migrations_js_1.lastTableMigration; } }));
+Object.defineProperty(exports, "readLastMigration", ({ enumerable: true, get: function () { return migrations_js_1.readLastMigration; } }));
+Object.defineProperty(exports, "newerMigration", ({ enumerable: true, get: function () { return migrations_js_1.newerMigration; } }));
+var run_js_1 = __webpack_require__(8857);
+Object.defineProperty(exports, "deliveryReports", ({ enumerable: true, get: function () { return run_js_1.deliveryReports; } }));
+var inputs_js_1 = __webpack_require__(8803);
+Object.defineProperty(exports, "readReportInputs", ({ enumerable: true, get: function () { return inputs_js_1.readReportInputs; } }));
+
+
+/***/ }),
+
+/***/ 8803:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.readReportInputs = readReportInputs;
+const node_path_1 = __webpack_require__(6760);
+const index_js_1 = __webpack_require__(893);
+const index_js_2 = __webpack_require__(3747);
+const REPORT = (0, index_js_2.defaultsOf)('delivery-report');
+/** The delivery-report action's inputs, checked before any host is asked. */
+function readReportInputs(inputs, workspace) {
+    const privateKey = inputs.string('ssh-key', { required: true });
+    const knownHosts = inputs.string('known-hosts', { required: true });
+    const port = inputs.integer('port', { fallback: REPORT.number('port'), min: 1, max: 65535 });
+    const user = inputs.string('user', { fallback: REPORT.text('user') });
+    const hosts = inputs.list('host', { commas: true });
+    if (!hosts.length)
+        throw new index_js_1.InputError('host', 'is required', 'give every host of the environments');
+    const connections = hosts.map((line) => {
+        const m = /^(?:([^@\s-][^@\s]*)@)?([^:@\s-][^:@\s]*)(?::(\d+))?$/.exec(line);
+        if (!m)
+            throw new index_js_1.InputError('host', `"${line}" is not [user@]host[:port]`, 'write e.g. deploy@web1.example.com:22');
+        return { host: m[2], port: m[3] ? Number(m[3]) : port, user: m[1] ?? user, privateKey, knownHosts };
+    });
+    const environments = inputs.list('environment', { commas: true });
+    const stateDir = inputs.string('state-dir', { fallback: REPORT.text('state-dir') });
+    if (!stateDir.startsWith('/'))
+        throw new index_js_1.InputError('state-dir', `"${stateDir}" is not an absolute path`, 'give the path deploy-compose was given');
+    const repoPath = inputs.optional('repository-path');
+    const sinceText = inputs.optional('since');
+    const since = sinceText === undefined ? undefined : Date.parse(sinceText);
+    if (since !== undefined && Number.isNaN(since))
+        throw new index_js_1.InputError('since', `"${sinceText}" is not a date`, 'write ISO 8601, e.g. 2026-11-01');
+    const databaseUrl = inputs.optional('database-url');
+    return {
+        connections,
+        stateDir,
+        app: inputs.string('app', { required: true }),
+        environments: environments.length ? environments : [REPORT.text('environment')],
+        incidentWindowMs: inputs.duration('incident-window', { fallback: REPORT.text('incident-window') }),
+        ...(since !== undefined ? { since } : {}),
+        ...(repoPath ? { repo: (0, node_path_1.isAbsolute)(repoPath) ? repoPath : (0, node_path_1.join)(workspace, repoPath) } : {}),
+        ...(databaseUrl ? { databaseUrl: () => databaseUrl } : {}),
+        historyTable: inputs.string('history-table', { fallback: REPORT.text('history-table') })
+    };
+}
+
+
+/***/ }),
+
+/***/ 6303:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.lastTableMigration = lastTableMigration;
+exports.readLastMigration = readLastMigration;
+exports.newerMigration = newerMigration;
+const index_js_1 = __webpack_require__(7101);
+/**
+ * The newest schema change in run-migrations' history table: an `up` file applied, a `down` file reverted, or
+ * a `command` applied (one row per attempt, never updated). Failed attempts, baselines and repairs change no
+ * schema and are not counted.
+ */
+function lastTableMigration(rows) {
+    let last;
+    for (const r of rows) {
+        const change = (r.kind === 'up' && r.status === 'applied') ||
+            (r.kind === 'down' && r.status === 'reverted') ||
+            (r.kind === 'command' && r.status === 'applied');
+        if (change && (!last || Date.parse(r.appliedAt) >= Date.parse(last.appliedAt)))
+            last = r;
+    }
+    return last ? { time: last.appliedAt, version: last.version, source: 'run-migrations' } : null;
+}
+/**
+ * Read run-migrations' history table (`history-table`, `table` or `schema.table`, in the URL's default
+ * schema as run-migrations resolves it) and return its newest schema change; null when there is no table.
+ */
+async function readLastMigration(url, historyTable) {
+    const target = (0, index_js_1.parseDatabaseUrl)(url);
+    // Named in pg_stat_activity as what it is: a reader, never a migration run.
+    const client = await (0, index_js_1.connect)(target, { applicationName: 'deploy-actions delivery-report' });
+    try {
+        const table = (0, index_js_1.parseTableName)(historyTable, await (0, index_js_1.currentSchema)(client));
+        return lastTableMigration(await (0, index_js_1.readHistory)(client, table));
+    }
+    finally {
+        await client.end().catch(() => undefined);
+    }
+}
+/** The newer of two last migrations (either may be unknown). */
+function newerMigration(a, b) {
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return Date.parse(b.time) > Date.parse(a.time) ? b : a;
+}
 
 
 /***/ }),
@@ -13507,14 +17283,16 @@ function reportMarkdown(reports) {
         'lead time (median, p90)',
         'change failure rate',
         'time to restore (median, worst)',
-        'last drill'
+        'last drill',
+        'last migration'
     ], reports.map((r) => [
         r.environment,
         `${fmt(r.deploysPerWeek)} (${r.bands.deploymentFrequency})`,
         `${fmt(r.leadTimeMedianSeconds, 's')}, ${fmt(r.leadTimeP90Seconds, 's')}${r.bands.leadTime ? ` (${r.bands.leadTime})` : ''}`,
         `${fmt(r.changeFailureRate, '%')} of ${r.deployments}${r.bands.changeFailureRate ? ` (${r.bands.changeFailureRate})` : ''}`,
         `${fmt(r.timeToRestoreMedianSeconds, 's')}, ${fmt(r.timeToRestoreWorstSeconds, 's')}${r.bands.timeToRestore ? ` (${r.bands.timeToRestore})` : ''}`,
-        (r.lastDrill ?? 'never') + (r.drillOlderThanMigration ? ' ⚠️ older than the last migration' : '')
+        (r.lastDrill ?? 'never') + (r.drillOlderThanMigration ? ' ⚠️ older than the last migration' : ''),
+        r.lastMigration ? `${r.lastMigration} (${r.lastMigrationSource})` : 'none recorded'
     ])));
     for (const r of reports) {
         if (r.weeks.length) {
@@ -13526,6 +17304,60 @@ function reportMarkdown(reports) {
             parts.push(`\n- ${r.environment}: ${n}`);
     }
     return parts.join('\n') + '\n';
+}
+
+
+/***/ }),
+
+/***/ 8857:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.deliveryReports = deliveryReports;
+const index_js_1 = __webpack_require__(893);
+const dora_js_1 = __webpack_require__(9890);
+const migrations_js_1 = __webpack_require__(6303);
+const read_js_1 = __webpack_require__(2762);
+/**
+ * The delivery report of each environment (the CLI's `report` and the delivery-report action): every host's
+ * history, the commits of each served version when a repository is given, and run-migrations' last schema
+ * change when a database is. What cannot be read becomes a note, never a number.
+ */
+async function deliveryReports(o) {
+    const until = Date.now();
+    const reports = [];
+    for (const environment of o.environments) {
+        const readings = await (0, read_js_1.readHosts)(o.connections, o.stateDir, o.app, environment, o.logger);
+        const notes = [];
+        let tableMigration;
+        const url = o.databaseUrl?.(environment);
+        if (url)
+            tableMigration = await (0, migrations_js_1.readLastMigration)(url, o.historyTable).catch((err) => {
+                notes.push(`run-migrations' history not read (${(0, index_js_1.describeError)(err).split('\n')[0]})`);
+                return undefined;
+            });
+        const base = {
+            app: o.app,
+            incidentWindowMs: o.incidentWindowMs,
+            until,
+            ...(o.since !== undefined ? { since: o.since } : {}),
+            ...(tableMigration !== undefined ? { tableMigration } : {})
+        };
+        let report = (0, dora_js_1.environmentReport)(environment, readings, base);
+        if (o.repo) {
+            const served = [
+                ...new Set(report.attempts.filter((a) => a.completedAt !== undefined).map((a) => a.version))
+            ];
+            const { commits, unknown } = await (0, read_js_1.commitsByVersion)(o.repo, served);
+            report = (0, dora_js_1.environmentReport)(environment, readings, { ...base, commits });
+            for (const v of unknown)
+                report.notes.push(`version ${v} names no commit in ${o.repo}: its commits are not counted`);
+        }
+        report.notes.push(...notes);
+        reports.push(report);
+    }
+    return reports;
 }
 
 
@@ -14157,7 +17989,7 @@ function slowShellNotice(target, noopMs) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.DETACHED_PHASE = exports.EXTRA_PATH = void 0;
+exports.DETACHED_PHASE = exports.STEP_OUTPUT_BYTES = exports.EXTRA_PATH = void 0;
 exports.phaseScript = phaseScript;
 exports.detachedPhaseArgv = detachedPhaseArgv;
 exports.parsePhaseOutput = parsePhaseOutput;
@@ -14173,6 +18005,11 @@ function heredoc(data, end) {
     const lines = b64.match(/.{1,76}/g) ?? [];
     return [...lines, end].join('\n');
 }
+/**
+ * The most of one step's stdout (and of its stderr) a phase relays: 4 MiB, its first and last 2 MiB past that.
+ * Far under the executor's 32 MiB capture, so a phase's end markers are never cut off by a long output.
+ */
+exports.STEP_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** Build the script. Pure apart from the marker, which may be given (tests) or is random. */
 function phaseScript(steps, marker = `DA${(0, node_crypto_1.randomBytes)(8).toString('hex')}`) {
     const m = marker;
@@ -14183,6 +18020,9 @@ function phaseScript(steps, marker = `DA${(0, node_crypto_1.randomBytes)(8).toSt
         '__da_d=$(mktemp -d 2>/dev/null) || { echo "mktemp failed" >&2; exit 97; }',
         'trap \'rm -rf "$__da_d"\' EXIT',
         '__da_f=0',
+        // A step's output is relayed whole up to STEP_OUTPUT_BYTES; past that its head and tail, with the count cut
+        // between them: the framing after it (the end markers, the exit code) always reaches the runner.
+        `__da_cat() { __da_n=$(wc -c <"$1"); if [ "$__da_n" -le ${exports.STEP_OUTPUT_BYTES} ]; then cat "$1"; else head -c ${exports.STEP_OUTPUT_BYTES / 2} "$1"; printf '\\n[%s bytes of output cut]\\n' "$((__da_n - ${exports.STEP_OUTPUT_BYTES}))"; tail -c ${exports.STEP_OUTPUT_BYTES / 2} "$1"; fi; }`,
         'printf \'%s begin\\n\' "$__da_m"'
     ];
     steps.forEach((s, i) => {
@@ -14193,7 +18033,7 @@ function phaseScript(steps, marker = `DA${(0, node_crypto_1.randomBytes)(8).toSt
             : s.stream
                 ? `rm -f "$__da_d/c"; { ${cmd} </dev/null 2>&1; echo "$?" >"$__da_d/c"; } | tee "$__da_d/o" >&2; __da_c=$(cat "$__da_d/c" 2>/dev/null || echo 1); : >"$__da_d/e"`
                 : `${cmd} </dev/null >"$__da_d/o" 2>"$__da_d/e"; __da_c=$?`;
-        out.push(`${s.always ? 'if true' : 'if [ "$__da_f" = 0 ]'}; then`, `printf '%s start ${i}\\n' "$__da_m"`, run, `printf '%s out ${i}\\n' "$__da_m"; cat "$__da_d/o"`, `printf '\\n%s err ${i}\\n' "$__da_m"; cat "$__da_d/e"`, `printf '\\n%s end ${i} %s\\n' "$__da_m" "$__da_c"`, s.check === false ? 'true' : '[ "$__da_c" = 0 ] || __da_f=1', 'fi');
+        out.push(`${s.always ? 'if true' : 'if [ "$__da_f" = 0 ]'}; then`, `printf '%s start ${i}\\n' "$__da_m"`, run, `printf '%s out ${i}\\n' "$__da_m"; __da_cat "$__da_d/o"`, `printf '\\n%s err ${i}\\n' "$__da_m"; __da_cat "$__da_d/e"`, `printf '\\n%s end ${i} %s\\n' "$__da_m" "$__da_c"`, s.check === false ? 'true' : '[ "$__da_c" = 0 ] || __da_f=1', 'fi');
     });
     out.push('printf \'%s done\\n\' "$__da_m"', 'exit 0');
     return { text: out.join('\n') + '\n', marker: m };

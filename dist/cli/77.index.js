@@ -55,7 +55,6 @@ exports.ownActionName = ownActionName;
 exports.ownWorkflowFile = ownWorkflowFile;
 exports.ownAction = ownAction;
 exports.checkWorkflowContracts = checkWorkflowContracts;
-exports.relativeTo = relativeTo;
 exports.checkMarkdownSnippets = checkMarkdownSnippets;
 const node_fs_1 = __webpack_require__(3024);
 const node_path_1 = __webpack_require__(6760);
@@ -263,9 +262,6 @@ function distance(a, b) {
     }
     return row[b.length];
 }
-function relativeTo(root, file) {
-    return (0, node_path_1.relative)(root, file) || file;
-}
 /**
  * The YAML examples in markdown (README, docs/, action-catalog.md) that use our actions or reusable
  * workflows, checked like workflow files so the docs cannot drift from the action.yml files. A snippet may be
@@ -406,7 +402,7 @@ exports.parseActionFile = parseActionFile;
 exports.actionlintModule = actionlintModule;
 exports.actionlintFile = actionlintFile;
 const node_fs_1 = __webpack_require__(3024);
-const node_module_1 = __webpack_require__(8995);
+const node_module_1 = __webpack_require__(1376);
 const node_path_1 = __webpack_require__(6760);
 async function parseWorkflowFile(name, content) {
     const { parseWorkflow, NoOperationTraceWriter } = await Promise.all(/* import() */[__webpack_require__.e(213), __webpack_require__.e(657)]).then(__webpack_require__.bind(__webpack_require__, 2657));

@@ -225,12 +225,42 @@ function describeError(err) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.makeEvent = makeEvent;
-exports.toJsonLine = toJsonLine;
+exports.scanLine = scanLine;
+exports.asScanRecord = asScanRecord;
 function makeEvent(type, where, context, fields = {}, now = new Date()) {
     return { type, time: now.toISOString(), ...where, actor: context.actor, runUrl: context.runUrl, ...fields };
 }
-function toJsonLine(event) {
-    return JSON.stringify(event) + '\n';
+/** One line for people: `pass; CRITICAL 0, HIGH 1, MEDIUM 4; report sha256:0123456789ab`. */
+function scanLine(s) {
+    const counts = Object.entries(s.counts)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+    return `${s.verdict}; ${counts || 'no findings'}; report ${s.report.slice(0, 19)}`;
+}
+/** A ScanRecord read back from JSON (an input, a host record): undefined when it is not one. */
+function asScanRecord(value) {
+    if (!value || typeof value !== 'object')
+        return undefined;
+    const v = value;
+    if (v.verdict !== 'pass' && v.verdict !== 'fail')
+        return undefined;
+    if (typeof v.report !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(v.report))
+        return undefined;
+    if (!v.counts || typeof v.counts !== 'object')
+        return undefined;
+    const counts = {};
+    for (const [k, n] of Object.entries(v.counts)) {
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+            return undefined;
+        counts[k] = n;
+    }
+    return {
+        verdict: v.verdict,
+        counts,
+        report: v.report,
+        ...(typeof v.blocking === 'number' ? { blocking: v.blocking } : {})
+    };
 }
 
 
@@ -382,6 +412,7 @@ __exportStar(__webpack_require__(762), exports);
 __exportStar(__webpack_require__(4008), exports);
 __exportStar(__webpack_require__(2712), exports);
 __exportStar(__webpack_require__(8137), exports);
+__exportStar(__webpack_require__(4433), exports);
 
 
 /***/ }),
@@ -397,6 +428,10 @@ const errors_js_1 = __webpack_require__(7638);
 const duration_js_1 = __webpack_require__(9713);
 /** The longest duration any input takes (core InputReader.duration). */
 exports.MAX_INPUT_DURATION_MS = 24 * 3_600_000;
+/**
+ * Reads and checks inputs by name. `N` is the names the reader accepts: the entry layer gives each action a
+ * reader of exactly its manifest's input names (actions/common/entry.ts), so a misspelt name fails `tsc`.
+ */
 class InputReader {
     get;
     constructor(get) {
@@ -507,7 +542,6 @@ function splitList(text, commas = true) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.silentLogger = exports.Redactor = void 0;
-exports.consoleLogger = consoleLogger;
 exports.captureLogger = captureLogger;
 /** Replaces every registered secret with ***; shared by the console and capture loggers. */
 class Redactor {
@@ -530,28 +564,6 @@ class Redactor {
     }
 }
 exports.Redactor = Redactor;
-function consoleLogger(options = {}) {
-    const redactor = new Redactor();
-    const write = options.write ?? ((line) => process.stderr.write(line + '\n'));
-    const emit = (prefix, message) => {
-        for (const line of redactor.redact(message).split('\n'))
-            write(prefix + line);
-    };
-    return {
-        debug: (m) => {
-            if (options.debug)
-                emit('debug: ', m);
-        },
-        info: (m) => emit('', m),
-        warning: (m) => emit('warning: ', m),
-        error: (m) => emit('error: ', m),
-        secret: (v) => redactor.add(v),
-        group: async (name, fn) => {
-            emit('▸ ', name);
-            return fn();
-        }
-    };
-}
 /** A logger that keeps its lines (redacted), for tests and for building summaries. */
 function captureLogger() {
     const redactor = new Redactor();
@@ -678,6 +690,32 @@ function shellQuote(arg) {
 }
 function shellJoin(argv) {
     return argv.map(shellQuote).join(' ');
+}
+
+
+/***/ }),
+
+/***/ 4433:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseYamlFile = parseYamlFile;
+const yaml_1 = __webpack_require__(8815);
+const errors_js_1 = __webpack_require__(7638);
+/**
+ * The prologue every YAML configuration file of ours shares (anonymize's rules, environments.yml): parse the
+ * text, or throw an InputError naming the file and the parser's first line; hand back the document and the
+ * `fail` that names a place in that file, so every later error reads the same.
+ */
+function parseYamlFile(text, file) {
+    const fail = (where, problem, fix) => new errors_js_1.InputError(`${file}: ${where}`, problem, fix);
+    try {
+        return { doc: (0, yaml_1.parse)(text), fail };
+    }
+    catch (e) {
+        throw fail('(file)', `is not valid YAML (${e.message.split('\n')[0]})`, 'fix the YAML syntax');
+    }
 }
 
 
