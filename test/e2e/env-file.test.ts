@@ -109,13 +109,14 @@ integrationOn('issue 32 item 1: ENV_FILE through deploy.yml', [1], () => {
     standIn = await startGitHubStandIn({ tokenScopes: (t) => authority.scopes(t) });
     port = await threePorts();
     cpSync(join(REPO_ROOT, 'docs', 'examples', 'app-repo'), repo, { recursive: true });
-    // The app reads its config from .env, and refuses to start without APP_SECRET.
+    // The app (the web service, and migrate-command's service: the first) reads its config from .env, and
+    // refuses to start without APP_SECRET.
     const compose = join(repo, 'compose.yml');
     writeFileSync(
       compose,
       readFileSync(compose, 'utf8').replace(
-        '    environment:\n',
-        '    env_file: .env\n    environment:\n      APP_SECRET: ${APP_SECRET:?set APP_SECRET in ENV_FILE}\n'
+        '  app:\n',
+        '  app:\n    env_file: .env\n    environment:\n      APP_SECRET: ${APP_SECRET:?set APP_SECRET in ENV_FILE}\n'
       )
     );
     writeFileSync(
@@ -235,8 +236,10 @@ integrationOn('issue 32 item 1: ENV_FILE through deploy.yml', [1], () => {
     const envPath = join(releases, ids[0]!, '.env');
     expect((statSync(envPath).mode & 0o777).toString(8)).toBe('600');
     expect(readFileSync(envPath, 'utf8')).toContain(`APP_SECRET=${secretValue}`);
-    // In the running container.
-    const ids2 = containersUnder(stateDir);
+    // In the running app container (the db accessory has its own environment).
+    const ids2 = containersUnder(stateDir).filter(
+      (id) => docker('inspect', '-f', '{{ index .Config.Labels "com.docker.compose.service" }}', id) === 'app'
+    );
     expect(ids2.length).toBeGreaterThan(0);
     for (const id of ids2)
       expect(docker('exec', id, 'sh', '-c', 'printf %s "$APP_SECRET"')).toBe(secretValue);
