@@ -103,7 +103,8 @@ integration('the manual rollback runbook, run as written', () => {
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
     );
 
-    expect(await version(port)).toBe('v1');
+    // nginx -s reload signals the master and returns; the new workers take over a moment later.
+    expect(await servedWithin(port, 'v1', 15_000)).toBe('v1');
     const after = JSON.parse(readFileSync(join(root, 'active.json'), 'utf8')) as Record<string, unknown>;
     expect(after).toMatchObject({ release: v1.releaseId, project, slot: idle, port: idlePort });
     const last = readFileSync(join(root, 'history.jsonl'), 'utf8').trim().split('\n').pop()!;
@@ -143,3 +144,14 @@ integration('the manual rollback runbook, run as written', () => {
     expect(v3.previousReleaseId).toBe(v1.releaseId);
   }, 900_000);
 });
+
+/** What the port serves once it serves `want`, or what it served last when `ms` passed first. */
+async function servedWithin(port: number, want: string, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  let seen = await version(port);
+  while (seen !== want && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await version(port);
+  }
+  return seen;
+}
