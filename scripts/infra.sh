@@ -93,7 +93,10 @@ secret_file() { # secret_file <path>: a generated secret kept across runs, 0600
 start_docker() {
   if docker version >/dev/null 2>&1; then return 0; fi
   log "starting dockerd"
+  # Compose files as users write them create bridge networks (one per project and a shared one per app): the
+  # default pools hold about 30, too few for the suites running side by side. 1024 /24 networks here.
   nohup dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+    --default-address-pool base=10.160.0.0/14,size=24 \
     --pidfile "$DIR/run/dockerd.pid" >"$DIR/logs/dockerd.log" 2>&1 &
   wait_for dockerd 60 docker version
 }

@@ -390,6 +390,16 @@ export function cleanup(dir: string, app: string, env = 'test'): void {
       /* already gone */
     }
   }
+  // Its bridge networks (the projects' own and the shared one, all named from `<app>-<env>`): the lab's dockerd
+  // has a bounded address pool.
+  try {
+    const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `name=${app}-${env}`], {
+      encoding: 'utf8'
+    }).trim();
+    if (nets) execFileSync('docker', ['network', 'rm', ...nets.split('\n')], { stdio: 'ignore' });
+  } catch {
+    /* in use or gone */
+  }
   const pid = join(dir, app, env, 'proxy', 'nginx.pid');
   if (existsSync(pid)) {
     try {

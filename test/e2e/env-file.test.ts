@@ -70,7 +70,7 @@ function containersUnder(dir: string): string[] {
     );
 }
 
-function stopUnder(dir: string): void {
+function stopUnder(dir: string, app: string): void {
   for (const id of docker('ps', '-aq', '--filter', 'label=com.docker.compose.project')
     .split('\n')
     .filter(Boolean)) {
@@ -82,6 +82,9 @@ function stopUnder(dir: string): void {
     );
     if (wd.startsWith(dir)) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
   }
+  // The app's networks (the shared one and the compose file's): the lab's dockerd has a bounded address pool.
+  for (const net of docker('network', 'ls', '-q', '--filter', `name=${app}-`).split('\n').filter(Boolean))
+    execFileSync('docker', ['network', 'rm', net], { stdio: 'ignore' });
   try {
     for (const pid of execFileSync('pgrep', ['-f', `nginx.*${dir}`], { encoding: 'utf8' })
       .split('\n')
@@ -129,7 +132,7 @@ integrationOn('issue 32 item 1: ENV_FILE through deploy.yml', [1], () => {
   }, 60_000);
 
   afterAll(async () => {
-    stopUnder(stateDir);
+    stopUnder(stateDir, app);
     await standIn?.close();
     rmSync(work, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
