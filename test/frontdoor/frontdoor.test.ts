@@ -23,11 +23,11 @@ import { asUser, cleanupFrontDoor, getAs, hostLoad, selfSigned } from './support
  * config nginx -t rejects, each leaving what serves as it was.
  */
 const HOST = 2;
-const HTTP = 18610;
+const HTTP = 19510;
 const apps = {
-  a: { app: 'frontdoor-a', name: 'a.fd.test', slots: [18612, 18613] as [number, number] },
-  b: { app: 'frontdoor-b', name: 'b.fd.test', slots: [18614, 18615] as [number, number] },
-  c: { app: 'frontdoor-c', name: 'c.fd.test', slots: [18616, 18617] as [number, number] }
+  a: { app: 'frontdoor-a', name: 'a.fd.test', slots: [19512, 19513] as [number, number] },
+  b: { app: 'frontdoor-b', name: 'b.fd.test', slots: [19514, 19515] as [number, number] },
+  c: { app: 'frontdoor-c', name: 'c.fd.test', slots: [19516, 19517] as [number, number] }
 };
 
 integrationOn('a shared front door on one host', [HOST], () => {
@@ -103,7 +103,7 @@ integrationOn('a shared front door on one host', [HOST], () => {
       {
         ...spec('a'),
         app: 'frontdoor-d',
-        slotPorts: [18618, 18619],
+        slotPorts: [19518, 19519],
         frontDoor: { hostnames: ['d.fd.test', apps.b.name], httpPort: HTTP, httpsPort: HTTP + 1 }
       },
       deps(connect)
@@ -121,7 +121,7 @@ integrationOn('a shared front door on one host', [HOST], () => {
         app: 'frontdoor-e',
         hosts: [`127.0.0.1:${other.port}`],
         stateDir: join(other.stateDir, 'frontdoor-lab'),
-        slotPorts: [18620, 18621],
+        slotPorts: [19520, 19521],
         frontDoor: { hostnames: ['e.fd.test'], httpPort: HTTP, httpsPort: HTTP + 1 }
       },
       deps({ connect: sshConnector({}, 0) })
@@ -202,7 +202,7 @@ integrationOn('a shared front door on one host', [HOST], () => {
       { path: 'nginx.conf', content: asUser(h, ['cat', l.conf]).out },
       {
         path: 'sites/frontdoor-a--test.conf',
-        content: 'server { listen 127.0.0.1:18610; bogus_directive on; }\n'
+        content: 'server { listen 127.0.0.1:19510; bogus_directive on; }\n'
       }
     ]);
     const r = asUser(h, frontDoorArgv(l, 'apply', 'frontdoor-a--test', dir, listen, [apps.a.name]), bad);
@@ -213,7 +213,7 @@ integrationOn('a shared front door on one host', [HOST], () => {
       before.out
     );
     expect(asUser(h, ['ls', '-A', l.root]).out).not.toContain('.next');
-    expect(listenSignature(listen)).toBe('127.0.0.1 18610 18611');
+    expect(listenSignature(listen)).toBe('127.0.0.1 19510 19511');
     return Promise.all(
       Object.values(apps).map(async (a) => expect((await getAs(HTTP, a.name)).status).toBe(200))
     );
