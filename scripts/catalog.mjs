@@ -108,7 +108,8 @@ export const HOST_SCRIPT_DIR = 'packages/deploy/host';
 /** Each package's host-script folder and the module generated from it. */
 const HOST_SCRIPT_MODULES = [
   [HOST_SCRIPT_DIR, 'packages/deploy/src/host-scripts.generated.ts'],
-  ['packages/frontdoor/host', 'packages/frontdoor/src/host-scripts.generated.ts']
+  ['packages/frontdoor/host', 'packages/frontdoor/src/host-scripts.generated.ts'],
+  ['packages/ssh/host', 'packages/ssh/src/host-scripts.generated.ts']
 ];
 
 /**

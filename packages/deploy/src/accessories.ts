@@ -9,6 +9,7 @@ import type { ScriptStep } from '../../ssh/src/index.js';
 import { projectName } from './layout.js';
 import { project, type HostContext } from './run.js';
 import type { ReleaseRecord } from './types.js';
+import { HOST_SCRIPTS } from './host-scripts.generated.js';
 
 /**
  * Accessories (Kamal's word): the stateful services of a compose file (databases, caches, queues). They run
@@ -146,22 +147,12 @@ export function recordAccessoriesArgv(project: string, file: string): string[] {
  * (restoreRetiredArgv), so the serving release keeps its database.
  */
 export function retireServicesArgv(project: string, services: readonly string[]): string[] {
-  return serviceLoopArgv(
-    '  ids=$(docker ps -q --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")',
-    '  [ -z "$ids" ] || { docker stop $ids >/dev/null && echo "retired $s"; }',
-    project,
-    services
-  );
+  return retiredServicesArgv('retire', project, services);
 }
 
 /** The retired copies go for good (the release that replaced them passed its gate). */
 export function removeRetiredArgv(project: string, services: readonly string[]): string[] {
-  return serviceLoopArgv(
-    '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")',
-    '  [ -z "$ids" ] || { docker rm -f $ids >/dev/null && echo "removed $s"; }',
-    project,
-    services
-  );
+  return retiredServicesArgv('remove', project, services);
 }
 
 /**
@@ -173,35 +164,17 @@ export function restoreRetiredArgv(
   project: string,
   services: readonly string[]
 ): string[] {
-  return serviceLoopArgv(
-    [
-      '  ids=$(docker ps -q --filter "label=com.docker.compose.project=$a" --filter "label=com.docker.compose.service=$s")',
-      '  [ -z "$ids" ] || docker stop $ids >/dev/null || exit 1',
-      '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")'
-    ].join('\n'),
-    '  [ -z "$ids" ] || { docker start $ids >/dev/null && echo "restored $s"; } || exit 1',
-    project,
-    services,
-    accessories
-  );
+  return retiredServicesArgv('restore', project, services, accessories);
 }
 
-function serviceLoopArgv(
-  find: string,
-  act: string,
+/** packages/deploy/host/retired-services.sh: one loop over the services, per mode. */
+function retiredServicesArgv(
+  mode: 'retire' | 'remove' | 'restore',
   project: string,
   services: readonly string[],
   accessories = ''
 ): string[] {
-  return [
-    'sh',
-    '-c',
-    ['p=$1; a=$2; shift 2', 'for s in "$@"; do', find, act, 'done; true'].join('\n'),
-    'sh',
-    project,
-    accessories,
-    ...services
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['retired-services'], 'sh', mode, project, accessories, ...services];
 }
 
 /** The shared network slots and accessories meet on when services are not on the host network. */

@@ -25,24 +25,7 @@ export const HISTORY_ADD = '.history-add';
  * one), and `current` is re-pointed by renaming a new symlink over it.
  */
 export function commitArgv(root: string, link?: string): string[] {
-  return [
-    'sh',
-    '-c',
-    [
-      'umask 077 && mkdir -p "$1" && cd "$1" || exit 1',
-      's=".commit.$$"; rm -rf "$s"; mkdir "$s" && tar -xf - -C "$s" || { rm -rf "$s"; exit 1; }',
-      '(cd "$s" && find . -type f ! -name .history-add) | while read -r f; do mkdir -p "$(dirname "$f")" && mv -f "$s/$f" "$f" || exit 1; done || { rm -rf "$s"; exit 1; }',
-      'if [ -f "$s/.history-add" ]; then',
-      '  if [ -s history.jsonl ] && [ -n "$(tail -c 1 history.jsonl)" ]; then echo >> history.jsonl; fi',
-      '  cat "$s/.history-add" >> history.jsonl || exit 1',
-      'fi',
-      'rm -rf "$s"',
-      'if [ -n "$2" ]; then ln -sfn "$2" current.new && mv -fT current.new current; fi'
-    ].join('\n'),
-    'sh',
-    root,
-    ...(link ? [link] : [])
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['commit'], 'sh', root, ...(link ? [link] : [])];
 }
 
 /**
@@ -64,14 +47,7 @@ export function proxySwitchArgv(conf: string, prefix: string): string[] {
 
 /** Stop the app's proxy (a first deploy that failed must not leave it answering 502 on the public port). */
 export function proxyStopArgv(conf: string, prefix: string): string[] {
-  return [
-    'sh',
-    '-c',
-    'if [ -f "$2/nginx.pid" ] && kill -0 "$(cat "$2/nginx.pid")" 2>/dev/null; then nginx -e "$2/error.log" -p "$2" -c "$1" -s quit; i=0; while [ -f "$2/nginx.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; fi; true',
-    'sh',
-    conf,
-    prefix
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['proxy-stop'], 'sh', conf, prefix];
 }
 
 /**
@@ -130,13 +106,7 @@ export function pruneImagesArgv(
  * uses one then. Prints `removed <dir>` per directory.
  */
 export function sweepDockerConfigsArgv(root: string): string[] {
-  return [
-    'sh',
-    '-c',
-    'for d in "$1"/.docker-*; do [ -d "$d" ] || continue; rm -rf -- "$d" && echo "removed $d"; done; true',
-    'sh',
-    root
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['sweep-docker-configs'], 'sh', root];
 }
 
 /** Exit 0 while the lock still names this token (the run still holds it), 1 otherwise. */
@@ -149,20 +119,7 @@ export function lockOursArgv(lockDir: string, token: string): string[] {
  * active slot, and every release.json (one JSON document per line, each prefixed by its file name).
  */
 export function readStateArgv(root: string): string[] {
-  return [
-    'sh',
-    '-c',
-    [
-      'cd "$1" 2>/dev/null || exit 0',
-      'printf "current\\t%s\\n" "$(readlink current 2>/dev/null)"',
-      'if [ -f active.json ]; then printf "active\\t%s\\n" "$(cat active.json)"; fi',
-      'for f in releases/*/release.json; do [ -f "$f" ] && printf "release\\t%s\\n" "$(cat "$f")"; done',
-      'for d in releases/.pruned-*; do [ -d "$d" ] && printf "leftover\\t%s\\n" "${d#releases/.pruned-}"; done',
-      'true'
-    ].join('\n'),
-    'sh',
-    root
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['read-state'], 'sh', root];
 }
 
 /**
@@ -335,13 +292,7 @@ export function hostHttpCheckArgv(tool: 'curl' | 'wget', url: string, timeoutS: 
 }
 
 export function whichArgv(...programs: string[]): string[] {
-  return [
-    'sh',
-    '-c',
-    'for p in "$@"; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done; true',
-    'sh',
-    ...programs
-  ];
+  return ['sh', '-c', HOST_SCRIPTS['which'], 'sh', ...programs];
 }
 
 /**

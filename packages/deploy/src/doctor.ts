@@ -59,13 +59,7 @@ function doctorSteps(spec: TargetSpec, strategy: Strategy, root: string): Script
     {
       name: 'state dir',
       // The nearest existing directory on the way to the app's root: writable, and its free space.
-      argv: [
-        'sh',
-        '-c',
-        'd=$1; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; [ -w "$d" ] && echo writable || echo read-only; df -Pk "$d" | tail -1',
-        'sh',
-        root
-      ],
+      argv: ['sh', '-c', HOST_SCRIPTS['state-dir-space'], 'sh', root],
       check: false
     }
   ];

@@ -7,6 +7,7 @@ import { failWith, project, stateAfter, type HostContext, type HostRun, type Run
 import { candidateFor, deployAccessories } from './start.js';
 import type { DeployOutcome, DeploySpec, HistoryEntry, MigrationRecord } from './types.js';
 import { envValues } from './validate.js';
+import { HOST_SCRIPTS } from './host-scripts.generated.js';
 
 /**
  * migrate-command: the app's own migration tool, run once per deploy, on the first host, under the lock, after
@@ -32,29 +33,7 @@ export function migrateBoundArgv(timeoutS: number, container: string, argv: read
   return [
     'sh',
     '-c',
-    [
-      't=$1; n=$2; shift 2',
-      'd=$(mktemp -d) || exit 97',
-      // The watchdog holds none of the step's output (the phase reads that output to its end). It outlives
-      // this script when the session dies under it: then it still kills the container at the bound, removes
-      // it, and stops; otherwise it retries the kill each second (compose may not have created the
-      // container yet) for at most a minute, until this script stops it.
-      '( end=$(( $(date +%s) + t )); while [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done',
-      '  : >"$d/timeout"; i=0',
-      '  while [ $i -lt 60 ]; do',
-      '    docker kill "$n"; kill -0 $$ || { docker rm -f "$n"; rm -rf "$d"; exit 0; }',
-      '    i=$((i+1)); sleep 1',
-      '  done ) </dev/null >/dev/null 2>&1 &',
-      'w=$!',
-      '"$@"; c=$?',
-      'kill "$w" 2>/dev/null; wait "$w" 2>/dev/null',
-      'if [ -f "$d/timeout" ]; then',
-      '  docker rm -f "$n" >/dev/null 2>&1',
-      `  echo "${TIMED_OUT_LINE} after \${t}s: container $n killed and removed"`,
-      '  rm -rf "$d"; exit 124',
-      'fi',
-      'rm -rf "$d"; exit $c'
-    ].join('\n'),
+    HOST_SCRIPTS['migrate-bound'],
     'sh',
     String(Math.max(1, Math.ceil(timeoutS))),
     container,

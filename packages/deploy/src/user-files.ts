@@ -150,7 +150,7 @@ export function userComposeSteps(l: Layout, releaseId: string, u: UserCompose): 
       argv: [
         'sh',
         '-c',
-        'cd "$1" && shift && for p in "$@"; do if [ -d "$p" ]; then chmod 0755 -- "$p"; else chmod 0644 -- "$p"; fi || exit 1; done',
+        HOST_SCRIPTS['open-shipped'],
         'sh',
         releaseDir(l, releaseId),
         ...[...dirs].sort(),
