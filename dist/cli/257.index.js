@@ -600,6 +600,7 @@ const index_js_1 = __webpack_require__(893);
 const index_js_2 = __webpack_require__(2804);
 const layout_js_1 = __webpack_require__(5759);
 const run_js_1 = __webpack_require__(5692);
+const host_scripts_generated_js_1 = __webpack_require__(4893);
 /**
  * The accessories of a deploy. Pure; every problem names the `accessories` input.
  *
@@ -690,33 +691,22 @@ function recordAccessoriesArgv(project, file) {
  * (restoreRetiredArgv), so the serving release keeps its database.
  */
 function retireServicesArgv(project, services) {
-    return serviceLoopArgv('  ids=$(docker ps -q --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")', '  [ -z "$ids" ] || { docker stop $ids >/dev/null && echo "retired $s"; }', project, services);
+    return retiredServicesArgv('retire', project, services);
 }
 /** The retired copies go for good (the release that replaced them passed its gate). */
 function removeRetiredArgv(project, services) {
-    return serviceLoopArgv('  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")', '  [ -z "$ids" ] || { docker rm -f $ids >/dev/null && echo "removed $s"; }', project, services);
+    return retiredServicesArgv('remove', project, services);
 }
 /**
  * A deploy that retired the serving release's copies failed: the accessories' own containers of those services
  * stop (one copy per volume), and the retired ones start again. Prints `restored <service>`.
  */
 function restoreRetiredArgv(accessories, project, services) {
-    return serviceLoopArgv([
-        '  ids=$(docker ps -q --filter "label=com.docker.compose.project=$a" --filter "label=com.docker.compose.service=$s")',
-        '  [ -z "$ids" ] || docker stop $ids >/dev/null || exit 1',
-        '  ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")'
-    ].join('\n'), '  [ -z "$ids" ] || { docker start $ids >/dev/null && echo "restored $s"; } || exit 1', project, services, accessories);
+    return retiredServicesArgv('restore', project, services, accessories);
 }
-function serviceLoopArgv(find, act, project, services, accessories = '') {
-    return [
-        'sh',
-        '-c',
-        ['p=$1; a=$2; shift 2', 'for s in "$@"; do', find, act, 'done; true'].join('\n'),
-        'sh',
-        project,
-        accessories,
-        ...services
-    ];
+/** packages/deploy/host/retired-services.sh: one loop over the services, per mode. */
+function retiredServicesArgv(mode, project, services, accessories = '') {
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['retired-services'], 'sh', mode, project, accessories, ...services];
 }
 /** The shared network slots and accessories meet on when services are not on the host network. */
 function sharedNetworkName(app, environment) {
@@ -1406,24 +1396,7 @@ exports.HISTORY_ADD = '.history-add';
  * one), and `current` is re-pointed by renaming a new symlink over it.
  */
 function commitArgv(root, link) {
-    return [
-        'sh',
-        '-c',
-        [
-            'umask 077 && mkdir -p "$1" && cd "$1" || exit 1',
-            's=".commit.$$"; rm -rf "$s"; mkdir "$s" && tar -xf - -C "$s" || { rm -rf "$s"; exit 1; }',
-            '(cd "$s" && find . -type f ! -name .history-add) | while read -r f; do mkdir -p "$(dirname "$f")" && mv -f "$s/$f" "$f" || exit 1; done || { rm -rf "$s"; exit 1; }',
-            'if [ -f "$s/.history-add" ]; then',
-            '  if [ -s history.jsonl ] && [ -n "$(tail -c 1 history.jsonl)" ]; then echo >> history.jsonl; fi',
-            '  cat "$s/.history-add" >> history.jsonl || exit 1',
-            'fi',
-            'rm -rf "$s"',
-            'if [ -n "$2" ]; then ln -sfn "$2" current.new && mv -fT current.new current; fi'
-        ].join('\n'),
-        'sh',
-        root,
-        ...(link ? [link] : [])
-    ];
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['commit'], 'sh', root, ...(link ? [link] : [])];
 }
 /**
  * Move traffic in one round trip: check the nginx config, then reload the running proxy (or start it). The
@@ -1443,14 +1416,7 @@ function proxySwitchArgv(conf, prefix) {
 }
 /** Stop the app's proxy (a first deploy that failed must not leave it answering 502 on the public port). */
 function proxyStopArgv(conf, prefix) {
-    return [
-        'sh',
-        '-c',
-        'if [ -f "$2/nginx.pid" ] && kill -0 "$(cat "$2/nginx.pid")" 2>/dev/null; then nginx -e "$2/error.log" -p "$2" -c "$1" -s quit; i=0; while [ -f "$2/nginx.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; fi; true',
-        'sh',
-        conf,
-        prefix
-    ];
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['proxy-stop'], 'sh', conf, prefix];
 }
 /**
  * Append stdin (whole JSON lines) to a history file in one write, after closing a torn last line a killed
@@ -1499,13 +1465,7 @@ function pruneImagesArgv(stateDir, images, tags) {
  * uses one then. Prints `removed <dir>` per directory.
  */
 function sweepDockerConfigsArgv(root) {
-    return [
-        'sh',
-        '-c',
-        'for d in "$1"/.docker-*; do [ -d "$d" ] || continue; rm -rf -- "$d" && echo "removed $d"; done; true',
-        'sh',
-        root
-    ];
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['sweep-docker-configs'], 'sh', root];
 }
 /** Exit 0 while the lock still names this token (the run still holds it), 1 otherwise. */
 function lockOursArgv(lockDir, token) {
@@ -1516,20 +1476,7 @@ function lockOursArgv(lockDir, token) {
  * active slot, and every release.json (one JSON document per line, each prefixed by its file name).
  */
 function readStateArgv(root) {
-    return [
-        'sh',
-        '-c',
-        [
-            'cd "$1" 2>/dev/null || exit 0',
-            'printf "current\\t%s\\n" "$(readlink current 2>/dev/null)"',
-            'if [ -f active.json ]; then printf "active\\t%s\\n" "$(cat active.json)"; fi',
-            'for f in releases/*/release.json; do [ -f "$f" ] && printf "release\\t%s\\n" "$(cat "$f")"; done',
-            'for d in releases/.pruned-*; do [ -d "$d" ] && printf "leftover\\t%s\\n" "${d#releases/.pruned-}"; done',
-            'true'
-        ].join('\n'),
-        'sh',
-        root
-    ];
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['read-state'], 'sh', root];
 }
 /**
  * Take the lock: holder.json (stdin) is written whole into a private directory, which is then renamed to the
@@ -1688,13 +1635,7 @@ function hostHttpCheckArgv(tool, url, timeoutS) {
         : ['wget', '-q', '-O', '/dev/null', '-T', String(timeoutS), url];
 }
 function whichArgv(...programs) {
-    return [
-        'sh',
-        '-c',
-        'for p in "$@"; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done; true',
-        'sh',
-        ...programs
-    ];
+    return ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['which'], 'sh', ...programs];
 }
 /**
  * Start a slot's release: when the slot still holds the stopped containers of this very release (a deploy
@@ -2275,13 +2216,7 @@ function doctorSteps(spec, strategy, root) {
         {
             name: 'state dir',
             // The nearest existing directory on the way to the app's root: writable, and its free space.
-            argv: [
-                'sh',
-                '-c',
-                'd=$1; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; [ -w "$d" ] && echo writable || echo read-only; df -Pk "$d" | tail -1',
-                'sh',
-                root
-            ],
+            argv: ['sh', '-c', host_scripts_generated_js_1.HOST_SCRIPTS['state-dir-space'], 'sh', root],
             check: false
         }
     ];
@@ -3026,11 +2961,20 @@ exports.HOST_SCRIPTS = {
     'adopt-data': '#!/bin/sh\n# Adopt data an earlier version of deploy-actions left inside release directories (packages/deploy/src/\n# user-files.ts adoptDataArgv says how).\n#   adopt-data.sh <app-env root> <relative path>...\n# Prints `adopted <path> from releases/<id>` and `left <path> in releases/<id> ...`; a copy it cannot move fails.\nroot=$1; shift\ncur=$(readlink "$root/current" 2>/dev/null) || cur=\ncur=${cur%/}; cur=${cur##*/}\nfor p in "$@"; do\n  dst="$root/data/$p"\n  { [ -e "$dst" ] || [ -L "$dst" ]; } && continue\n  left=\n  for d in "$root"/releases/*/; do\n    d=${d%/}; id=${d##*/}\n    [ ! -L "$d/$p" ] && [ -e "$d/$p" ] || continue\n    if [ -n "$cur" ] && [ "$id" = "$cur" ]; then\n      mkdir -p -- "$(dirname -- "$dst")" && mv -T -- "$d/$p" "$dst" && ln -s -- "$dst" "$d/$p" || { echo "cannot move releases/$id/$p to data/$p: move it there by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }\n      echo "adopted $p from releases/$id"\n    else\n      grep -qxF -- "$p" "$d/.earlier-data" 2>/dev/null || printf "%s\\n" "$p" >> "$d/.earlier-data" || exit 1\n      mv -T -- "$d/$p" "$d/$p.earlier" && ln -s -- "$dst" "$d/$p" || { echo "cannot rename releases/$id/$p to $p.earlier: rename it by hand (as its owner, or with sudo), then deploy again" >&2; exit 1; }\n      left="$left releases/$id"\n    fi\n  done\n  [ -z "$left" ] || echo "left $p in$left"\ndone\n',
     'await-healthy': '#!/bin/sh\n# Wait until every container of the given services of a compose project is healthy (running, without a\n# healthcheck), at most <timeout> seconds.\n#   await-healthy.sh <timeout-seconds> <project> <service>...\n# Exit 0 printing `healthy`; exit 5 printing `timeout <service>:<state> ...`.\nend=$(( $(date +%s) + $1 )); p=$2; shift 2\nwhile :; do\n  waiting=\n  for s in "$@"; do\n    id=$(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s" | head -n 1)\n    st=missing; [ -z "$id" ] || st=$(docker inspect --format \'{{.State.Status}}/{{with index .State "Health"}}{{.Status}}{{else}}-{{end}}\' "$id")\n    case "$st" in running/healthy|running/-) ;; *) waiting="$waiting $s:$st";; esac\n  done\n  [ -n "$waiting" ] || { echo healthy; exit 0; }\n  if [ "$(date +%s)" -ge "$end" ]; then echo "timeout$waiting"; exit 5; fi\n  sleep 0.5\ndone\n',
     'canary-probe': '#!/bin/sh\n# Probe a URL from the host every <interval> seconds for <duration> seconds (packages/deploy/src/canary-proxy.ts\n# canaryProbeArgv); curl reads its headers from a config on stdin, so no header value is in an argv.\n#   canary-probe.sh <url> <interval> <duration> <timeout> <body-bytes> <GET|HEAD> <stop-after> <status ranges>\n# Prints `probe <curl exit> <http code> <seconds> <base64 body>` per probe, `stopped <n>` when it gave up.\ncfg=$(mktemp) && b=$(mktemp) || exit 1\ntrap \'rm -f "$cfg" "$b"\' EXIT\ncat > "$cfg"\nend=$(( $(date +%s) + $3 )); bad=0\nwhile :; do\n  : > "$b"\n  # HEAD is curl\'s --head: `-X HEAD` would wait for the body a Content-Length announces, until -m.\n  if [ "$6" = HEAD ]; then\n    w=$(curl -s -K "$cfg" --head -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)\n  else\n    w=$(curl -s -K "$cfg" -X "$6" -o "$b" -m "$4" -w "%{http_code} %{time_total}" "$1" 2>/dev/null)\n  fi; c=$?\n  [ -n "$w" ] || w="000 0"\n  body=; [ "$5" -gt 0 ] && body=$(head -c "$5" "$b" | base64 | tr -d "\\n")\n  echo "probe $c $w $body"\n  if [ "$7" -gt 0 ]; then\n    code=${w%% *}; ok=0\n    for r in $8; do [ "$code" -ge "${r%-*}" ] && [ "$code" -le "${r#*-}" ] && ok=1; done\n    [ "$c" = 0 ] && [ "$ok" = 1 ] || bad=$((bad+1))\n    [ "$bad" -lt "$7" ] || { echo "stopped $bad"; break; }\n  fi\n  [ "$(date +%s)" -lt "$end" ] || break\n  sleep "$2"\ndone\n',
+    commit: '#!/bin/sh\n# Commit files into <root> (a tar on stdin, unpacked beside and renamed into place; .history-add appended to\n# history.jsonl) and re-point `current` at <link> when given (packages/deploy/src/commands.ts commitArgv).\n#   commit.sh <root> [<link>]\numask 077 && mkdir -p "$1" && cd "$1" || exit 1\ns=".commit.$$"; rm -rf "$s"; mkdir "$s" && tar -xf - -C "$s" || { rm -rf "$s"; exit 1; }\n(cd "$s" && find . -type f ! -name .history-add) | while read -r f; do mkdir -p "$(dirname "$f")" && mv -f "$s/$f" "$f" || exit 1; done || { rm -rf "$s"; exit 1; }\nif [ -f "$s/.history-add" ]; then\n  if [ -s history.jsonl ] && [ -n "$(tail -c 1 history.jsonl)" ]; then echo >> history.jsonl; fi\n  cat "$s/.history-add" >> history.jsonl || exit 1\nfi\nrm -rf "$s"\nif [ -n "$2" ]; then ln -sfn "$2" current.new && mv -fT current.new current; fi\n',
     'docker-root': '#!/bin/sh\n# doctor: Docker\'s data root and its disk, and the images this app\'s release records name, with their size\n# (packages/deploy/src/doctor.ts).\n#   docker-root.sh <app-env root>\n# Prints the data root, its `df -Pk` line, then `app-images <count> <bytes>`.\nd=$(docker info -f "{{.DockerRootDir}}" 2>/dev/null) && [ -n "$d" ] && echo "$d" && df -Pk "$d" 2>/dev/null | tail -n 1\nfor f in "$1"/releases/*/release.json; do [ -f "$f" ] && sed -n \'s/.*"digests":{\\([^}]*\\)}.*/\\1/p\' "$f"; done | tr "," "\\n" | sed -n \'s/^"[^"]*":"\\([^"]*\\)"$/\\1/p\' | sort -u |\n  while read -r i; do docker image inspect -f "{{.Size}}" "$i" 2>/dev/null; done | awk \'{ n++; s += $1 } END { print "app-images", n + 0, s + 0 }\'\n',
+    'migrate-bound': '#!/bin/sh\n# Run a migration command (the rest of the arguments) with a bound kept on the host: past <seconds> its\n# container <name> is killed and removed, and the script prints TIMED_OUT_LINE of packages/deploy/src/migrate.ts\n# ("deploy-actions: migrate-timeout reached") and exits 124.\n#   migrate-bound.sh <seconds> <container name> <command>...\n# The watchdog holds none of the step\'s output (the phase reads that output to its end). It outlives this\n# script when the session dies under it: then it still kills the container at the bound, removes it, and\n# stops; otherwise it retries the kill each second (compose may not have created the container yet) for at\n# most a minute, until this script stops it.\nt=$1; n=$2; shift 2\nd=$(mktemp -d) || exit 97\n( end=$(( $(date +%s) + t )); while [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done\n  : >"$d/timeout"; i=0\n  while [ $i -lt 60 ]; do\n    docker kill "$n"; kill -0 $$ || { docker rm -f "$n"; rm -rf "$d"; exit 0; }\n    i=$((i+1)); sleep 1\n  done ) </dev/null >/dev/null 2>&1 &\nw=$!\n"$@"; c=$?\nkill "$w" 2>/dev/null; wait "$w" 2>/dev/null\nif [ -f "$d/timeout" ]; then\n  docker rm -f "$n" >/dev/null 2>&1\n  echo "deploy-actions: migrate-timeout reached after ${t}s: container $n killed and removed"\n  rm -rf "$d"; exit 124\nfi\nrm -rf "$d"; exit $c\n',
+    'open-shipped': '#!/bin/sh\n# Open the shipped config files (0644) and their directories (0755) of a release to its containers\n# (packages/deploy/src/user-files.ts).\n#   open-shipped.sh <release dir> <relative path>...\ncd "$1" && shift && for p in "$@"; do if [ -d "$p" ]; then chmod 0755 -- "$p"; else chmod 0644 -- "$p"; fi || exit 1; done\n',
+    'proxy-stop': '#!/bin/sh\n# Stop the app\'s proxy and wait (up to 5 s) for its pid file to go (packages/deploy/src/commands.ts).\n#   proxy-stop.sh <nginx.conf> <proxy dir>\nif [ -f "$2/nginx.pid" ] && kill -0 "$(cat "$2/nginx.pid")" 2>/dev/null; then nginx -e "$2/error.log" -p "$2" -c "$1" -s quit; i=0; while [ -f "$2/nginx.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; fi; true\n',
     'prune-images': '#!/bin/sh\n# Remove the images of pruned releases, each by its digest and by the tag its release pulled it by, unless a\n# release record under the state dir names it (packages/deploy/src/commands.ts pruneImagesArgv).\n#   prune-images.sh <state-dir> [<digest> <tag or empty>]...\n# Prints `removed <digest>`, `kept <digest> (<why>)` or `gone <digest>` per image; exit 1 when docker refused one.\nsd=$1; shift; st=0\nwhile [ $# -ge 2 ]; do\n  d=$1; t=$2; shift 2\n  id=$(docker image inspect -f "{{.Id}}" "$d" 2>/dev/null) || { echo "gone $d"; continue; }\n  u=$(grep -lsF -- "\\"$d\\"" "$sd"/*/*/releases/*/release.json | head -n 1)\n  if [ -n "$u" ]; then echo "kept $d (named by $u)"; continue; fi\n  # A record naming the tag may be a deploy between its pull and its pinned digests: the tag stays.\n  [ -z "$t" ] || ! grep -qsF -- "\\"$t\\"" "$sd"/*/*/releases/*/release.json || t=\n  if [ -n "$t" ] && [ "$(docker image inspect -f "{{.Id}}" "$t" 2>/dev/null)" = "$id" ]; then\n    out=$(docker image rm "$d" "$t" 2>&1)\n  else\n    out=$(docker image rm "$d" 2>&1)\n  fi\n  if [ $? -eq 0 ]; then echo "removed $d"; else echo "kept $d ($(printf "%s" "$out" | tail -n 1))"; st=1; fi\ndone\nexit $st\n',
     'prune-release': '#!/bin/sh\n# Prune a release directory set aside at <dir>; one holding data an earlier version left in it (its\n# .earlier-data list) is moved whole to <keep-in> instead, once (packages/deploy/src/user-files.ts).\n#   prune-release.sh <dir> <keep-in>\n# Prints `kept <path> ...` when it kept data.\nif [ -f "$1/.earlier-data" ]; then\n  mkdir -p -- "$(dirname -- "$2")" && mv -T -- "$1" "$2" || exit 1\n  while IFS= read -r p; do [ -z "$p" ] || [ ! -L "$2/$p" ] || rm -f -- "$2/$p"; done < "$2/.earlier-data"\n  rm -f -- "$2/release.json" "$2/.env" && echo "kept $(tr "\\n" " " < "$2/.earlier-data")"\nelse\n  rm -rf -- "$1"\nfi\n',
+    'read-state': '#!/bin/sh\n# Everything the deploy needs to know about an app on a host, in one round trip (packages/deploy/src/commands.ts\n# readStateArgv): `current`, `active` and one `release` line per release.json, `leftover` per pruned leftover.\n#   read-state.sh <app-env root>\ncd "$1" 2>/dev/null || exit 0\nprintf "current\\t%s\\n" "$(readlink current 2>/dev/null)"\nif [ -f active.json ]; then printf "active\\t%s\\n" "$(cat active.json)"; fi\nfor f in releases/*/release.json; do [ -f "$f" ] && printf "release\\t%s\\n" "$(cat "$f")"; done\nfor d in releases/.pruned-*; do [ -d "$d" ] && printf "leftover\\t%s\\n" "${d#releases/.pruned-}"; done\ntrue\n',
+    'retired-services': '#!/bin/sh\n# The serving release\'s own copies of what are accessories now (packages/deploy/src/accessories.ts):\n#   retired-services.sh retire  <project> \'\'            <service>...   stop them: prints `retired <service>`\n#   retired-services.sh remove  <project> \'\'            <service>...   remove them: prints `removed <service>`\n#   retired-services.sh restore <project> <accessories> <service>...   stop the accessories\' own containers of\n#                                                                      those services, start the retired ones\n#                                                                      again: prints `restored <service>`\nmode=$1; p=$2; a=$3; shift 3\nfor s in "$@"; do\n  case "$mode" in\n    retire)\n      ids=$(docker ps -q --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")\n      # shellcheck disable=SC2086 # container ids: split on purpose\n      [ -z "$ids" ] || { docker stop $ids >/dev/null && echo "retired $s"; }\n      ;;\n    remove)\n      ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")\n      # shellcheck disable=SC2086 # container ids: split on purpose\n      [ -z "$ids" ] || { docker rm -f $ids >/dev/null && echo "removed $s"; }\n      ;;\n    restore)\n      ids=$(docker ps -q --filter "label=com.docker.compose.project=$a" --filter "label=com.docker.compose.service=$s")\n      # shellcheck disable=SC2086 # container ids: split on purpose\n      [ -z "$ids" ] || docker stop $ids >/dev/null || exit 1\n      ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p" --filter "label=com.docker.compose.service=$s")\n      # shellcheck disable=SC2086 # container ids: split on purpose\n      [ -z "$ids" ] || { docker start $ids >/dev/null && echo "restored $s"; } || exit 1\n      ;;\n    *) echo "unknown mode $mode" >&2; exit 2 ;;\n  esac\ndone\ntrue\n',
+    'state-dir-space': '#!/bin/sh\n# doctor: the nearest existing directory on the way to the app\'s root, whether it is writable, and its free\n# space (packages/deploy/src/doctor.ts).\n#   state-dir-space.sh <app-env root>\n# Prints `writable` or `read-only`, then its `df -Pk` line.\nd=$1; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; [ -w "$d" ] && echo writable || echo read-only; df -Pk "$d" | tail -1\n',
     'still-running': '#!/bin/sh\n# After the switch: every container of a compose project still runs (healthy where it has a HEALTHCHECK, no\n# restarts), checked <rounds> times <interval> seconds apart, on the host, without a round trip per check.\n#   still-running.sh <project> <rounds> <interval-seconds> <docker inspect format>\n# Exit 0 when every round passed; exit 1 printing `no containers`, or the container state lines.\ni=0\nwhile [ "$i" -lt "$2" ]; do\n  [ "$i" = 0 ] || sleep "$3"\n  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1")\n  st=\n  # shellcheck disable=SC2086 # $ids is a list of container ids: split on purpose\n  [ -z "$ids" ] || st=$(docker inspect --format "$4" $ids)\n  [ -n "$st" ] || { echo "no containers"; exit 1; }\n  bad=; while read -r id s h r _ _; do\n    [ -n "$id" ] || continue\n    case "$s $h $r" in "running healthy 0"|"running - 0") ;; *) bad=1;; esac\n  done <<EOF\n$st\nEOF\n  if [ -n "$bad" ]; then printf "%s\\n" "$st"; exit 1; fi\n  i=$((i+1))\ndone\n',
-    'wait-ready': '#!/bin/sh\n# Wait until a compose project\'s containers run (healthy where they have a HEALTHCHECK), and an HTTP check\n# from the host passes twice in a row, or stop at the first crash, unhealthy container or the deadline.\n#   wait-ready.sh <timeout-seconds> <project> <docker inspect format> [check argv…]\n# The first line of output says how it ended (packages/deploy/src/wait-ready.ts decodes it):\n#   ready                              exit 0\n#   crashed <container state line>     exit 3, then the container\'s last log lines\n#   unhealthy <container name>         exit 4\n#   timeout http <check exit code>     exit 5, the containers ran but the check did not pass\n#   timeout states                     exit 5, then the container state lines\nend=$(( $(date +%s) + $1 )); p=$2; fmt=$3; shift 3; ok=0\nwhile :; do\n  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$p")\n  st=\n  # shellcheck disable=SC2086 # $ids is a list of container ids: split on purpose\n  [ -z "$ids" ] || st=$(docker inspect --format "$fmt" $ids)\n  bad=; sick=; up=1; [ -n "$st" ] || up=0\n  while read -r id s h r x n; do\n    [ -n "$id" ] || continue\n    case "$s" in exited|dead|restarting) bad="$id $s $h $r $x $n";; esac\n    [ "$r" = 0 ] || bad="$id $s $h $r $x $n"\n    [ "$s" = running ] || up=0\n    case "$h" in -|healthy) ;; unhealthy) sick=$n; up=0;; *) up=0;; esac\n  done <<EOF\n$st\nEOF\n  if [ -n "$bad" ]; then echo "crashed $bad"; docker logs --tail 10 "${bad%% *}" 2>&1; exit 3; fi\n  if [ -n "$sick" ]; then echo "unhealthy $sick"; exit 4; fi\n  http=-; if [ "$up" = 1 ] && [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; http=$?; fi\n  if [ "$up" = 1 ] && { [ "$http" = - ] || [ "$http" = 0 ]; }; then ok=$((ok+1)); [ "$ok" -lt 2 ] || { echo ready; exit 0; }; else ok=0; fi\n  if [ "$(date +%s)" -ge "$end" ]; then\n    if [ "$up" = 1 ]; then echo "timeout http $http"; else echo "timeout states"; printf "%s\\n" "$st"; fi; exit 5\n  fi\n  sleep 0.25\ndone\n'
+    'sweep-docker-configs': '#!/bin/sh\n# Remove the private registry logins (<root>/.docker-<id>) a stopped run left (packages/deploy/src/commands.ts).\n#   sweep-docker-configs.sh <root>\n# Prints `removed <dir>` per directory.\nfor d in "$1"/.docker-*; do [ -d "$d" ] || continue; rm -rf -- "$d" && echo "removed $d"; done; true\n',
+    'wait-ready': '#!/bin/sh\n# Wait until a compose project\'s containers run (healthy where they have a HEALTHCHECK), and an HTTP check\n# from the host passes twice in a row, or stop at the first crash, unhealthy container or the deadline.\n#   wait-ready.sh <timeout-seconds> <project> <docker inspect format> [check argv…]\n# The first line of output says how it ended (packages/deploy/src/wait-ready.ts decodes it):\n#   ready                              exit 0\n#   crashed <container state line>     exit 3, then the container\'s last log lines\n#   unhealthy <container name>         exit 4\n#   timeout http <check exit code>     exit 5, the containers ran but the check did not pass\n#   timeout states                     exit 5, then the container state lines\nend=$(( $(date +%s) + $1 )); p=$2; fmt=$3; shift 3; ok=0\nwhile :; do\n  ids=$(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$p")\n  st=\n  # shellcheck disable=SC2086 # $ids is a list of container ids: split on purpose\n  [ -z "$ids" ] || st=$(docker inspect --format "$fmt" $ids)\n  bad=; sick=; up=1; [ -n "$st" ] || up=0\n  while read -r id s h r x n; do\n    [ -n "$id" ] || continue\n    case "$s" in exited|dead|restarting) bad="$id $s $h $r $x $n";; esac\n    [ "$r" = 0 ] || bad="$id $s $h $r $x $n"\n    [ "$s" = running ] || up=0\n    case "$h" in -|healthy) ;; unhealthy) sick=$n; up=0;; *) up=0;; esac\n  done <<EOF\n$st\nEOF\n  if [ -n "$bad" ]; then echo "crashed $bad"; docker logs --tail 10 "${bad%% *}" 2>&1; exit 3; fi\n  if [ -n "$sick" ]; then echo "unhealthy $sick"; exit 4; fi\n  http=-; if [ "$up" = 1 ] && [ $# -gt 0 ]; then "$@" >/dev/null 2>&1; http=$?; fi\n  if [ "$up" = 1 ] && { [ "$http" = - ] || [ "$http" = 0 ]; }; then ok=$((ok+1)); [ "$ok" -lt 2 ] || { echo ready; exit 0; }; else ok=0; fi\n  if [ "$(date +%s)" -ge "$end" ]; then\n    if [ "$up" = 1 ]; then echo "timeout http $http"; else echo "timeout states"; printf "%s\\n" "$st"; fi; exit 5\n  fi\n  sleep 0.25\ndone\n',
+    which: '#!/bin/sh\n# Print each of the given programs that is on PATH (packages/deploy/src/commands.ts whichArgv).\n#   which.sh <program>...\nfor p in "$@"; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done; true\n'
 };
 
 
@@ -4273,6 +4217,7 @@ const migrate_command_js_1 = __webpack_require__(8736);
 const run_js_1 = __webpack_require__(5692);
 const start_js_1 = __webpack_require__(3245);
 const validate_js_1 = __webpack_require__(1983);
+const host_scripts_generated_js_1 = __webpack_require__(4893);
 /**
  * migrate-command: the app's own migration tool, run once per deploy, on the first host, under the lock, after
  * the pull and before any traffic moves (before `compose up` of the new release, so also before recreate stops
@@ -4294,29 +4239,7 @@ function migrateBoundArgv(timeoutS, container, argv) {
     return [
         'sh',
         '-c',
-        [
-            't=$1; n=$2; shift 2',
-            'd=$(mktemp -d) || exit 97',
-            // The watchdog holds none of the step's output (the phase reads that output to its end). It outlives
-            // this script when the session dies under it: then it still kills the container at the bound, removes
-            // it, and stops; otherwise it retries the kill each second (compose may not have created the
-            // container yet) for at most a minute, until this script stops it.
-            '( end=$(( $(date +%s) + t )); while [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done',
-            '  : >"$d/timeout"; i=0',
-            '  while [ $i -lt 60 ]; do',
-            '    docker kill "$n"; kill -0 $$ || { docker rm -f "$n"; rm -rf "$d"; exit 0; }',
-            '    i=$((i+1)); sleep 1',
-            '  done ) </dev/null >/dev/null 2>&1 &',
-            'w=$!',
-            '"$@"; c=$?',
-            'kill "$w" 2>/dev/null; wait "$w" 2>/dev/null',
-            'if [ -f "$d/timeout" ]; then',
-            '  docker rm -f "$n" >/dev/null 2>&1',
-            `  echo "${TIMED_OUT_LINE} after \${t}s: container $n killed and removed"`,
-            '  rm -rf "$d"; exit 124',
-            'fi',
-            'rm -rf "$d"; exit $c'
-        ].join('\n'),
+        host_scripts_generated_js_1.HOST_SCRIPTS['migrate-bound'],
         'sh',
         String(Math.max(1, Math.ceil(timeoutS))),
         container,
@@ -7817,7 +7740,7 @@ function userComposeSteps(l, releaseId, u) {
             argv: [
                 'sh',
                 '-c',
-                'cd "$1" && shift && for p in "$@"; do if [ -d "$p" ]; then chmod 0755 -- "$p"; else chmod 0644 -- "$p"; fi || exit 1; done',
+                host_scripts_generated_js_1.HOST_SCRIPTS['open-shipped'],
                 'sh',
                 (0, layout_js_1.releaseDir)(l, releaseId),
                 ...[...dirs].sort(),
@@ -10437,7 +10360,7 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 __exportStar(__webpack_require__(6207), exports);
 __exportStar(__webpack_require__(4861), exports);
-__exportStar(__webpack_require__(4684), exports);
+__exportStar(__webpack_require__(2303), exports);
 __exportStar(__webpack_require__(9705), exports);
 __exportStar(__webpack_require__(1427), exports);
 __exportStar(__webpack_require__(546), exports);
@@ -10575,7 +10498,7 @@ function siteToken(key) {
 
 /***/ }),
 
-/***/ 4684:
+/***/ 2303:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -17781,6 +17704,21 @@ function spawnDetachedMaster(argv, errFile, timeoutMs) {
 
 /***/ }),
 
+/***/ 4684:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+// Generated from packages/ssh/host/*.sh by `npm run catalog`. Do not edit: change the .sh file and regenerate.
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HOST_SCRIPTS = void 0;
+/** Each host script by its file name (without .sh), as text for `sh -c`. */
+exports.HOST_SCRIPTS = {
+    'detached-phase': '#!/bin/sh\n# The remote command of a DETACHED phase (packages/ssh/src/script.ts DETACHED_PHASE says how it works): the\n# phase script on stdin, run in a session of its own with its output relayed as it grows.\n#   detached-phase.sh [<file to flock: phases holding it run one after the other>]\numask 077\nd=$(mktemp -d "${TMPDIR:-/tmp}/da-phase.XXXXXX") || { echo "mktemp failed" >&2; exit 97; }\ncat > "$d/s" || { rm -rf "$d"; exit 97; }\nif [ "$(tail -n 1 "$d/s")" != "exit 0" ]; then rm -rf "$d"; echo "the phase script arrived truncated; nothing was run" >&2; exit 98; fi\n: > "$d/o"\nsetsid sh -c \'trap "" HUP PIPE; if [ -n "$3" ] && mkdir -p "${3%/*}" && ( : >>"$3" ) 2>/dev/null; then exec 9>>"$3"; flock 9; fi; exec 3<"$1/s"; rm -f "$1/s"; sh -s <&3 3<&- 9>&- >"$1/o" 2>"$1/e"; echo $? >"$1/x.new"; mv -f "$1/x.new" "$1/x"; exec 9>&-; while kill -0 "$2" 2>/dev/null; do sleep 1; done; rm -rf "$1"\' sh "$d" "$$" "$1" </dev/null >/dev/null 2>&1 &\np=$!; n=0\nwhile :; do\n  f=0; [ -f "$d/x" ] && f=1\n  if [ $f = 0 ] && ! kill -0 $p 2>/dev/null && [ ! -f "$d/x" ]; then echo "the detached phase ended without its exit code" >&2; rm -rf "$d"; exit 96; fi\n  s=$(wc -c <"$d/o")\n  if [ "$s" -gt "$n" ]; then tail -c +$((n + 1)) "$d/o" | head -c $((s - n)); n=$s; fi\n  [ $f = 1 ] && break\n  sleep 0.05\ndone\ncat "$d/e" >&2\nc=$(cat "$d/x")\nrm -rf "$d"\nexit "$c"\n'
+};
+
+
+/***/ }),
+
 /***/ 7382:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
@@ -17995,6 +17933,7 @@ exports.detachedPhaseArgv = detachedPhaseArgv;
 exports.parsePhaseOutput = parsePhaseOutput;
 const node_crypto_1 = __webpack_require__(7598);
 const index_js_1 = __webpack_require__(893);
+const host_scripts_generated_js_1 = __webpack_require__(4684);
 /**
  * Directories searched after the user's own PATH: a non-root user's non-interactive PATH often lacks the sbin
  * directories where nginx and ss live on Debian.
@@ -18043,29 +17982,9 @@ function phaseScript(steps, marker = `DA${(0, node_crypto_1.randomBytes)(8).toSt
  * runs in a session of its own (`setsid`, SIGHUP and SIGPIPE ignored) with its output in a private file that
  * this command relays as it grows. When the link drops or the runner dies, only the relay dies: the script
  * runs to its end on the host, so a phase is never cut halfway by the link. The script file is unlinked once
- * the shell holds it open, and the private directory goes when both are done.
+ * the shell holds it open, and the private directory goes when both are done. packages/ssh/host/detached-phase.sh.
  */
-exports.DETACHED_PHASE = [
-    'umask 077',
-    'd=$(mktemp -d "${TMPDIR:-/tmp}/da-phase.XXXXXX") || { echo "mktemp failed" >&2; exit 97; }',
-    'cat > "$d/s" || { rm -rf "$d"; exit 97; }',
-    'if [ "$(tail -n 1 "$d/s")" != "exit 0" ]; then rm -rf "$d"; echo "the phase script arrived truncated; nothing was run" >&2; exit 98; fi',
-    ': > "$d/o"',
-    'setsid sh -c \'trap "" HUP PIPE; if [ -n "$3" ] && mkdir -p "${3%/*}" && ( : >>"$3" ) 2>/dev/null; then exec 9>>"$3"; flock 9; fi; exec 3<"$1/s"; rm -f "$1/s"; sh -s <&3 3<&- 9>&- >"$1/o" 2>"$1/e"; echo $? >"$1/x.new"; mv -f "$1/x.new" "$1/x"; exec 9>&-; while kill -0 "$2" 2>/dev/null; do sleep 1; done; rm -rf "$1"\' sh "$d" "$$" "$1" </dev/null >/dev/null 2>&1 &',
-    'p=$!; n=0',
-    'while :; do',
-    '  f=0; [ -f "$d/x" ] && f=1',
-    '  if [ $f = 0 ] && ! kill -0 $p 2>/dev/null && [ ! -f "$d/x" ]; then echo "the detached phase ended without its exit code" >&2; rm -rf "$d"; exit 96; fi',
-    '  s=$(wc -c <"$d/o")',
-    '  if [ "$s" -gt "$n" ]; then tail -c +$((n + 1)) "$d/o" | head -c $((s - n)); n=$s; fi',
-    '  [ $f = 1 ] && break',
-    '  sleep 0.05',
-    'done',
-    'cat "$d/e" >&2',
-    'c=$(cat "$d/x")',
-    'rm -rf "$d"',
-    'exit "$c"'
-].join('\n');
+exports.DETACHED_PHASE = host_scripts_generated_js_1.HOST_SCRIPTS['detached-phase'];
 /**
  * argv of a detached phase (its script on stdin). With `serialize` (a file path on the host), phases holding
  * the same file run one after the other (flock): a phase a dead runner left running ends before the next
