@@ -40,6 +40,7 @@ describe('a rollback re-validates the values it reads back from the host', () =>
     ['proxyBind', 'localhost', 'proxy-bind'],
     ['publicPort', 0, 'public-port'],
     ['slotPorts', [19761, '19762; x'], 'slot-ports'],
+    ['slotPorts', [0, 19762], 'slot-ports'],
     ['portVar', 'PORT=1 evil', 'port-variable']
   ])('refuses a recorded %s of %j, naming %s', (field, value, input) => {
     let err: unknown;
@@ -51,6 +52,14 @@ describe('a rollback re-validates the values it reads back from the host', () =>
     expect(err).toBeInstanceOf(DeployError);
     expect((err as DeployError).message).toContain(`records ${field}`);
     expect((err as DeployError).hint).toContain(input);
+  });
+
+  it('takes the [0, 0] a deploy without slots records (recreate without public-port, swarm)', () => {
+    const s = hostSpec(
+      base(),
+      run(active({ strategy: 'swarm', slot: undefined, slotPorts: [0, 0], project: 'errors2-rv-test' }))
+    );
+    expect(s.slotPorts).toEqual([0, 0]);
   });
 
   it('does not read recorded proxy values the inputs replace', () => {

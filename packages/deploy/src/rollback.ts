@@ -106,8 +106,11 @@ function checkRecorded(a: ActiveRecord, host: string, used: { proxy: boolean; po
     throw bad('proxyBind', a.proxyBind, 'proxy-bind');
   if (used.proxy && a.publicPort !== undefined && !port(a.publicPort))
     throw bad('publicPort', a.publicPort, 'public-port');
+  // [0, 0] is what a deploy without slots records (recreate without public-port, swarm): no slot ports.
+  const noSlots = Array.isArray(a.slotPorts) && a.slotPorts.length === 2 && a.slotPorts.every((p) => p === 0);
   if (
     a.slotPorts !== undefined &&
+    !noSlots &&
     !(Array.isArray(a.slotPorts) && a.slotPorts.length === 2 && a.slotPorts.every(port))
   )
     throw bad('slotPorts', a.slotPorts, 'slot-ports');
