@@ -38,7 +38,7 @@ describe('manifest.yml is the one declaration of every action', () => {
 
   it('every generated file (action.yml ×8, catalog, typed defaults, CLI help) is what the manifest gives', async () => {
     const files = await generated();
-    expect(files.size).toBe(ACTIONS.length + 4);
+    expect(files.size).toBe(ACTIONS.length + 6);
     for (const [path, text] of files)
       expect([path, readFileSync(join(REPO_ROOT, path), 'utf8') === text]).toEqual([path, true]);
   });
